@@ -1,0 +1,113 @@
+//! CPU detection, the `TROPICAL_BLAS_ISA` override, and the choice of level.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use crate::error::Error;
+
+/// The name of the environment variable that caps the ISA level.
+pub const ISA_ENV_VAR: &str = "TROPICAL_BLAS_ISA";
+
+/// A family of kernels, ordered from the one that runs anywhere to the widest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum IsaLevel {
+    /// Portable Rust, no instruction beyond the target's baseline.
+    Scalar,
+    /// 256-bit AVX2 kernels (x86-64 with `avx2`).
+    Avx2,
+    /// 512-bit AVX-512 kernels (x86-64 with `avx512f`).
+    Avx512,
+}
+
+impl IsaLevel {
+    /// Every level, lowest first.
+    pub const ALL: [IsaLevel; 3] = [IsaLevel::Scalar, IsaLevel::Avx2, IsaLevel::Avx512];
+
+    /// The lower-case name used by `TROPICAL_BLAS_ISA`.
+    pub fn name(self) -> &'static str {
+        match self {
+            IsaLevel::Scalar => "scalar",
+            IsaLevel::Avx2 => "avx2",
+            IsaLevel::Avx512 => "avx512",
+        }
+    }
+}
+
+impl fmt::Display for IsaLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for IsaLevel {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "scalar" => Ok(IsaLevel::Scalar),
+            "avx2" => Ok(IsaLevel::Avx2),
+            "avx512" => Ok(IsaLevel::Avx512),
+            _ => Err(Error::InvalidIsaSetting {
+                value: s.to_string(),
+            }),
+        }
+    }
+}
+
+/// The best level this CPU runs, detected once.
+pub fn detected_isa() -> IsaLevel {
+    static DETECTED: OnceLock<IsaLevel> = OnceLock::new();
+    *DETECTED.get_or_init(detect)
+}
+
+#[cfg(target_arch = "x86_64")]
+fn detect() -> IsaLevel {
+    if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx2") {
+        IsaLevel::Avx512
+    } else if is_x86_feature_detected!("avx2") {
+        IsaLevel::Avx2
+    } else {
+        IsaLevel::Scalar
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn detect() -> IsaLevel {
+    IsaLevel::Scalar
+}
+
+/// The cap set by `TROPICAL_BLAS_ISA`, read once per process.
+pub(crate) fn env_cap() -> Result<Option<IsaLevel>, Error> {
+    static CAP: OnceLock<Result<Option<IsaLevel>, Error>> = OnceLock::new();
+    CAP.get_or_init(|| match std::env::var(ISA_ENV_VAR) {
+        Ok(value) if value.trim().is_empty() => Ok(None),
+        Ok(value) => value.parse().map(Some),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(raw)) => Err(Error::InvalidIsaSetting {
+            value: raw.to_string_lossy().into_owned(),
+        }),
+    })
+    .clone()
+}
+
+/// The level a call runs at: the explicit request, else the environment
+/// cap, else the detected level. Asking for more than the CPU has is an
+/// error, never a silent fallback.
+pub(crate) fn resolve_level(requested: Option<IsaLevel>) -> Result<IsaLevel, Error> {
+    let detected = detected_isa();
+    let env = env_cap()?;
+    let level = requested.or(env).unwrap_or(detected);
+    if level > detected {
+        return Err(Error::IsaUnavailable {
+            requested: level,
+            detected,
+        });
+    }
+    Ok(level)
+}
+
+/// The level calls with a default [`GemmConfig`](crate::GemmConfig) run at,
+/// or the error they return (a bad `TROPICAL_BLAS_ISA`).
+pub fn active_isa() -> Result<IsaLevel, Error> {
+    resolve_level(None)
+}

@@ -1,0 +1,158 @@
+//! The safe entry points.
+
+use std::cell::RefCell;
+
+use crate::config::{Accum, GemmConfig};
+use crate::dispatch::{IsaLevel, resolve_level};
+use crate::error::{Error, Operand};
+use crate::kernel::Kernel;
+use crate::semiring::Semiring;
+use crate::tiling::TilingParams;
+use crate::view::{MatMut, MatRef};
+use crate::workspace::GemmWorkspace;
+
+thread_local! {
+    static THREAD_WORKSPACE: RefCell<GemmWorkspace> = RefCell::new(GemmWorkspace::new());
+}
+
+/// C = A ⊗ B (`Accum::Replace`) or C = C ⊕ (A ⊗ B) (`Accum::Combine`)
+/// over the semiring `S`.
+///
+/// Uses a per-thread workspace (so repeated calls do not allocate) and the
+/// default configuration. On error nothing has been written to C.
+///
+/// ```
+/// use tropical_blas::{gemm, Accum, MatMut, MatRef, MaxPlus};
+/// let a = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0]; // 2×3, row-major
+/// let b = [1.0f32, 0.0, 0.0, 1.0, 2.0, 2.0]; // 3×2, column-major
+/// let mut c = [0.0f32; 4];
+/// gemm::<MaxPlus<f32>>(
+///     MatRef::row_major(&a, 2, 3)?,
+///     MatRef::col_major(&b, 3, 2)?,
+///     MatMut::row_major(&mut c, 2, 2)?,
+///     Accum::Replace,
+/// )?;
+/// assert_eq!(c, [3.0, 5.0, 6.0, 8.0]);
+/// # Ok::<(), tropical_blas::Error>(())
+/// ```
+pub fn gemm<S: Semiring>(
+    a: MatRef<'_, S::Scalar>,
+    b: MatRef<'_, S::Scalar>,
+    c: MatMut<'_, S::Scalar>,
+    accum: Accum,
+) -> Result<(), Error> {
+    with_thread_workspace(|ws| gemm_with::<S>(ws, &GemmConfig::default(), a, b, c, accum))
+}
+
+/// Runs `f` with this thread's cached workspace (a fresh one if it is
+/// already in use, when `gemm` is re-entered from inside a user semiring).
+pub(crate) fn with_thread_workspace<R>(f: impl FnOnce(&mut GemmWorkspace) -> R) -> R {
+    THREAD_WORKSPACE.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut ws) => f(&mut ws),
+        Err(_) => f(&mut GemmWorkspace::new()),
+    })
+}
+
+/// [`gemm`] with an explicit workspace and configuration.
+///
+/// ```
+/// use tropical_blas::{gemm_with, Accum, GemmConfig, GemmWorkspace, MatMut, MatRef, MinPlus};
+/// let mut ws = GemmWorkspace::new();
+/// let cfg = GemmConfig::default();
+/// let d = [0.0f64, 4.0, 1.0, 0.0]; // edge weights, 2 nodes
+/// let mut d2 = [0.0f64; 4];
+/// gemm_with::<MinPlus<f64>>(
+///     &mut ws, &cfg,
+///     MatRef::row_major(&d, 2, 2)?,
+///     MatRef::row_major(&d, 2, 2)?,
+///     MatMut::row_major(&mut d2, 2, 2)?,
+///     Accum::Replace,
+/// )?;
+/// assert_eq!(d2, [0.0, 4.0, 1.0, 0.0]);
+/// # Ok::<(), tropical_blas::Error>(())
+/// ```
+pub fn gemm_with<S: Semiring>(
+    ws: &mut GemmWorkspace,
+    cfg: &GemmConfig,
+    a: MatRef<'_, S::Scalar>,
+    b: MatRef<'_, S::Scalar>,
+    mut c: MatMut<'_, S::Scalar>,
+    accum: Accum,
+) -> Result<(), Error> {
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    if b.rows() != k || c.rows() != m || c.cols() != n {
+        return Err(Error::DimensionMismatch {
+            a: (a.rows(), a.cols()),
+            b: (b.rows(), b.cols()),
+            c: (c.rows(), c.cols()),
+        });
+    }
+    if let Some(t) = cfg.tiling() {
+        t.validate()?;
+    }
+    let level = resolve_level(cfg.isa())?;
+    check_inputs::<S>(a, Operand::A)?;
+    check_inputs::<S>(b, Operand::B)?;
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    if k == 0 {
+        fill_empty_product::<S>(&mut c, accum);
+        return Ok(());
+    }
+    let kernel = S::kernel(level);
+    let tiling = cfg
+        .tiling()
+        .unwrap_or_else(|| TilingParams::for_problem(m, n, k, kernel.mr(), kernel.nr()));
+    let ops = m.saturating_mul(n).saturating_mul(k);
+    let run = if ops <= tiling.small_ops {
+        kernel.small
+    } else {
+        kernel.packed
+    };
+    run(ws, &tiling, a, b, c, accum);
+    Ok(())
+}
+
+/// The kernel `gemm` runs for `S` at the active level (the detected one,
+/// capped by `TROPICAL_BLAS_ISA`).
+pub fn kernel_for<S: Semiring>() -> Result<Kernel<S>, Error> {
+    Ok(S::kernel(resolve_level(None)?))
+}
+
+/// The kernel for `S` at an explicit level, or the error a call at that
+/// level would return.
+pub fn kernel_at<S: Semiring>(level: IsaLevel) -> Result<Kernel<S>, Error> {
+    Ok(S::kernel(resolve_level(Some(level))?))
+}
+
+fn check_inputs<S: Semiring>(x: MatRef<'_, S::Scalar>, operand: Operand) -> Result<(), Error> {
+    if !S::RESTRICTS_INPUT {
+        return Ok(());
+    }
+    for i in 0..x.rows() {
+        for j in 0..x.cols() {
+            if x.get(i, j).is_some_and(|v| !S::accepts_input(v)) {
+                return Err(Error::ValueOutOfRange {
+                    operand,
+                    row: i,
+                    col: j,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// k = 0: every entry of A ⊗ B is the empty ⊕, ZERO.
+fn fill_empty_product<S: Semiring>(c: &mut MatMut<'_, S::Scalar>, accum: Accum) {
+    for i in 0..c.rows() {
+        for j in 0..c.cols() {
+            let value = match (accum, c.get(i, j)) {
+                (Accum::Combine, Some(old)) => S::add(old, S::ZERO),
+                _ => S::ZERO,
+            };
+            c.set(i, j, value);
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Microkernels: the only code that knows about hardware.
+//!
+//! A microkernel computes one MR×NR tile of C from a packed A micro-panel
+//! (for each p: MR values of one column) and a packed B micro-panel (for
+//! each p: NR values of one row). It never knows about the blocking loops;
+//! the driver never knows which ISA a kernel uses. The binding between the
+//! two is [`Kernel`], plain data chosen by `Semiring::kernel`.
+
+pub(crate) mod pack;
+pub(crate) mod portable;
+pub(crate) mod small;
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::config::Accum;
+use crate::dispatch::IsaLevel;
+use crate::semiring::Semiring;
+use crate::tiling::TilingParams;
+use crate::view::{MatMut, MatRef};
+use crate::workspace::GemmWorkspace;
+
+/// One monomorphized product routine.
+pub(crate) type GemmFn<S> = fn(
+    &mut GemmWorkspace,
+    &TilingParams,
+    MatRef<'_, <S as Semiring>::Scalar>,
+    MatRef<'_, <S as Semiring>::Scalar>,
+    MatMut<'_, <S as Semiring>::Scalar>,
+    Accum,
+);
+
+/// The kernel chosen for one semiring at one ISA level: its name and tile,
+/// plus the routines that run it.
+///
+/// Obtained from [`Semiring::kernel`] or [`kernel_for`](crate::kernel_for).
+/// Only the crate can build a SIMD `Kernel`, and it does so only after
+/// checking that the CPU has the instructions, so holding one is proof that
+/// it may run.
+pub struct Kernel<S: Semiring> {
+    name: &'static str,
+    isa: IsaLevel,
+    mr: usize,
+    nr: usize,
+    pub(crate) packed: GemmFn<S>,
+    pub(crate) small: GemmFn<S>,
+    _semiring: PhantomData<fn() -> S>,
+}
+
+impl<S: Semiring> Clone for Kernel<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<S: Semiring> Copy for Kernel<S> {}
+
+impl<S: Semiring> fmt::Debug for Kernel<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Kernel")
+            .field("name", &self.name)
+            .field("isa", &self.isa)
+            .field("mr", &self.mr)
+            .field("nr", &self.nr)
+            .finish()
+    }
+}
+
+impl<S: Semiring> Kernel<S> {
+    /// The portable kernel, correct for every semiring on every CPU.
+    pub fn portable() -> Self {
+        Self::from_microkernel::<portable::PortableKernel>("portable", IsaLevel::Scalar)
+    }
+
+    /// Binds a microkernel to the generic driver.
+    ///
+    /// Callers building a SIMD kernel must have checked that the CPU has
+    /// its instructions: the returned value runs them.
+    pub(crate) fn from_microkernel<K: MicroKernel<S>>(name: &'static str, isa: IsaLevel) -> Self {
+        Self {
+            name,
+            isa,
+            mr: K::MR,
+            nr: K::NR,
+            packed: crate::driver::gemm_packed::<S, K>,
+            small: small::gemm_small::<S>,
+            _semiring: PhantomData,
+        }
+    }
+
+    /// A short name, such as `avx512-16x16` or `portable`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+    /// The ISA level the kernel needs.
+    pub fn isa(&self) -> IsaLevel {
+        self.isa
+    }
+    /// Rows of its register tile.
+    pub fn mr(&self) -> usize {
+        self.mr
+    }
+    /// Columns of its register tile.
+    pub fn nr(&self) -> usize {
+        self.nr
+    }
+}
+
+/// A register-blocked microkernel for semiring `S`.
+///
+/// # Contract
+/// `tile` folds `kc` rank-1 updates into an MR×NR accumulator that starts
+/// at ZERO, then writes the top-left `rows × cols` part to C: the value
+/// itself, or `S::add(C, value)` when `load_c`. The fold runs p = 0..kc in
+/// order, so the result equals the scalar reference bit for bit.
+pub(crate) trait MicroKernel<S: Semiring>: Copy + Default + Send + Sync + 'static {
+    /// Rows of the register tile.
+    const MR: usize;
+    /// Columns of the register tile.
+    const NR: usize;
+
+    /// The value stored in a packed panel for the element `x`. The identity
+    /// except where a kernel keeps ZERO as an internal sentinel.
+    #[inline(always)]
+    fn packed_value(x: S::Scalar) -> S::Scalar {
+        x
+    }
+
+    /// Packs an `extent × kc` block (rows of A, or columns of B seen as
+    /// rows of Bᵀ) into micro-panels of `unit` (MR or NR) lines.
+    ///
+    /// # Safety
+    /// As for [`pack::pack_panels`].
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    unsafe fn pack(
+        unit: usize,
+        extent: usize,
+        kc: usize,
+        src: *const S::Scalar,
+        line_stride: isize,
+        depth_stride: isize,
+        dst: *mut S::Scalar,
+    ) {
+        // SAFETY: forwarded contract.
+        unsafe {
+            pack::pack_panels(
+                unit,
+                extent,
+                kc,
+                src,
+                line_stride,
+                depth_stride,
+                dst,
+                Self::packed_value(S::ZERO),
+                Self::packed_value,
+            )
+        }
+    }
+
+    /// Computes one tile.
+    ///
+    /// # Safety
+    /// `a` holds `kc·MR` and `b` `kc·NR` packed elements; `c` points to
+    /// element (0, 0) of a `rows × cols` region (rows ≤ MR, cols ≤ NR,
+    /// both ≥ 1) writable at `c + i·rsc + j·csc`; the CPU supports the
+    /// kernel's instructions.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn tile(
+        self,
+        kc: usize,
+        a: *const S::Scalar,
+        b: *const S::Scalar,
+        c: *mut S::Scalar,
+        rsc: isize,
+        csc: isize,
+        rows: usize,
+        cols: usize,
+        load_c: bool,
+    );
+}
+
+/// Writes the valid `rows × cols` part of a full MR×NR tile held row-major
+/// in `tile` to C. The one edge (and strided-C) path every kernel shares.
+///
+/// # Safety
+/// `c` as in [`MicroKernel::tile`]; `tile.len() ≥ rows·nr`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) unsafe fn store_tile<S: Semiring>(
+    tile: &[S::Scalar],
+    nr: usize,
+    rows: usize,
+    cols: usize,
+    c: *mut S::Scalar,
+    rsc: isize,
+    csc: isize,
+    load_c: bool,
+) {
+    for i in 0..rows {
+        for j in 0..cols {
+            let value = tile[i * nr + j];
+            // SAFETY: i < rows and j < cols, inside the region the caller
+            // guarantees writable.
+            unsafe {
+                let dst = c.offset(i as isize * rsc + j as isize * csc);
+                *dst = if load_c { S::add(*dst, value) } else { value };
+            }
+        }
+    }
+}

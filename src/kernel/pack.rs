@@ -1,0 +1,62 @@
+//! Packing of A blocks and B panels into the micro-panel layout.
+
+/// Packs the `extent × kc` block at `src` into micro-panels of `unit` lines.
+///
+/// Line l (a row of A, or a column of B) and depth p (the k index) sit at
+/// `src + l·line_stride + p·depth_stride`. Panel q holds lines
+/// `q·unit .. q·unit+unit`, stored depth-major: `dst[q·unit·kc + p·unit + r]`.
+/// Lines past `extent` in the last panel are filled with `pad` (the
+/// semiring's ZERO), so an edge tile computes on neutral values. The depth
+/// is never padded: kernels run exactly `kc` steps.
+///
+/// # Safety
+/// Every `src` element named above is readable; `dst` is writable for
+/// `extent.div_ceil(unit)·unit·kc` elements.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) unsafe fn pack_panels<T: Copy>(
+    unit: usize,
+    extent: usize,
+    kc: usize,
+    src: *const T,
+    line_stride: isize,
+    depth_stride: isize,
+    dst: *mut T,
+    pad: T,
+    map: impl Fn(T) -> T,
+) {
+    for (panel, first) in (0..extent).step_by(unit).enumerate() {
+        let lines = unit.min(extent - first);
+        // SAFETY: panel < extent.div_ceil(unit), within dst's reservation.
+        let out = unsafe { dst.add(panel * unit * kc) };
+        // SAFETY: line `first` is < extent.
+        let base = unsafe { src.offset(first as isize * line_stride) };
+        if lines == unit && line_stride == 1 {
+            // Contiguous lines (column-major A, row-major B): a run of `unit`.
+            for p in 0..kc {
+                for r in 0..unit {
+                    // SAFETY: r < lines, p < kc: named readable / writable.
+                    unsafe {
+                        *out.add(p * unit + r) =
+                            map(*base.offset(p as isize * depth_stride + r as isize))
+                    };
+                }
+            }
+        } else {
+            for p in 0..kc {
+                for r in 0..unit {
+                    let value = if r < lines {
+                        // SAFETY: r < lines, p < kc: a readable element.
+                        map(unsafe {
+                            *base.offset(r as isize * line_stride + p as isize * depth_stride)
+                        })
+                    } else {
+                        pad
+                    };
+                    // SAFETY: within this panel's unit·kc elements.
+                    unsafe { *out.add(p * unit + r) = value };
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! The unpacked path for small products, where packing would cost more
+//! than it saves.
+
+use crate::config::Accum;
+use crate::semiring::Semiring;
+use crate::tiling::TilingParams;
+use crate::view::{MatMut, MatRef};
+use crate::workspace::GemmWorkspace;
+
+/// The scalar reference loop, read straight from the strided views.
+pub(crate) fn gemm_small<S: Semiring>(
+    _ws: &mut GemmWorkspace,
+    _tiling: &TilingParams,
+    a: MatRef<'_, S::Scalar>,
+    b: MatRef<'_, S::Scalar>,
+    mut c: MatMut<'_, S::Scalar>,
+    accum: Accum,
+) {
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    let (pa, rsa, csa) = (a.as_ptr(), a.row_stride(), a.col_stride());
+    let (pb, rsb, csb) = (b.as_ptr(), b.row_stride(), b.col_stride());
+    let (rsc, csc) = (c.row_stride(), c.col_stride());
+    let pc = c.as_mut_ptr();
+    for i in 0..m {
+        for j in 0..n {
+            let mut acc = S::ZERO;
+            for p in 0..k {
+                // SAFETY: i < m, p < k, j < n: inside the views' checked
+                // footprints.
+                let (x, y) = unsafe {
+                    (
+                        *pa.offset(i as isize * rsa + p as isize * csa),
+                        *pb.offset(p as isize * rsb + j as isize * csb),
+                    )
+                };
+                acc = S::add(acc, S::mul(x, y));
+            }
+            // SAFETY: (i, j) is inside C's checked, non-aliasing footprint.
+            unsafe {
+                let dst = pc.offset(i as isize * rsc + j as isize * csc);
+                *dst = match accum {
+                    Accum::Replace => acc,
+                    Accum::Combine => S::add(*dst, acc),
+                };
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Fast, exact matrix multiplication over tropical and other semirings.
+//!
+//! `C = A ⊗ B` where the product is taken in a semiring: for max-plus,
+//! `C[i,j] = max_k A[i,k] + B[k,j]`. Shortest and longest paths, Viterbi
+//! decoding, tropical tensor networks and many dynamic programs reduce to it.
+//!
+//! ```
+//! use tropical_blas::{gemm, Accum, MatMut, MatRef, MaxPlus};
+//! let (m, k, n) = (2, 3, 2);
+//! let a_data = [0.0f32, 1.0, 2.0, 3.0, 4.0, 5.0];
+//! let b_data = [1.0f32, 1.0, 1.0, 0.0, 0.0, 0.0];
+//! let mut c_data = [f32::NAN; 4]; // Replace never reads C
+//! let a = MatRef::row_major(&a_data, m, k)?;
+//! let b = MatRef::col_major(&b_data, k, n)?;
+//! let c = MatMut::row_major(&mut c_data, m, n)?;
+//! gemm::<MaxPlus<f32>>(a, b, c, Accum::Replace)?; // C[i,j] = max_k A[i,k] + B[k,j]
+//! assert_eq!(c_data, [3.0, 2.0, 6.0, 5.0]);
+//! # Ok::<(), tropical_blas::Error>(())
+//! ```
+//!
+//! # Semirings
+//!
+//! | semiring | ⊕ | ⊗ | zero | one | types | GraphBLAS |
+//! |---|---|---|---|---|---|---|
+//! | [`MaxPlus<T>`] | max | + | −∞ (`MIN`) | 0 | f32 f64 i32 i64 | MAX_PLUS |
+//! | [`MinPlus<T>`] | min | + | +∞ (`MAX`) | 0 | f32 f64 i32 i64 | MIN_PLUS |
+//! | [`MaxMul<T>`] | max | × | 0 | 1 | f32 f64 (inputs ≥ 0) | MAX_TIMES |
+//! | [`MaxMin<T>`] | max | min | −∞ (`MIN`) | +∞ (`MAX`) | f32 f64 i32 i64 | MAX_MIN |
+//! | [`MinMax<T>`] | min | max | +∞ (`MAX`) | −∞ (`MIN`) | f32 f64 i32 i64 | MIN_MAX |
+//! | [`OrAnd`] | or | and | false | true | bool | LOR_LAND |
+//!
+//! Your own semiring: implement [`Semiring`] (five items) for a zero-sized
+//! type; it runs on the portable kernel.
+//!
+//! # Exactness
+//!
+//! Every kernel, tiling and thread count returns the bits of the scalar
+//! reference `acc = ZERO; for p in 0..k { acc = add(acc, mul(A[i,p], B[p,j])) }`
+//! (then `C = acc`, or `C = add(C, acc)` under [`Accum::Combine`]). The
+//! built-in ⊕ are selections written in the operand order of the x86
+//! `max`/`min` instructions (`if x > acc { x } else { acc }`), and a
+//! selection that keeps the earlier value on ties can be split over k-blocks
+//! without changing which value wins, so blocking is exact too.
+//!
+//! # NaN rule (floats)
+//!
+//! A NaN product never wins: ⊕ keeps the accumulator when either side is
+//! NaN, as C `fmax` and GraphBLAS MAX do, so a row and column whose products
+//! are all NaN give ZERO. A NaN already in C under `Combine` stays NaN.
+//! Signed zeros are reproduced exactly (ties keep the earlier value).
+//!
+//! # Integer rule
+//!
+//! Integers have no ±∞, so ZERO is `MIN` (max-⊕) or `MAX` (min-⊕), and ⊗
+//! absorbs it exactly: `x ⊗ ZERO == ZERO` for every x, `MIN`/`MAX` included.
+//! The (max|min, +) semirings never wrap: their finite inputs must lie in
+//! `[-2^28, 2^28]` for `i32` and `[-2^60, 2^60]` for `i64` (ZERO is always
+//! accepted), so that no sum can overflow. `gemm` checks A and B before it
+//! writes anything and returns [`Error::ValueOutOfRange`] otherwise. The
+//! (max|min, min|max) semirings do no arithmetic and accept every value.
+//!
+//! # Choosing kernels
+//!
+//! The kernel is chosen at run time from the CPU's features, never from
+//! compile flags. The environment variable `TROPICAL_BLAS_ISA`
+//! (`scalar`, `avx2`, `avx512`) caps the level for the whole process, and
+//! [`GemmConfig::with_isa`] for one call; asking for a level the CPU lacks,
+//! or for an unknown one, is an [`Error`], never a silent fallback.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+mod config;
+mod dispatch;
+mod driver;
+mod element;
+mod error;
+mod gemm;
+mod kernel;
+mod raw;
+mod semiring;
+mod tiling;
+mod view;
+mod workspace;
+
+pub use config::{Accum, GemmConfig};
+pub use dispatch::{ISA_ENV_VAR, IsaLevel, active_isa, detected_isa};
+pub use element::Element;
+pub use error::{Error, Operand};
+pub use gemm::{gemm, gemm_with, kernel_at, kernel_for};
+pub use kernel::Kernel;
+pub use raw::gemm_raw;
+pub use semiring::{IntegerInputLimit, MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd, Semiring};
+pub use tiling::TilingParams;
+pub use view::{MatMut, MatRef};
+pub use workspace::GemmWorkspace;

@@ -1,0 +1,347 @@
+//! The `Semiring` trait and the built-in semirings.
+//!
+//! Every built-in ⊕ is written as a *selection* that matches the x86 SIMD
+//! instruction operand order (`vmaxps x, acc` returns `acc` when either is
+//! NaN or both are zeros), so the scalar reference and every vector kernel
+//! agree bit for bit, NaN and signed zero included.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::IsaLevel;
+use crate::element::Element;
+use crate::kernel::Kernel;
+
+/// A semiring (S, ⊕, ⊗, 0, 1) over a plain scalar type.
+///
+/// Implement the five required items for your own zero-sized type and
+/// [`gemm`](crate::gemm) works with it through the portable kernel. The
+/// product is defined as the scalar reference
+///
+/// ```text
+/// acc = ZERO; for p in 0..k { acc = add(acc, mul(A[i,p], B[p,j])) }
+/// C[i,j] = acc                     (Accum::Replace)
+/// C[i,j] = add(C[i,j], acc)        (Accum::Combine)
+/// ```
+///
+/// and every kernel, tiling and thread count reproduces it exactly.
+///
+/// ```
+/// use tropical_blas::{gemm, Accum, MatMut, MatRef, Semiring};
+///
+/// /// (max, min) over u8 "capacities": the widest-path semiring.
+/// struct Widest;
+/// impl Semiring for Widest {
+///     type Scalar = u8;
+///     const ZERO: u8 = 0;
+///     const ONE: u8 = u8::MAX;
+///     fn add(acc: u8, x: u8) -> u8 { acc.max(x) }
+///     fn mul(a: u8, b: u8) -> u8 { a.min(b) }
+/// }
+///
+/// let a = [3u8, 9, 4, 1];
+/// let b = [5u8, 2, 7, 8];
+/// let mut c = [0u8; 4];
+/// gemm::<Widest>(
+///     MatRef::row_major(&a, 2, 2)?,
+///     MatRef::row_major(&b, 2, 2)?,
+///     MatMut::row_major(&mut c, 2, 2)?,
+///     Accum::Replace,
+/// )?;
+/// assert_eq!(c, [7, 8, 4, 2]);
+/// # Ok::<(), tropical_blas::Error>(())
+/// ```
+pub trait Semiring: Sized + 'static {
+    /// The element type.
+    type Scalar: Element;
+    /// The ⊕ identity, which ⊗ must absorb (−∞ for max-plus).
+    const ZERO: Self::Scalar;
+    /// The ⊗ identity (0 for max-plus).
+    const ONE: Self::Scalar;
+    /// ⊕: folds the product `x` into the accumulator `acc`. The order of
+    /// the arguments matters where ties or NaN can occur.
+    fn add(acc: Self::Scalar, x: Self::Scalar) -> Self::Scalar;
+    /// ⊗: the product of an element of A (`a`) and one of B (`b`).
+    fn mul(a: Self::Scalar, b: Self::Scalar) -> Self::Scalar;
+
+    /// Set to `true` when [`accepts_input`](Semiring::accepts_input) can
+    /// return `false`; `gemm` then scans A and B before computing.
+    const RESTRICTS_INPUT: bool = false;
+
+    /// Whether `x` may appear in A or B. The built-in integer (max|min, +)
+    /// semirings accept only a range that cannot overflow; every other
+    /// semiring accepts all values. `gemm` checks this before it writes
+    /// anything and returns [`Error::ValueOutOfRange`](crate::Error::ValueOutOfRange).
+    #[inline(always)]
+    fn accepts_input(x: Self::Scalar) -> bool {
+        let _ = x;
+        true
+    }
+
+    /// The kernel that runs for this semiring when the ISA level is capped
+    /// at `level`. The built-in semirings return their SIMD kernels here
+    /// (only for levels this CPU supports); any other semiring gets the
+    /// portable kernel, which is always correct.
+    fn kernel(level: IsaLevel) -> Kernel<Self> {
+        let _ = level;
+        Kernel::portable()
+    }
+}
+
+/// `if x > acc { x } else { acc }`: the x86 `max` operand order.
+#[inline(always)]
+pub(crate) fn select_max<T: PartialOrd>(acc: T, x: T) -> T {
+    if x > acc { x } else { acc }
+}
+
+/// `if x < acc { x } else { acc }`: the x86 `min` operand order.
+#[inline(always)]
+pub(crate) fn select_min<T: PartialOrd>(acc: T, x: T) -> T {
+    if x < acc { x } else { acc }
+}
+
+macro_rules! zero_sized_semiring {
+    ($(#[$doc:meta])* $name:ident, $graphblas:literal) => {
+        $(#[$doc])*
+        #[doc = concat!("\n\nGraphBLAS name: `", $graphblas, "`.")]
+        pub struct $name<T>(PhantomData<fn() -> T>);
+
+        impl<T> Clone for $name<T> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl<T> Copy for $name<T> {}
+        impl<T> Default for $name<T> {
+            fn default() -> Self {
+                Self(PhantomData)
+            }
+        }
+        impl<T> fmt::Debug for $name<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}<{}>", stringify!($name), std::any::type_name::<T>())
+            }
+        }
+    };
+}
+
+zero_sized_semiring!(
+    /// (max, +): ⊕ = max, ⊗ = +, zero = −∞ (`MIN` for integers), one = 0.
+    /// Longest paths, Viterbi, tropical tensor networks.
+    MaxPlus,
+    "MAX_PLUS"
+);
+zero_sized_semiring!(
+    /// (min, +): ⊕ = min, ⊗ = +, zero = +∞ (`MAX` for integers), one = 0.
+    /// Shortest paths.
+    MinPlus,
+    "MIN_PLUS"
+);
+zero_sized_semiring!(
+    /// (max, ×) over non-negative floats: zero = 0, one = 1. Most-probable
+    /// paths on probabilities.
+    MaxMul,
+    "MAX_TIMES"
+);
+zero_sized_semiring!(
+    /// (max, min): zero = −∞, one = +∞ (`MIN`/`MAX` for integers).
+    /// Bottleneck (widest) paths.
+    MaxMin,
+    "MAX_MIN"
+);
+zero_sized_semiring!(
+    /// (min, max): zero = +∞, one = −∞ (`MAX`/`MIN` for integers).
+    /// Minimax paths.
+    MinMax,
+    "MIN_MAX"
+);
+
+/// (or, and) over `bool`: zero = false, one = true. Reachability.
+///
+/// GraphBLAS name: `LOR_LAND`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OrAnd;
+
+impl Semiring for OrAnd {
+    type Scalar = bool;
+    const ZERO: bool = false;
+    const ONE: bool = true;
+    #[inline(always)]
+    fn add(acc: bool, x: bool) -> bool {
+        acc | x
+    }
+    #[inline(always)]
+    fn mul(a: bool, b: bool) -> bool {
+        a & b
+    }
+}
+
+macro_rules! float_semirings {
+    ($t:ident) => {
+        impl Semiring for MaxPlus<$t> {
+            type Scalar = $t;
+            const ZERO: $t = $t::NEG_INFINITY;
+            const ONE: $t = 0.0;
+            #[inline(always)]
+            fn add(acc: $t, x: $t) -> $t {
+                select_max(acc, x)
+            }
+            #[inline(always)]
+            fn mul(a: $t, b: $t) -> $t {
+                a + b
+            }
+        }
+        impl Semiring for MinPlus<$t> {
+            type Scalar = $t;
+            const ZERO: $t = $t::INFINITY;
+            const ONE: $t = 0.0;
+            #[inline(always)]
+            fn add(acc: $t, x: $t) -> $t {
+                select_min(acc, x)
+            }
+            #[inline(always)]
+            fn mul(a: $t, b: $t) -> $t {
+                a + b
+            }
+        }
+        impl Semiring for MaxMul<$t> {
+            type Scalar = $t;
+            const ZERO: $t = 0.0;
+            const ONE: $t = 1.0;
+            #[inline(always)]
+            fn add(acc: $t, x: $t) -> $t {
+                select_max(acc, x)
+            }
+            #[inline(always)]
+            fn mul(a: $t, b: $t) -> $t {
+                a * b
+            }
+        }
+        impl Semiring for MaxMin<$t> {
+            type Scalar = $t;
+            const ZERO: $t = $t::NEG_INFINITY;
+            const ONE: $t = $t::INFINITY;
+            #[inline(always)]
+            fn add(acc: $t, x: $t) -> $t {
+                select_max(acc, x)
+            }
+            #[inline(always)]
+            fn mul(a: $t, b: $t) -> $t {
+                // `vminps a, b`: A's element first.
+                if a < b { a } else { b }
+            }
+        }
+        impl Semiring for MinMax<$t> {
+            type Scalar = $t;
+            const ZERO: $t = $t::INFINITY;
+            const ONE: $t = $t::NEG_INFINITY;
+            #[inline(always)]
+            fn add(acc: $t, x: $t) -> $t {
+                select_min(acc, x)
+            }
+            #[inline(always)]
+            fn mul(a: $t, b: $t) -> $t {
+                // `vmaxps a, b`: A's element first.
+                if a > b { a } else { b }
+            }
+        }
+    };
+}
+
+float_semirings!(f32);
+float_semirings!(f64);
+
+/// Largest magnitude a finite input of the integer (max|min, +) semirings
+/// may have: 2^28 for `i32`, 2^60 for `i64`. Sums of two such values never
+/// overflow, and the SIMD kernels can represent ZERO by a sentinel that
+/// stays below every finite sum (see `kernel::simd`).
+pub trait IntegerInputLimit {
+    /// The bound, inclusive, on |x| for a finite input.
+    const INPUT_LIMIT: Self;
+}
+impl IntegerInputLimit for i32 {
+    const INPUT_LIMIT: i32 = 1 << 28;
+}
+impl IntegerInputLimit for i64 {
+    const INPUT_LIMIT: i64 = 1 << 60;
+}
+
+macro_rules! integer_semirings {
+    ($t:ident) => {
+        impl Semiring for MaxPlus<$t> {
+            type Scalar = $t;
+            const ZERO: $t = $t::MIN;
+            const ONE: $t = 0;
+            #[inline(always)]
+            fn add(acc: $t, x: $t) -> $t {
+                select_max(acc, x)
+            }
+            #[inline(always)]
+            fn mul(a: $t, b: $t) -> $t {
+                // ZERO absorbs; in-range sums cannot overflow, and outside
+                // the range (direct calls only) the sum saturates.
+                if a == Self::ZERO || b == Self::ZERO {
+                    Self::ZERO
+                } else {
+                    a.saturating_add(b)
+                }
+            }
+            const RESTRICTS_INPUT: bool = true;
+            #[inline(always)]
+            fn accepts_input(x: $t) -> bool {
+                x == Self::ZERO || (-$t::INPUT_LIMIT..=$t::INPUT_LIMIT).contains(&x)
+            }
+        }
+        impl Semiring for MinPlus<$t> {
+            type Scalar = $t;
+            const ZERO: $t = $t::MAX;
+            const ONE: $t = 0;
+            #[inline(always)]
+            fn add(acc: $t, x: $t) -> $t {
+                select_min(acc, x)
+            }
+            #[inline(always)]
+            fn mul(a: $t, b: $t) -> $t {
+                if a == Self::ZERO || b == Self::ZERO {
+                    Self::ZERO
+                } else {
+                    a.saturating_add(b)
+                }
+            }
+            const RESTRICTS_INPUT: bool = true;
+            #[inline(always)]
+            fn accepts_input(x: $t) -> bool {
+                x == Self::ZERO || (-$t::INPUT_LIMIT..=$t::INPUT_LIMIT).contains(&x)
+            }
+        }
+        impl Semiring for MaxMin<$t> {
+            type Scalar = $t;
+            const ZERO: $t = $t::MIN;
+            const ONE: $t = $t::MAX;
+            #[inline(always)]
+            fn add(acc: $t, x: $t) -> $t {
+                select_max(acc, x)
+            }
+            #[inline(always)]
+            fn mul(a: $t, b: $t) -> $t {
+                if a < b { a } else { b }
+            }
+        }
+        impl Semiring for MinMax<$t> {
+            type Scalar = $t;
+            const ZERO: $t = $t::MAX;
+            const ONE: $t = $t::MIN;
+            #[inline(always)]
+            fn add(acc: $t, x: $t) -> $t {
+                select_min(acc, x)
+            }
+            #[inline(always)]
+            fn mul(a: $t, b: $t) -> $t {
+                if a > b { a } else { b }
+            }
+        }
+    };
+}
+
+integer_semirings!(i32);
+integer_semirings!(i64);

@@ -1,0 +1,127 @@
+//! Block sizes for the five-loop driver, as plain data.
+
+use crate::error::Error;
+
+/// Cache blocking for one product.
+///
+/// `kc` is the depth of one packed panel (the k-block), `mc` the rows of A
+/// packed per block, `nc` the columns of B packed per panel. Products with
+/// `m·n·k ≤ small_ops` skip packing and take the unpacked small-matrix path.
+///
+/// [`TilingParams::for_problem`] chooses balanced blocks for a shape; a value
+/// passed through [`GemmConfig::with_tiling`](crate::GemmConfig::with_tiling)
+/// is used exactly as given, so tuning scripts can try any blocking at run
+/// time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TilingParams {
+    /// Rows of A per packed block.
+    pub mc: usize,
+    /// Depth (k) per packed block.
+    pub kc: usize,
+    /// Columns of B per packed panel.
+    pub nc: usize,
+    /// Largest m·n·k that takes the unpacked small-matrix path.
+    pub small_ops: usize,
+}
+
+/// Upper bounds the size-adaptive constructor balances against.
+///
+/// kc·NR·size and MR·kc·size keep one micro-panel of each operand in L1,
+/// mc·kc·size keeps the packed A block in L2, and kc·nc·size the B panel in
+/// the last-level cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct BlockLimits {
+    pub mc: usize,
+    pub kc: usize,
+    pub nc: usize,
+    pub small_ops: usize,
+}
+
+pub(crate) const DEFAULT_LIMITS: BlockLimits = BlockLimits {
+    mc: 256,
+    kc: 256,
+    nc: 4096,
+    small_ops: 16 * 16 * 16,
+};
+
+impl TilingParams {
+    /// Explicit block sizes, with the small-matrix path switched off.
+    pub const fn new(mc: usize, kc: usize, nc: usize) -> Self {
+        Self {
+            mc,
+            kc,
+            nc,
+            small_ops: 0,
+        }
+    }
+
+    /// The same blocks with a different small-matrix threshold.
+    pub const fn with_small_ops(self, small_ops: usize) -> Self {
+        Self { small_ops, ..self }
+    }
+
+    /// Balanced default blocks for an m×k by k×n product with an MR×NR
+    /// kernel: small problems get small blocks (and small buffers), and a
+    /// dimension that needs several blocks gets equal ones instead of a
+    /// full block plus a thin tail (`blocks = ceil(k/KC); kc = ceil(k/blocks)`).
+    pub fn for_problem(m: usize, n: usize, k: usize, mr: usize, nr: usize) -> Self {
+        Self::balanced(m, n, k, mr, nr, DEFAULT_LIMITS)
+    }
+
+    pub(crate) fn balanced(
+        m: usize,
+        n: usize,
+        k: usize,
+        mr: usize,
+        nr: usize,
+        limits: BlockLimits,
+    ) -> Self {
+        Self {
+            mc: balanced_block(m, limits.mc, mr),
+            kc: balanced_block(k, limits.kc, 1),
+            nc: balanced_block(n, limits.nc, nr),
+            small_ops: limits.small_ops,
+        }
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        if self.mc == 0 || self.kc == 0 || self.nc == 0 {
+            return Err(Error::InvalidTiling {
+                reason: "mc, kc and nc must be at least 1",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The block for `extent` split into equal parts of at most `limit`,
+/// rounded up to a multiple of `unit`.
+fn balanced_block(extent: usize, limit: usize, unit: usize) -> usize {
+    let unit = unit.max(1);
+    let limit = limit.max(unit);
+    if extent == 0 {
+        return unit;
+    }
+    let blocks = extent.div_ceil(limit);
+    extent.div_ceil(blocks).next_multiple_of(unit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_are_balanced_and_aligned() {
+        assert_eq!(balanced_block(300, 256, 16), 160);
+        assert_eq!(balanced_block(257, 256, 1), 129);
+        assert_eq!(balanced_block(20, 256, 16), 32);
+        assert_eq!(balanced_block(0, 256, 16), 16);
+        assert_eq!(balanced_block(512, 256, 16), 256);
+    }
+
+    #[test]
+    fn small_problems_get_small_blocks() {
+        let t = TilingParams::for_problem(8, 8, 8, 16, 16);
+        assert_eq!((t.mc, t.kc, t.nc), (16, 8, 16));
+    }
+}

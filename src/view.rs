@@ -1,0 +1,309 @@
+//! Strided matrix views over ordinary slices.
+//!
+//! Element (i, j) of a view is `data[offset + i·row_stride + j·col_stride]`,
+//! where `offset` is the smallest value that keeps every index ≥ 0, so
+//! negative strides work on a plain slice. Views hold the slice, not a raw
+//! pointer, so they are built and read in safe code; the kernels turn them
+//! into pointers only after the layout has been checked here.
+
+use crate::error::Error;
+
+/// Checked layout arithmetic shared by both views and the raw entry.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Footprint {
+    /// Index of element (0, 0) in the slice.
+    pub offset: usize,
+    /// Elements from the lowest to the highest index touched, inclusive
+    /// (0 for an empty view).
+    pub span: usize,
+}
+
+pub(crate) fn footprint(
+    rows: usize,
+    cols: usize,
+    row_stride: isize,
+    col_stride: isize,
+) -> Result<Footprint, Error> {
+    if rows == 0 || cols == 0 {
+        return Ok(Footprint { offset: 0, span: 0 });
+    }
+    let reach = |extent: usize, stride: isize| (extent as i128 - 1) * stride as i128;
+    let (r, c) = (reach(rows, row_stride), reach(cols, col_stride));
+    let low = r.min(0) + c.min(0);
+    let high = r.max(0) + c.max(0);
+    let span = high - low + 1;
+    if span > isize::MAX as i128 {
+        return Err(Error::LayoutOverflow);
+    }
+    Ok(Footprint {
+        offset: (-low) as usize,
+        span: span as usize,
+    })
+}
+
+/// Whether two distinct positions of a rows×cols layout share an element.
+///
+/// Exact, not a conservative test: positions (i, j) and (i', j') collide
+/// iff di·rs = −dj·cs with |di| < rows, |dj| < cols, not both zero. With
+/// g = gcd(|rs|, |cs|) the smallest solution is di = cs/g, dj = rs/g.
+pub(crate) fn layout_aliases(rows: usize, cols: usize, rs: isize, cs: isize) -> bool {
+    if rows == 0 || cols == 0 {
+        return false;
+    }
+    if (rows > 1 && rs == 0) || (cols > 1 && cs == 0) {
+        return true;
+    }
+    if rows == 1 || cols == 1 {
+        return false;
+    }
+    let (urs, ucs) = (rs.unsigned_abs(), cs.unsigned_abs());
+    let g = gcd(urs, ucs);
+    ucs / g < rows && urs / g < cols
+}
+
+fn gcd(mut a: usize, mut b: usize) -> usize {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+fn check_len(fp: Footprint, len: usize) -> Result<(), Error> {
+    // The highest index touched is offset + high = span - 1.
+    if fp.span > len {
+        return Err(Error::BufferTooShort {
+            needed: fp.span,
+            len,
+        });
+    }
+    Ok(())
+}
+
+/// A read-only strided view of an m×n matrix.
+#[derive(Debug)]
+pub struct MatRef<'a, T> {
+    data: &'a [T],
+    offset: usize,
+    rows: usize,
+    cols: usize,
+    row_stride: isize,
+    col_stride: isize,
+}
+
+impl<T> Clone for MatRef<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for MatRef<'_, T> {}
+
+impl<'a, T: Copy> MatRef<'a, T> {
+    /// A view with element (i, j) at `data[offset + i·row_stride + j·col_stride]`.
+    /// Zero strides are allowed (a broadcast row or column). Errors when the
+    /// layout does not fit in `data`.
+    pub fn new(
+        data: &'a [T],
+        rows: usize,
+        cols: usize,
+        row_stride: isize,
+        col_stride: isize,
+    ) -> Result<Self, Error> {
+        let fp = footprint(rows, cols, row_stride, col_stride)?;
+        check_len(fp, data.len())?;
+        Ok(Self {
+            data,
+            offset: fp.offset,
+            rows,
+            cols,
+            row_stride,
+            col_stride,
+        })
+    }
+
+    /// A dense row-major view (`row_stride = cols`, `col_stride = 1`).
+    pub fn row_major(data: &'a [T], rows: usize, cols: usize) -> Result<Self, Error> {
+        let rs = isize::try_from(cols).map_err(|_| Error::LayoutOverflow)?;
+        Self::new(data, rows, cols, rs, 1)
+    }
+
+    /// A dense column-major view (`row_stride = 1`, `col_stride = rows`).
+    pub fn col_major(data: &'a [T], rows: usize, cols: usize) -> Result<Self, Error> {
+        let cs = isize::try_from(rows).map_err(|_| Error::LayoutOverflow)?;
+        Self::new(data, rows, cols, 1, cs)
+    }
+
+    /// The transpose, without copying.
+    pub fn t(self) -> Self {
+        Self {
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+            ..self
+        }
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+    /// Number of columns.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+    /// Distance in elements between vertically adjacent elements.
+    pub fn row_stride(&self) -> isize {
+        self.row_stride
+    }
+    /// Distance in elements between horizontally adjacent elements.
+    pub fn col_stride(&self) -> isize {
+        self.col_stride
+    }
+
+    /// Element (i, j), or `None` outside the view.
+    pub fn get(&self, i: usize, j: usize) -> Option<T> {
+        (i < self.rows && j < self.cols).then(|| self.data[self.index(i, j)])
+    }
+
+    fn index(&self, i: usize, j: usize) -> usize {
+        (self.offset as isize + i as isize * self.row_stride + j as isize * self.col_stride)
+            as usize
+    }
+
+    /// Pointer to element (0, 0); every other element is reached by the
+    /// strides and stays inside the slice the view was checked against.
+    pub(crate) fn as_ptr(&self) -> *const T {
+        self.data.as_ptr().wrapping_add(self.offset)
+    }
+}
+
+/// A mutable strided view of an m×n matrix; no two positions share an
+/// element.
+#[derive(Debug)]
+pub struct MatMut<'a, T> {
+    data: &'a mut [T],
+    offset: usize,
+    rows: usize,
+    cols: usize,
+    row_stride: isize,
+    col_stride: isize,
+}
+
+impl<'a, T: Copy> MatMut<'a, T> {
+    /// A view with element (i, j) at `data[offset + i·row_stride + j·col_stride]`.
+    /// Errors when the layout does not fit in `data`, or when two positions
+    /// would share an element ([`Error::AliasingOutput`]).
+    pub fn new(
+        data: &'a mut [T],
+        rows: usize,
+        cols: usize,
+        row_stride: isize,
+        col_stride: isize,
+    ) -> Result<Self, Error> {
+        let fp = footprint(rows, cols, row_stride, col_stride)?;
+        check_len(fp, data.len())?;
+        if layout_aliases(rows, cols, row_stride, col_stride) {
+            return Err(Error::AliasingOutput {
+                rows,
+                cols,
+                row_stride,
+                col_stride,
+            });
+        }
+        Ok(Self {
+            data,
+            offset: fp.offset,
+            rows,
+            cols,
+            row_stride,
+            col_stride,
+        })
+    }
+
+    /// A dense row-major view (`row_stride = cols`, `col_stride = 1`).
+    pub fn row_major(data: &'a mut [T], rows: usize, cols: usize) -> Result<Self, Error> {
+        let rs = isize::try_from(cols).map_err(|_| Error::LayoutOverflow)?;
+        Self::new(data, rows, cols, rs, 1)
+    }
+
+    /// A dense column-major view (`row_stride = 1`, `col_stride = rows`).
+    pub fn col_major(data: &'a mut [T], rows: usize, cols: usize) -> Result<Self, Error> {
+        let cs = isize::try_from(rows).map_err(|_| Error::LayoutOverflow)?;
+        Self::new(data, rows, cols, 1, cs)
+    }
+
+    /// The transpose, without copying.
+    pub fn t(self) -> Self {
+        Self {
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+            ..self
+        }
+    }
+
+    /// A shorter-lived mutable view of the same elements.
+    pub fn rb_mut(&mut self) -> MatMut<'_, T> {
+        MatMut {
+            data: &mut *self.data,
+            offset: self.offset,
+            rows: self.rows,
+            cols: self.cols,
+            row_stride: self.row_stride,
+            col_stride: self.col_stride,
+        }
+    }
+
+    /// A read-only view of the same elements.
+    pub fn as_ref(&self) -> MatRef<'_, T> {
+        MatRef {
+            data: &*self.data,
+            offset: self.offset,
+            rows: self.rows,
+            cols: self.cols,
+            row_stride: self.row_stride,
+            col_stride: self.col_stride,
+        }
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+    /// Number of columns.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+    /// Distance in elements between vertically adjacent elements.
+    pub fn row_stride(&self) -> isize {
+        self.row_stride
+    }
+    /// Distance in elements between horizontally adjacent elements.
+    pub fn col_stride(&self) -> isize {
+        self.col_stride
+    }
+
+    /// Element (i, j), or `None` outside the view.
+    pub fn get(&self, i: usize, j: usize) -> Option<T> {
+        self.as_ref().get(i, j)
+    }
+
+    /// Writes element (i, j); returns `false` (and writes nothing) outside
+    /// the view.
+    pub fn set(&mut self, i: usize, j: usize, value: T) -> bool {
+        if i < self.rows && j < self.cols {
+            let idx = self.as_ref().index(i, j);
+            self.data[idx] = value;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Pointer to element (0, 0), with write permission for the whole
+    /// checked footprint.
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut T {
+        self.data.as_mut_ptr().wrapping_add(self.offset)
+    }
+}
