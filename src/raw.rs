@@ -31,7 +31,7 @@ use crate::workspace::GemmWorkspace;
 ///         Accum::Replace,
 ///     )?;
 /// }
-/// assert_eq!(c, [3.0, 4.0, 5.0, 6.0]);
+/// assert_eq!(c, [3.0, 2.0, 5.0, 4.0]);
 /// # Ok::<(), tropical_blas::Error>(())
 /// ```
 ///

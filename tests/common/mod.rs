@@ -1,0 +1,462 @@
+//! Shared test harness: an independent scalar reference, value generators
+//! that favour ties, NaN, ±∞, ±0 and integer extremes, strided layouts with
+//! sentinels around the output, and bitwise comparison.
+#![allow(dead_code)]
+
+use tropical_blas::{
+    Accum, Element, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, Semiring, TilingParams,
+    gemm_with,
+};
+
+/// Deterministic xorshift64* generator (tests must be reproducible).
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+}
+
+/// A scalar the tests can generate and compare bit for bit.
+pub trait TestScalar: Element {
+    fn bits(self) -> u64;
+    /// A value from a pool that makes ties and special values frequent.
+    fn sample(rng: &mut Rng) -> Self;
+    /// A value for an output cell that `Replace` must not read.
+    fn garbage() -> Self;
+}
+
+macro_rules! float_scalar {
+    ($t:ident) => {
+        impl TestScalar for $t {
+            fn bits(self) -> u64 {
+                self.to_bits() as u64
+            }
+            fn sample(rng: &mut Rng) -> Self {
+                match rng.below(16) {
+                    0 => $t::NAN,
+                    1 => $t::INFINITY,
+                    2 => $t::NEG_INFINITY,
+                    3 => 0.0,
+                    4 => -0.0,
+                    5..=10 => (rng.below(9) as $t) - 4.0, // small integers: many ties
+                    _ => ((rng.below(2001) as $t) - 1000.0) / 64.0,
+                }
+            }
+            fn garbage() -> Self {
+                $t::NAN
+            }
+        }
+    };
+}
+float_scalar!(f32);
+float_scalar!(f64);
+
+macro_rules! int_scalar {
+    ($t:ident) => {
+        impl TestScalar for $t {
+            fn bits(self) -> u64 {
+                self as u64
+            }
+            fn sample(rng: &mut Rng) -> Self {
+                let limit = (1 as $t) << (<$t>::BITS - 4);
+                match rng.below(14) {
+                    0 => $t::MIN,
+                    1 => $t::MAX,
+                    2 => limit,
+                    3 => -limit,
+                    4 => 0,
+                    5..=9 => (rng.below(9) as $t) - 4,
+                    _ => (rng.next_u64() as $t) >> 8,
+                }
+            }
+            fn garbage() -> Self {
+                0x5A5A as $t
+            }
+        }
+    };
+}
+int_scalar!(i32);
+int_scalar!(i64);
+
+impl TestScalar for bool {
+    fn bits(self) -> u64 {
+        self as u64
+    }
+    fn sample(rng: &mut Rng) -> Self {
+        rng.below(3) == 0
+    }
+    fn garbage() -> Self {
+        true
+    }
+}
+
+impl TestScalar for u8 {
+    fn bits(self) -> u64 {
+        self as u64
+    }
+    fn sample(rng: &mut Rng) -> Self {
+        rng.below(256) as u8
+    }
+    fn garbage() -> Self {
+        0xA5
+    }
+}
+
+/// An input value valid for `S` (out-of-range integers become ZERO).
+pub fn sample_input<S: Semiring>(rng: &mut Rng) -> S::Scalar
+where
+    S::Scalar: TestScalar,
+{
+    let x = S::Scalar::sample(rng);
+    if S::accepts_input(x) { x } else { S::ZERO }
+}
+
+/// A dense logical matrix, row-major.
+#[derive(Clone, Debug)]
+pub struct Dense<T> {
+    pub rows: usize,
+    pub cols: usize,
+    pub data: Vec<T>,
+}
+
+impl<T: Copy> Dense<T> {
+    pub fn from_fn(rows: usize, cols: usize, mut f: impl FnMut(usize, usize) -> T) -> Self {
+        let mut data = Vec::with_capacity(rows * cols);
+        for i in 0..rows {
+            for j in 0..cols {
+                data.push(f(i, j));
+            }
+        }
+        Dense { rows, cols, data }
+    }
+    pub fn at(&self, i: usize, j: usize) -> T {
+        self.data[i * self.cols + j]
+    }
+}
+
+/// The scalar reference of DESIGN.md §2, written independently of the
+/// crate's kernels.
+pub fn reference<S: Semiring>(
+    a: &Dense<S::Scalar>,
+    b: &Dense<S::Scalar>,
+    c: &Dense<S::Scalar>,
+    accum: Accum,
+) -> Dense<S::Scalar> {
+    Dense::from_fn(a.rows, b.cols, |i, j| {
+        let mut acc = S::ZERO;
+        for p in 0..a.cols {
+            acc = S::add(acc, S::mul(a.at(i, p), b.at(p, j)));
+        }
+        match accum {
+            Accum::Replace => acc,
+            Accum::Combine => S::add(c.at(i, j), acc),
+        }
+    })
+}
+
+/// How a logical matrix is laid out in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    RowMajor,
+    ColMajor,
+    /// Stored as the transpose, viewed through `.t()`.
+    Transposed,
+    /// Row-major with 3 spare elements after every row.
+    Padded,
+    /// Both strides negative (the last element is first in memory).
+    Negative,
+    /// Column-major with padding and a negative row stride.
+    NegativeRowsPadded,
+}
+
+pub const LAYOUTS: [Layout; 6] = [
+    Layout::RowMajor,
+    Layout::ColMajor,
+    Layout::Transposed,
+    Layout::Padded,
+    Layout::Negative,
+    Layout::NegativeRowsPadded,
+];
+
+/// A matrix stored in a buffer with guard cells before and after.
+pub struct Stored<T> {
+    pub buf: Vec<T>,
+    pub rows: usize,
+    pub cols: usize,
+    pub layout: Layout,
+    /// (start of the view's slice within buf, strides)
+    start: usize,
+    len: usize,
+    rs: isize,
+    cs: isize,
+}
+
+pub const GUARD: usize = 7;
+
+impl<T: Copy> Stored<T> {
+    pub fn new(m: &Dense<T>, layout: Layout, filler: T) -> Self {
+        let (rows, cols) = (m.rows, m.cols);
+        let (rs, cs, len): (isize, isize, usize) = match layout {
+            Layout::RowMajor => (cols as isize, 1, rows * cols),
+            // Stored as the cols×rows row-major transpose: (i, j) at j·rows + i.
+            Layout::Transposed => (1, rows as isize, rows * cols),
+            Layout::ColMajor => (1, rows as isize, rows * cols),
+            Layout::Padded => ((cols + 3) as isize, 1, rows * (cols + 3)),
+            Layout::Negative => (-(cols as isize), -1, rows * cols),
+            Layout::NegativeRowsPadded => (-1, (rows + 2) as isize, cols * (rows + 2)),
+        };
+        let mut buf = vec![filler; len + 2 * GUARD];
+        let mut s = Stored {
+            buf: Vec::new(),
+            rows,
+            cols,
+            layout,
+            start: GUARD,
+            len,
+            rs,
+            cs,
+        };
+        for i in 0..rows {
+            for j in 0..cols {
+                buf[s.index(i, j)] = m.at(i, j);
+            }
+        }
+        s.buf = buf;
+        s
+    }
+
+    /// Index in `buf` of logical element (i, j).
+    pub fn index(&self, i: usize, j: usize) -> usize {
+        let (lo_r, lo_c) = (
+            if self.rs < 0 {
+                (self.rows.max(1) - 1) as isize * -self.rs
+            } else {
+                0
+            },
+            if self.cs < 0 {
+                (self.cols.max(1) - 1) as isize * -self.cs
+            } else {
+                0
+            },
+        );
+        (self.start as isize + lo_r + lo_c + i as isize * self.rs + j as isize * self.cs) as usize
+    }
+
+    pub fn view(&self) -> MatRef<'_, T> {
+        let slice = &self.buf[self.start..self.start + self.len];
+        if self.layout == Layout::Transposed {
+            MatRef::new(slice, self.cols, self.rows, self.cs, self.rs)
+                .unwrap()
+                .t()
+        } else {
+            MatRef::new(slice, self.rows, self.cols, self.rs, self.cs).unwrap()
+        }
+    }
+
+    pub fn view_mut(&mut self) -> MatMut<'_, T> {
+        let (rows, cols, rs, cs, layout) = (self.rows, self.cols, self.rs, self.cs, self.layout);
+        let slice = &mut self.buf[self.start..self.start + self.len];
+        if layout == Layout::Transposed {
+            MatMut::new(slice, cols, rows, cs, rs).unwrap().t()
+        } else {
+            MatMut::new(slice, rows, cols, rs, cs).unwrap()
+        }
+    }
+}
+
+pub fn store<T: Copy>(m: &Dense<T>, layout: Layout, filler: T) -> Stored<T> {
+    Stored::new(m, layout, filler)
+}
+
+/// Checks one product bitwise against the reference, including every
+/// cell of C's buffer outside the view (guards and padding).
+#[allow(clippy::too_many_arguments)]
+pub fn check_product<S: Semiring>(
+    ws: &mut GemmWorkspace,
+    cfg: &GemmConfig,
+    a: &Dense<S::Scalar>,
+    b: &Dense<S::Scalar>,
+    c0: &Dense<S::Scalar>,
+    layouts: [Layout; 3],
+    accum: Accum,
+    what: &str,
+) where
+    S::Scalar: TestScalar,
+{
+    let sentinel = S::Scalar::garbage();
+    let sa = store(a, layouts[0], sentinel);
+    let sb = store(b, layouts[1], sentinel);
+    let c_init = match accum {
+        Accum::Replace => Dense::from_fn(c0.rows, c0.cols, |_, _| S::Scalar::garbage()),
+        Accum::Combine => c0.clone(),
+    };
+    let mut sc = store(&c_init, layouts[2], sentinel);
+    let expected = reference::<S>(a, b, c0, accum);
+    let mut expected_buf = sc.buf.clone();
+    for i in 0..c0.rows {
+        for j in 0..c0.cols {
+            expected_buf[sc.index(i, j)] = expected.at(i, j);
+        }
+    }
+    let result = gemm_with::<S>(ws, cfg, sa.view(), sb.view(), sc.view_mut(), accum);
+    assert_eq!(result, Ok(()), "{what}");
+    for (idx, (got, want)) in sc.buf.iter().zip(expected_buf.iter()).enumerate() {
+        if got.bits() != want.bits() {
+            panic!(
+                "{what}: m={} k={} n={} layouts={layouts:?} accum={accum:?}: buffer index {idx}: got {got:?}, want {want:?}",
+                a.rows, a.cols, b.cols
+            );
+        }
+    }
+}
+
+pub fn random_dense<S: Semiring>(rng: &mut Rng, rows: usize, cols: usize) -> Dense<S::Scalar>
+where
+    S::Scalar: TestScalar,
+{
+    Dense::from_fn(rows, cols, |_, _| sample_input::<S>(rng))
+}
+
+pub fn random_output<S: Semiring>(rng: &mut Rng, rows: usize, cols: usize) -> Dense<S::Scalar>
+where
+    S::Scalar: TestScalar,
+{
+    Dense::from_fn(rows, cols, |_, _| S::Scalar::sample(rng))
+}
+
+/// The ISA levels this CPU can run; prints a notice for the others.
+pub fn available_levels(test: &str) -> Vec<IsaLevel> {
+    let detected = tropical_blas::detected_isa();
+    IsaLevel::ALL
+        .into_iter()
+        .filter(|&level| {
+            let ok = level <= detected;
+            if !ok {
+                println!(
+                    "{test}: skipping ISA level {level}: this CPU supports at most {detected}"
+                );
+            }
+            ok
+        })
+        .collect()
+}
+
+/// Whether the test run asks for the reduced sweep (used under emulation).
+pub fn quick() -> bool {
+    std::env::var("TROPICAL_BLAS_TEST_QUICK").is_ok_and(|v| v == "1")
+}
+
+/// The exhaustive sweep for one semiring at one level: every (m, k, n) in
+/// 0..=2·tile+1, cycling layouts and both accumulation modes, through the
+/// packed path; then block boundaries with small forced blocks; then the
+/// small-matrix path.
+pub fn sweep<S: Semiring>(level: IsaLevel, seed: u64)
+where
+    S::Scalar: TestScalar,
+{
+    let name = std::any::type_name::<S>();
+    let kernel = tropical_blas::kernel_at::<S>(level).expect("level is available");
+    let (mr, nr) = (kernel.mr(), kernel.nr());
+    let tile = mr.max(nr);
+    let step = if quick() { 3 } else { 1 };
+    let mut rng = Rng::new(seed);
+    let mut ws = GemmWorkspace::new();
+    let mut case = 0usize;
+    let packed = |m: usize, n: usize, k: usize| {
+        GemmConfig::default()
+            .with_isa(level)
+            .with_tiling(TilingParams::for_problem(m, n, k, mr, nr).with_small_ops(0))
+    };
+
+    for m in (0..=2 * mr + 1).step_by(step) {
+        for n in (0..=2 * nr + 1).step_by(step) {
+            for k in (0..=2 * tile + 1).step_by(step) {
+                let a = random_dense::<S>(&mut rng, m, k);
+                let b = random_dense::<S>(&mut rng, k, n);
+                let c = random_output::<S>(&mut rng, m, n);
+                let layouts = [
+                    LAYOUTS[case % 6],
+                    LAYOUTS[(case / 6 + k) % 6],
+                    LAYOUTS[(case / 36 + m + n) % 6],
+                ];
+                let accum = if case.is_multiple_of(2) {
+                    Accum::Replace
+                } else {
+                    Accum::Combine
+                };
+                let what = format!("{name} {} [{level}] sweep", kernel.name());
+                check_product::<S>(&mut ws, &packed(m, n, k), &a, &b, &c, layouts, accum, &what);
+                case += 1;
+            }
+        }
+    }
+
+    // Block boundaries: sizes at KC±1, MC±1, NC±1 with small forced blocks.
+    let (mc, kc, nc) = (2 * mr + 1, 7, nr + 3);
+    let forced = GemmConfig::default()
+        .with_isa(level)
+        .with_tiling(TilingParams::new(mc, kc, nc));
+    let around = |b: usize| [b - 1, b, b + 1, 2 * b + 1];
+    for m in around(mc) {
+        for k in around(kc) {
+            for n in around(nc) {
+                let a = random_dense::<S>(&mut rng, m, k);
+                let b = random_dense::<S>(&mut rng, k, n);
+                let c = random_output::<S>(&mut rng, m, n);
+                for (li, accum) in [Accum::Replace, Accum::Combine].into_iter().enumerate() {
+                    let layouts = [
+                        LAYOUTS[(case + li) % 6],
+                        LAYOUTS[(case + 2) % 6],
+                        LAYOUTS[(case + li + 4) % 6],
+                    ];
+                    let what = format!("{name} {} [{level}] blocks {mc}/{kc}/{nc}", kernel.name());
+                    check_product::<S>(&mut ws, &forced, &a, &b, &c, layouts, accum, &what);
+                    case += 1;
+                }
+            }
+        }
+    }
+
+    // The unpacked small-matrix path and the default configuration.
+    let small = GemmConfig::default()
+        .with_isa(level)
+        .with_tiling(TilingParams::for_problem(1, 1, 1, mr, nr).with_small_ops(usize::MAX));
+    for (m, k, n) in [(1, 1, 1), (3, 5, 2), (7, 0, 4), (16, 16, 16), (5, 33, 9)] {
+        for cfg in [small, GemmConfig::default().with_isa(level)] {
+            let a = random_dense::<S>(&mut rng, m, k);
+            let b = random_dense::<S>(&mut rng, k, n);
+            let c = random_output::<S>(&mut rng, m, n);
+            for accum in [Accum::Replace, Accum::Combine] {
+                let layouts = [
+                    LAYOUTS[case % 6],
+                    LAYOUTS[(case + 1) % 6],
+                    LAYOUTS[(case + 3) % 6],
+                ];
+                check_product::<S>(
+                    &mut ws,
+                    &cfg,
+                    &a,
+                    &b,
+                    &c,
+                    layouts,
+                    accum,
+                    &format!("{name} [{level}] small"),
+                );
+                case += 1;
+            }
+        }
+    }
+}
