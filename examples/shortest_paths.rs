@@ -13,15 +13,20 @@
 
 use std::time::Instant;
 
-use tropical_blas::{gemm_with, Accum, GemmConfig, GemmWorkspace, MatMut, MatRef, MinPlus};
+use tropical_blas::{Accum, GemmConfig, GemmWorkspace, MatMut, MatRef, MinPlus, gemm_with};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = match std::env::args().nth(1) {
-        Some(arg) => arg.parse().map_err(|_| format!("expected a node count, got {arg:?}"))?,
+        Some(arg) => arg
+            .parse()
+            .map_err(|_| format!("expected a node count, got {arg:?}"))?,
         None => 1024,
     };
     let weights = road_like_graph(n, 2026);
-    println!("graph: {n} nodes, {} directed edges", weights.iter().filter(|w| w.is_finite()).count() - n);
+    println!(
+        "graph: {n} nodes, {} directed edges",
+        weights.iter().filter(|w| w.is_finite()).count() - n
+    );
 
     // D(1) = W; D(2s) = D(s) ⊗ D(s) in (min, +). After ceil(log2(n-1))
     // squarings D holds every shortest path (paths have at most n-1 edges).
@@ -58,10 +63,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reference = floyd_warshall(&weights, n);
     println!("Floyd–Warshall:    {:.3} s", start.elapsed().as_secs_f64());
 
-    let mismatches = dist.iter().zip(&reference).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
+    let mismatches = dist
+        .iter()
+        .zip(&reference)
+        .filter(|(a, b)| a.to_bits() != b.to_bits())
+        .count();
     let reachable = dist.iter().filter(|d| d.is_finite()).count();
-    let longest = dist.iter().copied().filter(|d| d.is_finite()).fold(0.0f32, f32::max);
-    println!("reachable pairs: {reachable} of {}; longest shortest path: {longest}", n * n);
+    let longest = dist
+        .iter()
+        .copied()
+        .filter(|d| d.is_finite())
+        .fold(0.0f32, f32::max);
+    println!(
+        "reachable pairs: {reachable} of {}; longest shortest path: {longest}",
+        n * n
+    );
     if mismatches != 0 {
         return Err(format!("{mismatches} distances differ from Floyd–Warshall").into());
     }

@@ -166,6 +166,9 @@ impl Semiring for OrAnd {
     type Scalar = bool;
     const ZERO: bool = false;
     const ONE: bool = true;
+    fn kernel(level: IsaLevel) -> Kernel<Self> {
+        crate::kernel::simd::select::<Self>(level)
+    }
     #[inline(always)]
     fn add(acc: bool, x: bool) -> bool {
         acc | x
@@ -182,6 +185,9 @@ macro_rules! float_semirings {
             type Scalar = $t;
             const ZERO: $t = $t::NEG_INFINITY;
             const ONE: $t = 0.0;
+            fn kernel(level: IsaLevel) -> Kernel<Self> {
+                crate::kernel::simd::select::<Self>(level)
+            }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
                 select_max(acc, x)
@@ -195,6 +201,9 @@ macro_rules! float_semirings {
             type Scalar = $t;
             const ZERO: $t = $t::INFINITY;
             const ONE: $t = 0.0;
+            fn kernel(level: IsaLevel) -> Kernel<Self> {
+                crate::kernel::simd::select::<Self>(level)
+            }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
                 select_min(acc, x)
@@ -208,6 +217,9 @@ macro_rules! float_semirings {
             type Scalar = $t;
             const ZERO: $t = 0.0;
             const ONE: $t = 1.0;
+            fn kernel(level: IsaLevel) -> Kernel<Self> {
+                crate::kernel::simd::select::<Self>(level)
+            }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
                 select_max(acc, x)
@@ -221,6 +233,9 @@ macro_rules! float_semirings {
             type Scalar = $t;
             const ZERO: $t = $t::NEG_INFINITY;
             const ONE: $t = $t::INFINITY;
+            fn kernel(level: IsaLevel) -> Kernel<Self> {
+                crate::kernel::simd::select::<Self>(level)
+            }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
                 select_max(acc, x)
@@ -235,6 +250,9 @@ macro_rules! float_semirings {
             type Scalar = $t;
             const ZERO: $t = $t::INFINITY;
             const ONE: $t = $t::NEG_INFINITY;
+            fn kernel(level: IsaLevel) -> Kernel<Self> {
+                crate::kernel::simd::select::<Self>(level)
+            }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
                 select_min(acc, x)
@@ -272,6 +290,9 @@ macro_rules! integer_semirings {
             type Scalar = $t;
             const ZERO: $t = $t::MIN;
             const ONE: $t = 0;
+            fn kernel(level: IsaLevel) -> Kernel<Self> {
+                crate::kernel::simd::select::<Self>(level)
+            }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
                 select_max(acc, x)
@@ -296,6 +317,9 @@ macro_rules! integer_semirings {
             type Scalar = $t;
             const ZERO: $t = $t::MAX;
             const ONE: $t = 0;
+            fn kernel(level: IsaLevel) -> Kernel<Self> {
+                crate::kernel::simd::select::<Self>(level)
+            }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
                 select_min(acc, x)
@@ -318,6 +342,9 @@ macro_rules! integer_semirings {
             type Scalar = $t;
             const ZERO: $t = $t::MIN;
             const ONE: $t = $t::MAX;
+            fn kernel(level: IsaLevel) -> Kernel<Self> {
+                crate::kernel::simd::select::<Self>(level)
+            }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
                 select_max(acc, x)
@@ -331,6 +358,9 @@ macro_rules! integer_semirings {
             type Scalar = $t;
             const ZERO: $t = $t::MAX;
             const ONE: $t = $t::MIN;
+            fn kernel(level: IsaLevel) -> Kernel<Self> {
+                crate::kernel::simd::select::<Self>(level)
+            }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
                 select_min(acc, x)

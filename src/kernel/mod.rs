@@ -8,6 +8,7 @@
 
 pub(crate) mod pack;
 pub(crate) mod portable;
+pub(crate) mod simd;
 pub(crate) mod small;
 
 use std::fmt;

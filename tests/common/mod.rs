@@ -359,6 +359,21 @@ pub fn quick() -> bool {
     std::env::var("TROPICAL_BLAS_TEST_QUICK").is_ok_and(|v| v == "1")
 }
 
+/// Every extent in 0..=2·tile+1. Wide tiles (the 64-byte bool tiles) keep
+/// every value up to 33 and beyond that the tile boundaries and a stride,
+/// or the sweep would take minutes.
+pub fn extents(tile: usize, step: usize) -> Vec<usize> {
+    let top = 2 * tile + 1;
+    let mut out: Vec<usize> = (0..=top.min(33)).step_by(step).collect();
+    if top > 33 {
+        out.extend((34..=top).step_by(7 * step));
+        out.extend([tile - 1, tile, tile + 1, top - 2, top - 1, top]);
+        out.sort_unstable();
+        out.dedup();
+    }
+    out
+}
+
 /// The exhaustive sweep for one semiring at one level: every (m, k, n) in
 /// 0..=2·tile+1, cycling layouts and both accumulation modes, through the
 /// packed path; then block boundaries with small forced blocks; then the
@@ -381,9 +396,9 @@ where
             .with_tiling(TilingParams::for_problem(m, n, k, mr, nr).with_small_ops(0))
     };
 
-    for m in (0..=2 * mr + 1).step_by(step) {
-        for n in (0..=2 * nr + 1).step_by(step) {
-            for k in (0..=2 * tile + 1).step_by(step) {
+    for m in extents(mr, step) {
+        for n in extents(nr, step) {
+            for k in extents(tile, step) {
                 let a = random_dense::<S>(&mut rng, m, k);
                 let b = random_dense::<S>(&mut rng, k, n);
                 let c = random_output::<S>(&mut rng, m, n);

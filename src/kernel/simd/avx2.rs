@@ -1,0 +1,192 @@
+//! AVX2 kernels: an 8-row tile of one ymm register per row, so 8×8 for
+//! f32/i32, 8×4 for f64/i64 and 8×32 for bool. 8 accumulators leave 8 of
+//! the 16 ymm registers for B, broadcasts and the i64 compare masks.
+
+use std::arch::x86_64::*;
+
+use super::{builtin_ops, float_lanes};
+use crate::semiring::{MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd};
+
+super::isa_kernel! {
+    /// The AVX2 kernel over the vector operations `O`.
+    Avx2Kernel, level = Avx2, features = "avx,avx2", mr = 8,
+    names = ["avx2-8x4", "avx2-8x8", "avx2-8x32"]
+}
+
+float_lanes!(
+    f32x8,
+    f32,
+    __m256,
+    8,
+    _mm256_set1_ps,
+    _mm256_loadu_ps,
+    _mm256_storeu_ps,
+    _mm256_max_ps,
+    _mm256_min_ps,
+    _mm256_add_ps,
+    _mm256_mul_ps
+);
+float_lanes!(
+    f64x4,
+    f64,
+    __m256d,
+    4,
+    _mm256_set1_pd,
+    _mm256_loadu_pd,
+    _mm256_storeu_pd,
+    _mm256_max_pd,
+    _mm256_min_pd,
+    _mm256_add_pd,
+    _mm256_mul_pd
+);
+
+/// Selects `x` where `mask` lanes are all ones, else `y`.
+#[inline(always)]
+unsafe fn select(mask: __m256i, x: __m256i, y: __m256i) -> __m256i {
+    // SAFETY: callers run with AVX2 enabled.
+    unsafe { _mm256_blendv_epi8(y, x, mask) }
+}
+
+macro_rules! int_lanes {
+    ($mod:ident, $t:ty, $lanes:expr, $set1:ident, $addv:ident, $gt:ident, $sent:path, $thr:path,
+     max = $max:expr, min = $min:expr) => {
+        pub(crate) mod $mod {
+            use std::arch::x86_64::*;
+            pub(crate) type V = __m256i;
+            pub(crate) const LANES: usize = $lanes;
+            // SAFETY (every function): callers run with AVX2 enabled and
+            // pass pointers valid for LANES elements.
+            #[inline(always)]
+            pub(crate) unsafe fn splat(x: $t) -> V {
+                unsafe { $set1(x as _) }
+            }
+            #[inline(always)]
+            pub(crate) unsafe fn load(p: *const $t) -> V {
+                unsafe { _mm256_loadu_si256(p.cast()) }
+            }
+            #[inline(always)]
+            pub(crate) unsafe fn store(p: *mut $t, v: V) {
+                unsafe { _mm256_storeu_si256(p.cast(), v) }
+            }
+            /// `if x > acc { x } else { acc }`.
+            #[inline(always)]
+            pub(crate) unsafe fn max(acc: V, x: V) -> V {
+                unsafe { ($max)(acc, x) }
+            }
+            /// `if x < acc { x } else { acc }`.
+            #[inline(always)]
+            pub(crate) unsafe fn min(acc: V, x: V) -> V {
+                unsafe { ($min)(acc, x) }
+            }
+            #[inline(always)]
+            pub(crate) unsafe fn plus(a: V, b: V) -> V {
+                unsafe { $addv(a, b) }
+            }
+            /// `if a < b { a } else { b }` (integers: order-free).
+            #[inline(always)]
+            pub(crate) unsafe fn min_first(a: V, b: V) -> V {
+                unsafe { ($min)(a, b) }
+            }
+            /// `if a > b { a } else { b }` (integers: order-free).
+            #[inline(always)]
+            pub(crate) unsafe fn max_first(a: V, b: V) -> V {
+                unsafe { ($max)(a, b) }
+            }
+            /// Sums below −threshold came from the max-plus sentinel: ZERO.
+            #[inline(always)]
+            pub(crate) unsafe fn finish_max_plus(acc: V) -> V {
+                unsafe { super::select($gt($set1(-$thr as _), acc), $set1(<$t>::MIN as _), acc) }
+            }
+            /// Sums above +threshold came from the min-plus sentinel: ZERO.
+            #[inline(always)]
+            pub(crate) unsafe fn finish_min_plus(acc: V) -> V {
+                unsafe { super::select($gt(acc, $set1($thr as _)), $set1(<$t>::MAX as _), acc) }
+            }
+            #[inline(always)]
+            pub(crate) fn packed_max_plus(x: $t) -> $t {
+                if x == <$t>::MIN { -$sent } else { x }
+            }
+            #[inline(always)]
+            pub(crate) fn packed_min_plus(x: $t) -> $t {
+                if x == <$t>::MAX { $sent } else { x }
+            }
+        }
+    };
+}
+
+int_lanes!(
+    i32x8,
+    i32,
+    8,
+    _mm256_set1_epi32,
+    _mm256_add_epi32,
+    _mm256_cmpgt_epi32,
+    crate::kernel::simd::sentinel::I32,
+    crate::kernel::simd::sentinel::I32_THRESHOLD,
+    max = |acc, x| _mm256_max_epi32(x, acc),
+    min = |acc, x| _mm256_min_epi32(x, acc)
+);
+// AVX2 has no 64-bit max/min: compare and blend (vpcmpgtq + vpblendvb).
+int_lanes!(
+    i64x4,
+    i64,
+    4,
+    _mm256_set1_epi64x,
+    _mm256_add_epi64,
+    _mm256_cmpgt_epi64,
+    crate::kernel::simd::sentinel::I64,
+    crate::kernel::simd::sentinel::I64_THRESHOLD,
+    max = |acc, x| super::select(_mm256_cmpgt_epi64(x, acc), x, acc),
+    min = |acc, x| super::select(_mm256_cmpgt_epi64(acc, x), x, acc)
+);
+
+/// bool as bytes 0/1: ⊕ = or, ⊗ = and, 32 lanes.
+pub(crate) mod bool_x32 {
+    use std::arch::x86_64::*;
+    pub(crate) type V = __m256i;
+    pub(crate) const LANES: usize = 32;
+    // SAFETY (every function): callers run with AVX2 enabled and pass
+    // pointers valid for 32 bytes; and/or of 0/1 bytes stay valid bools.
+    #[inline(always)]
+    pub(crate) unsafe fn splat(x: bool) -> V {
+        unsafe { _mm256_set1_epi8(x as i8) }
+    }
+    #[inline(always)]
+    pub(crate) unsafe fn load(p: *const bool) -> V {
+        unsafe { _mm256_loadu_si256(p.cast()) }
+    }
+    #[inline(always)]
+    pub(crate) unsafe fn store(p: *mut bool, v: V) {
+        unsafe { _mm256_storeu_si256(p.cast(), v) }
+    }
+    #[inline(always)]
+    pub(crate) unsafe fn or(acc: V, x: V) -> V {
+        unsafe { _mm256_or_si256(acc, x) }
+    }
+    #[inline(always)]
+    pub(crate) unsafe fn and(a: V, b: V) -> V {
+        unsafe { _mm256_and_si256(a, b) }
+    }
+}
+
+builtin_ops! { avx2;
+    MaxPlusF32: MaxPlus<f32>, f32x8, add = max, mul = plus;
+    MinPlusF32: MinPlus<f32>, f32x8, add = min, mul = plus;
+    MaxMulF32: MaxMul<f32>, f32x8, add = max, mul = times;
+    MaxMinF32: MaxMin<f32>, f32x8, add = max, mul = min_first;
+    MinMaxF32: MinMax<f32>, f32x8, add = min, mul = max_first;
+    MaxPlusF64: MaxPlus<f64>, f64x4, add = max, mul = plus;
+    MinPlusF64: MinPlus<f64>, f64x4, add = min, mul = plus;
+    MaxMulF64: MaxMul<f64>, f64x4, add = max, mul = times;
+    MaxMinF64: MaxMin<f64>, f64x4, add = max, mul = min_first;
+    MinMaxF64: MinMax<f64>, f64x4, add = min, mul = max_first;
+    MaxPlusI32: MaxPlus<i32>, i32x8, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus;
+    MinPlusI32: MinPlus<i32>, i32x8, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus;
+    MaxMinI32: MaxMin<i32>, i32x8, add = max, mul = min_first;
+    MinMaxI32: MinMax<i32>, i32x8, add = min, mul = max_first;
+    MaxPlusI64: MaxPlus<i64>, i64x4, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus;
+    MinPlusI64: MinPlus<i64>, i64x4, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus;
+    MaxMinI64: MaxMin<i64>, i64x4, add = max, mul = min_first;
+    MinMaxI64: MinMax<i64>, i64x4, add = min, mul = max_first;
+    OrAndBool: OrAnd, bool_x32, add = or, mul = and;
+}

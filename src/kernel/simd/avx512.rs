@@ -1,0 +1,185 @@
+//! AVX-512 (avx512f) kernels: a 16-row tile of one zmm register per row,
+//! so 16×16 for f32/i32, 16×8 for f64/i64 and 16×64 for bool. 16 zmm
+//! accumulators leave 16 registers for B and broadcasts.
+
+use super::{builtin_ops, float_lanes};
+use crate::semiring::{MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd};
+
+super::isa_kernel! {
+    /// The AVX-512 kernel over the vector operations `O`.
+    Avx512Kernel, level = Avx512, features = "avx2,avx512f", mr = 16,
+    names = ["avx512-16x8", "avx512-16x16", "avx512-16x64"]
+}
+
+float_lanes!(
+    f32x16,
+    f32,
+    __m512,
+    16,
+    _mm512_set1_ps,
+    _mm512_loadu_ps,
+    _mm512_storeu_ps,
+    _mm512_max_ps,
+    _mm512_min_ps,
+    _mm512_add_ps,
+    _mm512_mul_ps
+);
+float_lanes!(
+    f64x8,
+    f64,
+    __m512d,
+    8,
+    _mm512_set1_pd,
+    _mm512_loadu_pd,
+    _mm512_storeu_pd,
+    _mm512_max_pd,
+    _mm512_min_pd,
+    _mm512_add_pd,
+    _mm512_mul_pd
+);
+
+macro_rules! int_lanes {
+    ($mod:ident, $t:ty, $lanes:expr, $set1:ident, $loadu:ident, $storeu:ident, $max:ident, $min:ident, $addv:ident, $lt:ident, $gt:ident, $blend:ident, $sent:path, $thr:path) => {
+        pub(crate) mod $mod {
+            use std::arch::x86_64::*;
+            pub(crate) type V = __m512i;
+            pub(crate) const LANES: usize = $lanes;
+            // SAFETY (every function): callers run with avx512f enabled and
+            // pass pointers valid for LANES elements.
+            #[inline(always)]
+            pub(crate) unsafe fn splat(x: $t) -> V {
+                unsafe { $set1(x) }
+            }
+            #[inline(always)]
+            pub(crate) unsafe fn load(p: *const $t) -> V {
+                unsafe { $loadu(p) }
+            }
+            #[inline(always)]
+            pub(crate) unsafe fn store(p: *mut $t, v: V) {
+                unsafe { $storeu(p, v) }
+            }
+            #[inline(always)]
+            pub(crate) unsafe fn max(acc: V, x: V) -> V {
+                unsafe { $max(x, acc) }
+            }
+            #[inline(always)]
+            pub(crate) unsafe fn min(acc: V, x: V) -> V {
+                unsafe { $min(x, acc) }
+            }
+            #[inline(always)]
+            pub(crate) unsafe fn plus(a: V, b: V) -> V {
+                unsafe { $addv(a, b) }
+            }
+            #[inline(always)]
+            pub(crate) unsafe fn min_first(a: V, b: V) -> V {
+                unsafe { $min(a, b) }
+            }
+            #[inline(always)]
+            pub(crate) unsafe fn max_first(a: V, b: V) -> V {
+                unsafe { $max(a, b) }
+            }
+            /// Sums below −threshold came from the max-plus sentinel: ZERO.
+            #[inline(always)]
+            pub(crate) unsafe fn finish_max_plus(acc: V) -> V {
+                unsafe { $blend($lt(acc, $set1(-$thr)), acc, $set1(<$t>::MIN)) }
+            }
+            /// Sums above +threshold came from the min-plus sentinel: ZERO.
+            #[inline(always)]
+            pub(crate) unsafe fn finish_min_plus(acc: V) -> V {
+                unsafe { $blend($gt(acc, $set1($thr)), acc, $set1(<$t>::MAX)) }
+            }
+            #[inline(always)]
+            pub(crate) fn packed_max_plus(x: $t) -> $t {
+                if x == <$t>::MIN { -$sent } else { x }
+            }
+            #[inline(always)]
+            pub(crate) fn packed_min_plus(x: $t) -> $t {
+                if x == <$t>::MAX { $sent } else { x }
+            }
+        }
+    };
+}
+
+int_lanes!(
+    i32x16,
+    i32,
+    16,
+    _mm512_set1_epi32,
+    _mm512_loadu_epi32,
+    _mm512_storeu_epi32,
+    _mm512_max_epi32,
+    _mm512_min_epi32,
+    _mm512_add_epi32,
+    _mm512_cmplt_epi32_mask,
+    _mm512_cmpgt_epi32_mask,
+    _mm512_mask_blend_epi32,
+    crate::kernel::simd::sentinel::I32,
+    crate::kernel::simd::sentinel::I32_THRESHOLD
+);
+int_lanes!(
+    i64x8,
+    i64,
+    8,
+    _mm512_set1_epi64,
+    _mm512_loadu_epi64,
+    _mm512_storeu_epi64,
+    _mm512_max_epi64,
+    _mm512_min_epi64,
+    _mm512_add_epi64,
+    _mm512_cmplt_epi64_mask,
+    _mm512_cmpgt_epi64_mask,
+    _mm512_mask_blend_epi64,
+    crate::kernel::simd::sentinel::I64,
+    crate::kernel::simd::sentinel::I64_THRESHOLD
+);
+
+/// bool as bytes 0/1: ⊕ = or, ⊗ = and, 64 lanes.
+pub(crate) mod bool_x64 {
+    use std::arch::x86_64::*;
+    pub(crate) type V = __m512i;
+    pub(crate) const LANES: usize = 64;
+    // SAFETY (every function): callers run with avx512f enabled and pass
+    // pointers valid for 64 bytes; and/or of 0/1 bytes stay valid bools.
+    #[inline(always)]
+    pub(crate) unsafe fn splat(x: bool) -> V {
+        unsafe { _mm512_set1_epi32(i32::from(x as u8) * 0x0101_0101) }
+    }
+    #[inline(always)]
+    pub(crate) unsafe fn load(p: *const bool) -> V {
+        unsafe { _mm512_loadu_si512(p.cast()) }
+    }
+    #[inline(always)]
+    pub(crate) unsafe fn store(p: *mut bool, v: V) {
+        unsafe { _mm512_storeu_si512(p.cast(), v) }
+    }
+    #[inline(always)]
+    pub(crate) unsafe fn or(acc: V, x: V) -> V {
+        unsafe { _mm512_or_si512(acc, x) }
+    }
+    #[inline(always)]
+    pub(crate) unsafe fn and(a: V, b: V) -> V {
+        unsafe { _mm512_and_si512(a, b) }
+    }
+}
+
+builtin_ops! { avx512;
+    MaxPlusF32: MaxPlus<f32>, f32x16, add = max, mul = plus;
+    MinPlusF32: MinPlus<f32>, f32x16, add = min, mul = plus;
+    MaxMulF32: MaxMul<f32>, f32x16, add = max, mul = times;
+    MaxMinF32: MaxMin<f32>, f32x16, add = max, mul = min_first;
+    MinMaxF32: MinMax<f32>, f32x16, add = min, mul = max_first;
+    MaxPlusF64: MaxPlus<f64>, f64x8, add = max, mul = plus;
+    MinPlusF64: MinPlus<f64>, f64x8, add = min, mul = plus;
+    MaxMulF64: MaxMul<f64>, f64x8, add = max, mul = times;
+    MaxMinF64: MaxMin<f64>, f64x8, add = max, mul = min_first;
+    MinMaxF64: MinMax<f64>, f64x8, add = min, mul = max_first;
+    MaxPlusI32: MaxPlus<i32>, i32x16, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus;
+    MinPlusI32: MinPlus<i32>, i32x16, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus;
+    MaxMinI32: MaxMin<i32>, i32x16, add = max, mul = min_first;
+    MinMaxI32: MinMax<i32>, i32x16, add = min, mul = max_first;
+    MaxPlusI64: MaxPlus<i64>, i64x8, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus;
+    MinPlusI64: MinPlus<i64>, i64x8, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus;
+    MaxMinI64: MaxMin<i64>, i64x8, add = max, mul = min_first;
+    MinMaxI64: MinMax<i64>, i64x8, add = min, mul = max_first;
+    OrAndBool: OrAnd, bool_x64, add = or, mul = and;
+}

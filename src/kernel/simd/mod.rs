@@ -1,0 +1,410 @@
+//! SIMD microkernels: one generic tile body, shared by every semiring and
+//! ISA through [`VecOps`], a small trait of vector operations (⊕ and ⊗ as
+//! vector ops, plus load/store/broadcast). Each ISA adds only its
+//! `#[target_feature]` entry points and its vector types.
+//!
+//! # Integer sentinels
+//! The (max|min, +) integer kernels cannot use `MIN`/`MAX` as ZERO inside
+//! a vector add (it would wrap). Packing stores ZERO as the sentinel
+//! `∓(2^(bits-2) − 1)` instead; since finite inputs satisfy
+//! |x| ≤ 2^(bits-4), a sum involving a sentinel stays below −2^(bits-3)
+//! while every finite sum stays at or above it, and no sum overflows. The
+//! tile maps anything beyond that threshold back to ZERO once, before it
+//! stores. The result is the scalar reference's, bit for bit.
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512;
+
+use super::store_tile;
+use crate::dispatch::{IsaLevel, detected_isa};
+use crate::kernel::Kernel;
+use crate::semiring::Semiring;
+
+/// Vector operations of one ISA for one built-in semiring.
+///
+/// # Safety
+/// Every method may execute the ISA's instructions: callers must be inside
+/// a function compiled with (and run on a CPU with) those features.
+pub(crate) trait VecOps: Copy + Default + Send + Sync + 'static {
+    /// The semiring these vectors compute in.
+    type S: Semiring;
+    /// One register of `LANES` scalars.
+    type V: Copy;
+    /// Scalars per register; the kernel's NR.
+    const LANES: usize;
+
+    /// All lanes set to `x`.
+    unsafe fn splat(x: <Self::S as Semiring>::Scalar) -> Self::V;
+    /// `LANES` scalars from `p` (any alignment).
+    unsafe fn load(p: *const <Self::S as Semiring>::Scalar) -> Self::V;
+    /// `LANES` scalars to `p` (any alignment).
+    unsafe fn store(p: *mut <Self::S as Semiring>::Scalar, v: Self::V);
+    /// ⊕, lane-wise, with the scalar `add(acc, x)` operand order.
+    unsafe fn add(acc: Self::V, x: Self::V) -> Self::V;
+    /// ⊗, lane-wise, A's element first.
+    unsafe fn mul(a: Self::V, b: Self::V) -> Self::V;
+    /// Maps internal sentinels back to ZERO (identity but for the integer
+    /// plus semirings).
+    #[inline(always)]
+    unsafe fn finish(acc: Self::V) -> Self::V {
+        acc
+    }
+    /// How an element is stored in a packed panel (identity but for the
+    /// integer plus semirings, which store ZERO as a sentinel).
+    #[inline(always)]
+    fn packed_value(x: <Self::S as Semiring>::Scalar) -> <Self::S as Semiring>::Scalar {
+        x
+    }
+}
+
+/// The built-in semirings name their vector operations per ISA.
+pub(crate) trait BuiltinSimd: Semiring {
+    #[cfg(target_arch = "x86_64")]
+    type Avx512: VecOps<S = Self>;
+    #[cfg(target_arch = "x86_64")]
+    type Avx2: VecOps<S = Self>;
+}
+
+macro_rules! builtin_simd {
+    ($($s:ty => $ops:ident;)*) => {$(
+        impl BuiltinSimd for $s {
+            #[cfg(target_arch = "x86_64")]
+            type Avx512 = avx512::$ops;
+            #[cfg(target_arch = "x86_64")]
+            type Avx2 = avx2::$ops;
+        }
+    )*};
+}
+
+use crate::semiring::{MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd};
+builtin_simd! {
+    MaxPlus<f32> => MaxPlusF32; MinPlus<f32> => MinPlusF32; MaxMul<f32> => MaxMulF32;
+    MaxMin<f32> => MaxMinF32; MinMax<f32> => MinMaxF32;
+    MaxPlus<f64> => MaxPlusF64; MinPlus<f64> => MinPlusF64; MaxMul<f64> => MaxMulF64;
+    MaxMin<f64> => MaxMinF64; MinMax<f64> => MinMaxF64;
+    MaxPlus<i32> => MaxPlusI32; MinPlus<i32> => MinPlusI32; MaxMin<i32> => MaxMinI32; MinMax<i32> => MinMaxI32;
+    MaxPlus<i64> => MaxPlusI64; MinPlus<i64> => MinPlusI64; MaxMin<i64> => MaxMinI64; MinMax<i64> => MinMaxI64;
+    OrAnd => OrAndBool;
+}
+
+/// The best kernel for `S` at or below `level` that this CPU can run.
+pub(crate) fn select<S: BuiltinSimd>(level: IsaLevel) -> Kernel<S> {
+    let usable = level.min(detected_isa());
+    #[cfg(target_arch = "x86_64")]
+    {
+        if usable >= IsaLevel::Avx512 {
+            return avx512::kernel::<S::Avx512>();
+        }
+        if usable >= IsaLevel::Avx2 {
+            return avx2::kernel::<S::Avx2>();
+        }
+    }
+    let _ = usable;
+    Kernel::portable()
+}
+
+/// The MR×LANES register tile: folds `kc` rank-1 updates starting from
+/// ZERO, then writes (or ⊕-combines) the valid `rows × cols` part of C.
+///
+/// A full tile with unit column stride is stored straight from registers;
+/// an edge tile, or C with any other stride, is spilled to the stack and
+/// written by the shared [`store_tile`]. Same kernel, no scalar compute.
+///
+/// # Safety
+/// As [`MicroKernel::tile`](super::MicroKernel::tile), with `a` and `b` in
+/// the packed layout for MR and `O::LANES`, inside a function compiled
+/// with `O`'s features.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize>(
+    kc: usize,
+    a: *const <O::S as Semiring>::Scalar,
+    b: *const <O::S as Semiring>::Scalar,
+    c: *mut <O::S as Semiring>::Scalar,
+    rsc: isize,
+    csc: isize,
+    rows: usize,
+    cols: usize,
+    load_c: bool,
+) {
+    let nr = O::LANES;
+    // SAFETY (whole body): loads stay within the kc·MR and kc·NR packed
+    // elements; stores within the rows×cols region of C; the caller runs
+    // us with O's features enabled.
+    unsafe {
+        let mut acc = [O::splat(<O::S as Semiring>::ZERO); MR];
+        let (mut a, mut b) = (a, b);
+        for _ in 0..kc {
+            let b_row = O::load(b);
+            for (i, acc_i) in acc.iter_mut().enumerate() {
+                *acc_i = O::add(*acc_i, O::mul(O::splat(*a.add(i)), b_row));
+            }
+            a = a.add(MR);
+            b = b.add(nr);
+        }
+        for acc_i in acc.iter_mut() {
+            *acc_i = O::finish(*acc_i);
+        }
+        if rows == MR && cols == nr && csc == 1 {
+            for (i, &acc_i) in acc.iter().enumerate() {
+                let dst = c.offset(i as isize * rsc);
+                let value = if load_c {
+                    O::add(O::load(dst), acc_i)
+                } else {
+                    acc_i
+                };
+                O::store(dst, value);
+            }
+        } else {
+            let spill = acc;
+            let flat = std::slice::from_raw_parts(
+                spill.as_ptr().cast::<<O::S as Semiring>::Scalar>(),
+                MR * nr,
+            );
+            store_tile::<O::S>(flat, nr, rows, cols, c, rsc, csc, load_c);
+        }
+    }
+}
+
+/// Declares a zero-sized `VecOps` type from lane primitives.
+///
+/// `$lanes` is a module of primitives (`splat`, `load`, `store`, and the
+/// operations named in `add`/`mul`); `finish`/`packed` optionally name the
+/// integer-sentinel helpers.
+macro_rules! vec_ops {
+    ($name:ident: $s:ty, $lanes:ident, add = $add:ident, mul = $mul:ident $(, sentinel = $fin:ident / $packed:ident)?) => {
+        #[derive(Clone, Copy, Default, Debug)]
+        pub(crate) struct $name;
+        impl $crate::kernel::simd::VecOps for $name {
+            type S = $s;
+            type V = $lanes::V;
+            const LANES: usize = $lanes::LANES;
+            #[inline(always)]
+            unsafe fn splat(x: <$s as $crate::Semiring>::Scalar) -> Self::V {
+                // SAFETY: forwarded trait contract (features enabled).
+                unsafe { $lanes::splat(x) }
+            }
+            #[inline(always)]
+            unsafe fn load(p: *const <$s as $crate::Semiring>::Scalar) -> Self::V {
+                // SAFETY: forwarded trait contract (LANES readable).
+                unsafe { $lanes::load(p) }
+            }
+            #[inline(always)]
+            unsafe fn store(p: *mut <$s as $crate::Semiring>::Scalar, v: Self::V) {
+                // SAFETY: forwarded trait contract (LANES writable).
+                unsafe { $lanes::store(p, v) }
+            }
+            #[inline(always)]
+            unsafe fn add(acc: Self::V, x: Self::V) -> Self::V {
+                // SAFETY: forwarded trait contract (features enabled).
+                unsafe { $lanes::$add(acc, x) }
+            }
+            #[inline(always)]
+            unsafe fn mul(a: Self::V, b: Self::V) -> Self::V {
+                // SAFETY: forwarded trait contract (features enabled).
+                unsafe { $lanes::$mul(a, b) }
+            }
+            $(
+                #[inline(always)]
+                unsafe fn finish(acc: Self::V) -> Self::V {
+                    // SAFETY: forwarded trait contract (features enabled).
+                    unsafe { $lanes::$fin(acc) }
+                }
+                #[inline(always)]
+                fn packed_value(x: <$s as $crate::Semiring>::Scalar) -> <$s as $crate::Semiring>::Scalar {
+                    $lanes::$packed(x)
+                }
+            )?
+        }
+    };
+}
+pub(crate) use vec_ops;
+
+/// Declares the `VecOps` types of every built-in semiring for one ISA, and
+/// ties them to the semirings through `BuiltinSimd`.
+macro_rules! builtin_ops {
+    ($isa:ident; $($name:ident: $s:ty, $lanes:ident, add = $add:ident, mul = $mul:ident $(, sentinel = $fin:ident / $packed:ident)?;)*) => {
+        $( $crate::kernel::simd::vec_ops!($name: $s, $lanes, add = $add, mul = $mul $(, sentinel = $fin / $packed)?); )*
+    };
+}
+pub(crate) use builtin_ops;
+
+/// The integer sentinel constants for the (max|min, +) kernels.
+pub(crate) mod sentinel {
+    /// ZERO's stand-in in packed panels, as a magnitude.
+    pub const I32: i32 = (1 << 30) - 1;
+    /// Sums beyond ±this came from a sentinel.
+    pub const I32_THRESHOLD: i32 = 1 << 29;
+    pub const I64: i64 = (1 << 62) - 1;
+    pub const I64_THRESHOLD: i64 = 1 << 61;
+}
+
+/// Declares one ISA's kernel: the `MicroKernel` over any `VecOps` of that
+/// ISA, its `#[target_feature]` entry points (the tile and packing), and
+/// the binding function that checks the CPU before handing it out.
+macro_rules! isa_kernel {
+    ($(#[$doc:meta])* $kernel:ident, level = $level:ident, features = $features:literal, mr = $mr:literal,
+     names = [$name8:literal, $name_mid:literal, $name_bytes:literal]) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Default, Debug)]
+        pub(crate) struct $kernel<O>(std::marker::PhantomData<O>);
+
+        /// Rows of every tile of this ISA.
+        pub(crate) const MR: usize = $mr;
+
+        /// The kernel binding for `O`, or the portable one if this CPU
+        /// lacks the ISA (the check that makes running it sound).
+        pub(crate) fn kernel<O: $crate::kernel::simd::VecOps>() -> $crate::kernel::Kernel<O::S> {
+            use $crate::dispatch::IsaLevel;
+            if $crate::dispatch::detected_isa() < IsaLevel::$level {
+                return $crate::kernel::Kernel::portable();
+            }
+            let name = match O::LANES * std::mem::size_of::<<O::S as $crate::Semiring>::Scalar>() {
+                n if n == O::LANES * 8 => $name8,
+                n if n == O::LANES => $name_bytes,
+                _ => $name_mid,
+            };
+            $crate::kernel::Kernel::from_microkernel::<$kernel<O>>(name, IsaLevel::$level)
+        }
+
+        impl<O: $crate::kernel::simd::VecOps> $crate::kernel::MicroKernel<O::S> for $kernel<O> {
+            const MR: usize = MR;
+            const NR: usize = O::LANES;
+
+            #[inline(always)]
+            fn packed_value(x: <O::S as $crate::Semiring>::Scalar) -> <O::S as $crate::Semiring>::Scalar {
+                O::packed_value(x)
+            }
+
+            #[inline(always)]
+            unsafe fn pack(
+                unit: usize,
+                extent: usize,
+                kc: usize,
+                src: *const <O::S as $crate::Semiring>::Scalar,
+                line_stride: isize,
+                depth_stride: isize,
+                dst: *mut <O::S as $crate::Semiring>::Scalar,
+            ) {
+                // SAFETY: forwarded contract; this kernel is only handed out
+                // on CPUs with the ISA (checked in `kernel`).
+                unsafe { pack_entry::<O>(unit, extent, kc, src, line_stride, depth_stride, dst) }
+            }
+
+            #[inline(always)]
+            unsafe fn tile(
+                self,
+                kc: usize,
+                a: *const <O::S as $crate::Semiring>::Scalar,
+                b: *const <O::S as $crate::Semiring>::Scalar,
+                c: *mut <O::S as $crate::Semiring>::Scalar,
+                rsc: isize,
+                csc: isize,
+                rows: usize,
+                cols: usize,
+                load_c: bool,
+            ) {
+                // SAFETY: forwarded contract; the ISA was detected in `kernel`.
+                unsafe { tile_entry::<O>(kc, a, b, c, rsc, csc, rows, cols, load_c) }
+            }
+        }
+
+        /// # Safety
+        /// As `MicroKernel::tile`; the CPU supports the ISA.
+        #[allow(clippy::too_many_arguments)]
+        #[target_feature(enable = $features)]
+        unsafe fn tile_entry<O: $crate::kernel::simd::VecOps>(
+            kc: usize,
+            a: *const <O::S as $crate::Semiring>::Scalar,
+            b: *const <O::S as $crate::Semiring>::Scalar,
+            c: *mut <O::S as $crate::Semiring>::Scalar,
+            rsc: isize,
+            csc: isize,
+            rows: usize,
+            cols: usize,
+            load_c: bool,
+        ) {
+            // SAFETY: forwarded contract, features enabled here.
+            unsafe { $crate::kernel::simd::tile_body::<O, MR>(kc, a, b, c, rsc, csc, rows, cols, load_c) }
+        }
+
+        /// Packing compiled with the ISA, so the contiguous copies vectorize.
+        ///
+        /// # Safety
+        /// As `pack::pack_panels`; the CPU supports the ISA.
+        #[target_feature(enable = $features)]
+        unsafe fn pack_entry<O: $crate::kernel::simd::VecOps>(
+            unit: usize,
+            extent: usize,
+            kc: usize,
+            src: *const <O::S as $crate::Semiring>::Scalar,
+            line_stride: isize,
+            depth_stride: isize,
+            dst: *mut <O::S as $crate::Semiring>::Scalar,
+        ) {
+            let pad = O::packed_value(<O::S as $crate::Semiring>::ZERO);
+            // SAFETY: forwarded contract.
+            unsafe {
+                $crate::kernel::pack::pack_panels(unit, extent, kc, src, line_stride, depth_stride, dst, pad, O::packed_value)
+            }
+        }
+    };
+}
+pub(crate) use isa_kernel;
+
+/// Float lane primitives for one ISA, named after the scalar operations
+/// they reproduce.
+macro_rules! float_lanes {
+    ($mod:ident, $t:ty, $v:ty, $lanes:expr, $set1:ident, $loadu:ident, $storeu:ident, $max:ident, $min:ident, $addv:ident, $mulv:ident) => {
+        pub(crate) mod $mod {
+            use std::arch::x86_64::*;
+            pub(crate) type V = $v;
+            pub(crate) const LANES: usize = $lanes;
+            // SAFETY (every function): callers run with the ISA enabled and
+            // pass pointers valid for LANES elements.
+            #[inline(always)]
+            pub(crate) unsafe fn splat(x: $t) -> V {
+                unsafe { $set1(x) }
+            }
+            #[inline(always)]
+            pub(crate) unsafe fn load(p: *const $t) -> V {
+                unsafe { $loadu(p) }
+            }
+            #[inline(always)]
+            pub(crate) unsafe fn store(p: *mut $t, v: V) {
+                unsafe { $storeu(p, v) }
+            }
+            /// `if x > acc { x } else { acc }`: `vmax x, acc`.
+            #[inline(always)]
+            pub(crate) unsafe fn max(acc: V, x: V) -> V {
+                unsafe { $max(x, acc) }
+            }
+            /// `if x < acc { x } else { acc }`: `vmin x, acc`.
+            #[inline(always)]
+            pub(crate) unsafe fn min(acc: V, x: V) -> V {
+                unsafe { $min(x, acc) }
+            }
+            #[inline(always)]
+            pub(crate) unsafe fn plus(a: V, b: V) -> V {
+                unsafe { $addv(a, b) }
+            }
+            #[inline(always)]
+            pub(crate) unsafe fn times(a: V, b: V) -> V {
+                unsafe { $mulv(a, b) }
+            }
+            /// `if a < b { a } else { b }`: `vmin a, b`.
+            #[inline(always)]
+            pub(crate) unsafe fn min_first(a: V, b: V) -> V {
+                unsafe { $min(a, b) }
+            }
+            /// `if a > b { a } else { b }`: `vmax a, b`.
+            #[inline(always)]
+            pub(crate) unsafe fn max_first(a: V, b: V) -> V {
+                unsafe { $max(a, b) }
+            }
+        }
+    };
+}
+pub(crate) use float_lanes;
