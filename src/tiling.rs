@@ -114,6 +114,7 @@ mod tests {
     fn blocks_are_balanced_and_aligned() {
         assert_eq!(balanced_block(300, 256, 16), 160);
         assert_eq!(balanced_block(257, 256, 1), 129);
+        assert_eq!(balanced_block(1000, 96, 16), 96);
         assert_eq!(balanced_block(20, 256, 16), 32);
         assert_eq!(balanced_block(0, 256, 16), 16);
         assert_eq!(balanced_block(512, 256, 16), 256);

@@ -45,6 +45,7 @@ pub struct Kernel<S: Semiring> {
     nr: usize,
     pub(crate) packed: GemmFn<S>,
     pub(crate) small: GemmFn<S>,
+    probe: fn(usize) -> u64,
     _semiring: PhantomData<fn() -> S>,
 }
 
@@ -84,8 +85,46 @@ impl<S: Semiring> Kernel<S> {
             nr: K::NR,
             packed: crate::driver::gemm_packed::<S, K>,
             small: small::gemm_small::<S>,
+            probe: portable::probe::<S>,
             _semiring: PhantomData,
         }
+    }
+
+    /// Replaces the small-matrix routine (SIMD kernels bind their own).
+    pub(crate) fn with_small(self, small: GemmFn<S>) -> Self {
+        Self { small, ..self }
+    }
+
+    /// Replaces the peak probe (SIMD kernels bind their own).
+    pub(crate) fn with_probe(self, probe: fn(usize) -> u64) -> Self {
+        Self { probe, ..self }
+    }
+
+    /// This core's ceiling for this kernel's instructions, in tropical
+    /// ops per second (one ⊗ and one ⊕ on one element each).
+    ///
+    /// Runs the ⊗+⊕ instruction pair of this kernel on independent
+    /// register accumulators with no memory operands but one L1 load per
+    /// step, for about `min_time`, and reports the best of three runs. It
+    /// is the denominator for "fraction of peak" figures: measure it in the
+    /// same run as the product it is compared with.
+    pub fn peak_ops_per_second(&self, min_time: std::time::Duration) -> f64 {
+        let mut iters = 1 << 12;
+        loop {
+            let start = std::time::Instant::now();
+            (self.probe)(iters);
+            if start.elapsed() * 8 >= min_time || iters >= 1 << 40 {
+                break;
+            }
+            iters *= 2;
+        }
+        (0..3)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                let ops = (self.probe)(iters);
+                ops as f64 / start.elapsed().as_secs_f64()
+            })
+            .fold(0.0, f64::max)
     }
 
     /// A short name, such as `avx512-16x16` or `portable`.

@@ -48,3 +48,21 @@ impl<S: Semiring> MicroKernel<S> for PortableKernel {
         unsafe { store_tile::<S>(acc.as_flattened(), NR, rows, cols, c, rsc, csc, load_c) };
     }
 }
+
+/// The portable peak probe: the scalar ⊗+⊕ pair on 8 independent
+/// accumulators, each with its own product every step (the compiler may
+/// vectorize it for the target's baseline, never beyond).
+pub(crate) fn probe<S: Semiring>(iters: usize) -> u64 {
+    const ACCUMULATORS: usize = 8;
+    let ring = [S::ONE; 16 + ACCUMULATORS];
+    let x = std::hint::black_box([S::ONE; ACCUMULATORS]);
+    let mut acc = [S::ZERO; ACCUMULATORS];
+    for step in 0..iters {
+        let y = &std::hint::black_box(&ring)[step % 16..];
+        for (r, acc_r) in acc.iter_mut().enumerate() {
+            *acc_r = S::add(*acc_r, S::mul(x[r], y[r]));
+        }
+    }
+    std::hint::black_box(acc);
+    (iters * ACCUMULATORS) as u64
+}

@@ -9,7 +9,7 @@ use crate::semiring::{MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd};
 
 super::isa_kernel! {
     /// The AVX2 kernel over the vector operations `O`.
-    Avx2Kernel, level = Avx2, features = "avx,avx2", mr = 8,
+    Avx2Kernel, level = Avx2, features = "avx,avx2", mr = 8, probe = super::PROBE_AVX2,
     names = ["avx2-8x4", "avx2-8x8", "avx2-8x32"]
 }
 

@@ -7,7 +7,7 @@ use crate::semiring::{MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd};
 
 super::isa_kernel! {
     /// The AVX-512 kernel over the vector operations `O`.
-    Avx512Kernel, level = Avx512, features = "avx2,avx512f", mr = 16,
+    Avx512Kernel, level = Avx512, features = "avx2,avx512f", mr = 16, probe = super::PROBE_AVX512,
     names = ["avx512-16x8", "avx512-16x16", "avx512-16x64"]
 }
 

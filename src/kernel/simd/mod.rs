@@ -105,6 +105,76 @@ pub(crate) fn select<S: BuiltinSimd>(level: IsaLevel) -> Kernel<S> {
     Kernel::portable()
 }
 
+/// Where a tile reads A from: a packed micro-panel, or A itself.
+pub(crate) trait TileA<T: Copy> {
+    /// Element (i, p) for the current depth p, mapped to the packed
+    /// representation.
+    ///
+    /// # Safety
+    /// i < MR and the current depth is < kc.
+    unsafe fn get(&self, i: usize) -> T;
+    /// Moves to the next depth (after the last one, to one past the end).
+    ///
+    /// # Safety
+    /// Called at most kc times.
+    unsafe fn advance(&mut self);
+}
+
+/// A packed micro-panel: MR consecutive values per depth.
+pub(crate) struct PackedA<T, const MR: usize>(pub *const T);
+
+impl<T: Copy, const MR: usize> TileA<T> for PackedA<T, MR> {
+    #[inline(always)]
+    unsafe fn get(&self, i: usize) -> T {
+        // SAFETY: the panel holds MR values per depth.
+        unsafe { *self.0.add(i) }
+    }
+    #[inline(always)]
+    unsafe fn advance(&mut self) {
+        // SAFETY: within the kc·MR panel, or one past its end after the
+        // last depth (caller's bound).
+        self.0 = unsafe { self.0.add(MR) };
+    }
+}
+
+/// A read in place with its strides (the small-matrix path). Rows past the
+/// edge re-read the last valid row: their results are computed but never
+/// stored, and no address outside A is touched.
+pub(crate) struct DirectA<O: VecOps, const MR: usize> {
+    ptr: *const <O::S as Semiring>::Scalar,
+    row_offsets: [isize; MR],
+    col_stride: isize,
+}
+
+impl<O: VecOps, const MR: usize> DirectA<O, MR> {
+    #[inline(always)]
+    pub(crate) fn new(
+        ptr: *const <O::S as Semiring>::Scalar,
+        rows: usize,
+        rsa: isize,
+        csa: isize,
+    ) -> Self {
+        let row_offsets = std::array::from_fn(|i| i.min(rows - 1) as isize * rsa);
+        Self {
+            ptr,
+            row_offsets,
+            col_stride: csa,
+        }
+    }
+}
+
+impl<O: VecOps, const MR: usize> TileA<<O::S as Semiring>::Scalar> for DirectA<O, MR> {
+    #[inline(always)]
+    unsafe fn get(&self, i: usize) -> <O::S as Semiring>::Scalar {
+        // SAFETY: row_offsets[i] names a row < rows of A at the current depth.
+        O::packed_value(unsafe { *self.ptr.offset(self.row_offsets[i]) })
+    }
+    #[inline(always)]
+    unsafe fn advance(&mut self) {
+        self.ptr = self.ptr.wrapping_offset(self.col_stride);
+    }
+}
+
 /// The MR×LANES register tile: folds `kc` rank-1 updates starting from
 /// ZERO, then writes (or ⊕-combines) the valid `rows × cols` part of C.
 ///
@@ -113,14 +183,14 @@ pub(crate) fn select<S: BuiltinSimd>(level: IsaLevel) -> Kernel<S> {
 /// written by the shared [`store_tile`]. Same kernel, no scalar compute.
 ///
 /// # Safety
-/// As [`MicroKernel::tile`](super::MicroKernel::tile), with `a` and `b` in
-/// the packed layout for MR and `O::LANES`, inside a function compiled
-/// with `O`'s features.
+/// As [`MicroKernel::tile`](super::MicroKernel::tile), with `a` valid for
+/// kc depths and `b` a packed micro-panel of `O::LANES`, inside a function
+/// compiled with `O`'s features.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize>(
     kc: usize,
-    a: *const <O::S as Semiring>::Scalar,
+    mut a: impl TileA<<O::S as Semiring>::Scalar>,
     b: *const <O::S as Semiring>::Scalar,
     c: *mut <O::S as Semiring>::Scalar,
     rsc: isize,
@@ -130,18 +200,18 @@ pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize>(
     load_c: bool,
 ) {
     let nr = O::LANES;
-    // SAFETY (whole body): loads stay within the kc·MR and kc·NR packed
-    // elements; stores within the rows×cols region of C; the caller runs
-    // us with O's features enabled.
+    // SAFETY (whole body): reads stay within A's kc depths and the kc·NR
+    // packed elements of B; stores within the rows×cols region of C; the
+    // caller runs us with O's features enabled.
     unsafe {
         let mut acc = [O::splat(<O::S as Semiring>::ZERO); MR];
-        let (mut a, mut b) = (a, b);
+        let mut b = b;
         for _ in 0..kc {
             let b_row = O::load(b);
             for (i, acc_i) in acc.iter_mut().enumerate() {
-                *acc_i = O::add(*acc_i, O::mul(O::splat(*a.add(i)), b_row));
+                *acc_i = O::add(*acc_i, O::mul(O::splat(a.get(i)), b_row));
             }
-            a = a.add(MR);
+            a.advance();
             b = b.add(nr);
         }
         for acc_i in acc.iter_mut() {
@@ -164,6 +234,68 @@ pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize>(
                 MR * nr,
             );
             store_tile::<O::S>(flat, nr, rows, cols, c, rsc, csc, load_c);
+        }
+    }
+}
+
+/// The small-matrix path: B is packed whole (a contiguous copy for
+/// row-major B, and it pads the edge columns), A is read in place, so a
+/// small product pays no A transpose. Same tile, same results.
+///
+/// # Safety
+/// The views were checked by `gemm_with` (m, n, k ≥ 1); the caller runs
+/// with `O`'s features enabled.
+#[inline(always)]
+pub(crate) unsafe fn small_body<O: VecOps, const MR: usize>(
+    ws: &mut crate::GemmWorkspace,
+    a: crate::MatRef<'_, <O::S as Semiring>::Scalar>,
+    b: crate::MatRef<'_, <O::S as Semiring>::Scalar>,
+    mut c: crate::MatMut<'_, <O::S as Semiring>::Scalar>,
+    accum: crate::Accum,
+) {
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    let nr = O::LANES;
+    let (pa, rsa, csa) = (a.as_ptr(), a.row_stride(), a.col_stride());
+    let (rsc, csc) = (c.row_stride(), c.col_stride());
+    let pc = c.as_mut_ptr();
+    let packed_b = ws
+        .packed_b
+        .reserve::<<O::S as Semiring>::Scalar>(n.div_ceil(nr) * nr * k);
+    let load_c = accum == crate::Accum::Combine;
+    // SAFETY: B's footprint was checked; packed_b holds ceil(n/nr)·nr·k.
+    unsafe {
+        super::pack::pack_panels(
+            nr,
+            n,
+            k,
+            b.as_ptr(),
+            b.col_stride(),
+            b.row_stride(),
+            packed_b,
+            O::packed_value(<O::S as Semiring>::ZERO),
+            O::packed_value,
+        )
+    };
+    for j in (0..n).step_by(nr) {
+        let cols = nr.min(n - j);
+        for i in (0..m).step_by(MR) {
+            let rows = MR.min(m - i);
+            // SAFETY: rows i..i+rows of A and the k-deep panel j/nr of B
+            // exist; the rows×cols tile at (i, j) lies in C's checked,
+            // non-aliasing footprint.
+            unsafe {
+                tile_body::<O, MR>(
+                    k,
+                    DirectA::<O, MR>::new(pa.offset(i as isize * rsa), rows, rsa, csa),
+                    packed_b.add(j * k),
+                    pc.offset(i as isize * rsc + j as isize * csc),
+                    rsc,
+                    csc,
+                    rows,
+                    cols,
+                    load_c,
+                )
+            };
         }
     }
 }
@@ -245,7 +377,7 @@ pub(crate) mod sentinel {
 /// ISA, its `#[target_feature]` entry points (the tile and packing), and
 /// the binding function that checks the CPU before handing it out.
 macro_rules! isa_kernel {
-    ($(#[$doc:meta])* $kernel:ident, level = $level:ident, features = $features:literal, mr = $mr:literal,
+    ($(#[$doc:meta])* $kernel:ident, level = $level:ident, features = $features:literal, mr = $mr:literal, probe = $probe:path,
      names = [$name8:literal, $name_mid:literal, $name_bytes:literal]) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Default, Debug)]
@@ -267,6 +399,54 @@ macro_rules! isa_kernel {
                 _ => $name_mid,
             };
             $crate::kernel::Kernel::from_microkernel::<$kernel<O>>(name, IsaLevel::$level)
+                .with_probe(probe_safe::<O>)
+                .with_small(small_safe::<O>)
+        }
+
+        /// The small-matrix path; safe to call because `kernel` only binds
+        /// it after detecting the ISA, and the views were checked.
+        fn small_safe<O: $crate::kernel::simd::VecOps>(
+            ws: &mut $crate::GemmWorkspace,
+            _tiling: &$crate::TilingParams,
+            a: $crate::MatRef<'_, <O::S as $crate::Semiring>::Scalar>,
+            b: $crate::MatRef<'_, <O::S as $crate::Semiring>::Scalar>,
+            c: $crate::MatMut<'_, <O::S as $crate::Semiring>::Scalar>,
+            accum: $crate::Accum,
+        ) {
+            // SAFETY: the ISA was detected before this was bound.
+            unsafe { small_entry::<O>(ws, a, b, c, accum) }
+        }
+
+        /// # Safety
+        /// The CPU supports the ISA; the views were checked (m, n, k ≥ 1).
+        #[target_feature(enable = $features)]
+        unsafe fn small_entry<O: $crate::kernel::simd::VecOps>(
+            ws: &mut $crate::GemmWorkspace,
+            a: $crate::MatRef<'_, <O::S as $crate::Semiring>::Scalar>,
+            b: $crate::MatRef<'_, <O::S as $crate::Semiring>::Scalar>,
+            c: $crate::MatMut<'_, <O::S as $crate::Semiring>::Scalar>,
+            accum: $crate::Accum,
+        ) {
+            // SAFETY: forwarded contract, features enabled here.
+            unsafe { $crate::kernel::simd::small_body::<O, MR>(ws, a, b, c, accum) }
+        }
+
+        /// The peak probe; safe to call because `kernel` only binds it
+        /// after detecting the ISA.
+        fn probe_safe<O: $crate::kernel::simd::VecOps>(iters: usize) -> u64 {
+            // SAFETY: reachable only through a `Kernel` built by `kernel`
+            // above, after the ISA was detected.
+            unsafe { probe_entry::<O>(iters) }
+        }
+
+        /// # Safety
+        /// The CPU supports the ISA.
+        #[target_feature(enable = $features)]
+        unsafe fn probe_entry<O: $crate::kernel::simd::VecOps>(iters: usize) -> u64 {
+            // SAFETY: features enabled here.
+            let (ops, folded) = unsafe { $crate::kernel::simd::probe_body::<O, { $probe.0 }, { $probe.1 }>(iters) };
+            std::hint::black_box(folded);
+            ops
         }
 
         impl<O: $crate::kernel::simd::VecOps> $crate::kernel::MicroKernel<O::S> for $kernel<O> {
@@ -327,7 +507,19 @@ macro_rules! isa_kernel {
             load_c: bool,
         ) {
             // SAFETY: forwarded contract, features enabled here.
-            unsafe { $crate::kernel::simd::tile_body::<O, MR>(kc, a, b, c, rsc, csc, rows, cols, load_c) }
+            unsafe {
+                $crate::kernel::simd::tile_body::<O, MR>(
+                    kc,
+                    $crate::kernel::simd::PackedA::<_, MR>(a),
+                    b,
+                    c,
+                    rsc,
+                    csc,
+                    rows,
+                    cols,
+                    load_c,
+                )
+            }
         }
 
         /// Packing compiled with the ISA, so the contiguous copies vectorize.
@@ -408,3 +600,53 @@ macro_rules! float_lanes {
     };
 }
 pub(crate) use float_lanes;
+
+/// Independent accumulators the peak probe keeps in flight: enough to hide
+/// the ⊕ latency on every port (4 cycles × 3 ports on AVX2) while leaving
+/// registers for the operands.
+/// (accumulators, distinct x registers) per ISA.
+pub(crate) const PROBE_AVX2: (usize, usize) = (12, 2);
+pub(crate) const PROBE_AVX512: (usize, usize) = (24, 4);
+
+/// The peak probe: `iters` steps of `acc[r] = acc[r] ⊕ (x[r % X] ⊗ y[r / X])`
+/// on `R` independent accumulators. Every step loads R/X fresh `y` vectors
+/// from a 16-row ring in L1, so all R products are distinct and none can be
+/// hoisted or shared (with `x[r % 4] ⊗ y` alone the compiler computes 4 ⊗
+/// per step, not R, and the "peak" comes out 1.7× too high). Returns the
+/// tropical ops done (R · LANES per step) and a value that depends on every
+/// accumulator, for the caller to consume.
+///
+/// # Safety
+/// Runs `O`'s instructions: call inside a function compiled with them.
+#[inline(always)]
+pub(crate) unsafe fn probe_body<O: VecOps, const R: usize, const X: usize>(
+    iters: usize,
+) -> (u64, O::V) {
+    let lanes = O::LANES;
+    // SAFETY (whole body): `ring` holds 16·64 ≥ 16·LANES scalars and every
+    // load reads LANES of them at a row index below 16; features are
+    // enabled by the caller.
+    unsafe {
+        let ring = [<O::S as Semiring>::ONE; 16 * 64];
+        // Opaque to the optimizer, so it cannot prove the x equal and share
+        // their products.
+        let x: [O::V; X] =
+            std::hint::black_box(std::array::from_fn(|_| O::splat(<O::S as Semiring>::ONE)));
+        let mut acc = [O::splat(<O::S as Semiring>::ZERO); R];
+        let mut row = 0usize;
+        for _ in 0..iters {
+            for (j, group) in acc.chunks_exact_mut(X).enumerate() {
+                let y = O::load(ring.as_ptr().add(((row + j) % 16) * lanes));
+                for (xi, acc_r) in x.iter().zip(group.iter_mut()) {
+                    *acc_r = O::add(*acc_r, O::mul(*xi, y));
+                }
+            }
+            row = (row + 1) % 16;
+        }
+        let mut folded = acc[0];
+        for acc_r in &acc[1..] {
+            folded = O::add(folded, *acc_r);
+        }
+        ((iters * R * lanes) as u64, folded)
+    }
+}

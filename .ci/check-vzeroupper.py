@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Checks vzeroupper hygiene of the SIMD kernels in a release binary.
+
+Every AVX2/AVX-512 entry point (`simd::{avx2,avx512}::*_entry`) that
+touches a ymm/zmm register must leave through `vzeroupper`: each `ret`
+and each tail-call `jmp` out of the function is preceded, within its
+epilogue, by `vzeroupper` with no wide-register instruction after it.
+Otherwise SSE code in the caller pays the AVX-SSE transition penalty.
+
+usage: check-vzeroupper.py BINARY   (exit 1 on a violation or no kernels)
+"""
+import re
+import subprocess
+import sys
+
+ENTRY = re.compile(r"simd::(avx2|avx512)::(tile|pack|small|probe)_entry")
+HEADER = re.compile(r"^([0-9a-f]+) <(.*)>:$")
+INSN = re.compile(r"^\s*([0-9a-f]+):\s+(.*)$")
+WIDE = re.compile(r"%[yz]mm")
+JMP = re.compile(r"^jmp\s+([0-9a-f]+)\b")
+
+
+def functions(binary):
+    out = subprocess.run(
+        ["objdump", "-d", "--no-show-raw-insn", "-C", binary],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    name, insns = None, []
+    for line in out.splitlines():
+        header = HEADER.match(line)
+        if header:
+            if name:
+                yield name, insns
+            name, insns = header.group(2), []
+            continue
+        insn = INSN.match(line)
+        if insn and name:
+            insns.append((int(insn.group(1), 16), insn.group(2).strip()))
+    if name:
+        yield name, insns
+
+
+def exits_without_vzeroupper(insns):
+    lo, hi = insns[0][0], insns[-1][0]
+    bad = []
+    for idx, (addr, text) in enumerate(insns):
+        jump = JMP.match(text)
+        leaves = text == "ret" or (jump and not lo <= int(jump.group(1), 16) <= hi)
+        if not leaves:
+            continue
+        ok = False
+        for _, prev in reversed(insns[max(0, idx - 24):idx]):
+            if prev.startswith("vzeroupper"):
+                ok = True
+                break
+            if WIDE.search(prev) or prev == "ret" or prev.startswith("jmp"):
+                break
+        if not ok:
+            bad.append(f"{addr:x}: {text}")
+    return bad
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    checked, failures = 0, 0
+    for name, insns in functions(sys.argv[1]):
+        if not ENTRY.search(name) or not insns:
+            continue
+        if not any(WIDE.search(text) for _, text in insns):
+            continue  # xmm-only code needs no vzeroupper
+        checked += 1
+        for exit_site in exits_without_vzeroupper(insns):
+            failures += 1
+            print(f"FAIL {name}: leaves at {exit_site} without vzeroupper")
+    print(f"vzeroupper check: {checked} wide kernel entry points, {failures} exits without vzeroupper")
+    if checked == 0:
+        sys.exit("no AVX kernel entry points found: is this the right binary?")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,252 @@
+//! `cargo bench`: tropical-blas against matrixmultiply (real sgemm/dgemm,
+//! the ceiling of a mature BLIS-style Rust crate), the tropical-gemm crate
+//! (the peer), a hand-written i-k-j triple loop, and the peak probe.
+//!
+//! Throughput is `Elements(m·n·k)`: criterion's "elem/s" is tropical
+//! ops/s (one ⊗ and one ⊕ per element), and multiply-adds/s for sgemm.
+//! A full run takes a few minutes; filter with e.g.
+//! `cargo bench -- maxplus_f32_square/` or `cargo bench -- peak`.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use tropical_blas::{
+    Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxMin, MaxMul, MaxPlus, MinMax,
+    MinPlus, OrAnd, Semiring, gemm_with, kernel_at,
+};
+use tropical_gemm::{TropicalGemm, TropicalMaxPlus, TropicalSemiring};
+
+trait Fill: Copy {
+    fn fill(i: usize) -> Self;
+}
+macro_rules! fill {
+    ($($t:ty => $e:expr),*) => {$(impl Fill for $t { fn fill(i: usize) -> Self { let f: fn(usize) -> $t = $e; f(i) } })*};
+}
+fill!(f32 => |i| ((i * 7919) % 1000) as f32 / 8.0, f64 => |i| ((i * 7919) % 1000) as f64 / 8.0,
+      i32 => |i| ((i * 7919) % 1000) as i32 - 500, i64 => |i| ((i * 7919) % 1000) as i64 - 500,
+      bool => |i| (i * 7919) % 5 == 0);
+
+fn levels() -> Vec<(&'static str, Option<IsaLevel>)> {
+    let detected = tropical_blas::detected_isa();
+    let mut out = vec![("tropical-blas", None)];
+    if detected >= IsaLevel::Avx512 {
+        out.push(("tropical-blas-avx2", Some(IsaLevel::Avx2)));
+    }
+    out.push(("tropical-blas-scalar", Some(IsaLevel::Scalar)));
+    out
+}
+
+fn bench_ours<S: Semiring>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    id: &str,
+    level: Option<IsaLevel>,
+    n: usize,
+) where
+    S::Scalar: Fill,
+{
+    let a: Vec<S::Scalar> = (0..n * n).map(S::Scalar::fill).collect();
+    let b: Vec<S::Scalar> = (0..n * n).map(|i| S::Scalar::fill(i + 3)).collect();
+    let mut c = vec![S::ZERO; n * n];
+    let mut ws = GemmWorkspace::new();
+    let cfg = match level {
+        Some(l) => GemmConfig::default().with_isa(l),
+        None => GemmConfig::default(),
+    };
+    group.bench_function(BenchmarkId::new(id, n), |bench| {
+        bench.iter(|| {
+            gemm_with::<S>(
+                &mut ws,
+                &cfg,
+                MatRef::row_major(black_box(&a), n, n).unwrap(),
+                MatRef::row_major(black_box(&b), n, n).unwrap(),
+                MatMut::row_major(&mut c, n, n).unwrap(),
+                Accum::Replace,
+            )
+            .unwrap()
+        })
+    });
+}
+
+fn configure(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(2));
+}
+
+/// The ceiling: the ⊗+⊕ instruction pair on independent registers,
+/// reported as elements/s through `iter_custom`.
+fn peak(c: &mut Criterion) {
+    let mut group = c.benchmark_group("peak");
+    configure(&mut group);
+    const OPS: u64 = 1 << 24;
+    group.throughput(Throughput::Elements(OPS));
+    for (name, level) in [
+        ("avx512", IsaLevel::Avx512),
+        ("avx2", IsaLevel::Avx2),
+        ("scalar", IsaLevel::Scalar),
+    ] {
+        if let Ok(k) = kernel_at::<MaxPlus<f32>>(level) {
+            group.bench_function(BenchmarkId::new("maxplus-f32", name), |b| {
+                b.iter_custom(|iters| {
+                    let rate = k.peak_ops_per_second(Duration::from_millis(20));
+                    Duration::from_secs_f64(iters as f64 * OPS as f64 / rate)
+                })
+            });
+        }
+        if let Ok(k) = kernel_at::<MaxPlus<f64>>(level) {
+            group.bench_function(BenchmarkId::new("maxplus-f64", name), |b| {
+                b.iter_custom(|iters| {
+                    let rate = k.peak_ops_per_second(Duration::from_millis(20));
+                    Duration::from_secs_f64(iters as f64 * OPS as f64 / rate)
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+fn maxplus_f32_square(c: &mut Criterion) {
+    let mut group = c.benchmark_group("maxplus_f32_square");
+    configure(&mut group);
+    for n in [16usize, 64, 256, 1024] {
+        group.throughput(Throughput::Elements((n * n * n) as u64));
+        for (id, level) in levels() {
+            if id.ends_with("scalar") && n > 256 {
+                continue;
+            }
+            bench_ours::<MaxPlus<f32>>(&mut group, id, level, n);
+        }
+        let a: Vec<f32> = (0..n * n).map(f32::fill).collect();
+        let b: Vec<f32> = (0..n * n).map(|i| f32::fill(i + 3)).collect();
+        let mut c = vec![0.0f32; n * n];
+        group.bench_function(BenchmarkId::new("matrixmultiply-sgemm", n), |bench| {
+            bench.iter(|| unsafe {
+                // SAFETY: a, b, c hold n·n row-major elements each.
+                matrixmultiply::sgemm(
+                    n,
+                    n,
+                    n,
+                    1.0,
+                    a.as_ptr(),
+                    n as isize,
+                    1,
+                    b.as_ptr(),
+                    n as isize,
+                    1,
+                    0.0,
+                    c.as_mut_ptr(),
+                    n as isize,
+                    1,
+                )
+            })
+        });
+        let mut tc = vec![TropicalMaxPlus::<f32>::tropical_zero(); n * n];
+        let mut tws = tropical_gemm::GemmWorkspace::<f32>::new();
+        group.bench_function(BenchmarkId::new("tropical-gemm", n), |bench| {
+            bench.iter(|| {
+                TropicalGemm::<TropicalMaxPlus<f32>>::new(n, n, n)
+                    .execute_with_workspace(&a, n, &b, n, &mut tc, n, &mut tws)
+            })
+        });
+        if n <= 256 {
+            group.bench_function(BenchmarkId::new("triple-loop-ikj", n), |bench| {
+                bench.iter(|| triple_loop_max_plus(&a, &b, &mut c, n))
+            });
+        }
+    }
+    group.finish();
+}
+
+/// What a user writes by hand: i-k-j order, C row as the accumulator.
+fn triple_loop_max_plus(a: &[f32], b: &[f32], c: &mut [f32], n: usize) {
+    c.fill(f32::NEG_INFINITY);
+    for i in 0..n {
+        for p in 0..n {
+            let aip = a[i * n + p];
+            for j in 0..n {
+                let x = aip + b[p * n + j];
+                if x > c[i * n + j] {
+                    c[i * n + j] = x;
+                }
+            }
+        }
+    }
+}
+
+fn maxplus_f64_square(c: &mut Criterion) {
+    let mut group = c.benchmark_group("maxplus_f64_square");
+    configure(&mut group);
+    for n in [64usize, 512] {
+        group.throughput(Throughput::Elements((n * n * n) as u64));
+        for (id, level) in levels() {
+            bench_ours::<MaxPlus<f64>>(&mut group, id, level, n);
+        }
+        let a: Vec<f64> = (0..n * n).map(f64::fill).collect();
+        let mut c = vec![0.0f64; n * n];
+        group.bench_function(BenchmarkId::new("matrixmultiply-dgemm", n), |bench| {
+            bench.iter(|| unsafe {
+                // SAFETY: a and c hold n·n row-major elements each.
+                matrixmultiply::dgemm(
+                    n,
+                    n,
+                    n,
+                    1.0,
+                    a.as_ptr(),
+                    n as isize,
+                    1,
+                    a.as_ptr(),
+                    n as isize,
+                    1,
+                    0.0,
+                    c.as_mut_ptr(),
+                    n as isize,
+                    1,
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
+fn semirings_n256(c: &mut Criterion) {
+    let mut group = c.benchmark_group("semirings_n256");
+    configure(&mut group);
+    let n = 256;
+    group.throughput(Throughput::Elements((n * n * n) as u64));
+    macro_rules! each {
+        ($($s:ty),*) => {$( bench_ours::<$s>(&mut group, stringify!($s), None, n); )*};
+    }
+    each!(
+        MaxPlus<f32>,
+        MinPlus<f32>,
+        MaxMul<f32>,
+        MaxMin<f32>,
+        MinMax<f32>,
+        MaxPlus<f64>,
+        MinPlus<f64>,
+        MaxMul<f64>,
+        MaxMin<f64>,
+        MinMax<f64>,
+        MaxPlus<i32>,
+        MinPlus<i32>,
+        MaxMin<i32>,
+        MinMax<i32>,
+        MaxPlus<i64>,
+        MinPlus<i64>,
+        MaxMin<i64>,
+        MinMax<i64>,
+        OrAnd
+    );
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    peak,
+    maxplus_f32_square,
+    maxplus_f64_square,
+    semirings_n256
+);
+criterion_main!(benches);

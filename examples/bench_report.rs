@@ -1,0 +1,230 @@
+//! Single-thread performance report: G tropical-ops/s per semiring, type,
+//! size and ISA level, as a fraction of the peak probe measured in the same
+//! run, and against `matrixmultiply` sgemm/dgemm (same n, same run).
+//!
+//! ```text
+//! cargo run --release --example bench_report            # full table (a few minutes)
+//! cargo run --release --example bench_report -- quick   # a subset (under a minute)
+//! ```
+//!
+//! One tropical op is one ⊗ plus one ⊕ on one element: an m×k by k×n
+//! product is m·n·k ops. sgemm's rate is counted the same way (m·n·k
+//! multiply-adds/s), so "vs sgemm" compares the two at equal work counts.
+
+use std::time::{Duration, Instant};
+
+use tropical_blas::{
+    Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxMin, MaxMul, MaxPlus, MinMax,
+    MinPlus, OrAnd, Semiring, TilingParams, gemm_with, kernel_at,
+};
+
+/// Median seconds per call over 5 batches of at least 30 ms each.
+fn seconds_per_call(mut f: impl FnMut()) -> f64 {
+    f();
+    let mut reps = 1usize;
+    loop {
+        let start = Instant::now();
+        for _ in 0..reps {
+            f();
+        }
+        if start.elapsed() >= Duration::from_millis(30) {
+            break;
+        }
+        reps *= 2;
+    }
+    let mut samples: Vec<f64> = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..reps {
+                f();
+            }
+            start.elapsed().as_secs_f64() / reps as f64
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[2]
+}
+
+trait Fill: Copy {
+    fn fill(i: usize) -> Self;
+}
+impl Fill for f32 {
+    fn fill(i: usize) -> Self {
+        ((i * 7919) % 1000) as f32 / 8.0
+    }
+}
+impl Fill for f64 {
+    fn fill(i: usize) -> Self {
+        ((i * 7919) % 1000) as f64 / 8.0
+    }
+}
+impl Fill for i32 {
+    fn fill(i: usize) -> Self {
+        ((i * 7919) % 1000) as i32 - 500
+    }
+}
+impl Fill for i64 {
+    fn fill(i: usize) -> Self {
+        ((i * 7919) % 1000) as i64 - 500
+    }
+}
+impl Fill for bool {
+    fn fill(i: usize) -> Self {
+        (i * 7919) % 5 == 0
+    }
+}
+
+/// G tropical-ops/s of one square product at one level and tiling.
+fn rate<S: Semiring>(n: usize, cfg: GemmConfig) -> f64
+where
+    S::Scalar: Fill,
+{
+    let a: Vec<S::Scalar> = (0..n * n).map(S::Scalar::fill).collect();
+    let b: Vec<S::Scalar> = (0..n * n).map(|i| S::Scalar::fill(i + 3)).collect();
+    let mut c = vec![S::ZERO; n * n];
+    let mut ws = GemmWorkspace::new();
+    let secs = seconds_per_call(|| {
+        gemm_with::<S>(
+            &mut ws,
+            &cfg,
+            MatRef::row_major(&a, n, n).unwrap(),
+            MatRef::row_major(&b, n, n).unwrap(),
+            MatMut::row_major(&mut c, n, n).unwrap(),
+            Accum::Replace,
+        )
+        .unwrap()
+    });
+    (n * n * n) as f64 / secs / 1e9
+}
+
+fn sgemm_rate(n: usize) -> f64 {
+    let a: Vec<f32> = (0..n * n).map(f32::fill).collect();
+    let b: Vec<f32> = (0..n * n).map(f32::fill).collect();
+    let mut c = vec![0.0f32; n * n];
+    let secs = seconds_per_call(|| unsafe {
+        // SAFETY: all three buffers hold n·n row-major elements.
+        matrixmultiply::sgemm(
+            n,
+            n,
+            n,
+            1.0,
+            a.as_ptr(),
+            n as isize,
+            1,
+            b.as_ptr(),
+            n as isize,
+            1,
+            0.0,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
+        )
+    });
+    (n * n * n) as f64 / secs / 1e9
+}
+
+fn dgemm_rate(n: usize) -> f64 {
+    let a: Vec<f64> = (0..n * n).map(f64::fill).collect();
+    let b: Vec<f64> = (0..n * n).map(f64::fill).collect();
+    let mut c = vec![0.0f64; n * n];
+    let secs = seconds_per_call(|| unsafe {
+        // SAFETY: all three buffers hold n·n row-major elements.
+        matrixmultiply::dgemm(
+            n,
+            n,
+            n,
+            1.0,
+            a.as_ptr(),
+            n as isize,
+            1,
+            b.as_ptr(),
+            n as isize,
+            1,
+            0.0,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
+        )
+    });
+    (n * n * n) as f64 / secs / 1e9
+}
+
+fn row<S: Semiring>(
+    label: &str,
+    levels: &[IsaLevel],
+    sizes: &[usize],
+    real_gemm: Option<fn(usize) -> f64>,
+) where
+    S::Scalar: Fill,
+{
+    for &level in levels {
+        let Ok(kernel) = kernel_at::<S>(level) else {
+            continue;
+        };
+        let peak = kernel.peak_ops_per_second(Duration::from_millis(200)) / 1e9;
+        for &n in sizes {
+            let cfg = GemmConfig::default().with_isa(level);
+            let ours = rate::<S>(n, cfg);
+            let mut line = format!(
+                "{label:<14} {:<14} {n:>5}  {ours:>8.2}  {peak:>6.2}  {:>5.1}%",
+                kernel.name(),
+                100.0 * ours / peak
+            );
+            if n <= 64 {
+                let packed = rate::<S>(
+                    n,
+                    cfg.with_tiling(
+                        TilingParams::for_problem(n, n, n, kernel.mr(), kernel.nr())
+                            .with_small_ops(0),
+                    ),
+                );
+                let small = rate::<S>(
+                    n,
+                    cfg.with_tiling(
+                        TilingParams::for_problem(n, n, n, kernel.mr(), kernel.nr())
+                            .with_small_ops(usize::MAX),
+                    ),
+                );
+                line += &format!("  packed {packed:>6.2} small {small:>6.2}");
+            }
+            if let Some(real) = real_gemm {
+                let r = real(n);
+                line += &format!("  vs {r:>6.2} real-gemm: {:.2}x", ours / r);
+            }
+            println!("{line}");
+        }
+    }
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "quick");
+    let detected = tropical_blas::detected_isa();
+    let levels: Vec<IsaLevel> = IsaLevel::ALL
+        .into_iter()
+        .rev()
+        .filter(|&l| l <= detected && l > IsaLevel::Scalar)
+        .collect();
+    let sizes: &[usize] = if quick {
+        &[16, 64, 512]
+    } else {
+        &[16, 32, 64, 256, 1024]
+    };
+    println!(
+        "tropical-blas bench_report: 1 thread, square n, row-major A, B, C; detected ISA {detected}"
+    );
+    println!(
+        "{:<14} {:<14} {:>5}  {:>8}  {:>6}  {:>6}",
+        "semiring", "kernel", "n", "Gops/s", "peak", "of peak"
+    );
+    row::<MaxPlus<f32>>("MaxPlus<f32>", &levels, sizes, Some(sgemm_rate));
+    row::<MinPlus<f32>>("MinPlus<f32>", &levels, sizes, Some(sgemm_rate));
+    let big: &[usize] = if quick { &[512] } else { &[64, 1024] };
+    row::<MaxPlus<f64>>("MaxPlus<f64>", &levels, big, Some(dgemm_rate));
+    row::<MaxMul<f32>>("MaxMul<f32>", &levels, big, None);
+    row::<MaxMin<f32>>("MaxMin<f32>", &levels, big, None);
+    row::<MinMax<f64>>("MinMax<f64>", &levels, big, None);
+    row::<MaxPlus<i32>>("MaxPlus<i32>", &levels, big, None);
+    row::<MinPlus<i64>>("MinPlus<i64>", &levels, big, None);
+    row::<MaxMin<i32>>("MaxMin<i32>", &levels, big, None);
+    row::<OrAnd>("OrAnd", &levels, big, None);
+}

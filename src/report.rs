@@ -1,0 +1,152 @@
+//! What runs where: detected features, the active cap, and the kernel for
+//! every built-in (semiring, type), in the spirit of NumPy's
+//! `show_runtime()`.
+
+use std::fmt;
+
+use crate::dispatch::{ISA_ENV_VAR, IsaLevel, detected_isa, env_cap, resolve_level};
+use crate::error::Error;
+use crate::semiring::{MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd, Semiring};
+
+/// One row of the report: the kernel a built-in semiring runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelChoice {
+    /// The semiring and scalar, e.g. `MaxPlus<f32>`.
+    pub semiring: &'static str,
+    /// The kernel's name, e.g. `avx512-16x16`.
+    pub kernel: &'static str,
+    /// The ISA level the kernel uses.
+    pub isa: IsaLevel,
+    /// Rows of its register tile.
+    pub mr: usize,
+    /// Columns of its register tile.
+    pub nr: usize,
+}
+
+/// The dispatch report: see [`dispatch_report`].
+#[derive(Clone, Debug)]
+pub struct DispatchReport {
+    /// CPU features that matter here, with whether this CPU has them.
+    pub features: Vec<(&'static str, bool)>,
+    /// The best level this CPU runs.
+    pub detected: IsaLevel,
+    /// The value of `TROPICAL_BLAS_ISA` as parsed (`Ok(None)` when unset).
+    pub env_cap: Result<Option<IsaLevel>, Error>,
+    /// The level default calls run at, or the error they return.
+    pub active: Result<IsaLevel, Error>,
+    /// The kernel every built-in (semiring, type) runs at the active level
+    /// (at the detected level when the setting is invalid).
+    pub kernels: Vec<KernelChoice>,
+}
+
+/// Reports the detected CPU features, the `TROPICAL_BLAS_ISA` cap, and the
+/// kernel each built-in (semiring, type) runs.
+///
+/// ```
+/// let report = tropical_blas::dispatch_report();
+/// println!("{report}");
+/// assert!(report.kernels.iter().any(|k| k.semiring == "MaxPlus<f32>"));
+/// ```
+pub fn dispatch_report() -> DispatchReport {
+    let detected = detected_isa();
+    let active = resolve_level(None);
+    let level = active.clone().unwrap_or(detected);
+    let mut kernels = Vec::new();
+    macro_rules! rows {
+        ($($s:ty),*) => {$(
+            kernels.push(choice::<$s>(stringify!($s), level));
+        )*};
+    }
+    rows!(
+        MaxPlus<f32>,
+        MinPlus<f32>,
+        MaxMul<f32>,
+        MaxMin<f32>,
+        MinMax<f32>,
+        MaxPlus<f64>,
+        MinPlus<f64>,
+        MaxMul<f64>,
+        MaxMin<f64>,
+        MinMax<f64>,
+        MaxPlus<i32>,
+        MinPlus<i32>,
+        MaxMin<i32>,
+        MinMax<i32>,
+        MaxPlus<i64>,
+        MinPlus<i64>,
+        MaxMin<i64>,
+        MinMax<i64>,
+        OrAnd
+    );
+    DispatchReport {
+        features: cpu_features(),
+        detected,
+        env_cap: env_cap(),
+        active,
+        kernels,
+    }
+}
+
+fn choice<S: Semiring>(name: &'static str, level: IsaLevel) -> KernelChoice {
+    let k = S::kernel(level);
+    KernelChoice {
+        semiring: name,
+        kernel: k.name(),
+        isa: k.isa(),
+        mr: k.mr(),
+        nr: k.nr(),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn cpu_features() -> Vec<(&'static str, bool)> {
+    vec![
+        ("sse4.2", is_x86_feature_detected!("sse4.2")),
+        ("avx", is_x86_feature_detected!("avx")),
+        ("avx2", is_x86_feature_detected!("avx2")),
+        ("fma", is_x86_feature_detected!("fma")),
+        ("avx512f", is_x86_feature_detected!("avx512f")),
+        ("avx512bw", is_x86_feature_detected!("avx512bw")),
+        ("avx512vl", is_x86_feature_detected!("avx512vl")),
+    ]
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn cpu_features() -> Vec<(&'static str, bool)> {
+    Vec::new()
+}
+
+impl fmt::Display for DispatchReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "tropical-blas {} dispatch report",
+            env!("CARGO_PKG_VERSION")
+        )?;
+        let list: Vec<String> = self
+            .features
+            .iter()
+            .map(|(name, on)| format!("{name}{}", if *on { "+" } else { "-" }))
+            .collect();
+        writeln!(f, "CPU features:   {}", list.join(" "))?;
+        writeln!(f, "detected level: {}", self.detected)?;
+        match &self.env_cap {
+            Ok(Some(cap)) => writeln!(f, "{ISA_ENV_VAR}: {cap}")?,
+            Ok(None) => writeln!(f, "{ISA_ENV_VAR}: (unset)")?,
+            Err(e) => writeln!(f, "{ISA_ENV_VAR}: invalid: {e}")?,
+        }
+        match &self.active {
+            Ok(level) => writeln!(f, "active level:   {level}")?,
+            Err(e) => writeln!(f, "active level:   none, calls fail: {e}")?,
+        }
+        writeln!(f, "{:<14} {:<14} {:<7} MRxNR", "semiring", "kernel", "isa")?;
+        for k in &self.kernels {
+            writeln!(
+                f,
+                "{:<14} {:<14} {:<7} {}x{}",
+                k.semiring, k.kernel, k.isa, k.mr, k.nr
+            )?;
+        }
+        Ok(())
+    }
+}

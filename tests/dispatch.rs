@@ -1,0 +1,87 @@
+//! Dispatch: the report, the kernels per level, and (under qemu in CI) the
+//! level a given CPU model must detect.
+
+use tropical_blas::{Error, IsaLevel, MaxPlus, MinPlus, OrAnd, dispatch_report, kernel_at};
+
+/// CI runs this binary under `qemu-x86_64 -cpu Nehalem` / `-cpu Haswell`
+/// with `TROPICAL_BLAS_EXPECT_ISA` set: the detected level must match.
+#[test]
+fn detected_level_matches_expectation() {
+    let report = dispatch_report();
+    println!("{report}");
+    if let Ok(expected) = std::env::var("TROPICAL_BLAS_EXPECT_ISA") {
+        let expected: IsaLevel = expected.parse().unwrap();
+        assert_eq!(report.detected, expected, "{report}");
+        assert_eq!(report.active, Ok(expected));
+        for k in &report.kernels {
+            assert_eq!(k.isa, expected, "{k:?}");
+        }
+    }
+}
+
+#[test]
+fn report_lists_every_builtin_with_its_tile() {
+    let report = dispatch_report();
+    assert_eq!(report.kernels.len(), 19);
+    let text = report.to_string();
+    assert!(text.contains("detected level"));
+    assert!(text.contains("OrAnd"));
+    let level = report.active.clone().unwrap();
+    for k in &report.kernels {
+        assert_eq!(k.isa, level);
+        assert!(text.contains(k.kernel));
+    }
+}
+
+#[test]
+fn each_level_binds_its_own_kernel() {
+    let detected = tropical_blas::detected_isa();
+    let expect = |level: IsaLevel| -> (&'static str, usize, usize) {
+        match level {
+            IsaLevel::Scalar => ("portable", 4, 8),
+            IsaLevel::Avx2 => ("avx2-8x8", 8, 8),
+            IsaLevel::Avx512 => ("avx512-16x16", 16, 16),
+        }
+    };
+    for level in IsaLevel::ALL {
+        match kernel_at::<MaxPlus<f32>>(level) {
+            Ok(k) => {
+                assert!(level <= detected);
+                assert_eq!((k.name(), k.mr(), k.nr()), expect(level));
+                assert_eq!(k.isa(), level);
+            }
+            Err(e) => {
+                assert!(level > detected);
+                assert_eq!(
+                    e,
+                    Error::IsaUnavailable {
+                        requested: level,
+                        detected
+                    }
+                );
+                println!("skipping level {level}: {e}");
+            }
+        }
+    }
+    if detected >= IsaLevel::Avx512 {
+        assert_eq!(
+            kernel_at::<MinPlus<f64>>(IsaLevel::Avx512).unwrap().name(),
+            "avx512-16x8"
+        );
+        assert_eq!(
+            kernel_at::<OrAnd>(IsaLevel::Avx512).unwrap().name(),
+            "avx512-16x64"
+        );
+        assert_eq!(
+            kernel_at::<OrAnd>(IsaLevel::Avx2).unwrap().name(),
+            "avx2-8x32"
+        );
+    }
+}
+
+#[test]
+fn peak_probe_measures_something() {
+    let k = kernel_at::<MaxPlus<f32>>(IsaLevel::Scalar).unwrap();
+    let ops = k.peak_ops_per_second(std::time::Duration::from_millis(5));
+    assert!(ops.is_finite() && ops > 1e6, "{ops}");
+}
