@@ -70,7 +70,7 @@ impl Fill for i64 {
 }
 impl Fill for bool {
     fn fill(i: usize) -> Self {
-        (i * 7919) % 5 == 0
+        (i * 7919).is_multiple_of(5)
     }
 }
 
