@@ -96,7 +96,7 @@ fn road_like_graph(n: usize, seed: u64) -> Vec<f32> {
     };
     let side = (n as f64).sqrt().ceil() as usize;
     let mut w = vec![f32::INFINITY; n * n];
-    let mut connect = |w: &mut Vec<f32>, a: usize, b: usize, t: f32| {
+    let connect = |w: &mut Vec<f32>, a: usize, b: usize, t: f32| {
         let (ab, ba) = (a * n + b, b * n + a);
         w[ab] = w[ab].min(t);
         w[ba] = w[ba].min(t + 1.0); // slightly asymmetric, like one-way slopes
