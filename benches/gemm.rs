@@ -13,7 +13,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use tropical_blas::{
     Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxMin, MaxMul, MaxPlus, MinMax,
-    MinPlus, OrAnd, Semiring, gemm_with, kernel_at,
+    MinPlus, OrAnd, Par, Semiring, gemm_with, kernel_at,
 };
 use tropical_gemm::{TropicalGemm, TropicalMaxPlus, TropicalSemiring};
 
@@ -49,10 +49,12 @@ fn bench_ours<S: Semiring>(
     let b: Vec<S::Scalar> = (0..n * n).map(|i| S::Scalar::fill(i + 3)).collect();
     let mut c = vec![S::ZERO; n * n];
     let mut ws = GemmWorkspace::new();
+    // Single thread: the comparison crates run one product on one core.
     let cfg = match level {
         Some(l) => GemmConfig::default().with_isa(l),
         None => GemmConfig::default(),
-    };
+    }
+    .with_par(Par::Seq);
     group.bench_function(BenchmarkId::new(id, n), |bench| {
         bench.iter(|| {
             gemm_with::<S>(

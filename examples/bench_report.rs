@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use tropical_blas::{
     Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxMin, MaxMul, MaxPlus, MinMax,
-    MinPlus, OrAnd, Semiring, TilingParams, gemm_with, kernel_at,
+    MinPlus, OrAnd, Par, Semiring, TilingParams, gemm_with, kernel_at,
 };
 
 /// Median seconds per call over 5 batches of at least 30 ms each.
@@ -163,7 +163,7 @@ fn row<S: Semiring>(
         };
         let peak = kernel.peak_ops_per_second(Duration::from_millis(200)) / 1e9;
         for &n in sizes {
-            let cfg = GemmConfig::default().with_isa(level);
+            let cfg = GemmConfig::default().with_isa(level).with_par(Par::Seq);
             let ours = rate::<S>(n, cfg);
             let mut line = format!(
                 "{label:<14} {:<14} {n:>5}  {ours:>8.2}  {peak:>6.2}  {:>5.1}%",

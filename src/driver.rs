@@ -1,102 +1,243 @@
 //! The five-loop BLIS driver, generic over the semiring and microkernel.
 //! It never names an ISA.
 
+use rayon::prelude::*;
+
 use crate::config::Accum;
 use crate::kernel::MicroKernel;
 use crate::semiring::Semiring;
 use crate::tiling::TilingParams;
 use crate::view::{MatMut, MatRef};
-use crate::workspace::GemmWorkspace;
+use crate::workspace::{GemmWorkspace, SharedPtr};
 
-/// C = A ⊗ B (or C ⊕ A ⊗ B) through packed panels.
+/// How the (ic, jr) work of one KC×NC panel is split among tasks: a grid
+/// of `row_parts × col_parts`, each task owning whole MR-row panels and
+/// whole NR-column panels, so no two tasks touch one element of C.
+#[derive(Clone, Copy, Debug)]
+struct TaskGrid {
+    row_parts: usize,
+    col_parts: usize,
+    /// Rows per part (a multiple of MR).
+    rows_per_part: usize,
+}
+
+impl TaskGrid {
+    /// Rows first (each row part packs its own A block once and reuses it
+    /// across all its columns); columns only when there are too few row
+    /// panels to keep every thread busy.
+    fn new(threads: usize, m: usize, n: usize, mr: usize, nr: usize) -> Self {
+        let row_panels = m.div_ceil(mr);
+        let row_parts = threads.clamp(1, row_panels.max(1));
+        let col_parts = (threads / row_parts).clamp(1, n.div_ceil(nr).max(1));
+        let rows_per_part = row_panels.div_ceil(row_parts) * mr;
+        Self {
+            row_parts,
+            col_parts,
+            rows_per_part,
+        }
+    }
+
+    fn tasks(&self) -> usize {
+        self.row_parts * self.col_parts
+    }
+}
+
+/// C = A ⊗ B (or C ⊕ A ⊗ B) through packed panels, on up to `threads`
+/// tasks of the current rayon pool.
 ///
 /// jc walks NC-column panels of B and C; pc walks KC-deep slices of k and
-/// packs the KC×NC panel of B; ic walks MC-row blocks of A and packs the
-/// MC×KC block; jr/ir walk the NR×MR micro-tiles. The first k-slice writes
-/// C (or combines it, under `Combine`); later slices combine with the
-/// partial result, which equals the in-order fold because ⊕ is a selection
-/// (see the crate docs, "Exactness").
+/// packs the KC×NC panel of B (its column chunks in parallel), shared by
+/// all tasks; each task then walks its MC-row blocks of A, packs them into
+/// its own buffer, and runs the jr/ir micro-tiles of its part of C. The
+/// pc loop is never split: every k-slice updates the same C. The first
+/// k-slice writes C (or combines it, under `Combine`); later slices
+/// combine with the partial result, which equals the in-order fold
+/// because ⊕ is a selection (see the crate docs, "Exactness"). Every
+/// element of C is computed by one task in the same order whatever the
+/// thread count, so the result is bit-identical for all of them.
 pub(crate) fn gemm_packed<S: Semiring, K: MicroKernel<S>>(
     ws: &mut GemmWorkspace,
     tiling: &TilingParams,
+    threads: usize,
     a: MatRef<'_, S::Scalar>,
     b: MatRef<'_, S::Scalar>,
     mut c: MatMut<'_, S::Scalar>,
     accum: Accum,
 ) {
+    if threads > 1 && rayon::current_thread_index().is_none() {
+        // Enter the pool once for the whole product: every fork-join inside
+        // then runs on worker-local queues, which do not allocate once
+        // warm, instead of going through the global injector per panel.
+        rayon::join(
+            || gemm_packed::<S, K>(ws, tiling, threads, a, b, c, accum),
+            || (),
+        );
+        return;
+    }
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     debug_assert!(m > 0 && n > 0 && k > 0);
     let (mr, nr) = (K::MR, K::NR);
     let (mc, kc, nc) = (tiling.mc.min(m), tiling.kc.min(k), tiling.nc.min(n));
-    let packed_a = ws.packed_a.reserve::<S::Scalar>(mc.div_ceil(mr) * mr * kc);
-    let packed_b = ws.packed_b.reserve::<S::Scalar>(nc.div_ceil(nr) * nr * kc);
-    let (pa, rsa, csa) = (a.as_ptr(), a.row_stride(), a.col_stride());
-    let (pb, rsb, csb) = (b.as_ptr(), b.row_stride(), b.col_stride());
+    let grid = TaskGrid::new(threads, m, nc, mr, nr);
+    let a_elems = mc.min(grid.rows_per_part).div_ceil(mr) * mr * kc;
+    let packed_b = SharedPtr(ws.packed_b.reserve::<S::Scalar>(nc.div_ceil(nr) * nr * kc));
+    let a_bases = ws.reserve_a_buffers::<S::Scalar>(grid.tasks(), a_elems);
+    let (pa, rsa, csa) = (
+        SharedPtr(a.as_ptr().cast_mut()),
+        a.row_stride(),
+        a.col_stride(),
+    );
+    let (pb, rsb, csb) = (
+        SharedPtr(b.as_ptr().cast_mut()),
+        b.row_stride(),
+        b.col_stride(),
+    );
     let (rsc, csc) = (c.row_stride(), c.col_stride());
-    let pc_base = c.as_mut_ptr();
+    let pc_base = SharedPtr(c.as_mut_ptr());
     let kernel = K::default();
 
     for jc in (0..n).step_by(nc) {
         let nc_cur = nc.min(n - jc);
+        let col_panels = nc_cur.div_ceil(nr);
         for pc in (0..k).step_by(kc) {
             let kc_cur = kc.min(k - pc);
-            // SAFETY: columns jc..jc+nc_cur and depths pc..pc+kc_cur lie in
-            // B's checked footprint; packed_b holds ceil(nc/nr)·nr·kc ≥ what
-            // this panel needs.
-            unsafe {
-                K::pack(
-                    nr,
-                    nc_cur,
-                    kc_cur,
-                    pb.offset(pc as isize * rsb + jc as isize * csb),
-                    csb,
-                    rsb,
-                    packed_b,
-                )
-            };
             let load_c = pc > 0 || accum == Accum::Combine;
-            for ic in (0..m).step_by(mc) {
-                let mc_cur = mc.min(m - ic);
-                // SAFETY: rows ic..ic+mc_cur and depths pc..pc+kc_cur lie in
-                // A's footprint; packed_a holds ceil(mc/mr)·mr·kc elements.
+
+            // Pack the KC×NC panel of B, in column chunks of whole panels.
+            let b_chunks = threads.min(col_panels).max(1);
+            let pack_b_chunk = |chunk: usize| {
+                let (first, last) = split(col_panels, b_chunks, chunk);
+                let cols = (last * nr).min(nc_cur) - first * nr;
+                if cols == 0 {
+                    return;
+                }
+                let col = (jc + first * nr) as isize;
+                // SAFETY: columns jc+first·nr .. +cols and depths pc..pc+kc_cur
+                // lie in B's checked footprint; panels first..last of
+                // packed_b are this chunk's alone and within its
+                // ceil(nc/nr)·nr·kc reservation.
                 unsafe {
                     K::pack(
-                        mr,
-                        mc_cur,
+                        nr,
+                        cols,
                         kc_cur,
-                        pa.offset(ic as isize * rsa + pc as isize * csa),
-                        rsa,
-                        csa,
-                        packed_a,
+                        pb.get().cast_const().offset(pc as isize * rsb + col * csb),
+                        csb,
+                        rsb,
+                        packed_b.get().add(first * nr * kc_cur),
                     )
                 };
-                for jr in (0..nc_cur).step_by(nr) {
-                    let cols = nr.min(nc_cur - jr);
-                    for ir in (0..mc_cur).step_by(mr) {
-                        let rows = mr.min(mc_cur - ir);
-                        let (i, j) = ((ic + ir) as isize, (jc + jr) as isize);
-                        // SAFETY: micro-panel ir/mr of packed_a and jr/nr of
-                        // packed_b were just packed with kc_cur steps; the
-                        // rows×cols tile at (i, j) lies inside C's checked,
-                        // non-aliasing footprint; `K` was bound by
-                        // `Kernel::from_microkernel` only for a CPU that has
-                        // its instructions.
-                        unsafe {
-                            kernel.tile(
-                                kc_cur,
-                                packed_a.add(ir * kc_cur),
-                                packed_b.add(jr * kc_cur),
-                                pc_base.offset(i * rsc + j * csc),
-                                rsc,
-                                csc,
-                                rows,
-                                cols,
-                                load_c,
-                            )
-                        };
+            };
+            if b_chunks == 1 {
+                pack_b_chunk(0);
+            } else {
+                (0..b_chunks).into_par_iter().for_each(pack_b_chunk);
+            }
+
+            // Each task: its rows of A (packed into its own buffer), its
+            // columns of the shared B panel, its tiles of C.
+            let col_parts = grid.col_parts.min(col_panels);
+            let run_task = |task: usize| {
+                let (row_part, col_part) = (task / col_parts, task % col_parts);
+                let row_start = row_part * grid.rows_per_part;
+                let row_end = (row_start + grid.rows_per_part).min(m);
+                let (first_panel, last_panel) = split(col_panels, col_parts, col_part);
+                let packed_a = a_bases[task].get().cast::<S::Scalar>();
+                for ic in (row_start..row_end).step_by(mc) {
+                    let mc_cur = mc.min(row_end - ic);
+                    // SAFETY: rows ic..ic+mc_cur and depths pc..pc+kc_cur lie
+                    // in A's footprint; this task's buffer holds
+                    // ceil(min(mc, rows_per_part)/mr)·mr·kc elements.
+                    unsafe {
+                        K::pack(
+                            mr,
+                            mc_cur,
+                            kc_cur,
+                            pa.get()
+                                .cast_const()
+                                .offset(ic as isize * rsa + pc as isize * csa),
+                            rsa,
+                            csa,
+                            packed_a,
+                        )
+                    };
+                    for panel in first_panel..last_panel {
+                        let jr = panel * nr;
+                        let cols = nr.min(nc_cur - jr);
+                        for ir in (0..mc_cur).step_by(mr) {
+                            let rows = mr.min(mc_cur - ir);
+                            let (i, j) = ((ic + ir) as isize, (jc + jr) as isize);
+                            // SAFETY: micro-panel ir/mr of this task's A
+                            // buffer and panel jr/nr of the B panel were
+                            // packed with kc_cur steps (B before this join);
+                            // the rows×cols tile at (i, j) lies in C's
+                            // checked, non-aliasing footprint and belongs to
+                            // this task alone; `K` was bound by
+                            // `Kernel::from_microkernel` only for a CPU that
+                            // has its instructions.
+                            unsafe {
+                                kernel.tile(
+                                    kc_cur,
+                                    packed_a.add(ir * kc_cur),
+                                    packed_b.get().add(jr * kc_cur),
+                                    pc_base.get().offset(i * rsc + j * csc),
+                                    rsc,
+                                    csc,
+                                    rows,
+                                    cols,
+                                    load_c,
+                                )
+                            };
+                        }
                     }
                 }
+            };
+            let tasks = grid.row_parts * col_parts;
+            if tasks == 1 {
+                run_task(0);
+            } else {
+                (0..tasks).into_par_iter().for_each(run_task);
             }
         }
+    }
+}
+
+/// Part `index` of `count` near-equal parts of `0..total`, as (start, end).
+fn split(total: usize, count: usize, index: usize) -> (usize, usize) {
+    let base = total / count;
+    let extra = total % count;
+    let start = index * base + index.min(extra);
+    (start, start + base + usize::from(index < extra))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_covers_everything_once() {
+        for total in 0..20 {
+            for count in 1..6 {
+                let mut next = 0;
+                for index in 0..count {
+                    let (start, end) = split(total, count, index);
+                    assert_eq!(start, next);
+                    assert!(end >= start && end - start <= total / count + 1);
+                    next = end;
+                }
+                assert_eq!(next, total);
+            }
+        }
+    }
+
+    #[test]
+    fn grid_prefers_rows_then_columns() {
+        let g = TaskGrid::new(2, 1000, 1000, 16, 16);
+        assert_eq!((g.row_parts, g.col_parts), (2, 1));
+        assert_eq!(g.rows_per_part, 32 * 16);
+        let g = TaskGrid::new(4, 16, 1000, 16, 16);
+        assert_eq!((g.row_parts, g.col_parts), (1, 4));
+        let g = TaskGrid::new(8, 40, 20, 16, 16);
+        assert_eq!((g.row_parts, g.col_parts), (3, 2));
     }
 }

@@ -11,6 +11,10 @@ use crate::tiling::TilingParams;
 use crate::view::{MatMut, MatRef};
 use crate::workspace::GemmWorkspace;
 
+/// Products smaller than this (m·n·k) run on one thread: below it a
+/// rayon fork-join costs more than the second core saves.
+pub(crate) const PARALLEL_MIN_OPS: usize = 128 * 128 * 128;
+
 thread_local! {
     static THREAD_WORKSPACE: RefCell<GemmWorkspace> = RefCell::new(GemmWorkspace::new());
 }
@@ -110,7 +114,12 @@ pub fn gemm_with<S: Semiring>(
     } else {
         kernel.packed
     };
-    run(ws, &tiling, a, b, c, accum);
+    let threads = if ops < PARALLEL_MIN_OPS {
+        1
+    } else {
+        cfg.par().threads()
+    };
+    run(ws, &tiling, threads, a, b, c, accum);
     Ok(())
 }
 

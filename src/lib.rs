@@ -84,7 +84,7 @@ mod tiling;
 mod view;
 mod workspace;
 
-pub use config::{Accum, GemmConfig};
+pub use config::{Accum, GemmConfig, Par};
 pub use dispatch::{ISA_ENV_VAR, IsaLevel, active_isa, detected_isa};
 pub use element::Element;
 pub use error::{Error, Operand};

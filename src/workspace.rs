@@ -29,22 +29,68 @@ impl AlignedBuf {
 /// [`gemm`](crate::gemm) keeps one per thread for you.
 #[derive(Debug)]
 pub struct GemmWorkspace {
-    pub(crate) packed_a: AlignedBuf,
+    /// One packed-A buffer per parallel task.
+    pub(crate) packed_a: Vec<AlignedBuf>,
     pub(crate) packed_b: AlignedBuf,
+    /// Base pointers of `packed_a`, handed to the tasks; kept so that warm
+    /// calls do not allocate.
+    pub(crate) a_bases: Vec<SharedPtr<u8>>,
 }
+
+/// A raw pointer that may cross threads: each task writes only its own
+/// part of what it points to (see the driver).
+#[derive(Debug)]
+pub(crate) struct SharedPtr<T>(pub *mut T);
+
+impl<T> Clone for SharedPtr<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for SharedPtr<T> {}
+
+impl<T> SharedPtr<T> {
+    /// The pointer. A method, not `.0`, so closures capture the whole
+    /// (Send) wrapper rather than the raw field.
+    #[inline(always)]
+    pub(crate) fn get(self) -> *mut T {
+        self.0
+    }
+}
+// SAFETY: the pointer is only dereferenced by the driver's tasks, which
+// write disjoint regions (their own A buffer, their own tiles of C and B
+// panel chunks) and read shared data only after the writing join ends.
+unsafe impl<T> Send for SharedPtr<T> {}
+// SAFETY: as for Send.
+unsafe impl<T> Sync for SharedPtr<T> {}
 
 impl GemmWorkspace {
     /// An empty workspace; it allocates on first use.
     pub fn new() -> Self {
         Self {
-            packed_a: AlignedBuf::new(),
+            packed_a: Vec::new(),
             packed_b: AlignedBuf::new(),
+            a_bases: Vec::new(),
         }
     }
 
     /// Bytes currently held.
     pub fn allocated_bytes(&self) -> usize {
-        self.packed_a.0.len() + self.packed_b.0.len()
+        self.packed_a.iter().map(|buf| buf.0.len()).sum::<usize>() + self.packed_b.0.len()
+    }
+
+    /// Reserves `tasks` packed-A buffers of `elems` elements each and
+    /// returns their base pointers (task i uses entry i).
+    pub(crate) fn reserve_a_buffers<T>(&mut self, tasks: usize, elems: usize) -> &[SharedPtr<u8>] {
+        while self.packed_a.len() < tasks {
+            self.packed_a.push(AlignedBuf::new());
+        }
+        self.a_bases.clear();
+        for buf in &mut self.packed_a[..tasks] {
+            self.a_bases
+                .push(SharedPtr(buf.reserve::<T>(elems).cast::<u8>()));
+        }
+        &self.a_bases
     }
 }
 

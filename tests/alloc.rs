@@ -4,8 +4,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tropical_blas::{
-    Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxPlus, MinPlus, TilingParams,
-    gemm, gemm_with,
+    Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxPlus, MinPlus, Par,
+    TilingParams, gemm, gemm_with,
 };
 
 struct CountingAlloc;
@@ -56,7 +56,7 @@ fn warm_workspace_allocates_nothing() {
     );
     for level in levels {
         for tiling in [None, Some(TilingParams::new(64, 100, 48))] {
-            let mut cfg = GemmConfig::default().with_isa(level);
+            let mut cfg = GemmConfig::default().with_isa(level).with_par(Par::Seq);
             if let Some(t) = tiling {
                 cfg = cfg.with_tiling(t);
             }
@@ -80,6 +80,42 @@ fn warm_workspace_allocates_nothing() {
             assert_eq!(count, 0, "level {level}, tiling {tiling:?}");
         }
     }
+
+    // Parallel products: inside a rayon pool, warm calls allocate nothing
+    // (calls from outside any pool enter the global queue, whose blocks
+    // rayon allocates once per few dozen jobs).
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        let mut ws = GemmWorkspace::new();
+        for threads in [2, 3] {
+            let cfg = GemmConfig::default().with_par(Par::Rayon(threads));
+            let call = |ws: &mut GemmWorkspace, c: &mut [f32]| {
+                gemm_with::<MaxPlus<f32>>(
+                    ws,
+                    &cfg,
+                    MatRef::row_major(&a, m, k).unwrap(),
+                    MatRef::col_major(&b, k, n).unwrap(),
+                    MatMut::row_major(c, m, n).unwrap(),
+                    Accum::Replace,
+                )
+                .unwrap()
+            };
+            // Warm-up also lets each worker make its first steal, which
+            // registers it with the deque's epoch collector (once).
+            for _ in 0..10 {
+                call(&mut ws, &mut c);
+            }
+            let count = allocations_during(|| {
+                for _ in 0..20 {
+                    call(&mut ws, &mut c);
+                }
+            });
+            assert_eq!(count, 0, "{threads} threads inside a pool");
+        }
+    });
 
     // `gemm` keeps a per-thread workspace: the same holds without one.
     let mut d = vec![0.0f64; 50 * 50];

@@ -22,9 +22,11 @@ use crate::view::{MatMut, MatRef};
 use crate::workspace::GemmWorkspace;
 
 /// One monomorphized product routine.
+/// Arguments: workspace, blocking, threads, A, B, C, accumulation.
 pub(crate) type GemmFn<S> = fn(
     &mut GemmWorkspace,
     &TilingParams,
+    usize,
     MatRef<'_, <S as Semiring>::Scalar>,
     MatRef<'_, <S as Semiring>::Scalar>,
     MatMut<'_, <S as Semiring>::Scalar>,

@@ -11,6 +11,7 @@ use crate::workspace::GemmWorkspace;
 pub(crate) fn gemm_small<S: Semiring>(
     _ws: &mut GemmWorkspace,
     _tiling: &TilingParams,
+    _threads: usize,
     a: MatRef<'_, S::Scalar>,
     b: MatRef<'_, S::Scalar>,
     mut c: MatMut<'_, S::Scalar>,

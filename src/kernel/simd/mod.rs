@@ -408,6 +408,7 @@ macro_rules! isa_kernel {
         fn small_safe<O: $crate::kernel::simd::VecOps>(
             ws: &mut $crate::GemmWorkspace,
             _tiling: &$crate::TilingParams,
+            _threads: usize,
             a: $crate::MatRef<'_, <O::S as $crate::Semiring>::Scalar>,
             b: $crate::MatRef<'_, <O::S as $crate::Semiring>::Scalar>,
             c: $crate::MatMut<'_, <O::S as $crate::Semiring>::Scalar>,

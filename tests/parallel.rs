@@ -1,0 +1,89 @@
+//! Every thread count gives the bits of the scalar reference.
+
+mod common;
+
+use common::{LAYOUTS, Rng, TestScalar, check_product, random_dense, random_output};
+use tropical_blas::{
+    Accum, GemmConfig, GemmWorkspace, IsaLevel, MaxMin, MaxPlus, MinPlus, OrAnd, Par, Semiring,
+    TilingParams,
+};
+
+/// Shapes above the parallel threshold, with odd extents: many row parts,
+/// a few rows and many columns (column parts), and several k-slices.
+const SHAPES: [(usize, usize, usize); 4] = [
+    (301, 129, 97),
+    (1000, 40, 71),
+    (5, 3001, 203),
+    (45, 700, 333),
+];
+
+fn check_threads<S: Semiring>(seed: u64)
+where
+    S::Scalar: TestScalar,
+{
+    let mut rng = Rng::new(seed);
+    let mut ws = GemmWorkspace::new();
+    let detected = tropical_blas::detected_isa();
+    for (case, &(m, k, n)) in SHAPES.iter().enumerate() {
+        let a = random_dense::<S>(&mut rng, m, k);
+        let b = random_dense::<S>(&mut rng, k, n);
+        let c = random_output::<S>(&mut rng, m, n);
+        for threads in [1, 2, 3, 8] {
+            for (tiling, level) in [
+                (None, detected),
+                (Some(TilingParams::new(37, 61, 83)), detected),
+                (Some(TilingParams::new(64, 128, 256)), IsaLevel::Scalar),
+            ] {
+                let mut cfg = GemmConfig::default()
+                    .with_par(Par::Rayon(threads))
+                    .with_isa(level);
+                if let Some(t) = tiling {
+                    cfg = cfg.with_tiling(t);
+                }
+                let accum = if (case + threads) % 2 == 0 {
+                    Accum::Replace
+                } else {
+                    Accum::Combine
+                };
+                let layouts = [
+                    LAYOUTS[case % 6],
+                    LAYOUTS[(case + threads) % 6],
+                    LAYOUTS[(threads + 2) % 6],
+                ];
+                let what = format!(
+                    "{} threads={threads} tiling={tiling:?} level={level}",
+                    std::any::type_name::<S>()
+                );
+                check_product::<S>(&mut ws, &cfg, &a, &b, &c, layouts, accum, &what);
+            }
+        }
+    }
+}
+
+#[test]
+fn max_plus_f32_every_thread_count() {
+    check_threads::<MaxPlus<f32>>(41);
+}
+
+#[test]
+fn min_plus_i32_every_thread_count() {
+    check_threads::<MinPlus<i32>>(42);
+}
+
+#[test]
+fn max_min_f64_every_thread_count() {
+    check_threads::<MaxMin<f64>>(43);
+}
+
+#[test]
+fn or_and_every_thread_count() {
+    check_threads::<OrAnd>(44);
+}
+
+#[test]
+fn par_settings() {
+    assert_eq!(Par::Seq.threads(), 1);
+    assert_eq!(Par::Rayon(3).threads(), 3);
+    assert_eq!(Par::Rayon(0).threads(), rayon::current_num_threads());
+    assert_eq!(GemmConfig::default().par(), Par::Rayon(0));
+}
