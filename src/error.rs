@@ -37,6 +37,15 @@ pub enum Error {
         /// (rows, cols) of `C`.
         c: (usize, usize),
     },
+    /// Batched call whose operands hold different numbers of matrices.
+    BatchCountMismatch {
+        /// Items in A.
+        a: usize,
+        /// Items in B.
+        b: usize,
+        /// Items in C.
+        c: usize,
+    },
     /// A view's layout reaches past the end of its slice.
     BufferTooShort {
         /// Elements the layout needs.
@@ -97,6 +106,9 @@ impl fmt::Display for Error {
                 "dimension mismatch: A is {}x{}, B is {}x{}, C is {}x{} (need A m x k, B k x n, C m x n)",
                 a.0, a.1, b.0, b.1, c.0, c.1
             ),
+            Error::BatchCountMismatch { a, b, c } => {
+                write!(f, "batch count mismatch: A has {a} matrices, B {b}, C {c}")
+            }
             Error::BufferTooShort { needed, len } => write!(
                 f,
                 "buffer too short: the layout needs {needed} elements, the slice has {len}"

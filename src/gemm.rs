@@ -135,7 +135,10 @@ pub fn kernel_at<S: Semiring>(level: IsaLevel) -> Result<Kernel<S>, Error> {
     Ok(S::kernel(resolve_level(Some(level))?))
 }
 
-fn check_inputs<S: Semiring>(x: MatRef<'_, S::Scalar>, operand: Operand) -> Result<(), Error> {
+pub(crate) fn check_inputs<S: Semiring>(
+    x: MatRef<'_, S::Scalar>,
+    operand: Operand,
+) -> Result<(), Error> {
     if !S::RESTRICTS_INPUT {
         return Ok(());
     }

@@ -70,6 +70,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+mod batch;
 mod config;
 mod dispatch;
 mod driver;
@@ -84,6 +85,7 @@ mod tiling;
 mod view;
 mod workspace;
 
+pub use batch::{BatchMut, BatchRef, gemm_batched, gemm_batched_views, gemm_batched_with};
 pub use config::{Accum, GemmConfig, Par};
 pub use dispatch::{ISA_ENV_VAR, IsaLevel, active_isa, detected_isa};
 pub use element::Element;

@@ -1,0 +1,445 @@
+//! Batched products: many independent C_i = A_i ⊗ B_i in one call.
+
+use rayon::prelude::*;
+
+use crate::config::{Accum, GemmConfig};
+use crate::dispatch::resolve_level;
+use crate::error::{Error, Operand};
+use crate::gemm::{PARALLEL_MIN_OPS, check_inputs, gemm_with, with_thread_workspace};
+use crate::semiring::Semiring;
+use crate::view::{Footprint, MatMut, MatRef, footprint, layout_aliases};
+use crate::workspace::GemmWorkspace;
+
+/// Where item i of a strided batch starts in the slice: (first index of
+/// its footprint, element (0,0) within it, span).
+#[derive(Clone, Copy, Debug)]
+struct BatchLayout {
+    /// Index of item 0's element (0, 0).
+    origin: usize,
+    count: usize,
+    batch_stride: isize,
+    item: Footprint,
+}
+
+impl BatchLayout {
+    fn new(
+        len: usize,
+        count: usize,
+        batch_stride: isize,
+        rows: usize,
+        cols: usize,
+        rs: isize,
+        cs: isize,
+    ) -> Result<Self, Error> {
+        let item = footprint(rows, cols, rs, cs)?;
+        if count == 0 || item.span == 0 {
+            return Ok(Self {
+                origin: item.offset,
+                count,
+                batch_stride,
+                item,
+            });
+        }
+        let reach = (count as i128 - 1) * batch_stride as i128;
+        let low = reach.min(0) - item.offset as i128;
+        let needed = reach.abs() + item.span as i128;
+        if needed > isize::MAX as i128 {
+            return Err(Error::LayoutOverflow);
+        }
+        if needed as usize > len {
+            return Err(Error::BufferTooShort {
+                needed: needed as usize,
+                len,
+            });
+        }
+        Ok(Self {
+            origin: (-low) as usize,
+            count,
+            batch_stride,
+            item,
+        })
+    }
+
+    /// First index of item i's footprint.
+    fn start(&self, i: usize) -> usize {
+        (self.origin as isize + i as isize * self.batch_stride) as usize - self.item.offset
+    }
+}
+
+/// A read-only batch of equally shaped matrices: item i, element (r, c)
+/// is `data[offset + i·batch_stride + r·row_stride + c·col_stride]`.
+/// A zero batch stride repeats one matrix for every item.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchRef<'a, T> {
+    data: &'a [T],
+    layout: BatchLayout,
+    rows: usize,
+    cols: usize,
+    row_stride: isize,
+    col_stride: isize,
+}
+
+impl<'a, T: Copy> BatchRef<'a, T> {
+    /// Checks that every item fits in `data`.
+    pub fn new(
+        data: &'a [T],
+        count: usize,
+        batch_stride: isize,
+        rows: usize,
+        cols: usize,
+        row_stride: isize,
+        col_stride: isize,
+    ) -> Result<Self, Error> {
+        let layout = BatchLayout::new(
+            data.len(),
+            count,
+            batch_stride,
+            rows,
+            cols,
+            row_stride,
+            col_stride,
+        )?;
+        Ok(Self {
+            data,
+            layout,
+            rows,
+            cols,
+            row_stride,
+            col_stride,
+        })
+    }
+
+    /// `count` dense row-major rows×cols matrices stored one after another.
+    pub fn row_major(data: &'a [T], count: usize, rows: usize, cols: usize) -> Result<Self, Error> {
+        let (bs, rs) = dense_strides(rows, cols)?;
+        Self::new(data, count, bs, rows, cols, rs, 1)
+    }
+
+    /// Number of items.
+    pub fn count(&self) -> usize {
+        self.layout.count
+    }
+
+    /// Item i as a matrix view.
+    pub fn get(&self, i: usize) -> Option<MatRef<'a, T>> {
+        if i >= self.layout.count {
+            return None;
+        }
+        let start = self.layout.start(i);
+        let slice = &self.data[start..start + self.layout.item.span];
+        MatRef::new(
+            slice,
+            self.rows,
+            self.cols,
+            self.row_stride,
+            self.col_stride,
+        )
+        .ok()
+    }
+}
+
+/// A mutable batch of equally shaped matrices; items must occupy disjoint
+/// address ranges (|batch stride| at least the span of one matrix), and
+/// no item may alias itself.
+#[derive(Debug)]
+pub struct BatchMut<'a, T> {
+    data: &'a mut [T],
+    layout: BatchLayout,
+    rows: usize,
+    cols: usize,
+    row_stride: isize,
+    col_stride: isize,
+}
+
+impl<'a, T: Copy> BatchMut<'a, T> {
+    /// Checks that every item fits in `data` and that no element is shared
+    /// ([`Error::AliasingOutput`] otherwise).
+    pub fn new(
+        data: &'a mut [T],
+        count: usize,
+        batch_stride: isize,
+        rows: usize,
+        cols: usize,
+        row_stride: isize,
+        col_stride: isize,
+    ) -> Result<Self, Error> {
+        let layout = BatchLayout::new(
+            data.len(),
+            count,
+            batch_stride,
+            rows,
+            cols,
+            row_stride,
+            col_stride,
+        )?;
+        let overlapping_items =
+            count > 1 && layout.item.span > 0 && batch_stride.unsigned_abs() < layout.item.span;
+        if overlapping_items || layout_aliases(rows, cols, row_stride, col_stride) {
+            return Err(Error::AliasingOutput {
+                rows,
+                cols,
+                row_stride,
+                col_stride,
+            });
+        }
+        Ok(Self {
+            data,
+            layout,
+            rows,
+            cols,
+            row_stride,
+            col_stride,
+        })
+    }
+
+    /// `count` dense row-major rows×cols matrices stored one after another.
+    pub fn row_major(
+        data: &'a mut [T],
+        count: usize,
+        rows: usize,
+        cols: usize,
+    ) -> Result<Self, Error> {
+        let (bs, rs) = dense_strides(rows, cols)?;
+        Self::new(data, count, bs, rows, cols, rs, 1)
+    }
+
+    /// Number of items.
+    pub fn count(&self) -> usize {
+        self.layout.count
+    }
+
+    /// The slice from the lowest item on, the chunk length that holds one
+    /// item, and the map from chunk number to item number. Items are
+    /// disjoint address ranges, so whole-stride chunks hold one item each.
+    fn chunking(
+        &mut self,
+    ) -> (
+        &mut [T],
+        usize,
+        impl Fn(usize) -> usize + Sync + Send + use<T>,
+    ) {
+        let l = self.layout;
+        let chunk = l.batch_stride.unsigned_abs().max(l.item.span).max(1);
+        let lowest = match (l.count, l.batch_stride < 0) {
+            (0, _) => 0,
+            (_, true) => l.start(l.count - 1),
+            (_, false) => l.start(0),
+        };
+        let item_of_chunk = move |j: usize| {
+            if l.batch_stride < 0 {
+                l.count - 1 - j
+            } else {
+                j
+            }
+        };
+        (&mut self.data[lowest..], chunk, item_of_chunk)
+    }
+
+    fn item_view<'x>(&self, piece: &'x mut [T]) -> MatMut<'x, T> {
+        MatMut::new(
+            &mut piece[..self.layout.item.span],
+            self.rows,
+            self.cols,
+            self.row_stride,
+            self.col_stride,
+        )
+        .expect("layout checked by BatchMut::new")
+    }
+
+    /// Runs `f(item, view)` for every item, in parallel on rayon, without
+    /// allocating.
+    fn par_for_each_item(&mut self, f: impl Fn(usize, MatMut<'_, T>) + Sync + Send)
+    where
+        T: Send + Sync,
+    {
+        if self.layout.count == 0 || self.layout.item.span == 0 {
+            return;
+        }
+        let count = self.layout.count;
+        let shape = Self {
+            data: &mut [],
+            ..*self
+        };
+        let (data, chunk, item_of_chunk) = self.chunking();
+        data.par_chunks_mut(chunk)
+            .take(count)
+            .enumerate()
+            .for_each(|(j, piece)| f(item_of_chunk(j), shape.item_view(piece)));
+    }
+
+    /// Runs `f(item, view)` for every item on this thread.
+    fn for_each_item(&mut self, mut f: impl FnMut(usize, MatMut<'_, T>)) {
+        if self.layout.count == 0 || self.layout.item.span == 0 {
+            return;
+        }
+        let count = self.layout.count;
+        let shape = Self {
+            data: &mut [],
+            ..*self
+        };
+        let (data, chunk, item_of_chunk) = self.chunking();
+        for (j, piece) in data.chunks_mut(chunk).take(count).enumerate() {
+            f(item_of_chunk(j), shape.item_view(piece));
+        }
+    }
+}
+
+fn dense_strides(rows: usize, cols: usize) -> Result<(isize, isize), Error> {
+    let rs = isize::try_from(cols).map_err(|_| Error::LayoutOverflow)?;
+    let bs = rows
+        .checked_mul(cols)
+        .and_then(|x| isize::try_from(x).ok())
+        .ok_or(Error::LayoutOverflow)?;
+    Ok((bs, rs))
+}
+
+/// C_i = A_i ⊗ B_i (or C_i ⊕ A_i ⊗ B_i) for every item of strided
+/// batches, with the default configuration.
+///
+/// Small products run in parallel across the batch (each on one thread,
+/// with that thread's workspace); large ones one after another, each on
+/// all threads. Every item is checked before anything is written.
+///
+/// ```
+/// use tropical_blas::{gemm_batched, Accum, BatchMut, BatchRef, MaxPlus};
+/// let a = [0.0f32, 1.0, 2.0, 3.0, /* item 1 */ 4.0, 5.0, 6.0, 7.0];
+/// let b = [0.0f32, 0.0, 0.0, 0.0]; // one 2×2 matrix shared by both items
+/// let mut c = [0.0f32; 8];
+/// gemm_batched::<MaxPlus<f32>>(
+///     BatchRef::row_major(&a, 2, 2, 2)?,
+///     BatchRef::new(&b, 2, 0, 2, 2, 2, 1)?,
+///     BatchMut::row_major(&mut c, 2, 2, 2)?,
+///     Accum::Replace,
+/// )?;
+/// assert_eq!(c, [1.0, 1.0, 3.0, 3.0, 5.0, 5.0, 7.0, 7.0]);
+/// # Ok::<(), tropical_blas::Error>(())
+/// ```
+pub fn gemm_batched<S: Semiring>(
+    a: BatchRef<'_, S::Scalar>,
+    b: BatchRef<'_, S::Scalar>,
+    c: BatchMut<'_, S::Scalar>,
+    accum: Accum,
+) -> Result<(), Error> {
+    with_thread_workspace(|ws| gemm_batched_with::<S>(ws, &GemmConfig::default(), a, b, c, accum))
+}
+
+/// [`gemm_batched`] with an explicit workspace (used for large items) and
+/// configuration.
+pub fn gemm_batched_with<S: Semiring>(
+    ws: &mut GemmWorkspace,
+    cfg: &GemmConfig,
+    a: BatchRef<'_, S::Scalar>,
+    b: BatchRef<'_, S::Scalar>,
+    mut c: BatchMut<'_, S::Scalar>,
+    accum: Accum,
+) -> Result<(), Error> {
+    let count = c.count();
+    if a.count() != count || b.count() != count {
+        return Err(Error::BatchCountMismatch {
+            a: a.count(),
+            b: b.count(),
+            c: count,
+        });
+    }
+    if a.cols != b.rows || a.rows != c.rows || b.cols != c.cols {
+        return Err(Error::DimensionMismatch {
+            a: (a.rows, a.cols),
+            b: (b.rows, b.cols),
+            c: (c.rows, c.cols),
+        });
+    }
+    validate_config(cfg)?;
+    for i in 0..count {
+        check_inputs::<S>(a.get(i).expect("i < count"), Operand::A)?;
+        check_inputs::<S>(b.get(i).expect("i < count"), Operand::B)?;
+    }
+    let ops = a.rows.saturating_mul(b.cols).saturating_mul(a.cols);
+    let across_batch = count > 1 && ops < PARALLEL_MIN_OPS && cfg.par().threads() > 1;
+    if across_batch {
+        let item_cfg = cfg.with_par(crate::Par::Seq);
+        c.par_for_each_item(|i, ci| {
+            let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
+            with_thread_workspace(|ws| gemm_with::<S>(ws, &item_cfg, ai, bi, ci, accum))
+                .expect("inputs validated before the batch started");
+        });
+    } else {
+        c.for_each_item(|i, ci| {
+            let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
+            gemm_with::<S>(ws, cfg, ai, bi, ci, accum)
+                .expect("inputs validated before the batch started");
+        });
+    }
+    Ok(())
+}
+
+/// The same over slices of views: `c[i] = a[i] ⊗ b[i]` (or ⊕-combined),
+/// for matrices of any shapes and layouts. Every item is checked before
+/// anything is written.
+///
+/// ```
+/// use tropical_blas::{gemm_batched_views, Accum, MatMut, MatRef, MinPlus};
+/// let (x, y) = ([1.0f64, 2.0], [3.0f64, 4.0, 5.0, 6.0]);
+/// let (mut c0, mut c1) = ([0.0f64; 1], [0.0f64; 4]);
+/// gemm_batched_views::<MinPlus<f64>>(
+///     &[MatRef::row_major(&x, 1, 2)?, MatRef::col_major(&x, 2, 1)?],
+///     &[MatRef::col_major(&y[..2], 2, 1)?, MatRef::row_major(&y[2..], 1, 2)?],
+///     &mut [MatMut::row_major(&mut c0, 1, 1)?, MatMut::row_major(&mut c1, 2, 2)?],
+///     Accum::Replace,
+/// )?;
+/// assert_eq!((c0, c1), ([4.0], [6.0, 7.0, 7.0, 8.0]));
+/// # Ok::<(), tropical_blas::Error>(())
+/// ```
+pub fn gemm_batched_views<S: Semiring>(
+    a: &[MatRef<'_, S::Scalar>],
+    b: &[MatRef<'_, S::Scalar>],
+    c: &mut [MatMut<'_, S::Scalar>],
+    accum: Accum,
+) -> Result<(), Error> {
+    let cfg = GemmConfig::default();
+    if a.len() != c.len() || b.len() != c.len() {
+        return Err(Error::BatchCountMismatch {
+            a: a.len(),
+            b: b.len(),
+            c: c.len(),
+        });
+    }
+    validate_config(&cfg)?;
+    for ((ai, bi), ci) in a.iter().zip(b).zip(c.iter()) {
+        if ai.cols() != bi.rows() || ai.rows() != ci.rows() || bi.cols() != ci.cols() {
+            return Err(Error::DimensionMismatch {
+                a: (ai.rows(), ai.cols()),
+                b: (bi.rows(), bi.cols()),
+                c: (ci.rows(), ci.cols()),
+            });
+        }
+        check_inputs::<S>(*ai, Operand::A)?;
+        check_inputs::<S>(*bi, Operand::B)?;
+    }
+    let threads = cfg.par().threads();
+    let seq = cfg.with_par(crate::Par::Seq);
+    c.par_iter_mut()
+        .with_max_len(1)
+        .zip(a.par_iter().zip(b.par_iter()))
+        .for_each(|(ci, (ai, bi))| {
+            let ops = ai
+                .rows()
+                .saturating_mul(bi.cols())
+                .saturating_mul(ai.cols());
+            // A large item uses all threads itself (rayon lets the others steal).
+            let item_cfg = if ops >= PARALLEL_MIN_OPS && threads > 1 {
+                cfg
+            } else {
+                seq
+            };
+            with_thread_workspace(|ws| gemm_with::<S>(ws, &item_cfg, *ai, *bi, ci.rb_mut(), accum))
+                .expect("inputs validated before the batch started");
+        });
+    Ok(())
+}
+
+fn validate_config(cfg: &GemmConfig) -> Result<(), Error> {
+    if let Some(t) = cfg.tiling() {
+        t.validate()?;
+    }
+    resolve_level(cfg.isa()).map(|_| ())
+}
