@@ -196,8 +196,131 @@ fn row<S: Semiring>(
     }
 }
 
+/// Seconds per call of one f32 max-plus product of the given shape.
+fn shape_seconds(m: usize, k: usize, n: usize, cfg: GemmConfig) -> f64 {
+    let a: Vec<f32> = (0..m * k).map(f32::fill).collect();
+    let b: Vec<f32> = (0..k * n).map(|i| f32::fill(i + 3)).collect();
+    let mut c = vec![0.0f32; m * n];
+    let mut ws = GemmWorkspace::new();
+    seconds_per_call(|| {
+        gemm_with::<MaxPlus<f32>>(
+            &mut ws,
+            &cfg,
+            MatRef::row_major(&a, m, k).unwrap(),
+            MatRef::row_major(&b, k, n).unwrap(),
+            MatMut::row_major(&mut c, m, n).unwrap(),
+            Accum::Replace,
+        )
+        .unwrap()
+    })
+}
+
+fn threads_section(sizes: &[usize]) {
+    println!("\nthreads: MaxPlus<f32>, square n, default kernel");
+    let seq = GemmConfig::default().with_par(Par::Seq);
+    let two = GemmConfig::default().with_par(Par::Rayon(2));
+    for &n in sizes {
+        let t1 = shape_seconds(n, n, n, seq);
+        let t2 = shape_seconds(n, n, n, two);
+        let ops = (n * n * n) as f64;
+        println!(
+            "  n={n:>5}: 1 thread {:>6.2} Gops/s, 2 threads {:>6.2} Gops/s, speed-up {:.2}x",
+            ops / t1 / 1e9,
+            ops / t2 / 1e9,
+            t1 / t2
+        );
+    }
+}
+
+fn batched_section(count: usize) {
+    use tropical_blas::{BatchMut, BatchRef, gemm_batched_with};
+    let n = 16;
+    let a: Vec<f32> = (0..count * n * n).map(f32::fill).collect();
+    let b: Vec<f32> = (0..count * n * n).map(|i| f32::fill(i + 3)).collect();
+    let mut c = vec![0.0f32; count * n * n];
+    let mut ws = GemmWorkspace::new();
+    let ops = (count * n * n * n) as f64;
+    println!("\nbatched: {count} products of {n}x{n} by {n}x{n}, MaxPlus<f32>");
+    let mut large_rate = 0.0;
+    for (label, par) in [("1 thread", Par::Seq), ("2 threads", Par::Rayon(2))] {
+        let cfg = GemmConfig::default().with_par(par);
+        let secs = seconds_per_call(|| {
+            gemm_batched_with::<MaxPlus<f32>>(
+                &mut ws,
+                &cfg,
+                BatchRef::row_major(&a, count, n, n).unwrap(),
+                BatchRef::row_major(&b, count, n, n).unwrap(),
+                BatchMut::row_major(&mut c, count, n, n).unwrap(),
+                Accum::Replace,
+            )
+            .unwrap()
+        });
+        if large_rate == 0.0 {
+            large_rate = (1024usize.pow(3)) as f64
+                / shape_seconds(1024, 1024, 1024, GemmConfig::default().with_par(Par::Seq))
+                / 1e9;
+        }
+        let threads = if par == Par::Seq { 1.0 } else { 2.0 };
+        let rate = ops / secs / 1e9;
+        println!(
+            "  {label}: {rate:>6.2} Gops/s = {:.0}% of the single-thread n=1024 rate ({large_rate:.2}) per core",
+            100.0 * rate / threads / large_rate
+        );
+    }
+}
+
+fn shapes_section() {
+    println!(
+        "\nshapes: MaxPlus<f32>, default routing vs the generic packed path (same kernel), 1 thread"
+    );
+    let seq = GemmConfig::default().with_par(Par::Seq);
+    for (label, m, k, n) in [
+        ("tall-skinny", 1 << 20, 4, 4),
+        ("matrix-vector n=1", 4096, 4096, 1),
+        ("vector-matrix m=1", 1, 4096, 4096),
+        ("outer product k=1", 2048, 1, 2048),
+        ("short-wide", 4, 4, 1 << 20),
+    ] {
+        let kernel = tropical_blas::kernel_for::<MaxPlus<f32>>().unwrap();
+        let packed = seq.with_tiling(
+            TilingParams::for_problem(m, n, k, kernel.mr(), kernel.nr()).with_small_ops(0),
+        );
+        let t_default = shape_seconds(m, k, n, seq);
+        let t_packed = shape_seconds(m, k, n, packed);
+        println!(
+            "  {label:<18} {m}x{k}x{n}: {:>8.3} ms routed, {:>8.3} ms packed ({:.2}x faster)",
+            t_default * 1e3,
+            t_packed * 1e3,
+            t_packed / t_default
+        );
+    }
+    // Tall-skinny against memory: reading A once and writing C once.
+    let (m, k, n) = (1usize << 20, 4, 4);
+    let a: Vec<f32> = (0..m * k).map(f32::fill).collect();
+    let mut c = vec![0.0f32; m * n];
+    let copy = seconds_per_call(|| c.copy_from_slice(std::hint::black_box(&a[..m * n])));
+    for (label, cfg) in [
+        ("1 thread", seq),
+        ("2 threads", GemmConfig::default().with_par(Par::Rayon(2))),
+    ] {
+        let t = shape_seconds(m, k, n, cfg);
+        println!(
+            "  tall-skinny {m}x{k}x{n} {label}: {:.3} ms; copying A's bytes to C takes {:.3} ms: {:.2}x that",
+            t * 1e3,
+            copy * 1e3,
+            t / copy
+        );
+    }
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
+    if std::env::args().any(|a| a == "parallel") {
+        threads_section(&[512, 2048]);
+        batched_section(10_000);
+        shapes_section();
+        return;
+    }
     let detected = tropical_blas::detected_isa();
     let levels: Vec<IsaLevel> = IsaLevel::ALL
         .into_iter()

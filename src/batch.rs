@@ -3,9 +3,8 @@
 use rayon::prelude::*;
 
 use crate::config::{Accum, GemmConfig};
-use crate::dispatch::resolve_level;
 use crate::error::{Error, Operand};
-use crate::gemm::{PARALLEL_MIN_OPS, check_inputs, gemm_with, with_thread_workspace};
+use crate::gemm::{PARALLEL_MIN_OPS, Prepared, check_inputs, with_thread_workspace};
 use crate::semiring::Semiring;
 use crate::view::{Footprint, MatMut, MatRef, footprint, layout_aliases};
 use crate::workspace::GemmWorkspace;
@@ -348,7 +347,7 @@ pub fn gemm_batched_with<S: Semiring>(
             c: (c.rows, c.cols),
         });
     }
-    validate_config(cfg)?;
+    let prepared = Prepared::<S>::new(cfg)?;
     for i in 0..count {
         check_inputs::<S>(a.get(i).expect("i < count"), Operand::A)?;
         check_inputs::<S>(b.get(i).expect("i < count"), Operand::B)?;
@@ -356,17 +355,15 @@ pub fn gemm_batched_with<S: Semiring>(
     let ops = a.rows.saturating_mul(b.cols).saturating_mul(a.cols);
     let across_batch = count > 1 && ops < PARALLEL_MIN_OPS && cfg.par().threads() > 1;
     if across_batch {
-        let item_cfg = cfg.with_par(crate::Par::Seq);
+        let sequential = prepared.with_par(crate::Par::Seq);
         c.par_for_each_item(|i, ci| {
             let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-            with_thread_workspace(|ws| gemm_with::<S>(ws, &item_cfg, ai, bi, ci, accum))
-                .expect("inputs validated before the batch started");
+            with_thread_workspace(|ws| sequential.run(ws, ai, bi, ci, accum));
         });
     } else {
         c.for_each_item(|i, ci| {
             let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-            gemm_with::<S>(ws, cfg, ai, bi, ci, accum)
-                .expect("inputs validated before the batch started");
+            prepared.run(ws, ai, bi, ci, accum);
         });
     }
     Ok(())
@@ -403,7 +400,7 @@ pub fn gemm_batched_views<S: Semiring>(
             c: c.len(),
         });
     }
-    validate_config(&cfg)?;
+    let prepared = Prepared::<S>::new(&cfg)?;
     for ((ai, bi), ci) in a.iter().zip(b).zip(c.iter()) {
         if ai.cols() != bi.rows() || ai.rows() != ci.rows() || bi.cols() != ci.cols() {
             return Err(Error::DimensionMismatch {
@@ -415,31 +412,13 @@ pub fn gemm_batched_views<S: Semiring>(
         check_inputs::<S>(*ai, Operand::A)?;
         check_inputs::<S>(*bi, Operand::B)?;
     }
-    let threads = cfg.par().threads();
-    let seq = cfg.with_par(crate::Par::Seq);
+    // Each item runs on the thread that takes it; a large item splits
+    // itself further (rayon lets idle threads steal its tasks).
     c.par_iter_mut()
         .with_max_len(1)
         .zip(a.par_iter().zip(b.par_iter()))
         .for_each(|(ci, (ai, bi))| {
-            let ops = ai
-                .rows()
-                .saturating_mul(bi.cols())
-                .saturating_mul(ai.cols());
-            // A large item uses all threads itself (rayon lets the others steal).
-            let item_cfg = if ops >= PARALLEL_MIN_OPS && threads > 1 {
-                cfg
-            } else {
-                seq
-            };
-            with_thread_workspace(|ws| gemm_with::<S>(ws, &item_cfg, *ai, *bi, ci.rb_mut(), accum))
-                .expect("inputs validated before the batch started");
+            with_thread_workspace(|ws| prepared.run(ws, *ai, *bi, ci.rb_mut(), accum));
         });
     Ok(())
-}
-
-fn validate_config(cfg: &GemmConfig) -> Result<(), Error> {
-    if let Some(t) = cfg.tiling() {
-        t.validate()?;
-    }
-    resolve_level(cfg.isa()).map(|_| ())
 }

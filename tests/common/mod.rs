@@ -445,6 +445,50 @@ where
         }
     }
 
+    // Shapes the default configuration routes off the packed path:
+    // tall-skinny and matrix-vector (direct), outer products (k = 1),
+    // short-wide and vector-matrix (direct on the transpose), on 1 and
+    // 2 threads.
+    for (m, k, n) in [
+        (700, 5, 3),
+        (2000, 9, 1),
+        (300, 1, 200),
+        (3, 7, 700),
+        (1, 300, 900),
+        (5, 2, 3000),
+    ] {
+        let a = random_dense::<S>(&mut rng, m, k);
+        let b = random_dense::<S>(&mut rng, k, n);
+        let c = random_output::<S>(&mut rng, m, n);
+        for (i, par) in [tropical_blas::Par::Seq, tropical_blas::Par::Rayon(2)]
+            .into_iter()
+            .enumerate()
+        {
+            let cfg = GemmConfig::default().with_isa(level).with_par(par);
+            let accum = if (case + i).is_multiple_of(2) {
+                Accum::Replace
+            } else {
+                Accum::Combine
+            };
+            let layouts = [
+                LAYOUTS[case % 6],
+                LAYOUTS[(case + 1) % 6],
+                LAYOUTS[(case + 3) % 6],
+            ];
+            check_product::<S>(
+                &mut ws,
+                &cfg,
+                &a,
+                &b,
+                &c,
+                layouts,
+                accum,
+                &format!("{name} [{level}] shape"),
+            );
+            case += 1;
+        }
+    }
+
     // The unpacked small-matrix path and the default configuration.
     let small = GemmConfig::default()
         .with_isa(level)

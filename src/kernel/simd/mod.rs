@@ -17,10 +17,11 @@ pub(crate) mod avx2;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx512;
 
-use super::store_tile;
+use super::{MicroKernel, store_tile};
 use crate::dispatch::{IsaLevel, detected_isa};
 use crate::kernel::Kernel;
 use crate::semiring::Semiring;
+use crate::workspace::SharedPtr;
 
 /// Vector operations of one ISA for one built-in semiring.
 ///
@@ -238,33 +239,102 @@ pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize>(
     }
 }
 
-/// The small-matrix path: B is packed whole (a contiguous copy for
-/// row-major B, and it pads the edge columns), A is read in place, so a
-/// small product pays no A transpose. Same tile, same results.
+/// One task of the direct path: row panels `first_panel..last_panel` of
+/// C, all its columns, from A in place and B packed whole.
+pub(crate) struct DirectJob<T> {
+    a: SharedPtr<T>,
+    rsa: isize,
+    csa: isize,
+    packed_b: SharedPtr<T>,
+    c: SharedPtr<T>,
+    rsc: isize,
+    csc: isize,
+    m: usize,
+    n: usize,
+    k: usize,
+    load_c: bool,
+    first_panel: usize,
+    last_panel: usize,
+}
+
+impl<T> Clone for DirectJob<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for DirectJob<T> {}
+
+/// The tiles of one direct-path task.
 ///
 /// # Safety
-/// The views were checked by `gemm_with` (m, n, k ≥ 1); the caller runs
-/// with `O`'s features enabled.
+/// The job was built by [`direct_driver`]; the caller runs with `O`'s
+/// features enabled.
 #[inline(always)]
-pub(crate) unsafe fn small_body<O: VecOps, const MR: usize>(
+pub(crate) unsafe fn direct_rows<O: VecOps, const MR: usize>(
+    job: &DirectJob<<O::S as Semiring>::Scalar>,
+) {
+    let nr = O::LANES;
+    for j in (0..job.n).step_by(nr) {
+        let cols = nr.min(job.n - j);
+        for panel in job.first_panel..job.last_panel {
+            let i = panel * MR;
+            let rows = MR.min(job.m - i);
+            // SAFETY: rows i..i+rows of A and the k-deep panel j/nr of B
+            // exist; the rows×cols tile at (i, j) lies in C's checked,
+            // non-aliasing footprint, and row panel `panel` belongs to this
+            // job alone.
+            unsafe {
+                tile_body::<O, MR>(
+                    job.k,
+                    DirectA::<O, MR>::new(
+                        job.a.get().cast_const().offset(i as isize * job.rsa),
+                        rows,
+                        job.rsa,
+                        job.csa,
+                    ),
+                    job.packed_b.get().cast_const().add(j * job.k),
+                    job.c
+                        .get()
+                        .offset(i as isize * job.rsc + j as isize * job.csc),
+                    job.rsc,
+                    job.csc,
+                    rows,
+                    cols,
+                    job.load_c,
+                )
+            };
+        }
+    }
+}
+
+/// The direct path: B is packed whole (a contiguous copy for row-major B,
+/// and it pads the edge columns), A is read in place, so a small product,
+/// or one whose A would be packed for a single column panel (n ≤ NR), pays
+/// no A transpose. Row panels are split among `threads` tasks, each of
+/// which enters the kernel through `rows` (a `#[target_feature]` entry: a
+/// closure run by rayon would not be compiled with the ISA).
+///
+/// # Safety
+/// The views were checked by `gemm_with` (m, n, k ≥ 1); `K` and `rows`
+/// may run on this CPU.
+pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: usize>(
     ws: &mut crate::GemmWorkspace,
+    threads: usize,
     a: crate::MatRef<'_, <O::S as Semiring>::Scalar>,
     b: crate::MatRef<'_, <O::S as Semiring>::Scalar>,
     mut c: crate::MatMut<'_, <O::S as Semiring>::Scalar>,
     accum: crate::Accum,
+    rows: unsafe fn(&DirectJob<<O::S as Semiring>::Scalar>),
 ) {
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     let nr = O::LANES;
-    let (pa, rsa, csa) = (a.as_ptr(), a.row_stride(), a.col_stride());
-    let (rsc, csc) = (c.row_stride(), c.col_stride());
-    let pc = c.as_mut_ptr();
     let packed_b = ws
         .packed_b
         .reserve::<<O::S as Semiring>::Scalar>(n.div_ceil(nr) * nr * k);
-    let load_c = accum == crate::Accum::Combine;
-    // SAFETY: B's footprint was checked; packed_b holds ceil(n/nr)·nr·k.
+    // SAFETY: B's footprint was checked; packed_b holds ceil(n/nr)·nr·k;
+    // the caller vouches for K on this CPU.
     unsafe {
-        super::pack::pack_panels(
+        K::pack(
             nr,
             n,
             k,
@@ -272,31 +342,40 @@ pub(crate) unsafe fn small_body<O: VecOps, const MR: usize>(
             b.col_stride(),
             b.row_stride(),
             packed_b,
-            O::packed_value(<O::S as Semiring>::ZERO),
-            O::packed_value,
         )
     };
-    for j in (0..n).step_by(nr) {
-        let cols = nr.min(n - j);
-        for i in (0..m).step_by(MR) {
-            let rows = MR.min(m - i);
-            // SAFETY: rows i..i+rows of A and the k-deep panel j/nr of B
-            // exist; the rows×cols tile at (i, j) lies in C's checked,
-            // non-aliasing footprint.
-            unsafe {
-                tile_body::<O, MR>(
-                    k,
-                    DirectA::<O, MR>::new(pa.offset(i as isize * rsa), rows, rsa, csa),
-                    packed_b.add(j * k),
-                    pc.offset(i as isize * rsc + j as isize * csc),
-                    rsc,
-                    csc,
-                    rows,
-                    cols,
-                    load_c,
-                )
-            };
-        }
+    let row_panels = m.div_ceil(MR);
+    let tasks = threads.clamp(1, row_panels);
+    let job = DirectJob {
+        a: SharedPtr(a.as_ptr().cast_mut()),
+        rsa: a.row_stride(),
+        csa: a.col_stride(),
+        packed_b: SharedPtr(packed_b),
+        c: SharedPtr(c.as_mut_ptr()),
+        rsc: c.row_stride(),
+        csc: c.col_stride(),
+        m,
+        n,
+        k,
+        load_c: accum == crate::Accum::Combine,
+        first_panel: 0,
+        last_panel: row_panels,
+    };
+    let run_task = |task: usize| {
+        let part = DirectJob {
+            first_panel: row_panels * task / tasks,
+            last_panel: row_panels * (task + 1) / tasks,
+            ..job
+        };
+        // SAFETY: disjoint row panels per task; `rows` may run here
+        // (caller's contract).
+        unsafe { rows(&part) };
+    };
+    if tasks == 1 {
+        run_task(0);
+    } else {
+        use rayon::prelude::*;
+        (0..tasks).into_par_iter().for_each(run_task);
     }
 }
 
@@ -403,33 +482,24 @@ macro_rules! isa_kernel {
                 .with_small(small_safe::<O>)
         }
 
-        /// The small-matrix path; safe to call because `kernel` only binds
-        /// it after detecting the ISA, and the views were checked.
+        /// The direct path; safe to call because `kernel` only binds it
+        /// after detecting the ISA, and the views were checked.
         fn small_safe<O: $crate::kernel::simd::VecOps>(
             ws: &mut $crate::GemmWorkspace,
             _tiling: &$crate::TilingParams,
-            _threads: usize,
+            threads: usize,
             a: $crate::MatRef<'_, <O::S as $crate::Semiring>::Scalar>,
             b: $crate::MatRef<'_, <O::S as $crate::Semiring>::Scalar>,
             c: $crate::MatMut<'_, <O::S as $crate::Semiring>::Scalar>,
             accum: $crate::Accum,
         ) {
-            // SAFETY: the ISA was detected before this was bound.
-            unsafe { small_entry::<O>(ws, a, b, c, accum) }
-        }
-
-        /// # Safety
-        /// The CPU supports the ISA; the views were checked (m, n, k ≥ 1).
-        #[target_feature(enable = $features)]
-        unsafe fn small_entry<O: $crate::kernel::simd::VecOps>(
-            ws: &mut $crate::GemmWorkspace,
-            a: $crate::MatRef<'_, <O::S as $crate::Semiring>::Scalar>,
-            b: $crate::MatRef<'_, <O::S as $crate::Semiring>::Scalar>,
-            c: $crate::MatMut<'_, <O::S as $crate::Semiring>::Scalar>,
-            accum: $crate::Accum,
-        ) {
-            // SAFETY: forwarded contract, features enabled here.
-            unsafe { $crate::kernel::simd::small_body::<O, MR>(ws, a, b, c, accum) }
+            // SAFETY: the ISA was detected before this was bound, so the
+            // kernel and the rows entry may run.
+            unsafe {
+                $crate::kernel::simd::direct_driver::<O, $kernel<O>, MR>(
+                    ws, threads, a, b, c, accum, direct_rows_entry::<O>,
+                )
+            }
         }
 
         /// The peak probe; safe to call because `kernel` only binds it
@@ -448,6 +518,16 @@ macro_rules! isa_kernel {
             let (ops, folded) = unsafe { $crate::kernel::simd::probe_body::<O, { $probe.0 }, { $probe.1 }>(iters) };
             std::hint::black_box(folded);
             ops
+        }
+
+        /// # Safety
+        /// The CPU supports the ISA; the job comes from `direct_driver`.
+        #[target_feature(enable = $features)]
+        unsafe fn direct_rows_entry<O: $crate::kernel::simd::VecOps>(
+            job: &$crate::kernel::simd::DirectJob<<O::S as $crate::Semiring>::Scalar>,
+        ) {
+            // SAFETY: forwarded contract, features enabled here.
+            unsafe { $crate::kernel::simd::direct_rows::<O, MR>(job) }
         }
 
         impl<O: $crate::kernel::simd::VecOps> $crate::kernel::MicroKernel<O::S> for $kernel<O> {
