@@ -195,14 +195,37 @@ pub(crate) fn check_inputs<S: Semiring>(
     if !S::RESTRICTS_INPUT {
         return Ok(());
     }
-    for i in 0..x.rows() {
+    let bad = |row: usize, col: usize| Err(Error::ValueOutOfRange { operand, row, col });
+    // Contiguous lines scan as slices (vectorized); other layouts element
+    // by element.
+    if x.col_stride() == 1 || x.row_stride() != 1 {
+        for i in 0..x.rows() {
+            match x.row_slice(i) {
+                Some(row) => {
+                    if let Some(j) = row.iter().position(|&v| !S::accepts_input(v)) {
+                        return bad(i, j);
+                    }
+                }
+                None => {
+                    for j in 0..x.cols() {
+                        if x.get(i, j).is_some_and(|v| !S::accepts_input(v)) {
+                            return bad(i, j);
+                        }
+                    }
+                }
+            }
+        }
+    } else {
         for j in 0..x.cols() {
-            if x.get(i, j).is_some_and(|v| !S::accepts_input(v)) {
-                return Err(Error::ValueOutOfRange {
-                    operand,
-                    row: i,
-                    col: j,
-                });
+            let col = x.col_slice(j).expect("row stride is 1");
+            if let Some(i) = col.iter().position(|&v| !S::accepts_input(v)) {
+                // Report the first offender in row-major order, as the
+                // row-wise scan would.
+                let first = (0..x.rows())
+                    .flat_map(|r| (0..x.cols()).map(move |c| (r, c)))
+                    .find(|&(r, c)| x.get(r, c).is_some_and(|v| !S::accepts_input(v)))
+                    .unwrap_or((i, j));
+                return bad(first.0, first.1);
             }
         }
     }

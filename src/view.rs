@@ -165,6 +165,19 @@ impl<'a, T: Copy> MatRef<'a, T> {
         (i < self.rows && j < self.cols).then(|| self.data[self.index(i, j)])
     }
 
+    /// Row i as a slice, when the columns are contiguous (`col_stride` 1).
+    pub fn row_slice(&self, i: usize) -> Option<&'a [T]> {
+        (i < self.rows && self.col_stride == 1 && self.cols > 0).then(|| {
+            let start = self.index(i, 0);
+            &self.data[start..start + self.cols]
+        })
+    }
+
+    /// Column j as a slice, when the rows are contiguous (`row_stride` 1).
+    pub fn col_slice(&self, j: usize) -> Option<&'a [T]> {
+        self.t().row_slice(j)
+    }
+
     fn index(&self, i: usize, j: usize) -> usize {
         (self.offset as isize + i as isize * self.row_stride + j as isize * self.col_stride)
             as usize

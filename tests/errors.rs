@@ -257,3 +257,32 @@ fn raw_entry_reports_errors_without_writing() {
     assert!(matches!(err, Err(Error::AliasingOutput { .. })));
     assert_eq!(c, [SENTINEL; 4]);
 }
+
+#[test]
+fn out_of_range_position_is_reported_for_every_layout() {
+    let mut data = [0i64; 12];
+    data[7] = i64::MIN + 1; // row 1, col 2 of a 3×4 column-major matrix
+    let b = [0i64; 8];
+    for (a, want) in [
+        (MatRef::col_major(&data, 3, 4).unwrap(), (1, 2)),
+        (MatRef::row_major(&data, 3, 4).unwrap(), (1, 3)),
+        (MatRef::new(&data, 3, 4, -4, -1).unwrap(), (1, 0)),
+    ] {
+        let mut c = [5i64; 6];
+        let err = gemm::<MinPlus<i64>>(
+            a,
+            MatRef::row_major(&b, 4, 2).unwrap(),
+            MatMut::row_major(&mut c, 3, 2).unwrap(),
+            Accum::Replace,
+        );
+        assert_eq!(
+            err,
+            Err(Error::ValueOutOfRange {
+                operand: Operand::A,
+                row: want.0,
+                col: want.1
+            })
+        );
+        assert_eq!(c, [5; 6]);
+    }
+}
