@@ -192,7 +192,7 @@ pub(crate) fn check_inputs<S: Semiring>(
     x: MatRef<'_, S::Scalar>,
     operand: Operand,
 ) -> Result<(), Error> {
-    if !S::RESTRICTS_INPUT {
+    if !S::RESTRICTS_INPUT || x.rows() == 0 || x.cols() == 0 {
         return Ok(());
     }
     let bad = |row: usize, col: usize| Err(Error::ValueOutOfRange { operand, row, col });
