@@ -124,8 +124,12 @@ impl<'a, T: Copy> BatchRef<'a, T> {
         if i >= self.layout.count {
             return None;
         }
-        let start = self.layout.start(i);
-        let slice = &self.data[start..start + self.layout.item.span];
+        let slice = if self.layout.item.span == 0 {
+            &self.data[..0] // an empty item has no elements to place
+        } else {
+            let start = self.layout.start(i);
+            &self.data[start..start + self.layout.item.span]
+        };
         MatRef::new(
             slice,
             self.rows,
@@ -348,6 +352,7 @@ pub fn gemm_batched_with<S: Semiring>(
         });
     }
     let prepared = Prepared::<S>::new(cfg)?;
+    prepared.check_packed_sizes(a.rows, b.cols, a.cols)?;
     for i in 0..count {
         check_inputs::<S>(a.get(i).expect("i < count"), Operand::A)?;
         check_inputs::<S>(b.get(i).expect("i < count"), Operand::B)?;
@@ -409,6 +414,7 @@ pub fn gemm_batched_views<S: Semiring>(
                 c: (ci.rows(), ci.cols()),
             });
         }
+        prepared.check_packed_sizes(ai.rows(), bi.cols(), ai.cols())?;
         check_inputs::<S>(*ai, Operand::A)?;
         check_inputs::<S>(*bi, Operand::B)?;
     }

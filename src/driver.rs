@@ -77,6 +77,8 @@ pub(crate) fn gemm_packed<S: Semiring, K: MicroKernel<S>>(
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     debug_assert!(m > 0 && n > 0 && k > 0);
     let (mr, nr) = (K::MR, K::NR);
+    // Clamped to the problem: buffer sizes stay within what
+    // `check_packed_sizes` accepted, whatever the tiling override says.
     let (mc, kc, nc) = (tiling.mc.min(m), tiling.kc.min(k), tiling.nc.min(n));
     let grid = TaskGrid::new(threads, m, nc, mr, nr);
     let a_elems = mc.min(grid.rows_per_part).div_ceil(mr) * mr * kc;
@@ -115,7 +117,8 @@ pub(crate) fn gemm_packed<S: Semiring, K: MicroKernel<S>>(
                 // SAFETY: columns jc+first·nr .. +cols and depths pc..pc+kc_cur
                 // lie in B's checked footprint; panels first..last of
                 // packed_b are this chunk's alone and within its
-                // ceil(nc/nr)·nr·kc reservation.
+                // ceil(nc/nr)·nr·kc reservation; `K` (and so its packing
+                // entry) was bound only for a CPU with its ISA.
                 unsafe {
                     K::pack(
                         nr,
@@ -203,7 +206,7 @@ pub(crate) fn gemm_packed<S: Semiring, K: MicroKernel<S>>(
 }
 
 /// Part `index` of `count` near-equal parts of `0..total`, as (start, end).
-fn split(total: usize, count: usize, index: usize) -> (usize, usize) {
+pub(crate) fn split(total: usize, count: usize, index: usize) -> (usize, usize) {
     let base = total / count;
     let extra = total % count;
     let start = index * base + index.min(extra);

@@ -92,6 +92,7 @@ pub fn gemm_with<S: Semiring>(
         });
     }
     let prepared = Prepared::<S>::new(cfg)?;
+    prepared.check_packed_sizes(m, n, k)?;
     check_inputs::<S>(a, Operand::A)?;
     check_inputs::<S>(b, Operand::B)?;
     prepared.run(ws, a, b, c, accum);
@@ -117,6 +118,24 @@ impl<S: Semiring> Prepared<S> {
             tiling: cfg.tiling(),
             par: cfg.par(),
         })
+    }
+
+    /// Zero strides let a tiny slice describe a huge matrix: refuse shapes
+    /// whose packing buffers would not fit in memory's address range
+    /// (every buffer is at most (extent + tile) × k elements), before
+    /// anything is written.
+    pub(crate) fn check_packed_sizes(&self, m: usize, n: usize, k: usize) -> Result<(), Error> {
+        let bytes = |extent: usize, unit: usize| {
+            extent
+                .checked_add(unit)
+                .and_then(|x| x.checked_mul(k))
+                .and_then(|x| x.checked_mul(std::mem::size_of::<S::Scalar>()))
+                .filter(|&x| x <= isize::MAX as usize)
+        };
+        match (bytes(m, self.kernel.mr()), bytes(n, self.kernel.nr())) {
+            (Some(_), Some(_)) => Ok(()),
+            _ => Err(Error::LayoutOverflow),
+        }
     }
 
     /// The same with another threading setting.

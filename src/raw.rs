@@ -36,11 +36,14 @@ use crate::workspace::GemmWorkspace;
 /// ```
 ///
 /// # Safety
-/// For every in-range (i, p), (p, j), (i, j) the addressed elements of `a`,
-/// `b` are readable and those of `c` writable (and readable under
-/// `Combine`), all within one allocation per operand; C's elements do not
-/// overlap A's or B's, and nothing else accesses C during the call. A
-/// pointer may be dangling when its matrix has no elements.
+/// For each operand, its *span* is every element from the lowest to the
+/// highest address its layout reaches (gaps between rows included). Each
+/// span must lie in one allocation and be initialized (C too, even under
+/// `Replace`); C's span must not overlap A's or B's span; and nothing else
+/// may write A's or B's span, or access C's span, during the call. (The
+/// spans are borrowed as slices. To multiply blocks of one matrix into
+/// another block of it, copy the blocks first.) A pointer may be dangling
+/// when its matrix has no elements.
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn gemm_raw<S: Semiring>(
     m: usize,
@@ -60,10 +63,11 @@ pub unsafe fn gemm_raw<S: Semiring>(
     let fa = footprint(m, k, rsa, csa)?;
     let fb = footprint(k, n, rsb, csb)?;
     let fc = footprint(m, n, rsc, csc)?;
-    // SAFETY: the caller guarantees the footprint of each operand, from its
-    // lowest to its highest addressed element, lies in one allocation;
-    // element (0, 0) is `offset` elements above the lowest. An empty
-    // footprint becomes an empty slice and is never dereferenced.
+    // SAFETY: the caller guarantees each operand's span (lowest to highest
+    // addressed element) is initialized, in one allocation, and that C's
+    // span is disjoint from A's and B's and not otherwise accessed, so the
+    // shared and the mutable slice may coexist; element (0, 0) is `offset`
+    // elements above the lowest. An empty span becomes an empty slice.
     let (a_slice, b_slice, c_slice) = unsafe {
         (
             raw_slice(a, fa.offset, fa.span),

@@ -14,7 +14,11 @@ impl AlignedBuf {
     /// A pointer to at least `elems` elements of `T`, 64-byte aligned.
     /// Allocates only when the buffer is smaller than ever before.
     pub(crate) fn reserve<T>(&mut self, elems: usize) -> *mut T {
-        let bytes = elems * std::mem::size_of::<T>();
+        // Callers validated the sizes (`gemm::check_packed_sizes`); an
+        // overflow here would be a bug, and wrapping would be unsound.
+        let bytes = elems
+            .checked_mul(std::mem::size_of::<T>())
+            .expect("packing buffer size overflows usize");
         if self.0.len() < bytes {
             self.0.resize(bytes, 0);
         }
@@ -59,10 +63,11 @@ impl<T> SharedPtr<T> {
 }
 // SAFETY: the pointer is only dereferenced by the driver's tasks, which
 // write disjoint regions (their own A buffer, their own tiles of C and B
-// panel chunks) and read shared data only after the writing join ends.
-unsafe impl<T> Send for SharedPtr<T> {}
+// panel chunks) and read shared data only after the writing join ends;
+// the elements themselves may cross threads (T: Send + Sync).
+unsafe impl<T: Send + Sync> Send for SharedPtr<T> {}
 // SAFETY: as for Send.
-unsafe impl<T> Sync for SharedPtr<T> {}
+unsafe impl<T: Send + Sync> Sync for SharedPtr<T> {}
 
 impl GemmWorkspace {
     /// An empty workspace; it allocates on first use.

@@ -111,6 +111,20 @@ fn few_large_products_inside_each() {
 }
 
 #[test]
+fn empty_inner_dimension_in_a_batch() {
+    // k = 0: every item is the empty ⊕ (ZERO), whatever the batch strides.
+    let mut c = [1.0f32; 6];
+    gemm_batched::<MaxPlus<f32>>(
+        BatchRef::new(&[], 3, 5, 1, 0, 0, 1).unwrap(),
+        BatchRef::new(&[], 3, 7, 0, 2, 2, 1).unwrap(),
+        BatchMut::row_major(&mut c, 3, 1, 2).unwrap(),
+        Accum::Replace,
+    )
+    .unwrap();
+    assert_eq!(c, [f32::NEG_INFINITY; 6]);
+}
+
+#[test]
 fn empty_batches_and_items() {
     check_strided::<MaxPlus<f32>>(1, (0, 3, 2), Par::Rayon(0), 6);
     let mut c: [f32; 0] = [];

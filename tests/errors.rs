@@ -286,3 +286,23 @@ fn out_of_range_position_is_reported_for_every_layout() {
         assert_eq!(c, [5; 6]);
     }
 }
+
+#[test]
+fn huge_broadcast_shapes_are_refused_not_overflowed() {
+    // Zero strides let one element stand for a 1×2^62 matrix: the packing
+    // buffers for it cannot exist, so the call must fail before writing.
+    let one = [true];
+    let mut c = [true];
+    for level in [IsaLevel::Scalar, tropical_blas::detected_isa()] {
+        let err = gemm_with::<tropical_blas::OrAnd>(
+            &mut GemmWorkspace::new(),
+            &GemmConfig::default().with_isa(level),
+            MatRef::new(&one, 1, 1 << 62, 0, 0).unwrap(),
+            MatRef::new(&one, 1 << 62, 1, 0, 0).unwrap(),
+            MatMut::row_major(&mut c, 1, 1).unwrap(),
+            Accum::Replace,
+        );
+        assert_eq!(err, Err(Error::LayoutOverflow));
+        assert_eq!(c, [true]);
+    }
+}

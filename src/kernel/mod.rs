@@ -72,14 +72,20 @@ impl<S: Semiring> fmt::Debug for Kernel<S> {
 impl<S: Semiring> Kernel<S> {
     /// The portable kernel, correct for every semiring on every CPU.
     pub fn portable() -> Self {
-        Self::from_microkernel::<portable::PortableKernel>("portable", IsaLevel::Scalar)
+        // SAFETY: the portable kernel uses no instruction beyond the
+        // target's baseline.
+        unsafe { Self::from_microkernel::<portable::PortableKernel>("portable", IsaLevel::Scalar) }
     }
 
     /// Binds a microkernel to the generic driver.
     ///
-    /// Callers building a SIMD kernel must have checked that the CPU has
-    /// its instructions: the returned value runs them.
-    pub(crate) fn from_microkernel<K: MicroKernel<S>>(name: &'static str, isa: IsaLevel) -> Self {
+    /// # Safety
+    /// The CPU must have `K`'s instructions: the returned value runs them
+    /// from safe code.
+    pub(crate) unsafe fn from_microkernel<K: MicroKernel<S>>(
+        name: &'static str,
+        isa: IsaLevel,
+    ) -> Self {
         Self {
             name,
             isa,

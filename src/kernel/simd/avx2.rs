@@ -169,7 +169,7 @@ pub(crate) mod bool_x32 {
     }
 }
 
-builtin_ops! { avx2;
+builtin_ops! { Avx2;
     MaxPlusF32: MaxPlus<f32>, f32x8, add = max, mul = plus;
     MinPlusF32: MinPlus<f32>, f32x8, add = min, mul = plus;
     MaxMulF32: MaxMul<f32>, f32x8, add = max, mul = times;

@@ -162,7 +162,7 @@ pub(crate) mod bool_x64 {
     }
 }
 
-builtin_ops! { avx512;
+builtin_ops! { Avx512;
     MaxPlusF32: MaxPlus<f32>, f32x16, add = max, mul = plus;
     MinPlusF32: MinPlus<f32>, f32x16, add = min, mul = plus;
     MaxMulF32: MaxMul<f32>, f32x16, add = max, mul = times;

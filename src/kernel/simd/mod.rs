@@ -35,6 +35,8 @@ pub(crate) trait VecOps: Copy + Default + Send + Sync + 'static {
     type V: Copy;
     /// Scalars per register; the kernel's NR.
     const LANES: usize;
+    /// The ISA these operations need; a kernel binds only its own level.
+    const LEVEL: IsaLevel;
 
     /// All lanes set to `x`.
     unsafe fn splat(x: <Self::S as Semiring>::Scalar) -> Self::V;
@@ -229,6 +231,12 @@ pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize>(
                 O::store(dst, value);
             }
         } else {
+            const {
+                assert!(
+                    std::mem::size_of::<O::V>()
+                        == O::LANES * std::mem::size_of::<<O::S as Semiring>::Scalar>()
+                )
+            };
             let spill = acc;
             let flat = std::slice::from_raw_parts(
                 spill.as_ptr().cast::<<O::S as Semiring>::Scalar>(),
@@ -362,9 +370,10 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
         last_panel: row_panels,
     };
     let run_task = |task: usize| {
+        let (first_panel, last_panel) = crate::driver::split(row_panels, tasks, task);
         let part = DirectJob {
-            first_panel: row_panels * task / tasks,
-            last_panel: row_panels * (task + 1) / tasks,
+            first_panel,
+            last_panel,
             ..job
         };
         // SAFETY: disjoint row panels per task; `rows` may run here
@@ -385,13 +394,14 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
 /// operations named in `add`/`mul`); `finish`/`packed` optionally name the
 /// integer-sentinel helpers.
 macro_rules! vec_ops {
-    ($name:ident: $s:ty, $lanes:ident, add = $add:ident, mul = $mul:ident $(, sentinel = $fin:ident / $packed:ident)?) => {
+    ($level:ident; $name:ident: $s:ty, $lanes:ident, add = $add:ident, mul = $mul:ident $(, sentinel = $fin:ident / $packed:ident)?) => {
         #[derive(Clone, Copy, Default, Debug)]
         pub(crate) struct $name;
         impl $crate::kernel::simd::VecOps for $name {
             type S = $s;
             type V = $lanes::V;
             const LANES: usize = $lanes::LANES;
+            const LEVEL: $crate::IsaLevel = $crate::IsaLevel::$level;
             #[inline(always)]
             unsafe fn splat(x: <$s as $crate::Semiring>::Scalar) -> Self::V {
                 // SAFETY: forwarded trait contract (features enabled).
@@ -436,8 +446,8 @@ pub(crate) use vec_ops;
 /// Declares the `VecOps` types of every built-in semiring for one ISA, and
 /// ties them to the semirings through `BuiltinSimd`.
 macro_rules! builtin_ops {
-    ($isa:ident; $($name:ident: $s:ty, $lanes:ident, add = $add:ident, mul = $mul:ident $(, sentinel = $fin:ident / $packed:ident)?;)*) => {
-        $( $crate::kernel::simd::vec_ops!($name: $s, $lanes, add = $add, mul = $mul $(, sentinel = $fin / $packed)?); )*
+    ($level:ident; $($name:ident: $s:ty, $lanes:ident, add = $add:ident, mul = $mul:ident $(, sentinel = $fin:ident / $packed:ident)?;)*) => {
+        $( $crate::kernel::simd::vec_ops!($level; $name: $s, $lanes, add = $add, mul = $mul $(, sentinel = $fin / $packed)?); )*
     };
 }
 pub(crate) use builtin_ops;
@@ -469,7 +479,9 @@ macro_rules! isa_kernel {
         /// lacks the ISA (the check that makes running it sound).
         pub(crate) fn kernel<O: $crate::kernel::simd::VecOps>() -> $crate::kernel::Kernel<O::S> {
             use $crate::dispatch::IsaLevel;
-            if $crate::dispatch::detected_isa() < IsaLevel::$level {
+            // Both checks make running the kernel sound: the operations
+            // belong to this ISA, and the CPU has it.
+            if O::LEVEL != IsaLevel::$level || $crate::dispatch::detected_isa() < IsaLevel::$level {
                 return $crate::kernel::Kernel::portable();
             }
             let name = match O::LANES * std::mem::size_of::<<O::S as $crate::Semiring>::Scalar>() {
@@ -477,7 +489,9 @@ macro_rules! isa_kernel {
                 n if n == O::LANES => $name_bytes,
                 _ => $name_mid,
             };
-            $crate::kernel::Kernel::from_microkernel::<$kernel<O>>(name, IsaLevel::$level)
+            // SAFETY: checked just above: O's ISA is this one, and the CPU
+            // has it.
+            unsafe { $crate::kernel::Kernel::from_microkernel::<$kernel<O>>(name, IsaLevel::$level) }
                 .with_probe(probe_safe::<O>)
                 .with_small(small_safe::<O>)
         }
