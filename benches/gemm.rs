@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use tropical_blas::{
-    Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxMin, MaxMul, MaxPlus, MinMax,
-    MinPlus, OrAnd, Par, Semiring, gemm_with, kernel_at,
+    Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxPlus, Par, Semiring, gemm_with,
+    kernel_at,
 };
 use tropical_gemm::{TropicalGemm, TropicalMaxPlus, TropicalSemiring};
 
@@ -218,29 +218,9 @@ fn semirings_n256(c: &mut Criterion) {
     let n = 256;
     group.throughput(Throughput::Elements((n * n * n) as u64));
     macro_rules! each {
-        ($($s:ty),*) => {$( bench_ours::<$s>(&mut group, stringify!($s), None, n); )*};
+        ($(($name:literal, $s:ty)),* $(,)?) => {$( bench_ours::<$s>(&mut group, $name, None, n); )*};
     }
-    each!(
-        MaxPlus<f32>,
-        MinPlus<f32>,
-        MaxMul<f32>,
-        MaxMin<f32>,
-        MinMax<f32>,
-        MaxPlus<f64>,
-        MinPlus<f64>,
-        MaxMul<f64>,
-        MaxMin<f64>,
-        MinMax<f64>,
-        MaxPlus<i32>,
-        MinPlus<i32>,
-        MaxMin<i32>,
-        MinMax<i32>,
-        MaxPlus<i64>,
-        MinPlus<i64>,
-        MaxMin<i64>,
-        MinMax<i64>,
-        OrAnd
-    );
+    tropical_blas::for_each_builtin_semiring!(each);
     group.finish();
 }
 

@@ -8,8 +8,7 @@
 //! ```
 
 use tropical_blas::{
-    Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxMin, MaxMul, MaxPlus, MinMax,
-    MinPlus, OrAnd, Semiring, TilingParams, gemm_with,
+    Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, Semiring, TilingParams, gemm_with,
 };
 
 trait Sample: Copy + PartialEq {
@@ -123,39 +122,19 @@ fn main() {
         .filter(|&l| l > IsaLevel::Scalar && l <= active)
         .collect();
     macro_rules! check {
-        ($($s:ty),*) => {$(
+        ($(($name:literal, $s:ty)),* $(,)?) => {$(
             for &level in &levels {
                 match self_check::<$s>(level) {
                     Ok(n) => checked += n,
                     Err(e) => {
                         failures += 1;
-                        println!("self-check FAILED: {} at {level}: {e}", stringify!($s));
+                        println!("self-check FAILED: {} at {level}: {e}", $name);
                     }
                 }
             }
         )*};
     }
-    check!(
-        MaxPlus<f32>,
-        MinPlus<f32>,
-        MaxMul<f32>,
-        MaxMin<f32>,
-        MinMax<f32>,
-        MaxPlus<f64>,
-        MinPlus<f64>,
-        MaxMul<f64>,
-        MaxMin<f64>,
-        MinMax<f64>,
-        MaxPlus<i32>,
-        MinPlus<i32>,
-        MaxMin<i32>,
-        MinMax<i32>,
-        MaxPlus<i64>,
-        MinPlus<i64>,
-        MaxMin<i64>,
-        MinMax<i64>,
-        OrAnd
-    );
+    tropical_blas::for_each_builtin_semiring!(check);
     let names: Vec<String> = levels.iter().map(|l| l.to_string()).collect();
     println!(
         "self-check: {checked} products at levels [{}] bit-identical to the portable kernel, {failures} failures",

@@ -98,3 +98,42 @@ pub use semiring::{IntegerInputLimit, MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, 
 pub use tiling::TilingParams;
 pub use view::{MatMut, MatRef};
 pub use workspace::GemmWorkspace;
+
+/// Invokes `$callback! { ("MaxPlus<f32>", MaxPlus<f32>), … }` with the name
+/// and type of every built-in (semiring, scalar) pair, for code that must
+/// do the same for each of them (reports, self-checks, benchmarks).
+///
+/// ```
+/// macro_rules! names {
+///     ($(($name:literal, $s:ty)),* $(,)?) => { [$($name),*] };
+/// }
+/// let all = tropical_blas::for_each_builtin_semiring!(names);
+/// assert_eq!(all.len(), 19);
+/// assert_eq!(all[0], "MaxPlus<f32>");
+/// ```
+#[macro_export]
+macro_rules! for_each_builtin_semiring {
+    ($callback:ident) => {
+        $callback! {
+            ("MaxPlus<f32>", $crate::MaxPlus<f32>),
+            ("MinPlus<f32>", $crate::MinPlus<f32>),
+            ("MaxMul<f32>", $crate::MaxMul<f32>),
+            ("MaxMin<f32>", $crate::MaxMin<f32>),
+            ("MinMax<f32>", $crate::MinMax<f32>),
+            ("MaxPlus<f64>", $crate::MaxPlus<f64>),
+            ("MinPlus<f64>", $crate::MinPlus<f64>),
+            ("MaxMul<f64>", $crate::MaxMul<f64>),
+            ("MaxMin<f64>", $crate::MaxMin<f64>),
+            ("MinMax<f64>", $crate::MinMax<f64>),
+            ("MaxPlus<i32>", $crate::MaxPlus<i32>),
+            ("MinPlus<i32>", $crate::MinPlus<i32>),
+            ("MaxMin<i32>", $crate::MaxMin<i32>),
+            ("MinMax<i32>", $crate::MinMax<i32>),
+            ("MaxPlus<i64>", $crate::MaxPlus<i64>),
+            ("MinPlus<i64>", $crate::MinPlus<i64>),
+            ("MaxMin<i64>", $crate::MaxMin<i64>),
+            ("MinMax<i64>", $crate::MinMax<i64>),
+            ("OrAnd", $crate::OrAnd),
+        }
+    };
+}

@@ -6,7 +6,7 @@ use std::fmt;
 
 use crate::dispatch::{ISA_ENV_VAR, IsaLevel, detected_isa, env_cap, resolve_level};
 use crate::error::Error;
-use crate::semiring::{MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd, Semiring};
+use crate::semiring::Semiring;
 
 /// One row of the report: the kernel a built-in semiring runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,31 +53,11 @@ pub fn dispatch_report() -> DispatchReport {
     let level = active.clone().unwrap_or(detected);
     let mut kernels = Vec::new();
     macro_rules! rows {
-        ($($s:ty),*) => {$(
-            kernels.push(choice::<$s>(stringify!($s), level));
+        ($(($name:literal, $s:ty)),* $(,)?) => {$(
+            kernels.push(choice::<$s>($name, level));
         )*};
     }
-    rows!(
-        MaxPlus<f32>,
-        MinPlus<f32>,
-        MaxMul<f32>,
-        MaxMin<f32>,
-        MinMax<f32>,
-        MaxPlus<f64>,
-        MinPlus<f64>,
-        MaxMul<f64>,
-        MaxMin<f64>,
-        MinMax<f64>,
-        MaxPlus<i32>,
-        MinPlus<i32>,
-        MaxMin<i32>,
-        MinMax<i32>,
-        MaxPlus<i64>,
-        MinPlus<i64>,
-        MaxMin<i64>,
-        MinMax<i64>,
-        OrAnd
-    );
+    crate::for_each_builtin_semiring!(rows);
     DispatchReport {
         features: cpu_features(),
         detected,
