@@ -58,48 +58,58 @@ macro_rules! int_lanes {
             // pass pointers valid for LANES elements.
             #[inline(always)]
             pub(crate) unsafe fn splat(x: $t) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { $set1(x as _) }
             }
             #[inline(always)]
             pub(crate) unsafe fn load(p: *const $t) -> V {
+                // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for LANES elements.
                 unsafe { _mm256_loadu_si256(p.cast()) }
             }
             #[inline(always)]
             pub(crate) unsafe fn store(p: *mut $t, v: V) {
+                // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for LANES elements.
                 unsafe { _mm256_storeu_si256(p.cast(), v) }
             }
             /// `if x > acc { x } else { acc }`.
             #[inline(always)]
             pub(crate) unsafe fn max(acc: V, x: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { ($max)(acc, x) }
             }
             /// `if x < acc { x } else { acc }`.
             #[inline(always)]
             pub(crate) unsafe fn min(acc: V, x: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { ($min)(acc, x) }
             }
             #[inline(always)]
             pub(crate) unsafe fn plus(a: V, b: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { $addv(a, b) }
             }
             /// `if a < b { a } else { b }` (integers: order-free).
             #[inline(always)]
             pub(crate) unsafe fn min_first(a: V, b: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { ($min)(a, b) }
             }
             /// `if a > b { a } else { b }` (integers: order-free).
             #[inline(always)]
             pub(crate) unsafe fn max_first(a: V, b: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { ($max)(a, b) }
             }
             /// Sums below −threshold came from the max-plus sentinel: ZERO.
             #[inline(always)]
             pub(crate) unsafe fn finish_max_plus(acc: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { super::select($gt($set1(-$thr as _), acc), $set1(<$t>::MIN as _), acc) }
             }
             /// Sums above +threshold came from the min-plus sentinel: ZERO.
             #[inline(always)]
             pub(crate) unsafe fn finish_min_plus(acc: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { super::select($gt(acc, $set1($thr as _)), $set1(<$t>::MAX as _), acc) }
             }
             #[inline(always)]
@@ -149,22 +159,27 @@ pub(crate) mod bool_x32 {
     // pointers valid for 32 bytes; and/or of 0/1 bytes stay valid bools.
     #[inline(always)]
     pub(crate) unsafe fn splat(x: bool) -> V {
+        // SAFETY: the caller runs with the ISA enabled (trait contract).
         unsafe { _mm256_set1_epi8(x as i8) }
     }
     #[inline(always)]
     pub(crate) unsafe fn load(p: *const bool) -> V {
+        // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for LANES elements.
         unsafe { _mm256_loadu_si256(p.cast()) }
     }
     #[inline(always)]
     pub(crate) unsafe fn store(p: *mut bool, v: V) {
+        // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for LANES elements.
         unsafe { _mm256_storeu_si256(p.cast(), v) }
     }
     #[inline(always)]
     pub(crate) unsafe fn or(acc: V, x: V) -> V {
+        // SAFETY: the caller runs with the ISA enabled (trait contract).
         unsafe { _mm256_or_si256(acc, x) }
     }
     #[inline(always)]
     pub(crate) unsafe fn and(a: V, b: V) -> V {
+        // SAFETY: the caller runs with the ISA enabled (trait contract).
         unsafe { _mm256_and_si256(a, b) }
     }
 }

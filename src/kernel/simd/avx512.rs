@@ -48,44 +48,54 @@ macro_rules! int_lanes {
             // pass pointers valid for LANES elements.
             #[inline(always)]
             pub(crate) unsafe fn splat(x: $t) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { $set1(x) }
             }
             #[inline(always)]
             pub(crate) unsafe fn load(p: *const $t) -> V {
+                // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for LANES elements.
                 unsafe { $loadu(p) }
             }
             #[inline(always)]
             pub(crate) unsafe fn store(p: *mut $t, v: V) {
+                // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for LANES elements.
                 unsafe { $storeu(p, v) }
             }
             #[inline(always)]
             pub(crate) unsafe fn max(acc: V, x: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { $max(x, acc) }
             }
             #[inline(always)]
             pub(crate) unsafe fn min(acc: V, x: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { $min(x, acc) }
             }
             #[inline(always)]
             pub(crate) unsafe fn plus(a: V, b: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { $addv(a, b) }
             }
             #[inline(always)]
             pub(crate) unsafe fn min_first(a: V, b: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { $min(a, b) }
             }
             #[inline(always)]
             pub(crate) unsafe fn max_first(a: V, b: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { $max(a, b) }
             }
             /// Sums below −threshold came from the max-plus sentinel: ZERO.
             #[inline(always)]
             pub(crate) unsafe fn finish_max_plus(acc: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { $blend($lt(acc, $set1(-$thr)), acc, $set1(<$t>::MIN)) }
             }
             /// Sums above +threshold came from the min-plus sentinel: ZERO.
             #[inline(always)]
             pub(crate) unsafe fn finish_min_plus(acc: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { $blend($gt(acc, $set1($thr)), acc, $set1(<$t>::MAX)) }
             }
             #[inline(always)]
@@ -142,22 +152,27 @@ pub(crate) mod bool_x64 {
     // pointers valid for 64 bytes; and/or of 0/1 bytes stay valid bools.
     #[inline(always)]
     pub(crate) unsafe fn splat(x: bool) -> V {
+        // SAFETY: the caller runs with the ISA enabled (trait contract).
         unsafe { _mm512_set1_epi32(i32::from(x as u8) * 0x0101_0101) }
     }
     #[inline(always)]
     pub(crate) unsafe fn load(p: *const bool) -> V {
+        // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for LANES elements.
         unsafe { _mm512_loadu_si512(p.cast()) }
     }
     #[inline(always)]
     pub(crate) unsafe fn store(p: *mut bool, v: V) {
+        // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for LANES elements.
         unsafe { _mm512_storeu_si512(p.cast(), v) }
     }
     #[inline(always)]
     pub(crate) unsafe fn or(acc: V, x: V) -> V {
+        // SAFETY: the caller runs with the ISA enabled (trait contract).
         unsafe { _mm512_or_si512(acc, x) }
     }
     #[inline(always)]
     pub(crate) unsafe fn and(a: V, b: V) -> V {
+        // SAFETY: the caller runs with the ISA enabled (trait contract).
         unsafe { _mm512_and_si512(a, b) }
     }
 }

@@ -653,42 +653,51 @@ macro_rules! float_lanes {
             // pass pointers valid for LANES elements.
             #[inline(always)]
             pub(crate) unsafe fn splat(x: $t) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { $set1(x) }
             }
             #[inline(always)]
             pub(crate) unsafe fn load(p: *const $t) -> V {
+                // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for LANES elements.
                 unsafe { $loadu(p) }
             }
             #[inline(always)]
             pub(crate) unsafe fn store(p: *mut $t, v: V) {
+                // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for LANES elements.
                 unsafe { $storeu(p, v) }
             }
             /// `if x > acc { x } else { acc }`: `vmax x, acc`.
             #[inline(always)]
             pub(crate) unsafe fn max(acc: V, x: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { $max(x, acc) }
             }
             /// `if x < acc { x } else { acc }`: `vmin x, acc`.
             #[inline(always)]
             pub(crate) unsafe fn min(acc: V, x: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { $min(x, acc) }
             }
             #[inline(always)]
             pub(crate) unsafe fn plus(a: V, b: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { $addv(a, b) }
             }
             #[inline(always)]
             pub(crate) unsafe fn times(a: V, b: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { $mulv(a, b) }
             }
             /// `if a < b { a } else { b }`: `vmin a, b`.
             #[inline(always)]
             pub(crate) unsafe fn min_first(a: V, b: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { $min(a, b) }
             }
             /// `if a > b { a } else { b }`: `vmax a, b`.
             #[inline(always)]
             pub(crate) unsafe fn max_first(a: V, b: V) -> V {
+                // SAFETY: the caller runs with the ISA enabled (trait contract).
                 unsafe { $max(a, b) }
             }
         }
