@@ -119,6 +119,16 @@ impl<'a, T: Copy> BatchRef<'a, T> {
         self.layout.count
     }
 
+    /// Rows of every item.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Columns of every item.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
     /// Item i as a matrix view.
     pub fn get(&self, i: usize) -> Option<MatRef<'a, T>> {
         if i >= self.layout.count {
@@ -211,6 +221,55 @@ impl<'a, T: Copy> BatchMut<'a, T> {
         self.layout.count
     }
 
+    /// Rows of every item.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Columns of every item.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// Every item as its own mutable view, in item order (for calls that
+    /// walk two mutable batches side by side).
+    pub(crate) fn into_item_views(mut self) -> Vec<MatMut<'a, T>> {
+        let count = self.layout.count;
+        let (rows, cols, rs, cs) = (self.rows, self.cols, self.row_stride, self.col_stride);
+        let view = |piece: &'a mut [T]| {
+            MatMut::new(piece, rows, cols, rs, cs).expect("layout checked by BatchMut::new")
+        };
+        let span = self.layout.item.span;
+        if count == 0 || span == 0 {
+            return (0..count).map(|_| view(&mut [])).collect();
+        }
+        let (lowest, chunk) = self.chunk_plan();
+        let descending = self.layout.batch_stride < 0;
+        let data = std::mem::take(&mut self.data);
+        let mut views: Vec<MatMut<'a, T>> = data[lowest..]
+            .chunks_mut(chunk)
+            .take(count)
+            .map(|piece| view(&mut piece[..span]))
+            .collect();
+        if descending {
+            views.reverse();
+        }
+        views
+    }
+
+    /// Where the lowest item starts, and the chunk length that holds one
+    /// item (items are disjoint address ranges).
+    fn chunk_plan(&self) -> (usize, usize) {
+        let l = self.layout;
+        let chunk = l.batch_stride.unsigned_abs().max(l.item.span).max(1);
+        let lowest = match (l.count, l.batch_stride < 0) {
+            (0, _) => 0,
+            (_, true) => l.start(l.count - 1),
+            (_, false) => l.start(0),
+        };
+        (lowest, chunk)
+    }
+
     /// The slice from the lowest item on, the chunk length that holds one
     /// item, and the map from chunk number to item number. Items are
     /// disjoint address ranges, so whole-stride chunks hold one item each.
@@ -222,12 +281,7 @@ impl<'a, T: Copy> BatchMut<'a, T> {
         impl Fn(usize) -> usize + Sync + Send + use<T>,
     ) {
         let l = self.layout;
-        let chunk = l.batch_stride.unsigned_abs().max(l.item.span).max(1);
-        let lowest = match (l.count, l.batch_stride < 0) {
-            (0, _) => 0,
-            (_, true) => l.start(l.count - 1),
-            (_, false) => l.start(0),
-        };
+        let (lowest, chunk) = self.chunk_plan();
         let item_of_chunk = move |j: usize| {
             if l.batch_stride < 0 {
                 l.count - 1 - j

@@ -4,8 +4,8 @@
 use rayon::prelude::*;
 
 use crate::config::Accum;
-use crate::kernel::MicroKernel;
-use crate::semiring::Semiring;
+use crate::kernel::{ArgMicroKernel, MicroKernel};
+use crate::semiring::{SelectingSemiring, Semiring};
 use crate::tiling::TilingParams;
 use crate::view::{MatMut, MatRef};
 use crate::workspace::{GemmWorkspace, SharedPtr};
@@ -64,19 +64,255 @@ pub(crate) fn gemm_packed<S: Semiring, K: MicroKernel<S>>(
     mut c: MatMut<'_, S::Scalar>,
     accum: Accum,
 ) {
+    let tiles = ValueTiles::<S, K> {
+        c: SharedPtr(c.as_mut_ptr()),
+        rsc: c.row_stride(),
+        csc: c.col_stride(),
+        kernel: K::default(),
+    };
+    run_packed::<S, _>(ws, tiling, threads, a, b, tiles, accum);
+}
+
+/// What the five loops feed: the packing of A and B, and the micro-tile
+/// whose top-left output element is (i, j). Plain products and argmax
+/// products implement it, so both share one driver; the driver never sees
+/// an output pointer.
+pub(crate) trait TileJob<S: Semiring>: Copy + Send + Sync {
+    /// Rows of the register tile (the A micro-panel height).
+    const MR: usize;
+    /// Columns of the register tile (the B micro-panel width).
+    const NR: usize;
+
+    /// Packs lines into micro-panels of `unit` (see `pack::pack_panels`).
+    ///
+    /// # Safety
+    /// As `pack::pack_panels`; the CPU supports the kernel's instructions.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn pack(
+        unit: usize,
+        extent: usize,
+        kc: usize,
+        src: *const S::Scalar,
+        line_stride: isize,
+        depth_stride: isize,
+        dst: *mut S::Scalar,
+    );
+
+    /// Folds depths `depth..depth + kc` of the packed micro-panels into the
+    /// `rows × cols` outputs starting at (i, j); `load_c` as in
+    /// [`MicroKernel::tile`].
+    ///
+    /// # Safety
+    /// `a`/`b` hold kc·MR and kc·NR packed elements; (i, j) .. (i + rows,
+    /// j + cols) lie inside the checked output, written by this caller
+    /// alone; the CPU supports the kernel's instructions.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn tile(
+        &self,
+        kc: usize,
+        depth: usize,
+        a: *const S::Scalar,
+        b: *const S::Scalar,
+        i: usize,
+        j: usize,
+        rows: usize,
+        cols: usize,
+        load_c: bool,
+    );
+}
+
+/// A plain product: tiles of C through the microkernel `K`.
+struct ValueTiles<S: Semiring, K> {
+    c: SharedPtr<S::Scalar>,
+    rsc: isize,
+    csc: isize,
+    kernel: K,
+}
+
+impl<S: Semiring, K: Copy> Clone for ValueTiles<S, K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<S: Semiring, K: Copy> Copy for ValueTiles<S, K> {}
+
+impl<S: Semiring, K: MicroKernel<S>> TileJob<S> for ValueTiles<S, K> {
+    const MR: usize = K::MR;
+    const NR: usize = K::NR;
+
+    #[inline(always)]
+    unsafe fn pack(
+        unit: usize,
+        extent: usize,
+        kc: usize,
+        src: *const S::Scalar,
+        line_stride: isize,
+        depth_stride: isize,
+        dst: *mut S::Scalar,
+    ) {
+        // SAFETY: forwarded contract.
+        unsafe { K::pack(unit, extent, kc, src, line_stride, depth_stride, dst) }
+    }
+
+    #[inline(always)]
+    unsafe fn tile(
+        &self,
+        kc: usize,
+        _depth: usize,
+        a: *const S::Scalar,
+        b: *const S::Scalar,
+        i: usize,
+        j: usize,
+        rows: usize,
+        cols: usize,
+        load_c: bool,
+    ) {
+        // SAFETY: (i, j) lies in C's checked footprint (caller), so the
+        // offset stays inside C's slice; the rest is forwarded.
+        unsafe {
+            self.kernel.tile(
+                kc,
+                a,
+                b,
+                self.c
+                    .get()
+                    .offset(i as isize * self.rsc + j as isize * self.csc),
+                self.rsc,
+                self.csc,
+                rows,
+                cols,
+                load_c,
+            )
+        }
+    }
+}
+
+/// C = A ⊗ B with the winning k of every element in `argk`, through the
+/// argmax microkernel `K`: the same loops as [`gemm_packed`]. Later
+/// k-blocks replace a (value, index) pair only where they improve on it,
+/// so the index is global and the smallest on ties.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemm_packed_arg<S: SelectingSemiring, K: ArgMicroKernel<S>>(
+    ws: &mut GemmWorkspace,
+    tiling: &TilingParams,
+    threads: usize,
+    a: MatRef<'_, S::Scalar>,
+    b: MatRef<'_, S::Scalar>,
+    mut c: MatMut<'_, S::Scalar>,
+    mut argk: MatMut<'_, u32>,
+    accum: Accum,
+) {
+    let tiles = ArgTiles::<S, K> {
+        c: SharedPtr(c.as_mut_ptr()),
+        rsc: c.row_stride(),
+        csc: c.col_stride(),
+        argk: SharedPtr(argk.as_mut_ptr()),
+        rsi: argk.row_stride(),
+        csi: argk.col_stride(),
+        kernel: K::default(),
+    };
+    run_packed::<S, _>(ws, tiling, threads, a, b, tiles, accum);
+}
+
+/// An argmax product: tiles of C and of the index matrix through `K`.
+struct ArgTiles<S: Semiring, K> {
+    c: SharedPtr<S::Scalar>,
+    rsc: isize,
+    csc: isize,
+    argk: SharedPtr<u32>,
+    rsi: isize,
+    csi: isize,
+    kernel: K,
+}
+
+impl<S: Semiring, K: Copy> Clone for ArgTiles<S, K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<S: Semiring, K: Copy> Copy for ArgTiles<S, K> {}
+
+impl<S: SelectingSemiring, K: ArgMicroKernel<S>> TileJob<S> for ArgTiles<S, K> {
+    const MR: usize = K::MR;
+    const NR: usize = K::NR;
+
+    #[inline(always)]
+    unsafe fn pack(
+        unit: usize,
+        extent: usize,
+        kc: usize,
+        src: *const S::Scalar,
+        line_stride: isize,
+        depth_stride: isize,
+        dst: *mut S::Scalar,
+    ) {
+        // SAFETY: forwarded contract.
+        unsafe { K::pack(unit, extent, kc, src, line_stride, depth_stride, dst) }
+    }
+
+    #[inline(always)]
+    unsafe fn tile(
+        &self,
+        kc: usize,
+        depth: usize,
+        a: *const S::Scalar,
+        b: *const S::Scalar,
+        i: usize,
+        j: usize,
+        rows: usize,
+        cols: usize,
+        load_c: bool,
+    ) {
+        // SAFETY: (i, j) lies in the checked footprints of C and argk (same
+        // shape), so both offsets stay inside their slices; k < u32::MAX
+        // was checked by the caller; the rest is forwarded.
+        unsafe {
+            self.kernel.tile_arg(
+                kc,
+                depth,
+                a,
+                b,
+                self.c
+                    .get()
+                    .offset(i as isize * self.rsc + j as isize * self.csc),
+                self.rsc,
+                self.csc,
+                self.argk
+                    .get()
+                    .offset(i as isize * self.rsi + j as isize * self.csi),
+                self.rsi,
+                self.csi,
+                rows,
+                cols,
+                load_c,
+            )
+        }
+    }
+}
+
+/// The five loops over any [`TileJob`].
+pub(crate) fn run_packed<S: Semiring, J: TileJob<S>>(
+    ws: &mut GemmWorkspace,
+    tiling: &TilingParams,
+    threads: usize,
+    a: MatRef<'_, S::Scalar>,
+    b: MatRef<'_, S::Scalar>,
+    job: J,
+    accum: Accum,
+) {
     if threads > 1 && rayon::current_thread_index().is_none() {
         // Enter the pool once for the whole product: every fork-join inside
         // then runs on worker-local queues, which do not allocate once
         // warm, instead of going through the global injector per panel.
         rayon::join(
-            || gemm_packed::<S, K>(ws, tiling, threads, a, b, c, accum),
+            || run_packed::<S, J>(ws, tiling, threads, a, b, job, accum),
             || (),
         );
         return;
     }
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     debug_assert!(m > 0 && n > 0 && k > 0);
-    let (mr, nr) = (K::MR, K::NR);
+    let (mr, nr) = (J::MR, J::NR);
     // Clamped to the problem: buffer sizes stay within what
     // `check_packed_sizes` accepted, whatever the tiling override says.
     let (mc, kc, nc) = (tiling.mc.min(m), tiling.kc.min(k), tiling.nc.min(n));
@@ -94,9 +330,6 @@ pub(crate) fn gemm_packed<S: Semiring, K: MicroKernel<S>>(
         b.row_stride(),
         b.col_stride(),
     );
-    let (rsc, csc) = (c.row_stride(), c.col_stride());
-    let pc_base = SharedPtr(c.as_mut_ptr());
-    let kernel = K::default();
 
     for jc in (0..n).step_by(nc) {
         let nc_cur = nc.min(n - jc);
@@ -117,10 +350,10 @@ pub(crate) fn gemm_packed<S: Semiring, K: MicroKernel<S>>(
                 // SAFETY: columns jc+first·nr .. +cols and depths pc..pc+kc_cur
                 // lie in B's checked footprint; panels first..last of
                 // packed_b are this chunk's alone and within its
-                // ceil(nc/nr)·nr·kc reservation; `K` (and so its packing
-                // entry) was bound only for a CPU with its ISA.
+                // ceil(nc/nr)·nr·kc reservation; the job's kernel (and so
+                // its packing entry) was bound only for a CPU with its ISA.
                 unsafe {
-                    K::pack(
+                    J::pack(
                         nr,
                         cols,
                         kc_cur,
@@ -152,7 +385,7 @@ pub(crate) fn gemm_packed<S: Semiring, K: MicroKernel<S>>(
                     // in A's footprint; this task's buffer holds
                     // ceil(min(mc, rows_per_part)/mr)·mr·kc elements.
                     unsafe {
-                        K::pack(
+                        J::pack(
                             mr,
                             mc_cur,
                             kc_cur,
@@ -169,23 +402,21 @@ pub(crate) fn gemm_packed<S: Semiring, K: MicroKernel<S>>(
                         let cols = nr.min(nc_cur - jr);
                         for ir in (0..mc_cur).step_by(mr) {
                             let rows = mr.min(mc_cur - ir);
-                            let (i, j) = ((ic + ir) as isize, (jc + jr) as isize);
                             // SAFETY: micro-panel ir/mr of this task's A
                             // buffer and panel jr/nr of the B panel were
                             // packed with kc_cur steps (B before this join);
-                            // the rows×cols tile at (i, j) lies in C's
-                            // checked, non-aliasing footprint and belongs to
-                            // this task alone; `K` was bound by
-                            // `Kernel::from_microkernel` only for a CPU that
-                            // has its instructions.
+                            // the rows×cols tile at (ic+ir, jc+jr) lies in
+                            // the checked, non-aliasing output and belongs to
+                            // this task alone; the job's kernel was bound
+                            // only for a CPU that has its instructions.
                             unsafe {
-                                kernel.tile(
+                                job.tile(
                                     kc_cur,
+                                    pc,
                                     packed_a.add(ir * kc_cur),
                                     packed_b.get().add(jr * kc_cur),
-                                    pc_base.get().offset(i * rsc + j * csc),
-                                    rsc,
-                                    csc,
+                                    ic + ir,
+                                    jc + jr,
                                     rows,
                                     cols,
                                     load_c,

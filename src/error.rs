@@ -4,6 +4,7 @@ use std::fmt;
 
 /// Which operand of a product an error refers to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Operand {
     /// The left factor `A` (m × k).
     A,
@@ -11,6 +12,14 @@ pub enum Operand {
     B,
     /// The output `C` (m × n).
     C,
+    /// The winning-index matrix of an argmax product (m × n).
+    ArgK,
+    /// The upstream gradient of `C` (m × n).
+    GradC,
+    /// The gradient of `A` (m × k).
+    GradA,
+    /// The gradient of `B` (k × n).
+    GradB,
 }
 
 impl fmt::Display for Operand {
@@ -19,6 +28,10 @@ impl fmt::Display for Operand {
             Operand::A => "A",
             Operand::B => "B",
             Operand::C => "C",
+            Operand::ArgK => "argk",
+            Operand::GradC => "grad_c",
+            Operand::GradA => "grad_a",
+            Operand::GradB => "grad_b",
         })
     }
 }
@@ -77,6 +90,35 @@ pub enum Error {
         /// Its column.
         col: usize,
     },
+    /// An operand of an argmax product or its gradient whose shape does
+    /// not match the product's (argk and grad_c are m × n, grad_a m × k,
+    /// grad_b k × n).
+    ShapeMismatch {
+        /// The operand with the wrong shape.
+        operand: Operand,
+        /// (rows, cols) it must have.
+        expected: (usize, usize),
+        /// (rows, cols) it has.
+        found: (usize, usize),
+    },
+    /// An argmax product whose depth k does not fit the `u32` indices
+    /// (k must be below `u32::MAX`, which stands for "no index").
+    IndexOverflow {
+        /// The depth asked for.
+        k: usize,
+    },
+    /// An index in `argk` that is neither below k nor
+    /// [`NO_ARG`](crate::NO_ARG).
+    IndexOutOfRange {
+        /// Its row.
+        row: usize,
+        /// Its column.
+        col: usize,
+        /// The index found.
+        index: u32,
+        /// The depth of the product.
+        k: usize,
+    },
     /// A `TilingParams` with a zero block size.
     InvalidTiling {
         /// What is wrong with it.
@@ -128,6 +170,23 @@ impl fmt::Display for Error {
             Error::ValueOutOfRange { operand, row, col } => write!(
                 f,
                 "value out of range: {operand}[{row}, {col}] is outside the integer range this semiring accepts"
+            ),
+            Error::ShapeMismatch {
+                operand,
+                expected,
+                found,
+            } => write!(
+                f,
+                "shape mismatch: {operand} is {}x{}, the product needs {}x{}",
+                found.0, found.1, expected.0, expected.1
+            ),
+            Error::IndexOverflow { k } => write!(
+                f,
+                "index overflow: k = {k} does not fit a u32 index below u32::MAX"
+            ),
+            Error::IndexOutOfRange { row, col, index, k } => write!(
+                f,
+                "index out of range: argk[{row}, {col}] = {index} is neither below k = {k} nor NO_ARG"
             ),
             Error::InvalidTiling { reason } => write!(f, "invalid tiling parameters: {reason}"),
             Error::InvalidIsaSetting { value } => write!(

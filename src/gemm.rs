@@ -120,22 +120,9 @@ impl<S: Semiring> Prepared<S> {
         })
     }
 
-    /// Zero strides let a tiny slice describe a huge matrix: refuse shapes
-    /// whose packing buffers would not fit in memory's address range
-    /// (every buffer is at most (extent + tile) × k elements), before
-    /// anything is written.
+    /// See [`check_packed_sizes`].
     pub(crate) fn check_packed_sizes(&self, m: usize, n: usize, k: usize) -> Result<(), Error> {
-        let bytes = |extent: usize, unit: usize| {
-            extent
-                .checked_add(unit)
-                .and_then(|x| x.checked_mul(k))
-                .and_then(|x| x.checked_mul(std::mem::size_of::<S::Scalar>()))
-                .filter(|&x| x <= isize::MAX as usize)
-        };
-        match (bytes(m, self.kernel.mr()), bytes(n, self.kernel.nr())) {
-            (Some(_), Some(_)) => Ok(()),
-            _ => Err(Error::LayoutOverflow),
-        }
+        check_packed_sizes::<S::Scalar>(m, n, k, self.kernel.mr(), self.kernel.nr())
     }
 
     /// The same with another threading setting.
@@ -193,6 +180,29 @@ fn use_direct_path<S: Semiring>(
     kernel: &Kernel<S>,
 ) -> bool {
     ops <= tiling.small_ops || (tiling.small_ops > 0 && n <= kernel.nr())
+}
+
+/// Zero strides let a tiny slice describe a huge matrix: refuse shapes
+/// whose packing buffers (at most (extent + tile) × k elements each) would
+/// not fit in memory's address range, before anything is written.
+pub(crate) fn check_packed_sizes<T>(
+    m: usize,
+    n: usize,
+    k: usize,
+    mr: usize,
+    nr: usize,
+) -> Result<(), Error> {
+    let bytes = |extent: usize, unit: usize| {
+        extent
+            .checked_add(unit)
+            .and_then(|x| x.checked_mul(k))
+            .and_then(|x| x.checked_mul(std::mem::size_of::<T>()))
+            .filter(|&x| x <= isize::MAX as usize)
+    };
+    match (bytes(m, mr), bytes(n, nr)) {
+        (Some(_), Some(_)) => Ok(()),
+        _ => Err(Error::LayoutOverflow),
+    }
 }
 
 /// The kernel `gemm` runs for `S` at the active level (the detected one,

@@ -70,6 +70,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+mod argmax;
 mod batch;
 mod config;
 mod dispatch;
@@ -85,16 +86,23 @@ mod tiling;
 mod view;
 mod workspace;
 
+pub use argmax::{
+    NO_ARG, arg_kernel_at, arg_kernel_for, argmax_backward, argmax_backward_batched, gemm_argmax,
+    gemm_argmax_batched, gemm_argmax_batched_with, gemm_argmax_with,
+};
 pub use batch::{BatchMut, BatchRef, gemm_batched, gemm_batched_views, gemm_batched_with};
 pub use config::{Accum, GemmConfig, Par};
 pub use dispatch::{ISA_ENV_VAR, IsaLevel, active_isa, detected_isa};
 pub use element::Element;
 pub use error::{Error, Operand};
 pub use gemm::{gemm, gemm_with, kernel_at, kernel_for};
-pub use kernel::Kernel;
+pub use kernel::{ArgKernel, Kernel};
 pub use raw::gemm_raw;
 pub use report::{DispatchReport, KernelChoice, dispatch_report};
-pub use semiring::{IntegerInputLimit, MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd, Semiring};
+pub use semiring::{
+    DifferentiableSemiring, IntegerInputLimit, MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd,
+    SelectingSemiring, Semiring,
+};
 pub use tiling::TilingParams;
 pub use view::{MatMut, MatRef};
 pub use workspace::GemmWorkspace;

@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 
 use crate::IsaLevel;
 use crate::element::Element;
-use crate::kernel::Kernel;
+use crate::kernel::{ArgKernel, Kernel};
 
 /// A semiring (S, ⊕, ⊗, 0, 1) over a plain scalar type.
 ///
@@ -86,6 +86,41 @@ pub trait Semiring: Sized + 'static {
         let _ = level;
         Kernel::portable()
     }
+}
+
+/// A semiring whose ⊕ *selects* one of its operands (max or min), so every
+/// output of a product has a winning k: what
+/// [`gemm_argmax`](crate::gemm_argmax) reports.
+///
+/// The contract ties [`improves`](SelectingSemiring::improves) to ⊕:
+/// `add(acc, x)` is `x` when `improves(x, acc)` and `acc` otherwise. A tie
+/// does not improve, so the smallest k wins.
+///
+/// ```
+/// use tropical_blas::{MaxPlus, MinPlus, SelectingSemiring};
+/// assert!(MaxPlus::<f32>::improves(2.0, 1.0));
+/// assert!(!MaxPlus::<f32>::improves(1.0, 1.0)); // ties keep the first
+/// assert!(!MaxPlus::<f32>::improves(f32::NAN, 1.0)); // NaN never wins
+/// assert!(MinPlus::<f32>::improves(1.0, 2.0));
+/// ```
+pub trait SelectingSemiring: Semiring {
+    /// Whether the candidate `x` strictly beats the incumbent `acc`.
+    fn improves(x: Self::Scalar, acc: Self::Scalar) -> bool;
+
+    /// The argmax kernel at ISA level `level`; the built-ins return SIMD
+    /// kernels, any other semiring the portable one.
+    fn arg_kernel(level: IsaLevel) -> ArgKernel<Self> {
+        let _ = level;
+        ArgKernel::portable()
+    }
+}
+
+/// A selecting semiring over a float type whose ⊗ has partial
+/// derivatives: what [`argmax_backward`](crate::argmax_backward) needs to
+/// route an upstream gradient through the winning products.
+pub trait DifferentiableSemiring: SelectingSemiring {
+    /// (∂(a ⊗ b)/∂a, ∂(a ⊗ b)/∂b) at (a, b).
+    fn mul_partials(a: Self::Scalar, b: Self::Scalar) -> (Self::Scalar, Self::Scalar);
 }
 
 /// `if x > acc { x } else { acc }`: the x86 `max` operand order.
@@ -268,6 +303,68 @@ macro_rules! float_semirings {
 
 float_semirings!(f32);
 float_semirings!(f64);
+
+/// `SelectingSemiring` for the built-ins: `improves` is the strict
+/// comparison their ⊕ selects by, and the kernels are the SIMD ones.
+macro_rules! selecting {
+    ($($s:ident<$t:ty>: $cmp:tt;)*) => {$(
+        impl SelectingSemiring for $s<$t> {
+            #[inline(always)]
+            fn improves(x: $t, acc: $t) -> bool {
+                x $cmp acc
+            }
+            fn arg_kernel(level: IsaLevel) -> ArgKernel<Self> {
+                crate::kernel::simd::select_arg::<Self>(level)
+            }
+        }
+    )*};
+}
+
+selecting! {
+    MaxPlus<f32>: >; MinPlus<f32>: <; MaxMul<f32>: >; MaxMin<f32>: >; MinMax<f32>: <;
+    MaxPlus<f64>: >; MinPlus<f64>: <; MaxMul<f64>: >; MaxMin<f64>: >; MinMax<f64>: <;
+    MaxPlus<i32>: >; MinPlus<i32>: <; MaxMin<i32>: >; MinMax<i32>: <;
+    MaxPlus<i64>: >; MinPlus<i64>: <; MaxMin<i64>: >; MinMax<i64>: <;
+}
+
+macro_rules! differentiable {
+    ($($t:ident),*) => {$(
+        impl DifferentiableSemiring for MaxPlus<$t> {
+            #[inline(always)]
+            fn mul_partials(_a: $t, _b: $t) -> ($t, $t) {
+                (1.0, 1.0)
+            }
+        }
+        impl DifferentiableSemiring for MinPlus<$t> {
+            #[inline(always)]
+            fn mul_partials(_a: $t, _b: $t) -> ($t, $t) {
+                (1.0, 1.0)
+            }
+        }
+        impl DifferentiableSemiring for MaxMul<$t> {
+            #[inline(always)]
+            fn mul_partials(a: $t, b: $t) -> ($t, $t) {
+                (b, a)
+            }
+        }
+        impl DifferentiableSemiring for MaxMin<$t> {
+            /// The gradient flows to the operand `mul` returned (B's on a tie).
+            #[inline(always)]
+            fn mul_partials(a: $t, b: $t) -> ($t, $t) {
+                if a < b { (1.0, 0.0) } else { (0.0, 1.0) }
+            }
+        }
+        impl DifferentiableSemiring for MinMax<$t> {
+            /// The gradient flows to the operand `mul` returned (B's on a tie).
+            #[inline(always)]
+            fn mul_partials(a: $t, b: $t) -> ($t, $t) {
+                if a > b { (1.0, 0.0) } else { (0.0, 1.0) }
+            }
+        }
+    )*};
+}
+
+differentiable!(f32, f64);
 
 /// Largest magnitude a finite input of the integer (max|min, +) semirings
 /// may have: 2^28 for `i32`, 2^60 for `i64`. Sums of two such values never

@@ -16,7 +16,7 @@ use std::marker::PhantomData;
 
 use crate::config::Accum;
 use crate::dispatch::IsaLevel;
-use crate::semiring::Semiring;
+use crate::semiring::{SelectingSemiring, Semiring};
 use crate::tiling::TilingParams;
 use crate::view::{MatMut, MatRef};
 use crate::workspace::GemmWorkspace;
@@ -252,6 +252,195 @@ pub(crate) unsafe fn store_tile<S: Semiring>(
             unsafe {
                 let dst = c.offset(i as isize * rsc + j as isize * csc);
                 *dst = if load_c { S::add(*dst, value) } else { value };
+            }
+        }
+    }
+}
+
+/// One monomorphized argmax product routine.
+/// Arguments: workspace, blocking, threads, A, B, C, argk, accumulation.
+pub(crate) type ArgGemmFn<S> = fn(
+    &mut GemmWorkspace,
+    &TilingParams,
+    usize,
+    MatRef<'_, <S as Semiring>::Scalar>,
+    MatRef<'_, <S as Semiring>::Scalar>,
+    MatMut<'_, <S as Semiring>::Scalar>,
+    MatMut<'_, u32>,
+    Accum,
+);
+
+/// The argmax kernel chosen for one selecting semiring at one ISA level.
+///
+/// Obtained from [`SelectingSemiring::arg_kernel`] or
+/// [`arg_kernel_for`](crate::arg_kernel_for). As with [`Kernel`], only the
+/// crate builds SIMD ones, after checking the CPU.
+pub struct ArgKernel<S: SelectingSemiring> {
+    name: &'static str,
+    isa: IsaLevel,
+    mr: usize,
+    nr: usize,
+    pub(crate) packed: ArgGemmFn<S>,
+    pub(crate) small: ArgGemmFn<S>,
+}
+
+impl<S: SelectingSemiring> Clone for ArgKernel<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<S: SelectingSemiring> Copy for ArgKernel<S> {}
+
+impl<S: SelectingSemiring> fmt::Debug for ArgKernel<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ArgKernel")
+            .field("name", &self.name)
+            .field("isa", &self.isa)
+            .field("mr", &self.mr)
+            .field("nr", &self.nr)
+            .finish()
+    }
+}
+
+impl<S: SelectingSemiring> ArgKernel<S> {
+    /// The portable argmax kernel, correct for every selecting semiring.
+    pub fn portable() -> Self {
+        // SAFETY: the portable kernel uses no instruction beyond the
+        // target's baseline.
+        unsafe {
+            Self::from_microkernel::<portable::PortableKernel>("portable-arg", IsaLevel::Scalar)
+        }
+    }
+
+    /// Binds an argmax microkernel to the generic driver.
+    ///
+    /// # Safety
+    /// The CPU must have `K`'s instructions: the returned value runs them
+    /// from safe code.
+    pub(crate) unsafe fn from_microkernel<K: ArgMicroKernel<S>>(
+        name: &'static str,
+        isa: IsaLevel,
+    ) -> Self {
+        Self {
+            name,
+            isa,
+            mr: K::MR,
+            nr: K::NR,
+            packed: crate::driver::gemm_packed_arg::<S, K>,
+            small: small::gemm_small_arg::<S>,
+        }
+    }
+
+    /// A short name, such as `avx512-arg-12x16` or `portable-arg`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+    /// The ISA level the kernel needs.
+    pub fn isa(&self) -> IsaLevel {
+        self.isa
+    }
+    /// Rows of its register tile.
+    pub fn mr(&self) -> usize {
+        self.mr
+    }
+    /// Columns of its register tile.
+    pub fn nr(&self) -> usize {
+        self.nr
+    }
+}
+
+/// A register-blocked argmax microkernel for the selecting semiring `S`.
+///
+/// # Contract
+/// `tile_arg` folds depths `depth..depth + kc` into MR×NR (value, index)
+/// pairs starting at (ZERO, none): a product replaces the pair when it
+/// [improves](SelectingSemiring::improves) the value, so ties keep the
+/// smaller k. It then stores the top-left `rows × cols` part with
+/// [`store_arg_tile`]. The values equal [`MicroKernel::tile`]'s bit for bit.
+pub(crate) trait ArgMicroKernel<S: SelectingSemiring>:
+    Copy + Default + Send + Sync + 'static
+{
+    /// Rows of the register tile.
+    const MR: usize;
+    /// Columns of the register tile.
+    const NR: usize;
+
+    /// As [`MicroKernel::pack`].
+    ///
+    /// # Safety
+    /// As for [`pack::pack_panels`].
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn pack(
+        unit: usize,
+        extent: usize,
+        kc: usize,
+        src: *const S::Scalar,
+        line_stride: isize,
+        depth_stride: isize,
+        dst: *mut S::Scalar,
+    );
+
+    /// Computes one tile and its winning indices.
+    ///
+    /// # Safety
+    /// As [`MicroKernel::tile`], and `argk` is writable at
+    /// `argk + i·rsi + j·csi` for the same `rows × cols` region;
+    /// `depth + kc < u32::MAX`.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn tile_arg(
+        self,
+        kc: usize,
+        depth: usize,
+        a: *const S::Scalar,
+        b: *const S::Scalar,
+        c: *mut S::Scalar,
+        rsc: isize,
+        csc: isize,
+        argk: *mut u32,
+        rsi: isize,
+        csi: isize,
+        rows: usize,
+        cols: usize,
+        load_c: bool,
+    );
+}
+
+/// Writes the valid `rows × cols` part of an MR×NR argmax tile (values and
+/// indices, both row-major with row length `nr`). Without `load_c` both are
+/// stored; with it, a pair replaces C's only where its value improves on
+/// C's, so earlier k-blocks (and, under `Accum::Combine`, C's old value)
+/// win ties and keep their index.
+///
+/// # Safety
+/// `c`/`argk` as in [`ArgMicroKernel::tile_arg`]; both slices hold at
+/// least `rows·nr` entries.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) unsafe fn store_arg_tile<S: SelectingSemiring>(
+    values: &[S::Scalar],
+    indices: &[u32],
+    nr: usize,
+    rows: usize,
+    cols: usize,
+    c: *mut S::Scalar,
+    rsc: isize,
+    csc: isize,
+    argk: *mut u32,
+    rsi: isize,
+    csi: isize,
+    load_c: bool,
+) {
+    for i in 0..rows {
+        for j in 0..cols {
+            let (value, index) = (values[i * nr + j], indices[i * nr + j]);
+            // SAFETY: i < rows and j < cols, inside the regions the caller
+            // guarantees writable.
+            unsafe {
+                let dst = c.offset(i as isize * rsc + j as isize * csc);
+                if !load_c || S::improves(value, *dst) {
+                    *dst = value;
+                    *argk.offset(i as isize * rsi + j as isize * csi) = index;
+                }
             }
         }
     }

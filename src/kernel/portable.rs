@@ -1,8 +1,9 @@
 //! The portable microkernel: plain Rust for any semiring, the reference the
 //! SIMD kernels are tested against.
 
-use super::{MicroKernel, store_tile};
-use crate::semiring::Semiring;
+use super::{ArgMicroKernel, MicroKernel, store_arg_tile, store_tile};
+use crate::argmax::NO_ARG;
+use crate::semiring::{SelectingSemiring, Semiring};
 
 const MR: usize = 4;
 const NR: usize = 8;
@@ -46,6 +47,98 @@ impl<S: Semiring> MicroKernel<S> for PortableKernel {
         }
         // SAFETY: forwarded contract of `tile`.
         unsafe { store_tile::<S>(acc.as_flattened(), NR, rows, cols, c, rsc, csc, load_c) };
+    }
+}
+
+impl<S: SelectingSemiring> ArgMicroKernel<S> for PortableKernel {
+    const MR: usize = MR;
+    const NR: usize = NR;
+
+    #[inline(always)]
+    unsafe fn pack(
+        unit: usize,
+        extent: usize,
+        kc: usize,
+        src: *const S::Scalar,
+        line_stride: isize,
+        depth_stride: isize,
+        dst: *mut S::Scalar,
+    ) {
+        // SAFETY: forwarded contract.
+        unsafe {
+            super::pack::pack_panels(
+                unit,
+                extent,
+                kc,
+                src,
+                line_stride,
+                depth_stride,
+                dst,
+                S::ZERO,
+                |x| x,
+            )
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn tile_arg(
+        self,
+        kc: usize,
+        depth: usize,
+        a: *const S::Scalar,
+        b: *const S::Scalar,
+        c: *mut S::Scalar,
+        rsc: isize,
+        csc: isize,
+        argk: *mut u32,
+        rsi: isize,
+        csi: isize,
+        rows: usize,
+        cols: usize,
+        load_c: bool,
+    ) {
+        let mut acc = [[S::ZERO; NR]; MR];
+        let mut idx = [[NO_ARG; NR]; MR];
+        for p in 0..kc {
+            // SAFETY: a holds kc·MR and b kc·NR packed elements.
+            let (a_col, b_row) = unsafe {
+                (
+                    std::ptr::read_unaligned(a.add(p * MR).cast::<[S::Scalar; MR]>()),
+                    std::ptr::read_unaligned(b.add(p * NR).cast::<[S::Scalar; NR]>()),
+                )
+            };
+            let k = (depth + p) as u32;
+            for ((acc_row, idx_row), &a_val) in acc.iter_mut().zip(idx.iter_mut()).zip(&a_col) {
+                for ((acc_val, idx_val), &b_val) in
+                    acc_row.iter_mut().zip(idx_row.iter_mut()).zip(&b_row)
+                {
+                    let x = S::mul(a_val, b_val);
+                    if S::improves(x, *acc_val) {
+                        *idx_val = k;
+                    }
+                    // ⊕ itself (not `x`), so values match `gemm` even for
+                    // a semiring whose `improves` is looser than its ⊕.
+                    *acc_val = S::add(*acc_val, x);
+                }
+            }
+        }
+        // SAFETY: forwarded contract of `tile_arg`.
+        unsafe {
+            store_arg_tile::<S>(
+                acc.as_flattened(),
+                idx.as_flattened(),
+                NR,
+                rows,
+                cols,
+                c,
+                rsc,
+                csc,
+                argk,
+                rsi,
+                csi,
+                load_c,
+            )
+        };
     }
 }
 

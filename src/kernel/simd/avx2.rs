@@ -4,13 +4,16 @@
 
 use std::arch::x86_64::*;
 
-use super::{builtin_ops, float_lanes};
+use super::{builtin_ops, float_lanes, sentinel};
 use crate::semiring::{MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd};
 
 super::isa_kernel! {
     /// The AVX2 kernel over the vector operations `O`.
     Avx2Kernel, level = Avx2, features = "avx,avx2", mr = 8, probe = super::PROBE_AVX2,
-    names = ["avx2-8x4", "avx2-8x8", "avx2-8x32"]
+    names = ["avx2-8x4", "avx2-8x8", "avx2-8x32"],
+    /// The AVX2 argmax kernel: 6 rows × (value + index) = 12 ymm
+    /// accumulators.
+    Avx2ArgKernel, arg_mr = 6, arg_names = ["avx2-arg-6x4", "avx2-arg-6x8"]
 }
 
 float_lanes!(
@@ -204,4 +207,79 @@ builtin_ops! { Avx2;
     MaxMinI64: MaxMin<i64>, i64x4, add = max, mul = min_first;
     MinMaxI64: MinMax<i64>, i64x4, add = min, mul = max_first;
     OrAndBool: OrAnd, bool_x32, add = or, mul = and;
+}
+
+/// AVX2 argmax folds without `vblendv`: the value takes ⊕ itself (`vmax`
+/// or `vmin`), and since the encoded index k + 1 only grows with k, the
+/// index takes `max(idx, wins & k)`: a losing lane ANDs to 0 and keeps
+/// its index, a winning one takes the new, larger k.
+macro_rules! arg_ops {
+    ($($name:ident: $v:ty, improves = $improves:expr, and = $and:expr, index_max = $index_max:expr $(, start = $start:expr)?;)*) => {$(
+        impl super::ArgVecOps for $name {
+            #[inline(always)]
+            unsafe fn fold_arg(acc: &mut $v, idx: &mut $v, x: $v, k: $v) {
+                // SAFETY: callers run with AVX2 enabled (trait contract).
+                unsafe {
+                    let wins = ($improves)(x, *acc);
+                    *acc = <Self as super::VecOps>::add(*acc, x);
+                    *idx = ($index_max)(*idx, ($and)(wins, k));
+                }
+            }
+            $(
+                #[inline(always)]
+                fn arg_start() -> <Self::S as crate::Semiring>::Scalar {
+                    $start
+                }
+            )?
+        }
+    )*};
+}
+
+/// Unsigned max of 32-bit index lanes held in a float register.
+#[inline(always)]
+unsafe fn index_max_ps(idx: __m256, k: __m256) -> __m256 {
+    // SAFETY: callers run with AVX2 enabled.
+    unsafe {
+        _mm256_castsi256_ps(_mm256_max_epu32(
+            _mm256_castps_si256(idx),
+            _mm256_castps_si256(k),
+        ))
+    }
+}
+
+/// Max of 64-bit index lanes (exact f64 values) held in an integer register.
+#[inline(always)]
+unsafe fn index_max_epi64(idx: __m256i, k: __m256i) -> __m256i {
+    // SAFETY: callers run with AVX2 enabled.
+    unsafe {
+        _mm256_castpd_si256(_mm256_max_pd(
+            _mm256_castsi256_pd(idx),
+            _mm256_castsi256_pd(k),
+        ))
+    }
+}
+
+arg_ops! {
+    MaxPlusF32: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_GT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
+    MinPlusF32: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_LT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
+    MaxMulF32: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_GT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
+    MaxMinF32: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_GT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
+    MinMaxF32: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_LT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
+    MaxPlusF64: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_GT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
+    MinPlusF64: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_LT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
+    MaxMulF64: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_GT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
+    MaxMinF64: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_GT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
+    MinMaxF64: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_LT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
+    MaxPlusI32: __m256i, improves = |x, acc| _mm256_cmpgt_epi32(x, acc), and = _mm256_and_si256, index_max = _mm256_max_epu32,
+        start = -(sentinel::I32_THRESHOLD + 1);
+    MinPlusI32: __m256i, improves = |x, acc| _mm256_cmpgt_epi32(acc, x), and = _mm256_and_si256, index_max = _mm256_max_epu32,
+        start = sentinel::I32_THRESHOLD + 1;
+    MaxMinI32: __m256i, improves = |x, acc| _mm256_cmpgt_epi32(x, acc), and = _mm256_and_si256, index_max = _mm256_max_epu32;
+    MinMaxI32: __m256i, improves = |x, acc| _mm256_cmpgt_epi32(acc, x), and = _mm256_and_si256, index_max = _mm256_max_epu32;
+    MaxPlusI64: __m256i, improves = |x, acc| _mm256_cmpgt_epi64(x, acc), and = _mm256_and_si256, index_max = index_max_epi64,
+        start = -(sentinel::I64_THRESHOLD + 1);
+    MinPlusI64: __m256i, improves = |x, acc| _mm256_cmpgt_epi64(acc, x), and = _mm256_and_si256, index_max = index_max_epi64,
+        start = sentinel::I64_THRESHOLD + 1;
+    MaxMinI64: __m256i, improves = |x, acc| _mm256_cmpgt_epi64(x, acc), and = _mm256_and_si256, index_max = index_max_epi64;
+    MinMaxI64: __m256i, improves = |x, acc| _mm256_cmpgt_epi64(acc, x), and = _mm256_and_si256, index_max = index_max_epi64;
 }

@@ -2,13 +2,19 @@
 //! so 16×16 for f32/i32, 16×8 for f64/i64 and 16×64 for bool. 16 zmm
 //! accumulators leave 16 registers for B and broadcasts.
 
-use super::{builtin_ops, float_lanes};
+use std::arch::x86_64::*;
+
+use super::{builtin_ops, float_lanes, sentinel};
 use crate::semiring::{MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd};
 
 super::isa_kernel! {
     /// The AVX-512 kernel over the vector operations `O`.
     Avx512Kernel, level = Avx512, features = "avx2,avx512f", mr = 16, probe = super::PROBE_AVX512,
-    names = ["avx512-16x8", "avx512-16x16", "avx512-16x64"]
+    names = ["avx512-16x8", "avx512-16x16", "avx512-16x64"],
+    /// The AVX-512 argmax kernel: 12 rows × (value + index) = 24 zmm
+    /// accumulators; each step is ⊗, a compare into a mask register and
+    /// two masked blends.
+    Avx512ArgKernel, arg_mr = 12, arg_names = ["avx512-arg-12x8", "avx512-arg-12x16"]
 }
 
 float_lanes!(
@@ -197,4 +203,54 @@ builtin_ops! { Avx512;
     MaxMinI64: MaxMin<i64>, i64x8, add = max, mul = min_first;
     MinMaxI64: MinMax<i64>, i64x8, add = min, mul = max_first;
     OrAndBool: OrAnd, bool_x64, add = or, mul = and;
+}
+
+/// AVX-512 argmax folds: one compare into a mask register, then two masked
+/// blends (value and index). The blend reproduces `vmax`/`vmin` exactly:
+/// both keep `acc` on ties and NaN.
+macro_rules! arg_ops {
+    ($($name:ident: $v:ty, improves = $improves:expr, blend = $blend:ident $(, start = $start:expr)?;)*) => {$(
+        impl super::ArgVecOps for $name {
+            #[inline(always)]
+            unsafe fn fold_arg(acc: &mut $v, idx: &mut $v, x: $v, k: $v) {
+                // SAFETY: callers run with avx512f enabled (trait contract).
+                unsafe {
+                    let wins = ($improves)(x, *acc);
+                    *acc = $blend(wins, *acc, x);
+                    *idx = $blend(wins, *idx, k);
+                }
+            }
+            $(
+                #[inline(always)]
+                fn arg_start() -> <Self::S as crate::Semiring>::Scalar {
+                    $start
+                }
+            )?
+        }
+    )*};
+}
+
+arg_ops! {
+    MaxPlusF32: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
+    MinPlusF32: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
+    MaxMulF32: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
+    MaxMinF32: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
+    MinMaxF32: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
+    MaxPlusF64: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
+    MinPlusF64: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_LT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
+    MaxMulF64: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
+    MaxMinF64: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
+    MinMaxF64: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_LT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
+    MaxPlusI32: __m512i, improves = |x, acc| _mm512_cmpgt_epi32_mask(x, acc), blend = _mm512_mask_blend_epi32,
+        start = -(sentinel::I32_THRESHOLD + 1);
+    MinPlusI32: __m512i, improves = |x, acc| _mm512_cmplt_epi32_mask(x, acc), blend = _mm512_mask_blend_epi32,
+        start = sentinel::I32_THRESHOLD + 1;
+    MaxMinI32: __m512i, improves = |x, acc| _mm512_cmpgt_epi32_mask(x, acc), blend = _mm512_mask_blend_epi32;
+    MinMaxI32: __m512i, improves = |x, acc| _mm512_cmplt_epi32_mask(x, acc), blend = _mm512_mask_blend_epi32;
+    MaxPlusI64: __m512i, improves = |x, acc| _mm512_cmpgt_epi64_mask(x, acc), blend = _mm512_mask_blend_epi64,
+        start = -(sentinel::I64_THRESHOLD + 1);
+    MinPlusI64: __m512i, improves = |x, acc| _mm512_cmplt_epi64_mask(x, acc), blend = _mm512_mask_blend_epi64,
+        start = sentinel::I64_THRESHOLD + 1;
+    MaxMinI64: __m512i, improves = |x, acc| _mm512_cmpgt_epi64_mask(x, acc), blend = _mm512_mask_blend_epi64;
+    MinMaxI64: __m512i, improves = |x, acc| _mm512_cmplt_epi64_mask(x, acc), blend = _mm512_mask_blend_epi64;
 }

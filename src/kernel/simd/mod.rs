@@ -17,10 +17,10 @@ pub(crate) mod avx2;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx512;
 
-use super::{MicroKernel, store_tile};
+use super::{MicroKernel, store_arg_tile, store_tile};
 use crate::dispatch::{IsaLevel, detected_isa};
-use crate::kernel::Kernel;
-use crate::semiring::Semiring;
+use crate::kernel::{ArgKernel, Kernel};
+use crate::semiring::{SelectingSemiring, Semiring};
 use crate::workspace::SharedPtr;
 
 /// Vector operations of one ISA for one built-in semiring.
@@ -106,6 +106,164 @@ pub(crate) fn select<S: BuiltinSimd>(level: IsaLevel) -> Kernel<S> {
     }
     let _ = usable;
     Kernel::portable()
+}
+
+/// The best argmax kernel for `S` at or below `level` that this CPU can
+/// run.
+pub(crate) fn select_arg<S>(level: IsaLevel) -> ArgKernel<S>
+where
+    S: BuiltinSimd + SelectingSemiring,
+    S::Avx512: ArgVecOps,
+    S::Avx2: ArgVecOps,
+{
+    let usable = level.min(detected_isa());
+    #[cfg(target_arch = "x86_64")]
+    {
+        if usable >= IsaLevel::Avx512 {
+            return avx512::arg_kernel::<S::Avx512>();
+        }
+        if usable >= IsaLevel::Avx2 {
+            return avx2::arg_kernel::<S::Avx2>();
+        }
+    }
+    let _ = usable;
+    ArgKernel::portable()
+}
+
+/// How a winning index sits in a lane of the value type: k + 1 (0 meaning
+/// "none"), as the bit pattern of a 32-bit lane or as the exact `f64`
+/// value in a 64-bit lane. Both encodings grow with k under the ISA's
+/// unsigned (32-bit) or float (64-bit) `max`, which the AVX2 kernels use to
+/// keep the latest winner in one instruction.
+pub(crate) trait IndexLane: Copy {
+    /// The lane holding `k_plus_one`.
+    fn encode(k_plus_one: u32) -> Self;
+    /// The `k_plus_one` this lane holds.
+    fn decode(self) -> u32;
+}
+
+impl IndexLane for f32 {
+    #[inline(always)]
+    fn encode(k_plus_one: u32) -> Self {
+        f32::from_bits(k_plus_one)
+    }
+    #[inline(always)]
+    fn decode(self) -> u32 {
+        self.to_bits()
+    }
+}
+impl IndexLane for i32 {
+    #[inline(always)]
+    fn encode(k_plus_one: u32) -> Self {
+        k_plus_one as i32
+    }
+    #[inline(always)]
+    fn decode(self) -> u32 {
+        self as u32
+    }
+}
+impl IndexLane for f64 {
+    #[inline(always)]
+    fn encode(k_plus_one: u32) -> Self {
+        f64::from(k_plus_one)
+    }
+    #[inline(always)]
+    fn decode(self) -> u32 {
+        self as u32
+    }
+}
+impl IndexLane for i64 {
+    #[inline(always)]
+    fn encode(k_plus_one: u32) -> Self {
+        f64::from(k_plus_one).to_bits() as i64
+    }
+    #[inline(always)]
+    fn decode(self) -> u32 {
+        f64::from_bits(self as u64) as u32
+    }
+}
+
+/// The extra vector operations of an argmax kernel, per ISA.
+///
+/// # Safety
+/// As [`VecOps`]: call inside a function compiled with the ISA.
+pub(crate) trait ArgVecOps: VecOps<S: SelectingSemiring<Scalar: IndexLane>> {
+    /// Folds the candidate products `x`, whose index lanes are `k`, into
+    /// the running values `acc` and indices `idx`: a lane takes `x` and `k`
+    /// where `x` improves on `acc` (the semiring's strict comparison).
+    unsafe fn fold_arg(acc: &mut Self::V, idx: &mut Self::V, x: Self::V, k: Self::V);
+
+    /// Where the value lanes start: ZERO, except for the integer plus
+    /// semirings, whose sentinel sums must never win. They start just
+    /// beyond the sentinel threshold, which every finite sum beats and no
+    /// sentinel sum reaches; `finish` maps it back to ZERO.
+    #[inline(always)]
+    fn arg_start() -> <Self::S as Semiring>::Scalar {
+        <Self::S as Semiring>::ZERO
+    }
+}
+
+/// The argmax tile: `MR` rows of one vector each, with a second register
+/// per row for the indices. Folds depths `depth..depth + kc`, then stores
+/// through [`store_arg_tile`] (which also decides against C's old values).
+///
+/// # Safety
+/// As [`ArgMicroKernel::tile_arg`](super::ArgMicroKernel::tile_arg), with
+/// `a` a packed micro-panel of MR, inside a function compiled with `O`'s
+/// features.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) unsafe fn arg_tile_body<O: ArgVecOps, const MR: usize>(
+    kc: usize,
+    depth: usize,
+    a: *const <O::S as Semiring>::Scalar,
+    b: *const <O::S as Semiring>::Scalar,
+    c: *mut <O::S as Semiring>::Scalar,
+    rsc: isize,
+    csc: isize,
+    argk: *mut u32,
+    rsi: isize,
+    csi: isize,
+    rows: usize,
+    cols: usize,
+    load_c: bool,
+) {
+    type Scalar<O> = <<O as VecOps>::S as Semiring>::Scalar;
+    const MAX_TILE: usize = 16 * 16;
+    const {
+        assert!(MR * O::LANES <= MAX_TILE);
+        assert!(std::mem::size_of::<O::V>() == O::LANES * std::mem::size_of::<Scalar<O>>());
+    };
+    let nr = O::LANES;
+    // SAFETY (whole body): reads stay within the kc·MR and kc·NR packed
+    // elements; stores go through `store_arg_tile` inside the rows×cols
+    // regions of C and argk; the caller runs us with O's features enabled.
+    unsafe {
+        let mut acc = [O::splat(O::arg_start()); MR];
+        let mut idx = [O::splat(IndexLane::encode(0)); MR];
+        let (mut a, mut b) = (a, b);
+        for p in 0..kc {
+            let k = O::splat(IndexLane::encode((depth + p + 1) as u32));
+            let b_row = O::load(b);
+            for (i, (acc_i, idx_i)) in acc.iter_mut().zip(idx.iter_mut()).enumerate() {
+                O::fold_arg(acc_i, idx_i, O::mul(O::splat(*a.add(i)), b_row), k);
+            }
+            a = a.add(MR);
+            b = b.add(nr);
+        }
+        for acc_i in acc.iter_mut() {
+            *acc_i = O::finish(*acc_i);
+        }
+        let values = std::slice::from_raw_parts(acc.as_ptr().cast::<Scalar<O>>(), MR * nr);
+        let lanes = std::slice::from_raw_parts(idx.as_ptr().cast::<Scalar<O>>(), MR * nr);
+        let mut indices = [0u32; MAX_TILE];
+        for (index, &lane) in indices.iter_mut().zip(lanes) {
+            *index = IndexLane::decode(lane).wrapping_sub(1); // 0 (none) → NO_ARG
+        }
+        store_arg_tile::<O::S>(
+            values, &indices, nr, rows, cols, c, rsc, csc, argk, rsi, csi, load_c,
+        );
+    }
 }
 
 /// Where a tile reads A from: a packed micro-panel, or A itself.
@@ -467,7 +625,8 @@ pub(crate) mod sentinel {
 /// the binding function that checks the CPU before handing it out.
 macro_rules! isa_kernel {
     ($(#[$doc:meta])* $kernel:ident, level = $level:ident, features = $features:literal, mr = $mr:literal, probe = $probe:path,
-     names = [$name8:literal, $name_mid:literal, $name_bytes:literal]) => {
+     names = [$name8:literal, $name_mid:literal, $name_bytes:literal],
+     $(#[$arg_doc:meta])* $arg_kernel:ident, arg_mr = $arg_mr:literal, arg_names = [$arg_name8:literal, $arg_name4:literal]) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Default, Debug)]
         pub(crate) struct $kernel<O>(std::marker::PhantomData<O>);
@@ -613,6 +772,100 @@ macro_rules! isa_kernel {
                     rows,
                     cols,
                     load_c,
+                )
+            }
+        }
+
+        $(#[$arg_doc])*
+        #[derive(Clone, Copy, Default, Debug)]
+        pub(crate) struct $arg_kernel<O>(std::marker::PhantomData<O>);
+
+        /// Rows of every argmax tile of this ISA (a second register per row
+        /// holds the indices, so fewer rows fit than in the value tile).
+        pub(crate) const ARG_MR: usize = $arg_mr;
+
+        /// The argmax kernel binding for `O`, or the portable one if this
+        /// CPU lacks the ISA.
+        pub(crate) fn arg_kernel<O: $crate::kernel::simd::ArgVecOps>() -> $crate::kernel::ArgKernel<O::S> {
+            use $crate::dispatch::IsaLevel;
+            if O::LEVEL != IsaLevel::$level || $crate::dispatch::detected_isa() < IsaLevel::$level {
+                return $crate::kernel::ArgKernel::portable();
+            }
+            let name = if std::mem::size_of::<<O::S as $crate::Semiring>::Scalar>() == 8 {
+                $arg_name8
+            } else {
+                $arg_name4
+            };
+            // SAFETY: checked just above: O's ISA is this one, and the CPU
+            // has it.
+            unsafe { $crate::kernel::ArgKernel::from_microkernel::<$arg_kernel<O>>(name, IsaLevel::$level) }
+        }
+
+        impl<O: $crate::kernel::simd::ArgVecOps> $crate::kernel::ArgMicroKernel<O::S> for $arg_kernel<O> {
+            const MR: usize = ARG_MR;
+            const NR: usize = O::LANES;
+
+            #[inline(always)]
+            unsafe fn pack(
+                unit: usize,
+                extent: usize,
+                kc: usize,
+                src: *const <O::S as $crate::Semiring>::Scalar,
+                line_stride: isize,
+                depth_stride: isize,
+                dst: *mut <O::S as $crate::Semiring>::Scalar,
+            ) {
+                // SAFETY: forwarded contract; this kernel is only handed out
+                // on CPUs with the ISA (checked in `arg_kernel`).
+                unsafe { pack_entry::<O>(unit, extent, kc, src, line_stride, depth_stride, dst) }
+            }
+
+            #[inline(always)]
+            unsafe fn tile_arg(
+                self,
+                kc: usize,
+                depth: usize,
+                a: *const <O::S as $crate::Semiring>::Scalar,
+                b: *const <O::S as $crate::Semiring>::Scalar,
+                c: *mut <O::S as $crate::Semiring>::Scalar,
+                rsc: isize,
+                csc: isize,
+                argk: *mut u32,
+                rsi: isize,
+                csi: isize,
+                rows: usize,
+                cols: usize,
+                load_c: bool,
+            ) {
+                // SAFETY: forwarded contract; the ISA was detected in
+                // `arg_kernel`.
+                unsafe { arg_tile_entry::<O>(kc, depth, a, b, c, rsc, csc, argk, rsi, csi, rows, cols, load_c) }
+            }
+        }
+
+        /// # Safety
+        /// As `ArgMicroKernel::tile_arg`; the CPU supports the ISA.
+        #[allow(clippy::too_many_arguments)]
+        #[target_feature(enable = $features)]
+        unsafe fn arg_tile_entry<O: $crate::kernel::simd::ArgVecOps>(
+            kc: usize,
+            depth: usize,
+            a: *const <O::S as $crate::Semiring>::Scalar,
+            b: *const <O::S as $crate::Semiring>::Scalar,
+            c: *mut <O::S as $crate::Semiring>::Scalar,
+            rsc: isize,
+            csc: isize,
+            argk: *mut u32,
+            rsi: isize,
+            csi: isize,
+            rows: usize,
+            cols: usize,
+            load_c: bool,
+        ) {
+            // SAFETY: forwarded contract, features enabled here.
+            unsafe {
+                $crate::kernel::simd::arg_tile_body::<O, ARG_MR>(
+                    kc, depth, a, b, c, rsc, csc, argk, rsi, csi, rows, cols, load_c,
                 )
             }
         }

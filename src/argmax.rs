@@ -1,0 +1,505 @@
+//! Products that also report which k won every output (argmax for the max
+//! semirings, argmin for the min ones), and the gradients that flow back
+//! through those winners.
+
+use std::ops::{Add, Mul};
+
+use rayon::prelude::*;
+
+use crate::batch::{BatchMut, BatchRef};
+use crate::config::{Accum, GemmConfig, Par};
+use crate::dispatch::{IsaLevel, resolve_level};
+use crate::error::{Error, Operand};
+use crate::gemm::{PARALLEL_MIN_OPS, check_inputs, check_packed_sizes, with_thread_workspace};
+use crate::kernel::ArgKernel;
+use crate::semiring::{DifferentiableSemiring, SelectingSemiring};
+use crate::tiling::TilingParams;
+use crate::view::{MatMut, MatRef};
+use crate::workspace::GemmWorkspace;
+
+/// The index [`gemm_argmax`] writes where no product won: k = 0, or every
+/// product was ZERO or NaN (so the value is ZERO, or NaN kept from C).
+pub const NO_ARG: u32 = u32::MAX;
+
+/// C = A ⊗ B together with `argk[i, j]`, the k whose product
+/// `A[i, k] ⊗ B[k, j]` produced `C[i, j]`.
+///
+/// - Values are bit-identical to [`gemm`](crate::gemm)'s.
+/// - Ties go to the smallest k, across every blocking and thread count.
+/// - Where no product beats ZERO (k = 0, all products ZERO or NaN),
+///   `argk` is [`NO_ARG`].
+/// - Under `Accum::Combine`, C's old value comes first: where it wins
+///   (including ties) C and `argk[i, j]` are left as they were, so `argk`
+///   keeps whatever the caller put there. Fill it with [`NO_ARG`] first to
+///   mark the outputs C's old value won.
+///
+/// For the min semirings (`MinPlus`, `MinMax`) the index is an argmin.
+/// Errors as for `gemm`, plus [`Error::ShapeMismatch`] if `argk` is not
+/// m × n and [`Error::IndexOverflow`] if k ≥ `u32::MAX`; nothing is
+/// written on error.
+///
+/// ```
+/// use tropical_blas::{gemm_argmax, Accum, MatMut, MatRef, MaxPlus};
+/// let a = [1.0f32, 5.0, 2.0, /* row 1 */ 0.0, 0.0, 0.0]; // 2×3
+/// let b = [0.0f32, 0.0, 0.0]; // 3×1
+/// let (mut c, mut argk) = ([0.0f32; 2], [0u32; 2]);
+/// gemm_argmax::<MaxPlus<f32>>(
+///     MatRef::row_major(&a, 2, 3)?,
+///     MatRef::row_major(&b, 3, 1)?,
+///     MatMut::row_major(&mut c, 2, 1)?,
+///     MatMut::row_major(&mut argk, 2, 1)?,
+///     Accum::Replace,
+/// )?;
+/// assert_eq!(c, [5.0, 0.0]);
+/// assert_eq!(argk, [1, 0]); // row 1 ties at k = 0: the smallest k wins
+/// # Ok::<(), tropical_blas::Error>(())
+/// ```
+pub fn gemm_argmax<S: SelectingSemiring>(
+    a: MatRef<'_, S::Scalar>,
+    b: MatRef<'_, S::Scalar>,
+    c: MatMut<'_, S::Scalar>,
+    argk: MatMut<'_, u32>,
+    accum: Accum,
+) -> Result<(), Error> {
+    with_thread_workspace(|ws| {
+        gemm_argmax_with::<S>(ws, &GemmConfig::default(), a, b, c, argk, accum)
+    })
+}
+
+/// [`gemm_argmax`] with an explicit workspace and configuration.
+pub fn gemm_argmax_with<S: SelectingSemiring>(
+    ws: &mut GemmWorkspace,
+    cfg: &GemmConfig,
+    a: MatRef<'_, S::Scalar>,
+    b: MatRef<'_, S::Scalar>,
+    c: MatMut<'_, S::Scalar>,
+    argk: MatMut<'_, u32>,
+    accum: Accum,
+) -> Result<(), Error> {
+    check_arg_shapes(
+        (a.rows(), a.cols()),
+        (b.rows(), b.cols()),
+        (c.rows(), c.cols()),
+        (argk.rows(), argk.cols()),
+    )?;
+    let prepared = PreparedArg::<S>::new(cfg)?;
+    prepared.check_packed_sizes(a.rows(), b.cols(), a.cols())?;
+    check_inputs::<S>(a, Operand::A)?;
+    check_inputs::<S>(b, Operand::B)?;
+    prepared.run(ws, a, b, c, argk, accum);
+    Ok(())
+}
+
+/// The argmax kernel `gemm_argmax` runs for `S` at the active level.
+pub fn arg_kernel_for<S: SelectingSemiring>() -> Result<ArgKernel<S>, Error> {
+    Ok(S::arg_kernel(resolve_level(None)?))
+}
+
+/// The argmax kernel for `S` at an explicit level, or the error a call at
+/// that level would return.
+pub fn arg_kernel_at<S: SelectingSemiring>(level: IsaLevel) -> Result<ArgKernel<S>, Error> {
+    Ok(S::arg_kernel(resolve_level(Some(level))?))
+}
+
+/// Shapes of A (m×k), B (k×n), C and argk (both m×n), and k's index range.
+fn check_arg_shapes(
+    a: (usize, usize),
+    b: (usize, usize),
+    c: (usize, usize),
+    argk: (usize, usize),
+) -> Result<(), Error> {
+    let ((m, k), n) = (a, b.1);
+    if b.0 != k || c != (m, n) {
+        return Err(Error::DimensionMismatch { a, b, c });
+    }
+    if argk != (m, n) {
+        return Err(Error::ShapeMismatch {
+            operand: Operand::ArgK,
+            expected: (m, n),
+            found: argk,
+        });
+    }
+    if k >= NO_ARG as usize {
+        return Err(Error::IndexOverflow { k });
+    }
+    Ok(())
+}
+
+/// A configuration checked once, with its argmax kernel resolved.
+struct PreparedArg<S: SelectingSemiring> {
+    kernel: ArgKernel<S>,
+    tiling: Option<TilingParams>,
+    par: Par,
+}
+
+impl<S: SelectingSemiring> PreparedArg<S> {
+    fn new(cfg: &GemmConfig) -> Result<Self, Error> {
+        if let Some(t) = cfg.tiling() {
+            t.validate()?;
+        }
+        Ok(Self {
+            kernel: S::arg_kernel(resolve_level(cfg.isa())?),
+            tiling: cfg.tiling(),
+            par: cfg.par(),
+        })
+    }
+
+    fn check_packed_sizes(&self, m: usize, n: usize, k: usize) -> Result<(), Error> {
+        check_packed_sizes::<S::Scalar>(m, n, k, self.kernel.mr(), self.kernel.nr())
+    }
+
+    /// One product whose shapes and inputs were checked.
+    fn run(
+        &self,
+        ws: &mut GemmWorkspace,
+        a: MatRef<'_, S::Scalar>,
+        b: MatRef<'_, S::Scalar>,
+        mut c: MatMut<'_, S::Scalar>,
+        mut argk: MatMut<'_, u32>,
+        accum: Accum,
+    ) {
+        let (m, k, n) = (a.rows(), a.cols(), b.cols());
+        if m == 0 || n == 0 {
+            return;
+        }
+        if k == 0 {
+            for i in 0..m {
+                for j in 0..n {
+                    let old = c.get(i, j).expect("i < m, j < n");
+                    if accum == Accum::Replace || S::improves(S::ZERO, old) {
+                        c.set(i, j, S::ZERO);
+                        argk.set(i, j, NO_ARG);
+                    }
+                }
+            }
+            return;
+        }
+        let kernel = &self.kernel;
+        let tiling = self
+            .tiling
+            .unwrap_or_else(|| TilingParams::for_problem(m, n, k, kernel.mr(), kernel.nr()));
+        let ops = m.saturating_mul(n).saturating_mul(k);
+        let threads = if ops < PARALLEL_MIN_OPS {
+            1
+        } else {
+            self.par.threads()
+        };
+        let run = if ops <= tiling.small_ops {
+            kernel.small
+        } else {
+            kernel.packed
+        };
+        run(ws, &tiling, threads, a, b, c, argk, accum);
+    }
+}
+
+/// [`gemm_argmax`] for every item of strided batches: C_i and argk_i from
+/// A_i ⊗ B_i. Small items run in parallel across the batch, large ones
+/// each on all threads. Every item is checked before anything is written.
+///
+/// ```
+/// use tropical_blas::{gemm_argmax_batched, Accum, BatchMut, BatchRef, MinPlus};
+/// let a = [0.0f32, 3.0, /* item 1 */ 2.0, 0.0]; // two 1×2
+/// let b = [1.0f32, 1.0]; // one 2×1, shared (batch stride 0)
+/// let (mut c, mut argk) = ([0.0f32; 2], [0u32; 2]);
+/// gemm_argmax_batched::<MinPlus<f32>>(
+///     BatchRef::row_major(&a, 2, 1, 2)?,
+///     BatchRef::new(&b, 2, 0, 2, 1, 1, 1)?,
+///     BatchMut::row_major(&mut c, 2, 1, 1)?,
+///     BatchMut::row_major(&mut argk, 2, 1, 1)?,
+///     Accum::Replace,
+/// )?;
+/// assert_eq!((c, argk), ([1.0, 1.0], [0, 1]));
+/// # Ok::<(), tropical_blas::Error>(())
+/// ```
+pub fn gemm_argmax_batched<S: SelectingSemiring>(
+    a: BatchRef<'_, S::Scalar>,
+    b: BatchRef<'_, S::Scalar>,
+    c: BatchMut<'_, S::Scalar>,
+    argk: BatchMut<'_, u32>,
+    accum: Accum,
+) -> Result<(), Error> {
+    with_thread_workspace(|ws| {
+        gemm_argmax_batched_with::<S>(ws, &GemmConfig::default(), a, b, c, argk, accum)
+    })
+}
+
+/// [`gemm_argmax_batched`] with an explicit workspace (used for large
+/// items) and configuration.
+pub fn gemm_argmax_batched_with<S: SelectingSemiring>(
+    ws: &mut GemmWorkspace,
+    cfg: &GemmConfig,
+    a: BatchRef<'_, S::Scalar>,
+    b: BatchRef<'_, S::Scalar>,
+    c: BatchMut<'_, S::Scalar>,
+    argk: BatchMut<'_, u32>,
+    accum: Accum,
+) -> Result<(), Error> {
+    let count = c.count();
+    if a.count() != count || b.count() != count || argk.count() != count {
+        return Err(Error::BatchCountMismatch {
+            a: a.count(),
+            b: b.count(),
+            c: if argk.count() != count {
+                argk.count()
+            } else {
+                count
+            },
+        });
+    }
+    check_arg_shapes(
+        (a.rows(), a.cols()),
+        (b.rows(), b.cols()),
+        (c.rows(), c.cols()),
+        (argk.rows(), argk.cols()),
+    )?;
+    let prepared = PreparedArg::<S>::new(cfg)?;
+    prepared.check_packed_sizes(a.rows(), b.cols(), a.cols())?;
+    for i in 0..count {
+        check_inputs::<S>(a.get(i).expect("i < count"), Operand::A)?;
+        check_inputs::<S>(b.get(i).expect("i < count"), Operand::B)?;
+    }
+    let ops = a.rows().saturating_mul(b.cols()).saturating_mul(a.cols());
+    let mut items: Vec<_> = c
+        .into_item_views()
+        .into_iter()
+        .zip(argk.into_item_views())
+        .collect();
+    if count > 1 && ops < PARALLEL_MIN_OPS && cfg.par().threads() > 1 {
+        let sequential = PreparedArg {
+            par: Par::Seq,
+            ..prepared
+        };
+        items.par_iter_mut().enumerate().for_each(|(i, (ci, ki))| {
+            let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
+            with_thread_workspace(|ws| sequential.run(ws, ai, bi, ci.rb_mut(), ki.rb_mut(), accum));
+        });
+    } else {
+        for (i, (ci, ki)) in items.iter_mut().enumerate() {
+            let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
+            prepared.run(ws, ai, bi, ci.rb_mut(), ki.rb_mut(), accum);
+        }
+    }
+    Ok(())
+}
+
+/// The backward pass of an argmax product, for automatic differentiation.
+///
+/// Given the factors of `C = A ⊗ B`, the `argk` that [`gemm_argmax`]
+/// returned and the upstream gradient `grad_c` (∂L/∂C), adds each output's
+/// gradient to the one product that produced it:
+///
+/// ```text
+/// for every (i, j) with k = argk[i, j] != NO_ARG:
+///     (da, db) = S::mul_partials(A[i, k], B[k, j])
+///     grad_a[i, k] += grad_c[i, j] · da
+///     grad_b[k, j] += grad_c[i, j] · db
+/// ```
+///
+/// This is a scatter-add: `grad_a` and `grad_b` are accumulated into (fill
+/// them with 0 for a fresh gradient); pass `None` for one you do not need.
+/// Outputs marked [`NO_ARG`] (no product won) pass no gradient. The sum
+/// runs in (i, j) row-major order, so the result is deterministic.
+///
+/// Errors: [`Error::DimensionMismatch`] for A and B,
+/// [`Error::ShapeMismatch`] for the others, and
+/// [`Error::IndexOutOfRange`] for an index that is neither below k nor
+/// `NO_ARG`; nothing is written on error.
+///
+/// ```
+/// use tropical_blas::{argmax_backward, gemm_argmax, Accum, MatMut, MatRef, MaxPlus};
+/// let a = [1.0f32, 5.0]; // 1×2
+/// let b = [0.0f32, 2.0, /* row 1 */ 0.0, 0.0]; // 2×2
+/// let (mut c, mut argk) = ([0.0f32; 2], [0u32; 2]);
+/// let (av, bv) = (MatRef::row_major(&a, 1, 2)?, MatRef::row_major(&b, 2, 2)?);
+/// gemm_argmax::<MaxPlus<f32>>(av, bv, MatMut::row_major(&mut c, 1, 2)?,
+///     MatMut::row_major(&mut argk, 1, 2)?, Accum::Replace)?;
+/// assert_eq!((c, argk), ([5.0, 5.0], [1, 1]));
+///
+/// let grad_c = [1.0f32, 10.0];
+/// let (mut grad_a, mut grad_b) = ([0.0f32; 2], [0.0f32; 4]);
+/// argmax_backward::<MaxPlus<f32>>(
+///     av, bv,
+///     MatRef::row_major(&argk, 1, 2)?,
+///     MatRef::row_major(&grad_c, 1, 2)?,
+///     Some(MatMut::row_major(&mut grad_a, 1, 2)?),
+///     Some(MatMut::row_major(&mut grad_b, 2, 2)?),
+/// )?;
+/// assert_eq!(grad_a, [0.0, 11.0]);
+/// assert_eq!(grad_b, [0.0, 0.0, 1.0, 10.0]);
+/// # Ok::<(), tropical_blas::Error>(())
+/// ```
+pub fn argmax_backward<S: DifferentiableSemiring>(
+    a: MatRef<'_, S::Scalar>,
+    b: MatRef<'_, S::Scalar>,
+    argk: MatRef<'_, u32>,
+    grad_c: MatRef<'_, S::Scalar>,
+    grad_a: Option<MatMut<'_, S::Scalar>>,
+    grad_b: Option<MatMut<'_, S::Scalar>>,
+) -> Result<(), Error>
+where
+    S::Scalar: Add<Output = S::Scalar> + Mul<Output = S::Scalar>,
+{
+    check_backward(a, b, argk, grad_c, grad_a.as_ref(), grad_b.as_ref())?;
+    scatter_gradients::<S>(a, b, argk, grad_c, grad_a, grad_b);
+    Ok(())
+}
+
+/// Shapes of every operand of a backward pass, and the range of `argk`.
+fn check_backward<T: Copy>(
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    argk: MatRef<'_, u32>,
+    grad_c: MatRef<'_, T>,
+    grad_a: Option<&MatMut<'_, T>>,
+    grad_b: Option<&MatMut<'_, T>>,
+) -> Result<(), Error> {
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    if b.rows() != k {
+        return Err(Error::DimensionMismatch {
+            a: (m, k),
+            b: (b.rows(), n),
+            c: (argk.rows(), argk.cols()),
+        });
+    }
+    let shapes = [
+        (Operand::ArgK, Some((argk.rows(), argk.cols())), (m, n)),
+        (Operand::GradC, Some((grad_c.rows(), grad_c.cols())), (m, n)),
+        (Operand::GradA, grad_a.map(|g| (g.rows(), g.cols())), (m, k)),
+        (Operand::GradB, grad_b.map(|g| (g.rows(), g.cols())), (k, n)),
+    ];
+    for (operand, found, expected) in shapes {
+        if let Some(found) = found.filter(|&f| f != expected) {
+            return Err(Error::ShapeMismatch {
+                operand,
+                expected,
+                found,
+            });
+        }
+    }
+    for i in 0..m {
+        for j in 0..n {
+            let index = argk.get(i, j).expect("i < m, j < n");
+            if index != NO_ARG && index as usize >= k {
+                return Err(Error::IndexOutOfRange {
+                    row: i,
+                    col: j,
+                    index,
+                    k,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The checked scatter-add of [`argmax_backward`].
+fn scatter_gradients<S: DifferentiableSemiring>(
+    a: MatRef<'_, S::Scalar>,
+    b: MatRef<'_, S::Scalar>,
+    argk: MatRef<'_, u32>,
+    grad_c: MatRef<'_, S::Scalar>,
+    mut grad_a: Option<MatMut<'_, S::Scalar>>,
+    mut grad_b: Option<MatMut<'_, S::Scalar>>,
+) where
+    S::Scalar: Add<Output = S::Scalar> + Mul<Output = S::Scalar>,
+{
+    for i in 0..argk.rows() {
+        for j in 0..argk.cols() {
+            let index = argk.get(i, j).expect("checked shape");
+            if index == NO_ARG {
+                continue;
+            }
+            let p = index as usize;
+            let g = grad_c.get(i, j).expect("checked shape");
+            let (x, y) = (
+                a.get(i, p).expect("checked index"),
+                b.get(p, j).expect("checked index"),
+            );
+            let (da, db) = S::mul_partials(x, y);
+            if let Some(ga) = grad_a.as_mut() {
+                let old = ga.get(i, p).expect("checked shape");
+                ga.set(i, p, old + g * da);
+            }
+            if let Some(gb) = grad_b.as_mut() {
+                let old = gb.get(p, j).expect("checked shape");
+                gb.set(p, j, old + g * db);
+            }
+        }
+    }
+}
+
+/// [`argmax_backward`] for every item of strided batches (the backward
+/// pass of [`gemm_argmax_batched`]). Items run in parallel; each item's
+/// gradients are accumulated in the same order as the plain call, so the
+/// result is deterministic. Every item is checked before anything is
+/// written.
+#[allow(clippy::too_many_arguments)]
+pub fn argmax_backward_batched<S: DifferentiableSemiring>(
+    a: BatchRef<'_, S::Scalar>,
+    b: BatchRef<'_, S::Scalar>,
+    argk: BatchRef<'_, u32>,
+    grad_c: BatchRef<'_, S::Scalar>,
+    grad_a: Option<BatchMut<'_, S::Scalar>>,
+    grad_b: Option<BatchMut<'_, S::Scalar>>,
+) -> Result<(), Error>
+where
+    S::Scalar: Add<Output = S::Scalar> + Mul<Output = S::Scalar>,
+{
+    let count = argk.count();
+    let counts = [
+        Some(a.count()),
+        Some(b.count()),
+        Some(grad_c.count()),
+        grad_a.as_ref().map(|g| g.count()),
+        grad_b.as_ref().map(|g| g.count()),
+    ];
+    if counts.iter().flatten().any(|&c| c != count) {
+        return Err(Error::BatchCountMismatch {
+            a: a.count(),
+            b: b.count(),
+            c: counts
+                .iter()
+                .flatten()
+                .copied()
+                .find(|&c| c != count)
+                .unwrap_or(count),
+        });
+    }
+    let mut grads_a: Vec<Option<MatMut<'_, S::Scalar>>> = match grad_a {
+        Some(g) => g.into_item_views().into_iter().map(Some).collect(),
+        None => (0..count).map(|_| None).collect(),
+    };
+    let mut grads_b: Vec<Option<MatMut<'_, S::Scalar>>> = match grad_b {
+        Some(g) => g.into_item_views().into_iter().map(Some).collect(),
+        None => (0..count).map(|_| None).collect(),
+    };
+    let item = |i: usize| {
+        (
+            a.get(i).expect("i < count"),
+            b.get(i).expect("i < count"),
+            argk.get(i).expect("i < count"),
+            grad_c.get(i).expect("i < count"),
+        )
+    };
+    for i in 0..count {
+        let (ai, bi, ki, gi) = item(i);
+        check_backward(ai, bi, ki, gi, grads_a[i].as_ref(), grads_b[i].as_ref())?;
+    }
+    grads_a
+        .par_iter_mut()
+        .zip(grads_b.par_iter_mut())
+        .enumerate()
+        .for_each(|(i, (ga, gb))| {
+            let (ai, bi, ki, gi) = item(i);
+            scatter_gradients::<S>(
+                ai,
+                bi,
+                ki,
+                gi,
+                ga.as_mut().map(|g| g.rb_mut()),
+                gb.as_mut().map(|g| g.rb_mut()),
+            );
+        });
+    Ok(())
+}

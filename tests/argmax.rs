@@ -1,0 +1,722 @@
+//! `gemm_argmax` against an independent reference, bitwise, for every
+//! selecting built-in at every ISA level: values, indices (smallest k on
+//! ties, global across k-blocks), `Combine`, k = 0, layouts, threads,
+//! batches, errors, and the backward pass.
+
+mod common;
+
+use common::{
+    Dense, LAYOUTS, Layout, Rng, TestScalar, available_levels, extents, quick, random_dense,
+    random_output, store,
+};
+use tropical_blas::{
+    Accum, BatchMut, BatchRef, DifferentiableSemiring, Error, GemmConfig, GemmWorkspace, IsaLevel,
+    MatMut, MatRef, MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, NO_ARG, Operand, Par,
+    SelectingSemiring, TilingParams, arg_kernel_at, argmax_backward, argmax_backward_batched,
+    gemm_argmax, gemm_argmax_batched, gemm_argmax_with, gemm_with,
+};
+
+/// The reference: ⊕ over k in order from ZERO; the index is the last k at
+/// which a product strictly improved the running value (so the first of
+/// equal winners), NO_ARG if none did. Under Combine, C's old value comes
+/// first and keeps its old index unless beaten.
+fn reference_arg<S: SelectingSemiring>(
+    a: &Dense<S::Scalar>,
+    b: &Dense<S::Scalar>,
+    c0: &Dense<S::Scalar>,
+    argk0: &Dense<u32>,
+    accum: Accum,
+) -> (Dense<S::Scalar>, Dense<u32>) {
+    let mut values = Dense::from_fn(a.rows, b.cols, |_, _| S::ZERO);
+    let mut indices = Dense::from_fn(a.rows, b.cols, |_, _| NO_ARG);
+    for i in 0..a.rows {
+        for j in 0..b.cols {
+            let (mut acc, mut arg) = (S::ZERO, NO_ARG);
+            for p in 0..a.cols {
+                let x = S::mul(a.at(i, p), b.at(p, j));
+                if S::improves(x, acc) {
+                    arg = p as u32;
+                }
+                acc = S::add(acc, x);
+            }
+            if accum == Accum::Combine && !S::improves(acc, c0.at(i, j)) {
+                (acc, arg) = (S::add(c0.at(i, j), acc), argk0.at(i, j));
+            }
+            values.data[i * b.cols + j] = acc;
+            indices.data[i * b.cols + j] = arg;
+        }
+    }
+    (values, indices)
+}
+
+/// One argmax product checked bitwise against the reference, including
+/// every cell of C's and argk's buffers outside the views.
+#[allow(clippy::too_many_arguments)]
+fn check_arg<S: SelectingSemiring>(
+    ws: &mut GemmWorkspace,
+    cfg: &GemmConfig,
+    a: &Dense<S::Scalar>,
+    b: &Dense<S::Scalar>,
+    c0: &Dense<S::Scalar>,
+    argk0: &Dense<u32>,
+    layouts: [Layout; 4],
+    accum: Accum,
+    what: &str,
+) where
+    S::Scalar: TestScalar,
+{
+    let sentinel = S::Scalar::garbage();
+    let sa = store(a, layouts[0], sentinel);
+    let sb = store(b, layouts[1], sentinel);
+    let (c_init, k_init) = match accum {
+        Accum::Replace => (
+            Dense::from_fn(c0.rows, c0.cols, |_, _| S::Scalar::garbage()),
+            Dense::from_fn(c0.rows, c0.cols, |_, _| 0xDEAD_BEEF),
+        ),
+        Accum::Combine => (c0.clone(), argk0.clone()),
+    };
+    let mut sc = store(&c_init, layouts[2], sentinel);
+    let mut si = store(&k_init, layouts[3], 0xBAD_u32);
+    let (want_c, want_k) = reference_arg::<S>(a, b, c0, argk0, accum);
+    let mut want_cbuf = sc.buf.clone();
+    let mut want_kbuf = si.buf.clone();
+    for i in 0..c0.rows {
+        for j in 0..c0.cols {
+            want_cbuf[sc.index(i, j)] = want_c.at(i, j);
+            want_kbuf[si.index(i, j)] = want_k.at(i, j);
+        }
+    }
+    let result = gemm_argmax_with::<S>(
+        ws,
+        cfg,
+        sa.view(),
+        sb.view(),
+        sc.view_mut(),
+        si.view_mut(),
+        accum,
+    );
+    assert_eq!(result, Ok(()), "{what}");
+    let shape = format!(
+        "{what}: m={} k={} n={} layouts={layouts:?} accum={accum:?}",
+        a.rows, a.cols, b.cols
+    );
+    for (idx, (got, want)) in sc.buf.iter().zip(&want_cbuf).enumerate() {
+        assert_eq!(
+            got.bits(),
+            want.bits(),
+            "{shape}: C buffer index {idx}: got {got:?}, want {want:?}"
+        );
+    }
+    assert_eq!(si.buf, want_kbuf, "{shape}: argk buffer");
+}
+
+/// C's old indices for Combine: a marker, so "kept" is visible.
+fn old_indices(rows: usize, cols: usize) -> Dense<u32> {
+    Dense::from_fn(rows, cols, |i, j| 1_000_000 + (i * cols + j) as u32)
+}
+
+fn layouts_for(case: usize) -> [Layout; 4] {
+    [
+        LAYOUTS[case % 6],
+        LAYOUTS[(case / 6 + 1) % 6],
+        LAYOUTS[(case / 36 + 2) % 6],
+        LAYOUTS[(case / 3 + 3) % 6],
+    ]
+}
+
+/// The sweep for one semiring at one level: shapes around the tile, both
+/// accumulation modes, forced small k-blocks (indices global across
+/// them), several threads, and the small-matrix path.
+fn sweep_arg<S: SelectingSemiring>(level: IsaLevel, seed: u64)
+where
+    S::Scalar: TestScalar,
+{
+    let name = std::any::type_name::<S>();
+    let kernel = arg_kernel_at::<S>(level).expect("level is available");
+    let (mr, nr) = (kernel.mr(), kernel.nr());
+    let what = format!("{name} {} [{level}]", kernel.name());
+    let step = if quick() { 3 } else { 1 };
+    let mut rng = Rng::new(seed);
+    let mut ws = GemmWorkspace::new();
+    let mut case = 0usize;
+    let packed = |m: usize, n: usize, k: usize| {
+        GemmConfig::default()
+            .with_isa(level)
+            .with_tiling(TilingParams::for_problem(m, n, k, mr, nr).with_small_ops(0))
+    };
+    for m in extents(mr, step) {
+        for n in extents(nr, step) {
+            for k in [0, 1, 2, 3, 5, 8, 13, 31] {
+                let a = random_dense::<S>(&mut rng, m, k);
+                let b = random_dense::<S>(&mut rng, k, n);
+                let c = random_output::<S>(&mut rng, m, n);
+                let accum = [Accum::Replace, Accum::Combine][case % 2];
+                check_arg::<S>(
+                    &mut ws,
+                    &packed(m, n, k),
+                    &a,
+                    &b,
+                    &c,
+                    &old_indices(m, n),
+                    layouts_for(case),
+                    accum,
+                    &what,
+                );
+                case += 1;
+            }
+        }
+    }
+    // Small forced blocks: every k-block boundary must keep the smallest
+    // winning k; then several threads over a product past the threshold.
+    let forced = GemmConfig::default()
+        .with_isa(level)
+        .with_tiling(TilingParams::new(2 * mr + 1, 7, nr + 3));
+    let threaded = |threads| {
+        GemmConfig::default()
+            .with_isa(level)
+            .with_par(Par::Rayon(threads))
+            .with_tiling(TilingParams::new(3 * mr, 40, 4 * nr))
+    };
+    let configs = [
+        (forced, 2 * mr + 2, 15, nr + 4),
+        (forced, mr - 1, 22, 2 * nr + 4),
+        (threaded(2), 150, 130, 120),
+        (threaded(3), 131, 140, 117),
+        (GemmConfig::default().with_isa(level), 5, 40, 7), // small path
+    ];
+    for (cfg, m, k, n) in configs {
+        let a = random_dense::<S>(&mut rng, m, k);
+        let b = random_dense::<S>(&mut rng, k, n);
+        let c = random_output::<S>(&mut rng, m, n);
+        for accum in [Accum::Replace, Accum::Combine] {
+            check_arg::<S>(
+                &mut ws,
+                &cfg,
+                &a,
+                &b,
+                &c,
+                &old_indices(m, n),
+                layouts_for(case),
+                accum,
+                &what,
+            );
+            case += 1;
+        }
+    }
+}
+
+macro_rules! arg_sweeps {
+    ($($name:ident: $s:ty, $seed:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            for level in available_levels(stringify!($name)) {
+                sweep_arg::<$s>(level, $seed);
+            }
+        }
+    )*};
+}
+
+arg_sweeps! {
+    sweep_max_plus_f32: MaxPlus<f32>, 101;
+    sweep_max_plus_f64: MaxPlus<f64>, 102;
+    sweep_max_plus_i32: MaxPlus<i32>, 103;
+    sweep_max_plus_i64: MaxPlus<i64>, 104;
+    sweep_min_plus_f32: MinPlus<f32>, 105;
+    sweep_min_plus_f64: MinPlus<f64>, 106;
+    sweep_min_plus_i32: MinPlus<i32>, 107;
+    sweep_min_plus_i64: MinPlus<i64>, 108;
+    sweep_max_mul_f32: MaxMul<f32>, 109;
+    sweep_max_mul_f64: MaxMul<f64>, 110;
+    sweep_max_min_f32: MaxMin<f32>, 111;
+    sweep_max_min_f64: MaxMin<f64>, 112;
+    sweep_max_min_i32: MaxMin<i32>, 113;
+    sweep_max_min_i64: MaxMin<i64>, 114;
+    sweep_min_max_f32: MinMax<f32>, 115;
+    sweep_min_max_f64: MinMax<f64>, 116;
+    sweep_min_max_i32: MinMax<i32>, 117;
+    sweep_min_max_i64: MinMax<i64>, 118;
+}
+
+/// Every level binds its own SIMD argmax kernel for every built-in.
+#[test]
+fn every_level_has_its_kernel() {
+    for level in available_levels("every_level_has_its_kernel") {
+        macro_rules! check {
+            ($($s:ty),*) => {$(
+                let kernel = arg_kernel_at::<$s>(level).unwrap();
+                assert_eq!(kernel.isa(), level, "{}: {}", stringify!($s), kernel.name());
+            )*};
+        }
+        check!(
+            MaxPlus<f32>,
+            MinPlus<f64>,
+            MaxMul<f32>,
+            MaxMin<i32>,
+            MinMax<i64>,
+            MinPlus<i32>
+        );
+    }
+}
+
+/// Values are bit-identical to `gemm`'s on the same (tie- and NaN-heavy)
+/// inputs, at every level and with the default configuration.
+#[test]
+fn values_match_gemm() {
+    let mut rng = Rng::new(7);
+    for level in available_levels("values_match_gemm") {
+        for (m, k, n) in [(1, 1, 1), (40, 300, 50), (129, 77, 65), (16, 1, 300)] {
+            let a = random_dense::<MaxPlus<f32>>(&mut rng, m, k);
+            let b = random_dense::<MaxPlus<f32>>(&mut rng, k, n);
+            let cfg = GemmConfig::default().with_isa(level);
+            let mut ws = GemmWorkspace::new();
+            let (mut c1, mut c2, mut argk) = (vec![0f32; m * n], vec![0f32; m * n], vec![0; m * n]);
+            let (av, bv) = (
+                MatRef::row_major(&a.data, m, k).unwrap(),
+                MatRef::row_major(&b.data, k, n).unwrap(),
+            );
+            gemm_with::<MaxPlus<f32>>(
+                &mut ws,
+                &cfg,
+                av,
+                bv,
+                MatMut::row_major(&mut c1, m, n).unwrap(),
+                Accum::Replace,
+            )
+            .unwrap();
+            gemm_argmax_with::<MaxPlus<f32>>(
+                &mut ws,
+                &cfg,
+                av,
+                bv,
+                MatMut::row_major(&mut c2, m, n).unwrap(),
+                MatMut::row_major(&mut argk, m, n).unwrap(),
+                Accum::Replace,
+            )
+            .unwrap();
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&c1), bits(&c2), "[{level}] {m}x{k}x{n}");
+        }
+    }
+}
+
+/// All products equal: every output ties over all k, across k-blocks of 3,
+/// so the index must be 0 everywhere; with all products ZERO (or NaN)
+/// nothing wins and the index is NO_ARG.
+#[test]
+fn ties_and_no_winner() {
+    for level in available_levels("ties_and_no_winner") {
+        let cfg = GemmConfig::default()
+            .with_isa(level)
+            .with_tiling(TilingParams::new(8, 3, 8));
+        let (m, k, n) = (20, 10, 19);
+        for (fill, want_value, want_index) in [
+            (0.5f32, 1.0f32, 0u32),
+            (f32::NEG_INFINITY, f32::NEG_INFINITY, NO_ARG),
+            (f32::NAN, f32::NEG_INFINITY, NO_ARG),
+        ] {
+            let a = vec![fill; m * k];
+            let b = vec![fill; k * n];
+            let (mut c, mut argk) = (vec![7f32; m * n], vec![7u32; m * n]);
+            gemm_argmax_with::<MaxPlus<f32>>(
+                &mut GemmWorkspace::new(),
+                &cfg,
+                MatRef::row_major(&a, m, k).unwrap(),
+                MatRef::row_major(&b, k, n).unwrap(),
+                MatMut::row_major(&mut c, m, n).unwrap(),
+                MatMut::row_major(&mut argk, m, n).unwrap(),
+                Accum::Replace,
+            )
+            .unwrap();
+            assert!(c.iter().all(|&x| x == want_value), "[{level}] {fill}");
+            assert!(argk.iter().all(|&x| x == want_index), "[{level}] {fill}");
+        }
+    }
+}
+
+/// The winner in the last k-block beats earlier blocks only when strictly
+/// better; an equal value in a later block keeps the earlier index.
+#[test]
+fn later_blocks_win_only_when_strictly_better() {
+    for level in available_levels("later_blocks") {
+        let cfg = GemmConfig::default()
+            .with_isa(level)
+            .with_tiling(TilingParams::new(16, 4, 16));
+        let k = 13;
+        let mut a = vec![0f32; k];
+        a[2] = 5.0; // block 0
+        a[6] = 5.0; // block 1: ties, must not win
+        a[12] = 5.0; // block 3: ties, must not win
+        let b = vec![0f32; k * 3];
+        let mut b_better = b.clone();
+        b_better[9 * 3 + 1] = 1.0; // column 1: k = 9 wins with 1.0
+        let (mut c, mut argk) = ([0f32; 3], [0u32; 3]);
+        gemm_argmax_with::<MaxPlus<f32>>(
+            &mut GemmWorkspace::new(),
+            &cfg,
+            MatRef::row_major(&a, 1, k).unwrap(),
+            MatRef::row_major(&b_better, k, 3).unwrap(),
+            MatMut::row_major(&mut c, 1, 3).unwrap(),
+            MatMut::row_major(&mut argk, 1, 3).unwrap(),
+            Accum::Replace,
+        )
+        .unwrap();
+        assert_eq!(c, [5.0, 5.0, 5.0], "[{level}]");
+        assert_eq!(argk, [2, 2, 2], "[{level}]");
+        let mut a2 = a.clone();
+        a2[9] = 5.0;
+        gemm_argmax_with::<MaxPlus<f32>>(
+            &mut GemmWorkspace::new(),
+            &cfg,
+            MatRef::row_major(&a2, 1, k).unwrap(),
+            MatRef::row_major(&b_better, k, 3).unwrap(),
+            MatMut::row_major(&mut c, 1, 3).unwrap(),
+            MatMut::row_major(&mut argk, 1, 3).unwrap(),
+            Accum::Replace,
+        )
+        .unwrap();
+        assert_eq!(c, [5.0, 6.0, 5.0], "[{level}]");
+        assert_eq!(argk, [2, 9, 2], "[{level}]");
+    }
+}
+
+/// Under Combine, C's old value wins ties and NaN stays: C and argk are
+/// left as they were there. k = 0 writes ZERO / NO_ARG under Replace and
+/// changes nothing under Combine.
+#[test]
+fn combine_keeps_old_index_and_k_zero() {
+    for level in available_levels("combine") {
+        let cfg = GemmConfig::default().with_isa(level);
+        let a = [1.0f32, 2.0]; // 1×2
+        let b = [0.0f32; 6]; // 2×3
+        let mut c = [2.0f32, f32::NAN, 6.0];
+        let mut argk = [77u32, 88, 99];
+        gemm_argmax_with::<MaxPlus<f32>>(
+            &mut GemmWorkspace::new(),
+            &cfg,
+            MatRef::row_major(&a, 1, 2).unwrap(),
+            MatRef::row_major(&b, 2, 3).unwrap(),
+            MatMut::row_major(&mut c, 1, 3).unwrap(),
+            MatMut::row_major(&mut argk, 1, 3).unwrap(),
+            Accum::Combine,
+        )
+        .unwrap();
+        // Products: column 0: 1, 2 → 2 ties C's 2 (kept); column 1: NaN
+        // stays; column 2: 1, 2 < 6 (kept).
+        assert_eq!(c[0], 2.0);
+        assert!(c[1].is_nan());
+        assert_eq!(c[2], 6.0);
+        assert_eq!(argk, [77, 88, 99], "[{level}]");
+
+        let empty: [f32; 0] = [];
+        for (accum, want_c, want_k) in [
+            (Accum::Combine, [2.0f32, 3.0], [5u32, 6]),
+            (Accum::Replace, [f32::NEG_INFINITY; 2], [NO_ARG; 2]),
+        ] {
+            let (mut c, mut argk) = ([2.0f32, 3.0], [5u32, 6]);
+            gemm_argmax_with::<MaxPlus<f32>>(
+                &mut GemmWorkspace::new(),
+                &cfg,
+                MatRef::row_major(&empty, 2, 0).unwrap(),
+                MatRef::row_major(&empty, 0, 1).unwrap(),
+                MatMut::row_major(&mut c, 2, 1).unwrap(),
+                MatMut::row_major(&mut argk, 2, 1).unwrap(),
+                accum,
+            )
+            .unwrap();
+            assert_eq!((c, argk), (want_c, want_k), "[{level}] k = 0 {accum:?}");
+        }
+    }
+}
+
+#[test]
+fn errors_write_nothing() {
+    let a = [1.0f32; 6];
+    let b = [1.0f32; 6];
+    let (mut c, mut argk) = ([9.0f32; 4], [9u32; 6]);
+    let err = gemm_argmax::<MaxPlus<f32>>(
+        MatRef::row_major(&a, 2, 3).unwrap(),
+        MatRef::row_major(&b, 3, 2).unwrap(),
+        MatMut::row_major(&mut c, 2, 2).unwrap(),
+        MatMut::row_major(&mut argk, 2, 3).unwrap(),
+        Accum::Replace,
+    );
+    assert_eq!(
+        err,
+        Err(Error::ShapeMismatch {
+            operand: Operand::ArgK,
+            expected: (2, 2),
+            found: (2, 3)
+        })
+    );
+    assert_eq!((c, argk), ([9.0; 4], [9; 6]));
+
+    // k = u32::MAX through zero strides: refused before anything runs.
+    let one = [0.0f32];
+    let big = u32::MAX as usize;
+    let (mut c1, mut k1) = ([9.0f32], [9u32]);
+    let err = gemm_argmax::<MaxPlus<f32>>(
+        MatRef::new(&one, 1, big, 0, 0).unwrap(),
+        MatRef::new(&one, big, 1, 0, 0).unwrap(),
+        MatMut::row_major(&mut c1, 1, 1).unwrap(),
+        MatMut::row_major(&mut k1, 1, 1).unwrap(),
+        Accum::Replace,
+    );
+    assert_eq!(err, Err(Error::IndexOverflow { k: big }));
+    assert_eq!((c1, k1), ([9.0], [9]));
+
+    // Out-of-range integer inputs, as for gemm.
+    let bad = [i32::MAX - 1, 0];
+    let (mut ci, mut ki) = ([9i32], [9u32]);
+    let err = gemm_argmax::<MaxPlus<i32>>(
+        MatRef::row_major(&bad, 1, 2).unwrap(),
+        MatRef::row_major(&[0, 0], 2, 1).unwrap(),
+        MatMut::row_major(&mut ci, 1, 1).unwrap(),
+        MatMut::row_major(&mut ki, 1, 1).unwrap(),
+        Accum::Replace,
+    );
+    assert!(matches!(err, Err(Error::ValueOutOfRange { .. })));
+    assert_eq!((ci, ki), ([9], [9]));
+}
+
+/// Batched argmax equals item-by-item calls, on the parallel
+/// (small items) and the sequential (large items) routes, with a shared
+/// operand and a descending batch stride for argk.
+#[test]
+fn batched_matches_items() {
+    let mut rng = Rng::new(11);
+    for (count, m, k, n) in [(37, 5, 9, 6), (3, 140, 130, 120)] {
+        let a = random_dense::<MinPlus<f64>>(&mut rng, count * m, k);
+        let b = random_dense::<MinPlus<f64>>(&mut rng, k, n); // shared
+        let mut c = vec![0f64; count * m * n];
+        let mut argk = vec![0u32; count * m * n];
+        let item = (m * n) as isize;
+        gemm_argmax_batched::<MinPlus<f64>>(
+            BatchRef::row_major(&a.data, count, m, k).unwrap(),
+            BatchRef::new(&b.data, count, 0, k, n, n as isize, 1).unwrap(),
+            BatchMut::row_major(&mut c, count, m, n).unwrap(),
+            // argk items stored last to first.
+            BatchMut::new(&mut argk, count, -item, m, n, n as isize, 1).unwrap(),
+            Accum::Replace,
+        )
+        .unwrap();
+        for i in 0..count {
+            let (mut ci, mut ki) = (vec![0f64; m * n], vec![0u32; m * n]);
+            gemm_argmax::<MinPlus<f64>>(
+                MatRef::row_major(&a.data[i * m * k..(i + 1) * m * k], m, k).unwrap(),
+                MatRef::row_major(&b.data, k, n).unwrap(),
+                MatMut::row_major(&mut ci, m, n).unwrap(),
+                MatMut::row_major(&mut ki, m, n).unwrap(),
+                Accum::Replace,
+            )
+            .unwrap();
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&c[i * m * n..(i + 1) * m * n]), bits(&ci), "item {i}");
+            let j = count - 1 - i;
+            assert_eq!(&argk[j * m * n..(j + 1) * m * n], &ki[..], "item {i}");
+        }
+    }
+}
+
+/// The backward pass against a hand-written scatter, for every
+/// differentiable built-in.
+fn backward_matches_scatter<S: DifferentiableSemiring<Scalar = f64>>(seed: u64) {
+    let mut rng = Rng::new(seed);
+    let (m, k, n) = (9, 13, 7);
+    let a = Dense::from_fn(m, k, |_, _| rng.below(50) as f64 / 8.0);
+    let b = Dense::from_fn(k, n, |_, _| rng.below(50) as f64 / 8.0);
+    let (mut c, mut argk) = (vec![0f64; m * n], vec![0u32; m * n]);
+    gemm_argmax::<S>(
+        MatRef::row_major(&a.data, m, k).unwrap(),
+        MatRef::row_major(&b.data, k, n).unwrap(),
+        MatMut::row_major(&mut c, m, n).unwrap(),
+        MatMut::row_major(&mut argk, m, n).unwrap(),
+        Accum::Replace,
+    )
+    .unwrap();
+    argk[3] = NO_ARG; // passes no gradient
+    let grad_c = Dense::from_fn(m, n, |i, j| (i * n + j) as f64 + 0.5);
+    let (mut want_a, mut want_b) = (vec![0.25f64; m * k], vec![0.25f64; k * n]);
+    for i in 0..m {
+        for j in 0..n {
+            let p = argk[i * n + j];
+            if p == NO_ARG {
+                continue;
+            }
+            let p = p as usize;
+            let (da, db) = S::mul_partials(a.at(i, p), b.at(p, j));
+            want_a[i * k + p] += grad_c.at(i, j) * da;
+            want_b[p * n + j] += grad_c.at(i, j) * db;
+        }
+    }
+    let (mut grad_a, mut grad_b) = (vec![0.25f64; m * k], vec![0.25f64; k * n]);
+    argmax_backward::<S>(
+        MatRef::row_major(&a.data, m, k).unwrap(),
+        MatRef::row_major(&b.data, k, n).unwrap(),
+        MatRef::row_major(&argk, m, n).unwrap(),
+        MatRef::row_major(&grad_c.data, m, n).unwrap(),
+        Some(MatMut::row_major(&mut grad_a, m, k).unwrap()),
+        // grad_b through a transposed column-major view: same k×n matrix.
+        Some(MatMut::col_major(&mut grad_b, n, k).unwrap().t()),
+    )
+    .unwrap();
+    assert_eq!(grad_a, want_a, "{}", std::any::type_name::<S>());
+    assert_eq!(grad_b, want_b, "{}", std::any::type_name::<S>());
+}
+
+#[test]
+fn backward_scatter_every_semiring() {
+    backward_matches_scatter::<MaxPlus<f64>>(1);
+    backward_matches_scatter::<MinPlus<f64>>(2);
+    backward_matches_scatter::<MaxMul<f64>>(3);
+    backward_matches_scatter::<MaxMin<f64>>(4);
+    backward_matches_scatter::<MinMax<f64>>(5);
+}
+
+/// The gradient of L = Σ G ∘ (A ⊗ B) against central finite differences,
+/// on inputs with distinct products (so the winners do not change under a
+/// small step): an independent check of the partials and the routing.
+#[test]
+fn backward_matches_finite_differences() {
+    fn loss<S: SelectingSemiring<Scalar = f64>>(
+        a: &[f64],
+        b: &[f64],
+        g: &[f64],
+        (m, k, n): (usize, usize, usize),
+    ) -> f64 {
+        let mut c = vec![0f64; m * n];
+        tropical_blas::gemm::<S>(
+            MatRef::row_major(a, m, k).unwrap(),
+            MatRef::row_major(b, k, n).unwrap(),
+            MatMut::row_major(&mut c, m, n).unwrap(),
+            Accum::Replace,
+        )
+        .unwrap();
+        c.iter().zip(g).map(|(x, y)| x * y).sum()
+    }
+    fn check<S: DifferentiableSemiring<Scalar = f64>>() {
+        let dims @ (m, k, n) = (4, 6, 5);
+        let mut rng = Rng::new(99);
+        // Distinct values in [1, 2): products never tie, max-times stays
+        // positive, and no min/max operand pair is equal.
+        let a: Vec<f64> = (0..m * k)
+            .map(|_| 1.0 + rng.below(1 << 20) as f64 / (1 << 20) as f64)
+            .collect();
+        let b: Vec<f64> = (0..k * n)
+            .map(|_| 1.0 + rng.below(1 << 20) as f64 / (1 << 20) as f64)
+            .collect();
+        let g: Vec<f64> = (0..m * n).map(|i| (i % 7) as f64 - 3.0).collect();
+        let (mut c, mut argk) = (vec![0f64; m * n], vec![0u32; m * n]);
+        gemm_argmax::<S>(
+            MatRef::row_major(&a, m, k).unwrap(),
+            MatRef::row_major(&b, k, n).unwrap(),
+            MatMut::row_major(&mut c, m, n).unwrap(),
+            MatMut::row_major(&mut argk, m, n).unwrap(),
+            Accum::Replace,
+        )
+        .unwrap();
+        let (mut ga, mut gb) = (vec![0f64; m * k], vec![0f64; k * n]);
+        argmax_backward::<S>(
+            MatRef::row_major(&a, m, k).unwrap(),
+            MatRef::row_major(&b, k, n).unwrap(),
+            MatRef::row_major(&argk, m, n).unwrap(),
+            MatRef::row_major(&g, m, n).unwrap(),
+            Some(MatMut::row_major(&mut ga, m, k).unwrap()),
+            Some(MatMut::row_major(&mut gb, k, n).unwrap()),
+        )
+        .unwrap();
+        let h = 1e-7;
+        for (which, grad) in [(0, &ga), (1, &gb)] {
+            for idx in 0..grad.len() {
+                let (mut plus, mut minus) = (a.clone(), a.clone());
+                let (mut bplus, mut bminus) = (b.clone(), b.clone());
+                if which == 0 {
+                    plus[idx] += h;
+                    minus[idx] -= h;
+                } else {
+                    bplus[idx] += h;
+                    bminus[idx] -= h;
+                }
+                let numeric = (loss::<S>(&plus, &bplus, &g, dims)
+                    - loss::<S>(&minus, &bminus, &g, dims))
+                    / (2.0 * h);
+                approx::assert_abs_diff_eq!(grad[idx], numeric, epsilon = 1e-5);
+            }
+        }
+    }
+    check::<MaxPlus<f64>>();
+    check::<MinPlus<f64>>();
+    check::<MaxMul<f64>>();
+    check::<MaxMin<f64>>();
+    check::<MinMax<f64>>();
+}
+
+#[test]
+fn backward_errors_write_nothing() {
+    let a = [1.0f32; 4];
+    let b = [1.0f32; 4];
+    let g = [1.0f32; 4];
+    let argk = [0u32, 1, 2, NO_ARG]; // 2 is not below k = 2
+    let mut ga = [0.0f32; 4];
+    let err = argmax_backward::<MaxPlus<f32>>(
+        MatRef::row_major(&a, 2, 2).unwrap(),
+        MatRef::row_major(&b, 2, 2).unwrap(),
+        MatRef::row_major(&argk, 2, 2).unwrap(),
+        MatRef::row_major(&g, 2, 2).unwrap(),
+        Some(MatMut::row_major(&mut ga, 2, 2).unwrap()),
+        None,
+    );
+    assert_eq!(
+        err,
+        Err(Error::IndexOutOfRange {
+            row: 1,
+            col: 0,
+            index: 2,
+            k: 2
+        })
+    );
+    assert_eq!(ga, [0.0; 4]);
+}
+
+/// The batched backward pass equals item-by-item calls.
+#[test]
+fn backward_batched_matches_items() {
+    let mut rng = Rng::new(5);
+    let (count, m, k, n) = (6, 4, 5, 3);
+    let a = random_dense::<MaxPlus<f32>>(&mut rng, count * m, k);
+    let b = random_dense::<MaxPlus<f32>>(&mut rng, count * k, n);
+    let mut c = vec![0f32; count * m * n];
+    let mut argk = vec![0u32; count * m * n];
+    gemm_argmax_batched::<MaxPlus<f32>>(
+        BatchRef::row_major(&a.data, count, m, k).unwrap(),
+        BatchRef::row_major(&b.data, count, k, n).unwrap(),
+        BatchMut::row_major(&mut c, count, m, n).unwrap(),
+        BatchMut::row_major(&mut argk, count, m, n).unwrap(),
+        Accum::Replace,
+    )
+    .unwrap();
+    let g: Vec<f32> = (0..count * m * n).map(|i| (i % 5) as f32).collect();
+    let (mut ga, mut gb) = (vec![0f32; count * m * k], vec![0f32; count * k * n]);
+    argmax_backward_batched::<MaxPlus<f32>>(
+        BatchRef::row_major(&a.data, count, m, k).unwrap(),
+        BatchRef::row_major(&b.data, count, k, n).unwrap(),
+        BatchRef::row_major(&argk, count, m, n).unwrap(),
+        BatchRef::row_major(&g, count, m, n).unwrap(),
+        Some(BatchMut::row_major(&mut ga, count, m, k).unwrap()),
+        Some(BatchMut::row_major(&mut gb, count, k, n).unwrap()),
+    )
+    .unwrap();
+    for i in 0..count {
+        let (mut gai, mut gbi) = (vec![0f32; m * k], vec![0f32; k * n]);
+        argmax_backward::<MaxPlus<f32>>(
+            MatRef::row_major(&a.data[i * m * k..][..m * k], m, k).unwrap(),
+            MatRef::row_major(&b.data[i * k * n..][..k * n], k, n).unwrap(),
+            MatRef::row_major(&argk[i * m * n..][..m * n], m, n).unwrap(),
+            MatRef::row_major(&g[i * m * n..][..m * n], m, n).unwrap(),
+            Some(MatMut::row_major(&mut gai, m, k).unwrap()),
+            Some(MatMut::row_major(&mut gbi, k, n).unwrap()),
+        )
+        .unwrap();
+        assert_eq!(&ga[i * m * k..][..m * k], &gai[..], "item {i}");
+        assert_eq!(&gb[i * k * n..][..k * n], &gbi[..], "item {i}");
+    }
+}
