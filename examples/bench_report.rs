@@ -5,6 +5,8 @@
 //! ```text
 //! cargo run --release --example bench_report            # full table (a few minutes)
 //! cargo run --release --example bench_report -- quick   # a subset (under a minute)
+//! cargo run --release --example bench_report -- parallel # threads, batches, shapes
+//! cargo run --release --example bench_report -- argmax   # gemm_argmax vs gemm
 //! ```
 //!
 //! One tropical op is one ⊗ plus one ⊕ on one element: an m×k by k×n
@@ -15,7 +17,8 @@ use std::time::{Duration, Instant};
 
 use tropical_blas::{
     Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxMin, MaxMul, MaxPlus, MinMax,
-    MinPlus, OrAnd, Par, Semiring, TilingParams, gemm_with, kernel_at,
+    MinPlus, OrAnd, Par, SelectingSemiring, Semiring, TilingParams, arg_kernel_at,
+    gemm_argmax_with, gemm_with, kernel_at,
 };
 
 /// Best seconds per call over 5 batches of at least 30 ms each (on a
@@ -97,6 +100,65 @@ where
         .unwrap()
     });
     (n * n * n) as f64 / secs / 1e9
+}
+
+/// G tropical-ops/s of one square argmax product.
+fn arg_rate<S: SelectingSemiring>(n: usize, cfg: GemmConfig) -> f64
+where
+    S::Scalar: Fill,
+{
+    let a: Vec<S::Scalar> = (0..n * n).map(S::Scalar::fill).collect();
+    let b: Vec<S::Scalar> = (0..n * n).map(|i| S::Scalar::fill(i + 3)).collect();
+    let mut c = vec![S::ZERO; n * n];
+    let mut argk = vec![0u32; n * n];
+    let mut ws = GemmWorkspace::new();
+    let secs = seconds_per_call(|| {
+        gemm_argmax_with::<S>(
+            &mut ws,
+            &cfg,
+            MatRef::row_major(&a, n, n).unwrap(),
+            MatRef::row_major(&b, n, n).unwrap(),
+            MatMut::row_major(&mut c, n, n).unwrap(),
+            MatMut::row_major(&mut argk, n, n).unwrap(),
+            Accum::Replace,
+        )
+        .unwrap()
+    });
+    (n * n * n) as f64 / secs / 1e9
+}
+
+/// gemm_argmax against gemm on the same inputs, measured alternately.
+fn argmax_row<S: SelectingSemiring>(label: &str, levels: &[IsaLevel], n: usize)
+where
+    S::Scalar: Fill,
+{
+    for &level in levels {
+        let (Ok(kernel), Ok(arg_kernel)) = (kernel_at::<S>(level), arg_kernel_at::<S>(level))
+        else {
+            continue;
+        };
+        let cfg = GemmConfig::default().with_isa(level).with_par(Par::Seq);
+        let (value, arg) = (0..3).fold((0.0f64, 0.0f64), |(v, a), _| {
+            (v.max(rate::<S>(n, cfg)), a.max(arg_rate::<S>(n, cfg)))
+        });
+        println!(
+            "{label:<14} n={n:>5} {:<14} {value:>7.2}   {:<16} {arg:>7.2}   argmax/value {:.2}",
+            kernel.name(),
+            arg_kernel.name(),
+            arg / value
+        );
+    }
+}
+
+fn argmax_section(levels: &[IsaLevel], n: usize) {
+    println!(
+        "\nargmax: gemm_argmax vs gemm, 1 thread, square n, G tropical-ops/s (best of 3 alternating rounds)"
+    );
+    argmax_row::<MaxPlus<f32>>("MaxPlus<f32>", levels, n);
+    argmax_row::<MinPlus<f32>>("MinPlus<f32>", levels, n);
+    argmax_row::<MaxPlus<f64>>("MaxPlus<f64>", levels, n);
+    argmax_row::<MaxMul<f64>>("MaxMul<f64>", levels, n);
+    argmax_row::<MaxPlus<i32>>("MaxPlus<i32>", levels, n);
 }
 
 fn sgemm_rate(n: usize) -> f64 {
@@ -341,6 +403,10 @@ fn main() {
         .rev()
         .filter(|&l| l <= detected && l > IsaLevel::Scalar)
         .collect();
+    if std::env::args().any(|a| a == "argmax") {
+        argmax_section(&levels, if quick { 512 } else { 1024 });
+        return;
+    }
     let sizes: &[usize] = if quick {
         &[16, 64, 512]
     } else {

@@ -175,9 +175,9 @@ impl<S: SelectingSemiring> PreparedArg<S> {
             return;
         }
         let kernel = &self.kernel;
-        let tiling = self
-            .tiling
-            .unwrap_or_else(|| TilingParams::for_problem(m, n, k, kernel.mr(), kernel.nr()));
+        let tiling = self.tiling.unwrap_or_else(|| {
+            TilingParams::for_argmax_problem::<S::Scalar>(m, n, k, kernel.mr(), kernel.nr())
+        });
         let ops = m.saturating_mul(n).saturating_mul(k);
         let threads = if ops < PARALLEL_MIN_OPS {
             1

@@ -405,20 +405,20 @@ pub(crate) trait ArgMicroKernel<S: SelectingSemiring>:
     );
 }
 
-/// Writes the valid `rows × cols` part of an MR×NR argmax tile (values and
-/// indices, both row-major with row length `nr`). Without `load_c` both are
+/// Writes the valid `rows × cols` part of an MR×NR argmax tile (values
+/// row-major with row length `nr`; `index_of(i, j)` gives the index). Without `load_c` both are
 /// stored; with it, a pair replaces C's only where its value improves on
 /// C's, so earlier k-blocks (and, under `Accum::Combine`, C's old value)
 /// win ties and keep their index.
 ///
 /// # Safety
-/// `c`/`argk` as in [`ArgMicroKernel::tile_arg`]; both slices hold at
+/// `c`/`argk` as in [`ArgMicroKernel::tile_arg`]; `values` holds at
 /// least `rows·nr` entries.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub(crate) unsafe fn store_arg_tile<S: SelectingSemiring>(
     values: &[S::Scalar],
-    indices: &[u32],
+    index_of: impl Fn(usize, usize) -> u32,
     nr: usize,
     rows: usize,
     cols: usize,
@@ -432,15 +432,17 @@ pub(crate) unsafe fn store_arg_tile<S: SelectingSemiring>(
 ) {
     for i in 0..rows {
         for j in 0..cols {
-            let (value, index) = (values[i * nr + j], indices[i * nr + j]);
+            let (value, index) = (values[i * nr + j], index_of(i, j));
             // SAFETY: i < rows and j < cols, inside the regions the caller
             // guarantees writable.
+            // Branch-free select: whether a new k-block wins is data
+            // dependent and would mispredict about every other output.
             unsafe {
                 let dst = c.offset(i as isize * rsc + j as isize * csc);
-                if !load_c || S::improves(value, *dst) {
-                    *dst = value;
-                    *argk.offset(i as isize * rsi + j as isize * csi) = index;
-                }
+                let dst_arg = argk.offset(i as isize * rsi + j as isize * csi);
+                let take = !load_c || S::improves(value, *dst);
+                *dst = if take { value } else { *dst };
+                *dst_arg = if take { index } else { *dst_arg };
             }
         }
     }

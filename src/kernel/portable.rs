@@ -126,7 +126,7 @@ impl<S: SelectingSemiring> ArgMicroKernel<S> for PortableKernel {
         unsafe {
             store_arg_tile::<S>(
                 acc.as_flattened(),
-                idx.as_flattened(),
+                |i, j| idx[i][j],
                 NR,
                 rows,
                 cols,

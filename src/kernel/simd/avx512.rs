@@ -11,10 +11,10 @@ super::isa_kernel! {
     /// The AVX-512 kernel over the vector operations `O`.
     Avx512Kernel, level = Avx512, features = "avx2,avx512f", mr = 16, probe = super::PROBE_AVX512,
     names = ["avx512-16x8", "avx512-16x16", "avx512-16x64"],
-    /// The AVX-512 argmax kernel: 12 rows × (value + index) = 24 zmm
-    /// accumulators; each step is ⊗, a compare into a mask register and
-    /// two masked blends.
-    Avx512ArgKernel, arg_mr = 12, arg_names = ["avx512-arg-12x8", "avx512-arg-12x16"]
+    /// The AVX-512 argmax kernel: 8 rows × (value, value before the chunk,
+    /// chunk number) = 24 zmm registers; a depth costs what it costs the
+    /// value kernel, plus a compare and a masked blend per chunk.
+    Avx512ArgKernel, arg_mr = 8, arg_names = ["avx512-arg-8x8", "avx512-arg-8x16"]
 }
 
 float_lanes!(
@@ -205,20 +205,15 @@ builtin_ops! { Avx512;
     OrAndBool: OrAnd, bool_x64, add = or, mul = and;
 }
 
-/// AVX-512 argmax folds: one compare into a mask register, then two masked
-/// blends (value and index). The blend reproduces `vmax`/`vmin` exactly:
-/// both keep `acc` on ties and NaN.
+/// AVX-512 argmax marks: a compare into a mask register and a masked
+/// blend of the chunk number.
 macro_rules! arg_ops {
     ($($name:ident: $v:ty, improves = $improves:expr, blend = $blend:ident $(, start = $start:expr)?;)*) => {$(
         impl super::ArgVecOps for $name {
             #[inline(always)]
-            unsafe fn fold_arg(acc: &mut $v, idx: &mut $v, x: $v, k: $v) {
+            unsafe fn mark_improved(chunk: &mut $v, now: $v, then: $v, k: $v) {
                 // SAFETY: callers run with avx512f enabled (trait contract).
-                unsafe {
-                    let wins = ($improves)(x, *acc);
-                    *acc = $blend(wins, *acc, x);
-                    *idx = $blend(wins, *idx, k);
-                }
+                unsafe { *chunk = $blend(($improves)(now, then), *chunk, k) }
             }
             $(
                 #[inline(always)]

@@ -188,10 +188,10 @@ impl IndexLane for i64 {
 /// # Safety
 /// As [`VecOps`]: call inside a function compiled with the ISA.
 pub(crate) trait ArgVecOps: VecOps<S: SelectingSemiring<Scalar: IndexLane>> {
-    /// Folds the candidate products `x`, whose index lanes are `k`, into
-    /// the running values `acc` and indices `idx`: a lane takes `x` and `k`
-    /// where `x` improves on `acc` (the semiring's strict comparison).
-    unsafe fn fold_arg(acc: &mut Self::V, idx: &mut Self::V, x: Self::V, k: Self::V);
+    /// Sets the lanes of `chunk` to `k` where `now` improves on `then`
+    /// (the semiring's strict comparison). `k` only grows from call to
+    /// call, which the AVX2 form relies on.
+    unsafe fn mark_improved(chunk: &mut Self::V, now: Self::V, then: Self::V, k: Self::V);
 
     /// Where the value lanes start: ZERO, except for the integer plus
     /// semirings, whose sentinel sums must never win. They start just
@@ -201,11 +201,63 @@ pub(crate) trait ArgVecOps: VecOps<S: SelectingSemiring<Scalar: IndexLane>> {
     fn arg_start() -> <Self::S as Semiring>::Scalar {
         <Self::S as Semiring>::ZERO
     }
+
+    /// The scalar ⊗ of two packed values, exactly as the vector computes
+    /// it (the semiring's own `mul` for every built-in: the integer
+    /// sentinels are ordinary in-range values to it).
+    #[inline(always)]
+    fn packed_product(
+        a: <Self::S as Semiring>::Scalar,
+        b: <Self::S as Semiring>::Scalar,
+    ) -> <Self::S as Semiring>::Scalar {
+        <Self::S as Semiring>::mul(a, b)
+    }
+}
+
+/// Depths per chunk of the argmax tile (see [`arg_tile_body`]).
+pub(crate) const ARG_CHUNK: usize = 4;
+
+/// `steps` depths of ⊗ and ⊕ into `acc` (`STEPS` steps when it is not 0:
+/// a constant trip count, fully unrolled).
+///
+/// # Safety
+/// `pa`/`pb` hold `steps` more depths of packed A (MR) and B (LANES);
+/// features enabled by the caller.
+#[inline(always)]
+unsafe fn fold_depths<O: VecOps, const MR: usize, const STEPS: usize>(
+    acc: &mut [O::V; MR],
+    steps: usize,
+    pa: &mut *const <O::S as Semiring>::Scalar,
+    pb: &mut *const <O::S as Semiring>::Scalar,
+) {
+    let steps = if STEPS == 0 { steps } else { STEPS };
+    // SAFETY: within the packed panels (caller's bound).
+    unsafe {
+        for _ in 0..steps {
+            let b_row = O::load(*pb);
+            for (i, acc_i) in acc.iter_mut().enumerate() {
+                *acc_i = O::add(*acc_i, O::mul(O::splat(*pa.add(i)), b_row));
+            }
+            *pa = pa.add(MR);
+            *pb = pb.add(O::LANES);
+        }
+    }
 }
 
 /// The argmax tile: `MR` rows of one vector each, with a second register
-/// per row for the indices. Folds depths `depth..depth + kc`, then stores
-/// through [`store_arg_tile`] (which also decides against C's old values).
+/// per row for the chunk in which the row's value last improved.
+///
+/// Tracking the index at every depth costs a compare and a blend per
+/// product on top of ⊗ and ⊕ (half the value kernel's speed). Instead the
+/// depths run in chunks of [`ARG_CHUNK`] through the value kernel's own ⊗
+/// and ⊕; after each chunk one compare against the value before it finds
+/// the lanes the chunk improved, and they record the chunk. The value
+/// fold is exactly the value kernel's, so values match bit for bit. Since
+/// ⊕ keeps the first of equal values, the winner is the first depth of
+/// the recorded chunk whose product equals the final value (`==`: NaN
+/// never won, and ±0 compare equal as they tie under ⊕). A scalar scan of
+/// at most ARG_CHUNK products per output finds it after the loop,
+/// recomputing ⊗ exactly as the vector does.
 ///
 /// # Safety
 /// As [`ArgMicroKernel::tile_arg`](super::ArgMicroKernel::tile_arg), with
@@ -229,9 +281,7 @@ pub(crate) unsafe fn arg_tile_body<O: ArgVecOps, const MR: usize>(
     load_c: bool,
 ) {
     type Scalar<O> = <<O as VecOps>::S as Semiring>::Scalar;
-    const MAX_TILE: usize = 16 * 16;
     const {
-        assert!(MR * O::LANES <= MAX_TILE);
         assert!(std::mem::size_of::<O::V>() == O::LANES * std::mem::size_of::<Scalar<O>>());
     };
     let nr = O::LANES;
@@ -240,28 +290,60 @@ pub(crate) unsafe fn arg_tile_body<O: ArgVecOps, const MR: usize>(
     // regions of C and argk; the caller runs us with O's features enabled.
     unsafe {
         let mut acc = [O::splat(O::arg_start()); MR];
-        let mut idx = [O::splat(IndexLane::encode(0)); MR];
-        let (mut a, mut b) = (a, b);
-        for p in 0..kc {
-            let k = O::splat(IndexLane::encode((depth + p + 1) as u32));
-            let b_row = O::load(b);
-            for (i, (acc_i, idx_i)) in acc.iter_mut().zip(idx.iter_mut()).enumerate() {
-                O::fold_arg(acc_i, idx_i, O::mul(O::splat(*a.add(i)), b_row), k);
+        let mut chunk_of = [O::splat(IndexLane::encode(0)); MR];
+        let (mut pa, mut pb) = (a, b);
+        let full_chunks = kc / ARG_CHUNK;
+        for chunk in 0..=full_chunks {
+            let steps = if chunk < full_chunks {
+                ARG_CHUNK
+            } else {
+                kc - full_chunks * ARG_CHUNK
+            };
+            if steps == 0 {
+                break;
             }
-            a = a.add(MR);
-            b = b.add(nr);
+            let before = acc;
+            if steps == ARG_CHUNK {
+                fold_depths::<O, MR, ARG_CHUNK>(&mut acc, ARG_CHUNK, &mut pa, &mut pb);
+            } else {
+                fold_depths::<O, MR, 0>(&mut acc, steps, &mut pa, &mut pb);
+            }
+            let k = O::splat(IndexLane::encode(chunk as u32 + 1));
+            for ((chunk_i, &now), &then) in chunk_of.iter_mut().zip(&acc).zip(&before) {
+                O::mark_improved(chunk_i, now, then, k);
+            }
         }
-        for acc_i in acc.iter_mut() {
-            *acc_i = O::finish(*acc_i);
+        // Copies: the loop's registers stay registers.
+        let mut spilled = acc;
+        for v in spilled.iter_mut() {
+            *v = O::finish(*v);
         }
-        let values = std::slice::from_raw_parts(acc.as_ptr().cast::<Scalar<O>>(), MR * nr);
-        let lanes = std::slice::from_raw_parts(idx.as_ptr().cast::<Scalar<O>>(), MR * nr);
-        let mut indices = [0u32; MAX_TILE];
-        for (index, &lane) in indices.iter_mut().zip(lanes) {
-            *index = IndexLane::decode(lane).wrapping_sub(1); // 0 (none) → NO_ARG
-        }
+        let spilled_chunks = chunk_of;
+        let values = std::slice::from_raw_parts(spilled.as_ptr().cast::<Scalar<O>>(), MR * nr);
+        let lanes =
+            std::slice::from_raw_parts(spilled_chunks.as_ptr().cast::<Scalar<O>>(), MR * nr);
+        // Branch-free: the winner's position in a random chunk would
+        // mispredict a search loop once per output. Test every depth of
+        // the chunk (clamped inside the panel), keep a bit per match, take
+        // the first.
+        let index_of = |i: usize, j: usize| {
+            let chunk = IndexLane::decode(lanes[i * nr + j]) as usize;
+            let value = values[i * nr + j];
+            let first = chunk.saturating_sub(1) * ARG_CHUNK;
+            let mut matches = 0u32;
+            for step in 0..ARG_CHUNK {
+                let p = (first + step).min(kc - 1);
+                let product = O::packed_product(*a.add(p * MR + i), *b.add(p * nr + j));
+                matches |= u32::from(product == value && first + step < kc) << step;
+            }
+            if chunk == 0 {
+                crate::argmax::NO_ARG // nothing won
+            } else {
+                (depth + first) as u32 + matches.trailing_zeros()
+            }
+        };
         store_arg_tile::<O::S>(
-            values, &indices, nr, rows, cols, c, rsc, csc, argk, rsi, csi, load_c,
+            values, index_of, nr, rows, cols, c, rsc, csc, argk, rsi, csi, load_c,
         );
     }
 }
