@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use tropical_blas::{
-    Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxPlus, Par, Semiring, gemm_with,
-    kernel_at,
+    Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxPlus, Par, Semiring,
+    gemm_argmax_with, gemm_with, kernel_at,
 };
 use tropical_gemm::{TropicalGemm, TropicalMaxPlus, TropicalSemiring};
 
@@ -224,8 +224,59 @@ fn semirings_n256(c: &mut Criterion) {
     group.finish();
 }
 
+/// `gemm_argmax` (values and winning k) against the value-only product,
+/// and the peer crate's argmax product, single thread.
+fn argmax_f32(c: &mut Criterion) {
+    let mut group = c.benchmark_group("argmax_f32");
+    configure(&mut group);
+    for n in [256, 1024] {
+        group.throughput(Throughput::Elements((n * n * n) as u64));
+        bench_ours::<MaxPlus<f32>>(&mut group, "tropical-blas-value", None, n);
+        let a: Vec<f32> = (0..n * n).map(f32::fill).collect();
+        let b: Vec<f32> = (0..n * n).map(|i| f32::fill(i + 3)).collect();
+        let (mut cv, mut argk) = (vec![0f32; n * n], vec![0u32; n * n]);
+        let mut ws = GemmWorkspace::new();
+        for (id, level) in levels() {
+            let cfg = match level {
+                Some(l) => GemmConfig::default().with_isa(l),
+                None => GemmConfig::default(),
+            }
+            .with_par(Par::Seq);
+            if level == Some(IsaLevel::Scalar) && n > 256 {
+                continue; // minutes per sample; the n = 256 point says enough
+            }
+            group.bench_function(BenchmarkId::new(format!("{id}-argmax"), n), |bench| {
+                bench.iter(|| {
+                    gemm_argmax_with::<MaxPlus<f32>>(
+                        &mut ws,
+                        &cfg,
+                        MatRef::row_major(black_box(&a), n, n).unwrap(),
+                        MatRef::row_major(black_box(&b), n, n).unwrap(),
+                        MatMut::row_major(&mut cv, n, n).unwrap(),
+                        MatMut::row_major(&mut argk, n, n).unwrap(),
+                        Accum::Replace,
+                    )
+                    .unwrap()
+                })
+            });
+        }
+        let mut tws = tropical_gemm::GemmWorkspace::<f32>::new();
+        group.bench_function(BenchmarkId::new("tropical-gemm-argmax", n), |bench| {
+            bench.iter(|| {
+                black_box(
+                    tropical_gemm::tropical_matmul_with_argmax_with_workspace::<
+                        TropicalMaxPlus<f32>,
+                    >(black_box(&a), n, n, black_box(&b), n, &mut tws),
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
+    argmax_f32,
     peak,
     maxplus_f32_square,
     maxplus_f64_square,

@@ -59,6 +59,13 @@
 //! writes anything and returns [`Error::ValueOutOfRange`] otherwise. The
 //! (max|min, min|max) semirings do no arithmetic and accept every value.
 //!
+//! # The winning k
+//!
+//! [`gemm_argmax`] also returns, for every output, the k whose product won
+//! (smallest k on ties, [`NO_ARG`] if none beat ZERO), for every
+//! [`SelectingSemiring`]; [`argmax_backward`] turns it into the gradients
+//! of A and B for automatic differentiation.
+//!
 //! # Choosing kernels
 //!
 //! The kernel is chosen at run time from the CPU's features, never from
