@@ -263,11 +263,11 @@ fn argmax_f32(c: &mut Criterion) {
         let mut tws = tropical_gemm::GemmWorkspace::<f32>::new();
         group.bench_function(BenchmarkId::new("tropical-gemm-argmax", n), |bench| {
             bench.iter(|| {
-                black_box(
-                    tropical_gemm::tropical_matmul_with_argmax_with_workspace::<
-                        TropicalMaxPlus<f32>,
-                    >(black_box(&a), n, n, black_box(&b), n, &mut tws),
-                )
+                black_box(tropical_gemm::tropical_matmul_with_argmax_with_workspace::<
+                    TropicalMaxPlus<f32>,
+                >(
+                    black_box(&a), n, n, black_box(&b), n, &mut tws
+                ))
             })
         });
     }
