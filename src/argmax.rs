@@ -137,8 +137,10 @@ impl<S: SelectingSemiring> PreparedArg<S> {
         if let Some(t) = cfg.tiling() {
             t.validate()?;
         }
+        let level = resolve_level(cfg.isa())?;
+        crate::tuning::tuned()?;
         Ok(Self {
-            kernel: S::arg_kernel(resolve_level(cfg.isa())?),
+            kernel: S::arg_kernel(level),
             tiling: cfg.tiling(),
             par: cfg.par(),
         })

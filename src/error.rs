@@ -119,6 +119,13 @@ pub enum Error {
         /// The depth of the product.
         k: usize,
     },
+    /// `TROPICAL_BLAS_TUNING` names a file that cannot be read or parsed.
+    InvalidTuningFile {
+        /// The path from the environment.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A `TilingParams` with a zero block size.
     InvalidTiling {
         /// What is wrong with it.
@@ -187,6 +194,10 @@ impl fmt::Display for Error {
             Error::IndexOutOfRange { row, col, index, k } => write!(
                 f,
                 "index out of range: argk[{row}, {col}] = {index} is neither below k = {k} nor NO_ARG"
+            ),
+            Error::InvalidTuningFile { path, reason } => write!(
+                f,
+                "TROPICAL_BLAS_TUNING={path:?} is not a usable tuning file: {reason}"
             ),
             Error::InvalidTiling { reason } => write!(f, "invalid tiling parameters: {reason}"),
             Error::InvalidIsaSetting { value } => write!(

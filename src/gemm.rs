@@ -113,6 +113,7 @@ impl<S: Semiring> Prepared<S> {
             t.validate()?;
         }
         let level = resolve_level(cfg.isa())?;
+        crate::tuning::tuned()?;
         Ok(Self {
             kernel: S::kernel(level),
             tiling: cfg.tiling(),
@@ -149,9 +150,17 @@ impl<S: Semiring> Prepared<S> {
             return;
         }
         let kernel = &self.kernel;
-        let tiling = self
-            .tiling
-            .unwrap_or_else(|| TilingParams::for_problem(m, n, k, kernel.mr(), kernel.nr()));
+        let tiling = self.tiling.unwrap_or_else(|| {
+            TilingParams::for_kernel(
+                m,
+                n,
+                k,
+                kernel.mr(),
+                kernel.nr(),
+                std::mem::size_of::<S::Scalar>(),
+                kernel.isa(),
+            )
+        });
         let ops = m.saturating_mul(n).saturating_mul(k);
         let threads = if ops < PARALLEL_MIN_OPS {
             1

@@ -90,6 +90,7 @@ mod raw;
 mod report;
 mod semiring;
 mod tiling;
+pub mod tuning;
 mod view;
 mod workspace;
 

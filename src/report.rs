@@ -37,6 +37,15 @@ pub struct DispatchReport {
     /// The kernel every built-in (semiring, type) runs at the active level
     /// (at the detected level when the setting is invalid).
     pub kernels: Vec<KernelChoice>,
+    /// The CPU's brand string.
+    pub cpu: &'static str,
+    /// Its cache sizes (detected, or fallback values).
+    pub caches: crate::tuning::CacheSizes,
+    /// Default block limits (mc, kc, nc, small-path ops) of the f32 kernel
+    /// at the active level, and where they come from.
+    pub blocks: ((usize, usize, usize, usize), crate::tuning::BlockSource),
+    /// An error in the tuning file named by `TROPICAL_BLAS_TUNING`, if any.
+    pub tuning_error: Option<Error>,
 }
 
 /// Reports the detected CPU features, the `TROPICAL_BLAS_ISA` cap, and the
@@ -58,12 +67,19 @@ pub fn dispatch_report() -> DispatchReport {
         )*};
     }
     crate::for_each_builtin_semiring!(rows);
+    let f32_kernel = <crate::MaxPlus<f32> as Semiring>::kernel(level);
+    let (limits, source) =
+        crate::tuning::limits_for(4, f32_kernel.mr(), f32_kernel.nr(), f32_kernel.isa());
     DispatchReport {
         features: cpu_features(),
         detected,
         env_cap: env_cap(),
         active,
         kernels,
+        cpu: crate::tuning::cpu_model(),
+        caches: crate::tuning::cache_sizes(),
+        blocks: ((limits.mc, limits.kc, limits.nc, limits.small_ops), source),
+        tuning_error: crate::tuning::tuned().err(),
     }
 }
 
@@ -108,7 +124,29 @@ impl fmt::Display for DispatchReport {
             .iter()
             .map(|(name, on)| format!("{name}{}", if *on { "+" } else { "-" }))
             .collect();
+        writeln!(f, "CPU:            {}", self.cpu)?;
         writeln!(f, "CPU features:   {}", list.join(" "))?;
+        let c = &self.caches;
+        writeln!(
+            f,
+            "caches:         L1d {} KiB, L2 {} KiB, L3 {} KiB{}",
+            c.l1d >> 10,
+            c.l2 >> 10,
+            c.l3 >> 10,
+            if c.detected {
+                ""
+            } else {
+                " (not reported; assumed)"
+            }
+        )?;
+        let ((mc, kc, nc, small), source) = &self.blocks;
+        writeln!(
+            f,
+            "f32 blocks:     mc {mc}, kc {kc}, nc {nc}, small path up to {small} ops ({source})"
+        )?;
+        if let Some(e) = &self.tuning_error {
+            writeln!(f, "tuning file:    invalid, calls fail: {e}")?;
+        }
         writeln!(f, "detected level: {}", self.detected)?;
         match &self.env_cap {
             Ok(Some(cap)) => writeln!(f, "{ISA_ENV_VAR}: {cap}")?,

@@ -37,10 +37,10 @@ pub(crate) struct BlockLimits {
     pub small_ops: usize,
 }
 
-/// Measured on a Sapphire Rapids core (AVX-512, f32 max-plus, n = 1024,
-/// interleaved runs): kc = 512 beat 256 and 384, mc from 32 to 96 were
-/// within noise of each other (and ahead of 144 and above), and the
-/// unpacked path beat the packed one at n = 16, 32 and 64.
+/// The first hand-picked limits (Sapphire Rapids, AVX-512, f32 max-plus,
+/// n = 1024): the small-path threshold of the cache-derived limits and the
+/// base of the argmax limits. Block sizes themselves now come from
+/// `tuning` (a tuned table, or the cache sizes).
 pub(crate) const DEFAULT_LIMITS: BlockLimits = BlockLimits {
     mc: 64,
     kc: 512,
@@ -69,7 +69,24 @@ impl TilingParams {
     /// dimension that needs several blocks gets equal ones instead of a
     /// full block plus a thin tail (`blocks = ceil(k/KC); kc = ceil(k/blocks)`).
     pub fn for_problem(m: usize, n: usize, k: usize, mr: usize, nr: usize) -> Self {
-        Self::balanced(m, n, k, mr, nr, DEFAULT_LIMITS)
+        let level = crate::dispatch::active_isa().unwrap_or(crate::IsaLevel::Scalar);
+        Self::for_kernel(m, n, k, mr, nr, 4, level)
+    }
+
+    /// The blocking `gemm` uses for a kernel with an MR×NR tile of
+    /// `element_bytes` scalars at `level`: balanced within the tuned
+    /// limits for this CPU, or within limits derived from its caches.
+    pub(crate) fn for_kernel(
+        m: usize,
+        n: usize,
+        k: usize,
+        mr: usize,
+        nr: usize,
+        element_bytes: usize,
+        level: crate::IsaLevel,
+    ) -> Self {
+        let (limits, _) = crate::tuning::limits_for(element_bytes, mr, nr, level);
+        Self::balanced(m, n, k, mr, nr, limits)
     }
 
     /// Block sizes for an argmax product. Its tiles end with a scalar pass
@@ -150,7 +167,11 @@ mod tests {
     fn small_problems_get_small_blocks() {
         let t = TilingParams::for_problem(8, 8, 8, 16, 16);
         assert_eq!((t.mc, t.kc, t.nc), (16, 8, 16));
-        let t = TilingParams::for_problem(1000, 1000, 1000, 16, 16);
+        let t = TilingParams::balanced(1000, 1000, 1000, 16, 16, DEFAULT_LIMITS);
         assert_eq!((t.mc, t.kc, t.nc), (64, 500, 1008));
+        // Whatever this machine's limits, blocks are balanced and aligned.
+        let t = TilingParams::for_problem(1000, 1000, 1000, 16, 16);
+        assert!(t.mc.is_multiple_of(16) && t.nc.is_multiple_of(16));
+        assert_eq!(1000usize.div_ceil(1000usize.div_ceil(t.kc)), t.kc);
     }
 }

@@ -1,0 +1,395 @@
+//! Where the default block sizes come from: a tuned table for this CPU
+//! (a file named by `TROPICAL_BLAS_TUNING`, or one compiled in), or else
+//! sizes derived from the detected cache sizes.
+//!
+//! The tuned file is what `tuning/tune.sh` writes: `key = value` lines,
+//! `#` comments, for example
+//!
+//! ```text
+//! # tropical-blas tuning v1
+//! cpu = Intel(R) Xeon(R) Platinum 8480+
+//! isa = avx512
+//! element_bytes = 4
+//! mc = 64
+//! kc = 512
+//! nc = 4096
+//! small_ops = 262144
+//! ```
+//!
+//! It applies to kernels of that ISA level and element size; every other
+//! kernel uses the cache-derived sizes. `cpu` is informational for a file
+//! (the user chose it for this machine) and is the key of a compiled-in
+//! entry ([`TUNED_TABLE`]).
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use crate::dispatch::IsaLevel;
+use crate::error::Error;
+use crate::tiling::BlockLimits;
+
+/// The environment variable naming a tuned block-size file.
+pub const TUNING_ENV_VAR: &str = "TROPICAL_BLAS_TUNING";
+
+/// One tuned set of block sizes for one CPU model, ISA level and element
+/// size.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TunedBlocks {
+    /// The CPU brand string the sizes were measured on.
+    pub cpu: String,
+    /// The kernels' ISA level.
+    pub isa: IsaLevel,
+    /// Bytes per element (4 for f32/i32, 8 for f64/i64).
+    pub element_bytes: usize,
+    /// Rows of A per packed block.
+    pub mc: usize,
+    /// Depth per packed block.
+    pub kc: usize,
+    /// Columns of B per packed panel.
+    pub nc: usize,
+    /// Products of at most this many ops (m·n·k) skip packing.
+    pub small_ops: usize,
+}
+
+/// A compiled-in tuned entry (the same fields as [`TunedBlocks`]).
+#[derive(Clone, Copy, Debug)]
+pub struct TunedEntry {
+    /// The CPU brand string, matched exactly (surrounding spaces trimmed).
+    pub cpu: &'static str,
+    /// The kernels' ISA level.
+    pub isa: IsaLevel,
+    /// Bytes per element.
+    pub element_bytes: usize,
+    /// Rows of A per packed block.
+    pub mc: usize,
+    /// Depth per packed block.
+    pub kc: usize,
+    /// Columns of B per packed panel.
+    pub nc: usize,
+    /// Small-path threshold in ops.
+    pub small_ops: usize,
+}
+
+/// Block sizes tuned on known CPUs with `tuning/tune.sh`, used when no
+/// file is named by [`TUNING_ENV_VAR`]. To add a CPU, run the tuner on it
+/// and paste the entry it prints (also in `tuning/results/`) here.
+pub const TUNED_TABLE: &[TunedEntry] = &[
+    // The project's CI machine kind: Sapphire Rapids under KVM, which
+    // masks the brand string. `tuning/tune.sh --full`, 2026-11-22
+    // (tuning/results/intel-r-xeon-r-processor.csv).
+    TunedEntry {
+        cpu: "Intel(R) Xeon(R) Processor",
+        isa: IsaLevel::Avx512,
+        element_bytes: 4,
+        mc: 256,
+        kc: 1024,
+        nc: 8192,
+        small_ops: 2097152,
+    },
+];
+
+/// Cache sizes in bytes, as detected (per core for L1/L2, whole chip for
+/// L3), or typical values where the CPU does not say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheSizes {
+    /// Level-1 data cache.
+    pub l1d: usize,
+    /// Level-2 cache.
+    pub l2: usize,
+    /// Level-3 cache (0 if none).
+    pub l3: usize,
+    /// Whether the sizes came from the CPU (`false`: the fallback values).
+    pub detected: bool,
+}
+
+/// Where the default block sizes of a kernel come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BlockSource {
+    /// The file named by `TROPICAL_BLAS_TUNING`.
+    File(String),
+    /// The compiled-in entry for this CPU.
+    CompiledIn,
+    /// Derived from the cache sizes.
+    CacheDerived,
+}
+
+impl fmt::Display for BlockSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BlockSource::File(path) => write!(f, "tuned file {path}"),
+            BlockSource::CompiledIn => f.write_str("compiled-in tuned table"),
+            BlockSource::CacheDerived => f.write_str("derived from cache sizes"),
+        }
+    }
+}
+
+/// The CPU's brand string (empty if it has none).
+pub fn cpu_model() -> &'static str {
+    static MODEL: OnceLock<String> = OnceLock::new();
+    MODEL.get_or_init(read_cpu_model)
+}
+
+#[cfg(target_arch = "x86_64")]
+fn read_cpu_model() -> String {
+    use std::arch::x86_64::__cpuid;
+    // Leaf 0x80000000 reports the highest extended leaf; the brand string
+    // is in 0x80000002-4.
+    if __cpuid(0x8000_0000).eax < 0x8000_0004 {
+        return String::new();
+    }
+    let bytes: Vec<u8> = (0x8000_0002u32..=0x8000_0004)
+        .flat_map(|leaf| {
+            let r = __cpuid(leaf);
+            [r.eax, r.ebx, r.ecx, r.edx]
+        })
+        .flat_map(u32::to_le_bytes)
+        .collect();
+    String::from_utf8_lossy(&bytes)
+        .trim_matches(|c: char| c == '\0' || c.is_whitespace())
+        .to_string()
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn read_cpu_model() -> String {
+    String::new()
+}
+
+/// This CPU's cache sizes (read once).
+pub fn cache_sizes() -> CacheSizes {
+    static SIZES: OnceLock<CacheSizes> = OnceLock::new();
+    *SIZES.get_or_init(|| {
+        read_cache_sizes().unwrap_or(CacheSizes {
+            l1d: 32 << 10,
+            l2: 1 << 20,
+            l3: 8 << 20,
+            detected: false,
+        })
+    })
+}
+
+/// The deterministic cache parameters of CPUID leaf 4 (Intel) or
+/// 0x8000001D (AMD): size = ways · partitions · line · sets per level.
+#[cfg(target_arch = "x86_64")]
+fn read_cache_sizes() -> Option<CacheSizes> {
+    use std::arch::x86_64::__cpuid_count;
+    // Read a leaf only when the maximum (extended) leaf covers it.
+    let leaf = if __cpuid_count(0, 0).eax >= 4 && __cpuid_count(4, 0).eax & 0x1f != 0 {
+        4
+    } else if __cpuid_count(0x8000_0000, 0).eax >= 0x8000_001d {
+        0x8000_001d
+    } else {
+        return None;
+    };
+    let (mut l1d, mut l2, mut l3) = (0, 0, 0);
+    for index in 0..16 {
+        // Sub-leaves past the last cache report type 0.
+        let r = __cpuid_count(leaf, index);
+        let kind = r.eax & 0x1f; // 1 data, 2 instruction, 3 unified
+        if kind == 0 {
+            break;
+        }
+        let level = (r.eax >> 5) & 0x7;
+        let size = (((r.ebx >> 22) & 0x3ff) as usize + 1)
+            * (((r.ebx >> 12) & 0x3ff) as usize + 1)
+            * ((r.ebx & 0xfff) as usize + 1)
+            * (r.ecx as usize + 1);
+        match (level, kind) {
+            (1, 1 | 3) => l1d = size,
+            (2, 1 | 3) => l2 = size,
+            (3, 1 | 3) => l3 = size,
+            _ => {}
+        }
+    }
+    (l1d > 0 && l2 > 0).then_some(CacheSizes {
+        l1d,
+        l2,
+        l3,
+        detected: true,
+    })
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn read_cache_sizes() -> Option<CacheSizes> {
+    None
+}
+
+/// Block limits from the cache sizes, after the analytical model of Low et
+/// al. ("Analytical modeling is enough for high-performance BLIS", 2016):
+/// a B micro-panel (kc × NR) fills about 2/3 of L1 next to the streaming A
+/// micro-panel; the packed A block (mc × kc) a quarter of L2; the packed B
+/// panel (kc × nc) at most a quarter of L3 (the chip's L3 is shared).
+pub(crate) fn cache_derived_limits(element_bytes: usize, mr: usize, nr: usize) -> BlockLimits {
+    let cache = cache_sizes();
+    let elem = element_bytes.max(1);
+    let kc = (cache.l1d * 2 / 3 / (nr.max(1) * elem)).clamp(64, 2048) / 8 * 8;
+    let mc = (cache.l2 / 4 / (kc * elem)).clamp(mr.max(1), 1024) / mr.max(1) * mr.max(1);
+    let l3 = if cache.l3 > 0 { cache.l3 } else { cache.l2 * 4 };
+    let nc = (l3 / 4 / (kc * elem)).clamp(nr.max(1) * 4, 8192) / nr.max(1) * nr.max(1);
+    BlockLimits {
+        mc,
+        kc,
+        nc,
+        small_ops: crate::tiling::DEFAULT_LIMITS.small_ops,
+    }
+}
+
+/// The tuned sizes in force: a valid file from the environment, else the
+/// compiled-in entry for this CPU. An unreadable or malformed file is an
+/// error returned by every product call.
+pub(crate) fn tuned() -> Result<&'static [(TunedBlocks, BlockSource)], Error> {
+    static TUNED: OnceLock<Result<Vec<(TunedBlocks, BlockSource)>, Error>> = OnceLock::new();
+    TUNED
+        .get_or_init(|| match std::env::var_os(TUNING_ENV_VAR) {
+            Some(path) if !path.is_empty() => {
+                let path = path.to_string_lossy().into_owned();
+                let text =
+                    std::fs::read_to_string(&path).map_err(|e| Error::InvalidTuningFile {
+                        path: path.clone(),
+                        reason: e.to_string(),
+                    })?;
+                let blocks = parse(&text).map_err(|reason| Error::InvalidTuningFile {
+                    path: path.clone(),
+                    reason,
+                })?;
+                Ok(vec![(blocks, BlockSource::File(path))])
+            }
+            _ => Ok(TUNED_TABLE
+                .iter()
+                .filter(|e| e.cpu.trim() == cpu_model())
+                .map(|e| {
+                    let blocks = TunedBlocks {
+                        cpu: e.cpu.to_string(),
+                        isa: e.isa,
+                        element_bytes: e.element_bytes,
+                        mc: e.mc,
+                        kc: e.kc,
+                        nc: e.nc,
+                        small_ops: e.small_ops,
+                    };
+                    (blocks, BlockSource::CompiledIn)
+                })
+                .collect()),
+        })
+        .as_ref()
+        .map(Vec::as_slice)
+        .map_err(Clone::clone)
+}
+
+/// The default block limits for a kernel, and where they come from.
+pub(crate) fn limits_for(
+    element_bytes: usize,
+    mr: usize,
+    nr: usize,
+    isa: IsaLevel,
+) -> (BlockLimits, BlockSource) {
+    let tuned = tuned().unwrap_or(&[]);
+    match tuned
+        .iter()
+        .find(|(t, _)| t.isa == isa && t.element_bytes == element_bytes)
+    {
+        Some((t, source)) => (
+            BlockLimits {
+                mc: t.mc,
+                kc: t.kc,
+                nc: t.nc,
+                small_ops: t.small_ops,
+            },
+            source.clone(),
+        ),
+        None => (
+            cache_derived_limits(element_bytes, mr, nr),
+            BlockSource::CacheDerived,
+        ),
+    }
+}
+
+/// Parses the `key = value` format described in the module docs.
+pub fn parse(text: &str) -> Result<TunedBlocks, String> {
+    let mut cpu = String::new();
+    let (mut isa, mut element_bytes) = (None, None);
+    let (mut mc, mut kc, mut nc, mut small_ops) = (None, None, None, None);
+    for (number, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (key, value) = line
+            .split_once('=')
+            .map(|(k, v)| (k.trim(), v.trim()))
+            .ok_or_else(|| format!("line {}: expected `key = value`", number + 1))?;
+        let size = || {
+            value
+                .parse::<usize>()
+                .ok()
+                .filter(|&x| x > 0 || key == "small_ops")
+                .ok_or_else(|| format!("line {}: {key} must be a positive integer", number + 1))
+        };
+        match key {
+            "cpu" => cpu = value.to_string(),
+            "isa" => isa = Some(value.parse::<IsaLevel>().map_err(|e| e.to_string())?),
+            "element_bytes" => element_bytes = Some(size()?),
+            "mc" => mc = Some(size()?),
+            "kc" => kc = Some(size()?),
+            "nc" => nc = Some(size()?),
+            "small_ops" => small_ops = Some(size()?),
+            other => return Err(format!("line {}: unknown key {other:?}", number + 1)),
+        }
+    }
+    let need = |v: Option<usize>, key: &str| v.ok_or_else(|| format!("missing {key}"));
+    Ok(TunedBlocks {
+        cpu,
+        isa: isa.ok_or("missing isa")?,
+        element_bytes: need(element_bytes, "element_bytes")?,
+        mc: need(mc, "mc")?,
+        kc: need(kc, "kc")?,
+        nc: need(nc, "nc")?,
+        small_ops: need(small_ops, "small_ops")?,
+    })
+}
+
+impl TunedBlocks {
+    /// The file format [`parse`] reads.
+    pub fn to_file(&self) -> String {
+        format!(
+            "# tropical-blas tuning v1\ncpu = {}\nisa = {}\nelement_bytes = {}\nmc = {}\nkc = {}\nnc = {}\nsmall_ops = {}\n",
+            self.cpu, self.isa, self.element_bytes, self.mc, self.kc, self.nc, self.small_ops
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_round_trips_and_rejects_garbage() {
+        let blocks = TunedBlocks {
+            cpu: "Some CPU @ 2.40GHz".into(),
+            isa: IsaLevel::Avx2,
+            element_bytes: 4,
+            mc: 96,
+            kc: 384,
+            nc: 2048,
+            small_ops: 0,
+        };
+        assert_eq!(parse(&blocks.to_file()), Ok(blocks));
+        assert!(parse("mc = 3").unwrap_err().contains("missing"));
+        assert!(
+            parse("isa = avx2\nmc = 0")
+                .unwrap_err()
+                .contains("positive")
+        );
+        assert!(parse("colour = blue").unwrap_err().contains("unknown key"));
+        assert!(parse("isa = avx9").is_err());
+    }
+
+    #[test]
+    fn derived_limits_are_aligned_and_bounded() {
+        for (elem, mr, nr) in [(4, 16, 16), (8, 16, 8), (4, 8, 8), (1, 16, 64), (4, 4, 8)] {
+            let l = cache_derived_limits(elem, mr, nr);
+            assert!(l.kc >= 64 && l.kc <= 2048 && l.kc.is_multiple_of(8), "{l:?}");
+            assert!(l.mc >= mr && l.mc.is_multiple_of(mr), "{l:?}");
+            assert!(l.nc >= nr && l.nc.is_multiple_of(nr), "{l:?}");
+        }
+    }
+}

@@ -1,0 +1,464 @@
+//! Block-size tuner: sweeps mc, kc, nc and the small-matrix threshold for
+//! the dispatched MaxPlus<f32> kernel on this CPU through `TilingParams`
+//! overrides (no recompiles), and writes the raw results, a chart and the
+//! chosen sizes in the file format the library reads.
+//!
+//! ```text
+//! tuning/tune.sh                 # quick mode (well under 3 minutes)
+//! tuning/tune.sh --full          # a finer grid, more repetitions, n = 2048 check
+//! tuning/tune.sh --budget 60     # stop sweeping after about 60 s
+//! ```
+//!
+//! Method: one thread; each point is a warm-up call plus `reps` timed
+//! calls, summarised by the median (the host is shared and noisy; the
+//! min and max go to the CSV too). The final comparison of the chosen
+//! sizes against the cache-derived defaults alternates the candidates
+//! round by round, so drift in the machine's speed hits all of them.
+
+mod chart;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use tropical_blas::tuning::{self, TunedBlocks};
+use tropical_blas::{
+    Accum, GemmConfig, GemmWorkspace, MatMut, MatRef, MaxPlus, Par, TilingParams, gemm_with,
+    kernel_for,
+};
+
+struct Options {
+    full: bool,
+    budget: Duration,
+    out_dir: String,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut options = Options {
+        full: false,
+        budget: Duration::from_secs(150),
+        out_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/results").to_string(),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => options.full = false,
+            "--full" => {
+                options.full = true;
+                options.budget = Duration::from_secs(900);
+            }
+            "--budget" => {
+                let secs: u64 = args
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or("--budget needs a number of seconds")?;
+                options.budget = Duration::from_secs(secs);
+            }
+            "--out" => options.out_dir = args.next().ok_or("--out needs a directory")?,
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?} (use --quick, --full, --budget S, --out DIR)"
+                ));
+            }
+        }
+    }
+    Ok(options)
+}
+
+/// Square MaxPlus<f32> operands of one size, and a workspace.
+struct Problem {
+    n: usize,
+    a: Vec<f32>,
+    b: Vec<f32>,
+    c: Vec<f32>,
+    ws: GemmWorkspace,
+}
+
+impl Problem {
+    fn new(n: usize) -> Self {
+        Problem {
+            n,
+            a: (0..n * n)
+                .map(|i| ((i * 7919) % 1000) as f32 / 8.0)
+                .collect(),
+            b: (0..n * n)
+                .map(|i| ((i * 7907) % 1000) as f32 / 8.0)
+                .collect(),
+            c: vec![0.0; n * n],
+            ws: GemmWorkspace::new(),
+        }
+    }
+
+    /// Seconds of one call with `tiling`.
+    fn time(&mut self, tiling: TilingParams) -> f64 {
+        let n = self.n;
+        let cfg = GemmConfig::default().with_par(Par::Seq).with_tiling(tiling);
+        let start = Instant::now();
+        gemm_with::<MaxPlus<f32>>(
+            &mut self.ws,
+            &cfg,
+            MatRef::row_major(&self.a, n, n).unwrap(),
+            MatRef::row_major(&self.b, n, n).unwrap(),
+            MatMut::row_major(&mut self.c, n, n).unwrap(),
+            Accum::Replace,
+        )
+        .expect("valid tiling");
+        start.elapsed().as_secs_f64()
+    }
+
+    /// (median, min, max) G ops/s over `reps` calls after a warm-up.
+    fn rate(&mut self, tiling: TilingParams, reps: usize) -> (f64, f64, f64) {
+        self.time(tiling);
+        let ops = (self.n * self.n * self.n) as f64 / 1e9;
+        let mut rates: Vec<f64> = (0..reps).map(|_| ops / self.time(tiling)).collect();
+        rates.sort_by(f64::total_cmp);
+        (rates[reps / 2], rates[0], rates[reps - 1])
+    }
+}
+
+struct Row {
+    phase: &'static str,
+    n: usize,
+    tiling: TilingParams,
+    rate: (f64, f64, f64),
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("tune: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), String> {
+    let options = parse_args()?;
+    let kernel = kernel_for::<MaxPlus<f32>>().map_err(|e| e.to_string())?;
+    let (mr, nr) = (kernel.mr(), kernel.nr());
+    let report = tropical_blas::dispatch_report();
+    let cpu = if report.cpu.is_empty() {
+        "unknown-cpu"
+    } else {
+        report.cpu
+    };
+    let slug: String = cpu
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let c = report.caches;
+    println!(
+        "tuning {} ({}x{}) on {cpu}: L1d {} KiB, L2 {} KiB, L3 {} KiB; {} mode, budget {} s",
+        kernel.name(),
+        mr,
+        nr,
+        c.l1d >> 10,
+        c.l2 >> 10,
+        c.l3 >> 10,
+        if options.full { "full" } else { "quick" },
+        options.budget.as_secs()
+    );
+    let derived = TilingParams::for_problem(4096, 4096, 4096, mr, nr);
+    let derived =
+        TilingParams::new(derived.mc, derived.kc, derived.nc).with_small_ops(derived.small_ops);
+
+    let (n, reps) = if options.full { (1024, 9) } else { (1024, 5) };
+    let kcs: Vec<usize> = if options.full {
+        vec![128, 192, 256, 384, 512, 640, 768, 1024, 1536]
+    } else {
+        vec![256, 384, 512, 768, 1024]
+    };
+    let mcs: Vec<usize> = if options.full {
+        vec![2, 3, 4, 6, 8, 12, 16]
+            .into_iter()
+            .map(|x| x * mr)
+            .collect()
+    } else {
+        vec![2, 4, 8].into_iter().map(|x| x * mr).collect()
+    };
+    let ncs = [1024usize, 2048, 4096, 8192];
+    let smalls = [8usize, 16, 24, 32, 48, 64, 96, 128];
+    let points = kcs.len() * mcs.len() + ncs.len() + 2 * smalls.len() + 3 * 5;
+    let bar = ProgressBar::new(points as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {msg}")
+            .map_err(|e| e.to_string())?
+            .progress_chars("=> "),
+    );
+    let start = Instant::now();
+    let over_budget = || start.elapsed() > options.budget;
+    let mut rows = Vec::new();
+    let mut problem = Problem::new(n);
+
+    // 1. The kc × mc grid (nc at its derived value).
+    for &kc in &kcs {
+        for &mc in &mcs {
+            bar.inc(1);
+            if over_budget() {
+                continue;
+            }
+            bar.set_message(format!("kc {kc} mc {mc}"));
+            let tiling = TilingParams::new(mc, kc, derived.nc);
+            rows.push(Row {
+                phase: "grid",
+                n,
+                tiling,
+                rate: problem.rate(tiling, reps),
+            });
+        }
+    }
+    let best_grid = rows
+        .iter()
+        .max_by(|x, y| x.rate.0.total_cmp(&y.rate.0))
+        .map(|r| r.tiling)
+        .unwrap_or(derived);
+
+    // 2. nc at the best (mc, kc).
+    for &nc in &ncs {
+        bar.inc(1);
+        if over_budget() {
+            continue;
+        }
+        bar.set_message(format!("nc {nc}"));
+        let tiling = TilingParams::new(best_grid.mc, best_grid.kc, nc);
+        rows.push(Row {
+            phase: "nc",
+            n,
+            tiling,
+            rate: problem.rate(tiling, reps),
+        });
+    }
+    let best = rows
+        .iter()
+        .filter(|r| r.phase == "nc")
+        .max_by(|x, y| x.rate.0.total_cmp(&y.rate.0))
+        .map(|r| r.tiling)
+        .unwrap_or(best_grid);
+
+    // 3. The small-matrix threshold: the largest n up to which the
+    // unpacked path beats the packed one at every size.
+    let mut small_wins_up_to = 0;
+    let mut still_winning = true;
+    for &s in &smalls {
+        bar.inc(2);
+        if over_budget() {
+            continue;
+        }
+        bar.set_message(format!("small path n {s}"));
+        let mut p = Problem::new(s);
+        let blocks = TilingParams::new(best.mc, best.kc, best.nc);
+        let reps_small = reps * 20;
+        let small = p.rate(blocks.with_small_ops(usize::MAX), reps_small);
+        let packed = p.rate(blocks.with_small_ops(0), reps_small);
+        rows.push(Row {
+            phase: "small-path",
+            n: s,
+            tiling: blocks.with_small_ops(usize::MAX),
+            rate: small,
+        });
+        rows.push(Row {
+            phase: "packed-path",
+            n: s,
+            tiling: blocks.with_small_ops(0),
+            rate: packed,
+        });
+        if still_winning && small.0 > packed.0 {
+            small_wins_up_to = s;
+        } else {
+            still_winning = false;
+        }
+    }
+    let tuned = best.with_small_ops(small_wins_up_to.pow(3));
+
+    // 4. Tuned against the cache-derived defaults and the previous
+    // hand-picked sizes, alternating, at n = 1024 (and 2048 in full mode).
+    let hand = TilingParams::new(64, 512, 4096).with_small_ops(64 * 64 * 64);
+    let candidates = [
+        ("derived", derived),
+        ("hand-picked", hand),
+        ("tuned", tuned),
+    ];
+    let mut compare: Vec<(&str, usize, Vec<f64>)> = Vec::new();
+    let sizes: &[usize] = if options.full { &[1024, 2048] } else { &[1024] };
+    for &size in sizes {
+        let mut p = if size == n {
+            problem
+        } else {
+            Problem::new(size)
+        };
+        let mut rates = vec![Vec::new(); candidates.len()];
+        for _round in 0..5 {
+            for (i, (name, tiling)) in candidates.iter().enumerate() {
+                bar.set_message(format!("compare {name} n {size}"));
+                rates[i].push(p.rate(*tiling, 1).0);
+            }
+            bar.inc(if size == n { 3 } else { 0 });
+        }
+        for (i, (name, _)) in candidates.iter().enumerate() {
+            compare.push((name, size, rates[i].clone()));
+        }
+        problem = p;
+    }
+    bar.finish_with_message(format!("done in {:.0} s", start.elapsed().as_secs_f64()));
+    for (name, size, rates) in &compare {
+        let mut sorted = rates.clone();
+        sorted.sort_by(f64::total_cmp);
+        let tiling = candidates
+            .iter()
+            .find(|c| c.0 == *name)
+            .map(|c| c.1)
+            .unwrap_or(derived);
+        rows.push(Row {
+            phase: match *name {
+                "derived" => "compare-derived",
+                "hand-picked" => "compare-hand-picked",
+                _ => "compare-tuned",
+            },
+            n: *size,
+            tiling,
+            rate: (
+                sorted[sorted.len() / 2],
+                sorted[0],
+                sorted[sorted.len() - 1],
+            ),
+        });
+    }
+
+    // Outputs.
+    std::fs::create_dir_all(&options.out_dir).map_err(|e| e.to_string())?;
+    let base = format!("{}/{slug}", options.out_dir);
+    let mut csv = std::fs::File::create(format!("{base}.csv")).map_err(|e| e.to_string())?;
+    writeln!(
+        csv,
+        "phase,n,mc,kc,nc,small_ops,median_gops,min_gops,max_gops"
+    )
+    .map_err(|e| e.to_string())?;
+    for r in &rows {
+        writeln!(
+            csv,
+            "{},{},{},{},{},{},{:.3},{:.3},{:.3}",
+            r.phase,
+            r.n,
+            r.tiling.mc,
+            r.tiling.kc,
+            r.tiling.nc,
+            r.tiling.small_ops,
+            r.rate.0,
+            r.rate.1,
+            r.rate.2
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    let blocks = TunedBlocks {
+        cpu: cpu.to_string(),
+        isa: kernel.isa(),
+        element_bytes: 4,
+        mc: tuned.mc,
+        kc: tuned.kc,
+        nc: tuned.nc,
+        small_ops: tuned.small_ops,
+    };
+    std::fs::write(format!("{base}.tuning"), blocks.to_file()).map_err(|e| e.to_string())?;
+    let series: Vec<chart::Series> = mcs
+        .iter()
+        .map(|&mc| chart::Series {
+            label: format!("mc = {mc}"),
+            points: rows
+                .iter()
+                .filter(|r| r.phase == "grid" && r.tiling.mc == mc)
+                .map(|r| (r.tiling.kc as f64, r.rate.0))
+                .collect(),
+        })
+        .filter(|s| !s.points.is_empty())
+        .collect();
+    let derived_rate = rows
+        .iter()
+        .find(|r| r.phase == "compare-derived" && r.n == n)
+        .map(|r| r.rate.0);
+    let chart_result = chart::line_chart(
+        &format!("{base}.png"),
+        &format!(
+            "{} on {cpu}: MaxPlus<f32>, n = {n}, 1 thread, median of {reps}",
+            kernel.name()
+        ),
+        "kc",
+        "G tropical-ops/s",
+        false,
+        &series,
+        &derived_rate
+            .map(|r| {
+                vec![(
+                    format!(
+                        "cache-derived defaults ({}/{}/{})",
+                        derived.mc, derived.kc, derived.nc
+                    ),
+                    r,
+                )]
+            })
+            .unwrap_or_default(),
+    );
+
+    println!("\nresults: {base}.csv");
+    match chart_result {
+        Ok(()) => println!("chart:   {base}.png"),
+        Err(e) => println!("chart:   not drawn: {e}"),
+    }
+    println!(
+        "tuned:   {base}.tuning (use: {}={base}.tuning)",
+        tuning::TUNING_ENV_VAR
+    );
+    print!("{}", blocks.to_file());
+    println!("\nmedian G ops/s, alternating rounds:");
+    for (name, size, rates) in &compare {
+        let mut sorted = rates.clone();
+        sorted.sort_by(f64::total_cmp);
+        let tiling = candidates
+            .iter()
+            .find(|c| c.0 == *name)
+            .map(|c| c.1)
+            .unwrap_or(derived);
+        println!(
+            "  n = {size:>4}  {name:<12} mc {:>4} kc {:>4} nc {:>5}: {:>6.2}",
+            tiling.mc,
+            tiling.kc,
+            tiling.nc,
+            sorted[sorted.len() / 2]
+        );
+    }
+    for &size in sizes {
+        let median = |name: &str| {
+            compare
+                .iter()
+                .find(|c| c.0 == name && c.1 == size)
+                .map(|c| {
+                    let mut s = c.2.clone();
+                    s.sort_by(f64::total_cmp);
+                    s[s.len() / 2]
+                })
+                .unwrap_or(f64::NAN)
+        };
+        println!(
+            "  n = {size}: tuned / derived = {:.3}, tuned / hand-picked = {:.3}",
+            median("tuned") / median("derived"),
+            median("tuned") / median("hand-picked")
+        );
+    }
+    println!(
+        "\nto compile it in, add to TUNED_TABLE in src/tuning.rs:\n    TunedEntry {{ cpu: {:?}, isa: IsaLevel::{:?}, element_bytes: 4, mc: {}, kc: {}, nc: {}, small_ops: {} }},",
+        cpu,
+        kernel.isa(),
+        tuned.mc,
+        tuned.kc,
+        tuned.nc,
+        tuned.small_ops
+    );
+    Ok(())
+}
