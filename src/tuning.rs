@@ -387,7 +387,10 @@ mod tests {
     fn derived_limits_are_aligned_and_bounded() {
         for (elem, mr, nr) in [(4, 16, 16), (8, 16, 8), (4, 8, 8), (1, 16, 64), (4, 4, 8)] {
             let l = cache_derived_limits(elem, mr, nr);
-            assert!(l.kc >= 64 && l.kc <= 2048 && l.kc.is_multiple_of(8), "{l:?}");
+            assert!(
+                l.kc >= 64 && l.kc <= 2048 && l.kc.is_multiple_of(8),
+                "{l:?}"
+            );
             assert!(l.mc >= mr && l.mc.is_multiple_of(mr), "{l:?}");
             assert!(l.nc >= nr && l.nc.is_multiple_of(nr), "{l:?}");
         }
