@@ -4,7 +4,9 @@
 //!
 //! Throughput is `Elements(m·n·k)`: criterion's "elem/s" is tropical
 //! ops/s (one ⊗ and one ⊕ per element), and multiply-adds/s for sgemm.
-//! A full run takes a few minutes; filter with e.g.
+//! Groups: peak, maxplus_f32_square (16…2048), maxplus_f64_square,
+//! tall_skinny_f32, batched_f32, argmax_f32, semirings_n256. A full run
+//! takes about 10 minutes on the 2-core CI machine; filter with e.g.
 //! `cargo bench -- maxplus_f32_square/` or `cargo bench -- peak`.
 
 use std::hint::black_box;
@@ -112,10 +114,10 @@ fn peak(c: &mut Criterion) {
 fn maxplus_f32_square(c: &mut Criterion) {
     let mut group = c.benchmark_group("maxplus_f32_square");
     configure(&mut group);
-    for n in [16usize, 64, 256, 1024] {
+    for n in [16usize, 64, 256, 1024, 2048] {
         group.throughput(Throughput::Elements((n * n * n) as u64));
         for (id, level) in levels() {
-            if id.ends_with("scalar") && n > 256 {
+            if (id.ends_with("scalar") && n > 256) || (id.ends_with("avx2") && n > 1024) {
                 continue;
             }
             bench_ours::<MaxPlus<f32>>(&mut group, id, level, n);
@@ -212,6 +214,137 @@ fn maxplus_f64_square(c: &mut Criterion) {
     group.finish();
 }
 
+/// Tall-skinny m×k by k×n (tensor-network contraction steps): ours, on
+/// one and on all threads, against the peer and sgemm.
+fn tall_skinny_f32(c: &mut Criterion) {
+    let mut group = c.benchmark_group("tall_skinny_f32");
+    configure(&mut group);
+    for (m, k, n) in [(1usize << 20, 4usize, 4usize), (1 << 16, 16, 16)] {
+        group.throughput(Throughput::Elements((m * n * k) as u64));
+        let a: Vec<f32> = (0..m * k).map(f32::fill).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| f32::fill(i + 3)).collect();
+        let mut cv = vec![0.0f32; m * n];
+        let mut ws = GemmWorkspace::new();
+        let shape = format!("{m}x{k}x{n}");
+        for (id, par) in [
+            ("tropical-blas-1-thread", Par::Seq),
+            ("tropical-blas-all-threads", Par::Rayon(0)),
+        ] {
+            let cfg = GemmConfig::default().with_par(par);
+            group.bench_function(BenchmarkId::new(id, &shape), |bench| {
+                bench.iter(|| {
+                    gemm_with::<MaxPlus<f32>>(
+                        &mut ws,
+                        &cfg,
+                        MatRef::row_major(black_box(&a), m, k).unwrap(),
+                        MatRef::row_major(black_box(&b), k, n).unwrap(),
+                        MatMut::row_major(&mut cv, m, n).unwrap(),
+                        Accum::Replace,
+                    )
+                    .unwrap()
+                })
+            });
+        }
+        let mut tc = vec![TropicalMaxPlus::<f32>::tropical_zero(); m * n];
+        let mut tws = tropical_gemm::GemmWorkspace::<f32>::new();
+        group.bench_function(BenchmarkId::new("tropical-gemm", &shape), |bench| {
+            bench.iter(|| {
+                TropicalGemm::<TropicalMaxPlus<f32>>::new(m, n, k)
+                    .execute_with_workspace(&a, k, &b, n, &mut tc, n, &mut tws)
+            })
+        });
+        group.bench_function(BenchmarkId::new("matrixmultiply-sgemm", &shape), |bench| {
+            bench.iter(|| unsafe {
+                // SAFETY: a holds m·k, b k·n and cv m·n row-major elements.
+                matrixmultiply::sgemm(
+                    m,
+                    k,
+                    n,
+                    1.0,
+                    a.as_ptr(),
+                    k as isize,
+                    1,
+                    b.as_ptr(),
+                    n as isize,
+                    1,
+                    0.0,
+                    cv.as_mut_ptr(),
+                    n as isize,
+                    1,
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
+/// 10 000 products of 16×16 by 16×16 in one batched call, against a loop
+/// of single products (ours) and a loop of the peer's single products.
+fn batched_f32(c: &mut Criterion) {
+    use tropical_blas::{BatchMut, BatchRef, gemm_batched_with};
+    let mut group = c.benchmark_group("batched_f32");
+    configure(&mut group);
+    let (count, n) = (10_000usize, 16usize);
+    group.throughput(Throughput::Elements((count * n * n * n) as u64));
+    let a: Vec<f32> = (0..count * n * n).map(f32::fill).collect();
+    let b: Vec<f32> = (0..count * n * n).map(|i| f32::fill(i + 3)).collect();
+    let mut cv = vec![0.0f32; count * n * n];
+    let mut ws = GemmWorkspace::new();
+    for (id, par) in [
+        ("tropical-blas-batched-1-thread", Par::Seq),
+        ("tropical-blas-batched-all-threads", Par::Rayon(0)),
+    ] {
+        let cfg = GemmConfig::default().with_par(par);
+        group.bench_function(BenchmarkId::new(id, count), |bench| {
+            bench.iter(|| {
+                gemm_batched_with::<MaxPlus<f32>>(
+                    &mut ws,
+                    &cfg,
+                    BatchRef::row_major(black_box(&a), count, n, n).unwrap(),
+                    BatchRef::row_major(black_box(&b), count, n, n).unwrap(),
+                    BatchMut::row_major(&mut cv, count, n, n).unwrap(),
+                    Accum::Replace,
+                )
+                .unwrap()
+            })
+        });
+    }
+    let cfg = GemmConfig::default().with_par(Par::Seq);
+    group.bench_function(
+        BenchmarkId::new("tropical-blas-loop-of-gemm", count),
+        |bench| {
+            bench.iter(|| {
+                for ((ai, bi), ci) in a
+                    .chunks(n * n)
+                    .zip(b.chunks(n * n))
+                    .zip(cv.chunks_mut(n * n))
+                {
+                    gemm_with::<MaxPlus<f32>>(
+                        &mut ws,
+                        &cfg,
+                        MatRef::row_major(ai, n, n).unwrap(),
+                        MatRef::row_major(bi, n, n).unwrap(),
+                        MatMut::row_major(ci, n, n).unwrap(),
+                        Accum::Replace,
+                    )
+                    .unwrap()
+                }
+            })
+        },
+    );
+    let mut tc = vec![TropicalMaxPlus::<f32>::tropical_zero(); n * n];
+    let mut tws = tropical_gemm::GemmWorkspace::<f32>::new();
+    group.bench_function(BenchmarkId::new("tropical-gemm-loop", count), |bench| {
+        bench.iter(|| {
+            for (ai, bi) in a.chunks(n * n).zip(b.chunks(n * n)) {
+                TropicalGemm::<TropicalMaxPlus<f32>>::new(n, n, n)
+                    .execute_with_workspace(ai, n, bi, n, &mut tc, n, &mut tws)
+            }
+        })
+    });
+    group.finish();
+}
+
 fn semirings_n256(c: &mut Criterion) {
     let mut group = c.benchmark_group("semirings_n256");
     configure(&mut group);
@@ -276,6 +409,8 @@ fn argmax_f32(c: &mut Criterion) {
 
 criterion_group!(
     benches,
+    tall_skinny_f32,
+    batched_f32,
     argmax_f32,
     peak,
     maxplus_f32_square,

@@ -7,7 +7,13 @@
 //! cargo run --release --example bench_report -- quick   # a subset (under a minute)
 //! cargo run --release --example bench_report -- parallel # threads, batches, shapes
 //! cargo run --release --example bench_report -- argmax   # gemm_argmax vs gemm
+//! cargo run --release --example bench_report -- quick --csv report.csv
+//! cargo run --release --manifest-path tuning/Cargo.toml --bin plot -- report.csv report.png
 //! ```
+//!
+//! `--csv FILE` also writes every row of the single-thread table as CSV
+//! (section, semiring, implementation, kernel, n, threads, gops, peak_gops,
+//! vs_real, vs_peer); the `plot` tool in `tuning/` draws it.
 //!
 //! One tropical op is one ⊗ plus one ⊕ on one element: an m×k by k×n
 //! product is m·n·k ops. sgemm's rate is counted the same way (m·n·k
@@ -161,6 +167,69 @@ fn argmax_section(levels: &[IsaLevel], n: usize) {
     argmax_row::<MaxPlus<i32>>("MaxPlus<i32>", levels, n);
 }
 
+/// G tropical-ops/s of the tropical-gemm crate (the peer) on the same
+/// max-plus product.
+macro_rules! peer_rate {
+    ($name:ident, $t:ty) => {
+        fn $name(n: usize) -> f64 {
+            use tropical_gemm::{TropicalGemm, TropicalMaxPlus, TropicalSemiring};
+            let a: Vec<$t> = (0..n * n).map(<$t>::fill).collect();
+            let b: Vec<$t> = (0..n * n).map(|i| <$t>::fill(i + 3)).collect();
+            let mut c = vec![TropicalMaxPlus::<$t>::tropical_zero(); n * n];
+            let mut ws = tropical_gemm::GemmWorkspace::<$t>::new();
+            let secs = seconds_per_call(|| {
+                TropicalGemm::<TropicalMaxPlus<$t>>::new(n, n, n)
+                    .execute_with_workspace(&a, n, &b, n, &mut c, n, &mut ws)
+            });
+            (n * n * n) as f64 / secs / 1e9
+        }
+    };
+}
+peer_rate!(peer_rate_f32, f32);
+peer_rate!(peer_rate_f64, f64);
+
+/// Rows for `--csv`, in the order measured.
+static CSV_ROWS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+#[allow(clippy::too_many_arguments)]
+fn csv_row(
+    semiring: &str,
+    implementation: &str,
+    kernel: &str,
+    n: usize,
+    gops: f64,
+    peak: Option<f64>,
+    vs_real: Option<f64>,
+    vs_peer: Option<f64>,
+) {
+    let opt = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_default();
+    CSV_ROWS.lock().unwrap().push(format!(
+        "square,{semiring},{implementation},{kernel},{n},1,{gops:.4},{},{},{}",
+        opt(peak),
+        opt(vs_real),
+        opt(vs_peer)
+    ));
+}
+
+/// Today's date (UTC) from the system clock, as YYYY-MM-DD.
+fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or(0) as i64;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 fn sgemm_rate(n: usize) -> f64 {
     let a: Vec<f32> = (0..n * n).map(f32::fill).collect();
     let b: Vec<f32> = (0..n * n).map(f32::fill).collect();
@@ -218,6 +287,7 @@ fn row<S: Semiring>(
     levels: &[IsaLevel],
     sizes: &[usize],
     real_gemm: Option<fn(usize) -> f64>,
+    peer: Option<fn(usize) -> f64>,
 ) where
     S::Scalar: Fill,
 {
@@ -255,10 +325,38 @@ fn row<S: Semiring>(
                 );
                 line += &format!("  packed {packed:>6.2} small {small:>6.2}");
             }
+            let (mut vs_real, mut vs_peer) = (None, None);
             if let Some(real) = real_gemm {
                 let r = real(n);
                 line += &format!("  vs {r:>6.2} real-gemm: {:.2}x", ours / r);
+                vs_real = Some(ours / r);
+                if level == levels[0] {
+                    let name = if std::mem::size_of::<S::Scalar>() == 8 {
+                        "matrixmultiply-dgemm"
+                    } else {
+                        "matrixmultiply-sgemm"
+                    };
+                    csv_row(label, name, "", n, r, None, None, None);
+                }
             }
+            if let Some(peer) = peer {
+                let p = peer(n);
+                line += &format!("  vs {p:>6.2} tropical-gemm: {:.2}x", ours / p);
+                vs_peer = Some(ours / p);
+                if level == levels[0] {
+                    csv_row(label, "tropical-gemm", "", n, p, None, None, None);
+                }
+            }
+            csv_row(
+                label,
+                &format!("tropical-blas-{level}"),
+                kernel.name(),
+                n,
+                ours,
+                Some(peak),
+                vs_real,
+                vs_peer,
+            );
             println!("{line}");
         }
     }
@@ -391,6 +489,11 @@ fn shapes_section() {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
+    let args: Vec<String> = std::env::args().collect();
+    let csv_path = args
+        .iter()
+        .position(|a| a == "--csv")
+        .and_then(|i| args.get(i + 1).cloned());
     if std::env::args().any(|a| a == "parallel") {
         threads_section(&[512, 2048]);
         batched_section(10_000);
@@ -408,26 +511,60 @@ fn main() {
         return;
     }
     let sizes: &[usize] = if quick {
-        &[16, 64, 512]
+        &[16, 64, 256, 512]
     } else {
-        &[16, 32, 64, 256, 1024]
+        &[16, 32, 64, 128, 256, 512, 1024]
     };
+    let report = tropical_blas::dispatch_report();
     println!(
-        "tropical-blas bench_report: 1 thread, square n, row-major A, B, C; detected ISA {detected}"
+        "tropical-blas bench_report, {}: 1 thread, square n, row-major A, B, C",
+        today()
+    );
+    println!(
+        "CPU: {} (detected ISA {detected}); G tropical-ops/s (m·n·k per second)",
+        report.cpu
     );
     println!(
         "{:<14} {:<14} {:>5}  {:>8}  {:>6}  {:>6}",
         "semiring", "kernel", "n", "Gops/s", "peak", "of peak"
     );
-    row::<MaxPlus<f32>>("MaxPlus<f32>", &levels, sizes, Some(sgemm_rate));
-    row::<MinPlus<f32>>("MinPlus<f32>", &levels, sizes, Some(sgemm_rate));
+    row::<MaxPlus<f32>>(
+        "MaxPlus<f32>",
+        &levels,
+        sizes,
+        Some(sgemm_rate),
+        Some(peer_rate_f32),
+    );
+    row::<MinPlus<f32>>("MinPlus<f32>", &levels, sizes, Some(sgemm_rate), None);
     let big: &[usize] = if quick { &[512] } else { &[64, 1024] };
-    row::<MaxPlus<f64>>("MaxPlus<f64>", &levels, big, Some(dgemm_rate));
-    row::<MaxMul<f32>>("MaxMul<f32>", &levels, big, None);
-    row::<MaxMin<f32>>("MaxMin<f32>", &levels, big, None);
-    row::<MinMax<f64>>("MinMax<f64>", &levels, big, None);
-    row::<MaxPlus<i32>>("MaxPlus<i32>", &levels, big, None);
-    row::<MinPlus<i64>>("MinPlus<i64>", &levels, big, None);
-    row::<MaxMin<i32>>("MaxMin<i32>", &levels, big, None);
-    row::<OrAnd>("OrAnd", &levels, big, None);
+    row::<MaxPlus<f64>>(
+        "MaxPlus<f64>",
+        &levels,
+        big,
+        Some(dgemm_rate),
+        Some(peer_rate_f64),
+    );
+    row::<MaxMul<f32>>("MaxMul<f32>", &levels, big, None, None);
+    row::<MaxMin<f32>>("MaxMin<f32>", &levels, big, None, None);
+    row::<MinMax<f64>>("MinMax<f64>", &levels, big, None, None);
+    row::<MaxPlus<i32>>("MaxPlus<i32>", &levels, big, None, None);
+    row::<MinPlus<i64>>("MinPlus<i64>", &levels, big, None, None);
+    row::<MaxMin<i32>>("MaxMin<i32>", &levels, big, None, None);
+    row::<OrAnd>("OrAnd", &levels, big, None, None);
+    if let Some(path) = csv_path {
+        let mut text = String::from(
+            "section,semiring,implementation,kernel,n,threads,gops,peak_gops,vs_real,vs_peer\n",
+        );
+        for line in CSV_ROWS.lock().unwrap().iter() {
+            text += line;
+            text.push('\n');
+        }
+        match std::fs::write(&path, text) {
+            Ok(()) => println!("CSV: {path}"),
+            Err(e) => {
+                eprintln!("bench_report: cannot write {path}: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
 }
