@@ -140,8 +140,9 @@ impl<'a, T: Copy> BatchRef<'a, T> {
             let start = self.layout.start(i);
             &self.data[start..start + self.layout.item.span]
         };
-        MatRef::new(
+        MatRef::with_footprint(
             slice,
+            self.layout.item,
             self.rows,
             self.cols,
             self.row_stride,
@@ -236,8 +237,10 @@ impl<'a, T: Copy> BatchMut<'a, T> {
     pub(crate) fn into_item_views(mut self) -> Vec<MatMut<'a, T>> {
         let count = self.layout.count;
         let (rows, cols, rs, cs) = (self.rows, self.cols, self.row_stride, self.col_stride);
+        let item = self.layout.item;
         let view = |piece: &'a mut [T]| {
-            MatMut::new(piece, rows, cols, rs, cs).expect("layout checked by BatchMut::new")
+            MatMut::with_checked_layout(piece, item, rows, cols, rs, cs)
+                .expect("layout checked by BatchMut::new")
         };
         let span = self.layout.item.span;
         if count == 0 || span == 0 {
@@ -293,8 +296,9 @@ impl<'a, T: Copy> BatchMut<'a, T> {
     }
 
     fn item_view<'x>(&self, piece: &'x mut [T]) -> MatMut<'x, T> {
-        MatMut::new(
+        MatMut::with_checked_layout(
             &mut piece[..self.layout.item.span],
+            self.layout.item,
             self.rows,
             self.cols,
             self.row_stride,
@@ -413,16 +417,20 @@ pub fn gemm_batched_with<S: Semiring>(
     }
     let ops = a.rows.saturating_mul(b.cols).saturating_mul(a.cols);
     let across_batch = count > 1 && ops < PARALLEL_MIN_OPS && cfg.par().threads() > 1;
+    // One plan (blocking, route) for every item: they share one shape.
     if across_batch {
-        let sequential = prepared.with_par(crate::Par::Seq);
+        let plan = prepared
+            .with_par(crate::Par::Seq)
+            .plan(a.rows, b.cols, a.cols);
         c.par_for_each_item(|i, ci| {
             let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-            with_thread_workspace(|ws| sequential.run(ws, ai, bi, ci, accum));
+            with_thread_workspace(|ws| plan.execute(ws, ai, bi, ci, accum));
         });
     } else {
+        let plan = prepared.plan(a.rows, b.cols, a.cols);
         c.for_each_item(|i, ci| {
             let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-            prepared.run(ws, ai, bi, ci, accum);
+            plan.execute(ws, ai, bi, ci, accum);
         });
     }
     Ok(())

@@ -137,18 +137,16 @@ impl<S: Semiring> Prepared<S> {
         ws: &mut GemmWorkspace,
         a: MatRef<'_, S::Scalar>,
         b: MatRef<'_, S::Scalar>,
-        mut c: MatMut<'_, S::Scalar>,
+        c: MatMut<'_, S::Scalar>,
         accum: Accum,
     ) {
-        let (m, k, n) = (a.rows(), a.cols(), b.cols());
-        debug_assert!(b.rows() == k && c.rows() == m && c.cols() == n);
-        if m == 0 || n == 0 {
-            return;
-        }
-        if k == 0 {
-            fill_empty_product::<S>(&mut c, accum);
-            return;
-        }
+        self.plan(a.rows(), b.cols(), a.cols())
+            .execute(ws, a, b, c, accum);
+    }
+
+    /// The blocking, thread count and route for an m×k by k×n product:
+    /// worked out once for all items of a batch.
+    pub(crate) fn plan(&self, m: usize, n: usize, k: usize) -> Plan<S> {
         let kernel = &self.kernel;
         let tiling = self.tiling.unwrap_or_else(|| {
             TilingParams::for_kernel(
@@ -167,12 +165,46 @@ impl<S: Semiring> Prepared<S> {
         } else {
             self.par.threads()
         };
-        let run = if use_direct_path(n, ops, &tiling, kernel) {
+        let route = if use_direct_path(n, ops, &tiling, kernel) {
             kernel.small
         } else {
             kernel.packed
         };
-        run(ws, &tiling, threads, a, b, c, accum);
+        Plan {
+            tiling,
+            threads,
+            route,
+        }
+    }
+}
+
+/// How to compute products of one shape (see [`Prepared::plan`]).
+pub(crate) struct Plan<S: Semiring> {
+    tiling: TilingParams,
+    threads: usize,
+    route: crate::kernel::GemmFn<S>,
+}
+
+impl<S: Semiring> Plan<S> {
+    /// Computes one product of the planned shape whose inputs were checked.
+    pub(crate) fn execute(
+        &self,
+        ws: &mut GemmWorkspace,
+        a: MatRef<'_, S::Scalar>,
+        b: MatRef<'_, S::Scalar>,
+        mut c: MatMut<'_, S::Scalar>,
+        accum: Accum,
+    ) {
+        let (m, k, n) = (a.rows(), a.cols(), b.cols());
+        debug_assert!(b.rows() == k && c.rows() == m && c.cols() == n);
+        if m == 0 || n == 0 {
+            return;
+        }
+        if k == 0 {
+            fill_empty_product::<S>(&mut c, accum);
+            return;
+        }
+        (self.route)(ws, &self.tiling, self.threads, a, b, c, accum);
     }
 }
 

@@ -120,6 +120,31 @@ impl<'a, T: Copy> MatRef<'a, T> {
         })
     }
 
+    /// A view whose layout's footprint is already known (batch items: one
+    /// layout checked once for every item). Only the length is checked.
+    pub(crate) fn with_footprint(
+        data: &'a [T],
+        fp: Footprint,
+        rows: usize,
+        cols: usize,
+        row_stride: isize,
+        col_stride: isize,
+    ) -> Result<Self, Error> {
+        debug_assert!(
+            footprint(rows, cols, row_stride, col_stride)
+                .is_ok_and(|f| f.offset == fp.offset && f.span == fp.span)
+        );
+        check_len(fp, data.len())?;
+        Ok(Self {
+            data,
+            offset: fp.offset,
+            rows,
+            cols,
+            row_stride,
+            col_stride,
+        })
+    }
+
     /// A dense row-major view (`row_stride = cols`, `col_stride = 1`).
     pub fn row_major(data: &'a [T], rows: usize, cols: usize) -> Result<Self, Error> {
         let rs = isize::try_from(cols).map_err(|_| Error::LayoutOverflow)?;
@@ -223,6 +248,33 @@ impl<'a, T: Copy> MatMut<'a, T> {
                 col_stride,
             });
         }
+        Ok(Self {
+            data,
+            offset: fp.offset,
+            rows,
+            cols,
+            row_stride,
+            col_stride,
+        })
+    }
+
+    /// A view whose layout was already checked, aliasing included (batch
+    /// items: one layout checked once for every item). Only the length is
+    /// checked.
+    pub(crate) fn with_checked_layout(
+        data: &'a mut [T],
+        fp: Footprint,
+        rows: usize,
+        cols: usize,
+        row_stride: isize,
+        col_stride: isize,
+    ) -> Result<Self, Error> {
+        debug_assert!(
+            footprint(rows, cols, row_stride, col_stride)
+                .is_ok_and(|f| f.offset == fp.offset && f.span == fp.span)
+        );
+        debug_assert!(!layout_aliases(rows, cols, row_stride, col_stride));
+        check_len(fp, data.len())?;
         Ok(Self {
             data,
             offset: fp.offset,

@@ -31,8 +31,25 @@ pub(crate) unsafe fn pack_panels<T: Copy>(
         let out = unsafe { dst.add(panel * unit * kc) };
         // SAFETY: line `first` is < extent.
         let base = unsafe { src.offset(first as isize * line_stride) };
-        if lines == unit && line_stride == 1 {
-            // Contiguous lines (column-major A, row-major B): a run of `unit`.
+        if lines == unit && line_stride == 1 && unit.is_multiple_of(8) {
+            // Contiguous lines (column-major A, row-major B) in runs of 8:
+            // a fixed-size block the compiler turns into vector moves
+            // (a runtime-length run stays a scalar loop, which made
+            // packing cost more than the product for 16×16 matrices).
+            for p in 0..kc {
+                for r in (0..unit).step_by(8) {
+                    // SAFETY: r + 8 ≤ unit = lines and p < kc: named
+                    // readable / writable; unaligned reads and writes.
+                    unsafe {
+                        let run: [T; 8] = std::ptr::read_unaligned(
+                            base.offset(p as isize * depth_stride + r as isize).cast(),
+                        );
+                        std::ptr::write_unaligned(out.add(p * unit + r).cast(), run.map(&map));
+                    }
+                }
+            }
+        } else if lines == unit && line_stride == 1 {
+            // Contiguous lines of another width: a run of `unit`.
             for p in 0..kc {
                 for r in 0..unit {
                     // SAFETY: r < lines, p < kc: named readable / writable.

@@ -54,6 +54,10 @@ pub(crate) trait VecOps: Copy + Default + Send + Sync + 'static {
     unsafe fn finish(acc: Self::V) -> Self::V {
         acc
     }
+    /// Whether `packed_value` is the identity, so the kernel may read B in
+    /// place instead of from a packed copy.
+    const PACKS_AS_IS: bool = true;
+
     /// How an element is stored in a packed panel (identity but for the
     /// integer plus semirings, which store ZERO as a sentinel).
     #[inline(always)]
@@ -427,14 +431,16 @@ impl<O: VecOps, const MR: usize> TileA<<O::S as Semiring>::Scalar> for DirectA<O
 ///
 /// # Safety
 /// As [`MicroKernel::tile`](super::MicroKernel::tile), with `a` valid for
-/// kc depths and `b` a packed micro-panel of `O::LANES`, inside a function
-/// compiled with `O`'s features.
+/// kc depths and `b` holding `O::LANES` readable values at each of
+/// `b + p·b_stride`, p < kc (a packed micro-panel: `b_stride` = LANES),
+/// inside a function compiled with `O`'s features.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize>(
     kc: usize,
     mut a: impl TileA<<O::S as Semiring>::Scalar>,
     b: *const <O::S as Semiring>::Scalar,
+    b_stride: isize,
     c: *mut <O::S as Semiring>::Scalar,
     rsc: isize,
     csc: isize,
@@ -455,7 +461,7 @@ pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize>(
                 *acc_i = O::add(*acc_i, O::mul(O::splat(a.get(i)), b_row));
             }
             a.advance();
-            b = b.add(nr);
+            b = b.offset(b_stride);
         }
         for acc_i in acc.iter_mut() {
             *acc_i = O::finish(*acc_i);
@@ -488,11 +494,16 @@ pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize>(
 }
 
 /// One task of the direct path: row panels `first_panel..last_panel` of
-/// C, all its columns, from A in place and B packed whole.
+/// C, all its columns, from A in place, and B in place for its first
+/// `b_in_place_cols` columns (whole panels of a unit-stride B) and packed
+/// from there on.
 pub(crate) struct DirectJob<T> {
     a: SharedPtr<T>,
     rsa: isize,
     csa: isize,
+    b: SharedPtr<T>,
+    rsb: isize,
+    b_in_place_cols: usize,
     packed_b: SharedPtr<T>,
     c: SharedPtr<T>,
     rsc: isize,
@@ -527,10 +538,25 @@ pub(crate) unsafe fn direct_rows<O: VecOps, const MR: usize>(
         for panel in job.first_panel..job.last_panel {
             let i = panel * MR;
             let rows = MR.min(job.m - i);
+            // B's panel: in place (columns j..j+nr of k rows, unit column
+            // stride) or the packed copy of the columns past
+            // b_in_place_cols.
+            let (b, b_stride) = if j + nr <= job.b_in_place_cols {
+                // SAFETY: column j < n of B, inside its checked footprint.
+                (unsafe { job.b.get().cast_const().add(j) }, job.rsb)
+            } else {
+                let packed_col = j - job.b_in_place_cols;
+                // SAFETY: panel packed_col/nr of the packed copy exists.
+                (
+                    unsafe { job.packed_b.get().cast_const().add(packed_col * job.k) },
+                    nr as isize,
+                )
+            };
             // SAFETY: rows i..i+rows of A and the k-deep panel j/nr of B
-            // exist; the rows×cols tile at (i, j) lies in C's checked,
-            // non-aliasing footprint, and row panel `panel` belongs to this
-            // job alone.
+            // exist (in place: nr unit-stride values at every b + p·rsb,
+            // p < k, inside B's footprint); the rows×cols tile at (i, j)
+            // lies in C's checked, non-aliasing footprint, and row panel
+            // `panel` belongs to this job alone.
             unsafe {
                 tile_body::<O, MR>(
                     job.k,
@@ -540,7 +566,8 @@ pub(crate) unsafe fn direct_rows<O: VecOps, const MR: usize>(
                         job.rsa,
                         job.csa,
                     ),
-                    job.packed_b.get().cast_const().add(j * job.k),
+                    b,
+                    b_stride,
                     job.c
                         .get()
                         .offset(i as isize * job.rsc + j as isize * job.csc),
@@ -555,10 +582,11 @@ pub(crate) unsafe fn direct_rows<O: VecOps, const MR: usize>(
     }
 }
 
-/// The direct path: B is packed whole (a contiguous copy for row-major B,
-/// and it pads the edge columns), A is read in place, so a small product,
-/// or one whose A would be packed for a single column panel (n ≤ NR), pays
-/// no A transpose. Row panels are split among `threads` tasks, each of
+/// The direct path: A is read in place, so a small product, or one whose
+/// A would be packed for a single column panel (n ≤ NR), pays no A
+/// transpose. B is read in place too where it can be (unit column stride,
+/// whole panels, no sentinel mapping); the rest of it (the edge columns,
+/// which need padding, or all of a strided B) is packed. Row panels are split among `threads` tasks, each of
 /// which enters the kernel through `rows` (a `#[target_feature]` entry: a
 /// closure run by rayon would not be compiled with the ISA).
 ///
@@ -576,28 +604,40 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
 ) {
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     let nr = O::LANES;
+    let b_in_place_cols = if O::PACKS_AS_IS && b.col_stride() == 1 {
+        n / nr * nr
+    } else {
+        0
+    };
+    let packed_cols = n - b_in_place_cols;
     let packed_b = ws
         .packed_b
-        .reserve::<<O::S as Semiring>::Scalar>(n.div_ceil(nr) * nr * k);
-    // SAFETY: B's footprint was checked; packed_b holds ceil(n/nr)·nr·k;
-    // the caller vouches for K on this CPU.
-    unsafe {
-        K::pack(
-            nr,
-            n,
-            k,
-            b.as_ptr(),
-            b.col_stride(),
-            b.row_stride(),
-            packed_b,
-        )
-    };
+        .reserve::<<O::S as Semiring>::Scalar>(packed_cols.div_ceil(nr) * nr * k);
+    if packed_cols > 0 {
+        // SAFETY: columns b_in_place_cols..n of B lie in its checked
+        // footprint; packed_b holds ceil(packed_cols/nr)·nr·k; the caller
+        // vouches for K on this CPU.
+        unsafe {
+            K::pack(
+                nr,
+                packed_cols,
+                k,
+                b.as_ptr().offset(b_in_place_cols as isize * b.col_stride()),
+                b.col_stride(),
+                b.row_stride(),
+                packed_b,
+            )
+        };
+    }
     let row_panels = m.div_ceil(MR);
     let tasks = threads.clamp(1, row_panels);
     let job = DirectJob {
         a: SharedPtr(a.as_ptr().cast_mut()),
         rsa: a.row_stride(),
         csa: a.col_stride(),
+        b: SharedPtr(b.as_ptr().cast_mut()),
+        rsb: b.row_stride(),
+        b_in_place_cols,
         packed_b: SharedPtr(packed_b),
         c: SharedPtr(c.as_mut_ptr()),
         rsc: c.row_stride(),
@@ -668,6 +708,7 @@ macro_rules! vec_ops {
                 unsafe { $lanes::$mul(a, b) }
             }
             $(
+                const PACKS_AS_IS: bool = false;
                 #[inline(always)]
                 unsafe fn finish(acc: Self::V) -> Self::V {
                     // SAFETY: forwarded trait contract (features enabled).
@@ -848,6 +889,7 @@ macro_rules! isa_kernel {
                     kc,
                     $crate::kernel::simd::PackedA::<_, MR>(a),
                     b,
+                    O::LANES as isize,
                     c,
                     rsc,
                     csc,
