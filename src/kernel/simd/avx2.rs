@@ -61,7 +61,7 @@ macro_rules! int_lanes {
             use std::arch::x86_64::*;
             pub(crate) type V = __m256i;
             pub(crate) const LANES: usize = $lanes;
-            // SAFETY (every function): callers run with AVX2 enabled and
+            // SAFETY: (every function) callers run with AVX2 enabled and
             // pass pointers valid for LANES elements.
             #[inline(always)]
             pub(crate) unsafe fn splat(x: $t) -> V {
@@ -162,7 +162,7 @@ pub(crate) mod bool_x32 {
     use std::arch::x86_64::*;
     pub(crate) type V = __m256i;
     pub(crate) const LANES: usize = 32;
-    // SAFETY (every function): callers run with AVX2 enabled and pass
+    // SAFETY: (every function) callers run with AVX2 enabled and pass
     // pointers valid for 32 bytes; and/or of 0/1 bytes stay valid bools.
     #[inline(always)]
     pub(crate) unsafe fn splat(x: bool) -> V {

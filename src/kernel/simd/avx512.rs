@@ -50,7 +50,7 @@ macro_rules! int_lanes {
             use std::arch::x86_64::*;
             pub(crate) type V = __m512i;
             pub(crate) const LANES: usize = $lanes;
-            // SAFETY (every function): callers run with avx512f enabled and
+            // SAFETY: (every function) callers run with avx512f enabled and
             // pass pointers valid for LANES elements.
             #[inline(always)]
             pub(crate) unsafe fn splat(x: $t) -> V {
@@ -154,7 +154,7 @@ pub(crate) mod bool_x64 {
     use std::arch::x86_64::*;
     pub(crate) type V = __m512i;
     pub(crate) const LANES: usize = 64;
-    // SAFETY (every function): callers run with avx512f enabled and pass
+    // SAFETY: (every function) callers run with avx512f enabled and pass
     // pointers valid for 64 bytes; and/or of 0/1 bytes stay valid bools.
     #[inline(always)]
     pub(crate) unsafe fn splat(x: bool) -> V {

@@ -289,7 +289,7 @@ pub(crate) unsafe fn arg_tile_body<O: ArgVecOps, const MR: usize>(
         assert!(std::mem::size_of::<O::V>() == O::LANES * std::mem::size_of::<Scalar<O>>());
     };
     let nr = O::LANES;
-    // SAFETY (whole body): reads stay within the kc·MR and kc·NR packed
+    // SAFETY: (whole body) reads stay within the kc·MR and kc·NR packed
     // elements; stores go through `store_arg_tile` inside the rows×cols
     // regions of C and argk; the caller runs us with O's features enabled.
     unsafe {
@@ -449,7 +449,7 @@ pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize>(
     load_c: bool,
 ) {
     let nr = O::LANES;
-    // SAFETY (whole body): reads stay within A's kc depths and the kc·NR
+    // SAFETY: (whole body) reads stay within A's kc depths and the kc·NR
     // packed elements of B; stores within the rows×cols region of C; the
     // caller runs us with O's features enabled.
     unsafe {
@@ -1026,7 +1026,7 @@ macro_rules! float_lanes {
             use std::arch::x86_64::*;
             pub(crate) type V = $v;
             pub(crate) const LANES: usize = $lanes;
-            // SAFETY (every function): callers run with the ISA enabled and
+            // SAFETY: (every function) callers run with the ISA enabled and
             // pass pointers valid for LANES elements.
             #[inline(always)]
             pub(crate) unsafe fn splat(x: $t) -> V {
@@ -1104,7 +1104,7 @@ pub(crate) unsafe fn probe_body<O: VecOps, const R: usize, const X: usize>(
     iters: usize,
 ) -> (u64, O::V) {
     let lanes = O::LANES;
-    // SAFETY (whole body): `ring` holds 16·64 ≥ 16·LANES scalars and every
+    // SAFETY: (whole body) `ring` holds 16·64 ≥ 16·LANES scalars and every
     // load reads LANES of them at a row index below 16; features are
     // enabled by the caller.
     unsafe {
