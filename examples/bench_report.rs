@@ -8,6 +8,7 @@
 //! cargo run --release --example bench_report -- parallel # threads, batches, shapes
 //! cargo run --release --example bench_report -- argmax   # gemm_argmax vs gemm
 //! cargo run --release --example bench_report -- quick --csv report.csv
+//! cargo run --release --example bench_report -- --only OrAnd  # rows whose label contains OrAnd
 //! cargo run --release --manifest-path tuning/Cargo.toml --bin plot -- report.csv report.png
 //! ```
 //!
@@ -291,6 +292,10 @@ fn row<S: Semiring>(
 ) where
     S::Scalar: Fill,
 {
+    let only = std::env::args().skip_while(|a| a != "--only").nth(1);
+    if only.is_some_and(|only| !label.contains(only.as_str())) {
+        return;
+    }
     for &level in levels {
         let Ok(kernel) = kernel_at::<S>(level) else {
             continue;

@@ -83,12 +83,13 @@ pub(crate) trait TileJob<S: Semiring>: Copy + Send + Sync {
     /// Columns of the register tile (the B micro-panel width).
     const NR: usize;
 
-    /// Packs lines into micro-panels of `unit` (see `pack::pack_panels`).
+    /// Packs columns of B into micro-panels of `unit` = NR (see
+    /// `pack::pack_panels`).
     ///
     /// # Safety
     /// As `pack::pack_panels`; the CPU supports the kernel's instructions.
     #[allow(clippy::too_many_arguments)]
-    unsafe fn pack(
+    unsafe fn pack_b(
         unit: usize,
         extent: usize,
         kc: usize,
@@ -98,12 +99,31 @@ pub(crate) trait TileJob<S: Semiring>: Copy + Send + Sync {
         dst: *mut S::Scalar,
     );
 
+    /// Copies of each element in a packed A micro-panel (the kernel's
+    /// `A_SPREAD`).
+    const A_SPREAD: usize;
+
+    /// Packs an `extent × kc` block of A into MR-row micro-panels of
+    /// `A_SPREAD` copies per element.
+    ///
+    /// # Safety
+    /// As `MicroKernel::pack_a`; the CPU supports the kernel's
+    /// instructions.
+    unsafe fn pack_a(
+        extent: usize,
+        kc: usize,
+        src: *const S::Scalar,
+        row_stride: isize,
+        col_stride: isize,
+        dst: *mut S::Scalar,
+    );
+
     /// Folds depths `depth..depth + kc` of the packed micro-panels into the
     /// `rows × cols` outputs starting at (i, j); `load_c` as in
     /// [`MicroKernel::tile`].
     ///
     /// # Safety
-    /// `a`/`b` hold kc·MR and kc·NR packed elements; (i, j) .. (i + rows,
+    /// `a`/`b` hold kc·MR·A_SPREAD and kc·NR packed elements; (i, j) .. (i + rows,
     /// j + cols) lie inside the checked output, written by this caller
     /// alone; the CPU supports the kernel's instructions.
     #[allow(clippy::too_many_arguments)]
@@ -141,7 +161,7 @@ impl<S: Semiring, K: MicroKernel<S>> TileJob<S> for ValueTiles<S, K> {
     const NR: usize = K::NR;
 
     #[inline(always)]
-    unsafe fn pack(
+    unsafe fn pack_b(
         unit: usize,
         extent: usize,
         kc: usize,
@@ -152,6 +172,21 @@ impl<S: Semiring, K: MicroKernel<S>> TileJob<S> for ValueTiles<S, K> {
     ) {
         // SAFETY: forwarded contract.
         unsafe { K::pack(unit, extent, kc, src, line_stride, depth_stride, dst) }
+    }
+
+    const A_SPREAD: usize = K::A_SPREAD;
+
+    #[inline(always)]
+    unsafe fn pack_a(
+        extent: usize,
+        kc: usize,
+        src: *const S::Scalar,
+        row_stride: isize,
+        col_stride: isize,
+        dst: *mut S::Scalar,
+    ) {
+        // SAFETY: forwarded contract.
+        unsafe { K::pack_a(extent, kc, src, row_stride, col_stride, dst) }
     }
 
     #[inline(always)]
@@ -237,7 +272,7 @@ impl<S: SelectingSemiring, K: ArgMicroKernel<S>> TileJob<S> for ArgTiles<S, K> {
     const NR: usize = K::NR;
 
     #[inline(always)]
-    unsafe fn pack(
+    unsafe fn pack_b(
         unit: usize,
         extent: usize,
         kc: usize,
@@ -248,6 +283,21 @@ impl<S: SelectingSemiring, K: ArgMicroKernel<S>> TileJob<S> for ArgTiles<S, K> {
     ) {
         // SAFETY: forwarded contract.
         unsafe { K::pack(unit, extent, kc, src, line_stride, depth_stride, dst) }
+    }
+
+    const A_SPREAD: usize = 1;
+
+    #[inline(always)]
+    unsafe fn pack_a(
+        extent: usize,
+        kc: usize,
+        src: *const S::Scalar,
+        row_stride: isize,
+        col_stride: isize,
+        dst: *mut S::Scalar,
+    ) {
+        // SAFETY: forwarded contract (A_SPREAD is 1).
+        unsafe { K::pack(K::MR, extent, kc, src, row_stride, col_stride, dst) }
     }
 
     #[inline(always)]
@@ -317,7 +367,7 @@ pub(crate) fn run_packed<S: Semiring, J: TileJob<S>>(
     // `check_packed_sizes` accepted, whatever the tiling override says.
     let (mc, kc, nc) = (tiling.mc.min(m), tiling.kc.min(k), tiling.nc.min(n));
     let grid = TaskGrid::new(threads, m, nc, mr, nr);
-    let a_elems = mc.min(grid.rows_per_part).div_ceil(mr) * mr * kc;
+    let a_elems = mc.min(grid.rows_per_part).div_ceil(mr) * mr * kc * J::A_SPREAD;
     let packed_b = SharedPtr(ws.packed_b.reserve::<S::Scalar>(nc.div_ceil(nr) * nr * kc));
     let a_bases = ws.reserve_a_buffers::<S::Scalar>(grid.tasks(), a_elems);
     let (pa, rsa, csa) = (
@@ -353,7 +403,7 @@ pub(crate) fn run_packed<S: Semiring, J: TileJob<S>>(
                 // ceil(nc/nr)·nr·kc reservation; the job's kernel (and so
                 // its packing entry) was bound only for a CPU with its ISA.
                 unsafe {
-                    J::pack(
+                    J::pack_b(
                         nr,
                         cols,
                         kc_cur,
@@ -383,10 +433,10 @@ pub(crate) fn run_packed<S: Semiring, J: TileJob<S>>(
                     let mc_cur = mc.min(row_end - ic);
                     // SAFETY: rows ic..ic+mc_cur and depths pc..pc+kc_cur lie
                     // in A's footprint; this task's buffer holds
-                    // ceil(min(mc, rows_per_part)/mr)·mr·kc elements.
+                    // ceil(min(mc, rows_per_part)/mr)·mr·kc·A_SPREAD
+                    // elements.
                     unsafe {
-                        J::pack(
-                            mr,
+                        J::pack_a(
                             mc_cur,
                             kc_cur,
                             pa.get()
@@ -413,7 +463,7 @@ pub(crate) fn run_packed<S: Semiring, J: TileJob<S>>(
                                 job.tile(
                                     kc_cur,
                                     pc,
-                                    packed_a.add(ir * kc_cur),
+                                    packed_a.add(ir * kc_cur * J::A_SPREAD),
                                     packed_b.get().add(jr * kc_cur),
                                     ic + ir,
                                     jc + jr,

@@ -223,9 +223,14 @@ fn use_direct_path<S: Semiring>(
     ops <= tiling.small_ops || (tiling.small_ops > 0 && n <= kernel.nr())
 }
 
+/// The most copies of an element any kernel keeps in a packed A panel
+/// (the bool kernels' `A_SPREAD`).
+pub(crate) const MAX_A_SPREAD: usize = 4;
+
 /// Zero strides let a tiny slice describe a huge matrix: refuse shapes
-/// whose packing buffers (at most (extent + tile) × k elements each) would
-/// not fit in memory's address range, before anything is written.
+/// whose packing buffers (at most (extent + tile) × k elements each, times
+/// [`MAX_A_SPREAD`] copies for A) would not fit in memory's address range,
+/// before anything is written.
 pub(crate) fn check_packed_sizes<T>(
     m: usize,
     n: usize,
@@ -240,7 +245,8 @@ pub(crate) fn check_packed_sizes<T>(
             .and_then(|x| x.checked_mul(std::mem::size_of::<T>()))
             .filter(|&x| x <= isize::MAX as usize)
     };
-    match (bytes(m, mr), bytes(n, nr)) {
+    let a_bytes = bytes(m, mr).and_then(|x| x.checked_mul(MAX_A_SPREAD));
+    match (a_bytes.filter(|&x| x <= isize::MAX as usize), bytes(n, nr)) {
         (Some(_), Some(_)) => Ok(()),
         _ => Err(Error::LayoutOverflow),
     }

@@ -205,10 +205,35 @@ pub(crate) trait MicroKernel<S: Semiring>: Copy + Default + Send + Sync + 'stati
         }
     }
 
+    /// Copies of each element in a packed A micro-panel (see
+    /// `VecOps::A_SPREAD`): a micro-panel holds `kc·MR·A_SPREAD` elements.
+    const A_SPREAD: usize = 1;
+
+    /// Packs an `extent × kc` block of A (rows at `row_stride`, depths at
+    /// `col_stride`) into micro-panels of MR rows, each element
+    /// `A_SPREAD` times.
+    ///
+    /// # Safety
+    /// As for [`pack::pack_panels`], with `dst` writable for
+    /// `A_SPREAD·ceil(extent/MR)·MR·kc` elements.
+    #[inline(always)]
+    unsafe fn pack_a(
+        extent: usize,
+        kc: usize,
+        src: *const S::Scalar,
+        row_stride: isize,
+        col_stride: isize,
+        dst: *mut S::Scalar,
+    ) {
+        const { assert!(Self::A_SPREAD == 1, "a spreading kernel packs A itself") };
+        // SAFETY: forwarded contract.
+        unsafe { Self::pack(Self::MR, extent, kc, src, row_stride, col_stride, dst) }
+    }
+
     /// Computes one tile.
     ///
     /// # Safety
-    /// `a` holds `kc·MR` and `b` `kc·NR` packed elements; `c` points to
+    /// `a` holds `kc·MR·A_SPREAD` and `b` `kc·NR` packed elements; `c` points to
     /// element (0, 0) of a `rows × cols` region (rows ≤ MR, cols ≤ NR,
     /// both ≥ 1) writable at `c + i·rsc + j·csc`; the CPU supports the
     /// kernel's instructions.

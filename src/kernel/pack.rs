@@ -77,3 +77,48 @@ pub(crate) unsafe fn pack_panels<T: Copy>(
         }
     }
 }
+
+/// As [`pack_panels`] with `unit` = the micro-panel height, but every
+/// element stored `spread` times in a row: `dst[(q·unit·kc + p·unit +
+/// r)·spread + s]`. The bool kernels read one spread element as a 32-bit
+/// word, a broadcast straight from memory.
+///
+/// # Safety
+/// As [`pack_panels`], with `dst` writable for
+/// `spread·extent.div_ceil(unit)·unit·kc` elements.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) unsafe fn pack_spread_panels<T: Copy>(
+    unit: usize,
+    spread: usize,
+    extent: usize,
+    kc: usize,
+    src: *const T,
+    row_stride: isize,
+    col_stride: isize,
+    dst: *mut T,
+    pad: T,
+    map: impl Fn(T) -> T,
+) {
+    for (panel, first) in (0..extent).step_by(unit).enumerate() {
+        let lines = unit.min(extent - first);
+        // SAFETY: panel < extent.div_ceil(unit), within dst's reservation.
+        let out = unsafe { dst.add(panel * unit * kc * spread) };
+        // SAFETY: line `first` is < extent.
+        let base = unsafe { src.offset(first as isize * row_stride) };
+        for p in 0..kc {
+            for r in 0..unit {
+                let value = if r < lines {
+                    // SAFETY: r < lines, p < kc: a readable element.
+                    map(unsafe { *base.offset(r as isize * row_stride + p as isize * col_stride) })
+                } else {
+                    pad
+                };
+                for copy in 0..spread {
+                    // SAFETY: within this panel's unit·kc·spread elements.
+                    unsafe { *out.add((p * unit + r) * spread + copy) = value };
+                }
+            }
+        }
+    }
+}

@@ -161,6 +161,15 @@ pub(crate) mod bool_x64 {
         // SAFETY: the caller runs with the ISA enabled (trait contract).
         unsafe { _mm512_set1_epi32(i32::from(x as u8) * 0x0101_0101) }
     }
+    /// A packed A element stored 4 times (`A_SPREAD`): its 4 bytes read as
+    /// one 32-bit word are the element in every byte, so a plain 32-bit
+    /// broadcast from memory splats it.
+    #[inline(always)]
+    pub(crate) unsafe fn broadcast_spread(p: *const bool) -> V {
+        // SAFETY: the caller passes 4 readable packed bytes, each 0 or 1;
+        // the ISA is enabled (trait contract).
+        unsafe { _mm512_set1_epi32(p.cast::<i32>().read_unaligned()) }
+    }
     #[inline(always)]
     pub(crate) unsafe fn load(p: *const bool) -> V {
         // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for LANES elements.
@@ -202,7 +211,7 @@ builtin_ops! { Avx512;
     MinPlusI64: MinPlus<i64>, i64x8, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus;
     MaxMinI64: MaxMin<i64>, i64x8, add = max, mul = min_first;
     MinMaxI64: MinMax<i64>, i64x8, add = min, mul = max_first;
-    OrAndBool: OrAnd, bool_x64, add = or, mul = and;
+    OrAndBool: OrAnd, bool_x64, add = or, mul = and, spread_a = 4;
 }
 
 /// AVX-512 argmax marks: a compare into a mask register and a masked

@@ -58,6 +58,23 @@ pub(crate) trait VecOps: Copy + Default + Send + Sync + 'static {
     /// place instead of from a packed copy.
     const PACKS_AS_IS: bool = true;
 
+    /// Copies of each element in a packed A micro-panel. The bool kernels
+    /// store every A byte 4 times, so a row's value at a depth is one
+    /// 32-bit broadcast from memory (a load-port operation, folded into
+    /// the and/or as an embedded broadcast on AVX-512) instead of a
+    /// compare, a select and a broadcast from a general register, which
+    /// all queue on the one shuffle port.
+    const A_SPREAD: usize = 1;
+
+    /// All lanes set to the packed A element at `p`, which holds
+    /// `A_SPREAD` copies of it.
+    #[inline(always)]
+    unsafe fn broadcast_packed(p: *const <Self::S as Semiring>::Scalar) -> Self::V {
+        // SAFETY: `p` is a packed element (caller's contract); features
+        // are enabled by the caller.
+        unsafe { Self::splat(*p) }
+    }
+
     /// How an element is stored in a packed panel (identity but for the
     /// integer plus semirings, which store ZERO as a sentinel).
     #[inline(always)]
@@ -287,6 +304,8 @@ pub(crate) unsafe fn arg_tile_body<O: ArgVecOps, const MR: usize>(
     type Scalar<O> = <<O as VecOps>::S as Semiring>::Scalar;
     const {
         assert!(std::mem::size_of::<O::V>() == O::LANES * std::mem::size_of::<Scalar<O>>());
+        // The argmax kernels pack A plainly (`ArgMicroKernel::pack`).
+        assert!(O::A_SPREAD == 1);
     };
     let nr = O::LANES;
     // SAFETY: (whole body) reads stay within the kc·MR and kc·NR packed
@@ -353,13 +372,13 @@ pub(crate) unsafe fn arg_tile_body<O: ArgVecOps, const MR: usize>(
 }
 
 /// Where a tile reads A from: a packed micro-panel, or A itself.
-pub(crate) trait TileA<T: Copy> {
+pub(crate) trait TileA<O: VecOps> {
     /// Element (i, p) for the current depth p, mapped to the packed
-    /// representation.
+    /// representation, in every lane.
     ///
     /// # Safety
-    /// i < MR and the current depth is < kc.
-    unsafe fn get(&self, i: usize) -> T;
+    /// i < MR and the current depth is < kc; `O`'s features are enabled.
+    unsafe fn broadcast(&self, i: usize) -> O::V;
     /// Moves to the next depth (after the last one, to one past the end).
     ///
     /// # Safety
@@ -367,20 +386,21 @@ pub(crate) trait TileA<T: Copy> {
     unsafe fn advance(&mut self);
 }
 
-/// A packed micro-panel: MR consecutive values per depth.
-pub(crate) struct PackedA<T, const MR: usize>(pub *const T);
+/// A packed micro-panel: MR values per depth, each `O::A_SPREAD` times.
+pub(crate) struct PackedA<O: VecOps, const MR: usize>(pub *const <O::S as Semiring>::Scalar);
 
-impl<T: Copy, const MR: usize> TileA<T> for PackedA<T, MR> {
+impl<O: VecOps, const MR: usize> TileA<O> for PackedA<O, MR> {
     #[inline(always)]
-    unsafe fn get(&self, i: usize) -> T {
-        // SAFETY: the panel holds MR values per depth.
-        unsafe { *self.0.add(i) }
+    unsafe fn broadcast(&self, i: usize) -> O::V {
+        // SAFETY: the panel holds MR·A_SPREAD values per depth; features
+        // enabled (caller).
+        unsafe { O::broadcast_packed(self.0.add(i * O::A_SPREAD)) }
     }
     #[inline(always)]
     unsafe fn advance(&mut self) {
-        // SAFETY: within the kc·MR panel, or one past its end after the
-        // last depth (caller's bound).
-        self.0 = unsafe { self.0.add(MR) };
+        // SAFETY: within the kc·MR·A_SPREAD panel, or one past its end
+        // after the last depth (caller's bound).
+        self.0 = unsafe { self.0.add(MR * O::A_SPREAD) };
     }
 }
 
@@ -410,11 +430,12 @@ impl<O: VecOps, const MR: usize> DirectA<O, MR> {
     }
 }
 
-impl<O: VecOps, const MR: usize> TileA<<O::S as Semiring>::Scalar> for DirectA<O, MR> {
+impl<O: VecOps, const MR: usize> TileA<O> for DirectA<O, MR> {
     #[inline(always)]
-    unsafe fn get(&self, i: usize) -> <O::S as Semiring>::Scalar {
-        // SAFETY: row_offsets[i] names a row < rows of A at the current depth.
-        O::packed_value(unsafe { *self.ptr.offset(self.row_offsets[i]) })
+    unsafe fn broadcast(&self, i: usize) -> O::V {
+        // SAFETY: row_offsets[i] names a row < rows of A at the current
+        // depth; features enabled (caller).
+        unsafe { O::splat(O::packed_value(*self.ptr.offset(self.row_offsets[i]))) }
     }
     #[inline(always)]
     unsafe fn advance(&mut self) {
@@ -438,7 +459,7 @@ impl<O: VecOps, const MR: usize> TileA<<O::S as Semiring>::Scalar> for DirectA<O
 #[inline(always)]
 pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize>(
     kc: usize,
-    mut a: impl TileA<<O::S as Semiring>::Scalar>,
+    mut a: impl TileA<O>,
     b: *const <O::S as Semiring>::Scalar,
     b_stride: isize,
     c: *mut <O::S as Semiring>::Scalar,
@@ -458,7 +479,7 @@ pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize>(
         for _ in 0..kc {
             let b_row = O::load(b);
             for (i, acc_i) in acc.iter_mut().enumerate() {
-                *acc_i = O::add(*acc_i, O::mul(O::splat(a.get(i)), b_row));
+                *acc_i = O::add(*acc_i, O::mul(a.broadcast(i), b_row));
             }
             a.advance();
             b = b.offset(b_stride);
@@ -674,7 +695,7 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
 /// operations named in `add`/`mul`); `finish`/`packed` optionally name the
 /// integer-sentinel helpers.
 macro_rules! vec_ops {
-    ($level:ident; $name:ident: $s:ty, $lanes:ident, add = $add:ident, mul = $mul:ident $(, sentinel = $fin:ident / $packed:ident)?) => {
+    ($level:ident; $name:ident: $s:ty, $lanes:ident, add = $add:ident, mul = $mul:ident $(, sentinel = $fin:ident / $packed:ident)? $(, spread_a = $spread:literal)?) => {
         #[derive(Clone, Copy, Default, Debug)]
         pub(crate) struct $name;
         impl $crate::kernel::simd::VecOps for $name {
@@ -719,6 +740,14 @@ macro_rules! vec_ops {
                     $lanes::$packed(x)
                 }
             )?
+            $(
+                const A_SPREAD: usize = $spread;
+                #[inline(always)]
+                unsafe fn broadcast_packed(p: *const <$s as $crate::Semiring>::Scalar) -> Self::V {
+                    // SAFETY: forwarded trait contract (A_SPREAD readable).
+                    unsafe { $lanes::broadcast_spread(p) }
+                }
+            )?
         }
     };
 }
@@ -727,8 +756,8 @@ pub(crate) use vec_ops;
 /// Declares the `VecOps` types of every built-in semiring for one ISA, and
 /// ties them to the semirings through `BuiltinSimd`.
 macro_rules! builtin_ops {
-    ($level:ident; $($name:ident: $s:ty, $lanes:ident, add = $add:ident, mul = $mul:ident $(, sentinel = $fin:ident / $packed:ident)?;)*) => {
-        $( $crate::kernel::simd::vec_ops!($level; $name: $s, $lanes, add = $add, mul = $mul $(, sentinel = $fin / $packed)?); )*
+    ($level:ident; $($name:ident: $s:ty, $lanes:ident, add = $add:ident, mul = $mul:ident $(, sentinel = $fin:ident / $packed:ident)? $(, spread_a = $spread:literal)?;)*) => {
+        $( $crate::kernel::simd::vec_ops!($level; $name: $s, $lanes, add = $add, mul = $mul $(, sentinel = $fin / $packed)? $(, spread_a = $spread)?); )*
     };
 }
 pub(crate) use builtin_ops;
@@ -850,6 +879,26 @@ macro_rules! isa_kernel {
                 unsafe { pack_entry::<O>(unit, extent, kc, src, line_stride, depth_stride, dst) }
             }
 
+            const A_SPREAD: usize = {
+                // Packed sizes are checked for at most MAX_A_SPREAD copies.
+                assert!(O::A_SPREAD <= $crate::gemm::MAX_A_SPREAD);
+                O::A_SPREAD
+            };
+
+            #[inline(always)]
+            unsafe fn pack_a(
+                extent: usize,
+                kc: usize,
+                src: *const <O::S as $crate::Semiring>::Scalar,
+                row_stride: isize,
+                col_stride: isize,
+                dst: *mut <O::S as $crate::Semiring>::Scalar,
+            ) {
+                // SAFETY: forwarded contract; this kernel is only handed out
+                // on CPUs with the ISA (checked in `kernel`).
+                unsafe { pack_a_entry::<O>(extent, kc, src, row_stride, col_stride, dst) }
+            }
+
             #[inline(always)]
             unsafe fn tile(
                 self,
@@ -887,7 +936,7 @@ macro_rules! isa_kernel {
             unsafe {
                 $crate::kernel::simd::tile_body::<O, MR>(
                     kc,
-                    $crate::kernel::simd::PackedA::<_, MR>(a),
+                    $crate::kernel::simd::PackedA::<O, MR>(a),
                     b,
                     O::LANES as isize,
                     c,
@@ -991,6 +1040,30 @@ macro_rules! isa_kernel {
                 $crate::kernel::simd::arg_tile_body::<O, ARG_MR>(
                     kc, depth, a, b, c, rsc, csc, argk, rsi, csi, rows, cols, load_c,
                 )
+            }
+        }
+
+        /// A's packing, `O::A_SPREAD` copies per element.
+        ///
+        /// # Safety
+        /// As `MicroKernel::pack_a`; the CPU supports the ISA.
+        #[target_feature(enable = $features)]
+        unsafe fn pack_a_entry<O: $crate::kernel::simd::VecOps>(
+            extent: usize,
+            kc: usize,
+            src: *const <O::S as $crate::Semiring>::Scalar,
+            row_stride: isize,
+            col_stride: isize,
+            dst: *mut <O::S as $crate::Semiring>::Scalar,
+        ) {
+            let pad = O::packed_value(<O::S as $crate::Semiring>::ZERO);
+            // SAFETY: forwarded contract (dst holds A_SPREAD·ceil(extent/MR)·MR·kc).
+            unsafe {
+                if O::A_SPREAD == 1 {
+                    $crate::kernel::pack::pack_panels(MR, extent, kc, src, row_stride, col_stride, dst, pad, O::packed_value)
+                } else {
+                    $crate::kernel::pack::pack_spread_panels(MR, O::A_SPREAD, extent, kc, src, row_stride, col_stride, dst, pad, O::packed_value)
+                }
             }
         }
 
