@@ -129,6 +129,15 @@ impl<'a, T: Copy> BatchRef<'a, T> {
         self.cols
     }
 
+    /// Starts loading item i's elements into cache, if it exists and is
+    /// small (see [`prefetch_span`]).
+    fn prefetch(&self, i: usize) {
+        if i < self.layout.count && self.layout.item.span > 0 {
+            let start = self.layout.start(i);
+            prefetch_span(&self.data[start..start + self.layout.item.span]);
+        }
+    }
+
     /// Item i as a matrix view.
     pub fn get(&self, i: usize) -> Option<MatRef<'a, T>> {
         if i >= self.layout.count {
@@ -328,8 +337,10 @@ impl<'a, T: Copy> BatchMut<'a, T> {
             .for_each(|(j, piece)| f(item_of_chunk(j), shape.item_view(piece)));
     }
 
-    /// Runs `f(item, view)` for every item on this thread.
-    fn for_each_item(&mut self, mut f: impl FnMut(usize, MatMut<'_, T>)) {
+    /// Runs `f(item, next item, view)` for every item on this thread, in
+    /// memory order; the next item's C is prefetched before `f` runs (see
+    /// [`prefetch_span`]).
+    fn for_each_item(&mut self, mut f: impl FnMut(usize, Option<usize>, MatMut<'_, T>)) {
         if self.layout.count == 0 || self.layout.item.span == 0 {
             return;
         }
@@ -339,9 +350,29 @@ impl<'a, T: Copy> BatchMut<'a, T> {
             ..*self
         };
         let (data, chunk, item_of_chunk) = self.chunking();
-        for (j, piece) in data.chunks_mut(chunk).take(count).enumerate() {
-            f(item_of_chunk(j), shape.item_view(piece));
+        let mut pieces = data.chunks_mut(chunk).take(count).enumerate().peekable();
+        while let Some((j, piece)) = pieces.next() {
+            let next = pieces.peek().map(|(next_j, next_piece)| {
+                prefetch_span(&next_piece[..shape.layout.item.span]);
+                item_of_chunk(*next_j)
+            });
+            f(item_of_chunk(j), next, shape.item_view(piece));
         }
+    }
+}
+
+/// Items at most this large are prefetched one item ahead; a larger one
+/// takes long enough for the hardware prefetchers to follow it.
+const PREFETCH_MAX_BYTES: usize = 16 << 10;
+
+/// [`prefetch_lines`](crate::kernel::prefetch_lines) for items at most [`PREFETCH_MAX_BYTES`] long. A
+/// batch of small products that does not fit in cache otherwise waits for
+/// each item's lines in turn: with the next item prefetched, 10 000
+/// 16×16 products took 12 % less time per item (5 paired runs, 520 →
+/// 460 ns median on AVX-512).
+fn prefetch_span<T>(items: &[T]) {
+    if std::mem::size_of_val(items) <= PREFETCH_MAX_BYTES {
+        crate::kernel::prefetch_lines(items);
     }
 }
 
@@ -428,7 +459,11 @@ pub fn gemm_batched_with<S: Semiring>(
         });
     } else {
         let plan = prepared.plan(a.rows, b.cols, a.cols);
-        c.for_each_item(|i, ci| {
+        c.for_each_item(|i, next, ci| {
+            if let Some(next) = next {
+                a.prefetch(next);
+                b.prefetch(next);
+            }
             let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
             plan.execute(ws, ai, bi, ci, accum);
         });

@@ -472,3 +472,24 @@ pub(crate) unsafe fn store_arg_tile<S: SelectingSemiring>(
         }
     }
 }
+
+/// Asks the CPU to start loading `items` into cache: one hint per 64-byte
+/// line, nothing on other architectures.
+pub(crate) fn prefetch_lines<T>(items: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let first = items.as_ptr().cast::<i8>();
+        for offset in (0..std::mem::size_of_val(items)).step_by(64) {
+            // SAFETY: `prefetcht0` belongs to SSE, which every x86-64 CPU
+            // has; it is a hint that never faults and writes nothing, and
+            // the address lies inside `items`.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                    first.wrapping_add(offset),
+                )
+            };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = items;
+}
