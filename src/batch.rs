@@ -5,9 +5,10 @@ use rayon::prelude::*;
 use crate::config::{Accum, GemmConfig};
 use crate::error::{Error, Operand};
 use crate::gemm::{PARALLEL_MIN_OPS, Prepared, check_inputs, with_thread_workspace};
+use crate::kernel::{BatchOperand, prefetch_item};
 use crate::semiring::Semiring;
 use crate::view::{Footprint, MatMut, MatRef, footprint, layout_aliases};
-use crate::workspace::GemmWorkspace;
+use crate::workspace::{GemmWorkspace, SharedPtr};
 
 /// Where item i of a strided batch starts in the slice: (first index of
 /// its footprint, element (0,0) within it, span).
@@ -62,6 +63,18 @@ impl BatchLayout {
     /// First index of item i's footprint.
     fn start(&self, i: usize) -> usize {
         (self.origin as isize + i as isize * self.batch_stride) as usize - self.item.offset
+    }
+
+    /// Raw parts for a batch stored at `data`.
+    fn operand<T>(&self, data: *mut T, row_stride: isize, col_stride: isize) -> BatchOperand<T> {
+        BatchOperand {
+            origin: SharedPtr(data.wrapping_add(self.origin)),
+            batch_stride: self.batch_stride,
+            row_stride,
+            col_stride,
+            before: self.item.offset,
+            span: self.item.span,
+        }
     }
 }
 
@@ -130,12 +143,22 @@ impl<'a, T: Copy> BatchRef<'a, T> {
     }
 
     /// Starts loading item i's elements into cache, if it exists and is
-    /// small (see [`prefetch_span`]).
+    /// small (see [`prefetch_item`]).
     fn prefetch(&self, i: usize) {
         if i < self.layout.count && self.layout.item.span > 0 {
             let start = self.layout.start(i);
-            prefetch_span(&self.data[start..start + self.layout.item.span]);
+            let item = &self.data[start..start + self.layout.item.span];
+            prefetch_item(item.as_ptr(), item.len());
         }
+    }
+
+    /// The raw parts of this batch, for a kernel's batch entry.
+    pub(crate) fn operand(&self) -> BatchOperand<T> {
+        self.layout.operand(
+            self.data.as_ptr().cast_mut(),
+            self.row_stride,
+            self.col_stride,
+        )
     }
 
     /// Item i as a matrix view.
@@ -316,6 +339,12 @@ impl<'a, T: Copy> BatchMut<'a, T> {
         .expect("layout checked by BatchMut::new")
     }
 
+    /// The raw parts of this batch, for a kernel's batch entry.
+    pub(crate) fn operand(&mut self) -> BatchOperand<T> {
+        self.layout
+            .operand(self.data.as_mut_ptr(), self.row_stride, self.col_stride)
+    }
+
     /// Runs `f(item, view)` for every item, in parallel on rayon, without
     /// allocating.
     fn par_for_each_item(&mut self, f: impl Fn(usize, MatMut<'_, T>) + Sync + Send)
@@ -339,7 +368,7 @@ impl<'a, T: Copy> BatchMut<'a, T> {
 
     /// Runs `f(item, next item, view)` for every item on this thread, in
     /// memory order; the next item's C is prefetched before `f` runs (see
-    /// [`prefetch_span`]).
+    /// [`prefetch_item`]).
     fn for_each_item(&mut self, mut f: impl FnMut(usize, Option<usize>, MatMut<'_, T>)) {
         if self.layout.count == 0 || self.layout.item.span == 0 {
             return;
@@ -353,26 +382,11 @@ impl<'a, T: Copy> BatchMut<'a, T> {
         let mut pieces = data.chunks_mut(chunk).take(count).enumerate().peekable();
         while let Some((j, piece)) = pieces.next() {
             let next = pieces.peek().map(|(next_j, next_piece)| {
-                prefetch_span(&next_piece[..shape.layout.item.span]);
+                prefetch_item(next_piece.as_ptr(), shape.layout.item.span);
                 item_of_chunk(*next_j)
             });
             f(item_of_chunk(j), next, shape.item_view(piece));
         }
-    }
-}
-
-/// Items at most this large are prefetched one item ahead; a larger one
-/// takes long enough for the hardware prefetchers to follow it.
-const PREFETCH_MAX_BYTES: usize = 16 << 10;
-
-/// [`prefetch_lines`](crate::kernel::prefetch_lines) for items at most [`PREFETCH_MAX_BYTES`] long. A
-/// batch of small products that does not fit in cache otherwise waits for
-/// each item's lines in turn: with the next item prefetched, 10 000
-/// 16×16 products took 12 % less time per item (5 paired runs, 520 →
-/// 460 ns median on AVX-512).
-fn prefetch_span<T>(items: &[T]) {
-    if std::mem::size_of_val(items) <= PREFETCH_MAX_BYTES {
-        crate::kernel::prefetch_lines(items);
     }
 }
 
@@ -448,6 +462,12 @@ pub fn gemm_batched_with<S: Semiring>(
     }
     let ops = a.rows.saturating_mul(b.cols).saturating_mul(a.cols);
     let across_batch = count > 1 && ops < PARALLEL_MIN_OPS && cfg.par().threads() > 1;
+    if let Some(batch_entry) = prepared.plan(a.rows, b.cols, a.cols).batch_entry() {
+        let threads = if across_batch { cfg.par().threads() } else { 1 };
+        if ops > 0 && batch_entry(threads, &a, &b, &mut c, accum) {
+            return Ok(());
+        }
+    }
     // One plan (blocking, route) for every item: they share one shape.
     if across_batch {
         let plan = prepared

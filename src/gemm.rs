@@ -165,15 +165,13 @@ impl<S: Semiring> Prepared<S> {
         } else {
             self.par.threads()
         };
-        let route = if use_direct_path(n, ops, &tiling, kernel) {
-            kernel.small
-        } else {
-            kernel.packed
-        };
+        let direct = use_direct_path(n, ops, &tiling, kernel);
         Plan {
             tiling,
             threads,
-            route,
+            route: if direct { kernel.small } else { kernel.packed },
+            // Batches of direct-path products that run on one thread each.
+            batch_entry: kernel.batch.filter(|_| direct && ops < PARALLEL_MIN_OPS),
         }
     }
 }
@@ -183,9 +181,15 @@ pub(crate) struct Plan<S: Semiring> {
     tiling: TilingParams,
     threads: usize,
     route: crate::kernel::GemmFn<S>,
+    batch_entry: Option<crate::kernel::BatchFn<S::Scalar>>,
 }
 
 impl<S: Semiring> Plan<S> {
+    /// The kernel's batch entry, if items of this shape may use it.
+    pub(crate) fn batch_entry(&self) -> Option<crate::kernel::BatchFn<S::Scalar>> {
+        self.batch_entry
+    }
+
     /// Computes one product of the planned shape whose inputs were checked.
     pub(crate) fn execute(
         &self,

@@ -6,7 +6,7 @@ mod common;
 use common::{Dense, Rng, TestScalar, random_dense, random_output, reference};
 use tropical_blas::{
     Accum, BatchMut, BatchRef, Error, GemmConfig, GemmWorkspace, MatMut, MatRef, MaxPlus, MinPlus,
-    Par, Semiring, gemm_batched, gemm_batched_views, gemm_batched_with,
+    Par, Semiring, gemm_batched, gemm_batched_views, gemm_batched_with, gemm_with,
 };
 
 /// Lays `items` out with `stride` between items (negative: last item
@@ -243,4 +243,100 @@ fn errors_come_before_any_write() {
         })
     ));
     assert_eq!(c, vec![9; 16]);
+}
+
+/// The batch entry (items of a strided batch inside one call into the
+/// kernel) against one `gemm_with` per item, bit for bit, at every ISA
+/// level: per-item A in column-major order, per-item B with padded rows,
+/// C last item first, edge rows, on one and on three threads; and layouts
+/// the entry declines (a strided B, columns not a whole number of panels),
+/// which take the per-item path.
+#[test]
+fn batch_entry_matches_single_products() {
+    fn run<S: Semiring>(
+        level: tropical_blas::IsaLevel,
+        (m, k, n): (usize, usize, usize),
+        b_cs: isize,
+        par: Par,
+        seed: u64,
+    ) where
+        S::Scalar: TestScalar,
+    {
+        let count = 7;
+        let mut rng = Rng::new(seed);
+        let (a_item, b_rs) = (m * k + 3, if b_cs == 1 { n as isize + 5 } else { 1 });
+        let b_item = if b_cs == 1 {
+            k * (n + 5) + 1
+        } else {
+            k * n + 2
+        };
+        let abuf: Vec<S::Scalar> = (0..count * a_item)
+            .map(|_| common::sample_input::<S>(&mut rng))
+            .collect();
+        let bbuf: Vec<S::Scalar> = (0..count * b_item)
+            .map(|_| common::sample_input::<S>(&mut rng))
+            .collect();
+        let c_item = m * (n + 1) + 2;
+        let c0: Vec<S::Scalar> = (0..count * c_item)
+            .map(|_| common::sample_input::<S>(&mut rng))
+            .collect();
+        let b_cs = if b_cs == 1 { 1 } else { k as isize };
+        let cfg = GemmConfig::default().with_isa(level).with_par(par);
+        for accum in [Accum::Replace, Accum::Combine] {
+            let a = BatchRef::new(&abuf, count, a_item as isize, m, k, 1, m as isize).unwrap();
+            let b = BatchRef::new(&bbuf, count, b_item as isize, k, n, b_rs, b_cs).unwrap();
+            let mut c = c0.clone();
+            let c_last_first = c_item as isize * (count as isize - 1);
+            gemm_batched_with::<S>(
+                &mut GemmWorkspace::new(),
+                &cfg,
+                a,
+                b,
+                BatchMut::new(
+                    &mut c[..],
+                    count,
+                    -(c_item as isize),
+                    m,
+                    n,
+                    (n + 1) as isize,
+                    1,
+                )
+                .unwrap(),
+                accum,
+            )
+            .unwrap();
+            let mut want = c0.clone();
+            for i in 0..count {
+                let start = (c_last_first - (i * c_item) as isize) as usize;
+                gemm_with::<S>(
+                    &mut GemmWorkspace::new(),
+                    &cfg.with_par(Par::Seq),
+                    a.get(i).unwrap(),
+                    b.get(i).unwrap(),
+                    MatMut::new(&mut want[start..start + c_item], m, n, (n + 1) as isize, 1)
+                        .unwrap(),
+                    accum,
+                )
+                .unwrap();
+            }
+            let same = c.iter().zip(&want).all(|(x, y)| x.bits() == y.bits());
+            assert!(
+                same,
+                "{} {level} ({m},{k},{n}) b_cs={b_cs} {par:?} {accum:?}",
+                std::any::type_name::<S>()
+            );
+        }
+    }
+    for level in common::available_levels("batch_entry_matches_single_products") {
+        for par in [Par::Seq, Par::Rayon(3)] {
+            run::<MaxPlus<f32>>(level, (21, 5, 32), 1, par, 11);
+            run::<MaxPlus<f32>>(level, (16, 16, 16), 1, par, 12);
+            run::<MinPlus<f64>>(level, (3, 9, 16), 1, par, 13);
+            run::<tropical_blas::MaxMin<i64>>(level, (17, 2, 8), 1, par, 14);
+            run::<tropical_blas::OrAnd>(level, (5, 7, 64), 1, par, 15);
+            run::<MinPlus<i32>>(level, (9, 4, 16), 1, par, 16);
+            run::<MaxPlus<f32>>(level, (6, 4, 16), 0, par, 17);
+            run::<MaxPlus<f32>>(level, (6, 4, 20), 1, par, 18);
+        }
+    }
 }

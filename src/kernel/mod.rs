@@ -19,7 +19,7 @@ use crate::dispatch::IsaLevel;
 use crate::semiring::{SelectingSemiring, Semiring};
 use crate::tiling::TilingParams;
 use crate::view::{MatMut, MatRef};
-use crate::workspace::GemmWorkspace;
+use crate::workspace::{GemmWorkspace, SharedPtr};
 
 /// One monomorphized product routine.
 /// Arguments: workspace, blocking, threads, A, B, C, accumulation.
@@ -47,6 +47,8 @@ pub struct Kernel<S: Semiring> {
     nr: usize,
     pub(crate) packed: GemmFn<S>,
     pub(crate) small: GemmFn<S>,
+    /// The batch entry, for kernels that have one.
+    pub(crate) batch: Option<BatchFn<S::Scalar>>,
     probe: fn(usize) -> u64,
     _semiring: PhantomData<fn() -> S>,
 }
@@ -93,6 +95,7 @@ impl<S: Semiring> Kernel<S> {
             nr: K::NR,
             packed: crate::driver::gemm_packed::<S, K>,
             small: small::gemm_small::<S>,
+            batch: None,
             probe: portable::probe::<S>,
             _semiring: PhantomData,
         }
@@ -101,6 +104,14 @@ impl<S: Semiring> Kernel<S> {
     /// Replaces the small-matrix routine (SIMD kernels bind their own).
     pub(crate) fn with_small(self, small: GemmFn<S>) -> Self {
         Self { small, ..self }
+    }
+
+    /// Adds a batch entry (SIMD kernels bind their own).
+    pub(crate) fn with_batch(self, batch: BatchFn<S::Scalar>) -> Self {
+        Self {
+            batch: Some(batch),
+            ..self
+        }
     }
 
     /// Replaces the peak probe (SIMD kernels bind their own).
@@ -473,16 +484,28 @@ pub(crate) unsafe fn store_arg_tile<S: SelectingSemiring>(
     }
 }
 
-/// Asks the CPU to start loading `items` into cache: one hint per 64-byte
-/// line, nothing on other architectures.
-pub(crate) fn prefetch_lines<T>(items: &[T]) {
+/// Items at most this large are prefetched one item ahead in a batch; a
+/// larger one takes long enough for the hardware prefetchers to follow it.
+pub(crate) const PREFETCH_MAX_BYTES: usize = 16 << 10;
+
+/// Asks the CPU to start loading the `len` elements at `first` into cache
+/// (one hint per 64-byte line) if they are at most [`PREFETCH_MAX_BYTES`]
+/// long; nothing on other architectures. A batch of small products that
+/// does not fit in cache otherwise waits for each item's lines in turn:
+/// with the next item prefetched, 10 000 16×16 products took 12 % less
+/// time per item (5 paired runs, 520 → 460 ns median on AVX-512).
+pub(crate) fn prefetch_item<T>(first: *const T, len: usize) {
+    let bytes = len.saturating_mul(std::mem::size_of::<T>());
+    if bytes > PREFETCH_MAX_BYTES {
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     {
-        let first = items.as_ptr().cast::<i8>();
-        for offset in (0..std::mem::size_of_val(items)).step_by(64) {
+        let first = first.cast::<i8>();
+        for offset in (0..bytes).step_by(64) {
             // SAFETY: `prefetcht0` belongs to SSE, which every x86-64 CPU
-            // has; it is a hint that never faults and writes nothing, and
-            // the address lies inside `items`.
+            // has; it is a hint that never faults and writes nothing,
+            // whatever the address.
             unsafe {
                 std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
                     first.wrapping_add(offset),
@@ -491,5 +514,58 @@ pub(crate) fn prefetch_lines<T>(items: &[T]) {
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = items;
+    let _ = first;
 }
+
+/// One operand of a checked strided batch, as raw parts for a kernel's
+/// batch entry (see [`BatchFn`]).
+#[derive(Debug)]
+pub(crate) struct BatchOperand<T> {
+    /// Item 0's element (0, 0).
+    pub(crate) origin: SharedPtr<T>,
+    pub(crate) batch_stride: isize,
+    pub(crate) row_stride: isize,
+    pub(crate) col_stride: isize,
+    /// Item i's elements lie in the `span` elements starting `before`
+    /// elements ahead of its element (0, 0).
+    pub(crate) before: usize,
+    pub(crate) span: usize,
+}
+
+impl<T> Clone for BatchOperand<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for BatchOperand<T> {}
+
+impl<T> BatchOperand<T> {
+    /// Item i's element (0, 0); in bounds for i < the batch's count.
+    #[inline(always)]
+    pub(crate) fn item(&self, i: usize) -> *mut T {
+        self.origin
+            .get()
+            .wrapping_offset(i as isize * self.batch_stride)
+    }
+
+    /// Prefetches item i's elements (see [`prefetch_item`]).
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, i: usize) {
+        prefetch_item(
+            self.item(i).wrapping_sub(self.before).cast_const(),
+            self.span,
+        );
+    }
+}
+
+/// A batch entry: computes every item of checked strided batches of
+/// small products (A `m×k`, B `k×n`, C `m×n`, all ≥ 1) in one call into
+/// the ISA's code per task, or returns `false` (having written nothing) if
+/// it does not take this layout.
+pub(crate) type BatchFn<T> = fn(
+    threads: usize,
+    a: &crate::BatchRef<'_, T>,
+    b: &crate::BatchRef<'_, T>,
+    c: &mut crate::BatchMut<'_, T>,
+    accum: Accum,
+) -> bool;

@@ -799,6 +799,122 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
     }
 }
 
+/// The batch entry over `O`'s direct tiles: items are split into
+/// `threads` runs of consecutive items, and each run makes one call into
+/// the ISA's code (`items`), which walks its items with the next one
+/// prefetched. Per item this saves the view, plan and dispatch work of
+/// a separate product. Takes only layouts whose B every tile reads in
+/// place (unit column stride, whole panels) and kernels that read A as
+/// stored; returns `false` for the others, having written nothing.
+///
+/// # Safety
+/// `items` may run on this CPU (it belongs to `O`'s ISA, detected).
+pub(crate) unsafe fn direct_batch<O: VecOps>(
+    threads: usize,
+    a: &crate::BatchRef<'_, <O::S as Semiring>::Scalar>,
+    b: &crate::BatchRef<'_, <O::S as Semiring>::Scalar>,
+    c: &mut crate::BatchMut<'_, <O::S as Semiring>::Scalar>,
+    accum: crate::Accum,
+    items: unsafe fn(&BatchProblem<<O::S as Semiring>::Scalar>, usize, usize),
+) -> bool {
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    let shapes_agree = b.rows() == k && c.rows() == m && c.cols() == n;
+    let count = c.count();
+    let counts_agree = a.count() == count && b.count() == count;
+    let (a, b, c) = (a.operand(), b.operand(), c.operand());
+    if !shapes_agree
+        || !counts_agree
+        || m == 0
+        || n == 0
+        || k == 0
+        || DirectJob::packs_a::<O>()
+        || b.col_stride != 1
+        || !n.is_multiple_of(O::LANES)
+    {
+        return false;
+    }
+    let problem = BatchProblem {
+        a,
+        b,
+        c,
+        m,
+        n,
+        k,
+        load_c: accum == crate::Accum::Combine,
+    };
+    let tasks = threads.clamp(1, count.max(1));
+    let run_task = |task: usize| {
+        let (first, last) = crate::driver::split(count, tasks, task);
+        // SAFETY: items first..last < count of checked batches (shapes
+        // and counts agree, checked above); C's items are disjoint, so
+        // tasks write disjoint memory; `items` may run here (caller).
+        unsafe { items(&problem, first, last) };
+    };
+    if tasks == 1 {
+        run_task(0);
+    } else {
+        use rayon::prelude::*;
+        (0..tasks).into_par_iter().for_each(run_task);
+    }
+    true
+}
+
+/// Checked strided batches, as raw parts (see [`direct_batch`]).
+pub(crate) struct BatchProblem<T> {
+    a: crate::kernel::BatchOperand<T>,
+    b: crate::kernel::BatchOperand<T>,
+    c: crate::kernel::BatchOperand<T>,
+    m: usize,
+    n: usize,
+    k: usize,
+    load_c: bool,
+}
+
+/// Items `first..last` of a batch through the direct tiles.
+///
+/// # Safety
+/// The problem came from [`direct_batch`], `last` ≤ its count, and no
+/// other task writes these items; `O`'s features are enabled.
+#[inline(always)]
+pub(crate) unsafe fn direct_batch_items<O: VecOps, const MR: usize>(
+    problem: &BatchProblem<<O::S as Semiring>::Scalar>,
+    first: usize,
+    last: usize,
+) {
+    let p = problem;
+    for i in first..last {
+        if i + 1 < last {
+            p.a.prefetch(i + 1);
+            p.b.prefetch(i + 1);
+            p.c.prefetch(i + 1);
+        }
+        let job = DirectJob {
+            a: SharedPtr(p.a.item(i)),
+            rsa: p.a.row_stride,
+            csa: p.a.col_stride,
+            b: SharedPtr(p.b.item(i)),
+            rsb: p.b.row_stride,
+            b_in_place_cols: p.n,
+            packed_b: SharedPtr(std::ptr::null_mut()),
+            packed_a: SharedPtr(std::ptr::null_mut()),
+            c: SharedPtr(p.c.item(i)),
+            rsc: p.c.row_stride,
+            csc: p.c.col_stride,
+            m: p.m,
+            n: p.n,
+            k: p.k,
+            load_c: p.load_c,
+            first_panel: 0,
+            last_panel: p.m.div_ceil(MR),
+        };
+        // SAFETY: item i < count of checked batches: A's m×k, B's k×n
+        // (unit column stride, n a multiple of LANES, so every panel is
+        // read in place and the packed copy is never touched) and C's
+        // m×n lie in their slices; C's item is this task's alone.
+        unsafe { direct_rows::<O, MR>(&job) };
+    }
+}
+
 /// Declares a zero-sized `VecOps` type from lane primitives.
 ///
 /// `$lanes` is a module of primitives (`splat`, `load`, `store`, and the
@@ -915,6 +1031,32 @@ macro_rules! isa_kernel {
             unsafe { $crate::kernel::Kernel::from_microkernel::<$kernel<O>>(name, IsaLevel::$level) }
                 .with_probe(probe_safe::<O>)
                 .with_small(small_safe::<O>)
+                .with_batch(batch_safe::<O>)
+        }
+
+        /// The batch entry; safe to call because `kernel` only binds it
+        /// after detecting the ISA, and the batches were checked when built.
+        fn batch_safe<O: $crate::kernel::simd::VecOps>(
+            threads: usize,
+            a: &$crate::BatchRef<'_, <O::S as $crate::Semiring>::Scalar>,
+            b: &$crate::BatchRef<'_, <O::S as $crate::Semiring>::Scalar>,
+            c: &mut $crate::BatchMut<'_, <O::S as $crate::Semiring>::Scalar>,
+            accum: $crate::Accum,
+        ) -> bool {
+            // SAFETY: the ISA was detected before this was bound.
+            unsafe { $crate::kernel::simd::direct_batch::<O>(threads, a, b, c, accum, batch_items_entry::<O>) }
+        }
+
+        /// # Safety
+        /// The CPU supports the ISA; as `direct_batch_items`.
+        #[target_feature(enable = $features)]
+        unsafe fn batch_items_entry<O: $crate::kernel::simd::VecOps>(
+            problem: &$crate::kernel::simd::BatchProblem<<O::S as $crate::Semiring>::Scalar>,
+            first: usize,
+            last: usize,
+        ) {
+            // SAFETY: forwarded contract, features enabled here.
+            unsafe { $crate::kernel::simd::direct_batch_items::<O, MR>(problem, first, last) }
         }
 
         /// The direct path; safe to call because `kernel` only binds it
