@@ -165,7 +165,7 @@ impl<S: Semiring> Prepared<S> {
         } else {
             self.par.threads()
         };
-        let direct = use_direct_path(n, ops, &tiling, kernel);
+        let direct = use_direct_path(m, n, ops, &tiling, kernel);
         Plan {
             tiling,
             threads,
@@ -215,16 +215,19 @@ impl<S: Semiring> Plan<S> {
 /// Packing A pays when each packed row panel is reused across several
 /// column panels. Small products, and products with a single column panel
 /// (n ≤ NR: tall-skinny, matrix-vector), read A in place instead (measured
-/// 2.3-2.5x faster on those shapes). Products with fewer rows than MR
-/// (short-wide, vector-matrix) and outer products (k = 1) measured faster
-/// on the packed path, so they stay there.
+/// 2.3-2.5x faster on those shapes). So do products with at most MR/2
+/// rows (vector-matrix, short-wide): the direct path gives them wider
+/// tiles instead of padding C's rows to MR, and reads B once, in place,
+/// instead of packing all of it.
 fn use_direct_path<S: Semiring>(
+    m: usize,
     n: usize,
     ops: usize,
     tiling: &TilingParams,
     kernel: &Kernel<S>,
 ) -> bool {
-    ops <= tiling.small_ops || (tiling.small_ops > 0 && n <= kernel.nr())
+    let few_rows = m <= kernel.mr() / 2 || n <= kernel.nr();
+    ops <= tiling.small_ops || (tiling.small_ops > 0 && few_rows)
 }
 
 /// The most copies of an element any kernel keeps in a packed A panel

@@ -9,12 +9,15 @@ use tropical_blas::{
 };
 
 /// Shapes above the parallel threshold, with odd extents: many row parts,
-/// a few rows and many columns (column parts), and several k-slices.
-const SHAPES: [(usize, usize, usize); 4] = [
+/// a few rows and many columns (column parts), and several k-slices; one
+/// row and three rows (the direct path's wide tiles, split by columns).
+const SHAPES: [(usize, usize, usize); 6] = [
     (301, 129, 97),
     (1000, 40, 71),
     (5, 3001, 203),
     (45, 700, 333),
+    (1, 2100, 1030),
+    (3, 900, 801),
 ];
 
 fn check_threads<S: Semiring>(seed: u64)

@@ -443,8 +443,12 @@ impl<O: VecOps, const MR: usize> TileA<O> for DirectA<O, MR> {
     }
 }
 
-/// The MR×LANES register tile: folds `kc` rank-1 updates starting from
-/// ZERO, then writes (or ⊕-combines) the valid `rows × cols` part of C.
+/// The MR × (W·LANES) register tile (W vectors per row): folds `kc`
+/// rank-1 updates starting from ZERO, then writes (or ⊕-combines) the
+/// valid `rows × cols` part of C. The packed path uses W = 1; the direct
+/// path trades rows for columns (1 × 16 vectors, 4 × 4) when C has fewer
+/// rows than MR, so a vector-matrix product does not compute MR copies of
+/// its one row.
 ///
 /// A full tile with unit column stride is stored straight from registers;
 /// an edge tile, or C with any other stride, is spilled to the stack and
@@ -452,12 +456,12 @@ impl<O: VecOps, const MR: usize> TileA<O> for DirectA<O, MR> {
 ///
 /// # Safety
 /// As [`MicroKernel::tile`](super::MicroKernel::tile), with `a` valid for
-/// kc depths and `b` holding `O::LANES` readable values at each of
-/// `b + p·b_stride`, p < kc (a packed micro-panel: `b_stride` = LANES),
+/// kc depths and `b` holding `W·O::LANES` readable values at each of
+/// `b + p·b_stride`, p < kc (a packed micro-panel: `b_stride` = W·LANES),
 /// inside a function compiled with `O`'s features.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize>(
+pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize, const W: usize>(
     kc: usize,
     mut a: impl TileA<O>,
     b: *const <O::S as Semiring>::Scalar,
@@ -470,32 +474,37 @@ pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize>(
     load_c: bool,
 ) {
     let nr = O::LANES;
-    // SAFETY: (whole body) reads stay within A's kc depths and the kc·NR
-    // packed elements of B; stores within the rows×cols region of C; the
-    // caller runs us with O's features enabled.
+    // SAFETY: (whole body) reads stay within A's kc depths and the kc·W·NR
+    // elements of B; stores within the rows×cols region of C; the caller
+    // runs us with O's features enabled.
     unsafe {
-        let mut acc = [O::splat(<O::S as Semiring>::ZERO); MR];
+        let mut acc = [[O::splat(<O::S as Semiring>::ZERO); W]; MR];
         let mut b = b;
         for _ in 0..kc {
-            let b_row = O::load(b);
+            let b_row: [O::V; W] = std::array::from_fn(|w| O::load(b.add(w * nr)));
             for (i, acc_i) in acc.iter_mut().enumerate() {
-                *acc_i = O::add(*acc_i, O::mul(a.broadcast(i), b_row));
+                let a_i = a.broadcast(i);
+                for (acc_iw, &b_w) in acc_i.iter_mut().zip(&b_row) {
+                    *acc_iw = O::add(*acc_iw, O::mul(a_i, b_w));
+                }
             }
             a.advance();
             b = b.offset(b_stride);
         }
-        for acc_i in acc.iter_mut() {
-            *acc_i = O::finish(*acc_i);
+        for acc_iw in acc.iter_mut().flatten() {
+            *acc_iw = O::finish(*acc_iw);
         }
-        if rows == MR && cols == nr && csc == 1 {
-            for (i, &acc_i) in acc.iter().enumerate() {
-                let dst = c.offset(i as isize * rsc);
-                let value = if load_c {
-                    O::add(O::load(dst), acc_i)
-                } else {
-                    acc_i
-                };
-                O::store(dst, value);
+        if rows == MR && cols == W * nr && csc == 1 {
+            for (i, acc_i) in acc.iter().enumerate() {
+                for (w, &acc_iw) in acc_i.iter().enumerate() {
+                    let dst = c.offset(i as isize * rsc).add(w * nr);
+                    let value = if load_c {
+                        O::add(O::load(dst), acc_iw)
+                    } else {
+                        acc_iw
+                    };
+                    O::store(dst, value);
+                }
             }
         } else {
             const {
@@ -504,18 +513,54 @@ pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize>(
                         == O::LANES * std::mem::size_of::<<O::S as Semiring>::Scalar>()
                 )
             };
+            // [[V; W]; MR] is the row-major MR × (W·LANES) tile.
             let spill = acc;
             let flat = std::slice::from_raw_parts(
                 spill.as_ptr().cast::<<O::S as Semiring>::Scalar>(),
-                MR * nr,
+                MR * W * nr,
             );
-            store_tile::<O::S>(flat, nr, rows, cols, c, rsc, csc, load_c);
+            store_tile::<O::S>(flat, W * nr, rows, cols, c, rsc, csc, load_c);
         }
     }
 }
 
-/// One task of the direct path: row panels `first_panel..last_panel` of
-/// C, all its columns, from A in place, and B in place for its first
+/// The tile shapes of the direct path, as (rows, vectors per row): all
+/// hold MR vectors, so they keep the same number of accumulators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DirectShape {
+    /// MR × 1: the packed path's tile.
+    Tall,
+    /// 4 × MR/4: C with at most MR/2 rows.
+    Square,
+    /// 1 × MR: one row of C.
+    Row,
+}
+
+impl DirectShape {
+    /// The shape for m rows of C with an ISA whose tile has `mr` rows.
+    pub(crate) fn for_rows(m: usize, mr: usize) -> Self {
+        if m == 1 {
+            Self::Row
+        } else if m <= mr / 2 && mr >= 8 {
+            Self::Square
+        } else {
+            Self::Tall
+        }
+    }
+
+    /// Rows of the tile.
+    pub(crate) fn rows(self, mr: usize) -> usize {
+        match self {
+            Self::Tall => mr,
+            Self::Square => 4,
+            Self::Row => 1,
+        }
+    }
+}
+
+/// One task of the direct path: row panels `first_panel..last_panel` and
+/// column panels `first_col_panel..last_col_panel` of C, with tiles of
+/// `shape`, from A in place, and B in place for its first
 /// `b_in_place_cols` columns (whole panels of a unit-stride B) and packed
 /// from there on.
 pub(crate) struct DirectJob<T> {
@@ -536,19 +581,11 @@ pub(crate) struct DirectJob<T> {
     n: usize,
     k: usize,
     load_c: bool,
+    shape: DirectShape,
     first_panel: usize,
     last_panel: usize,
-}
-
-impl<T> DirectJob<T> {
-    /// Whether A is read through a packed copy of each row panel: when
-    /// the kernel stores A's values in another form (integer sentinels,
-    /// spread bools), mapping them once per panel beats mapping them at
-    /// every broadcast of every column panel (measured 2.4x faster for a
-    /// 64×64 MaxPlus<i32> product on AVX-512).
-    fn packs_a<O: VecOps<S: Semiring<Scalar = T>>>() -> bool {
-        !O::PACKS_AS_IS || O::A_SPREAD > 1
-    }
+    first_col_panel: usize,
+    last_col_panel: usize,
 }
 
 impl<T> Clone for DirectJob<T> {
@@ -559,157 +596,191 @@ impl<T> Clone for DirectJob<T> {
 impl<T> Copy for DirectJob<T> {}
 
 impl<T> DirectJob<T> {
-    /// B's column panel at column j (a multiple of `nr`) and its depth
-    /// stride: in place (columns j..j+nr of k rows, unit column stride)
-    /// or the packed copy of the columns past `b_in_place_cols`.
+    /// Whether A is read through a packed copy of each row panel: when
+    /// the kernel stores A's values in another form (integer sentinels,
+    /// spread bools), mapping them once per panel beats mapping them at
+    /// every broadcast of every column panel (measured 2.4x faster for a
+    /// 64×64 MaxPlus<i32> product on AVX-512).
+    fn packs_a<O: VecOps<S: Semiring<Scalar = T>>>() -> bool {
+        !O::PACKS_AS_IS || O::A_SPREAD > 1
+    }
+
+    /// B's column panel at column j (a multiple of `width`) and its depth
+    /// stride: in place (columns j..j+width of k rows, unit column stride)
+    /// or the packed copy (panels of `width`) of the columns past
+    /// `b_in_place_cols`.
     #[inline(always)]
-    fn b_panel(&self, j: usize, nr: usize) -> (*const T, isize) {
-        if j + nr <= self.b_in_place_cols {
+    fn b_panel(&self, j: usize, width: usize) -> (*const T, isize) {
+        if j + width <= self.b_in_place_cols {
             // Column j < n of B, inside its checked footprint.
             (self.b.get().cast_const().wrapping_add(j), self.rsb)
         } else {
-            // Panel (j − b_in_place_cols)/nr of the packed copy exists.
+            // Panel (j − b_in_place_cols)/width of the packed copy exists.
             let packed_col = j - self.b_in_place_cols;
             (
                 self.packed_b
                     .get()
                     .cast_const()
                     .wrapping_add(packed_col * self.k),
-                nr as isize,
+                width as isize,
             )
         }
     }
 }
 
-/// The direct path for kernels that store A in another form: each row
-/// panel of A is packed once (mapped, and spread), then multiplied by
-/// every column panel of B.
+/// The tiles of one direct-path task, in its job's shape.
 ///
 /// # Safety
-/// As [`direct_rows`]; `job.packed_a` holds MR·k·A_SPREAD elements.
+/// The job was built by [`direct_driver`] or [`direct_batch_items`]; the
+/// caller runs with `O`'s features enabled.
 #[inline(always)]
-unsafe fn direct_rows_packed_a<O: VecOps, const MR: usize>(
+pub(crate) unsafe fn direct_rows<O: VecOps, const MR: usize, const MR_QUARTER: usize>(
     job: &DirectJob<<O::S as Semiring>::Scalar>,
 ) {
-    let nr = O::LANES;
-    let pad = O::packed_value(<O::S as Semiring>::ZERO);
-    let packed_a = job.packed_a.get();
-    for panel in job.first_panel..job.last_panel {
-        let i = panel * MR;
-        let rows = MR.min(job.m - i);
-        // SAFETY: rows i..i+rows of A (k deep) lie in its checked
-        // footprint; packed_a is this task's own MR·k·A_SPREAD buffer.
-        unsafe {
-            let a_rows = job.a.get().cast_const().offset(i as isize * job.rsa);
-            if O::A_SPREAD == 1 {
-                crate::kernel::pack::pack_panels(
-                    MR,
-                    rows,
-                    job.k,
-                    a_rows,
-                    job.rsa,
-                    job.csa,
-                    packed_a,
-                    pad,
-                    O::packed_value,
-                );
-            } else {
-                crate::kernel::pack::pack_spread_panels(
-                    MR,
-                    O::A_SPREAD,
-                    rows,
-                    job.k,
-                    a_rows,
-                    job.rsa,
-                    job.csa,
-                    packed_a,
-                    pad,
-                    O::packed_value,
-                );
-            }
-        }
-        for j in (0..job.n).step_by(nr) {
-            let cols = nr.min(job.n - j);
-            let (b, b_stride) = job.b_panel(j, nr);
-            // SAFETY: as in `direct_rows`, with A's panel packed just above.
-            unsafe {
-                tile_body::<O, MR>(
-                    job.k,
-                    PackedA::<O, MR>(packed_a.cast_const()),
-                    b,
-                    b_stride,
-                    job.c
-                        .get()
-                        .offset(i as isize * job.rsc + j as isize * job.csc),
-                    job.rsc,
-                    job.csc,
-                    rows,
-                    cols,
-                    job.load_c,
-                )
-            };
+    const { assert!(MR_QUARTER * 4 == MR) };
+    // SAFETY: forwarded contract; each shape's tile matches the panels
+    // the job was cut into (`DirectShape::rows`, MR vectors per tile).
+    unsafe {
+        match job.shape {
+            DirectShape::Tall => direct_tiles::<O, MR, 1>(job),
+            DirectShape::Square => direct_tiles::<O, 4, MR_QUARTER>(job),
+            DirectShape::Row => direct_tiles::<O, 1, MR>(job),
         }
     }
 }
 
-/// The tiles of one direct-path task.
+/// The tiles of a direct-path job with TR-row, W-vector tiles. Kernels
+/// that read A as stored walk column panels outside (each B panel stays
+/// in L1 while A's rows stream by); the others pack each row panel of A
+/// once and walk column panels inside.
 ///
 /// # Safety
-/// The job was built by [`direct_driver`]; the caller runs with `O`'s
-/// features enabled.
+/// As [`direct_rows`], with the job cut into TR-row and W·LANES-column
+/// panels; for a packing kernel, `job.packed_a` holds TR·k·A_SPREAD
+/// elements.
 #[inline(always)]
-pub(crate) unsafe fn direct_rows<O: VecOps, const MR: usize>(
+unsafe fn direct_tiles<O: VecOps, const TR: usize, const W: usize>(
     job: &DirectJob<<O::S as Semiring>::Scalar>,
 ) {
     if DirectJob::packs_a::<O>() {
-        // SAFETY: forwarded contract.
-        unsafe { direct_rows_packed_a::<O, MR>(job) };
-        return;
-    }
-    let nr = O::LANES;
-    for j in (0..job.n).step_by(nr) {
-        let cols = nr.min(job.n - j);
+        let pad = O::packed_value(<O::S as Semiring>::ZERO);
+        let packed_a = job.packed_a.get();
         for panel in job.first_panel..job.last_panel {
-            let i = panel * MR;
-            let rows = MR.min(job.m - i);
-            let (b, b_stride) = job.b_panel(j, nr);
-            // SAFETY: rows i..i+rows of A and the k-deep panel j/nr of B
-            // exist (in place: nr unit-stride values at every b + p·rsb,
-            // p < k, inside B's footprint); the rows×cols tile at (i, j)
-            // lies in C's checked, non-aliasing footprint, and row panel
-            // `panel` belongs to this job alone.
+            let i = panel * TR;
+            let rows = TR.min(job.m - i);
+            // SAFETY: rows i..i+rows of A (k deep) lie in its checked
+            // footprint; packed_a is this task's own TR·k·A_SPREAD buffer.
             unsafe {
-                tile_body::<O, MR>(
-                    job.k,
-                    DirectA::<O, MR>::new(
-                        job.a.get().cast_const().offset(i as isize * job.rsa),
+                let a_rows = job.a.get().cast_const().offset(i as isize * job.rsa);
+                if O::A_SPREAD == 1 {
+                    crate::kernel::pack::pack_panels(
+                        TR,
                         rows,
+                        job.k,
+                        a_rows,
                         job.rsa,
                         job.csa,
-                    ),
-                    b,
-                    b_stride,
-                    job.c
+                        packed_a,
+                        pad,
+                        O::packed_value,
+                    );
+                } else {
+                    crate::kernel::pack::pack_spread_panels(
+                        TR,
+                        O::A_SPREAD,
+                        rows,
+                        job.k,
+                        a_rows,
+                        job.rsa,
+                        job.csa,
+                        packed_a,
+                        pad,
+                        O::packed_value,
+                    );
+                }
+            }
+            for col_panel in job.first_col_panel..job.last_col_panel {
+                // SAFETY: as for this function, A's panel packed above.
+                unsafe {
+                    direct_tile::<O, TR, W>(
+                        job,
+                        panel,
+                        col_panel,
+                        PackedA::<O, TR>(packed_a.cast_const()),
+                    )
+                };
+            }
+        }
+    } else {
+        for col_panel in job.first_col_panel..job.last_col_panel {
+            for panel in job.first_panel..job.last_panel {
+                let i = panel * TR;
+                let a = DirectA::<O, TR>::new(
+                    job.a
                         .get()
-                        .offset(i as isize * job.rsc + j as isize * job.csc),
-                    job.rsc,
-                    job.csc,
-                    rows,
-                    cols,
-                    job.load_c,
-                )
-            };
+                        .cast_const()
+                        .wrapping_offset(i as isize * job.rsa),
+                    TR.min(job.m - i),
+                    job.rsa,
+                    job.csa,
+                );
+                // SAFETY: as for this function; A's rows i.. are read in
+                // place.
+                unsafe { direct_tile::<O, TR, W>(job, panel, col_panel, a) };
+            }
         }
     }
+}
+
+/// One TR × W·LANES tile of a direct-path job.
+///
+/// # Safety
+/// Row panel `panel` and column panel `col_panel` belong to the job; `a`
+/// reads rows panel·TR.. of A (in place, or their packed copy).
+#[inline(always)]
+unsafe fn direct_tile<O: VecOps, const TR: usize, const W: usize>(
+    job: &DirectJob<<O::S as Semiring>::Scalar>,
+    panel: usize,
+    col_panel: usize,
+    a: impl TileA<O>,
+) {
+    let width = W * O::LANES;
+    let (i, j) = (panel * TR, col_panel * width);
+    let (rows, cols) = (TR.min(job.m - i), width.min(job.n - j));
+    let (b, b_stride) = job.b_panel(j, width);
+    // SAFETY: rows i..i+rows of A and the k-deep panel j/width of B exist
+    // (in place: width unit-stride values at every b + p·rsb, p < k,
+    // inside B's footprint; packed: a whole padded panel); the rows×cols
+    // tile at (i, j) lies in C's checked, non-aliasing footprint, and
+    // belongs to this job alone.
+    unsafe {
+        tile_body::<O, TR, W>(
+            job.k,
+            a,
+            b,
+            b_stride,
+            job.c
+                .get()
+                .offset(i as isize * job.rsc + j as isize * job.csc),
+            job.rsc,
+            job.csc,
+            rows,
+            cols,
+            job.load_c,
+        )
+    };
 }
 
 /// The direct path: A is read in place, so a small product, or one whose
 /// A would be packed for a single column panel (n ≤ NR), pays no A
 /// transpose. B is read in place too where it can be (unit column stride,
 /// whole panels, no sentinel mapping); the rest of it (the edge columns,
-/// which need padding, or all of a strided B) is packed. Row panels are split among `threads` tasks, each of
-/// which enters the kernel through `rows` (a `#[target_feature]` entry: a
-/// closure run by rayon would not be compiled with the ISA).
+/// which need padding, or all of a strided B) is packed. C with fewer
+/// rows than MR gets wider tiles (see [`DirectShape`]). Row panels, or
+/// column panels when there are fewer row panels than threads, are split
+/// among `threads` tasks, each of which enters the kernel through `rows`
+/// (a `#[target_feature]` entry: a closure run by rayon would not be
+/// compiled with the ISA).
 ///
 /// # Safety
 /// The views were checked by `gemm_with` (m, n, k ≥ 1); `K` and `rows`
@@ -724,23 +795,25 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
     rows: unsafe fn(&DirectJob<<O::S as Semiring>::Scalar>),
 ) {
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
-    let nr = O::LANES;
+    let shape = DirectShape::for_rows(m, MR);
+    let tile_rows = shape.rows(MR);
+    let width = O::LANES * (MR / tile_rows);
     let b_in_place_cols = if O::PACKS_AS_IS && b.col_stride() == 1 {
-        n / nr * nr
+        n / width * width
     } else {
         0
     };
     let packed_cols = n - b_in_place_cols;
     let packed_b = ws
         .packed_b
-        .reserve::<<O::S as Semiring>::Scalar>(packed_cols.div_ceil(nr) * nr * k);
+        .reserve::<<O::S as Semiring>::Scalar>(packed_cols.div_ceil(width) * width * k);
     if packed_cols > 0 {
         // SAFETY: columns b_in_place_cols..n of B lie in its checked
-        // footprint; packed_b holds ceil(packed_cols/nr)·nr·k; the caller
-        // vouches for K on this CPU.
+        // footprint; packed_b holds ceil(packed_cols/width)·width·k; the
+        // caller vouches for K on this CPU.
         unsafe {
             K::pack(
-                nr,
+                width,
                 packed_cols,
                 k,
                 b.as_ptr().offset(b_in_place_cols as isize * b.col_stride()),
@@ -750,10 +823,16 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
             )
         };
     }
-    let row_panels = m.div_ceil(MR);
-    let tasks = threads.clamp(1, row_panels);
+    let (row_panels, col_panels) = (m.div_ceil(tile_rows), n.div_ceil(width));
+    let wanted = threads.max(1);
+    let (row_tasks, col_tasks) = if row_panels >= wanted || col_panels == 1 {
+        (wanted.min(row_panels), 1)
+    } else {
+        (1, wanted.min(col_panels))
+    };
+    let tasks = row_tasks * col_tasks;
     let a_buffers: &[SharedPtr<u8>] = if DirectJob::packs_a::<O>() {
-        ws.reserve_a_buffers::<<O::S as Semiring>::Scalar>(tasks, MR * k * O::A_SPREAD)
+        ws.reserve_a_buffers::<<O::S as Semiring>::Scalar>(tasks, tile_rows * k * O::A_SPREAD)
     } else {
         &[]
     };
@@ -773,21 +852,29 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
         n,
         k,
         load_c: accum == crate::Accum::Combine,
+        shape,
         first_panel: 0,
         last_panel: row_panels,
+        first_col_panel: 0,
+        last_col_panel: col_panels,
     };
     let run_task = |task: usize| {
-        let (first_panel, last_panel) = crate::driver::split(row_panels, tasks, task);
+        let (first_panel, last_panel) =
+            crate::driver::split(row_panels, row_tasks, task / col_tasks);
+        let (first_col_panel, last_col_panel) =
+            crate::driver::split(col_panels, col_tasks, task % col_tasks);
         let packed_a = a_buffers
             .get(task)
             .map_or(std::ptr::null_mut(), |buf| buf.get().cast());
         let part = DirectJob {
             first_panel,
             last_panel,
+            first_col_panel,
+            last_col_panel,
             packed_a: SharedPtr(packed_a),
             ..job
         };
-        // SAFETY: disjoint row panels per task; `rows` may run here
+        // SAFETY: disjoint tiles of C per task; `rows` may run here
         // (caller's contract).
         unsafe { rows(&part) };
     };
@@ -904,14 +991,17 @@ pub(crate) unsafe fn direct_batch_items<O: VecOps, const MR: usize>(
             n: p.n,
             k: p.k,
             load_c: p.load_c,
+            shape: DirectShape::Tall,
             first_panel: 0,
             last_panel: p.m.div_ceil(MR),
+            first_col_panel: 0,
+            last_col_panel: p.n / O::LANES,
         };
         // SAFETY: item i < count of checked batches: A's m×k, B's k×n
         // (unit column stride, n a multiple of LANES, so every panel is
         // read in place and the packed copy is never touched) and C's
         // m×n lie in their slices; C's item is this task's alone.
-        unsafe { direct_rows::<O, MR>(&job) };
+        unsafe { direct_tiles::<O, MR, 1>(&job) };
     }
 }
 
@@ -1104,7 +1194,7 @@ macro_rules! isa_kernel {
             job: &$crate::kernel::simd::DirectJob<<O::S as $crate::Semiring>::Scalar>,
         ) {
             // SAFETY: forwarded contract, features enabled here.
-            unsafe { $crate::kernel::simd::direct_rows::<O, MR>(job) }
+            unsafe { $crate::kernel::simd::direct_rows::<O, MR, { MR / 4 }>(job) }
         }
 
         impl<O: $crate::kernel::simd::VecOps> $crate::kernel::MicroKernel<O::S> for $kernel<O> {
@@ -1186,7 +1276,7 @@ macro_rules! isa_kernel {
         ) {
             // SAFETY: forwarded contract, features enabled here.
             unsafe {
-                $crate::kernel::simd::tile_body::<O, MR>(
+                $crate::kernel::simd::tile_body::<O, MR, 1>(
                     kc,
                     $crate::kernel::simd::PackedA::<O, MR>(a),
                     b,
