@@ -420,44 +420,57 @@ fn batched_section(count: usize) {
     let b: Vec<f32> = (0..count * item).map(|i| f32::fill(i + 3)).collect();
     let mut c = vec![0.0f32; count * item];
     let mut ws = GemmWorkspace::new();
-    let large_rate = (1024usize.pow(3)) as f64
-        / shape_seconds(1024, 1024, 1024, GemmConfig::default().with_par(Par::Seq))
-        / 1e9;
-    println!(
-        "\nbatched: products of {n}x{n} by {n}x{n}, MaxPlus<f32>; single-thread n=1024 rate {large_rate:.2} Gops/s"
-    );
-    // The whole batch (3 × count × 1 KiB) does not fit in cache: the
-    // floor is streaming its bytes, measured here as an element-wise max
-    // of A and B into C (the same reads and writes, no product).
-    let stream_secs = seconds_per_call(|| {
-        for ((ci, ai), bi) in c.iter_mut().zip(&a).zip(&b) {
-            *ci = ai.max(*bi);
-        }
-        std::hint::black_box(&mut c);
-    });
-    println!(
-        "  memory floor for {count} items (read A and B, write C once): {:.0} ns per item",
-        stream_secs / count as f64 * 1e9
-    );
-    // A batch that fits in L2 shows the compute side alone.
+    // A batch that fits in L2 shows the compute side alone; the whole
+    // batch (3 × count × 1 KiB) does not fit in cache.
     let cached = 100.min(count);
-    for (items, label, par) in [
+    let cases = [
         (cached, "in cache, 1 thread", Par::Seq),
         (count, "1 thread", Par::Seq),
         (count, "2 threads", Par::Rayon(2)),
-    ] {
-        let cfg = GemmConfig::default().with_par(par);
-        let secs = seconds_per_call(|| {
-            gemm_batched_with::<MaxPlus<f32>>(
-                &mut ws,
-                &cfg,
-                BatchRef::row_major(&a[..items * item], items, n, n).unwrap(),
-                BatchRef::row_major(&b[..items * item], items, n, n).unwrap(),
-                BatchMut::row_major(&mut c[..items * item], items, n, n).unwrap(),
-                Accum::Replace,
-            )
-            .unwrap()
-        });
+    ];
+    // Alternating rounds, best of each: the reference rate, the memory
+    // floor (an element-wise max of A and B into C: the batch's reads and
+    // writes without the product) and every batch feel the same host.
+    let mut large = f64::MAX;
+    let mut stream = f64::MAX;
+    let mut batch = [f64::MAX; 3];
+    for _round in 0..3 {
+        large = large.min(shape_seconds(
+            1024,
+            1024,
+            1024,
+            GemmConfig::default().with_par(Par::Seq),
+        ));
+        stream = stream.min(seconds_per_call(|| {
+            for ((ci, ai), bi) in c.iter_mut().zip(&a).zip(&b) {
+                *ci = ai.max(*bi);
+            }
+            std::hint::black_box(&mut c);
+        }));
+        for (best, &(items, _, par)) in batch.iter_mut().zip(&cases) {
+            let cfg = GemmConfig::default().with_par(par);
+            *best = best.min(seconds_per_call(|| {
+                gemm_batched_with::<MaxPlus<f32>>(
+                    &mut ws,
+                    &cfg,
+                    BatchRef::row_major(&a[..items * item], items, n, n).unwrap(),
+                    BatchRef::row_major(&b[..items * item], items, n, n).unwrap(),
+                    BatchMut::row_major(&mut c[..items * item], items, n, n).unwrap(),
+                    Accum::Replace,
+                )
+                .unwrap()
+            }));
+        }
+    }
+    let large_rate = (1024usize.pow(3)) as f64 / large / 1e9;
+    println!(
+        "\nbatched: products of {n}x{n} by {n}x{n}, MaxPlus<f32>; single-thread n=1024 rate {large_rate:.2} Gops/s (best of 3 alternating rounds)"
+    );
+    println!(
+        "  memory floor for {count} items (read A and B, write C once): {:.0} ns per item",
+        stream / count as f64 * 1e9
+    );
+    for (secs, &(items, label, par)) in batch.iter().zip(&cases) {
         let threads = if par == Par::Seq { 1.0 } else { 2.0 };
         let rate = (items * n * n * n) as f64 / secs / 1e9;
         println!(
@@ -496,12 +509,16 @@ fn shapes_section() {
     let (m, k, n) = (1usize << 20, 4, 4);
     let a: Vec<f32> = (0..m * k).map(f32::fill).collect();
     let mut c = vec![0.0f32; m * n];
-    let copy = seconds_per_call(|| c.copy_from_slice(std::hint::black_box(&a[..m * n])));
     for (label, cfg) in [
         ("1 thread", seq),
         ("2 threads", GemmConfig::default().with_par(Par::Rayon(2))),
     ] {
-        let t = shape_seconds(m, k, n, cfg);
+        // Alternating rounds, best of each: the copy and the product feel
+        // the same memory contention from other tenants.
+        let (t, copy) = (0..3).fold((f64::MAX, f64::MAX), |(best_t, best_copy), _| {
+            let copy = seconds_per_call(|| c.copy_from_slice(std::hint::black_box(&a[..m * n])));
+            (best_t.min(shape_seconds(m, k, n, cfg)), best_copy.min(copy))
+        });
         println!(
             "  tall-skinny {m}x{k}x{n} {label}: {:.3} ms; copying A's bytes to C takes {:.3} ms: {:.2}x that",
             t * 1e3,
