@@ -114,9 +114,19 @@ pub(crate) unsafe fn pack_spread_panels<T: Copy>(
                 } else {
                     pad
                 };
-                for copy in 0..spread {
-                    // SAFETY: within this panel's unit·kc·spread elements.
-                    unsafe { *out.add((p * unit + r) * spread + copy) = value };
+                let dst = (p * unit + r) * spread;
+                if spread == 4 {
+                    // One 4-element store (the bool kernels' spread: one
+                    // 32-bit store instead of four byte stores, which
+                    // made packing A cost as much as a 64×64 product).
+                    // SAFETY: within this panel's unit·kc·spread elements;
+                    // unaligned write.
+                    unsafe { std::ptr::write_unaligned(out.add(dst).cast::<[T; 4]>(), [value; 4]) };
+                } else {
+                    for copy in 0..spread {
+                        // SAFETY: within this panel's unit·kc·spread elements.
+                        unsafe { *out.add(dst + copy) = value };
+                    }
                 }
             }
         }

@@ -602,12 +602,14 @@ impl<T> Copy for DirectJob<T> {}
 
 impl<T> DirectJob<T> {
     /// Whether A is read through a packed copy of each row panel: when
-    /// the kernel stores A's values in another form (integer sentinels,
-    /// spread bools), mapping them once per panel beats mapping them at
-    /// every broadcast of every column panel (measured 2.4x faster for a
-    /// 64×64 MaxPlus<i32> product on AVX-512).
+    /// the kernel maps A's values (integer sentinels), mapping them once
+    /// per panel beats mapping them at every broadcast of every column
+    /// panel (measured 2.4x faster for a 64×64 MaxPlus<i32> product on
+    /// AVX-512). The bool kernels' spread copy did not pay here: at
+    /// n = 64, writing it cost more than broadcasting from a register
+    /// (paired runs), so their direct path reads A in place.
     fn packs_a<O: VecOps<S: Semiring<Scalar = T>>>() -> bool {
-        !O::PACKS_AS_IS || O::A_SPREAD > 1
+        !O::PACKS_AS_IS
     }
 
     /// B's column panel at column j (a multiple of `width`) and its depth
