@@ -10,8 +10,10 @@ use tropical_blas::{
 
 /// Shapes above the parallel threshold, with odd extents: many row parts,
 /// a few rows and many columns (column parts), and several k-slices; one
-/// row and three rows (the direct path's wide tiles, split by columns).
-const SHAPES: [(usize, usize, usize); 6] = [
+/// row and three rows (the direct path's wide tiles, split by columns);
+/// a short inner dimension (the direct path, split by rows).
+const SHAPES: [(usize, usize, usize); 7] = [
+    (700, 7, 501),
     (301, 129, 97),
     (1000, 40, 71),
     (5, 3001, 203),

@@ -656,10 +656,11 @@ pub(crate) unsafe fn direct_rows<O: VecOps, const MR: usize, const MR_QUARTER: u
     }
 }
 
-/// The tiles of a direct-path job with TR-row, W-vector tiles. Kernels
-/// that read A as stored walk column panels outside (each B panel stays
-/// in L1 while A's rows stream by); the others pack each row panel of A
-/// once and walk column panels inside.
+/// The tiles of a direct-path job with TR-row, W-vector tiles, row
+/// panel by row panel: C is written along its rows, which the hardware
+/// prefetchers follow (column panels outside wrote TR rows at a time down
+/// the whole matrix: 3.2x slower for a 2048×1×2048 outer product). The
+/// kernels that map A's values pack each row panel once first.
 ///
 /// # Safety
 /// As [`direct_rows`], with the job cut into TR-row and W·LANES-column
@@ -719,8 +720,8 @@ unsafe fn direct_tiles<O: VecOps, const TR: usize, const W: usize>(
             }
         }
     } else {
-        for col_panel in job.first_col_panel..job.last_col_panel {
-            for panel in job.first_panel..job.last_panel {
+        for panel in job.first_panel..job.last_panel {
+            for col_panel in job.first_col_panel..job.last_col_panel {
                 let i = panel * TR;
                 let a = DirectA::<O, TR>::new(
                     job.a
