@@ -48,16 +48,27 @@ pub(crate) unsafe fn pack_panels<T: Copy>(
                     }
                 }
             }
-        } else if lines == unit && line_stride == 1 {
-            // Contiguous lines of another width: a run of `unit`.
+        } else if line_stride == 1 {
+            // Contiguous lines of another width, or an edge panel: a run
+            // of `lines` values and one of padding per depth, as slices
+            // the compiler vectorizes (element by element, with the
+            // padding test inside, packing a 56-column B cost more than
+            // the 56×56×56 bool product).
             for p in 0..kc {
-                for r in 0..unit {
-                    // SAFETY: r < lines, p < kc: named readable / writable.
-                    unsafe {
-                        *out.add(p * unit + r) =
-                            map(*base.offset(p as isize * depth_stride + r as isize))
-                    };
+                // SAFETY: the `lines` values of depth p are readable and
+                // contiguous (unit line stride); the panel's depth p row
+                // of `unit` elements is writable and aliases nothing read.
+                let (values, row) = unsafe {
+                    (
+                        std::slice::from_raw_parts(base.offset(p as isize * depth_stride), lines),
+                        std::slice::from_raw_parts_mut(out.add(p * unit), unit),
+                    )
+                };
+                let (valid, padding) = row.split_at_mut(lines);
+                for (dst, &value) in valid.iter_mut().zip(values) {
+                    *dst = map(value);
                 }
+                padding.fill(pad);
             }
         } else {
             for p in 0..kc {

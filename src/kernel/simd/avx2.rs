@@ -198,6 +198,85 @@ pub(crate) mod bool_x32 {
         // SAFETY: the caller runs with the ISA enabled (trait contract).
         unsafe { _mm256_and_si256(a, b) }
     }
+    /// Packs one whole 8-row panel of A, `kc` depths, in the spread layout
+    /// (`VecOps::pack_spread_panel`), as the AVX-512 form does with 8 rows:
+    /// column-major A widens a depth's 8 bytes, row-major A gathers 4
+    /// depths of the 8 rows at a time.
+    ///
+    /// # Safety
+    /// Row r < 8 at depth p < kc is readable at `src + r·row_stride +
+    /// p·col_stride`; `dst` is writable for 32·kc bytes; the ISA is enabled.
+    #[inline(always)]
+    pub(crate) unsafe fn pack_spread_panel(
+        src: *const bool,
+        row_stride: isize,
+        col_stride: isize,
+        kc: usize,
+        dst: *mut bool,
+    ) -> bool {
+        const { assert!(super::MR == 8) };
+        // SAFETY: (whole body) reads name only rows < 8 at depths < kc
+        // (a gather at depth p reads depths p..p+4 ≤ kc); writes stay in
+        // the 32·kc bytes of `dst`; bool bytes are 0 or 1, so a word equal
+        // to zero came from `false`; the ISA is enabled (caller).
+        unsafe {
+            let spread_true = _mm256_set1_epi32(0x0101_0101);
+            let zero = _mm256_setzero_si256();
+            let spread =
+                |words: __m256i| _mm256_andnot_si256(_mm256_cmpeq_epi32(words, zero), spread_true);
+            if row_stride == 1 {
+                for p in 0..kc {
+                    let bytes = _mm_loadl_epi64(src.offset(p as isize * col_stride).cast());
+                    _mm256_storeu_si256(
+                        dst.add(p * 32).cast(),
+                        spread(_mm256_cvtepu8_epi32(bytes)),
+                    );
+                }
+                return true;
+            }
+            let offsets_fit = row_stride
+                .checked_mul(7)
+                .is_some_and(|last| i32::try_from(last).is_ok());
+            if col_stride != 1 || !offsets_fit {
+                return false;
+            }
+            let row_offsets = _mm256_mullo_epi32(
+                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                _mm256_set1_epi32(row_stride as i32),
+            );
+            let low_byte = _mm256_set1_epi32(0xff);
+            let mut p = 0;
+            while p + 4 <= kc {
+                let words = _mm256_i32gather_epi32::<1>(src.add(p).cast(), row_offsets);
+                _mm256_storeu_si256(
+                    dst.add(p * 32).cast(),
+                    spread(_mm256_and_si256(words, low_byte)),
+                );
+                _mm256_storeu_si256(
+                    dst.add((p + 1) * 32).cast(),
+                    spread(_mm256_and_si256(_mm256_srli_epi32::<8>(words), low_byte)),
+                );
+                _mm256_storeu_si256(
+                    dst.add((p + 2) * 32).cast(),
+                    spread(_mm256_and_si256(_mm256_srli_epi32::<16>(words), low_byte)),
+                );
+                _mm256_storeu_si256(
+                    dst.add((p + 3) * 32).cast(),
+                    spread(_mm256_srli_epi32::<24>(words)),
+                );
+                p += 4;
+            }
+            for p in p..kc {
+                for r in 0..8 {
+                    let value = *src.offset(r as isize * row_stride).add(p);
+                    dst.add((p * 8 + r) * 4)
+                        .cast::<[bool; 4]>()
+                        .write_unaligned([value; 4]);
+                }
+            }
+            true
+        }
+    }
 }
 
 builtin_ops! { Avx2;

@@ -190,6 +190,77 @@ pub(crate) mod bool_x64 {
         // SAFETY: the caller runs with the ISA enabled (trait contract).
         unsafe { _mm512_and_si512(a, b) }
     }
+    /// Packs one whole 16-row panel of A, `kc` depths, in the spread layout
+    /// (`VecOps::pack_spread_panel`). Column-major A: a depth's 16 bytes
+    /// are one load, widened to 16 words. Row-major A: one gather reads 4
+    /// depths of the 16 rows as 16 words, and 4 tests split them into the
+    /// 4 depths. The scalar loop took a load, a store and the index
+    /// arithmetic per element: at n = 1024 a third of the product's time.
+    ///
+    /// # Safety
+    /// Row r < 16 at depth p < kc is readable at `src + r·row_stride +
+    /// p·col_stride`; `dst` is writable for 64·kc bytes; the ISA is enabled.
+    #[inline(always)]
+    pub(crate) unsafe fn pack_spread_panel(
+        src: *const bool,
+        row_stride: isize,
+        col_stride: isize,
+        kc: usize,
+        dst: *mut bool,
+    ) -> bool {
+        const { assert!(super::MR == 16) };
+        // SAFETY: (whole body) reads name only rows < 16 at depths < kc
+        // (a gather at depth p reads depths p..p+4 ≤ kc); writes stay in
+        // the 64·kc bytes of `dst`; bool bytes are 0 or 1, so a word that
+        // tests nonzero came from `true`; the ISA is enabled (caller).
+        unsafe {
+            let spread_true = _mm512_set1_epi32(0x0101_0101);
+            if row_stride == 1 {
+                for p in 0..kc {
+                    let bytes = _mm_loadu_si128(src.offset(p as isize * col_stride).cast());
+                    let words = _mm512_cvtepu8_epi32(bytes);
+                    let rows_true = _mm512_test_epi32_mask(words, words);
+                    _mm512_storeu_si512(
+                        dst.add(p * 64).cast(),
+                        _mm512_maskz_mov_epi32(rows_true, spread_true),
+                    );
+                }
+                return true;
+            }
+            let offsets_fit = row_stride
+                .checked_mul(15)
+                .is_some_and(|last| i32::try_from(last).is_ok());
+            if col_stride != 1 || !offsets_fit {
+                return false;
+            }
+            let row_offsets = _mm512_mullo_epi32(
+                _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                _mm512_set1_epi32(row_stride as i32),
+            );
+            let mut p = 0;
+            while p + 4 <= kc {
+                let words = _mm512_i32gather_epi32::<1>(row_offsets, src.add(p).cast());
+                for depth in 0..4 {
+                    let rows_true =
+                        _mm512_test_epi32_mask(words, _mm512_set1_epi32(0xff << (8 * depth)));
+                    _mm512_storeu_si512(
+                        dst.add((p + depth) * 64).cast(),
+                        _mm512_maskz_mov_epi32(rows_true, spread_true),
+                    );
+                }
+                p += 4;
+            }
+            for p in p..kc {
+                for r in 0..16 {
+                    let value = *src.offset(r as isize * row_stride).add(p);
+                    dst.add((p * 16 + r) * 4)
+                        .cast::<[bool; 4]>()
+                        .write_unaligned([value; 4]);
+                }
+            }
+            true
+        }
+    }
 }
 
 builtin_ops! { Avx512;

@@ -75,6 +75,26 @@ pub(crate) trait VecOps: Copy + Default + Send + Sync + 'static {
         unsafe { Self::splat(*p) }
     }
 
+    /// Packs one whole MR-row panel of A (`kc` depths, element (r, p) at
+    /// `src + r·row_stride + p·col_stride`) in the `A_SPREAD` layout with
+    /// the ISA's own instructions, or returns `false`, having written
+    /// nothing, for a layout it does not take (then the generic loop
+    /// packs). Only the spread kernels have one.
+    ///
+    /// # Safety
+    /// Rows < MR at depths < kc are readable as described; `dst` is
+    /// writable for MR·kc·A_SPREAD elements; features enabled.
+    #[inline(always)]
+    unsafe fn pack_spread_panel(
+        _src: *const <Self::S as Semiring>::Scalar,
+        _row_stride: isize,
+        _col_stride: isize,
+        _kc: usize,
+        _dst: *mut <Self::S as Semiring>::Scalar,
+    ) -> bool {
+        false
+    }
+
     /// How an element is stored in a packed panel (identity but for the
     /// integer plus semirings, which store ZERO as a sentinel).
     #[inline(always)]
@@ -576,8 +596,10 @@ pub(crate) struct DirectJob<T> {
     rsb: isize,
     b_in_place_cols: usize,
     packed_b: SharedPtr<T>,
-    /// This task's buffer for one packed A row panel, when the kernel maps
-    /// or spreads A's values (see [`direct_rows`]); null otherwise.
+    /// Whether tiles read A from `packed_a` (see [`DirectJob::packs_a`]).
+    pack_a: bool,
+    /// This task's buffer for one packed A row panel when `pack_a`; null
+    /// otherwise.
     packed_a: SharedPtr<T>,
     c: SharedPtr<T>,
     rsc: isize,
@@ -601,15 +623,14 @@ impl<T> Clone for DirectJob<T> {
 impl<T> Copy for DirectJob<T> {}
 
 impl<T> DirectJob<T> {
-    /// Whether A is read through a packed copy of each row panel: when
-    /// the kernel maps A's values (integer sentinels), mapping them once
-    /// per panel beats mapping them at every broadcast of every column
-    /// panel (measured 2.4x faster for a 64×64 MaxPlus<i32> product on
-    /// AVX-512). The bool kernels' spread copy did not pay here: at
-    /// n = 64, writing it cost more than broadcasting from a register
-    /// (paired runs), so their direct path reads A in place.
+    /// Whether the direct path reads A through a packed copy of each row
+    /// panel: when the kernel maps A's values (integer sentinels), mapping
+    /// them once per panel beats mapping them at every broadcast of every
+    /// column panel (measured 2.4x faster for a 64×64 MaxPlus<i32>
+    /// product on AVX-512); the bool kernels' spread copy turns each
+    /// broadcast from a compare, a select and a shuffle into one load.
     fn packs_a<O: VecOps<S: Semiring<Scalar = T>>>() -> bool {
-        !O::PACKS_AS_IS
+        !O::PACKS_AS_IS || O::A_SPREAD > 1
     }
 
     /// B's column panel at column j (a multiple of `width`) and its depth
@@ -656,6 +677,78 @@ pub(crate) unsafe fn direct_rows<O: VecOps, const MR: usize, const MR_QUARTER: u
     }
 }
 
+/// Packs `extent` rows of A, `kc` deep, into micro-panels of `unit` rows
+/// in `O`'s packed form (`packed_value`, `A_SPREAD` copies). Whole panels
+/// whose depth is one vector go through the ISA's own
+/// [`VecOps::pack_spread_panel`] while it takes the layout; the rest
+/// through the generic loops.
+///
+/// # Safety
+/// As [`pack_panels`](crate::kernel::pack::pack_panels), with `dst`
+/// writable for A_SPREAD·ceil(extent/unit)·unit·kc elements; `O`'s
+/// features are enabled.
+#[inline(always)]
+pub(crate) unsafe fn pack_a_panels<O: VecOps>(
+    unit: usize,
+    extent: usize,
+    kc: usize,
+    src: *const <O::S as Semiring>::Scalar,
+    row_stride: isize,
+    col_stride: isize,
+    dst: *mut <O::S as Semiring>::Scalar,
+) {
+    let pad = O::packed_value(<O::S as Semiring>::ZERO);
+    let spread = O::A_SPREAD;
+    // SAFETY: (whole body) row offsets < extent and depths < kc of the
+    // caller's readable block; panel q writes its own unit·kc·spread
+    // elements of dst; features enabled (caller).
+    unsafe {
+        if spread == 1 {
+            crate::kernel::pack::pack_panels(
+                unit,
+                extent,
+                kc,
+                src,
+                row_stride,
+                col_stride,
+                dst,
+                pad,
+                O::packed_value,
+            );
+            return;
+        }
+        let vector_panel = unit * spread * std::mem::size_of::<<O::S as Semiring>::Scalar>()
+            == std::mem::size_of::<O::V>();
+        let mut rows = 0;
+        while vector_panel
+            && rows + unit <= extent
+            && O::pack_spread_panel(
+                src.offset(rows as isize * row_stride),
+                row_stride,
+                col_stride,
+                kc,
+                dst.add(rows * kc * spread),
+            )
+        {
+            rows += unit;
+        }
+        if rows < extent {
+            crate::kernel::pack::pack_spread_panels(
+                unit,
+                spread,
+                extent - rows,
+                kc,
+                src.offset(rows as isize * row_stride),
+                row_stride,
+                col_stride,
+                dst.add(rows * kc * spread),
+                pad,
+                O::packed_value,
+            );
+        }
+    }
+}
+
 /// The tiles of a direct-path job with TR-row, W-vector tiles, row
 /// panel by row panel: C is written along its rows, which the hardware
 /// prefetchers follow (column panels outside wrote TR rows at a time down
@@ -670,8 +763,7 @@ pub(crate) unsafe fn direct_rows<O: VecOps, const MR: usize, const MR_QUARTER: u
 unsafe fn direct_tiles<O: VecOps, const TR: usize, const W: usize>(
     job: &DirectJob<<O::S as Semiring>::Scalar>,
 ) {
-    if DirectJob::packs_a::<O>() {
-        let pad = O::packed_value(<O::S as Semiring>::ZERO);
+    if job.pack_a {
         let packed_a = job.packed_a.get();
         for panel in job.first_panel..job.last_panel {
             let i = panel * TR;
@@ -680,32 +772,7 @@ unsafe fn direct_tiles<O: VecOps, const TR: usize, const W: usize>(
             // footprint; packed_a is this task's own TR·k·A_SPREAD buffer.
             unsafe {
                 let a_rows = job.a.get().cast_const().offset(i as isize * job.rsa);
-                if O::A_SPREAD == 1 {
-                    crate::kernel::pack::pack_panels(
-                        TR,
-                        rows,
-                        job.k,
-                        a_rows,
-                        job.rsa,
-                        job.csa,
-                        packed_a,
-                        pad,
-                        O::packed_value,
-                    );
-                } else {
-                    crate::kernel::pack::pack_spread_panels(
-                        TR,
-                        O::A_SPREAD,
-                        rows,
-                        job.k,
-                        a_rows,
-                        job.rsa,
-                        job.csa,
-                        packed_a,
-                        pad,
-                        O::packed_value,
-                    );
-                }
+                pack_a_panels::<O>(TR, rows, job.k, a_rows, job.rsa, job.csa, packed_a);
             }
             for col_panel in job.first_col_panel..job.last_col_panel {
                 // SAFETY: as for this function, A's panel packed above.
@@ -852,6 +919,7 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
         rsb: b.row_stride(),
         b_in_place_cols,
         packed_b: SharedPtr(packed_b),
+        pack_a: DirectJob::packs_a::<O>(),
         packed_a: SharedPtr(std::ptr::null_mut()),
         c: SharedPtr(c.as_mut_ptr()),
         rsc: c.row_stride(),
@@ -899,8 +967,10 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
 /// the ISA's code (`items`), which walks its items with the next one
 /// prefetched. Per item this saves the view, plan and dispatch work of
 /// a separate product. Takes only layouts whose B every tile reads in
-/// place (unit column stride, whole panels) and kernels that read A as
-/// stored; returns `false` for the others, having written nothing.
+/// place (unit column stride, whole panels) and kernels that need no
+/// mapping of A's values (the bool kernels read A in place here rather
+/// than spread it: there is no per-task buffer); returns `false` for the
+/// others, having written nothing.
 ///
 /// # Safety
 /// `items` may run on this CPU (it belongs to `O`'s ISA, detected).
@@ -922,7 +992,7 @@ pub(crate) unsafe fn direct_batch<O: VecOps>(
         || m == 0
         || n == 0
         || k == 0
-        || DirectJob::packs_a::<O>()
+        || !O::PACKS_AS_IS
         || b.col_stride != 1
         || !n.is_multiple_of(O::LANES)
     {
@@ -991,6 +1061,7 @@ pub(crate) unsafe fn direct_batch_items<O: VecOps, const MR: usize>(
             rsb: p.b.row_stride,
             b_in_place_cols: p.n,
             packed_b: SharedPtr(std::ptr::null_mut()),
+            pack_a: false,
             packed_a: SharedPtr(std::ptr::null_mut()),
             c: SharedPtr(p.c.item(i)),
             rsc: p.c.row_stride,
@@ -1008,7 +1079,8 @@ pub(crate) unsafe fn direct_batch_items<O: VecOps, const MR: usize>(
         // SAFETY: item i < count of checked batches: A's m×k, B's k×n
         // (unit column stride, n a multiple of LANES, so every panel is
         // read in place and the packed copy is never touched) and C's
-        // m×n lie in their slices; C's item is this task's alone.
+        // m×n lie in their slices; C's item is this task's alone; A is
+        // read in place (`pack_a` false).
         unsafe { direct_tiles::<O, MR, 1>(&job) };
     }
 }
@@ -1070,6 +1142,17 @@ macro_rules! vec_ops {
                 unsafe fn broadcast_packed(p: *const <$s as $crate::Semiring>::Scalar) -> Self::V {
                     // SAFETY: forwarded trait contract (A_SPREAD readable).
                     unsafe { $lanes::broadcast_spread(p) }
+                }
+                #[inline(always)]
+                unsafe fn pack_spread_panel(
+                    src: *const <$s as $crate::Semiring>::Scalar,
+                    row_stride: isize,
+                    col_stride: isize,
+                    kc: usize,
+                    dst: *mut <$s as $crate::Semiring>::Scalar,
+                ) -> bool {
+                    // SAFETY: forwarded trait contract (a whole panel).
+                    unsafe { $lanes::pack_spread_panel(src, row_stride, col_stride, kc, dst) }
                 }
             )?
         }
@@ -1406,15 +1489,9 @@ macro_rules! isa_kernel {
             col_stride: isize,
             dst: *mut <O::S as $crate::Semiring>::Scalar,
         ) {
-            let pad = O::packed_value(<O::S as $crate::Semiring>::ZERO);
-            // SAFETY: forwarded contract (dst holds A_SPREAD·ceil(extent/MR)·MR·kc).
-            unsafe {
-                if O::A_SPREAD == 1 {
-                    $crate::kernel::pack::pack_panels(MR, extent, kc, src, row_stride, col_stride, dst, pad, O::packed_value)
-                } else {
-                    $crate::kernel::pack::pack_spread_panels(MR, O::A_SPREAD, extent, kc, src, row_stride, col_stride, dst, pad, O::packed_value)
-                }
-            }
+            // SAFETY: forwarded contract (dst holds A_SPREAD·ceil(extent/MR)·MR·kc),
+            // features enabled here.
+            unsafe { $crate::kernel::simd::pack_a_panels::<O>(MR, extent, kc, src, row_stride, col_stride, dst) }
         }
 
         /// Packing compiled with the ISA, so the contiguous copies vectorize.
