@@ -156,6 +156,7 @@ impl<S: Semiring> Prepared<S> {
                 kernel.mr(),
                 kernel.nr(),
                 std::mem::size_of::<S::Scalar>(),
+                kernel.a_spread(),
                 kernel.isa(),
             )
         });

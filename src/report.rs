@@ -69,7 +69,7 @@ pub fn dispatch_report() -> DispatchReport {
     crate::for_each_builtin_semiring!(rows);
     let f32_kernel = <crate::MaxPlus<f32> as Semiring>::kernel(level);
     let (limits, source) =
-        crate::tuning::limits_for(4, f32_kernel.mr(), f32_kernel.nr(), f32_kernel.isa());
+        crate::tuning::limits_for(4, 1, f32_kernel.mr(), f32_kernel.nr(), f32_kernel.isa());
     DispatchReport {
         features: cpu_features(),
         detected,

@@ -70,12 +70,14 @@ impl TilingParams {
     /// full block plus a thin tail (`blocks = ceil(k/KC); kc = ceil(k/blocks)`).
     pub fn for_problem(m: usize, n: usize, k: usize, mr: usize, nr: usize) -> Self {
         let level = crate::dispatch::active_isa().unwrap_or(crate::IsaLevel::Scalar);
-        Self::for_kernel(m, n, k, mr, nr, 4, level)
+        Self::for_kernel(m, n, k, mr, nr, 4, 1, level)
     }
 
     /// The blocking `gemm` uses for a kernel with an MR×NR tile of
-    /// `element_bytes` scalars at `level`: balanced within the tuned
-    /// limits for this CPU, or within limits derived from its caches.
+    /// `element_bytes` scalars (packed A storing `a_copies` of each) at
+    /// `level`: balanced within the tuned limits for this CPU, or within
+    /// limits derived from its caches.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn for_kernel(
         m: usize,
         n: usize,
@@ -83,9 +85,10 @@ impl TilingParams {
         mr: usize,
         nr: usize,
         element_bytes: usize,
+        a_copies: usize,
         level: crate::IsaLevel,
     ) -> Self {
-        let (limits, _) = crate::tuning::limits_for(element_bytes, mr, nr, level);
+        let (limits, _) = crate::tuning::limits_for(element_bytes, a_copies, mr, nr, level);
         Self::balanced(m, n, k, mr, nr, limits)
     }
 

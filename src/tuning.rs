@@ -218,13 +218,20 @@ fn read_cache_sizes() -> Option<CacheSizes> {
 /// Block limits from the cache sizes, after the analytical model of Low et
 /// al. ("Analytical modeling is enough for high-performance BLIS", 2016):
 /// a B micro-panel (kc × NR) fills about 2/3 of L1 next to the streaming A
-/// micro-panel; the packed A block (mc × kc) a quarter of L2; the packed B
-/// panel (kc × nc) at most a quarter of L3 (the chip's L3 is shared).
-pub(crate) fn cache_derived_limits(element_bytes: usize, mr: usize, nr: usize) -> BlockLimits {
+/// micro-panel; the packed A block (mc × kc, `a_copies` stored per element:
+/// 4 for the bool kernels' spread A) a quarter of L2; the packed B panel
+/// (kc × nc) at most a quarter of L3 (the chip's L3 is shared).
+pub(crate) fn cache_derived_limits(
+    element_bytes: usize,
+    a_copies: usize,
+    mr: usize,
+    nr: usize,
+) -> BlockLimits {
     let cache = cache_sizes();
     let elem = element_bytes.max(1);
     let kc = (cache.l1d * 2 / 3 / (nr.max(1) * elem)).clamp(64, 2048) / 8 * 8;
-    let mc = (cache.l2 / 4 / (kc * elem)).clamp(mr.max(1), 1024) / mr.max(1) * mr.max(1);
+    let packed_a_elem = elem * a_copies.max(1);
+    let mc = (cache.l2 / 4 / (kc * packed_a_elem)).clamp(mr.max(1), 1024) / mr.max(1) * mr.max(1);
     let l3 = if cache.l3 > 0 { cache.l3 } else { cache.l2 * 4 };
     let nc = (l3 / 4 / (kc * elem)).clamp(nr.max(1) * 4, 8192) / nr.max(1) * nr.max(1);
     BlockLimits {
@@ -239,7 +246,7 @@ pub(crate) fn cache_derived_limits(element_bytes: usize, mr: usize, nr: usize) -
 /// an MR×NR tile of `element_bytes` scalars, ignoring any tuned table:
 /// what the tuner compares its result with.
 pub fn cache_derived_tiling(element_bytes: usize, mr: usize, nr: usize) -> crate::TilingParams {
-    let l = cache_derived_limits(element_bytes, mr, nr);
+    let l = cache_derived_limits(element_bytes, 1, mr, nr);
     crate::TilingParams::new(l.mc, l.kc, l.nc).with_small_ops(l.small_ops)
 }
 
@@ -288,6 +295,7 @@ pub(crate) fn tuned() -> Result<&'static [(TunedBlocks, BlockSource)], Error> {
 /// The default block limits for a kernel, and where they come from.
 pub(crate) fn limits_for(
     element_bytes: usize,
+    a_copies: usize,
     mr: usize,
     nr: usize,
     isa: IsaLevel,
@@ -307,7 +315,7 @@ pub(crate) fn limits_for(
             source.clone(),
         ),
         None => (
-            cache_derived_limits(element_bytes, mr, nr),
+            cache_derived_limits(element_bytes, a_copies, mr, nr),
             BlockSource::CacheDerived,
         ),
     }
@@ -396,7 +404,7 @@ mod tests {
     #[test]
     fn derived_limits_are_aligned_and_bounded() {
         for (elem, mr, nr) in [(4, 16, 16), (8, 16, 8), (4, 8, 8), (1, 16, 64), (4, 4, 8)] {
-            let l = cache_derived_limits(elem, mr, nr);
+            let l = cache_derived_limits(elem, 1, mr, nr);
             assert!(
                 l.kc >= 64 && l.kc <= 2048 && l.kc.is_multiple_of(8),
                 "{l:?}"

@@ -70,7 +70,7 @@ fn each_level_binds_its_own_kernel() {
         );
         assert_eq!(
             kernel_at::<OrAnd>(IsaLevel::Avx512).unwrap().name(),
-            "avx512-16x64"
+            "avx512-8x128"
         );
         assert_eq!(
             kernel_at::<OrAnd>(IsaLevel::Avx2).unwrap().name(),

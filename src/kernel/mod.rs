@@ -45,6 +45,8 @@ pub struct Kernel<S: Semiring> {
     isa: IsaLevel,
     mr: usize,
     nr: usize,
+    /// Copies of each A element in a packed panel (`MicroKernel::A_SPREAD`).
+    a_spread: usize,
     pub(crate) packed: GemmFn<S>,
     pub(crate) small: GemmFn<S>,
     /// The batch entry, for kernels that have one.
@@ -93,6 +95,7 @@ impl<S: Semiring> Kernel<S> {
             isa,
             mr: K::MR,
             nr: K::NR,
+            a_spread: K::A_SPREAD,
             packed: crate::driver::gemm_packed::<S, K>,
             small: small::gemm_small::<S>,
             batch: None,
@@ -161,6 +164,11 @@ impl<S: Semiring> Kernel<S> {
     /// Columns of its register tile.
     pub fn nr(&self) -> usize {
         self.nr
+    }
+
+    /// Copies of each A element in a packed panel: sizes the A block.
+    pub(crate) fn a_spread(&self) -> usize {
+        self.a_spread
     }
 }
 

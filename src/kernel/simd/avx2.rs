@@ -198,23 +198,31 @@ pub(crate) mod bool_x32 {
         // SAFETY: the caller runs with the ISA enabled (trait contract).
         unsafe { _mm256_and_si256(a, b) }
     }
+    /// The tile is 8 × 1 vector.
+    pub(crate) const TILE_VECTORS: usize = 1;
+
     /// Packs one whole 8-row panel of A, `kc` depths, in the spread layout
-    /// (`VecOps::pack_spread_panel`), as the AVX-512 form does with 8 rows:
+    /// (`VecOps::pack_spread_panel`; `false` for other heights), as the
+    /// AVX-512 form does with 16 rows:
     /// column-major A widens a depth's 8 bytes, row-major A gathers 4
     /// depths of the 8 rows at a time.
     ///
     /// # Safety
-    /// Row r < 8 at depth p < kc is readable at `src + r·row_stride +
-    /// p·col_stride`; `dst` is writable for 32·kc bytes; the ISA is enabled.
+    /// Row r < `rows` at depth p < kc is readable at `src + r·row_stride +
+    /// p·col_stride`; `dst` is writable for 4·rows·kc bytes; the ISA is
+    /// enabled.
     #[inline(always)]
     pub(crate) unsafe fn pack_spread_panel(
+        rows: usize,
         src: *const bool,
         row_stride: isize,
         col_stride: isize,
         kc: usize,
         dst: *mut bool,
     ) -> bool {
-        const { assert!(super::MR == 8) };
+        if rows != 8 {
+            return false;
+        }
         // SAFETY: (whole body) reads name only rows < 8 at depths < kc
         // (a gather at depth p reads depths p..p+4 ≤ kc); writes stay in
         // the 32·kc bytes of `dst`; bool bytes are 0 or 1, so a word equal

@@ -1,5 +1,6 @@
 //! AVX-512 (avx512f) kernels: a 16-row tile of one zmm register per row,
-//! so 16×16 for f32/i32, 16×8 for f64/i64 and 16×64 for bool. 16 zmm
+//! so 16×16 for f32/i32 and 16×8 for f64/i64; bool's packed tile is 8 rows
+//! of two registers, 8×128 (see `VecOps::TILE_VECTORS`). 16 zmm
 //! accumulators leave 16 registers for B and broadcasts.
 
 use std::arch::x86_64::*;
@@ -10,7 +11,7 @@ use crate::semiring::{MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd};
 super::isa_kernel! {
     /// The AVX-512 kernel over the vector operations `O`.
     Avx512Kernel, level = Avx512, features = "avx2,avx512f", mr = 16, probe = super::PROBE_AVX512,
-    names = ["avx512-16x8", "avx512-16x16", "avx512-16x64"],
+    names = ["avx512-16x8", "avx512-16x16", "avx512-8x128"],
     /// The AVX-512 argmax kernel: 8 rows × (value, value before the chunk,
     /// chunk number) = 24 zmm registers; a depth costs what it costs the
     /// value kernel, plus a compare and a masked blend per chunk.
@@ -190,25 +191,39 @@ pub(crate) mod bool_x64 {
         // SAFETY: the caller runs with the ISA enabled (trait contract).
         unsafe { _mm512_and_si512(a, b) }
     }
-    /// Packs one whole 16-row panel of A, `kc` depths, in the spread layout
-    /// (`VecOps::pack_spread_panel`). Column-major A: a depth's 16 bytes
+    /// The packed tile is 8 × 2 vectors (`VecOps::TILE_VECTORS`).
+    pub(crate) const TILE_VECTORS: usize = 2;
+
+    /// Packs one whole panel of 16 rows (the direct path's tile) or 8
+    /// rows (the packed tile, through the AVX2 form) of A, `kc` depths, in
+    /// the spread layout (`VecOps::pack_spread_panel`); returns `false`
+    /// for other heights. Column-major A: a depth's 16 bytes
     /// are one load, widened to 16 words. Row-major A: one gather reads 4
     /// depths of the 16 rows as 16 words, and 4 tests split them into the
     /// 4 depths. The scalar loop took a load, a store and the index
     /// arithmetic per element: at n = 1024 a third of the product's time.
     ///
     /// # Safety
-    /// Row r < 16 at depth p < kc is readable at `src + r·row_stride +
-    /// p·col_stride`; `dst` is writable for 64·kc bytes; the ISA is enabled.
+    /// Row r < `rows` at depth p < kc is readable at `src + r·row_stride +
+    /// p·col_stride`; `dst` is writable for 4·rows·kc bytes; the ISA is
+    /// enabled.
     #[inline(always)]
     pub(crate) unsafe fn pack_spread_panel(
+        rows: usize,
         src: *const bool,
         row_stride: isize,
         col_stride: isize,
         kc: usize,
         dst: *mut bool,
     ) -> bool {
-        const { assert!(super::MR == 16) };
+        if rows != 16 {
+            // SAFETY: forwarded contract; AVX2 is enabled with AVX-512 here.
+            return unsafe {
+                super::super::avx2::bool_x32::pack_spread_panel(
+                    rows, src, row_stride, col_stride, kc, dst,
+                )
+            };
+        }
         // SAFETY: (whole body) reads name only rows < 16 at depths < kc
         // (a gather at depth p reads depths p..p+4 ≤ kc); writes stay in
         // the 64·kc bytes of `dst`; bool bytes are 0 or 1, so a word that

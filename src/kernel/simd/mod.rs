@@ -66,6 +66,14 @@ pub(crate) trait VecOps: Copy + Default + Send + Sync + 'static {
     /// all queue on the one shuffle port.
     const A_SPREAD: usize = 1;
 
+    /// Vectors per row of the packed-path tile, whose rows are then the
+    /// ISA's MR / `TILE_VECTORS` (the same accumulator count). The
+    /// AVX-512 bool kernel takes 2: a 8×128 tile loads each row's
+    /// broadcast once for two and/or operations, where the 16×64 tile
+    /// spent a load on every one (isolated tiles on L1 data, alternating:
+    /// 230 vs 206 G/s, 167 vs 140 G/s in a busier minute).
+    const TILE_VECTORS: usize = 1;
+
     /// All lanes set to the packed A element at `p`, which holds
     /// `A_SPREAD` copies of it.
     #[inline(always)]
@@ -75,17 +83,18 @@ pub(crate) trait VecOps: Copy + Default + Send + Sync + 'static {
         unsafe { Self::splat(*p) }
     }
 
-    /// Packs one whole MR-row panel of A (`kc` depths, element (r, p) at
-    /// `src + r·row_stride + p·col_stride`) in the `A_SPREAD` layout with
-    /// the ISA's own instructions, or returns `false`, having written
-    /// nothing, for a layout it does not take (then the generic loop
-    /// packs). Only the spread kernels have one.
+    /// Packs one whole panel of `rows` rows of A (`kc` depths, element
+    /// (r, p) at `src + r·row_stride + p·col_stride`) in the `A_SPREAD`
+    /// layout with the ISA's own instructions, or returns `false`, having
+    /// written nothing, for a height or layout it does not take (then the
+    /// generic loop packs). Only the spread kernels have one.
     ///
     /// # Safety
-    /// Rows < MR at depths < kc are readable as described; `dst` is
-    /// writable for MR·kc·A_SPREAD elements; features enabled.
+    /// Rows < `rows` at depths < kc are readable as described; `dst` is
+    /// writable for rows·kc·A_SPREAD elements; features enabled.
     #[inline(always)]
     unsafe fn pack_spread_panel(
+        _rows: usize,
         _src: *const <Self::S as Semiring>::Scalar,
         _row_stride: isize,
         _col_stride: isize,
@@ -679,9 +688,8 @@ pub(crate) unsafe fn direct_rows<O: VecOps, const MR: usize, const MR_QUARTER: u
 
 /// Packs `extent` rows of A, `kc` deep, into micro-panels of `unit` rows
 /// in `O`'s packed form (`packed_value`, `A_SPREAD` copies). Whole panels
-/// whose depth is one vector go through the ISA's own
-/// [`VecOps::pack_spread_panel`] while it takes the layout; the rest
-/// through the generic loops.
+/// go through the ISA's own [`VecOps::pack_spread_panel`] while it takes
+/// the layout; the rest through the generic loops.
 ///
 /// # Safety
 /// As [`pack_panels`](crate::kernel::pack::pack_panels), with `dst`
@@ -717,12 +725,10 @@ pub(crate) unsafe fn pack_a_panels<O: VecOps>(
             );
             return;
         }
-        let vector_panel = unit * spread * std::mem::size_of::<<O::S as Semiring>::Scalar>()
-            == std::mem::size_of::<O::V>();
         let mut rows = 0;
-        while vector_panel
-            && rows + unit <= extent
+        while rows + unit <= extent
             && O::pack_spread_panel(
+                unit,
                 src.offset(rows as isize * row_stride),
                 row_stride,
                 col_stride,
@@ -1143,8 +1149,10 @@ macro_rules! vec_ops {
                     // SAFETY: forwarded trait contract (A_SPREAD readable).
                     unsafe { $lanes::broadcast_spread(p) }
                 }
+                const TILE_VECTORS: usize = $lanes::TILE_VECTORS;
                 #[inline(always)]
                 unsafe fn pack_spread_panel(
+                    rows: usize,
                     src: *const <$s as $crate::Semiring>::Scalar,
                     row_stride: isize,
                     col_stride: isize,
@@ -1152,7 +1160,7 @@ macro_rules! vec_ops {
                     dst: *mut <$s as $crate::Semiring>::Scalar,
                 ) -> bool {
                     // SAFETY: forwarded trait contract (a whole panel).
-                    unsafe { $lanes::pack_spread_panel(src, row_stride, col_stride, kc, dst) }
+                    unsafe { $lanes::pack_spread_panel(rows, src, row_stride, col_stride, kc, dst) }
                 }
             )?
         }
@@ -1289,8 +1297,11 @@ macro_rules! isa_kernel {
         }
 
         impl<O: $crate::kernel::simd::VecOps> $crate::kernel::MicroKernel<O::S> for $kernel<O> {
-            const MR: usize = MR;
-            const NR: usize = O::LANES;
+            const MR: usize = {
+                assert!(O::TILE_VECTORS == 1 || O::TILE_VECTORS == 2);
+                MR / O::TILE_VECTORS
+            };
+            const NR: usize = O::LANES * O::TILE_VECTORS;
 
             #[inline(always)]
             fn packed_value(x: <O::S as $crate::Semiring>::Scalar) -> <O::S as $crate::Semiring>::Scalar {
@@ -1365,20 +1376,36 @@ macro_rules! isa_kernel {
             cols: usize,
             load_c: bool,
         ) {
-            // SAFETY: forwarded contract, features enabled here.
+            // SAFETY: forwarded contract, features enabled here; the tile
+            // is MicroKernel::MR × NR for either width.
             unsafe {
-                $crate::kernel::simd::tile_body::<O, MR, 1>(
-                    kc,
-                    $crate::kernel::simd::PackedA::<O, MR>(a),
-                    b,
-                    O::LANES as isize,
-                    c,
-                    rsc,
-                    csc,
-                    rows,
-                    cols,
-                    load_c,
-                )
+                if O::TILE_VECTORS == 2 {
+                    $crate::kernel::simd::tile_body::<O, { MR / 2 }, 2>(
+                        kc,
+                        $crate::kernel::simd::PackedA::<O, { MR / 2 }>(a),
+                        b,
+                        2 * O::LANES as isize,
+                        c,
+                        rsc,
+                        csc,
+                        rows,
+                        cols,
+                        load_c,
+                    )
+                } else {
+                    $crate::kernel::simd::tile_body::<O, MR, 1>(
+                        kc,
+                        $crate::kernel::simd::PackedA::<O, MR>(a),
+                        b,
+                        O::LANES as isize,
+                        c,
+                        rsc,
+                        csc,
+                        rows,
+                        cols,
+                        load_c,
+                    )
+                }
             }
         }
 
@@ -1489,9 +1516,10 @@ macro_rules! isa_kernel {
             col_stride: isize,
             dst: *mut <O::S as $crate::Semiring>::Scalar,
         ) {
-            // SAFETY: forwarded contract (dst holds A_SPREAD·ceil(extent/MR)·MR·kc),
-            // features enabled here.
-            unsafe { $crate::kernel::simd::pack_a_panels::<O>(MR, extent, kc, src, row_stride, col_stride, dst) }
+            let unit = MR / O::TILE_VECTORS;
+            // SAFETY: forwarded contract (dst holds A_SPREAD·ceil(extent/unit)·unit·kc
+            // for the kernel's MR = unit), features enabled here.
+            unsafe { $crate::kernel::simd::pack_a_panels::<O>(unit, extent, kc, src, row_stride, col_stride, dst) }
         }
 
         /// Packing compiled with the ISA, so the contiguous copies vectorize.
