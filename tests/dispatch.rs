@@ -66,7 +66,7 @@ fn each_level_binds_its_own_kernel() {
     if detected >= IsaLevel::Avx512 {
         assert_eq!(
             kernel_at::<MinPlus<f64>>(IsaLevel::Avx512).unwrap().name(),
-            "avx512-16x8"
+            "avx512-8x16"
         );
         assert_eq!(
             kernel_at::<OrAnd>(IsaLevel::Avx512).unwrap().name(),

@@ -11,6 +11,7 @@ super::isa_kernel! {
     /// The AVX2 kernel over the vector operations `O`.
     Avx2Kernel, level = Avx2, features = "avx,avx2", mr = 8, probe = super::PROBE_AVX2,
     names = ["avx2-8x4", "avx2-8x8", "avx2-8x32"],
+    tile_vectors = [1, 1, 1],
     /// The AVX2 argmax kernel: 6 rows × (value, value before the chunk,
     /// chunk number) is 18 ymm values for 16 registers, so the compiler
     /// keeps the rarely touched chunk numbers partly on the stack; 4 rows
@@ -198,9 +199,6 @@ pub(crate) mod bool_x32 {
         // SAFETY: the caller runs with the ISA enabled (trait contract).
         unsafe { _mm256_and_si256(a, b) }
     }
-    /// The tile is 8 × 1 vector.
-    pub(crate) const TILE_VECTORS: usize = 1;
-
     /// Packs one whole 8-row panel of A, `kc` depths, in the spread layout
     /// (`VecOps::pack_spread_panel`; `false` for other heights), as the
     /// AVX-512 form does with 16 rows:

@@ -66,14 +66,6 @@ pub(crate) trait VecOps: Copy + Default + Send + Sync + 'static {
     /// all queue on the one shuffle port.
     const A_SPREAD: usize = 1;
 
-    /// Vectors per row of the packed-path tile, whose rows are then the
-    /// ISA's MR / `TILE_VECTORS` (the same accumulator count). The
-    /// AVX-512 bool kernel takes 2: a 8×128 tile loads each row's
-    /// broadcast once for two and/or operations, where the 16×64 tile
-    /// spent a load on every one (isolated tiles on L1 data, alternating:
-    /// 230 vs 206 G/s, 167 vs 140 G/s in a busier minute).
-    const TILE_VECTORS: usize = 1;
-
     /// All lanes set to the packed A element at `p`, which holds
     /// `A_SPREAD` copies of it.
     #[inline(always)]
@@ -1149,7 +1141,6 @@ macro_rules! vec_ops {
                     // SAFETY: forwarded trait contract (A_SPREAD readable).
                     unsafe { $lanes::broadcast_spread(p) }
                 }
-                const TILE_VECTORS: usize = $lanes::TILE_VECTORS;
                 #[inline(always)]
                 unsafe fn pack_spread_panel(
                     rows: usize,
@@ -1193,13 +1184,29 @@ pub(crate) mod sentinel {
 macro_rules! isa_kernel {
     ($(#[$doc:meta])* $kernel:ident, level = $level:ident, features = $features:literal, mr = $mr:literal, probe = $probe:path,
      names = [$name8:literal, $name_mid:literal, $name_bytes:literal],
+     tile_vectors = [$vectors8:literal, $vectors_mid:literal, $vectors_bytes:literal],
      $(#[$arg_doc:meta])* $arg_kernel:ident, arg_mr = $arg_mr:literal, arg_names = [$arg_name8:literal, $arg_name4:literal]) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Default, Debug)]
         pub(crate) struct $kernel<O>(std::marker::PhantomData<O>);
 
-        /// Rows of every tile of this ISA.
+        /// Rows of the direct path's tiles, and of packed tiles one vector
+        /// wide.
         pub(crate) const MR: usize = $mr;
+
+        /// Vectors per row of `O`'s packed tile (1 or 2, by scalar size, as
+        /// `names`); its rows are MR / that, so the accumulator count stays
+        /// MR. Two vectors per row load each A broadcast once for two
+        /// operations.
+        const fn tile_vectors<O: $crate::kernel::simd::VecOps>() -> usize {
+            let vectors = match std::mem::size_of::<<O::S as $crate::Semiring>::Scalar>() {
+                8 => $vectors8,
+                1 => $vectors_bytes,
+                _ => $vectors_mid,
+            };
+            assert!(vectors == 1 || vectors == 2);
+            vectors
+        }
 
         /// The kernel binding for `O`, or the portable one if this CPU
         /// lacks the ISA (the check that makes running it sound).
@@ -1297,11 +1304,8 @@ macro_rules! isa_kernel {
         }
 
         impl<O: $crate::kernel::simd::VecOps> $crate::kernel::MicroKernel<O::S> for $kernel<O> {
-            const MR: usize = {
-                assert!(O::TILE_VECTORS == 1 || O::TILE_VECTORS == 2);
-                MR / O::TILE_VECTORS
-            };
-            const NR: usize = O::LANES * O::TILE_VECTORS;
+            const MR: usize = MR / tile_vectors::<O>();
+            const NR: usize = O::LANES * tile_vectors::<O>();
 
             #[inline(always)]
             fn packed_value(x: <O::S as $crate::Semiring>::Scalar) -> <O::S as $crate::Semiring>::Scalar {
@@ -1379,7 +1383,7 @@ macro_rules! isa_kernel {
             // SAFETY: forwarded contract, features enabled here; the tile
             // is MicroKernel::MR × NR for either width.
             unsafe {
-                if O::TILE_VECTORS == 2 {
+                if tile_vectors::<O>() == 2 {
                     $crate::kernel::simd::tile_body::<O, { MR / 2 }, 2>(
                         kc,
                         $crate::kernel::simd::PackedA::<O, { MR / 2 }>(a),
@@ -1516,7 +1520,7 @@ macro_rules! isa_kernel {
             col_stride: isize,
             dst: *mut <O::S as $crate::Semiring>::Scalar,
         ) {
-            let unit = MR / O::TILE_VECTORS;
+            let unit = MR / tile_vectors::<O>();
             // SAFETY: forwarded contract (dst holds A_SPREAD·ceil(extent/unit)·unit·kc
             // for the kernel's MR = unit), features enabled here.
             unsafe { $crate::kernel::simd::pack_a_panels::<O>(unit, extent, kc, src, row_stride, col_stride, dst) }
