@@ -272,14 +272,20 @@ pub(crate) mod bool_x32 {
                 );
                 p += 4;
             }
-            for p in p..kc {
-                for r in 0..8 {
-                    let value = *src.offset(r as isize * row_stride).add(p);
-                    dst.add((p * 8 + r) * 4)
-                        .cast::<[bool; 4]>()
-                        .write_unaligned([value; 4]);
-                }
-            }
+            // The last kc mod 4 depths: the generic loop, on this panel's
+            // tail (depth-major, so depth p starts at element p·8·4).
+            crate::kernel::pack::pack_spread_panels(
+                8,
+                4,
+                8,
+                kc - p,
+                src.add(p),
+                row_stride,
+                1,
+                dst.add(p * 8 * 4),
+                false,
+                |x| x,
+            );
             true
         }
     }
