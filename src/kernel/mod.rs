@@ -288,27 +288,6 @@ pub(crate) unsafe fn store_tile<S: Semiring>(
     csc: isize,
     load_c: bool,
 ) {
-    if csc == 1 {
-        // Rows of C are contiguous: copy or combine them as slices, which
-        // the compiler turns into block moves and vector loops (element by
-        // element, a bool edge tile's stores cost more than its product:
-        // n = 56 ran at half the speed of n = 64).
-        for (i, tile_row) in tile.chunks(nr).take(rows).enumerate() {
-            let values = &tile_row[..cols];
-            // SAFETY: row i < rows of the tile holds `cols` contiguous
-            // elements of C (unit column stride), writable and not aliased
-            // by anything else while the tile is stored (caller).
-            let c_row = unsafe { std::slice::from_raw_parts_mut(c.offset(i as isize * rsc), cols) };
-            if load_c {
-                for (dst, &value) in c_row.iter_mut().zip(values) {
-                    *dst = S::add(*dst, value);
-                }
-            } else {
-                c_row.copy_from_slice(values);
-            }
-        }
-        return;
-    }
     for i in 0..rows {
         for j in 0..cols {
             let value = tile[i * nr + j];
