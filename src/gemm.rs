@@ -123,7 +123,16 @@ impl<S: Semiring> Prepared<S> {
 
     /// See [`check_packed_sizes`].
     pub(crate) fn check_packed_sizes(&self, m: usize, n: usize, k: usize) -> Result<(), Error> {
-        check_packed_sizes::<S::Scalar>(m, n, k, self.kernel.mr(), self.kernel.nr())
+        // Bounds the packed path's buffers and the direct path's (its row
+        // panels of A, its column panels of B), whichever tile is larger.
+        let (small_rows, small_cols) = self.kernel.small_tile();
+        check_packed_sizes::<S::Scalar>(
+            m,
+            n,
+            k,
+            self.kernel.mr().max(small_rows),
+            self.kernel.nr().max(small_cols),
+        )
     }
 
     /// The same with another threading setting.
@@ -215,16 +224,21 @@ impl<S: Semiring> Plan<S> {
 
 /// Packing A pays when each packed row panel is reused across several
 /// column panels. Small products, and products with a single column panel
-/// (n ≤ NR: tall-skinny, matrix-vector), read A in place instead (measured
+/// of the direct path (n ≤ its tile width: tall-skinny, matrix-vector),
+/// read A in place instead (measured
 /// 2.3-2.5x faster on those shapes). So do products with at most MR/2
-/// rows (vector-matrix, short-wide): the direct path gives them wider
+/// rows of its tile (vector-matrix, short-wide): the direct path gives them wider
 /// tiles instead of padding C's rows to MR, and reads B once, in place,
 /// instead of packing all of it. And so do products with a short inner
 /// dimension (k ≤ [`DIRECT_MAX_K`], outer products among them): writing
 /// C dominates them, and the direct path writes it row panel by row
 /// panel, where the packed path's column-panel order wrote 16 rows at a
 /// time across a whole block (2048×k×2048, AVX-512: 3.2x faster at
-/// k = 1, 2.5x at k = 16, level at k = 64).
+/// k = 1, 2.5x at k = 16, level at k = 64). The thresholds are the
+/// direct path's own tile (16 × one vector on AVX-512), not the packed
+/// tile, which is 8 rows of two vectors for some kernels: with the packed
+/// tile's 128 columns, a 128×128×128 bool product went direct and ran at
+/// 119 against the packed path's 144 G ops/s.
 fn use_direct_path<S: Semiring>(
     m: usize,
     n: usize,
@@ -233,7 +247,8 @@ fn use_direct_path<S: Semiring>(
     tiling: &TilingParams,
     kernel: &Kernel<S>,
 ) -> bool {
-    let few_rows = m <= kernel.mr() / 2 || n <= kernel.nr();
+    let (tile_rows, tile_cols) = kernel.small_tile();
+    let few_rows = m <= tile_rows / 2 || n <= tile_cols;
     let short_k = k <= DIRECT_MAX_K && kernel.isa() > IsaLevel::Scalar;
     ops <= tiling.small_ops || (tiling.small_ops > 0 && (few_rows || short_k))
 }

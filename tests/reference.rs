@@ -3,8 +3,12 @@
 
 mod common;
 
-use common::{available_levels, sweep};
-use tropical_blas::{MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd};
+use common::{
+    ALL_LAYOUTS, Layout, Rng, available_levels, check_product, random_dense, random_output, sweep,
+};
+use tropical_blas::{
+    Accum, GemmConfig, GemmWorkspace, MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd, TilingParams,
+};
 
 macro_rules! sweep_tests {
     ($($name:ident: $s:ty, $seed:expr;)*) => {$(
@@ -37,4 +41,50 @@ sweep_tests! {
     min_max_i32: MinMax<i32>, 17;
     min_max_i64: MinMax<i64>, 18;
     or_and_bool: OrAnd, 19;
+}
+
+/// OrAnd's A packing (4 copies of each byte, packed with gathers or
+/// widening loads where the ISA can) in every A layout, through both the
+/// packed path and the direct path, whose row panels differ (8 and 16
+/// rows on AVX-512): whole panels and an edge panel (m = 16, 33), depths
+/// around the gathers' step of 4 and a long one, an edge and a wide n.
+#[test]
+fn or_and_packs_a_in_every_layout() {
+    let mut rng = Rng::new(20);
+    let mut ws = GemmWorkspace::new();
+    for level in available_levels("or_and_packs_a_in_every_layout") {
+        let kernel = tropical_blas::kernel_at::<OrAnd>(level).expect("level is available");
+        for layout in ALL_LAYOUTS {
+            for (m, k, n) in [
+                (16, 3, 5),
+                (16, 4, 130),
+                (33, 5, 5),
+                (33, 9, 130),
+                (16, 67, 5),
+                (33, 67, 130),
+            ] {
+                let a = random_dense::<OrAnd>(&mut rng, m, k);
+                let b = random_dense::<OrAnd>(&mut rng, k, n);
+                let c = random_output::<OrAnd>(&mut rng, m, n);
+                let layouts = [layout, Layout::RowMajor, Layout::RowMajor];
+                for small_ops in [0, usize::MAX] {
+                    let cfg = GemmConfig::default().with_isa(level).with_tiling(
+                        TilingParams::for_problem(m, n, k, kernel.mr(), kernel.nr())
+                            .with_small_ops(small_ops),
+                    );
+                    let what = format!("OrAnd {} [{level}] small_ops {small_ops}", kernel.name());
+                    check_product::<OrAnd>(
+                        &mut ws,
+                        &cfg,
+                        &a,
+                        &b,
+                        &c,
+                        layouts,
+                        Accum::Replace,
+                        &what,
+                    );
+                }
+            }
+        }
+    }
 }

@@ -47,6 +47,11 @@ pub struct Kernel<S: Semiring> {
     nr: usize,
     /// Copies of each A element in a packed panel (`MicroKernel::A_SPREAD`).
     a_spread: usize,
+    /// Rows and columns of the small-matrix path's tallest tile: the
+    /// packed tile's unless the kernel binds its own path (the SIMD direct
+    /// path keeps the ISA's 16- or 8-row tiles of one vector when the
+    /// packed tile is 8 rows of two).
+    small_tile: (usize, usize),
     pub(crate) packed: GemmFn<S>,
     pub(crate) small: GemmFn<S>,
     /// The batch entry, for kernels that have one.
@@ -96,6 +101,7 @@ impl<S: Semiring> Kernel<S> {
             mr: K::MR,
             nr: K::NR,
             a_spread: K::A_SPREAD,
+            small_tile: (K::MR, K::NR),
             packed: crate::driver::gemm_packed::<S, K>,
             small: small::gemm_small::<S>,
             batch: None,
@@ -104,9 +110,14 @@ impl<S: Semiring> Kernel<S> {
         }
     }
 
-    /// Replaces the small-matrix routine (SIMD kernels bind their own).
-    pub(crate) fn with_small(self, small: GemmFn<S>) -> Self {
-        Self { small, ..self }
+    /// Replaces the small-matrix routine (SIMD kernels bind their own),
+    /// whose tallest tile is `small_tile` (rows, columns).
+    pub(crate) fn with_small(self, small: GemmFn<S>, small_tile: (usize, usize)) -> Self {
+        Self {
+            small,
+            small_tile,
+            ..self
+        }
     }
 
     /// Adds a batch entry (SIMD kernels bind their own).
@@ -169,6 +180,11 @@ impl<S: Semiring> Kernel<S> {
     /// Copies of each A element in a packed panel: sizes the A block.
     pub(crate) fn a_spread(&self) -> usize {
         self.a_spread
+    }
+
+    /// Rows and columns of the small-matrix path's tallest tile.
+    pub(crate) fn small_tile(&self) -> (usize, usize) {
+        self.small_tile
     }
 }
 

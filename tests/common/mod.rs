@@ -180,6 +180,10 @@ pub enum Layout {
     Negative,
     /// Column-major with padding and a negative row stride.
     NegativeRowsPadded,
+    /// Rows last-first in memory (negative row stride, padded), unit
+    /// column stride: the row-major-like layout whose packing offsets are
+    /// negative.
+    NegativeRows,
 }
 
 pub const LAYOUTS: [Layout; 6] = [
@@ -189,6 +193,17 @@ pub const LAYOUTS: [Layout; 6] = [
     Layout::Padded,
     Layout::Negative,
     Layout::NegativeRowsPadded,
+];
+
+/// `LAYOUTS` and the layouts only the targeted tests use.
+pub const ALL_LAYOUTS: [Layout; 7] = [
+    Layout::RowMajor,
+    Layout::ColMajor,
+    Layout::Transposed,
+    Layout::Padded,
+    Layout::Negative,
+    Layout::NegativeRowsPadded,
+    Layout::NegativeRows,
 ];
 
 /// A matrix stored in a buffer with guard cells before and after.
@@ -217,6 +232,7 @@ impl<T: Copy> Stored<T> {
             Layout::Padded => ((cols + 3) as isize, 1, rows * (cols + 3)),
             Layout::Negative => (-(cols as isize), -1, rows * cols),
             Layout::NegativeRowsPadded => (-1, (rows + 2) as isize, cols * (rows + 2)),
+            Layout::NegativeRows => (-((cols + 3) as isize), 1, rows * (cols + 3)),
         };
         let mut buf = vec![filler; len + 2 * GUARD];
         let mut s = Stored {

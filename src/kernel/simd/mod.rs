@@ -1226,7 +1226,7 @@ macro_rules! isa_kernel {
             // has it.
             unsafe { $crate::kernel::Kernel::from_microkernel::<$kernel<O>>(name, IsaLevel::$level) }
                 .with_probe(probe_safe::<O>)
-                .with_small(small_safe::<O>)
+                .with_small(small_safe::<O>, (MR, O::LANES))
                 .with_batch(batch_safe::<O>)
         }
 
