@@ -27,8 +27,9 @@ pub struct TilingParams {
 /// Upper bounds the size-adaptive constructor balances against.
 ///
 /// kc·NR·size and MR·kc·size keep one micro-panel of each operand in L1,
-/// mc·kc·size keeps the packed A block in L2, and kc·nc·size the B panel in
-/// the last-level cache.
+/// mc·kc·size (times the copies a spread kernel packs of each A element)
+/// keeps the packed A block in L2, and kc·nc·size the B panel in the
+/// last-level cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct BlockLimits {
     pub mc: usize,

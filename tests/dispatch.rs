@@ -64,13 +64,21 @@ fn each_level_binds_its_own_kernel() {
         }
     }
     if detected >= IsaLevel::Avx512 {
+        // The name states the packed tile, and the tile is what it says.
+        let f64_kernel = kernel_at::<MinPlus<f64>>(IsaLevel::Avx512).unwrap();
         assert_eq!(
-            kernel_at::<MinPlus<f64>>(IsaLevel::Avx512).unwrap().name(),
-            "avx512-8x16"
+            (f64_kernel.name(), f64_kernel.mr(), f64_kernel.nr()),
+            ("avx512-8x16", 8, 16)
         );
+        let f32_kernel = kernel_at::<MaxPlus<f32>>(IsaLevel::Avx512).unwrap();
         assert_eq!(
-            kernel_at::<OrAnd>(IsaLevel::Avx512).unwrap().name(),
-            "avx512-8x128"
+            (f32_kernel.name(), f32_kernel.mr(), f32_kernel.nr()),
+            ("avx512-16x16", 16, 16)
+        );
+        let or_and = kernel_at::<OrAnd>(IsaLevel::Avx512).unwrap();
+        assert_eq!(
+            (or_and.name(), or_and.mr(), or_and.nr()),
+            ("avx512-8x128", 8, 128)
         );
         assert_eq!(
             kernel_at::<OrAnd>(IsaLevel::Avx2).unwrap().name(),

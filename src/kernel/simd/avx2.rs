@@ -221,15 +221,25 @@ pub(crate) mod bool_x32 {
         if rows != 8 {
             return false;
         }
-        // SAFETY: (whole body) reads name only rows < 8 at depths < kc
-        // (a gather at depth p reads depths p..p+4 ≤ kc); writes stay in
-        // the 32·kc bytes of `dst`; bool bytes are 0 or 1, so a word equal
-        // to zero came from `false`; the ISA is enabled (caller).
+        /// Words of 0 or 1 to words of 0 or 0x01010101.
+        #[inline(always)]
+        unsafe fn spread(words: __m256i) -> __m256i {
+            // SAFETY: AVX2 is enabled (the caller's contract).
+            unsafe {
+                _mm256_andnot_si256(
+                    _mm256_cmpeq_epi32(words, _mm256_setzero_si256()),
+                    _mm256_set1_epi32(0x0101_0101),
+                )
+            }
+        }
+        // SAFETY: (whole body) the ISA is enabled (caller). Reads: the
+        // column-major branch reads rows 0..8 at each depth < kc (8
+        // contiguous bytes, row stride 1); a gather runs only with unit
+        // column stride and 7·row_stride within i32 (checked just before
+        // it), and reads the 4 bytes at depths [p, p+4) ⊂ [0, kc) of rows
+        // 0..8; the tail reads depths [p, kc). Writes stay in the 32·kc
+        // bytes of `dst`.
         unsafe {
-            let spread_true = _mm256_set1_epi32(0x0101_0101);
-            let zero = _mm256_setzero_si256();
-            let spread =
-                |words: __m256i| _mm256_andnot_si256(_mm256_cmpeq_epi32(words, zero), spread_true);
             if row_stride == 1 {
                 for p in 0..kc {
                     let bytes = _mm_loadl_epi64(src.offset(p as isize * col_stride).cast());

@@ -227,10 +227,13 @@ pub(crate) mod bool_x64 {
                 )
             };
         }
-        // SAFETY: (whole body) reads name only rows < 16 at depths < kc
-        // (a gather at depth p reads depths p..p+4 ≤ kc); writes stay in
-        // the 64·kc bytes of `dst`; bool bytes are 0 or 1, so a word that
-        // tests nonzero came from `true`; the ISA is enabled (caller).
+        // SAFETY: (whole body) the ISA is enabled (caller). Reads: the
+        // column-major branch reads rows 0..16 at each depth < kc (16
+        // contiguous bytes, row stride 1); a gather runs only with unit
+        // column stride and 15·row_stride within i32 (checked just before
+        // it), and reads the 4 bytes at depths [p, p+4) ⊂ [0, kc) of rows
+        // 0..16; the tail reads depths [p, kc). Writes stay in the 64·kc
+        // bytes of `dst`.
         unsafe {
             let spread_true = _mm512_set1_epi32(0x0101_0101);
             if row_stride == 1 {

@@ -466,8 +466,9 @@ impl<O: VecOps, const MR: usize> TileA<O> for DirectA<O, MR> {
 
 /// The MR × (W·LANES) register tile (W vectors per row): folds `kc`
 /// rank-1 updates starting from ZERO, then writes (or ⊕-combines) the
-/// valid `rows × cols` part of C. The packed path uses W = 1; the direct
-/// path trades rows for columns (1 × 16 vectors, 4 × 4) when C has fewer
+/// valid `rows × cols` part of C. The packed path uses W = 1, or 2 for
+/// the kernels whose packed tile is 8 rows of two vectors (`tile_vectors`
+/// in `isa_kernel!`); the direct path trades rows for columns (1 × 16 vectors, 4 × 4) when C has fewer
 /// rows than MR, so a vector-matrix product does not compute MR copies of
 /// its one row.
 ///
@@ -554,7 +555,7 @@ pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize, const W: usize>(
 /// hold MR vectors, so they keep the same number of accumulators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum DirectShape {
-    /// MR × 1: the packed path's tile.
+    /// MR × 1: the packed tile of the one-vector-per-row kernels.
     Tall,
     /// 4 × MR/4: C with at most MR/2 rows.
     Square,
@@ -586,7 +587,8 @@ impl DirectShape {
 
 /// One task of the direct path: row panels `first_panel..last_panel` and
 /// column panels `first_col_panel..last_col_panel` of C, with tiles of
-/// `shape`, from A in place, and B in place for its first
+/// `shape`, from A in place (or its packed copy, row panel by row panel,
+/// when `pack_a`), and B in place for its first
 /// `b_in_place_cols` columns (whole panels of a unit-stride B) and packed
 /// from there on.
 pub(crate) struct DirectJob<T> {
@@ -751,7 +753,7 @@ pub(crate) unsafe fn pack_a_panels<O: VecOps>(
 /// panel by row panel: C is written along its rows, which the hardware
 /// prefetchers follow (column panels outside wrote TR rows at a time down
 /// the whole matrix: 3.2x slower for a 2048×1×2048 outer product). The
-/// kernels that map A's values pack each row panel once first.
+/// kernels that map or spread A's values pack each row panel once first.
 ///
 /// # Safety
 /// As [`direct_rows`], with the job cut into TR-row and W·LANES-column
@@ -846,7 +848,8 @@ unsafe fn direct_tile<O: VecOps, const TR: usize, const W: usize>(
 
 /// The direct path: A is read in place, so a small product, or one whose
 /// A would be packed for a single column panel (n ≤ NR), pays no A
-/// transpose. B is read in place too where it can be (unit column stride,
+/// transpose (the kernels that map or spread A's values pack one row
+/// panel at a time into a per-task buffer, see [`DirectJob::packs_a`]). B is read in place too where it can be (unit column stride,
 /// whole panels, no sentinel mapping); the rest of it (the edge columns,
 /// which need padding, or all of a strided B) is packed. C with fewer
 /// rows than MR gets wider tiles (see [`DirectShape`]). Row panels, or
