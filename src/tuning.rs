@@ -412,5 +412,13 @@ mod tests {
             assert!(l.mc >= mr && l.mc.is_multiple_of(mr), "{l:?}");
             assert!(l.nc >= nr && l.nc.is_multiple_of(nr), "{l:?}");
         }
+        // A kernel that packs 4 copies of each A element keeps its packed
+        // A block (mc·kc·4 bytes) within the quarter of L2, or one tile.
+        let plain = cache_derived_limits(1, 1, 8, 128);
+        let spread = cache_derived_limits(1, 4, 8, 128);
+        assert_eq!(spread.kc, plain.kc);
+        assert!(spread.mc.is_multiple_of(8) && spread.mc <= plain.mc);
+        let budget = (cache_sizes().l2 / 4).max(8 * spread.kc * 4);
+        assert!(spread.mc * spread.kc * 4 <= budget, "{spread:?}");
     }
 }

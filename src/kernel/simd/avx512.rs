@@ -204,7 +204,9 @@ pub(crate) mod bool_x64 {
     /// are one load, widened to 16 words. Row-major A: one gather reads 4
     /// depths of the 16 rows as 16 words, and 4 tests split them into the
     /// 4 depths. The scalar loop took a load, a store and the index
-    /// arithmetic per element: at n = 1024 a third of the product's time.
+    /// arithmetic per element (callgrind, AVX2, 512³: 6.7× the
+    /// instructions); 1024×1024×128 ran 72-92 → 118 G ops/s with this
+    /// (paired).
     ///
     /// # Safety
     /// Row r < `rows` at depth p < kc is readable at `src + r·row_stride +

@@ -468,9 +468,9 @@ impl<O: VecOps, const MR: usize> TileA<O> for DirectA<O, MR> {
 /// rank-1 updates starting from ZERO, then writes (or ⊕-combines) the
 /// valid `rows × cols` part of C. The packed path uses W = 1, or 2 for
 /// the kernels whose packed tile is 8 rows of two vectors (`tile_vectors`
-/// in `isa_kernel!`); the direct path trades rows for columns (1 × 16 vectors, 4 × 4) when C has fewer
-/// rows than MR, so a vector-matrix product does not compute MR copies of
-/// its one row.
+/// in `isa_kernel!`); the direct path trades rows for columns (1 × 16
+/// vectors, 4 × 4) when C has fewer rows than MR, so a vector-matrix
+/// product does not compute MR copies of its one row.
 ///
 /// A full tile with unit column stride is stored straight from registers;
 /// an edge tile, or C with any other stride, is spilled to the stack and
@@ -849,7 +849,8 @@ unsafe fn direct_tile<O: VecOps, const TR: usize, const W: usize>(
 /// The direct path: A is read in place, so a small product, or one whose
 /// A would be packed for a single column panel (n ≤ NR), pays no A
 /// transpose (the kernels that map or spread A's values pack one row
-/// panel at a time into a per-task buffer, see [`DirectJob::packs_a`]). B is read in place too where it can be (unit column stride,
+/// panel at a time into a per-task buffer, see [`DirectJob::packs_a`]).
+/// B is read in place too where it can be (unit column stride,
 /// whole panels, no sentinel mapping); the rest of it (the edge columns,
 /// which need padding, or all of a strided B) is packed. C with fewer
 /// rows than MR gets wider tiles (see [`DirectShape`]). Row panels, or
