@@ -77,8 +77,11 @@ pub const TUNED_TABLE: &[TunedEntry] = &[
     // The project's CI machine kind: Sapphire Rapids under KVM, which
     // masks the brand string. `tuning/tune.sh --full`, 2026-11-22
     // (tuning/results/intel-r-xeon-r-processor.csv): the sweep's best
-    // blocks did not beat the cache-derived ones by 2 %, so those stay;
-    // the unpacked path won at every n up to 128 (11 % at 128).
+    // blocks did not beat the cache-derived ones of the time (the 2/3 L1
+    // rule: mc 256, kc 512) by 2 %, so those stay; the unpacked path won
+    // at every n up to 128 (11 % at 128). The 4/3 rule's (128, 1024)
+    // measured 0.99-1.05× of these, paired: no reason to change a
+    // measured entry.
     TunedEntry {
         cpu: "Intel(R) Xeon(R) Processor",
         isa: IsaLevel::Avx512,
@@ -215,10 +218,21 @@ fn read_cache_sizes() -> Option<CacheSizes> {
     None
 }
 
+/// The longest k-block the cache-derived limits choose: at n = 2048, f32
+/// AVX-512, kc = 2048 was no faster than 1024 (0.87-1.03×, paired).
+const MAX_DERIVED_KC: usize = 1024;
+
 /// Block limits from the cache sizes, after the analytical model of Low et
-/// al. ("Analytical modeling is enough for high-performance BLIS", 2016):
-/// a B micro-panel (kc × NR) fills about 2/3 of L1 next to the streaming A
-/// micro-panel; the packed A block (mc × kc, `a_copies` stored per element:
+/// al. ("Analytical modeling is enough for high-performance BLIS", 2016),
+/// with one measured departure: a B micro-panel (kc × NR) may take 4/3 of
+/// L1 (the model says 2/3), up to kc = 1024. Each k-block costs one more
+/// read and write of all of C, and on Sapphire Rapids that pass cost more
+/// than keeping the B micro-panel in L1 saved: L2 feeds both micro-panels
+/// at the rate the tile consumes them. Paired against the 2/3 rule,
+/// alternating in one process (medians of per-round ratios): f64 and i64
+/// AVX-512 (kc 256 → 512) 1.01-1.14× at n = 1024 over 4 runs, 1.04× at
+/// 2048 and 1.03× at 512; OrAnd (256 → 512) 1.09-1.13×. AVX2 tiles are narrow enough that both
+/// rules give 1024. The packed A block (mc × kc, `a_copies` stored per element:
 /// 4 for the bool kernels' spread A) a quarter of L2; the packed B panel
 /// (kc × nc) at most a quarter of L3 (the chip's L3 is shared).
 pub(crate) fn cache_derived_limits(
@@ -229,7 +243,7 @@ pub(crate) fn cache_derived_limits(
 ) -> BlockLimits {
     let cache = cache_sizes();
     let elem = element_bytes.max(1);
-    let kc = (cache.l1d * 2 / 3 / (nr.max(1) * elem)).clamp(64, 2048) / 8 * 8;
+    let kc = (cache.l1d * 4 / 3 / (nr.max(1) * elem)).clamp(64, MAX_DERIVED_KC) / 8 * 8;
     let packed_a_elem = elem * a_copies.max(1);
     let mc = (cache.l2 / 4 / (kc * packed_a_elem)).clamp(mr.max(1), 1024) / mr.max(1) * mr.max(1);
     let l3 = if cache.l3 > 0 { cache.l3 } else { cache.l2 * 4 };
@@ -406,7 +420,7 @@ mod tests {
         for (elem, mr, nr) in [(4, 16, 16), (8, 16, 8), (4, 8, 8), (1, 16, 64), (4, 4, 8)] {
             let l = cache_derived_limits(elem, 1, mr, nr);
             assert!(
-                l.kc >= 64 && l.kc <= 2048 && l.kc.is_multiple_of(8),
+                l.kc >= 64 && l.kc <= MAX_DERIVED_KC && l.kc.is_multiple_of(8),
                 "{l:?}"
             );
             assert!(l.mc >= mr && l.mc.is_multiple_of(mr), "{l:?}");
