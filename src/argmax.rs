@@ -84,8 +84,8 @@ pub fn gemm_argmax_with<S: SelectingSemiring>(
     )?;
     let prepared = PreparedArg::<S>::new(cfg)?;
     prepared.check_packed_sizes(a.rows(), b.cols(), a.cols())?;
-    check_inputs::<S>(a, Operand::A)?;
-    check_inputs::<S>(b, Operand::B)?;
+    check_inputs::<S>(a, Operand::A, prepared.kernel.isa())?;
+    check_inputs::<S>(b, Operand::B, prepared.kernel.isa())?;
     prepared.run(ws, a, b, c, argk, accum);
     Ok(())
 }
@@ -258,8 +258,16 @@ pub fn gemm_argmax_batched_with<S: SelectingSemiring>(
     let prepared = PreparedArg::<S>::new(cfg)?;
     prepared.check_packed_sizes(a.rows(), b.cols(), a.cols())?;
     for i in 0..count {
-        check_inputs::<S>(a.get(i).expect("i < count"), Operand::A)?;
-        check_inputs::<S>(b.get(i).expect("i < count"), Operand::B)?;
+        check_inputs::<S>(
+            a.get(i).expect("i < count"),
+            Operand::A,
+            prepared.kernel.isa(),
+        )?;
+        check_inputs::<S>(
+            b.get(i).expect("i < count"),
+            Operand::B,
+            prepared.kernel.isa(),
+        )?;
     }
     let ops = a.rows().saturating_mul(b.cols()).saturating_mul(a.cols());
     let mut items: Vec<_> = c

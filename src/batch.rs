@@ -4,7 +4,7 @@ use rayon::prelude::*;
 
 use crate::config::{Accum, GemmConfig};
 use crate::error::{Error, Operand};
-use crate::gemm::{PARALLEL_MIN_OPS, Prepared, check_inputs, with_thread_workspace};
+use crate::gemm::{PARALLEL_MIN_OPS, Prepared, with_thread_workspace};
 use crate::kernel::{BatchOperand, prefetch_item};
 use crate::semiring::Semiring;
 use crate::view::{Footprint, MatMut, MatRef, footprint, layout_aliases};
@@ -457,8 +457,8 @@ pub fn gemm_batched_with<S: Semiring>(
     let prepared = Prepared::<S>::new(cfg)?;
     prepared.check_packed_sizes(a.rows, b.cols, a.cols)?;
     for i in 0..count {
-        check_inputs::<S>(a.get(i).expect("i < count"), Operand::A)?;
-        check_inputs::<S>(b.get(i).expect("i < count"), Operand::B)?;
+        prepared.check_inputs(a.get(i).expect("i < count"), Operand::A)?;
+        prepared.check_inputs(b.get(i).expect("i < count"), Operand::B)?;
     }
     let ops = a.rows.saturating_mul(b.cols).saturating_mul(a.cols);
     let across_batch = count > 1 && ops < PARALLEL_MIN_OPS && cfg.par().threads() > 1;
@@ -532,8 +532,8 @@ pub fn gemm_batched_views<S: Semiring>(
             });
         }
         prepared.check_packed_sizes(ai.rows(), bi.cols(), ai.cols())?;
-        check_inputs::<S>(*ai, Operand::A)?;
-        check_inputs::<S>(*bi, Operand::B)?;
+        prepared.check_inputs(*ai, Operand::A)?;
+        prepared.check_inputs(*bi, Operand::B)?;
     }
     // Each item runs on the thread that takes it; a large item splits
     // itself further (rayon lets idle threads steal its tasks).

@@ -93,8 +93,8 @@ pub fn gemm_with<S: Semiring>(
     }
     let prepared = Prepared::<S>::new(cfg)?;
     prepared.check_packed_sizes(m, n, k)?;
-    check_inputs::<S>(a, Operand::A)?;
-    check_inputs::<S>(b, Operand::B)?;
+    prepared.check_inputs(a, Operand::A)?;
+    prepared.check_inputs(b, Operand::B)?;
     prepared.run(ws, a, b, c, accum);
     Ok(())
 }
@@ -119,6 +119,15 @@ impl<S: Semiring> Prepared<S> {
             tiling: cfg.tiling(),
             par: cfg.par(),
         })
+    }
+
+    /// See [`check_inputs`].
+    pub(crate) fn check_inputs(
+        &self,
+        x: MatRef<'_, S::Scalar>,
+        operand: Operand,
+    ) -> Result<(), Error> {
+        check_inputs::<S>(x, operand, self.kernel.isa())
     }
 
     /// See [`check_packed_sizes`].
@@ -302,13 +311,12 @@ pub fn kernel_at<S: Semiring>(level: IsaLevel) -> Result<Kernel<S>, Error> {
 /// Blocks of 64 are tested with a branch-free fold, which vectorizes (an
 /// early-exit search does not, and cost a quarter of a 64×64 integer
 /// product); only a failing block is searched.
-fn first_refused<S: Semiring>(line: &[S::Scalar]) -> Option<usize> {
+fn first_refused<S: Semiring>(line: &[S::Scalar], level: IsaLevel) -> Option<usize> {
     const BLOCK: usize = 64;
     line.chunks(BLOCK)
         .enumerate()
         .find_map(|(block_index, block)| {
-            let all_accepted = block.iter().fold(true, |ok, &v| ok & S::accepts_input(v));
-            if all_accepted {
+            if crate::kernel::all_accepted::<S>(block, level) {
                 None
             } else {
                 let j = block.iter().position(|&v| !S::accepts_input(v))?;
@@ -317,9 +325,12 @@ fn first_refused<S: Semiring>(line: &[S::Scalar]) -> Option<usize> {
         })
 }
 
+/// Checks that `S` accepts every element of `x` as input, scanning with
+/// the widest vectors `level` (the active kernel's) allows.
 pub(crate) fn check_inputs<S: Semiring>(
     x: MatRef<'_, S::Scalar>,
     operand: Operand,
+    level: IsaLevel,
 ) -> Result<(), Error> {
     if !S::RESTRICTS_INPUT || x.rows() == 0 || x.cols() == 0 {
         return Ok(());
@@ -331,7 +342,7 @@ pub(crate) fn check_inputs<S: Semiring>(
         for i in 0..x.rows() {
             match x.row_slice(i) {
                 Some(row) => {
-                    if let Some(j) = first_refused::<S>(row) {
+                    if let Some(j) = first_refused::<S>(row, level) {
                         return bad(i, j);
                     }
                 }
@@ -347,7 +358,7 @@ pub(crate) fn check_inputs<S: Semiring>(
     } else {
         for j in 0..x.cols() {
             let col = x.col_slice(j).expect("row stride is 1");
-            if let Some(i) = first_refused::<S>(col) {
+            if let Some(i) = first_refused::<S>(col, level) {
                 // Report the first offender in row-major order, as the
                 // row-wise scan would.
                 let first = (0..x.rows())

@@ -306,3 +306,74 @@ fn huge_broadcast_shapes_are_refused_not_overflowed() {
         assert_eq!(c, [true]);
     }
 }
+
+/// The input range check scans with vectors where the level allows
+/// (AVX2 for 64-bit values): a refused value is found, and its position
+/// reported, in every lane and on both sides of the 64-element scan
+/// blocks, at every level; the accepted extremes (±limit and ZERO) pass.
+#[test]
+fn range_check_finds_every_position_at_every_level() {
+    fn sweep<S: tropical_blas::Semiring>(accepted: [S::Scalar; 3], refused: [S::Scalar; 3])
+    where
+        S::Scalar: Default,
+    {
+        let len = 131;
+        let b = vec![S::Scalar::default(); len];
+        let levels = IsaLevel::ALL
+            .into_iter()
+            .filter(|&level| level <= tropical_blas::detected_isa());
+        for level in levels {
+            let cfg = GemmConfig::default().with_isa(level);
+            for pos in 0..len {
+                for (value, refuse) in accepted
+                    .iter()
+                    .map(|&v| (v, false))
+                    .chain(refused.iter().map(|&v| (v, true)))
+                {
+                    let mut a = vec![S::Scalar::default(); len];
+                    a[pos] = value;
+                    let mut c = [S::ZERO];
+                    let result = gemm_with::<S>(
+                        &mut GemmWorkspace::new(),
+                        &cfg,
+                        MatRef::row_major(&a, 1, len).unwrap(),
+                        MatRef::col_major(&b, len, 1).unwrap(),
+                        MatMut::row_major(&mut c, 1, 1).unwrap(),
+                        Accum::Replace,
+                    );
+                    let want = if refuse {
+                        Err(Error::ValueOutOfRange {
+                            operand: Operand::A,
+                            row: 0,
+                            col: pos,
+                        })
+                    } else {
+                        Ok(())
+                    };
+                    assert_eq!(
+                        result, want,
+                        "level {level}, position {pos}, value {value:?}"
+                    );
+                }
+            }
+        }
+    }
+    let limit64 = 1i64 << 60;
+    sweep::<MinPlus<i64>>(
+        [limit64, -limit64, i64::MAX],
+        [limit64 + 1, -limit64 - 1, i64::MIN],
+    );
+    sweep::<MaxPlus<i64>>(
+        [limit64, -limit64, i64::MIN],
+        [limit64 + 1, -limit64 - 1, i64::MAX],
+    );
+    let limit32 = 1i32 << 28;
+    sweep::<MinPlus<i32>>(
+        [limit32, -limit32, i32::MAX],
+        [limit32 + 1, -limit32 - 1, i32::MIN],
+    );
+    sweep::<MaxPlus<i32>>(
+        [limit32, -limit32, i32::MIN],
+        [limit32 + 1, -limit32 - 1, i32::MAX],
+    );
+}

@@ -21,6 +21,16 @@ super::isa_kernel! {
     Avx2ArgKernel, arg_mr = 6, arg_names = ["avx2-arg-6x4", "avx2-arg-6x8"]
 }
 
+/// [`accepted_fold`](crate::kernel::accepted_fold) compiled with AVX2
+/// (see [`all_accepted`](crate::kernel::all_accepted)).
+///
+/// # Safety
+/// The CPU has AVX2.
+#[target_feature(enable = "avx,avx2")]
+pub(crate) unsafe fn all_accepted<S: crate::Semiring>(block: &[S::Scalar]) -> bool {
+    crate::kernel::accepted_fold::<S>(block)
+}
+
 float_lanes!(
     f32x8,
     f32,
