@@ -42,7 +42,8 @@ float_lanes!(
     _mm256_max_ps,
     _mm256_min_ps,
     _mm256_add_ps,
-    _mm256_mul_ps
+    _mm256_mul_ps,
+    first = (super::first_ps, super::load_first_ps)
 );
 float_lanes!(
     f64x4,
@@ -55,7 +56,8 @@ float_lanes!(
     _mm256_max_pd,
     _mm256_min_pd,
     _mm256_add_pd,
-    _mm256_mul_pd
+    _mm256_mul_pd,
+    first = (super::first_pd, super::load_first_pd)
 );
 
 /// Selects `x` where `mask` lanes are all ones, else `y`.
@@ -65,11 +67,89 @@ unsafe fn select(mask: __m256i, x: __m256i, y: __m256i) -> __m256i {
     unsafe { _mm256_blendv_epi8(y, x, mask) }
 }
 
+/// Lane masks for `vmaskmov`: 8 − count lanes into this table start the
+/// mask of the first `count` 32-bit lanes.
+static FIRST_LANES_32: [i32; 16] = [-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0];
+/// As `FIRST_LANES_32`, for 64-bit lanes.
+static FIRST_LANES_64: [i64; 8] = [-1, -1, -1, -1, 0, 0, 0, 0];
+
+/// The `vmaskmov` mask of the first `count` (< 8) 32-bit lanes.
+#[inline(always)]
+unsafe fn first_lanes_32(count: usize) -> __m256i {
+    // SAFETY: 8 − count ≤ 8, so 8 values from there lie in the table;
+    // AVX is enabled by the caller.
+    unsafe { _mm256_loadu_si256(FIRST_LANES_32.as_ptr().add(8 - count).cast()) }
+}
+/// The `vmaskmov` mask of the first `count` (< 4) 64-bit lanes.
+#[inline(always)]
+unsafe fn first_lanes_64(count: usize) -> __m256i {
+    // SAFETY: 4 − count ≤ 4, so 4 values from there lie in the table;
+    // AVX is enabled by the caller.
+    unsafe { _mm256_loadu_si256(FIRST_LANES_64.as_ptr().add(4 - count).cast()) }
+}
+
+// Edge stores and loads of the first `count` lanes: `vmaskmov`, which
+// neither touches nor faults on the lanes it leaves out.
+// SAFETY: (these and the int ones) callers run with AVX2 enabled and pass
+// pointers valid for `count` elements.
+#[inline(always)]
+unsafe fn first_ps(p: *mut f32, v: __m256, count: usize) {
+    // SAFETY: see above; masked-off lanes are not accessed.
+    unsafe { _mm256_maskstore_ps(p, first_lanes_32(count), v) }
+}
+#[inline(always)]
+unsafe fn load_first_ps(p: *const f32, count: usize) -> __m256 {
+    // SAFETY: see above; masked-off lanes are not accessed.
+    unsafe { _mm256_maskload_ps(p, first_lanes_32(count)) }
+}
+#[inline(always)]
+unsafe fn first_pd(p: *mut f64, v: __m256d, count: usize) {
+    // SAFETY: see above; masked-off lanes are not accessed.
+    unsafe { _mm256_maskstore_pd(p, first_lanes_64(count), v) }
+}
+#[inline(always)]
+unsafe fn load_first_pd(p: *const f64, count: usize) -> __m256d {
+    // SAFETY: see above; masked-off lanes are not accessed.
+    unsafe { _mm256_maskload_pd(p, first_lanes_64(count)) }
+}
+#[inline(always)]
+unsafe fn first_epi32(p: *mut i32, v: __m256i, count: usize) {
+    // SAFETY: see above; masked-off lanes are not accessed.
+    unsafe { _mm256_maskstore_epi32(p, first_lanes_32(count), v) }
+}
+#[inline(always)]
+unsafe fn load_first_epi32(p: *const i32, count: usize) -> __m256i {
+    // SAFETY: see above; masked-off lanes are not accessed.
+    unsafe { _mm256_maskload_epi32(p, first_lanes_32(count)) }
+}
+#[inline(always)]
+unsafe fn first_epi64(p: *mut i64, v: __m256i, count: usize) {
+    // SAFETY: see above; masked-off lanes are not accessed.
+    unsafe { _mm256_maskstore_epi64(p, first_lanes_64(count), v) }
+}
+#[inline(always)]
+unsafe fn load_first_epi64(p: *const i64, count: usize) -> __m256i {
+    // SAFETY: see above; masked-off lanes are not accessed.
+    unsafe { _mm256_maskload_epi64(p, first_lanes_64(count)) }
+}
+
 macro_rules! int_lanes {
     ($mod:ident, $t:ty, $lanes:expr, $set1:ident, $addv:ident, $gt:ident, $sent:path, $thr:path,
-     max = $max:expr, min = $min:expr) => {
+     max = $max:expr, min = $min:expr, first = ($store_first:path, $load_first:path)) => {
         pub(crate) mod $mod {
             use std::arch::x86_64::*;
+            /// The first `count` lanes of `v` to `p` (a masked store).
+            #[inline(always)]
+            pub(crate) unsafe fn store_first(p: *mut $t, v: V, count: usize) {
+                // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for `count` elements.
+                unsafe { $store_first(p, v, count) }
+            }
+            /// `count` scalars from `p` (a masked load; other lanes zero).
+            #[inline(always)]
+            pub(crate) unsafe fn load_first(p: *const $t, count: usize) -> V {
+                // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for `count` elements.
+                unsafe { $load_first(p, count) }
+            }
             pub(crate) type V = __m256i;
             pub(crate) const LANES: usize = $lanes;
             // SAFETY: (every function) callers run with AVX2 enabled and
@@ -152,7 +232,8 @@ int_lanes!(
     crate::kernel::simd::sentinel::I32,
     crate::kernel::simd::sentinel::I32_THRESHOLD,
     max = |acc, x| _mm256_max_epi32(x, acc),
-    min = |acc, x| _mm256_min_epi32(x, acc)
+    min = |acc, x| _mm256_min_epi32(x, acc),
+    first = (super::first_epi32, super::load_first_epi32)
 );
 // AVX2 has no 64-bit max/min: compare and blend (vpcmpgtq + vpblendvb).
 int_lanes!(
@@ -165,7 +246,8 @@ int_lanes!(
     crate::kernel::simd::sentinel::I64,
     crate::kernel::simd::sentinel::I64_THRESHOLD,
     max = |acc, x| super::select(_mm256_cmpgt_epi64(x, acc), x, acc),
-    min = |acc, x| super::select(_mm256_cmpgt_epi64(acc, x), x, acc)
+    min = |acc, x| super::select(_mm256_cmpgt_epi64(acc, x), x, acc),
+    first = (super::first_epi64, super::load_first_epi64)
 );
 
 /// bool as bytes 0/1: ⊕ = or, ⊗ = and, 32 lanes.
@@ -312,24 +394,24 @@ pub(crate) mod bool_x32 {
 }
 
 builtin_ops! { Avx2;
-    MaxPlusF32: MaxPlus<f32>, f32x8, add = max, mul = plus;
-    MinPlusF32: MinPlus<f32>, f32x8, add = min, mul = plus;
-    MaxMulF32: MaxMul<f32>, f32x8, add = max, mul = times;
-    MaxMinF32: MaxMin<f32>, f32x8, add = max, mul = min_first;
-    MinMaxF32: MinMax<f32>, f32x8, add = min, mul = max_first;
-    MaxPlusF64: MaxPlus<f64>, f64x4, add = max, mul = plus;
-    MinPlusF64: MinPlus<f64>, f64x4, add = min, mul = plus;
-    MaxMulF64: MaxMul<f64>, f64x4, add = max, mul = times;
-    MaxMinF64: MaxMin<f64>, f64x4, add = max, mul = min_first;
-    MinMaxF64: MinMax<f64>, f64x4, add = min, mul = max_first;
-    MaxPlusI32: MaxPlus<i32>, i32x8, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus;
-    MinPlusI32: MinPlus<i32>, i32x8, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus;
-    MaxMinI32: MaxMin<i32>, i32x8, add = max, mul = min_first;
-    MinMaxI32: MinMax<i32>, i32x8, add = min, mul = max_first;
-    MaxPlusI64: MaxPlus<i64>, i64x4, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus;
-    MinPlusI64: MinPlus<i64>, i64x4, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus;
-    MaxMinI64: MaxMin<i64>, i64x4, add = max, mul = min_first;
-    MinMaxI64: MinMax<i64>, i64x4, add = min, mul = max_first;
+    MaxPlusF32: MaxPlus<f32>, f32x8, add = max, mul = plus, edges = store_first / load_first;
+    MinPlusF32: MinPlus<f32>, f32x8, add = min, mul = plus, edges = store_first / load_first;
+    MaxMulF32: MaxMul<f32>, f32x8, add = max, mul = times, edges = store_first / load_first;
+    MaxMinF32: MaxMin<f32>, f32x8, add = max, mul = min_first, edges = store_first / load_first;
+    MinMaxF32: MinMax<f32>, f32x8, add = min, mul = max_first, edges = store_first / load_first;
+    MaxPlusF64: MaxPlus<f64>, f64x4, add = max, mul = plus, edges = store_first / load_first;
+    MinPlusF64: MinPlus<f64>, f64x4, add = min, mul = plus, edges = store_first / load_first;
+    MaxMulF64: MaxMul<f64>, f64x4, add = max, mul = times, edges = store_first / load_first;
+    MaxMinF64: MaxMin<f64>, f64x4, add = max, mul = min_first, edges = store_first / load_first;
+    MinMaxF64: MinMax<f64>, f64x4, add = min, mul = max_first, edges = store_first / load_first;
+    MaxPlusI32: MaxPlus<i32>, i32x8, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first / load_first;
+    MinPlusI32: MinPlus<i32>, i32x8, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first / load_first;
+    MaxMinI32: MaxMin<i32>, i32x8, add = max, mul = min_first, edges = store_first / load_first;
+    MinMaxI32: MinMax<i32>, i32x8, add = min, mul = max_first, edges = store_first / load_first;
+    MaxPlusI64: MaxPlus<i64>, i64x4, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first / load_first;
+    MinPlusI64: MinPlus<i64>, i64x4, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first / load_first;
+    MaxMinI64: MaxMin<i64>, i64x4, add = max, mul = min_first, edges = store_first / load_first;
+    MinMaxI64: MinMax<i64>, i64x4, add = min, mul = max_first, edges = store_first / load_first;
     OrAndBool: OrAnd, bool_x32, add = or, mul = and, spread_a = 4;
 }
 

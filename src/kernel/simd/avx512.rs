@@ -35,7 +35,8 @@ float_lanes!(
     _mm512_max_ps,
     _mm512_min_ps,
     _mm512_add_ps,
-    _mm512_mul_ps
+    _mm512_mul_ps,
+    first = (super::first_ps, super::load_first_ps)
 );
 float_lanes!(
     f64x8,
@@ -48,13 +49,77 @@ float_lanes!(
     _mm512_max_pd,
     _mm512_min_pd,
     _mm512_add_pd,
-    _mm512_mul_pd
+    _mm512_mul_pd,
+    first = (super::first_pd, super::load_first_pd)
 );
 
+/// Mask of the first `count` (< 16) lanes.
+#[inline(always)]
+fn first_lanes(count: usize) -> u16 {
+    ((1u32 << count) - 1) as u16
+}
+
+// Edge stores and loads of the first `count` lanes: AVX-512 masks, which
+// neither touch nor fault on the lanes they leave out.
+// SAFETY: (these four and the int ones below) callers run with avx512f
+// enabled and pass pointers valid for `count` elements.
+#[inline(always)]
+unsafe fn first_ps(p: *mut f32, v: __m512, count: usize) {
+    // SAFETY: see above; masked-off lanes are not accessed.
+    unsafe { _mm512_mask_storeu_ps(p, first_lanes(count), v) }
+}
+#[inline(always)]
+unsafe fn load_first_ps(p: *const f32, count: usize) -> __m512 {
+    // SAFETY: see above; masked-off lanes are not accessed.
+    unsafe { _mm512_maskz_loadu_ps(first_lanes(count), p) }
+}
+#[inline(always)]
+unsafe fn first_pd(p: *mut f64, v: __m512d, count: usize) {
+    // SAFETY: see above; masked-off lanes are not accessed.
+    unsafe { _mm512_mask_storeu_pd(p, first_lanes(count) as u8, v) }
+}
+#[inline(always)]
+unsafe fn load_first_pd(p: *const f64, count: usize) -> __m512d {
+    // SAFETY: see above; masked-off lanes are not accessed.
+    unsafe { _mm512_maskz_loadu_pd(first_lanes(count) as u8, p) }
+}
+#[inline(always)]
+unsafe fn first_epi32(p: *mut i32, v: __m512i, count: usize) {
+    // SAFETY: see above; masked-off lanes are not accessed.
+    unsafe { _mm512_mask_storeu_epi32(p, first_lanes(count), v) }
+}
+#[inline(always)]
+unsafe fn load_first_epi32(p: *const i32, count: usize) -> __m512i {
+    // SAFETY: see above; masked-off lanes are not accessed.
+    unsafe { _mm512_maskz_loadu_epi32(first_lanes(count), p) }
+}
+#[inline(always)]
+unsafe fn first_epi64(p: *mut i64, v: __m512i, count: usize) {
+    // SAFETY: see above; masked-off lanes are not accessed.
+    unsafe { _mm512_mask_storeu_epi64(p, first_lanes(count) as u8, v) }
+}
+#[inline(always)]
+unsafe fn load_first_epi64(p: *const i64, count: usize) -> __m512i {
+    // SAFETY: see above; masked-off lanes are not accessed.
+    unsafe { _mm512_maskz_loadu_epi64(first_lanes(count) as u8, p) }
+}
+
 macro_rules! int_lanes {
-    ($mod:ident, $t:ty, $lanes:expr, $set1:ident, $loadu:ident, $storeu:ident, $max:ident, $min:ident, $addv:ident, $lt:ident, $gt:ident, $blend:ident, $sent:path, $thr:path) => {
+    ($mod:ident, $t:ty, $lanes:expr, $set1:ident, $loadu:ident, $storeu:ident, $max:ident, $min:ident, $addv:ident, $lt:ident, $gt:ident, $blend:ident, $sent:path, $thr:path, first = ($store_first:path, $load_first:path)) => {
         pub(crate) mod $mod {
             use std::arch::x86_64::*;
+            /// The first `count` lanes of `v` to `p` (a masked store).
+            #[inline(always)]
+            pub(crate) unsafe fn store_first(p: *mut $t, v: V, count: usize) {
+                // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for `count` elements.
+                unsafe { $store_first(p, v, count) }
+            }
+            /// `count` scalars from `p` (a masked load; other lanes zero).
+            #[inline(always)]
+            pub(crate) unsafe fn load_first(p: *const $t, count: usize) -> V {
+                // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for `count` elements.
+                unsafe { $load_first(p, count) }
+            }
             pub(crate) type V = __m512i;
             pub(crate) const LANES: usize = $lanes;
             // SAFETY: (every function) callers run with avx512f enabled and
@@ -137,7 +202,8 @@ int_lanes!(
     _mm512_cmpgt_epi32_mask,
     _mm512_mask_blend_epi32,
     crate::kernel::simd::sentinel::I32,
-    crate::kernel::simd::sentinel::I32_THRESHOLD
+    crate::kernel::simd::sentinel::I32_THRESHOLD,
+    first = (super::first_epi32, super::load_first_epi32)
 );
 int_lanes!(
     i64x8,
@@ -153,7 +219,8 @@ int_lanes!(
     _mm512_cmpgt_epi64_mask,
     _mm512_mask_blend_epi64,
     crate::kernel::simd::sentinel::I64,
-    crate::kernel::simd::sentinel::I64_THRESHOLD
+    crate::kernel::simd::sentinel::I64_THRESHOLD,
+    first = (super::first_epi64, super::load_first_epi64)
 );
 
 /// bool as bytes 0/1: ⊕ = or, ⊗ = and, 64 lanes.
@@ -293,24 +360,24 @@ pub(crate) mod bool_x64 {
 }
 
 builtin_ops! { Avx512;
-    MaxPlusF32: MaxPlus<f32>, f32x16, add = max, mul = plus;
-    MinPlusF32: MinPlus<f32>, f32x16, add = min, mul = plus;
-    MaxMulF32: MaxMul<f32>, f32x16, add = max, mul = times;
-    MaxMinF32: MaxMin<f32>, f32x16, add = max, mul = min_first;
-    MinMaxF32: MinMax<f32>, f32x16, add = min, mul = max_first;
-    MaxPlusF64: MaxPlus<f64>, f64x8, add = max, mul = plus;
-    MinPlusF64: MinPlus<f64>, f64x8, add = min, mul = plus;
-    MaxMulF64: MaxMul<f64>, f64x8, add = max, mul = times;
-    MaxMinF64: MaxMin<f64>, f64x8, add = max, mul = min_first;
-    MinMaxF64: MinMax<f64>, f64x8, add = min, mul = max_first;
-    MaxPlusI32: MaxPlus<i32>, i32x16, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus;
-    MinPlusI32: MinPlus<i32>, i32x16, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus;
-    MaxMinI32: MaxMin<i32>, i32x16, add = max, mul = min_first;
-    MinMaxI32: MinMax<i32>, i32x16, add = min, mul = max_first;
-    MaxPlusI64: MaxPlus<i64>, i64x8, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus;
-    MinPlusI64: MinPlus<i64>, i64x8, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus;
-    MaxMinI64: MaxMin<i64>, i64x8, add = max, mul = min_first;
-    MinMaxI64: MinMax<i64>, i64x8, add = min, mul = max_first;
+    MaxPlusF32: MaxPlus<f32>, f32x16, add = max, mul = plus, edges = store_first / load_first;
+    MinPlusF32: MinPlus<f32>, f32x16, add = min, mul = plus, edges = store_first / load_first;
+    MaxMulF32: MaxMul<f32>, f32x16, add = max, mul = times, edges = store_first / load_first;
+    MaxMinF32: MaxMin<f32>, f32x16, add = max, mul = min_first, edges = store_first / load_first;
+    MinMaxF32: MinMax<f32>, f32x16, add = min, mul = max_first, edges = store_first / load_first;
+    MaxPlusF64: MaxPlus<f64>, f64x8, add = max, mul = plus, edges = store_first / load_first;
+    MinPlusF64: MinPlus<f64>, f64x8, add = min, mul = plus, edges = store_first / load_first;
+    MaxMulF64: MaxMul<f64>, f64x8, add = max, mul = times, edges = store_first / load_first;
+    MaxMinF64: MaxMin<f64>, f64x8, add = max, mul = min_first, edges = store_first / load_first;
+    MinMaxF64: MinMax<f64>, f64x8, add = min, mul = max_first, edges = store_first / load_first;
+    MaxPlusI32: MaxPlus<i32>, i32x16, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first / load_first;
+    MinPlusI32: MinPlus<i32>, i32x16, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first / load_first;
+    MaxMinI32: MaxMin<i32>, i32x16, add = max, mul = min_first, edges = store_first / load_first;
+    MinMaxI32: MinMax<i32>, i32x16, add = min, mul = max_first, edges = store_first / load_first;
+    MaxPlusI64: MaxPlus<i64>, i64x8, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first / load_first;
+    MinPlusI64: MinPlus<i64>, i64x8, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first / load_first;
+    MaxMinI64: MaxMin<i64>, i64x8, add = max, mul = min_first, edges = store_first / load_first;
+    MinMaxI64: MinMax<i64>, i64x8, add = min, mul = max_first, edges = store_first / load_first;
     OrAndBool: OrAnd, bool_x64, add = or, mul = and, spread_a = 4;
 }
 
