@@ -3,7 +3,7 @@
 //! run, and against `matrixmultiply` sgemm/dgemm (same n, same run).
 //!
 //! ```text
-//! cargo run --release --example bench_report            # full table (a few minutes)
+//! cargo run --release --example bench_report            # full table (about 6 minutes)
 //! cargo run --release --example bench_report -- quick   # a subset (under a minute)
 //! cargo run --release --example bench_report -- parallel # threads, batches, shapes
 //! cargo run --release --example bench_report -- argmax   # gemm_argmax vs gemm

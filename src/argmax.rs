@@ -84,8 +84,8 @@ pub fn gemm_argmax_with<S: SelectingSemiring>(
     )?;
     let prepared = PreparedArg::<S>::new(cfg)?;
     prepared.check_packed_sizes(a.rows(), b.cols(), a.cols())?;
-    check_inputs::<S>(a, Operand::A, prepared.kernel.isa())?;
-    check_inputs::<S>(b, Operand::B, prepared.kernel.isa())?;
+    prepared.check_inputs(a, Operand::A)?;
+    prepared.check_inputs(b, Operand::B)?;
     prepared.run(ws, a, b, c, argk, accum);
     Ok(())
 }
@@ -144,6 +144,11 @@ impl<S: SelectingSemiring> PreparedArg<S> {
             tiling: cfg.tiling(),
             par: cfg.par(),
         })
+    }
+
+    /// See [`check_inputs`].
+    fn check_inputs(&self, x: MatRef<'_, S::Scalar>, operand: Operand) -> Result<(), Error> {
+        check_inputs::<S>(x, operand, self.kernel.isa())
     }
 
     fn check_packed_sizes(&self, m: usize, n: usize, k: usize) -> Result<(), Error> {
@@ -258,16 +263,8 @@ pub fn gemm_argmax_batched_with<S: SelectingSemiring>(
     let prepared = PreparedArg::<S>::new(cfg)?;
     prepared.check_packed_sizes(a.rows(), b.cols(), a.cols())?;
     for i in 0..count {
-        check_inputs::<S>(
-            a.get(i).expect("i < count"),
-            Operand::A,
-            prepared.kernel.isa(),
-        )?;
-        check_inputs::<S>(
-            b.get(i).expect("i < count"),
-            Operand::B,
-            prepared.kernel.isa(),
-        )?;
+        prepared.check_inputs(a.get(i).expect("i < count"), Operand::A)?;
+        prepared.check_inputs(b.get(i).expect("i < count"), Operand::B)?;
     }
     let ops = a.rows().saturating_mul(b.cols()).saturating_mul(a.cols());
     let mut items: Vec<_> = c

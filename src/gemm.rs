@@ -307,26 +307,8 @@ pub fn kernel_at<S: Semiring>(level: IsaLevel) -> Result<Kernel<S>, Error> {
     Ok(S::kernel(resolve_level(Some(level))?))
 }
 
-/// The index of the first element of `line` that `S` refuses as input.
-/// Blocks of 64 are tested with a branch-free fold, which vectorizes (an
-/// early-exit search does not, and cost a quarter of a 64×64 integer
-/// product); only a failing block is searched.
-fn first_refused<S: Semiring>(line: &[S::Scalar], level: IsaLevel) -> Option<usize> {
-    const BLOCK: usize = 64;
-    line.chunks(BLOCK)
-        .enumerate()
-        .find_map(|(block_index, block)| {
-            if crate::kernel::all_accepted::<S>(block, level) {
-                None
-            } else {
-                let j = block.iter().position(|&v| !S::accepts_input(v))?;
-                Some(block_index * BLOCK + j)
-            }
-        })
-}
-
 /// Checks that `S` accepts every element of `x` as input, scanning with
-/// the widest vectors `level` (the active kernel's) allows.
+/// AVX2 where `level` (the active kernel's) has it.
 pub(crate) fn check_inputs<S: Semiring>(
     x: MatRef<'_, S::Scalar>,
     operand: Operand,
@@ -342,7 +324,7 @@ pub(crate) fn check_inputs<S: Semiring>(
         for i in 0..x.rows() {
             match x.row_slice(i) {
                 Some(row) => {
-                    if let Some(j) = first_refused::<S>(row, level) {
+                    if let Some(j) = crate::kernel::first_refused::<S>(row, level) {
                         return bad(i, j);
                     }
                 }
@@ -358,7 +340,7 @@ pub(crate) fn check_inputs<S: Semiring>(
     } else {
         for j in 0..x.cols() {
             let col = x.col_slice(j).expect("row stride is 1");
-            if let Some(i) = first_refused::<S>(col, level) {
+            if let Some(i) = crate::kernel::first_refused::<S>(col, level) {
                 // Report the first offender in row-major order, as the
                 // row-wise scan would.
                 let first = (0..x.rows())

@@ -26,8 +26,8 @@ pub struct TilingParams {
 
 /// Upper bounds the size-adaptive constructor balances against.
 ///
-/// kc·NR·size and MR·kc·size keep one micro-panel of each operand in L1,
-/// mc·kc·size (times the copies a spread kernel packs of each A element)
+/// kc·NR·size bounds the B micro-panel (about 4/3 of L1, see
+/// `tuning::cache_derived_limits`), mc·kc·size (times the copies a spread kernel packs of each A element)
 /// keeps the packed A block in L2, and kc·nc·size the B panel in the
 /// last-level cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

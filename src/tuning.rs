@@ -231,8 +231,10 @@ const MAX_DERIVED_KC: usize = 1024;
 /// at the rate the tile consumes them. Paired against the 2/3 rule,
 /// alternating in one process (medians of per-round ratios): f64 and i64
 /// AVX-512 (kc 256 → 512) 1.01-1.14× at n = 1024 over 4 runs, 1.04× at
-/// 2048 and 1.03× at 512; OrAnd (256 → 512) 1.09-1.13×. AVX2 tiles are narrow enough that both
-/// rules give 1024. The packed A block (mc × kc, `a_copies` stored per element:
+/// 2048 and 1.03× at 512; OrAnd (256 → 512) 1.09-1.13×. With this
+/// machine's 48 KiB L1 both rules give the AVX2 tiles 1024; with a
+/// 32 KiB L1 the new rule doubles their kc too (680 → 1024), which was
+/// not measured. The packed A block (mc × kc, `a_copies` stored per element:
 /// 4 for the bool kernels' spread A) a quarter of L2; the packed B panel
 /// (kc × nc) at most a quarter of L3 (the chip's L3 is shared).
 pub(crate) fn cache_derived_limits(

@@ -310,7 +310,8 @@ fn huge_broadcast_shapes_are_refused_not_overflowed() {
 /// The input range check scans with vectors where the level allows
 /// (AVX2 for 64-bit values): a refused value is found, and its position
 /// reported, in every lane and on both sides of the 64-element scan
-/// blocks, at every level; the accepted extremes (±limit and ZERO) pass.
+/// blocks, at every level, in A's row scan and column scan and in B; the
+/// accepted extremes (±limit and ZERO) pass.
 #[test]
 fn range_check_finds_every_position_at_every_level() {
     fn sweep<S: tropical_blas::Semiring>(accepted: [S::Scalar; 3], refused: [S::Scalar; 3])
@@ -318,42 +319,62 @@ fn range_check_finds_every_position_at_every_level() {
         S::Scalar: Default,
     {
         let len = 131;
-        let b = vec![S::Scalar::default(); len];
         let levels = IsaLevel::ALL
             .into_iter()
             .filter(|&level| level <= tropical_blas::detected_isa());
         for level in levels {
             let cfg = GemmConfig::default().with_isa(level);
             for pos in 0..len {
-                for (value, refuse) in accepted
-                    .iter()
-                    .map(|&v| (v, false))
-                    .chain(refused.iter().map(|&v| (v, true)))
-                {
-                    let mut a = vec![S::Scalar::default(); len];
-                    a[pos] = value;
-                    let mut c = [S::ZERO];
-                    let result = gemm_with::<S>(
-                        &mut GemmWorkspace::new(),
-                        &cfg,
-                        MatRef::row_major(&a, 1, len).unwrap(),
-                        MatRef::col_major(&b, len, 1).unwrap(),
-                        MatMut::row_major(&mut c, 1, 1).unwrap(),
-                        Accum::Replace,
-                    );
-                    let want = if refuse {
-                        Err(Error::ValueOutOfRange {
-                            operand: Operand::A,
-                            row: 0,
-                            col: pos,
-                        })
-                    } else {
-                        Ok(())
-                    };
-                    assert_eq!(
-                        result, want,
-                        "level {level}, position {pos}, value {value:?}"
-                    );
+                let values = accepted.iter().map(|&v| (v, false));
+                for (value, refuse) in values.chain(refused.iter().map(|&v| (v, true))) {
+                    let mut line = vec![S::Scalar::default(); len];
+                    line[pos] = value;
+                    let other = vec![S::Scalar::default(); len];
+                    let one = [S::Scalar::default()];
+                    // (A, B, C's shape, the operand and position refused)
+                    let cases = [
+                        // A 1×len, row-major: the row scan.
+                        (
+                            MatRef::row_major(&line, 1, len).unwrap(),
+                            MatRef::col_major(&other, len, 1).unwrap(),
+                            (1, 1),
+                            (Operand::A, 0, pos),
+                        ),
+                        // A len×1, column-major: the column scan.
+                        (
+                            MatRef::col_major(&line, len, 1).unwrap(),
+                            MatRef::row_major(&one, 1, 1).unwrap(),
+                            (len, 1),
+                            (Operand::A, pos, 0),
+                        ),
+                        // B 1×len, row-major.
+                        (
+                            MatRef::row_major(&one, 1, 1).unwrap(),
+                            MatRef::row_major(&line, 1, len).unwrap(),
+                            (1, len),
+                            (Operand::B, 0, pos),
+                        ),
+                    ];
+                    for (a, b, (m, n), (operand, row, col)) in cases {
+                        let mut c = vec![S::ZERO; m * n];
+                        let result = gemm_with::<S>(
+                            &mut GemmWorkspace::new(),
+                            &cfg,
+                            a,
+                            b,
+                            MatMut::row_major(&mut c, m, n).unwrap(),
+                            Accum::Replace,
+                        );
+                        let want = if refuse {
+                            Err(Error::ValueOutOfRange { operand, row, col })
+                        } else {
+                            Ok(())
+                        };
+                        assert_eq!(
+                            result, want,
+                            "level {level}, {operand:?} position {pos}, value {value:?}"
+                        );
+                    }
                 }
             }
         }

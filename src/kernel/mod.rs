@@ -288,7 +288,8 @@ pub(crate) trait MicroKernel<S: Semiring>: Copy + Default + Send + Sync + 'stati
 }
 
 /// Writes the valid `rows × cols` part of a full MR×NR tile held row-major
-/// in `tile` to C. The one edge (and strided-C) path every kernel shares.
+/// in `tile` to C: the portable kernel's store, and the SIMD kernels' for
+/// strided C and for edges without masked stores.
 ///
 /// # Safety
 /// `c` as in [`MicroKernel::tile`]; `tile.len() ≥ rows·nr`.
@@ -508,27 +509,45 @@ pub(crate) unsafe fn store_arg_tile<S: SelectingSemiring>(
     }
 }
 
-/// Whether `S` accepts every element of `block` as input (see
-/// [`Semiring::accepts_input`]), tested with AVX2 when `level` (an active
-/// kernel's level) has it: the x86-64 baseline has no 64-bit compare, so
-/// the i64 test runs element by element there (a fifth of the
-/// instructions of a 64×64 MinPlus<i64> product), while AVX2 tests 4 at
-/// once (`vpcmpgtq`).
-pub(crate) fn all_accepted<S: Semiring>(block: &[S::Scalar], level: crate::IsaLevel) -> bool {
+/// The index of the first element of `line` that `S` refuses as input
+/// (see [`Semiring::accepts_input`]), scanned with AVX2 when `level` (an
+/// active kernel's level) has it: the x86-64 baseline has no 64-bit
+/// compare, so there the i64 test runs element by element (a fifth of
+/// the instructions of a 64×64 MinPlus<i64> product), while AVX2 tests 4
+/// at once (`vpcmpgtq`).
+pub(crate) fn first_refused<S: Semiring>(
+    line: &[S::Scalar],
+    level: crate::IsaLevel,
+) -> Option<usize> {
     #[cfg(target_arch = "x86_64")]
-    if level >= crate::IsaLevel::Avx2 && crate::dispatch::detected_isa() >= crate::IsaLevel::Avx2 {
-        // SAFETY: the CPU has AVX2 (checked just above).
-        return unsafe { simd::avx2::all_accepted::<S>(block) };
+    if !line.is_empty()
+        && level >= crate::IsaLevel::Avx2
+        && crate::dispatch::detected_isa() >= crate::IsaLevel::Avx2
+    {
+        // SAFETY: the CPU has AVX2 and the line is not empty (checked
+        // just above).
+        return unsafe { simd::avx2::first_refused_entry::<S>(line) };
     }
     let _ = level;
-    accepted_fold::<S>(block)
+    first_refused_body::<S>(line)
 }
 
-/// The test of [`all_accepted`] as a branch-free fold, which vectorizes
-/// (an early-exit search does not).
+/// [`first_refused`]'s scan: blocks of 64 are tested with a branch-free
+/// fold, which vectorizes (an early-exit search does not, and cost a
+/// quarter of a 64×64 integer product); only a failing block is searched.
 #[inline(always)]
-pub(crate) fn accepted_fold<S: Semiring>(block: &[S::Scalar]) -> bool {
-    block.iter().fold(true, |ok, &v| ok & S::accepts_input(v))
+pub(crate) fn first_refused_body<S: Semiring>(line: &[S::Scalar]) -> Option<usize> {
+    const BLOCK: usize = 64;
+    line.chunks(BLOCK)
+        .enumerate()
+        .find_map(|(block_index, block)| {
+            if block.iter().fold(true, |ok, &v| ok & S::accepts_input(v)) {
+                None
+            } else {
+                let j = block.iter().position(|&v| !S::accepts_input(v))?;
+                Some(block_index * BLOCK + j)
+            }
+        })
 }
 
 /// Items at most this large are prefetched one item ahead in a batch; a

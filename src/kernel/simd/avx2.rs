@@ -21,14 +21,19 @@ super::isa_kernel! {
     Avx2ArgKernel, arg_mr = 6, arg_names = ["avx2-arg-6x4", "avx2-arg-6x8"]
 }
 
-/// [`accepted_fold`](crate::kernel::accepted_fold) compiled with AVX2
-/// (see [`all_accepted`](crate::kernel::all_accepted)).
+/// [`first_refused_body`](crate::kernel::first_refused_body) compiled
+/// with AVX2 (see [`first_refused`](crate::kernel::first_refused)).
 ///
 /// # Safety
-/// The CPU has AVX2.
+/// The CPU has AVX2; `line` is not empty.
 #[target_feature(enable = "avx,avx2")]
-pub(crate) unsafe fn all_accepted<S: crate::Semiring>(block: &[S::Scalar]) -> bool {
-    crate::kernel::accepted_fold::<S>(block)
+pub(crate) unsafe fn first_refused_entry<S: crate::Semiring>(line: &[S::Scalar]) -> Option<usize> {
+    // SAFETY: the caller passes a non-empty line. Telling the compiler so
+    // drops the empty-line exit it would otherwise emit before any ymm
+    // instruction, an exit without vzeroupper that
+    // .ci/check-vzeroupper.py cannot tell from a real one.
+    unsafe { std::hint::assert_unchecked(!line.is_empty()) };
+    crate::kernel::first_refused_body::<S>(line)
 }
 
 float_lanes!(
@@ -43,7 +48,7 @@ float_lanes!(
     _mm256_min_ps,
     _mm256_add_ps,
     _mm256_mul_ps,
-    first = (super::first_ps, super::load_first_ps)
+    first = (super::store_first_ps, super::load_first_ps)
 );
 float_lanes!(
     f64x4,
@@ -57,7 +62,7 @@ float_lanes!(
     _mm256_min_pd,
     _mm256_add_pd,
     _mm256_mul_pd,
-    first = (super::first_pd, super::load_first_pd)
+    first = (super::store_first_pd, super::load_first_pd)
 );
 
 /// Selects `x` where `mask` lanes are all ones, else `y`.
@@ -73,27 +78,37 @@ static FIRST_LANES_32: [i32; 16] = [-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 
 /// As `FIRST_LANES_32`, for 64-bit lanes.
 static FIRST_LANES_64: [i64; 8] = [-1, -1, -1, -1, 0, 0, 0, 0];
 
-/// The `vmaskmov` mask of the first `count` (< 8) 32-bit lanes.
+/// The `vmaskmov` mask of the first `count` (≤ 8) 32-bit lanes.
+///
+/// # Safety
+/// `count` ≤ 8; AVX enabled.
 #[inline(always)]
 unsafe fn first_lanes_32(count: usize) -> __m256i {
-    // SAFETY: 8 − count ≤ 8, so 8 values from there lie in the table;
-    // AVX is enabled by the caller.
+    debug_assert!(count <= 8);
+    // SAFETY: count ≤ 8 (contract), so the 8 values from 8 − count lie
+    // in the 16-entry table; AVX is enabled by the caller.
     unsafe { _mm256_loadu_si256(FIRST_LANES_32.as_ptr().add(8 - count).cast()) }
 }
-/// The `vmaskmov` mask of the first `count` (< 4) 64-bit lanes.
+/// The `vmaskmov` mask of the first `count` (≤ 4) 64-bit lanes.
+///
+/// # Safety
+/// `count` ≤ 4; AVX enabled.
 #[inline(always)]
 unsafe fn first_lanes_64(count: usize) -> __m256i {
-    // SAFETY: 4 − count ≤ 4, so 4 values from there lie in the table;
-    // AVX is enabled by the caller.
+    debug_assert!(count <= 4);
+    // SAFETY: count ≤ 4 (contract), so the 4 values from 4 − count lie
+    // in the 8-entry table; AVX is enabled by the caller.
     unsafe { _mm256_loadu_si256(FIRST_LANES_64.as_ptr().add(4 - count).cast()) }
 }
 
 // Edge stores and loads of the first `count` lanes: `vmaskmov`, which
-// neither touches nor faults on the lanes it leaves out.
-// SAFETY: (these and the int ones) callers run with AVX2 enabled and pass
-// pointers valid for `count` elements.
+// never touches, and (Intel SDM; also what LLVM relies on for its own
+// masked operations) never faults on, the lanes it leaves out.
+// SAFETY: (these eight) callers run with AVX2 enabled, pass pointers
+// valid for `count` elements, and `count` < the vector's lanes (which
+// keeps the mask tables in bounds).
 #[inline(always)]
-unsafe fn first_ps(p: *mut f32, v: __m256, count: usize) {
+unsafe fn store_first_ps(p: *mut f32, v: __m256, count: usize) {
     // SAFETY: see above; masked-off lanes are not accessed.
     unsafe { _mm256_maskstore_ps(p, first_lanes_32(count), v) }
 }
@@ -103,7 +118,7 @@ unsafe fn load_first_ps(p: *const f32, count: usize) -> __m256 {
     unsafe { _mm256_maskload_ps(p, first_lanes_32(count)) }
 }
 #[inline(always)]
-unsafe fn first_pd(p: *mut f64, v: __m256d, count: usize) {
+unsafe fn store_first_pd(p: *mut f64, v: __m256d, count: usize) {
     // SAFETY: see above; masked-off lanes are not accessed.
     unsafe { _mm256_maskstore_pd(p, first_lanes_64(count), v) }
 }
@@ -113,7 +128,7 @@ unsafe fn load_first_pd(p: *const f64, count: usize) -> __m256d {
     unsafe { _mm256_maskload_pd(p, first_lanes_64(count)) }
 }
 #[inline(always)]
-unsafe fn first_epi32(p: *mut i32, v: __m256i, count: usize) {
+unsafe fn store_first_epi32(p: *mut i32, v: __m256i, count: usize) {
     // SAFETY: see above; masked-off lanes are not accessed.
     unsafe { _mm256_maskstore_epi32(p, first_lanes_32(count), v) }
 }
@@ -123,7 +138,7 @@ unsafe fn load_first_epi32(p: *const i32, count: usize) -> __m256i {
     unsafe { _mm256_maskload_epi32(p, first_lanes_32(count)) }
 }
 #[inline(always)]
-unsafe fn first_epi64(p: *mut i64, v: __m256i, count: usize) {
+unsafe fn store_first_epi64(p: *mut i64, v: __m256i, count: usize) {
     // SAFETY: see above; masked-off lanes are not accessed.
     unsafe { _mm256_maskstore_epi64(p, first_lanes_64(count), v) }
 }
@@ -141,13 +156,13 @@ macro_rules! int_lanes {
             /// The first `count` lanes of `v` to `p` (a masked store).
             #[inline(always)]
             pub(crate) unsafe fn store_first(p: *mut $t, v: V, count: usize) {
-                // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for `count` elements.
+                // SAFETY: forwarded contract: ISA enabled, 0 < count < LANES, `count` elements valid at `p`.
                 unsafe { $store_first(p, v, count) }
             }
             /// `count` scalars from `p` (a masked load; other lanes zero).
             #[inline(always)]
             pub(crate) unsafe fn load_first(p: *const $t, count: usize) -> V {
-                // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for `count` elements.
+                // SAFETY: forwarded contract: ISA enabled, 0 < count < LANES, `count` elements valid at `p`.
                 unsafe { $load_first(p, count) }
             }
             pub(crate) type V = __m256i;
@@ -233,7 +248,7 @@ int_lanes!(
     crate::kernel::simd::sentinel::I32_THRESHOLD,
     max = |acc, x| _mm256_max_epi32(x, acc),
     min = |acc, x| _mm256_min_epi32(x, acc),
-    first = (super::first_epi32, super::load_first_epi32)
+    first = (super::store_first_epi32, super::load_first_epi32)
 );
 // AVX2 has no 64-bit max/min: compare and blend (vpcmpgtq + vpblendvb).
 int_lanes!(
@@ -247,7 +262,7 @@ int_lanes!(
     crate::kernel::simd::sentinel::I64_THRESHOLD,
     max = |acc, x| super::select(_mm256_cmpgt_epi64(x, acc), x, acc),
     min = |acc, x| super::select(_mm256_cmpgt_epi64(acc, x), x, acc),
-    first = (super::first_epi64, super::load_first_epi64)
+    first = (super::store_first_epi64, super::load_first_epi64)
 );
 
 /// bool as bytes 0/1: ⊕ = or, ⊗ = and, 32 lanes.

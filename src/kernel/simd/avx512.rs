@@ -36,7 +36,7 @@ float_lanes!(
     _mm512_min_ps,
     _mm512_add_ps,
     _mm512_mul_ps,
-    first = (super::first_ps, super::load_first_ps)
+    first = (super::store_first_ps, super::load_first_ps)
 );
 float_lanes!(
     f64x8,
@@ -50,21 +50,23 @@ float_lanes!(
     _mm512_min_pd,
     _mm512_add_pd,
     _mm512_mul_pd,
-    first = (super::first_pd, super::load_first_pd)
+    first = (super::store_first_pd, super::load_first_pd)
 );
 
-/// Mask of the first `count` (< 16) lanes.
+/// Mask of the first `count` (≤ 16) lanes.
 #[inline(always)]
 fn first_lanes(count: usize) -> u16 {
+    debug_assert!(count <= 16);
     ((1u32 << count) - 1) as u16
 }
 
 // Edge stores and loads of the first `count` lanes: AVX-512 masks, which
 // neither touch nor fault on the lanes they leave out.
-// SAFETY: (these four and the int ones below) callers run with avx512f
-// enabled and pass pointers valid for `count` elements.
+// SAFETY: (these eight) callers run with avx512f enabled, pass pointers
+// valid for `count` elements, and `count` < the vector's lanes (the mask
+// then covers exactly those elements).
 #[inline(always)]
-unsafe fn first_ps(p: *mut f32, v: __m512, count: usize) {
+unsafe fn store_first_ps(p: *mut f32, v: __m512, count: usize) {
     // SAFETY: see above; masked-off lanes are not accessed.
     unsafe { _mm512_mask_storeu_ps(p, first_lanes(count), v) }
 }
@@ -74,7 +76,7 @@ unsafe fn load_first_ps(p: *const f32, count: usize) -> __m512 {
     unsafe { _mm512_maskz_loadu_ps(first_lanes(count), p) }
 }
 #[inline(always)]
-unsafe fn first_pd(p: *mut f64, v: __m512d, count: usize) {
+unsafe fn store_first_pd(p: *mut f64, v: __m512d, count: usize) {
     // SAFETY: see above; masked-off lanes are not accessed.
     unsafe { _mm512_mask_storeu_pd(p, first_lanes(count) as u8, v) }
 }
@@ -84,7 +86,7 @@ unsafe fn load_first_pd(p: *const f64, count: usize) -> __m512d {
     unsafe { _mm512_maskz_loadu_pd(first_lanes(count) as u8, p) }
 }
 #[inline(always)]
-unsafe fn first_epi32(p: *mut i32, v: __m512i, count: usize) {
+unsafe fn store_first_epi32(p: *mut i32, v: __m512i, count: usize) {
     // SAFETY: see above; masked-off lanes are not accessed.
     unsafe { _mm512_mask_storeu_epi32(p, first_lanes(count), v) }
 }
@@ -94,7 +96,7 @@ unsafe fn load_first_epi32(p: *const i32, count: usize) -> __m512i {
     unsafe { _mm512_maskz_loadu_epi32(first_lanes(count), p) }
 }
 #[inline(always)]
-unsafe fn first_epi64(p: *mut i64, v: __m512i, count: usize) {
+unsafe fn store_first_epi64(p: *mut i64, v: __m512i, count: usize) {
     // SAFETY: see above; masked-off lanes are not accessed.
     unsafe { _mm512_mask_storeu_epi64(p, first_lanes(count) as u8, v) }
 }
@@ -111,13 +113,13 @@ macro_rules! int_lanes {
             /// The first `count` lanes of `v` to `p` (a masked store).
             #[inline(always)]
             pub(crate) unsafe fn store_first(p: *mut $t, v: V, count: usize) {
-                // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for `count` elements.
+                // SAFETY: forwarded contract: ISA enabled, 0 < count < LANES, `count` elements valid at `p`.
                 unsafe { $store_first(p, v, count) }
             }
             /// `count` scalars from `p` (a masked load; other lanes zero).
             #[inline(always)]
             pub(crate) unsafe fn load_first(p: *const $t, count: usize) -> V {
-                // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for `count` elements.
+                // SAFETY: forwarded contract: ISA enabled, 0 < count < LANES, `count` elements valid at `p`.
                 unsafe { $load_first(p, count) }
             }
             pub(crate) type V = __m512i;
@@ -203,7 +205,7 @@ int_lanes!(
     _mm512_mask_blend_epi32,
     crate::kernel::simd::sentinel::I32,
     crate::kernel::simd::sentinel::I32_THRESHOLD,
-    first = (super::first_epi32, super::load_first_epi32)
+    first = (super::store_first_epi32, super::load_first_epi32)
 );
 int_lanes!(
     i64x8,
@@ -220,7 +222,7 @@ int_lanes!(
     _mm512_mask_blend_epi64,
     crate::kernel::simd::sentinel::I64,
     crate::kernel::simd::sentinel::I64_THRESHOLD,
-    first = (super::first_epi64, super::load_first_epi64)
+    first = (super::store_first_epi64, super::load_first_epi64)
 );
 
 /// bool as bytes 0/1: ⊕ = or, ⊗ = and, 64 lanes.

@@ -58,18 +58,19 @@ pub(crate) trait VecOps: Copy + Default + Send + Sync + 'static {
     /// so a tile writes its edge rows straight from registers (C with unit
     /// column stride) instead of spilling the tile for [`store_tile`].
     const MASKED_EDGES: bool = false;
-    /// The first `count` (< LANES) lanes of `v` to `p`; memory past them
-    /// is not touched.
+    /// The first `count` lanes of `v` to `p`; memory past them is not
+    /// touched.
     ///
     /// # Safety
-    /// `count` scalars from `p` are writable; only called where
-    /// `MASKED_EDGES` (the default is never reached).
+    /// 0 < `count` < LANES; `count` scalars from `p` are writable;
+    /// features enabled. Only called where `MASKED_EDGES` (the default is
+    /// never reached).
     #[inline(always)]
     unsafe fn store_first(_p: *mut <Self::S as Semiring>::Scalar, _v: Self::V, _count: usize) {
         unreachable!("store_first without MASKED_EDGES")
     }
-    /// The first `count` (< LANES) scalars from `p` in the low lanes (the
-    /// others are unspecified); memory past them is not read.
+    /// The first `count` scalars from `p` in the low lanes (the others
+    /// are unspecified); memory past them is not read.
     ///
     /// # Safety
     /// As [`VecOps::store_first`], with the scalars readable.
@@ -496,9 +497,11 @@ impl<O: VecOps, const MR: usize> TileA<O> for DirectA<O, MR> {
 /// vectors, 4 × 4) when C has fewer rows than MR, so a vector-matrix
 /// product does not compute MR copies of its one row.
 ///
-/// A full tile with unit column stride is stored straight from registers;
-/// an edge tile, or C with any other stride, is spilled to the stack and
-/// written by the shared [`store_tile`]. Same kernel, no scalar compute.
+/// With unit column stride a full tile is stored straight from registers,
+/// and so is an edge tile where `O` has masked stores (`MASKED_EDGES`:
+/// its valid rows, the last vector of each masked); otherwise (C with any
+/// other stride, or bool) the tile is spilled to the stack and written
+/// by the shared [`store_tile`]. Same kernel, no scalar compute.
 ///
 /// # Safety
 /// As [`MicroKernel::tile`](super::MicroKernel::tile), with `a` valid for
@@ -1199,12 +1202,12 @@ macro_rules! vec_ops {
                 const MASKED_EDGES: bool = true;
                 #[inline(always)]
                 unsafe fn store_first(p: *mut <$s as $crate::Semiring>::Scalar, v: Self::V, count: usize) {
-                    // SAFETY: forwarded trait contract (count writable).
+                    // SAFETY: forwarded trait contract (0 < count < LANES, writable).
                     unsafe { $lanes::$store_first(p, v, count) }
                 }
                 #[inline(always)]
                 unsafe fn load_first(p: *const <$s as $crate::Semiring>::Scalar, count: usize) -> Self::V {
-                    // SAFETY: forwarded trait contract (count readable).
+                    // SAFETY: forwarded trait contract (0 < count < LANES, readable).
                     unsafe { $lanes::$load_first(p, count) }
                 }
             )?
@@ -1633,13 +1636,13 @@ macro_rules! float_lanes {
             /// The first `count` lanes of `v` to `p` (a masked store).
             #[inline(always)]
             pub(crate) unsafe fn store_first(p: *mut $t, v: V, count: usize) {
-                // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for `count` elements.
+                // SAFETY: forwarded contract: ISA enabled, 0 < count < LANES, `count` elements valid at `p`.
                 unsafe { $store_first(p, v, count) }
             }
             /// `count` scalars from `p` (a masked load; other lanes zero).
             #[inline(always)]
             pub(crate) unsafe fn load_first(p: *const $t, count: usize) -> V {
-                // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for `count` elements.
+                // SAFETY: forwarded contract: ISA enabled, 0 < count < LANES, `count` elements valid at `p`.
                 unsafe { $load_first(p, count) }
             }
             pub(crate) type V = $v;
