@@ -47,8 +47,7 @@ float_lanes!(
     _mm256_max_ps,
     _mm256_min_ps,
     _mm256_add_ps,
-    _mm256_mul_ps,
-    first = (super::store_first_ps, super::load_first_ps)
+    _mm256_mul_ps
 );
 float_lanes!(
     f64x4,
@@ -61,8 +60,7 @@ float_lanes!(
     _mm256_max_pd,
     _mm256_min_pd,
     _mm256_add_pd,
-    _mm256_mul_pd,
-    first = (super::store_first_pd, super::load_first_pd)
+    _mm256_mul_pd
 );
 
 /// Selects `x` where `mask` lanes are all ones, else `y`.
@@ -150,21 +148,9 @@ unsafe fn load_first_epi64(p: *const i64, count: usize) -> __m256i {
 
 macro_rules! int_lanes {
     ($mod:ident, $t:ty, $lanes:expr, $set1:ident, $addv:ident, $gt:ident, $sent:path, $thr:path,
-     max = $max:expr, min = $min:expr, first = ($store_first:path, $load_first:path)) => {
+     max = $max:expr, min = $min:expr) => {
         pub(crate) mod $mod {
             use std::arch::x86_64::*;
-            /// The first `count` lanes of `v` to `p` (a masked store).
-            #[inline(always)]
-            pub(crate) unsafe fn store_first(p: *mut $t, v: V, count: usize) {
-                // SAFETY: forwarded contract: ISA enabled, 0 < count < LANES, `count` elements valid at `p`.
-                unsafe { $store_first(p, v, count) }
-            }
-            /// `count` scalars from `p` (a masked load; other lanes zero).
-            #[inline(always)]
-            pub(crate) unsafe fn load_first(p: *const $t, count: usize) -> V {
-                // SAFETY: forwarded contract: ISA enabled, 0 < count < LANES, `count` elements valid at `p`.
-                unsafe { $load_first(p, count) }
-            }
             pub(crate) type V = __m256i;
             pub(crate) const LANES: usize = $lanes;
             // SAFETY: (every function) callers run with AVX2 enabled and
@@ -247,8 +233,7 @@ int_lanes!(
     crate::kernel::simd::sentinel::I32,
     crate::kernel::simd::sentinel::I32_THRESHOLD,
     max = |acc, x| _mm256_max_epi32(x, acc),
-    min = |acc, x| _mm256_min_epi32(x, acc),
-    first = (super::store_first_epi32, super::load_first_epi32)
+    min = |acc, x| _mm256_min_epi32(x, acc)
 );
 // AVX2 has no 64-bit max/min: compare and blend (vpcmpgtq + vpblendvb).
 int_lanes!(
@@ -261,8 +246,7 @@ int_lanes!(
     crate::kernel::simd::sentinel::I64,
     crate::kernel::simd::sentinel::I64_THRESHOLD,
     max = |acc, x| super::select(_mm256_cmpgt_epi64(x, acc), x, acc),
-    min = |acc, x| super::select(_mm256_cmpgt_epi64(acc, x), x, acc),
-    first = (super::store_first_epi64, super::load_first_epi64)
+    min = |acc, x| super::select(_mm256_cmpgt_epi64(acc, x), x, acc)
 );
 
 /// bool as bytes 0/1: ⊕ = or, ⊗ = and, 32 lanes.
@@ -409,24 +393,24 @@ pub(crate) mod bool_x32 {
 }
 
 builtin_ops! { Avx2;
-    MaxPlusF32: MaxPlus<f32>, f32x8, add = max, mul = plus, edges = store_first / load_first;
-    MinPlusF32: MinPlus<f32>, f32x8, add = min, mul = plus, edges = store_first / load_first;
-    MaxMulF32: MaxMul<f32>, f32x8, add = max, mul = times, edges = store_first / load_first;
-    MaxMinF32: MaxMin<f32>, f32x8, add = max, mul = min_first, edges = store_first / load_first;
-    MinMaxF32: MinMax<f32>, f32x8, add = min, mul = max_first, edges = store_first / load_first;
-    MaxPlusF64: MaxPlus<f64>, f64x4, add = max, mul = plus, edges = store_first / load_first;
-    MinPlusF64: MinPlus<f64>, f64x4, add = min, mul = plus, edges = store_first / load_first;
-    MaxMulF64: MaxMul<f64>, f64x4, add = max, mul = times, edges = store_first / load_first;
-    MaxMinF64: MaxMin<f64>, f64x4, add = max, mul = min_first, edges = store_first / load_first;
-    MinMaxF64: MinMax<f64>, f64x4, add = min, mul = max_first, edges = store_first / load_first;
-    MaxPlusI32: MaxPlus<i32>, i32x8, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first / load_first;
-    MinPlusI32: MinPlus<i32>, i32x8, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first / load_first;
-    MaxMinI32: MaxMin<i32>, i32x8, add = max, mul = min_first, edges = store_first / load_first;
-    MinMaxI32: MinMax<i32>, i32x8, add = min, mul = max_first, edges = store_first / load_first;
-    MaxPlusI64: MaxPlus<i64>, i64x4, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first / load_first;
-    MinPlusI64: MinPlus<i64>, i64x4, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first / load_first;
-    MaxMinI64: MaxMin<i64>, i64x4, add = max, mul = min_first, edges = store_first / load_first;
-    MinMaxI64: MinMax<i64>, i64x4, add = min, mul = max_first, edges = store_first / load_first;
+    MaxPlusF32: MaxPlus<f32>, f32x8, add = max, mul = plus, edges = store_first_ps / load_first_ps;
+    MinPlusF32: MinPlus<f32>, f32x8, add = min, mul = plus, edges = store_first_ps / load_first_ps;
+    MaxMulF32: MaxMul<f32>, f32x8, add = max, mul = times, edges = store_first_ps / load_first_ps;
+    MaxMinF32: MaxMin<f32>, f32x8, add = max, mul = min_first, edges = store_first_ps / load_first_ps;
+    MinMaxF32: MinMax<f32>, f32x8, add = min, mul = max_first, edges = store_first_ps / load_first_ps;
+    MaxPlusF64: MaxPlus<f64>, f64x4, add = max, mul = plus, edges = store_first_pd / load_first_pd;
+    MinPlusF64: MinPlus<f64>, f64x4, add = min, mul = plus, edges = store_first_pd / load_first_pd;
+    MaxMulF64: MaxMul<f64>, f64x4, add = max, mul = times, edges = store_first_pd / load_first_pd;
+    MaxMinF64: MaxMin<f64>, f64x4, add = max, mul = min_first, edges = store_first_pd / load_first_pd;
+    MinMaxF64: MinMax<f64>, f64x4, add = min, mul = max_first, edges = store_first_pd / load_first_pd;
+    MaxPlusI32: MaxPlus<i32>, i32x8, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first_epi32 / load_first_epi32;
+    MinPlusI32: MinPlus<i32>, i32x8, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first_epi32 / load_first_epi32;
+    MaxMinI32: MaxMin<i32>, i32x8, add = max, mul = min_first, edges = store_first_epi32 / load_first_epi32;
+    MinMaxI32: MinMax<i32>, i32x8, add = min, mul = max_first, edges = store_first_epi32 / load_first_epi32;
+    MaxPlusI64: MaxPlus<i64>, i64x4, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first_epi64 / load_first_epi64;
+    MinPlusI64: MinPlus<i64>, i64x4, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first_epi64 / load_first_epi64;
+    MaxMinI64: MaxMin<i64>, i64x4, add = max, mul = min_first, edges = store_first_epi64 / load_first_epi64;
+    MinMaxI64: MinMax<i64>, i64x4, add = min, mul = max_first, edges = store_first_epi64 / load_first_epi64;
     OrAndBool: OrAnd, bool_x32, add = or, mul = and, spread_a = 4;
 }
 

@@ -35,8 +35,7 @@ float_lanes!(
     _mm512_max_ps,
     _mm512_min_ps,
     _mm512_add_ps,
-    _mm512_mul_ps,
-    first = (super::store_first_ps, super::load_first_ps)
+    _mm512_mul_ps
 );
 float_lanes!(
     f64x8,
@@ -49,8 +48,7 @@ float_lanes!(
     _mm512_max_pd,
     _mm512_min_pd,
     _mm512_add_pd,
-    _mm512_mul_pd,
-    first = (super::store_first_pd, super::load_first_pd)
+    _mm512_mul_pd
 );
 
 /// Mask of the first `count` (≤ 16) lanes.
@@ -107,21 +105,9 @@ unsafe fn load_first_epi64(p: *const i64, count: usize) -> __m512i {
 }
 
 macro_rules! int_lanes {
-    ($mod:ident, $t:ty, $lanes:expr, $set1:ident, $loadu:ident, $storeu:ident, $max:ident, $min:ident, $addv:ident, $lt:ident, $gt:ident, $blend:ident, $sent:path, $thr:path, first = ($store_first:path, $load_first:path)) => {
+    ($mod:ident, $t:ty, $lanes:expr, $set1:ident, $loadu:ident, $storeu:ident, $max:ident, $min:ident, $addv:ident, $lt:ident, $gt:ident, $blend:ident, $sent:path, $thr:path) => {
         pub(crate) mod $mod {
             use std::arch::x86_64::*;
-            /// The first `count` lanes of `v` to `p` (a masked store).
-            #[inline(always)]
-            pub(crate) unsafe fn store_first(p: *mut $t, v: V, count: usize) {
-                // SAFETY: forwarded contract: ISA enabled, 0 < count < LANES, `count` elements valid at `p`.
-                unsafe { $store_first(p, v, count) }
-            }
-            /// `count` scalars from `p` (a masked load; other lanes zero).
-            #[inline(always)]
-            pub(crate) unsafe fn load_first(p: *const $t, count: usize) -> V {
-                // SAFETY: forwarded contract: ISA enabled, 0 < count < LANES, `count` elements valid at `p`.
-                unsafe { $load_first(p, count) }
-            }
             pub(crate) type V = __m512i;
             pub(crate) const LANES: usize = $lanes;
             // SAFETY: (every function) callers run with avx512f enabled and
@@ -204,8 +190,7 @@ int_lanes!(
     _mm512_cmpgt_epi32_mask,
     _mm512_mask_blend_epi32,
     crate::kernel::simd::sentinel::I32,
-    crate::kernel::simd::sentinel::I32_THRESHOLD,
-    first = (super::store_first_epi32, super::load_first_epi32)
+    crate::kernel::simd::sentinel::I32_THRESHOLD
 );
 int_lanes!(
     i64x8,
@@ -221,8 +206,7 @@ int_lanes!(
     _mm512_cmpgt_epi64_mask,
     _mm512_mask_blend_epi64,
     crate::kernel::simd::sentinel::I64,
-    crate::kernel::simd::sentinel::I64_THRESHOLD,
-    first = (super::store_first_epi64, super::load_first_epi64)
+    crate::kernel::simd::sentinel::I64_THRESHOLD
 );
 
 /// bool as bytes 0/1: ⊕ = or, ⊗ = and, 64 lanes.
@@ -362,24 +346,24 @@ pub(crate) mod bool_x64 {
 }
 
 builtin_ops! { Avx512;
-    MaxPlusF32: MaxPlus<f32>, f32x16, add = max, mul = plus, edges = store_first / load_first;
-    MinPlusF32: MinPlus<f32>, f32x16, add = min, mul = plus, edges = store_first / load_first;
-    MaxMulF32: MaxMul<f32>, f32x16, add = max, mul = times, edges = store_first / load_first;
-    MaxMinF32: MaxMin<f32>, f32x16, add = max, mul = min_first, edges = store_first / load_first;
-    MinMaxF32: MinMax<f32>, f32x16, add = min, mul = max_first, edges = store_first / load_first;
-    MaxPlusF64: MaxPlus<f64>, f64x8, add = max, mul = plus, edges = store_first / load_first;
-    MinPlusF64: MinPlus<f64>, f64x8, add = min, mul = plus, edges = store_first / load_first;
-    MaxMulF64: MaxMul<f64>, f64x8, add = max, mul = times, edges = store_first / load_first;
-    MaxMinF64: MaxMin<f64>, f64x8, add = max, mul = min_first, edges = store_first / load_first;
-    MinMaxF64: MinMax<f64>, f64x8, add = min, mul = max_first, edges = store_first / load_first;
-    MaxPlusI32: MaxPlus<i32>, i32x16, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first / load_first;
-    MinPlusI32: MinPlus<i32>, i32x16, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first / load_first;
-    MaxMinI32: MaxMin<i32>, i32x16, add = max, mul = min_first, edges = store_first / load_first;
-    MinMaxI32: MinMax<i32>, i32x16, add = min, mul = max_first, edges = store_first / load_first;
-    MaxPlusI64: MaxPlus<i64>, i64x8, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first / load_first;
-    MinPlusI64: MinPlus<i64>, i64x8, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first / load_first;
-    MaxMinI64: MaxMin<i64>, i64x8, add = max, mul = min_first, edges = store_first / load_first;
-    MinMaxI64: MinMax<i64>, i64x8, add = min, mul = max_first, edges = store_first / load_first;
+    MaxPlusF32: MaxPlus<f32>, f32x16, add = max, mul = plus, edges = store_first_ps / load_first_ps;
+    MinPlusF32: MinPlus<f32>, f32x16, add = min, mul = plus, edges = store_first_ps / load_first_ps;
+    MaxMulF32: MaxMul<f32>, f32x16, add = max, mul = times, edges = store_first_ps / load_first_ps;
+    MaxMinF32: MaxMin<f32>, f32x16, add = max, mul = min_first, edges = store_first_ps / load_first_ps;
+    MinMaxF32: MinMax<f32>, f32x16, add = min, mul = max_first, edges = store_first_ps / load_first_ps;
+    MaxPlusF64: MaxPlus<f64>, f64x8, add = max, mul = plus, edges = store_first_pd / load_first_pd;
+    MinPlusF64: MinPlus<f64>, f64x8, add = min, mul = plus, edges = store_first_pd / load_first_pd;
+    MaxMulF64: MaxMul<f64>, f64x8, add = max, mul = times, edges = store_first_pd / load_first_pd;
+    MaxMinF64: MaxMin<f64>, f64x8, add = max, mul = min_first, edges = store_first_pd / load_first_pd;
+    MinMaxF64: MinMax<f64>, f64x8, add = min, mul = max_first, edges = store_first_pd / load_first_pd;
+    MaxPlusI32: MaxPlus<i32>, i32x16, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first_epi32 / load_first_epi32;
+    MinPlusI32: MinPlus<i32>, i32x16, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first_epi32 / load_first_epi32;
+    MaxMinI32: MaxMin<i32>, i32x16, add = max, mul = min_first, edges = store_first_epi32 / load_first_epi32;
+    MinMaxI32: MinMax<i32>, i32x16, add = min, mul = max_first, edges = store_first_epi32 / load_first_epi32;
+    MaxPlusI64: MaxPlus<i64>, i64x8, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first_epi64 / load_first_epi64;
+    MinPlusI64: MinPlus<i64>, i64x8, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first_epi64 / load_first_epi64;
+    MaxMinI64: MaxMin<i64>, i64x8, add = max, mul = min_first, edges = store_first_epi64 / load_first_epi64;
+    MinMaxI64: MinMax<i64>, i64x8, add = min, mul = max_first, edges = store_first_epi64 / load_first_epi64;
     OrAndBool: OrAnd, bool_x64, add = or, mul = and, spread_a = 4;
 }
 

@@ -1203,12 +1203,12 @@ macro_rules! vec_ops {
                 #[inline(always)]
                 unsafe fn store_first(p: *mut <$s as $crate::Semiring>::Scalar, v: Self::V, count: usize) {
                     // SAFETY: forwarded trait contract (0 < count < LANES, writable).
-                    unsafe { $lanes::$store_first(p, v, count) }
+                    unsafe { $store_first(p, v, count) }
                 }
                 #[inline(always)]
                 unsafe fn load_first(p: *const <$s as $crate::Semiring>::Scalar, count: usize) -> Self::V {
                     // SAFETY: forwarded trait contract (0 < count < LANES, readable).
-                    unsafe { $lanes::$load_first(p, count) }
+                    unsafe { $load_first(p, count) }
                 }
             )?
             $(
@@ -1630,21 +1630,9 @@ pub(crate) use isa_kernel;
 /// Float lane primitives for one ISA, named after the scalar operations
 /// they reproduce.
 macro_rules! float_lanes {
-    ($mod:ident, $t:ty, $v:ty, $lanes:expr, $set1:ident, $loadu:ident, $storeu:ident, $max:ident, $min:ident, $addv:ident, $mulv:ident, first = ($store_first:path, $load_first:path)) => {
+    ($mod:ident, $t:ty, $v:ty, $lanes:expr, $set1:ident, $loadu:ident, $storeu:ident, $max:ident, $min:ident, $addv:ident, $mulv:ident) => {
         pub(crate) mod $mod {
             use std::arch::x86_64::*;
-            /// The first `count` lanes of `v` to `p` (a masked store).
-            #[inline(always)]
-            pub(crate) unsafe fn store_first(p: *mut $t, v: V, count: usize) {
-                // SAFETY: forwarded contract: ISA enabled, 0 < count < LANES, `count` elements valid at `p`.
-                unsafe { $store_first(p, v, count) }
-            }
-            /// `count` scalars from `p` (a masked load; other lanes zero).
-            #[inline(always)]
-            pub(crate) unsafe fn load_first(p: *const $t, count: usize) -> V {
-                // SAFETY: forwarded contract: ISA enabled, 0 < count < LANES, `count` elements valid at `p`.
-                unsafe { $load_first(p, count) }
-            }
             pub(crate) type V = $v;
             pub(crate) const LANES: usize = $lanes;
             // SAFETY: (every function) callers run with the ISA enabled and
