@@ -1151,7 +1151,8 @@ pub(crate) unsafe fn direct_batch_items<O: VecOps, const MR: usize>(
 ///
 /// `$lanes` is a module of primitives (`splat`, `load`, `store`, and the
 /// operations named in `add`/`mul`); `finish`/`packed` optionally name the
-/// integer-sentinel helpers.
+/// integer-sentinel helpers, and `edges` the ISA's masked store and load
+/// of a row's last lanes (`VecOps::MASKED_EDGES`).
 macro_rules! vec_ops {
     ($level:ident; $name:ident: $s:ty, $lanes:ident, add = $add:ident, mul = $mul:ident $(, sentinel = $fin:ident / $packed:ident)? $(, spread_a = $spread:literal)? $(, edges = $store_first:ident / $load_first:ident)?) => {
         #[derive(Clone, Copy, Default, Debug)]
