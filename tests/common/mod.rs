@@ -505,6 +505,53 @@ where
         }
     }
 
+    // The row-group tile (several rows of C per register): n dividing the
+    // register's lanes, k ≤ n, A and C row-major, every count of rows in
+    // the last group, on 1 and 2 threads; the padded layouts, which the
+    // row groups refuse, check the routing falls back.
+    for n in [1, 2, 3, 4, 8] {
+        for k in 1..=n {
+            for m in [1, 2, 3, 5, 8, 17, 33, 100, 1001] {
+                let a = random_dense::<S>(&mut rng, m, k);
+                let b = random_dense::<S>(&mut rng, k, n);
+                let c = random_output::<S>(&mut rng, m, n);
+                let par = if case.is_multiple_of(3) {
+                    tropical_blas::Par::Rayon(2)
+                } else {
+                    tropical_blas::Par::Seq
+                };
+                let cfg = GemmConfig::default().with_isa(level).with_par(par);
+                let padded = case.is_multiple_of(7);
+                let layouts = [
+                    if padded {
+                        Layout::Padded
+                    } else {
+                        Layout::RowMajor
+                    },
+                    LAYOUTS[case % 6],
+                    if padded && m % 2 == 0 {
+                        Layout::Padded
+                    } else {
+                        Layout::RowMajor
+                    },
+                ];
+                for accum in [Accum::Replace, Accum::Combine] {
+                    check_product::<S>(
+                        &mut ws,
+                        &cfg,
+                        &a,
+                        &b,
+                        &c,
+                        layouts,
+                        accum,
+                        &format!("{name} [{level}] row groups {par:?}"),
+                    );
+                }
+                case += 1;
+            }
+        }
+    }
+
     // The unpacked small-matrix path and the default configuration.
     let small = GemmConfig::default()
         .with_isa(level)

@@ -16,6 +16,7 @@
 pub(crate) mod avx2;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx512;
+pub(crate) mod row_group;
 
 use super::{MicroKernel, store_arg_tile, store_tile};
 use crate::dispatch::{IsaLevel, detected_isa};
@@ -32,7 +33,7 @@ pub(crate) trait VecOps: Copy + Default + Send + Sync + 'static {
     /// The semiring these vectors compute in.
     type S: Semiring;
     /// One register of `LANES` scalars.
-    type V: Copy;
+    type V: LanePermute;
     /// Scalars per register; the kernel's NR.
     const LANES: usize;
     /// The ISA these operations need; a kernel binds only its own level.
@@ -127,6 +128,25 @@ pub(crate) trait VecOps: Copy + Default + Send + Sync + 'static {
     fn packed_value(x: <Self::S as Semiring>::Scalar) -> <Self::S as Semiring>::Scalar {
         x
     }
+}
+
+/// A register's lanes rearranged across the whole register, in 32-bit
+/// units (an f64 or i64 lane is two units), for the row-group tile.
+pub(crate) trait LanePermute: Copy {
+    /// A register of 32-bit unit indices.
+    type Index: Copy;
+    /// 32-bit units per register.
+    const UNITS: usize;
+    /// The index register whose unit u is `units[u]`, u < `UNITS`.
+    ///
+    /// # Safety
+    /// Every `units[u]` < `UNITS`; features enabled.
+    unsafe fn index(units: &[i32; 16]) -> Self::Index;
+    /// The register whose unit u is unit `index[u]` of `self`.
+    ///
+    /// # Safety
+    /// Features enabled.
+    unsafe fn permute(self, index: Self::Index) -> Self;
 }
 
 /// The built-in semirings name their vector operations per ISA.
@@ -930,8 +950,27 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
     mut c: crate::MatMut<'_, <O::S as Semiring>::Scalar>,
     accum: crate::Accum,
     rows: unsafe fn(&DirectJob<<O::S as Semiring>::Scalar>),
+    groups: unsafe fn(&row_group::RowGroupJob<<O::S as Semiring>::Scalar>),
 ) {
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    let load_c = accum == crate::Accum::Combine;
+    if let Some(job) = row_group::RowGroupJob::for_product::<O>(&a, &b, &mut c, load_c) {
+        let total = job.groups();
+        let tasks = threads.clamp(1, total);
+        let run_task = |task: usize| {
+            let (first, last) = crate::driver::split(total, tasks, task);
+            // SAFETY: disjoint row groups of C per task; `groups` may run
+            // here (caller's contract).
+            unsafe { groups(&job.part(first, last)) };
+        };
+        if tasks == 1 {
+            run_task(0);
+        } else {
+            use rayon::prelude::*;
+            (0..tasks).into_par_iter().for_each(run_task);
+        }
+        return;
+    }
     let shape = DirectShape::for_rows(m, MR);
     let tile_rows = shape.rows(MR);
     let width = O::LANES * (MR / tile_rows);
@@ -989,7 +1028,7 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
         m,
         n,
         k,
-        load_c: accum == crate::Accum::Combine,
+        load_c,
         shape,
         first_panel: 0,
         last_panel: row_panels,
@@ -1348,7 +1387,7 @@ macro_rules! isa_kernel {
             // kernel and the rows entry may run.
             unsafe {
                 $crate::kernel::simd::direct_driver::<O, $kernel<O>, MR>(
-                    ws, threads, a, b, c, accum, direct_rows_entry::<O>,
+                    ws, threads, a, b, c, accum, direct_rows_entry::<O>, row_groups_entry::<O>,
                 )
             }
         }
@@ -1379,6 +1418,16 @@ macro_rules! isa_kernel {
         ) {
             // SAFETY: forwarded contract, features enabled here.
             unsafe { $crate::kernel::simd::direct_rows::<O, MR, { MR / 4 }>(job) }
+        }
+
+        /// # Safety
+        /// The CPU supports the ISA; the job comes from `direct_driver`.
+        #[target_feature(enable = $features)]
+        unsafe fn row_groups_entry<O: $crate::kernel::simd::VecOps>(
+            job: &$crate::kernel::simd::row_group::RowGroupJob<<O::S as $crate::Semiring>::Scalar>,
+        ) {
+            // SAFETY: forwarded contract, features enabled here.
+            unsafe { $crate::kernel::simd::row_group::row_groups::<O>(job) }
         }
 
         impl<O: $crate::kernel::simd::VecOps> $crate::kernel::MicroKernel<O::S> for $kernel<O> {
