@@ -6,6 +6,7 @@
 //! cargo run --release --example bench_report            # full table (about 6 minutes)
 //! cargo run --release --example bench_report -- quick   # a subset (under a minute)
 //! cargo run --release --example bench_report -- parallel # threads, batches, shapes
+//! cargo run --release --example bench_report -- shapes   # only the shapes
 //! cargo run --release --example bench_report -- argmax   # gemm_argmax vs gemm
 //! cargo run --release --example bench_report -- quick --csv report.csv
 //! cargo run --release --example bench_report -- --only OrAnd  # rows whose label contains OrAnd
@@ -559,6 +560,10 @@ fn main() {
         .iter()
         .position(|a| a == "--csv")
         .and_then(|i| args.get(i + 1).cloned());
+    if std::env::args().any(|a| a == "shapes") {
+        shapes_section();
+        return;
+    }
     if std::env::args().any(|a| a == "parallel") {
         threads_section(&[512, 2048]);
         batched_section(10_000);
