@@ -13,7 +13,7 @@ import re
 import subprocess
 import sys
 
-ENTRY = re.compile(r"simd::(avx2|avx512)::(tile|arg_tile|pack|pack_a|direct_rows|batch_items|probe|first_refused)_entry")
+ENTRY = re.compile(r"simd::(avx2|avx512)::\w+_entry\b")
 HEADER = re.compile(r"^([0-9a-f]+) <(.*)>:$")
 INSN = re.compile(r"^\s*([0-9a-f]+):\s+(.*)$")
 WIDE = re.compile(r"%[yz]mm")
