@@ -13,7 +13,9 @@
 //! g rows instead of a masked store per row.
 //!
 //! The fold is the reference's: ZERO, then ⊕ of the depths in order,
-//! lane by lane, and C ⊕ that when combining.
+//! lane by lane, and C ⊕ that when combining. The integer plus semirings
+//! map A and B to their packed form (ZERO as the sentinel) on the way in
+//! and the sums back on the way out, as their packed tiles do.
 
 use super::{LanePermute, VecOps};
 use crate::semiring::Semiring;
@@ -49,8 +51,8 @@ impl<T> Copy for RowGroupJob<T> {}
 
 impl<T: Copy> RowGroupJob<T> {
     /// The job covering every row group of C = A ⊗ B (or C ⊕ A ⊗ B), if
-    /// `O` and the layouts allow row groups: `O` reads A as it is (no
-    /// sentinel mapping) and has masked edges (for the last group),
+    /// `O` and the layouts allow row groups: `O` has masked edges (for
+    /// the last group),
     /// elements are 4 or 8 bytes, n divides LANES with g ≥ 2 rows per
     /// register, k ≤ n (so g rows of A fit in one register), and A and C
     /// are contiguous row-major (a group's rows are consecutive values).
@@ -64,8 +66,7 @@ impl<T: Copy> RowGroupJob<T> {
         let (m, k, n) = (a.rows(), a.cols(), b.cols());
         let lanes = O::LANES;
         let unit_bytes = std::mem::size_of::<T>();
-        let fits = O::PACKS_AS_IS
-            && O::MASKED_EDGES
+        let fits = O::MASKED_EDGES
             && (unit_bytes == 4 || unit_bytes == 8)
             && <O::V as LanePermute>::UNITS * 4 == lanes * unit_bytes
             && lanes <= 16
@@ -134,10 +135,11 @@ pub(crate) unsafe fn row_groups<O: VecOps>(job: &RowGroupJob<<O::S as Semiring>:
             let mut line = [zero; 16];
             for (lane, value) in line.iter_mut().take(lanes).enumerate() {
                 let j = lane % n;
-                *value = *job
-                    .b
-                    .get()
-                    .offset(p as isize * job.rsb + j as isize * job.csb);
+                *value = O::packed_value(
+                    *job.b
+                        .get()
+                        .offset(p as isize * job.rsb + j as isize * job.csb),
+                );
             }
             b_rows[p] = O::load(line.as_ptr());
             let mut units = [0i32; 16];
@@ -158,11 +160,11 @@ pub(crate) unsafe fn row_groups<O: VecOps>(job: &RowGroupJob<<O::S as Semiring>:
             let a_rows = a.add(r * k);
             // A full register while one lies inside A; at the end, the
             // group's rows·k values (0 < rows·k < LANES there).
-            let block = if (m - r) * k >= lanes {
+            let block = O::packed_lanes(if (m - r) * k >= lanes {
                 O::load(a_rows)
             } else {
                 O::load_first(a_rows, rows * k)
-            };
+            });
             let mut acc = O::splat(zero);
             for (&index, &b_row) in spread.iter().zip(b_rows) {
                 acc = O::add(acc, O::mul(block.permute(index), b_row));
