@@ -318,6 +318,15 @@ pub(crate) fn check_inputs<S: Semiring>(
         return Ok(());
     }
     let bad = |row: usize, col: usize| Err(Error::ValueOutOfRange { operand, row, col });
+    // A gapless row-major matrix scans as one slice: row by row, a
+    // 2^20×4 A made a million calls of four elements each (a 2^20×4×4
+    // MaxPlus<i32> product on one thread, AVX-512: 19.4 → 6.2 ms).
+    if let Some(all) = x.row_major_slice() {
+        return match crate::kernel::first_refused::<S>(all, level) {
+            Some(at) => bad(at / x.cols(), at % x.cols()),
+            None => Ok(()),
+        };
+    }
     // Contiguous lines scan as slices (vectorized); other layouts element
     // by element.
     if x.col_stride() == 1 || x.row_stride() != 1 {
@@ -338,17 +347,24 @@ pub(crate) fn check_inputs<S: Semiring>(
             }
         }
     } else {
-        for j in 0..x.cols() {
-            let col = x.col_slice(j).expect("row stride is 1");
-            if let Some(i) = crate::kernel::first_refused::<S>(col, level) {
-                // Report the first offender in row-major order, as the
-                // row-wise scan would.
-                let first = (0..x.rows())
-                    .flat_map(|r| (0..x.cols()).map(move |c| (r, c)))
-                    .find(|&(r, c)| x.get(r, c).is_some_and(|v| !S::accepts_input(v)))
-                    .unwrap_or((i, j));
-                return bad(first.0, first.1);
-            }
+        // Column by column, or as one slice when the columns follow each
+        // other without gaps.
+        let hit = match x.t().row_major_slice() {
+            Some(all) => crate::kernel::first_refused::<S>(all, level)
+                .map(|at| (at % x.rows(), at / x.rows())),
+            None => (0..x.cols()).find_map(|j| {
+                let col = x.col_slice(j).expect("row stride is 1");
+                crate::kernel::first_refused::<S>(col, level).map(|i| (i, j))
+            }),
+        };
+        if let Some((i, j)) = hit {
+            // Report the first offender in row-major order, as the
+            // row-wise scan would.
+            let first = (0..x.rows())
+                .flat_map(|r| (0..x.cols()).map(move |c| (r, c)))
+                .find(|&(r, c)| x.get(r, c).is_some_and(|v| !S::accepts_input(v)))
+                .unwrap_or((i, j));
+            return bad(first.0, first.1);
         }
     }
     Ok(())

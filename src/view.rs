@@ -203,6 +203,17 @@ impl<'a, T: Copy> MatRef<'a, T> {
         self.t().row_slice(j)
     }
 
+    /// Every element as one slice in row-major order, when the rows follow
+    /// each other without gaps (unit column stride, row stride = cols).
+    pub(crate) fn row_major_slice(&self) -> Option<&'a [T]> {
+        let gapless =
+            self.col_stride == 1 && (self.row_stride == self.cols as isize || self.rows <= 1);
+        (gapless && self.rows > 0 && self.cols > 0).then(|| {
+            let start = self.index(0, 0);
+            &self.data[start..start + self.rows * self.cols]
+        })
+    }
+
     fn index(&self, i: usize, j: usize) -> usize {
         (self.offset as isize + i as isize * self.row_stride + j as isize * self.col_stride)
             as usize
