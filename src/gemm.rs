@@ -348,23 +348,25 @@ pub(crate) fn check_inputs<S: Semiring>(
         }
     } else {
         // Column by column, or as one slice when the columns follow each
-        // other without gaps.
-        let hit = match x.t().row_major_slice() {
-            Some(all) => crate::kernel::first_refused::<S>(all, level)
-                .map(|at| (at % x.rows(), at / x.rows())),
-            None => (0..x.cols()).find_map(|j| {
+        // other without gaps; a refused value is then looked up again to
+        // report the first offender in row-major order, as the row-wise
+        // scan would.
+        let refused = match x.t().row_major_slice() {
+            Some(all) => crate::kernel::first_refused::<S>(all, level).is_some(),
+            None => (0..x.cols()).any(|j| {
                 let col = x.col_slice(j).expect("row stride is 1");
-                crate::kernel::first_refused::<S>(col, level).map(|i| (i, j))
+                crate::kernel::first_refused::<S>(col, level).is_some()
             }),
         };
-        if let Some((i, j)) = hit {
-            // Report the first offender in row-major order, as the
-            // row-wise scan would.
-            let first = (0..x.rows())
-                .flat_map(|r| (0..x.cols()).map(move |c| (r, c)))
-                .find(|&(r, c)| x.get(r, c).is_some_and(|v| !S::accepts_input(v)))
-                .unwrap_or((i, j));
-            return bad(first.0, first.1);
+        if let Some((i, j)) = refused
+            .then(|| {
+                (0..x.rows())
+                    .flat_map(|r| (0..x.cols()).map(move |c| (r, c)))
+                    .find(|&(r, c)| x.get(r, c).is_some_and(|v| !S::accepts_input(v)))
+            })
+            .flatten()
+        {
+            return bad(i, j);
         }
     }
     Ok(())

@@ -331,6 +331,13 @@ fn range_check_finds_every_position_at_every_level() {
                     line[pos] = value;
                     let other = vec![S::Scalar::default(); len];
                     let one = [S::Scalar::default()];
+                    let two = [S::Scalar::default(); 2];
+                    // Two lines of len with 3 values of padding between
+                    // them: the per-line scans (gapless matrices scan as
+                    // one slice); the value sits in the second line.
+                    let stride = len + 3;
+                    let mut gapped = vec![S::Scalar::default(); stride + len];
+                    gapped[stride + pos] = value;
                     // (A, B, C's shape, the operand and position refused)
                     let cases = [
                         // A 1×len, row-major: the row scan.
@@ -346,6 +353,20 @@ fn range_check_finds_every_position_at_every_level() {
                             MatRef::row_major(&one, 1, 1).unwrap(),
                             (len, 1),
                             (Operand::A, pos, 0),
+                        ),
+                        // A 2×len, rows apart: the scan row by row.
+                        (
+                            MatRef::new(&gapped, 2, len, stride as isize, 1).unwrap(),
+                            MatRef::col_major(&other, len, 1).unwrap(),
+                            (2, 1),
+                            (Operand::A, 1, pos),
+                        ),
+                        // A len×2, columns apart: column by column.
+                        (
+                            MatRef::new(&gapped, len, 2, 1, stride as isize).unwrap(),
+                            MatRef::row_major(&two, 2, 1).unwrap(),
+                            (len, 1),
+                            (Operand::A, pos, 1),
                         ),
                         // B 1×len, row-major.
                         (
