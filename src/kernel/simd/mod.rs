@@ -1017,27 +1017,9 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
     mut c: crate::MatMut<'_, <O::S as Semiring>::Scalar>,
     accum: crate::Accum,
     rows: unsafe fn(&DirectJob<<O::S as Semiring>::Scalar>),
-    groups: unsafe fn(&row_group::RowGroupJob<<O::S as Semiring>::Scalar>),
 ) {
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     let load_c = accum == crate::Accum::Combine;
-    if let Some(job) = row_group::RowGroupJob::for_product::<O>(&a, &b, &mut c, load_c) {
-        let total = job.groups();
-        let tasks = threads.clamp(1, total);
-        let run_task = |task: usize| {
-            let (first, last) = crate::driver::split(total, tasks, task);
-            // SAFETY: disjoint row groups of C per task; `groups` may run
-            // here (caller's contract).
-            unsafe { groups(&job.part(first, last)) };
-        };
-        if tasks == 1 {
-            run_task(0);
-        } else {
-            use rayon::prelude::*;
-            (0..tasks).into_par_iter().for_each(run_task);
-        }
-        return;
-    }
     let shape = DirectShape::for_rows(m, MR);
     let tile_rows = shape.rows(MR);
     let width = O::LANES * (MR / tile_rows);
@@ -1447,14 +1429,19 @@ macro_rules! isa_kernel {
             threads: usize,
             a: $crate::MatRef<'_, <O::S as $crate::Semiring>::Scalar>,
             b: $crate::MatRef<'_, <O::S as $crate::Semiring>::Scalar>,
-            c: $crate::MatMut<'_, <O::S as $crate::Semiring>::Scalar>,
+            mut c: $crate::MatMut<'_, <O::S as $crate::Semiring>::Scalar>,
             accum: $crate::Accum,
         ) {
             // SAFETY: the ISA was detected before this was bound, so the
-            // kernel and the rows entry may run.
+            // kernel and the rows and row-group entries may run.
             unsafe {
+                if $crate::kernel::simd::row_group::row_group_driver::<O>(
+                    threads, &a, &b, &mut c, accum, row_groups_entry::<O>,
+                ) {
+                    return;
+                }
                 $crate::kernel::simd::direct_driver::<O, $kernel<O>, MR>(
-                    ws, threads, a, b, c, accum, direct_rows_entry::<O>, row_groups_entry::<O>,
+                    ws, threads, a, b, c, accum, direct_rows_entry::<O>,
                 )
             }
         }

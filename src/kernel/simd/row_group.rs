@@ -191,3 +191,41 @@ pub(crate) unsafe fn row_groups<O: VecOps>(job: &RowGroupJob<<O::S as Semiring>:
         }
     }
 }
+
+/// Runs C = A ⊗ B (or C ⊕ A ⊗ B) through row groups when the product
+/// and `O` allow them ([`RowGroupJob::for_product`]), split into
+/// `threads` runs of consecutive groups, each of which enters the ISA's
+/// code through `groups`; returns `false`, having written nothing,
+/// otherwise.
+///
+/// # Safety
+/// The views were checked by `gemm_with` (m, n, k ≥ 1, inputs in range);
+/// `groups` runs [`row_groups`] for `O` and may run on this CPU.
+pub(crate) unsafe fn row_group_driver<O: VecOps>(
+    threads: usize,
+    a: &MatRef<'_, <O::S as Semiring>::Scalar>,
+    b: &MatRef<'_, <O::S as Semiring>::Scalar>,
+    c: &mut MatMut<'_, <O::S as Semiring>::Scalar>,
+    accum: crate::Accum,
+    groups: unsafe fn(&RowGroupJob<<O::S as Semiring>::Scalar>),
+) -> bool {
+    let load_c = accum == crate::Accum::Combine;
+    let Some(job) = RowGroupJob::for_product::<O>(a, b, c, load_c) else {
+        return false;
+    };
+    let total = job.groups();
+    let tasks = threads.clamp(1, total);
+    let run_task = |task: usize| {
+        let (first, last) = crate::driver::split(total, tasks, task);
+        // SAFETY: tasks write disjoint row groups of C; `groups` may run
+        // here (caller's contract).
+        unsafe { groups(&job.part(first, last)) };
+    };
+    if tasks == 1 {
+        run_task(0);
+    } else {
+        use rayon::prelude::*;
+        (0..tasks).into_par_iter().for_each(run_task);
+    }
+    true
+}
