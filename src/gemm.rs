@@ -358,14 +358,11 @@ pub(crate) fn check_inputs<S: Semiring>(
                 crate::kernel::first_refused::<S>(col, level).is_some()
             }),
         };
-        if let Some((i, j)) = refused
-            .then(|| {
-                (0..x.rows())
-                    .flat_map(|r| (0..x.cols()).map(move |c| (r, c)))
-                    .find(|&(r, c)| x.get(r, c).is_some_and(|v| !S::accepts_input(v)))
-            })
-            .flatten()
-        {
+        if refused {
+            let (i, j) = (0..x.rows())
+                .flat_map(|r| (0..x.cols()).map(move |c| (r, c)))
+                .find(|&(r, c)| x.get(r, c).is_some_and(|v| !S::accepts_input(v)))
+                .expect("the scan and the lookup use the same test");
             return bad(i, j);
         }
     }

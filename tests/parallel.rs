@@ -85,6 +85,55 @@ fn or_and_every_thread_count() {
     check_threads::<OrAnd>(44);
 }
 
+/// The row-group tile (several rows of C per register) split among 1, 2
+/// and 3 threads: a tall-skinny product above the one-thread threshold,
+/// with a partial last group, at every level this CPU has.
+fn check_row_group_threads<S: Semiring>(seed: u64)
+where
+    S::Scalar: TestScalar,
+{
+    let mut rng = Rng::new(seed);
+    let mut ws = GemmWorkspace::new();
+    let (m, k, n) = ((1 << 17) + 5, 4, 4);
+    let a = random_dense::<S>(&mut rng, m, k);
+    let b = random_dense::<S>(&mut rng, k, n);
+    let c = random_output::<S>(&mut rng, m, n);
+    let levels = IsaLevel::ALL
+        .into_iter()
+        .filter(|&level| level <= tropical_blas::detected_isa());
+    for (case, level) in levels.enumerate() {
+        for (threads, accum) in [
+            (1, Accum::Combine),
+            (2, Accum::Replace),
+            (3, Accum::Combine),
+        ] {
+            let cfg = GemmConfig::default()
+                .with_isa(level)
+                .with_par(Par::Rayon(threads));
+            check_product::<S>(
+                &mut ws,
+                &cfg,
+                &a,
+                &b,
+                &c,
+                [
+                    common::Layout::RowMajor,
+                    LAYOUTS[case % 6],
+                    common::Layout::RowMajor,
+                ],
+                accum,
+                &format!("row groups [{level}] on {threads} threads"),
+            );
+        }
+    }
+}
+
+#[test]
+fn row_groups_every_thread_count() {
+    check_row_group_threads::<MaxPlus<f32>>(40);
+    check_row_group_threads::<MinPlus<i64>>(41);
+}
+
 #[test]
 fn par_settings() {
     assert_eq!(Par::Seq.threads(), 1);

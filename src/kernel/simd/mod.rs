@@ -131,6 +131,9 @@ pub(crate) trait VecOps: Copy + Default + Send + Sync + 'static {
 
     /// [`packed_value`](VecOps::packed_value) of every lane, for values
     /// the semiring accepts as input (range-checked before any packing).
+    /// A `VecOps` that overrides `packed_value` (the `sentinel =` form of
+    /// `vec_ops!`) must make ⊕ with its packed ZERO equal to it on those
+    /// values, as the (max|min, +) integer lines do.
     /// The sentinel kernels' ZERO is ⊕'s extreme (MIN for max), beyond
     /// the sentinel, and every accepted value lies strictly inside it
     /// (|x| ≤ 2^(bits−4)); so one ⊕ with the sentinel maps ZERO to it and
@@ -840,7 +843,8 @@ pub(crate) unsafe fn pack_vector_panels<O: VecOps>(
 /// Packs `extent` rows of A, `kc` deep, into micro-panels of `unit` rows
 /// in `O`'s packed form (`packed_value`, `A_SPREAD` copies). Whole panels
 /// go through the ISA's own [`VecOps::pack_spread_panel`] while it takes
-/// the layout; the rest through the generic loops.
+/// the layout; the rest through the generic loops. Kernels with one copy
+/// per element pack through [`pack_vector_panels`].
 ///
 /// # Safety
 /// As [`pack_panels`](crate::kernel::pack::pack_panels), with `dst`
@@ -1475,7 +1479,7 @@ macro_rules! isa_kernel {
         }
 
         /// # Safety
-        /// The CPU supports the ISA; the job comes from `direct_driver`.
+        /// The CPU supports the ISA; the job comes from `row_group_driver`.
         #[target_feature(enable = $features)]
         unsafe fn row_groups_entry<O: $crate::kernel::simd::VecOps>(
             job: &$crate::kernel::simd::row_group::RowGroupJob<<O::S as $crate::Semiring>::Scalar>,

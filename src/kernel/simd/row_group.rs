@@ -7,7 +7,7 @@
 //! When A is row-major and k ≤ n, the g rows of A that feed one register
 //! of C are g·k ≤ LANES consecutive values: one load. For each depth p a
 //! whole-register permute spreads A[r + q, p] over lanes q·n..(q+1)·n,
-//! and B's row p, repeated g times, is built once per call. A depth then
+//! and B's row p, repeated g times, is built once per task. A depth then
 //! costs a permute, ⊗ and ⊕ for g rows, where the direct tile spends a
 //! broadcast, ⊗ and ⊕ per row, and C is written with one full store per
 //! g rows instead of a masked store per row.
@@ -56,7 +56,7 @@ impl<T: Copy> RowGroupJob<T> {
     /// elements are 4 or 8 bytes, n divides LANES with g ≥ 2 rows per
     /// register, k ≤ n (so g rows of A fit in one register), and A and C
     /// are contiguous row-major (a group's rows are consecutive values).
-    /// B may have any layout: it is read once.
+    /// B may have any layout: each task reads it once.
     pub(crate) fn for_product<O: VecOps<S: Semiring<Scalar = T>>>(
         a: &MatRef<'_, T>,
         b: &MatRef<'_, T>,
@@ -161,8 +161,10 @@ pub(crate) unsafe fn row_groups<O: VecOps>(job: &RowGroupJob<<O::S as Semiring>:
             // A full register while one lies inside A; at the end, the
             // group's rows·k values (0 < rows·k < LANES there).
             let block = O::packed_lanes(if (m - r) * k >= lanes {
+                debug_assert!(r * k + lanes <= m * k);
                 O::load(a_rows)
             } else {
+                debug_assert!(0 < rows * k && rows * k < lanes);
                 O::load_first(a_rows, rows * k)
             });
             let mut acc = O::splat(zero);
@@ -181,6 +183,7 @@ pub(crate) unsafe fn row_groups<O: VecOps>(job: &RowGroupJob<<O::S as Semiring>:
             } else {
                 // 0 < rows·n < LANES: the last, partial group.
                 let count = rows * n;
+                debug_assert!(0 < count && count < lanes);
                 let value = if job.load_c {
                     O::add(O::load_first(c_rows, count), acc)
                 } else {
@@ -199,8 +202,10 @@ pub(crate) unsafe fn row_groups<O: VecOps>(job: &RowGroupJob<<O::S as Semiring>:
 /// otherwise.
 ///
 /// # Safety
-/// The views were checked by `gemm_with` (m, n, k ≥ 1, inputs in range);
-/// `groups` runs [`row_groups`] for `O` and may run on this CPU.
+/// The views were checked by the public entry (`gemm_with`, or a batch
+/// item through `Prepared::run`): m, n, k ≥ 1, inputs in range, C not
+/// aliasing A or B; `groups` runs [`row_groups`] for `O` and may run on
+/// this CPU.
 pub(crate) unsafe fn row_group_driver<O: VecOps>(
     threads: usize,
     a: &MatRef<'_, <O::S as Semiring>::Scalar>,
@@ -228,4 +233,51 @@ pub(crate) unsafe fn row_group_driver<O: VecOps>(
         (0..tasks).into_par_iter().for_each(run_task);
     }
     true
+}
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+    use crate::kernel::simd::avx2::{MaxPlusF32, MaxPlusF64};
+
+    /// Whether `for_product` takes C = A ⊗ B for an AVX2 f32 kernel
+    /// (8 lanes), with A and C laid out as given (rows, cols, strides).
+    fn takes<O: VecOps<S: Semiring<Scalar = T>>, T: Copy + Default>(
+        a: (usize, usize, isize, isize),
+        n: usize,
+        c_strides: (isize, isize),
+    ) -> bool {
+        let (m, k, rsa, csa) = a;
+        let a_data = vec![T::default(); 4 * m * k + 64];
+        let b_data = vec![T::default(); k * n];
+        let mut c_data = vec![T::default(); 4 * m * n + 64];
+        let a_view = MatRef::new(&a_data, m, k, rsa, csa).unwrap();
+        let b_view = MatRef::new(&b_data, k, n, n as isize, 1).unwrap();
+        let mut c_view = MatMut::new(&mut c_data, m, n, c_strides.0, c_strides.1).unwrap();
+        RowGroupJob::for_product::<O>(&a_view, &b_view, &mut c_view, false).is_some()
+    }
+
+    #[test]
+    fn row_groups_take_exactly_their_shapes() {
+        let f32_takes = |m: usize, k: usize, n: usize| {
+            takes::<MaxPlusF32, f32>((m, k, k as isize, 1), n, (n as isize, 1))
+        };
+        // n divides the 8 lanes, at most half of them; 1 ≤ k ≤ n.
+        for (k, n) in [(1, 1), (1, 2), (2, 2), (3, 4), (4, 4), (1, 4)] {
+            assert!(f32_takes(1000, k, n), "k={k} n={n}");
+            assert!(f32_takes(1, k, n), "m=1 k={k} n={n}");
+        }
+        assert!(!f32_takes(1000, 5, 4), "k > n");
+        assert!(!f32_takes(1000, 3, 3), "n does not divide the lanes");
+        assert!(!f32_takes(1000, 8, 8), "one row per register");
+        // Padded or transposed A or C, negative strides.
+        assert!(!takes::<MaxPlusF32, f32>((1000, 4, 5, 1), 4, (4, 1)));
+        assert!(!takes::<MaxPlusF32, f32>((1000, 4, 1, 1000), 4, (4, 1)));
+        assert!(!takes::<MaxPlusF32, f32>((1000, 4, 4, 1), 4, (5, 1)));
+        assert!(!takes::<MaxPlusF32, f32>((1000, 4, 4, 1), 4, (1, 1000)));
+        assert!(!takes::<MaxPlusF32, f32>((1000, 4, -4, 1), 4, (4, 1)));
+        // f64 on AVX2: 4 lanes, so n = 2 (2 rows per register) but not 4.
+        assert!(takes::<MaxPlusF64, f64>((1000, 2, 2, 1), 2, (2, 1)));
+        assert!(!takes::<MaxPlusF64, f64>((1000, 4, 4, 1), 4, (4, 1)));
+    }
 }
