@@ -75,19 +75,17 @@ pub struct TunedEntry {
 /// and paste the entry it prints (also in `tuning/results/`) here.
 pub const TUNED_TABLE: &[TunedEntry] = &[
     // The project's CI machine kind: Sapphire Rapids under KVM, which
-    // masks the brand string. `tuning/tune.sh --full`, 2026-11-22
-    // (tuning/results/intel-r-xeon-r-processor.csv): the sweep's best
-    // blocks did not beat the cache-derived ones of the time (the 2/3 L1
-    // rule: mc 256, kc 512) by 2 %, so those stay; the unpacked path won
-    // at every n up to 128 (11 % at 128). The 4/3 rule's (128, 1024)
-    // measured 0.99-1.05× of these, paired: no reason to change a
-    // measured entry.
+    // masks the brand string. The unpacked path won at every n up to 128
+    // (11 % at 128; `tuning/tune.sh --full`, 2026-11-22). The blocks are
+    // the cache-derived ones since the A block's share of L2 became 1/16
+    // (see `A_BLOCK_L2_SHARE`): mc 32, kc 1024 ran 1.09× the old entry's
+    // (256, 512) at n = 1024 and 1.10× at 2048, alternating.
     TunedEntry {
         cpu: "Intel(R) Xeon(R) Processor",
         isa: IsaLevel::Avx512,
         element_bytes: 4,
-        mc: 256,
-        kc: 512,
+        mc: 32,
+        kc: 1024,
         nc: 8192,
         small_ops: 2097152,
     },
@@ -222,6 +220,19 @@ fn read_cache_sizes() -> Option<CacheSizes> {
 /// AVX-512, kc = 2048 was no faster than 1024 (0.87-1.03×, paired).
 const MAX_DERIVED_KC: usize = 1024;
 
+/// The packed A block takes `1 / A_BLOCK_L2_SHARE` of L2. The model of Low
+/// et al. fills about half of L2 with it (this crate had a quarter), but on
+/// Sapphire Rapids smaller blocks were faster at every element size where
+/// the tile reads a 4- or 8-byte A: alternating in one process, n = 1024,
+/// one thread, best of 5-8 rounds (2026-12-01, a quiet host), MaxPlus<f32>
+/// AVX-512 mc 128 → 32 (kc 1024) 33.1 → 35.4 G ops/s (84 → 90 % of the
+/// probe), and 2048³ 32.3 → 35.5; MaxPlus<f64> AVX-512 mc 128 → 32
+/// (kc 512) 16.0 → 17.3; forced AVX2 f32 128 → 32 82.9 → 89.2 %. With
+/// mc ≥ 384 KiB of A the rate falls again; OrAnd (1-byte, spread A) did
+/// not care (83-87 % from mc 32 to 256). Both micro-panels of a tile then
+/// stream from L2 and the block stays there beside the B panel's traffic.
+const A_BLOCK_L2_SHARE: usize = 16;
+
 /// Block limits from the cache sizes, after the analytical model of Low et
 /// al. ("Analytical modeling is enough for high-performance BLIS", 2016),
 /// with one measured departure: a B micro-panel (kc × NR) may take 4/3 of
@@ -235,8 +246,9 @@ const MAX_DERIVED_KC: usize = 1024;
 /// machine's 48 KiB L1 both rules give the AVX2 tiles 1024; with a
 /// 32 KiB L1 the new rule doubles their kc too (680 → 1024), which was
 /// not measured. The packed A block (mc × kc, `a_copies` stored per element:
-/// 4 for the bool kernels' spread A) a quarter of L2; the packed B panel
-/// (kc × nc) at most a quarter of L3 (the chip's L3 is shared).
+/// 4 for the bool kernels' spread A) takes a sixteenth of L2, and at least
+/// two micro-panels ([`A_BLOCK_L2_SHARE`]); the packed B panel (kc × nc) at
+/// most a quarter of L3 (the chip's L3 is shared).
 pub(crate) fn cache_derived_limits(
     element_bytes: usize,
     a_copies: usize,
@@ -247,7 +259,8 @@ pub(crate) fn cache_derived_limits(
     let elem = element_bytes.max(1);
     let kc = (cache.l1d * 4 / 3 / (nr.max(1) * elem)).clamp(64, MAX_DERIVED_KC) / 8 * 8;
     let packed_a_elem = elem * a_copies.max(1);
-    let mc = (cache.l2 / 4 / (kc * packed_a_elem)).clamp(mr.max(1), 1024) / mr.max(1) * mr.max(1);
+    let mr = mr.max(1);
+    let mc = (cache.l2 / A_BLOCK_L2_SHARE / (kc * packed_a_elem)).clamp(2 * mr, 1024) / mr * mr;
     let l3 = if cache.l3 > 0 { cache.l3 } else { cache.l2 * 4 };
     let nc = (l3 / 4 / (kc * elem)).clamp(nr.max(1) * 4, 8192) / nr.max(1) * nr.max(1);
     BlockLimits {
@@ -429,12 +442,12 @@ mod tests {
             assert!(l.nc >= nr && l.nc.is_multiple_of(nr), "{l:?}");
         }
         // A kernel that packs 4 copies of each A element keeps its packed
-        // A block (mc·kc·4 bytes) within the quarter of L2, or one tile.
+        // A block (mc·kc·4 bytes) within its share of L2, or two tiles.
         let plain = cache_derived_limits(1, 1, 8, 128);
         let spread = cache_derived_limits(1, 4, 8, 128);
         assert_eq!(spread.kc, plain.kc);
         assert!(spread.mc.is_multiple_of(8) && spread.mc <= plain.mc);
-        let budget = (cache_sizes().l2 / 4).max(8 * spread.kc * 4);
+        let budget = (cache_sizes().l2 / A_BLOCK_L2_SHARE).max(2 * 8 * spread.kc * 4);
         assert!(spread.mc * spread.kc * 4 <= budget, "{spread:?}");
     }
 }
