@@ -49,6 +49,9 @@ pub(crate) const DEFAULT_LIMITS: BlockLimits = BlockLimits {
     small_ops: 64 * 64 * 64,
 };
 
+/// Rows of A per packed block of an argmax product.
+const ARGMAX_MC: usize = 32;
+
 impl TilingParams {
     /// Explicit block sizes, with the small-matrix path switched off.
     pub const fn new(mc: usize, kc: usize, nc: usize) -> Self {
@@ -96,9 +99,11 @@ impl TilingParams {
     /// Block sizes for an argmax product. Its tiles end with a scalar pass
     /// over their outputs (see `kernel::simd::arg_tile_body`), paid once
     /// per k-block, so k-blocks are longer: up to 8 KiB of one row of A
-    /// (2048 f32 or 1024 f64), with twice the rows per A block. Measured at
-    /// n = 2048, f32: 0.36 of the value kernel's speed with kc = 512, 0.70
-    /// with kc = 2048.
+    /// (2048 f32 or 1024 f64). Measured at n = 2048, f32: 0.36 of the value
+    /// kernel's speed with kc = 512, 0.70 with kc = 2048. The A block is
+    /// small for the reason the value kernels' is (`tuning`'s
+    /// `A_BLOCK_L2_SHARE`): 32 rows ran 1.03-1.05× 128 rows at n = 1024,
+    /// f32 AVX-512, alternating (22.8 against 21.8-22.1 G ops/s).
     pub(crate) fn for_argmax_problem<T>(
         m: usize,
         n: usize,
@@ -107,7 +112,7 @@ impl TilingParams {
         nr: usize,
     ) -> Self {
         let limits = BlockLimits {
-            mc: 2 * DEFAULT_LIMITS.mc,
+            mc: ARGMAX_MC,
             kc: 8192 / std::mem::size_of::<T>().max(1),
             ..DEFAULT_LIMITS
         };
