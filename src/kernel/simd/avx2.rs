@@ -39,50 +39,11 @@ pub(crate) unsafe fn first_refused_entry<S: crate::Semiring>(line: &[S::Scalar])
 // Whole-register permutes in 32-bit units (`vpermps`/`vpermd`; an f64
 // register is permuted as 8 floats, which moves each f64's two halves
 // together when the indices come in pairs).
-// SAFETY: (these three) callers run with avx2 enabled; `index` reads the
-// first 8 units of the array.
-impl super::LanePermute for __m256 {
-    type Index = __m256i;
-    const UNITS: usize = 8;
-    #[inline(always)]
-    unsafe fn index(units: &[i32; 16]) -> __m256i {
-        // SAFETY: see above; 32 bytes from a 64-byte array.
-        unsafe { _mm256_loadu_si256(units.as_ptr().cast()) }
-    }
-    #[inline(always)]
-    unsafe fn permute(self, index: __m256i) -> Self {
-        // SAFETY: see above.
-        unsafe { _mm256_permutevar8x32_ps(self, index) }
-    }
-}
-impl super::LanePermute for __m256d {
-    type Index = __m256i;
-    const UNITS: usize = 8;
-    #[inline(always)]
-    unsafe fn index(units: &[i32; 16]) -> __m256i {
-        // SAFETY: see above; 32 bytes from a 64-byte array.
-        unsafe { _mm256_loadu_si256(units.as_ptr().cast()) }
-    }
-    #[inline(always)]
-    unsafe fn permute(self, index: __m256i) -> Self {
-        // SAFETY: see above.
-        unsafe { _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(self), index)) }
-    }
-}
-impl super::LanePermute for __m256i {
-    type Index = __m256i;
-    const UNITS: usize = 8;
-    #[inline(always)]
-    unsafe fn index(units: &[i32; 16]) -> __m256i {
-        // SAFETY: see above; 32 bytes from a 64-byte array.
-        unsafe { _mm256_loadu_si256(units.as_ptr().cast()) }
-    }
-    #[inline(always)]
-    unsafe fn permute(self, index: __m256i) -> Self {
-        // SAFETY: see above.
-        unsafe { _mm256_permutevar8x32_epi32(self, index) }
-    }
-}
+super::lane_permutes!(__m256i, 8, _mm256_loadu_si256;
+    __m256: |v, index| _mm256_permutevar8x32_ps(v, index),
+    __m256d: |v, index| _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(v), index)),
+    __m256i: |v, index| _mm256_permutevar8x32_epi32(v, index),
+);
 
 float_lanes!(
     f32x8,

@@ -54,50 +54,11 @@ float_lanes!(
 // Whole-register permutes in 32-bit units (`vpermps`/`vpermd`; an f64
 // register is permuted as 16 floats, which moves each f64's two halves
 // together when the indices come in pairs).
-// SAFETY: (these four) callers run with avx512f enabled; `index` reads
-// the whole 16-unit array.
-impl super::LanePermute for __m512 {
-    type Index = __m512i;
-    const UNITS: usize = 16;
-    #[inline(always)]
-    unsafe fn index(units: &[i32; 16]) -> __m512i {
-        // SAFETY: see above; 64 bytes from a 64-byte array.
-        unsafe { _mm512_loadu_si512(units.as_ptr().cast()) }
-    }
-    #[inline(always)]
-    unsafe fn permute(self, index: __m512i) -> Self {
-        // SAFETY: see above.
-        unsafe { _mm512_permutexvar_ps(index, self) }
-    }
-}
-impl super::LanePermute for __m512d {
-    type Index = __m512i;
-    const UNITS: usize = 16;
-    #[inline(always)]
-    unsafe fn index(units: &[i32; 16]) -> __m512i {
-        // SAFETY: see above; 64 bytes from a 64-byte array.
-        unsafe { _mm512_loadu_si512(units.as_ptr().cast()) }
-    }
-    #[inline(always)]
-    unsafe fn permute(self, index: __m512i) -> Self {
-        // SAFETY: see above.
-        unsafe { _mm512_castps_pd(_mm512_permutexvar_ps(index, _mm512_castpd_ps(self))) }
-    }
-}
-impl super::LanePermute for __m512i {
-    type Index = __m512i;
-    const UNITS: usize = 16;
-    #[inline(always)]
-    unsafe fn index(units: &[i32; 16]) -> __m512i {
-        // SAFETY: see above; 64 bytes from a 64-byte array.
-        unsafe { _mm512_loadu_si512(units.as_ptr().cast()) }
-    }
-    #[inline(always)]
-    unsafe fn permute(self, index: __m512i) -> Self {
-        // SAFETY: see above.
-        unsafe { _mm512_permutexvar_epi32(index, self) }
-    }
-}
+super::lane_permutes!(__m512i, 16, _mm512_loadu_si512;
+    __m512: |v, index| _mm512_permutexvar_ps(index, v),
+    __m512d: |v, index| _mm512_castps_pd(_mm512_permutexvar_ps(index, _mm512_castpd_ps(v))),
+    __m512i: |v, index| _mm512_permutexvar_epi32(index, v),
+);
 
 /// Mask of the first `count` (≤ 16) lanes.
 #[inline(always)]

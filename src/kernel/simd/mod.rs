@@ -172,6 +172,31 @@ pub(crate) trait LanePermute: Copy {
     unsafe fn permute(self, index: Self::Index) -> Self;
 }
 
+/// [`LanePermute`] for one ISA's vector types: `$load` reads an index
+/// register of `$units` 32-bit units, and each type's `$body` permutes
+/// `$x` by the index `$i`.
+macro_rules! lane_permutes {
+    ($index:ty, $units:literal, $load:ident; $($v:ty: |$x:ident, $i:ident| $body:expr),+ $(,)?) => {$(
+        impl $crate::kernel::simd::LanePermute for $v {
+            type Index = $index;
+            const UNITS: usize = $units;
+            #[inline(always)]
+            unsafe fn index(units: &[i32; 16]) -> $index {
+                // SAFETY: callers run with the ISA enabled (trait
+                // contract); $units 32-bit units from a 16-unit array.
+                unsafe { $load(units.as_ptr().cast()) }
+            }
+            #[inline(always)]
+            unsafe fn permute(self, index: $index) -> Self {
+                let ($x, $i) = (self, index);
+                // SAFETY: callers run with the ISA enabled (trait contract).
+                unsafe { $body }
+            }
+        }
+    )+};
+}
+pub(crate) use lane_permutes;
+
 /// The built-in semirings name their vector operations per ISA.
 pub(crate) trait BuiltinSimd: Semiring {
     #[cfg(target_arch = "x86_64")]
