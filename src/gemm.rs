@@ -314,59 +314,72 @@ pub(crate) fn check_inputs<S: Semiring>(
     operand: Operand,
     level: IsaLevel,
 ) -> Result<(), Error> {
-    if !S::RESTRICTS_INPUT || x.rows() == 0 || x.cols() == 0 {
+    if !S::RESTRICTS_INPUT {
         return Ok(());
     }
-    let bad = |row: usize, col: usize| Err(Error::ValueOutOfRange { operand, row, col });
+    match first_picked(
+        x,
+        |line| crate::kernel::first_refused::<S>(line, level),
+        |v| !S::accepts_input(v),
+    ) {
+        Some((row, col)) => Err(Error::ValueOutOfRange { operand, row, col }),
+        None => Ok(()),
+    }
+}
+
+/// Whether `x` holds `S::ZERO` anywhere, scanned with AVX2 where `level`
+/// has it: the integer sentinel kernels read such a matrix as it is,
+/// without mapping it, when it does not.
+pub(crate) fn holds_zero<S: Semiring>(x: MatRef<'_, S::Scalar>, level: IsaLevel) -> bool {
+    first_picked(
+        x,
+        |line| crate::kernel::first_zero::<S>(line, level),
+        |v| v == S::ZERO,
+    )
+    .is_some()
+}
+
+/// The first element of `x` in row-major order that `picks`, where `scan`
+/// finds the first picked element of a non-empty contiguous line (the
+/// fast, vectorized test; `picks` is the same test on one value).
+fn first_picked<T: crate::Element>(
+    x: MatRef<'_, T>,
+    scan: impl Fn(&[T]) -> Option<usize>,
+    picks: impl Fn(T) -> bool,
+) -> Option<(usize, usize)> {
+    if x.rows() == 0 || x.cols() == 0 {
+        return None;
+    }
     // A gapless row-major matrix scans as one slice: row by row, a
     // 2^20×4 A made a million calls of four elements each (a 2^20×4×4
     // MaxPlus<i32> product on one thread, AVX-512: 19.4 → 6.2 ms).
     if let Some(all) = x.row_major_slice() {
-        return match crate::kernel::first_refused::<S>(all, level) {
-            Some(at) => bad(at / x.cols(), at % x.cols()),
-            None => Ok(()),
-        };
+        return scan(all).map(|at| (at / x.cols(), at % x.cols()));
     }
     // Contiguous lines scan as slices (vectorized); other layouts element
     // by element.
     if x.col_stride() == 1 || x.row_stride() != 1 {
-        for i in 0..x.rows() {
-            match x.row_slice(i) {
-                Some(row) => {
-                    if let Some(j) = crate::kernel::first_refused::<S>(row, level) {
-                        return bad(i, j);
-                    }
-                }
-                None => {
-                    for j in 0..x.cols() {
-                        if x.get(i, j).is_some_and(|v| !S::accepts_input(v)) {
-                            return bad(i, j);
-                        }
-                    }
-                }
-            }
-        }
+        (0..x.rows()).find_map(|i| match x.row_slice(i) {
+            Some(row) => scan(row).map(|j| (i, j)),
+            None => (0..x.cols())
+                .find(|&j| x.get(i, j).is_some_and(&picks))
+                .map(|j| (i, j)),
+        })
     } else {
         // Column by column, or as one slice when the columns follow each
-        // other without gaps; a refused value is then looked up again to
-        // report the first offender in row-major order, as the row-wise
-        // scan would.
-        let refused = match x.t().row_major_slice() {
-            Some(all) => crate::kernel::first_refused::<S>(all, level).is_some(),
-            None => (0..x.cols()).any(|j| {
-                let col = x.col_slice(j).expect("row stride is 1");
-                crate::kernel::first_refused::<S>(col, level).is_some()
-            }),
+        // other without gaps; a picked value is then looked up again to
+        // report the first in row-major order, as the row-wise scan would.
+        let found = match x.t().row_major_slice() {
+            Some(all) => scan(all).is_some(),
+            None => (0..x.cols()).any(|j| scan(x.col_slice(j).expect("row stride is 1")).is_some()),
         };
-        if refused {
-            let (i, j) = (0..x.rows())
+        found.then(|| {
+            (0..x.rows())
                 .flat_map(|r| (0..x.cols()).map(move |c| (r, c)))
-                .find(|&(r, c)| x.get(r, c).is_some_and(|v| !S::accepts_input(v)))
-                .expect("the scan and the lookup use the same test");
-            return bad(i, j);
-        }
+                .find(|&(r, c)| x.get(r, c).is_some_and(&picks))
+                .expect("the scan and the lookup use the same test")
+        })
     }
-    Ok(())
 }
 
 /// k = 0: every entry of A ⊗ B is the empty ⊕, ZERO.

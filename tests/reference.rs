@@ -4,10 +4,12 @@
 mod common;
 
 use common::{
-    ALL_LAYOUTS, Layout, Rng, available_levels, check_product, random_dense, random_output, sweep,
+    ALL_LAYOUTS, Dense, Layout, Rng, TestScalar, available_levels, check_product, random_dense,
+    random_output, sample_input, sweep,
 };
 use tropical_blas::{
-    Accum, GemmConfig, GemmWorkspace, MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd, TilingParams,
+    Accum, GemmConfig, GemmWorkspace, MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd, Semiring,
+    TilingParams,
 };
 
 macro_rules! sweep_tests {
@@ -87,4 +89,87 @@ fn or_and_packs_a_in_every_layout() {
             }
         }
     }
+}
+
+/// The integer (+) kernels map ZERO to a sentinel when they pack; the
+/// direct path reads an operand without ZERO in place instead. Both
+/// operands without ZERO, and ZERO in just one of them (once, at a random
+/// place, or in a whole row), in every layout, both accumulations, at
+/// every level, through the direct path: the reference's bits each time.
+#[test]
+fn sentinel_kernels_read_operands_without_zero_in_place() {
+    fn zero_free<S: Semiring>(rng: &mut Rng, rows: usize, cols: usize) -> Dense<S::Scalar>
+    where
+        S::Scalar: TestScalar,
+    {
+        Dense::from_fn(rows, cols, |_, _| {
+            loop {
+                let x = sample_input::<S>(rng);
+                if x != S::ZERO {
+                    break x;
+                }
+            }
+        })
+    }
+    /// ZERO at one random place, or along all of row 0.
+    fn with_zero<T: Copy>(rng: &mut Rng, mut m: Dense<T>, zero: T, whole_row: bool) -> Dense<T> {
+        if whole_row {
+            m.data[..m.cols].fill(zero);
+        } else {
+            let at = rng.below(m.data.len() as u64) as usize;
+            m.data[at] = zero;
+        }
+        m
+    }
+    fn run<S: Semiring>(seed: u64)
+    where
+        S::Scalar: TestScalar,
+    {
+        let name = std::any::type_name::<S>();
+        let mut rng = Rng::new(seed);
+        let mut ws = GemmWorkspace::new();
+        for level in available_levels("sentinel_kernels_read_operands_without_zero_in_place") {
+            let cfg = GemmConfig::default()
+                .with_isa(level)
+                .with_tiling(TilingParams::new(64, 64, 64).with_small_ops(usize::MAX));
+            for (m, k, n) in [
+                (1, 7, 40),
+                (3, 5, 16),
+                (16, 16, 16),
+                (17, 9, 33),
+                (33, 17, 20),
+                (64, 64, 64),
+            ] {
+                for (case, layout) in ALL_LAYOUTS.into_iter().enumerate() {
+                    let layouts = [
+                        layout,
+                        ALL_LAYOUTS[(case + 1) % 7],
+                        ALL_LAYOUTS[(case + 2) % 7],
+                    ];
+                    let whole_row = case % 2 == 0;
+                    let free_a = zero_free::<S>(&mut rng, m, k);
+                    let free_b = zero_free::<S>(&mut rng, k, n);
+                    let zero_a = with_zero(&mut rng, free_a.clone(), S::ZERO, whole_row);
+                    let zero_b = with_zero(&mut rng, free_b.clone(), S::ZERO, whole_row);
+                    for (a, b, which) in [
+                        (&free_a, &free_b, "neither"),
+                        (&zero_a, &free_b, "A"),
+                        (&free_a, &zero_b, "B"),
+                    ] {
+                        let c = random_output::<S>(&mut rng, m, n);
+                        for accum in [Accum::Replace, Accum::Combine] {
+                            let what = format!(
+                                "{name} [{level}] {m}x{k}x{n} {layouts:?} {accum:?}, ZERO in {which}"
+                            );
+                            check_product::<S>(&mut ws, &cfg, a, b, &c, layouts, accum, &what);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    run::<MaxPlus<i32>>(21);
+    run::<MinPlus<i32>>(22);
+    run::<MaxPlus<i64>>(23);
+    run::<MinPlus<i64>>(24);
 }

@@ -182,6 +182,7 @@ impl<S: Semiring> Kernel<S> {
         self.a_spread
     }
 
+
     /// Rows and columns of the small-matrix path's tallest tile.
     pub(crate) fn small_tile(&self) -> (usize, usize) {
         self.small_tile
@@ -532,20 +533,49 @@ pub(crate) fn first_refused<S: Semiring>(
     first_refused_body::<S>(line)
 }
 
-/// [`first_refused`]'s scan: blocks of 64 are tested with a branch-free
-/// fold, which vectorizes (an early-exit search does not, and cost a
-/// quarter of a 64×64 integer product); only a failing block is searched.
+/// The index of the first `S::ZERO` in `line`, scanned with AVX2 when
+/// `level` has it (as [`first_refused`]).
+pub(crate) fn first_zero<S: Semiring>(line: &[S::Scalar], level: crate::IsaLevel) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if !line.is_empty()
+        && level >= crate::IsaLevel::Avx2
+        && crate::dispatch::detected_isa() >= crate::IsaLevel::Avx2
+    {
+        // SAFETY: the CPU has AVX2 and the line is not empty (checked
+        // just above).
+        return unsafe { simd::avx2::first_zero_entry::<S>(line) };
+    }
+    let _ = level;
+    first_zero_body::<S>(line)
+}
+
+/// [`first_refused`]'s scan.
 #[inline(always)]
 pub(crate) fn first_refused_body<S: Semiring>(line: &[S::Scalar]) -> Option<usize> {
+    first_picked_in_line(line, |v| !S::accepts_input(v))
+}
+
+/// [`first_zero`]'s scan.
+#[inline(always)]
+pub(crate) fn first_zero_body<S: Semiring>(line: &[S::Scalar]) -> Option<usize> {
+    first_picked_in_line(line, |v| v == S::ZERO)
+}
+
+/// The index of the first element of `line` that `picks`: blocks of 64 are
+/// tested with a branch-free fold, which vectorizes (an early-exit search
+/// does not, and cost a quarter of a 64×64 integer product); only a block
+/// with a picked element is searched.
+#[inline(always)]
+fn first_picked_in_line<T: Copy>(line: &[T], picks: impl Fn(T) -> bool) -> Option<usize> {
     const BLOCK: usize = 64;
     line.chunks(BLOCK)
         .enumerate()
         .find_map(|(block_index, block)| {
-            if block.iter().fold(true, |ok, &v| ok & S::accepts_input(v)) {
-                None
-            } else {
-                let j = block.iter().position(|&v| !S::accepts_input(v))?;
+            if block.iter().fold(false, |any, &v| any | picks(v)) {
+                let j = block.iter().position(|&v| picks(v))?;
                 Some(block_index * BLOCK + j)
+            } else {
+                None
             }
         })
 }

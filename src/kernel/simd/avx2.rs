@@ -36,6 +36,18 @@ pub(crate) unsafe fn first_refused_entry<S: crate::Semiring>(line: &[S::Scalar])
     crate::kernel::first_refused_body::<S>(line)
 }
 
+/// [`first_zero_body`](crate::kernel::first_zero_body) compiled with
+/// AVX2 (see [`first_zero`](crate::kernel::first_zero)).
+///
+/// # Safety
+/// The CPU has AVX2; `line` is not empty.
+#[target_feature(enable = "avx,avx2")]
+pub(crate) unsafe fn first_zero_entry<S: crate::Semiring>(line: &[S::Scalar]) -> Option<usize> {
+    // SAFETY: the caller passes a non-empty line (see first_refused_entry).
+    unsafe { std::hint::assert_unchecked(!line.is_empty()) };
+    crate::kernel::first_zero_body::<S>(line)
+}
+
 // Whole-register permutes in 32-bit units (`vpermps`/`vpermd`; an f64
 // register is permuted as 8 floats, which moves each f64's two halves
 // together when the indices come in pairs).

@@ -80,8 +80,9 @@ pub(crate) trait VecOps: Copy + Default + Send + Sync + 'static {
         unreachable!("load_first without MASKED_EDGES")
     }
 
-    /// Whether `packed_value` is the identity, so the kernel may read B in
-    /// place instead of from a packed copy.
+    /// Whether `packed_value` is the identity, so the kernel may read A and
+    /// B in place instead of from a packed copy (the sentinel kernels,
+    /// which map ZERO, do so for an operand without ZERO).
     const PACKS_AS_IS: bool = true;
 
     /// Copies of each element in a packed A micro-panel. The bool kernels
@@ -545,11 +546,14 @@ impl<O: VecOps, const MR: usize> DirectA<O, MR> {
 }
 
 impl<O: VecOps, const MR: usize> TileA<O> for DirectA<O, MR> {
+    /// A's value as it is: the direct path reads A in place only where
+    /// packing would store it unchanged (a kernel that packs as is, or a
+    /// sentinel kernel's A without ZERO, see [`direct_driver`]).
     #[inline(always)]
     unsafe fn broadcast(&self, i: usize) -> O::V {
         // SAFETY: row_offsets[i] names a row < rows of A at the current
         // depth; features enabled (caller).
-        unsafe { O::splat(O::packed_value(*self.ptr.offset(self.row_offsets[i]))) }
+        unsafe { O::splat(*self.ptr.offset(self.row_offsets[i])) }
     }
     #[inline(always)]
     unsafe fn advance(&mut self) {
@@ -755,13 +759,14 @@ impl<T> Copy for DirectJob<T> {}
 
 impl<T> DirectJob<T> {
     /// Whether the direct path reads A through a packed copy of each row
-    /// panel: when the kernel maps A's values (integer sentinels), mapping
-    /// them once per panel beats mapping them at every broadcast of every
-    /// column panel (measured 2.4x faster for a 64×64 MaxPlus<i32>
-    /// product on AVX-512); the bool kernels' spread copy turns each
-    /// broadcast from a compare, a select and a shuffle into one load.
-    fn packs_a<O: VecOps<S: Semiring<Scalar = T>>>() -> bool {
-        !O::PACKS_AS_IS || O::A_SPREAD > 1
+    /// panel: when the kernel maps A's values (an integer sentinel kernel,
+    /// `a_as_is` false: A holds ZERO), mapping them once per panel beats
+    /// mapping them at every broadcast of every column panel (measured
+    /// 2.4x faster for a 64×64 MaxPlus<i32> product on AVX-512); the bool
+    /// kernels' spread copy turns each broadcast from a compare, a select
+    /// and a shuffle into one load.
+    fn packs_a<O: VecOps<S: Semiring<Scalar = T>>>(a_as_is: bool) -> bool {
+        !a_as_is || O::A_SPREAD > 1
     }
 
     /// B's column panel at column j (a multiple of `width`) and its depth
@@ -1024,10 +1029,11 @@ unsafe fn direct_tile<O: VecOps, const TR: usize, const W: usize>(
 
 /// The direct path: A is read in place, so a small product, or one whose
 /// A would be packed for a single column panel (n ≤ NR), pays no A
-/// transpose (the kernels that map or spread A's values pack one row
-/// panel at a time into a per-task buffer, see [`DirectJob::packs_a`]).
-/// B is read in place too where it can be (unit column stride,
-/// whole panels, no sentinel mapping); the rest of it (the edge columns,
+/// transpose (the kernels that spread A's values, and the sentinel kernels
+/// when A holds ZERO, pack one row panel at a time into a per-task buffer,
+/// see [`DirectJob::packs_a`]). B is read in place too where it can be
+/// (unit column stride, whole panels, no ZERO for a sentinel kernel to
+/// map); the rest of it (the edge columns,
 /// which need padding, or all of a strided B) is packed. C with fewer
 /// rows than MR gets wider tiles (see [`DirectShape`]). Row panels, or
 /// column panels when there are fewer row panels than threads, are split
@@ -1052,7 +1058,14 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
     let shape = DirectShape::for_rows(m, MR);
     let tile_rows = shape.rows(MR);
     let width = O::LANES * (MR / tile_rows);
-    let b_in_place_cols = if O::PACKS_AS_IS && b.col_stride() == 1 {
+    // The integer sentinel kernels pack to map ZERO; an operand without
+    // ZERO maps to itself, and is read in place as every other kernel
+    // reads it. One vectorized scan of each against packing them: a
+    // 64×64 MaxPlus<i32> product (AVX2, callgrind) spent 38k instructions
+    // packing A and 11.5k packing B.
+    let a_as_is = O::PACKS_AS_IS || !crate::gemm::holds_zero::<O::S>(a, O::LEVEL);
+    let b_as_is = O::PACKS_AS_IS || !crate::gemm::holds_zero::<O::S>(b, O::LEVEL);
+    let b_in_place_cols = if b_as_is && b.col_stride() == 1 {
         n / width * width
     } else {
         0
@@ -1085,7 +1098,8 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
         (1, wanted.min(col_panels))
     };
     let tasks = row_tasks * col_tasks;
-    let a_buffers: &[SharedPtr<u8>] = if DirectJob::packs_a::<O>() {
+    let pack_a = DirectJob::packs_a::<O>(a_as_is);
+    let a_buffers: &[SharedPtr<u8>] = if pack_a {
         ws.reserve_a_buffers::<<O::S as Semiring>::Scalar>(tasks, tile_rows * k * O::A_SPREAD)
     } else {
         &[]
@@ -1098,7 +1112,7 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
         rsb: b.row_stride(),
         b_in_place_cols,
         packed_b: SharedPtr(packed_b),
-        pack_a: DirectJob::packs_a::<O>(),
+        pack_a,
         packed_a: SharedPtr(std::ptr::null_mut()),
         c: SharedPtr(c.as_mut_ptr()),
         rsc: c.row_stride(),
