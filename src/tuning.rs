@@ -272,8 +272,10 @@ pub(crate) fn cache_derived_limits(
 }
 
 /// The block limits derived from this CPU's cache sizes for a kernel with
-/// an MR×NR tile of `element_bytes` scalars, ignoring any tuned table:
-/// what the tuner compares its result with.
+/// an MR×NR tile of `element_bytes` scalars that packs one copy of each A
+/// element, ignoring any tuned table.
+/// [`Kernel::cache_derived_tiling`](crate::Kernel::cache_derived_tiling)
+/// gives them for any kernel (the bool kernels pack A four times).
 pub fn cache_derived_tiling(element_bytes: usize, mr: usize, nr: usize) -> crate::TilingParams {
     let l = cache_derived_limits(element_bytes, 1, mr, nr);
     crate::TilingParams::new(l.mc, l.kc, l.nc).with_small_ops(l.small_ops)
@@ -449,5 +451,25 @@ mod tests {
         assert!(spread.mc.is_multiple_of(8) && spread.mc <= plain.mc);
         let budget = (cache_sizes().l2 / A_BLOCK_L2_SHARE).max(2 * 8 * spread.kc * 4);
         assert!(spread.mc * spread.kc * 4 <= budget, "{spread:?}");
+    }
+
+    #[test]
+    fn kernels_report_the_blocks_their_caches_give() {
+        // A kernel that packs A as is gets the one-copy sizes.
+        let k = crate::kernel_for::<crate::MaxPlus<f32>>().unwrap();
+        assert_eq!(
+            k.cache_derived_tiling(),
+            cache_derived_tiling(4, k.mr(), k.nr())
+        );
+        // The bool kernels count every copy of their spread A.
+        let k = crate::kernel_for::<crate::OrAnd>().unwrap();
+        let t = k.cache_derived_tiling();
+        let l = cache_derived_limits(1, k.a_spread(), k.mr(), k.nr());
+        assert_eq!(
+            (t.mc, t.kc, t.nc, t.small_ops),
+            (l.mc, l.kc, l.nc, l.small_ops)
+        );
+        let budget = (cache_sizes().l2 / A_BLOCK_L2_SHARE).max(2 * k.mr() * t.kc * k.a_spread());
+        assert!(t.mc * t.kc * k.a_spread() <= budget, "{t:?}");
     }
 }

@@ -182,6 +182,18 @@ impl<S: Semiring> Kernel<S> {
         self.a_spread
     }
 
+    /// The block sizes this kernel gets from the detected cache sizes,
+    /// ignoring any tuned table or file: what the tuner measures its
+    /// candidates against.
+    pub fn cache_derived_tiling(&self) -> TilingParams {
+        let limits = crate::tuning::cache_derived_limits(
+            std::mem::size_of::<S::Scalar>(),
+            self.a_spread,
+            self.mr,
+            self.nr,
+        );
+        TilingParams::new(limits.mc, limits.kc, limits.nc).with_small_ops(limits.small_ops)
+    }
 
     /// Rows and columns of the small-matrix path's tallest tile.
     pub(crate) fn small_tile(&self) -> (usize, usize) {

@@ -1,12 +1,14 @@
 //! Block-size tuner: sweeps mc, kc, nc and the small-matrix threshold for
-//! the dispatched MaxPlus<f32> kernel on this CPU through `TilingParams`
+//! the dispatched kernel of one element type on this CPU (MaxPlus over
+//! f32, f64, i32 or i64, or OrAnd over bool) through `TilingParams`
 //! overrides (no recompiles), and writes the raw results, a chart and the
 //! chosen sizes in the file format the library reads.
 //!
 //! ```text
-//! tuning/tune.sh                 # quick mode (well under 3 minutes)
+//! tuning/tune.sh                 # quick mode (well under 3 minutes), MaxPlus<f32>
 //! tuning/tune.sh --full          # a finer grid, more repetitions, n = 2048 check
 //! tuning/tune.sh --budget 60     # stop sweeping after about 60 s
+//! tuning/tune.sh --element f64   # MaxPlus<f64> (also i32, i64, bool: OrAnd)
 //! ```
 //!
 //! Method: one thread; each point gets a warm-up call and then timed calls
@@ -15,7 +17,8 @@
 //! two calls per point per pass, so a drift in the machine's speed spreads
 //! over all points. The final comparison of the chosen
 //! sizes against the cache-derived defaults alternates the candidates
-//! round by round, so drift in the machine's speed hits all of them.
+//! round by round and compares them by the median of their per-round
+//! ratios, so drift in the machine's speed cancels out.
 
 mod chart;
 
@@ -25,14 +28,46 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 use tropical_blas::tuning::{self, TunedBlocks};
 use tropical_blas::{
-    Accum, GemmConfig, GemmWorkspace, MatMut, MatRef, MaxPlus, Par, TilingParams, gemm_with,
-    kernel_for,
+    Accum, GemmConfig, GemmWorkspace, MatMut, MatRef, MaxPlus, OrAnd, Par, Semiring,
+    TilingParams, gemm_with, kernel_for,
 };
 
 struct Options {
     full: bool,
     budget: Duration,
     out_dir: String,
+    element: String,
+}
+
+/// Operand values for the tuned element type (products of them stay in
+/// the accepted range of the integer semirings).
+trait Fill: Copy {
+    fn fill(i: usize) -> Self;
+}
+impl Fill for f32 {
+    fn fill(i: usize) -> Self {
+        (i % 1000) as f32 / 8.0
+    }
+}
+impl Fill for f64 {
+    fn fill(i: usize) -> Self {
+        (i % 1000) as f64 / 8.0
+    }
+}
+impl Fill for i32 {
+    fn fill(i: usize) -> Self {
+        (i % 1000) as i32 - 500
+    }
+}
+impl Fill for i64 {
+    fn fill(i: usize) -> Self {
+        (i % 1000) as i64 - 500
+    }
+}
+impl Fill for bool {
+    fn fill(i: usize) -> Self {
+        i.is_multiple_of(5)
+    }
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -40,6 +75,7 @@ fn parse_args() -> Result<Options, String> {
         full: false,
         budget: Duration::from_secs(150),
         out_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/results").to_string(),
+        element: "f32".to_string(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -57,9 +93,15 @@ fn parse_args() -> Result<Options, String> {
                 options.budget = Duration::from_secs(secs);
             }
             "--out" => options.out_dir = args.next().ok_or("--out needs a directory")?,
+            "--element" => {
+                options.element = args
+                    .next()
+                    .filter(|e| ["f32", "f64", "i32", "i64", "bool"].contains(&e.as_str()))
+                    .ok_or("--element needs one of f32, f64, i32, i64, bool")?
+            }
             other => {
                 return Err(format!(
-                    "unknown argument {other:?} (use --quick, --full, --budget S, --out DIR)"
+                    "unknown argument {other:?} (use --quick, --full, --budget S, --out DIR, --element T)"
                 ));
             }
         }
@@ -67,26 +109,25 @@ fn parse_args() -> Result<Options, String> {
     Ok(options)
 }
 
-/// Square MaxPlus<f32> operands of one size, and a workspace.
-struct Problem {
+/// Square operands of one size for the semiring `S`, and a workspace.
+struct Problem<S: Semiring> {
     n: usize,
-    a: Vec<f32>,
-    b: Vec<f32>,
-    c: Vec<f32>,
+    a: Vec<S::Scalar>,
+    b: Vec<S::Scalar>,
+    c: Vec<S::Scalar>,
     ws: GemmWorkspace,
 }
 
-impl Problem {
+impl<S: Semiring> Problem<S>
+where
+    S::Scalar: Fill,
+{
     fn new(n: usize) -> Self {
         Problem {
             n,
-            a: (0..n * n)
-                .map(|i| ((i * 7919) % 1000) as f32 / 8.0)
-                .collect(),
-            b: (0..n * n)
-                .map(|i| ((i * 7907) % 1000) as f32 / 8.0)
-                .collect(),
-            c: vec![0.0; n * n],
+            a: (0..n * n).map(|i| S::Scalar::fill(i * 7919)).collect(),
+            b: (0..n * n).map(|i| S::Scalar::fill(i * 7907)).collect(),
+            c: vec![S::ZERO; n * n],
             ws: GemmWorkspace::new(),
         }
     }
@@ -96,7 +137,7 @@ impl Problem {
         let n = self.n;
         let cfg = GemmConfig::default().with_par(Par::Seq).with_tiling(tiling);
         let start = Instant::now();
-        gemm_with::<MaxPlus<f32>>(
+        gemm_with::<S>(
             &mut self.ws,
             &cfg,
             MatRef::row_major(&self.a, n, n).unwrap(),
@@ -134,7 +175,23 @@ fn main() {
 
 fn run() -> Result<(), String> {
     let options = parse_args()?;
-    let kernel = kernel_for::<MaxPlus<f32>>().map_err(|e| e.to_string())?;
+    match options.element.as_str() {
+        "f64" => tune::<MaxPlus<f64>>(&options, "MaxPlus<f64>"),
+        "i32" => tune::<MaxPlus<i32>>(&options, "MaxPlus<i32>"),
+        "i64" => tune::<MaxPlus<i64>>(&options, "MaxPlus<i64>"),
+        "bool" => tune::<OrAnd>(&options, "OrAnd"),
+        _ => tune::<MaxPlus<f32>>(&options, "MaxPlus<f32>"),
+    }
+}
+
+/// Tunes the dispatched kernel of `S` (one per element type: the block
+/// sizes apply to every kernel of that element size and ISA level).
+fn tune<S: Semiring>(options: &Options, label: &str) -> Result<(), String>
+where
+    S::Scalar: Fill,
+{
+    let element_bytes = std::mem::size_of::<S::Scalar>();
+    let kernel = kernel_for::<S>().map_err(|e| e.to_string())?;
     let (mr, nr) = (kernel.mr(), kernel.nr());
     let report = tropical_blas::dispatch_report();
     let cpu = if report.cpu.is_empty() {
@@ -156,9 +213,11 @@ fn run() -> Result<(), String> {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("-");
+    // One result set per CPU, ISA level and element type.
+    let slug = format!("{slug}-{}-{}", kernel.isa(), options.element);
     let c = report.caches;
     println!(
-        "tuning {} ({}x{}) on {cpu}: L1d {} KiB, L2 {} KiB, L3 {} KiB; {} mode, budget {} s",
+        "tuning {label} on {} ({}x{}) on {cpu}: L1d {} KiB, L2 {} KiB, L3 {} KiB; {} mode, budget {} s",
         kernel.name(),
         mr,
         nr,
@@ -169,7 +228,7 @@ fn run() -> Result<(), String> {
         options.budget.as_secs()
     );
     // The library's own defaults when no tuned table applies.
-    let derived = tuning::cache_derived_tiling(4, mr, nr);
+    let derived = kernel.cache_derived_tiling();
 
     let (n, reps): (usize, usize) = if options.full { (1024, 9) } else { (1024, 5) };
     let kcs: Vec<usize> = if options.full {
@@ -197,7 +256,7 @@ fn run() -> Result<(), String> {
     let start = Instant::now();
     let over_budget = || start.elapsed() > options.budget;
     let mut rows = Vec::new();
-    let mut problem = Problem::new(n);
+    let mut problem = Problem::<S>::new(n);
 
     // 1. The kc × mc grid (nc at its derived value), visited in `passes`
     // full passes of 2 calls per point, so drift in the shared machine's
@@ -274,13 +333,15 @@ fn run() -> Result<(), String> {
     // unpacked path beats the packed one at every size.
     let mut small_wins_up_to = 0;
     let mut still_winning = true;
+    let mut small_measured = false;
     for &s in &smalls {
         bar.inc(2);
         if over_budget() {
             continue;
         }
+        small_measured = true;
         bar.set_message(format!("small path n {s}"));
-        let mut p = Problem::new(s);
+        let mut p = Problem::<S>::new(s);
         let blocks = TilingParams::new(best.mc, best.kc, best.nc);
         let reps_small = reps * 20;
         let small = p.rate(blocks.with_small_ops(usize::MAX), reps_small);
@@ -303,7 +364,12 @@ fn run() -> Result<(), String> {
             still_winning = false;
         }
     }
-    let tuned = best.with_small_ops(small_wins_up_to.pow(3));
+    // Out of budget before any size was measured: the derived threshold.
+    let tuned = best.with_small_ops(if small_measured {
+        small_wins_up_to.pow(3)
+    } else {
+        derived.small_ops
+    });
 
     // 4. Tuned against the cache-derived defaults and the previous
     // hand-picked sizes, alternating, at n = 1024 (and 2048 in full mode).
@@ -319,7 +385,7 @@ fn run() -> Result<(), String> {
         let mut p = if size == n {
             problem
         } else {
-            Problem::new(size)
+            Problem::<S>::new(size)
         };
         let mut rates = vec![Vec::new(); candidates.len()];
         for _round in 0..5 {
@@ -362,20 +428,28 @@ fn run() -> Result<(), String> {
     // Adopt the sweep's winner only where it beat the cache-derived sizes
     // by 2 % in the alternating check at every size measured: the grid's
     // own medians are noisier than the differences they choose between.
-    let median_of = |name: &str, size: usize| {
-        compare
+    // The check compares the median of the per-round ratios: a busy
+    // minute slows both candidates of a round, so it cancels in their
+    // ratio, where it would shift one candidate's own median.
+    let ratio_of = |name: &str, other: &str, size: usize| {
+        let rates = |n: &str| {
+            compare
+                .iter()
+                .find(|c| c.0 == n && c.1 == size)
+                .map(|c| c.2.clone())
+                .unwrap_or_default()
+        };
+        let mut ratios: Vec<f64> = rates(name)
             .iter()
-            .find(|c| c.0 == name && c.1 == size)
-            .map(|c| {
-                let mut s = c.2.clone();
-                s.sort_by(f64::total_cmp);
-                s[s.len() / 2]
-            })
-            .unwrap_or(f64::NAN)
+            .zip(rates(other))
+            .map(|(x, y)| x / y)
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        ratios.get(ratios.len() / 2).copied().unwrap_or(f64::NAN)
     };
     let adopted = sizes
         .iter()
-        .all(|&size| median_of("tuned", size) >= 1.02 * median_of("derived", size));
+        .all(|&size| ratio_of("tuned", "derived", size) >= 1.02);
     let chosen = if adopted {
         tuned
     } else {
@@ -409,7 +483,7 @@ fn run() -> Result<(), String> {
     let blocks = TunedBlocks {
         cpu: cpu.to_string(),
         isa: kernel.isa(),
-        element_bytes: 4,
+        element_bytes,
         mc: chosen.mc,
         kc: chosen.kc,
         nc: chosen.nc,
@@ -435,7 +509,7 @@ fn run() -> Result<(), String> {
     let chart_result = chart::line_chart(
         &format!("{base}.png"),
         &format!(
-            "{} on {cpu}: MaxPlus<f32>, n = {n}, 1 thread, median of {} calls",
+            "{} on {cpu}: {label}, n = {n}, 1 thread, median of {} calls",
             kernel.name(),
             2 * passes
         ),
@@ -484,21 +558,10 @@ fn run() -> Result<(), String> {
         );
     }
     for &size in sizes {
-        let median = |name: &str| {
-            compare
-                .iter()
-                .find(|c| c.0 == name && c.1 == size)
-                .map(|c| {
-                    let mut s = c.2.clone();
-                    s.sort_by(f64::total_cmp);
-                    s[s.len() / 2]
-                })
-                .unwrap_or(f64::NAN)
-        };
         println!(
-            "  n = {size}: tuned / derived = {:.3}, tuned / hand-picked = {:.3}",
-            median("tuned") / median("derived"),
-            median("tuned") / median("hand-picked")
+            "  n = {size}: tuned / derived = {:.3}, tuned / hand-picked = {:.3} (medians of per-round ratios)",
+            ratio_of("tuned", "derived", size),
+            ratio_of("tuned", "hand-picked", size)
         );
     }
     println!(
@@ -510,7 +573,7 @@ fn run() -> Result<(), String> {
         }
     );
     println!(
-        "\nto compile it in, add to TUNED_TABLE in src/tuning.rs:\n    TunedEntry {{ cpu: {:?}, isa: IsaLevel::{:?}, element_bytes: 4, mc: {}, kc: {}, nc: {}, small_ops: {} }},",
+        "\nto compile it in, add to TUNED_TABLE in src/tuning.rs:\n    TunedEntry {{ cpu: {:?}, isa: IsaLevel::{:?}, element_bytes: {element_bytes}, mc: {}, kc: {}, nc: {}, small_ops: {} }},",
         cpu,
         kernel.isa(),
         chosen.mc,
