@@ -564,30 +564,30 @@ pub(crate) fn first_zero<S: Semiring>(line: &[S::Scalar], level: crate::IsaLevel
 /// [`first_refused`]'s scan.
 #[inline(always)]
 pub(crate) fn first_refused_body<S: Semiring>(line: &[S::Scalar]) -> Option<usize> {
-    first_picked_in_line(line, |v| !S::accepts_input(v))
+    first_failing(line, S::accepts_input)
 }
 
 /// [`first_zero`]'s scan.
 #[inline(always)]
 pub(crate) fn first_zero_body<S: Semiring>(line: &[S::Scalar]) -> Option<usize> {
-    first_picked_in_line(line, |v| v == S::ZERO)
+    first_failing(line, |v| v != S::ZERO)
 }
 
-/// The index of the first element of `line` that `picks`: blocks of 64 are
-/// tested with a branch-free fold, which vectorizes (an early-exit search
-/// does not, and cost a quarter of a 64×64 integer product); only a block
-/// with a picked element is searched.
+/// The index of the first element of `line` that fails `passes`: blocks
+/// of 64 are tested with a branch-free fold, which vectorizes (an
+/// early-exit search does not, and cost a quarter of a 64×64 integer
+/// product); only a failing block is searched.
 #[inline(always)]
-fn first_picked_in_line<T: Copy>(line: &[T], picks: impl Fn(T) -> bool) -> Option<usize> {
+fn first_failing<T: Copy>(line: &[T], passes: impl Fn(T) -> bool) -> Option<usize> {
     const BLOCK: usize = 64;
     line.chunks(BLOCK)
         .enumerate()
         .find_map(|(block_index, block)| {
-            if block.iter().fold(false, |any, &v| any | picks(v)) {
-                let j = block.iter().position(|&v| picks(v))?;
-                Some(block_index * BLOCK + j)
-            } else {
+            if block.iter().fold(true, |ok, &v| ok & passes(v)) {
                 None
+            } else {
+                let j = block.iter().position(|&v| !passes(v))?;
+                Some(block_index * BLOCK + j)
             }
         })
 }
