@@ -327,16 +327,21 @@ pub(crate) fn check_inputs<S: Semiring>(
     }
 }
 
-/// Whether `x` holds `S::ZERO` anywhere, scanned with AVX2 where `level`
-/// has it: the integer sentinel kernels read such a matrix as it is,
-/// without mapping it, when it does not.
+/// Whether `x` holds `S::ZERO` anywhere, scanned along its contiguous
+/// lines with AVX2 where `level` has it (any order will do: the first
+/// ZERO found ends the scan): the integer sentinel kernels read an operand
+/// without ZERO as it is (see `simd::direct_driver`).
 pub(crate) fn holds_zero<S: Semiring>(x: MatRef<'_, S::Scalar>, level: IsaLevel) -> bool {
-    first_picked(
-        x,
-        |line| crate::kernel::first_zero::<S>(line, level),
-        |v| v == S::ZERO,
-    )
-    .is_some()
+    let found = |line: &[S::Scalar]| crate::kernel::first_zero::<S>(line, level).is_some();
+    if let Some(all) = x.row_major_slice().or_else(|| x.t().row_major_slice()) {
+        found(all)
+    } else if x.col_stride() == 1 {
+        (0..x.rows()).any(|i| x.row_slice(i).is_some_and(found))
+    } else if x.row_stride() == 1 {
+        (0..x.cols()).any(|j| x.col_slice(j).is_some_and(found))
+    } else {
+        (0..x.rows()).any(|i| (0..x.cols()).any(|j| x.get(i, j) == Some(S::ZERO)))
+    }
 }
 
 /// The first element of `x` in row-major order that `picks`, where `scan`

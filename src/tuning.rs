@@ -76,10 +76,11 @@ pub struct TunedEntry {
 pub const TUNED_TABLE: &[TunedEntry] = &[
     // The project's CI machine kind: Sapphire Rapids under KVM, which
     // masks the brand string. The unpacked path won at every n up to 128
-    // (11 % at 128; `tuning/tune.sh --full`, 2026-11-22). The blocks are
+    // (11 % at 128; `tuning/tune.sh --full`, 2026-11-22). mc and kc are
     // the cache-derived ones since the A block's share of L2 became 1/16
-    // (see `A_BLOCK_L2_SHARE`): mc 32, kc 1024 ran 1.09× the old entry's
-    // (256, 512) at n = 1024 and 1.10× at 2048, alternating.
+    // (see `A_BLOCK_L2_SHARE`; the derived nc is 6720, which no square
+    // product up to n = 6720 tells apart): mc 32, kc 1024 ran 1.09× the
+    // old entry's (256, 512) at n = 1024 and 1.10× at 2048, alternating.
     TunedEntry {
         cpu: "Intel(R) Xeon(R) Processor",
         isa: IsaLevel::Avx512,
@@ -277,7 +278,17 @@ pub(crate) fn cache_derived_limits(
 /// [`Kernel::cache_derived_tiling`](crate::Kernel::cache_derived_tiling)
 /// gives them for any kernel (the bool kernels pack A four times).
 pub fn cache_derived_tiling(element_bytes: usize, mr: usize, nr: usize) -> crate::TilingParams {
-    let l = cache_derived_limits(element_bytes, 1, mr, nr);
+    derived_tiling(element_bytes, 1, mr, nr)
+}
+
+/// [`cache_derived_limits`] as the tiling they give.
+pub(crate) fn derived_tiling(
+    element_bytes: usize,
+    a_copies: usize,
+    mr: usize,
+    nr: usize,
+) -> crate::TilingParams {
+    let l = cache_derived_limits(element_bytes, a_copies, mr, nr);
     crate::TilingParams::new(l.mc, l.kc, l.nc).with_small_ops(l.small_ops)
 }
 

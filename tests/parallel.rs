@@ -26,12 +26,22 @@ fn check_threads<S: Semiring>(seed: u64)
 where
     S::Scalar: TestScalar,
 {
+    check_threads_on::<S>(seed, random_dense::<S>);
+}
+
+/// As [`check_threads`], with operands from `operand`.
+fn check_threads_on<S: Semiring>(
+    seed: u64,
+    operand: fn(&mut Rng, usize, usize) -> common::Dense<S::Scalar>,
+) where
+    S::Scalar: TestScalar,
+{
     let mut rng = Rng::new(seed);
     let mut ws = GemmWorkspace::new();
     let detected = tropical_blas::detected_isa();
     for (case, &(m, k, n)) in SHAPES.iter().enumerate() {
-        let a = random_dense::<S>(&mut rng, m, k);
-        let b = random_dense::<S>(&mut rng, k, n);
+        let a = operand(&mut rng, m, k);
+        let b = operand(&mut rng, k, n);
         let c = random_output::<S>(&mut rng, m, n);
         // Under emulation (the quick run) one odd count beside one thread.
         let thread_counts: &[usize] = if quick() { &[1, 3] } else { &[1, 2, 3, 8] };
@@ -75,6 +85,13 @@ fn max_plus_f32_every_thread_count() {
 #[test]
 fn min_plus_i32_every_thread_count() {
     check_threads::<MinPlus<i32>>(42);
+}
+
+/// Operands without ZERO, which the sentinel kernels read in place on the
+/// direct path (split by rows or by columns).
+#[test]
+fn max_plus_i64_without_zero_every_thread_count() {
+    check_threads_on::<MaxPlus<i64>>(45, common::random_dense_without_zero::<MaxPlus<i64>>);
 }
 
 #[test]

@@ -5,11 +5,11 @@ mod common;
 
 use common::{
     ALL_LAYOUTS, Dense, Layout, Rng, TestScalar, available_levels, check_product, random_dense,
-    random_output, sample_input, sweep,
+    random_dense_without_zero, random_output, sweep,
 };
 use tropical_blas::{
-    Accum, GemmConfig, GemmWorkspace, MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd, Semiring,
-    TilingParams,
+    Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxMin, MaxMul, MaxPlus, MinMax,
+    MinPlus, OrAnd, Semiring, TilingParams, gemm_with,
 };
 
 macro_rules! sweep_tests {
@@ -98,19 +98,6 @@ fn or_and_packs_a_in_every_layout() {
 /// every level, through the direct path: the reference's bits each time.
 #[test]
 fn sentinel_kernels_read_operands_without_zero_in_place() {
-    fn zero_free<S: Semiring>(rng: &mut Rng, rows: usize, cols: usize) -> Dense<S::Scalar>
-    where
-        S::Scalar: TestScalar,
-    {
-        Dense::from_fn(rows, cols, |_, _| {
-            loop {
-                let x = sample_input::<S>(rng);
-                if x != S::ZERO {
-                    break x;
-                }
-            }
-        })
-    }
     /// ZERO at one random place, or along all of row 0.
     fn with_zero<T: Copy>(rng: &mut Rng, mut m: Dense<T>, zero: T, whole_row: bool) -> Dense<T> {
         if whole_row {
@@ -147,8 +134,8 @@ fn sentinel_kernels_read_operands_without_zero_in_place() {
                         ALL_LAYOUTS[(case + 2) % 7],
                     ];
                     let whole_row = case % 2 == 0;
-                    let free_a = zero_free::<S>(&mut rng, m, k);
-                    let free_b = zero_free::<S>(&mut rng, k, n);
+                    let free_a = random_dense_without_zero::<S>(&mut rng, m, k);
+                    let free_b = random_dense_without_zero::<S>(&mut rng, k, n);
                     let zero_a = with_zero(&mut rng, free_a.clone(), S::ZERO, whole_row);
                     let zero_b = with_zero(&mut rng, free_b.clone(), S::ZERO, whole_row);
                     for (a, b, which) in [
@@ -172,4 +159,39 @@ fn sentinel_kernels_read_operands_without_zero_in_place() {
     run::<MinPlus<i32>>(22);
     run::<MaxPlus<i64>>(23);
     run::<MinPlus<i64>>(24);
+}
+
+/// The in-place reading above is the path taken: on the SIMD levels a
+/// direct-path product of operands without ZERO packs nothing (a fresh
+/// workspace stays empty), and one whose A holds ZERO packs A's panels.
+#[test]
+fn sentinel_kernels_pack_nothing_without_zero() {
+    let n = 64;
+    let mut a: Vec<i64> = (0..n * n).map(|i| (i % 7) as i64 - 3).collect();
+    let mut c = vec![0i64; n * n];
+    for level in available_levels("sentinel_kernels_pack_nothing_without_zero") {
+        if level < IsaLevel::Avx2 {
+            continue;
+        }
+        let cfg = GemmConfig::default()
+            .with_isa(level)
+            .with_tiling(TilingParams::new(n, n, n).with_small_ops(usize::MAX));
+        let mut bytes = [0; 2];
+        for (with_zero, bytes) in [false, true].into_iter().zip(&mut bytes) {
+            a[5] = if with_zero { i64::MIN } else { 2 };
+            let mut ws = GemmWorkspace::new();
+            gemm_with::<MaxPlus<i64>>(
+                &mut ws,
+                &cfg,
+                MatRef::row_major(&a, n, n).unwrap(),
+                MatRef::row_major(&a, n, n).unwrap(),
+                MatMut::row_major(&mut c, n, n).unwrap(),
+                Accum::Replace,
+            )
+            .unwrap();
+            *bytes = ws.allocated_bytes();
+        }
+        assert_eq!(bytes[0], 0, "[{level}] operands without ZERO were packed");
+        assert!(bytes[1] > 0, "[{level}] operands with ZERO were not packed");
+    }
 }

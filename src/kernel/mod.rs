@@ -186,13 +186,12 @@ impl<S: Semiring> Kernel<S> {
     /// ignoring any tuned table or file: what the tuner measures its
     /// candidates against.
     pub fn cache_derived_tiling(&self) -> TilingParams {
-        let limits = crate::tuning::cache_derived_limits(
+        crate::tuning::derived_tiling(
             std::mem::size_of::<S::Scalar>(),
             self.a_spread,
             self.mr,
             self.nr,
-        );
-        TilingParams::new(limits.mc, limits.kc, limits.nc).with_small_ops(limits.small_ops)
+        )
     }
 
     /// Rows and columns of the small-matrix path's tallest tile.
@@ -524,13 +523,28 @@ pub(crate) unsafe fn store_arg_tile<S: SelectingSemiring>(
 
 /// The index of the first element of `line` that `S` refuses as input
 /// (see [`Semiring::accepts_input`]), scanned with AVX2 when `level` (an
-/// active kernel's level) has it: the x86-64 baseline has no 64-bit
-/// compare, so there the i64 test runs element by element (a fifth of
-/// the instructions of a 64×64 MinPlus<i64> product), while AVX2 tests 4
-/// at once (`vpcmpgtq`).
+/// active kernel's level) has it.
 pub(crate) fn first_refused<S: Semiring>(
     line: &[S::Scalar],
     level: crate::IsaLevel,
+) -> Option<usize> {
+    first_failing_at(line, level, S::accepts_input)
+}
+
+/// The index of the first `S::ZERO` in `line`, scanned as
+/// [`first_refused`] scans.
+pub(crate) fn first_zero<S: Semiring>(line: &[S::Scalar], level: crate::IsaLevel) -> Option<usize> {
+    first_failing_at(line, level, |v| v != S::ZERO)
+}
+
+/// [`first_failing`] compiled with AVX2 when `level` has it: the x86-64
+/// baseline has no 64-bit compare, so there an i64 test runs element by
+/// element (the range check was a fifth of the instructions of a 64×64
+/// MinPlus<i64> product), while AVX2 tests 4 at once (`vpcmpgtq`).
+fn first_failing_at<T: Copy>(
+    line: &[T],
+    level: crate::IsaLevel,
+    passes: impl Fn(T) -> bool,
 ) -> Option<usize> {
     #[cfg(target_arch = "x86_64")]
     if !line.is_empty()
@@ -539,38 +553,10 @@ pub(crate) fn first_refused<S: Semiring>(
     {
         // SAFETY: the CPU has AVX2 and the line is not empty (checked
         // just above).
-        return unsafe { simd::avx2::first_refused_entry::<S>(line) };
+        return unsafe { simd::avx2::first_failing_entry(line, passes) };
     }
     let _ = level;
-    first_refused_body::<S>(line)
-}
-
-/// The index of the first `S::ZERO` in `line`, scanned with AVX2 when
-/// `level` has it (as [`first_refused`]).
-pub(crate) fn first_zero<S: Semiring>(line: &[S::Scalar], level: crate::IsaLevel) -> Option<usize> {
-    #[cfg(target_arch = "x86_64")]
-    if !line.is_empty()
-        && level >= crate::IsaLevel::Avx2
-        && crate::dispatch::detected_isa() >= crate::IsaLevel::Avx2
-    {
-        // SAFETY: the CPU has AVX2 and the line is not empty (checked
-        // just above).
-        return unsafe { simd::avx2::first_zero_entry::<S>(line) };
-    }
-    let _ = level;
-    first_zero_body::<S>(line)
-}
-
-/// [`first_refused`]'s scan.
-#[inline(always)]
-pub(crate) fn first_refused_body<S: Semiring>(line: &[S::Scalar]) -> Option<usize> {
-    first_failing(line, S::accepts_input)
-}
-
-/// [`first_zero`]'s scan.
-#[inline(always)]
-pub(crate) fn first_zero_body<S: Semiring>(line: &[S::Scalar]) -> Option<usize> {
-    first_failing(line, |v| v != S::ZERO)
+    first_failing(line, passes)
 }
 
 /// The index of the first element of `line` that fails `passes`: blocks
@@ -578,7 +564,7 @@ pub(crate) fn first_zero_body<S: Semiring>(line: &[S::Scalar]) -> Option<usize> 
 /// early-exit search does not, and cost a quarter of a 64×64 integer
 /// product); only a failing block is searched.
 #[inline(always)]
-fn first_failing<T: Copy>(line: &[T], passes: impl Fn(T) -> bool) -> Option<usize> {
+pub(crate) fn first_failing<T: Copy>(line: &[T], passes: impl Fn(T) -> bool) -> Option<usize> {
     const BLOCK: usize = 64;
     line.chunks(BLOCK)
         .enumerate()

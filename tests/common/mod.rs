@@ -346,6 +346,26 @@ where
     Dense::from_fn(rows, cols, |_, _| sample_input::<S>(rng))
 }
 
+/// [`random_dense`] without ZERO (the operands the integer sentinel
+/// kernels read in place).
+pub fn random_dense_without_zero<S: Semiring>(
+    rng: &mut Rng,
+    rows: usize,
+    cols: usize,
+) -> Dense<S::Scalar>
+where
+    S::Scalar: TestScalar,
+{
+    Dense::from_fn(rows, cols, |_, _| {
+        loop {
+            let x = sample_input::<S>(rng);
+            if x != S::ZERO {
+                break x;
+            }
+        }
+    })
+}
+
 pub fn random_output<S: Semiring>(rng: &mut Rng, rows: usize, cols: usize) -> Dense<S::Scalar>
 where
     S::Scalar: TestScalar,

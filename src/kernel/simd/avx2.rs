@@ -21,31 +21,23 @@ super::isa_kernel! {
     Avx2ArgKernel, arg_mr = 6, arg_names = ["avx2-arg-6x4", "avx2-arg-6x8"]
 }
 
-/// [`first_refused_body`](crate::kernel::first_refused_body) compiled
-/// with AVX2 (see [`first_refused`](crate::kernel::first_refused)).
+/// [`first_failing`](crate::kernel::first_failing) compiled with AVX2
+/// (the input range check and the scan for ZERO, see
+/// `kernel::first_failing_at`); `passes` is inlined into it.
 ///
 /// # Safety
 /// The CPU has AVX2; `line` is not empty.
 #[target_feature(enable = "avx,avx2")]
-pub(crate) unsafe fn first_refused_entry<S: crate::Semiring>(line: &[S::Scalar]) -> Option<usize> {
+pub(crate) unsafe fn first_failing_entry<T: Copy>(
+    line: &[T],
+    passes: impl Fn(T) -> bool,
+) -> Option<usize> {
     // SAFETY: the caller passes a non-empty line. Telling the compiler so
     // drops the empty-line exit it would otherwise emit before any ymm
     // instruction, an exit without vzeroupper that
     // .ci/check-vzeroupper.py cannot tell from a real one.
     unsafe { std::hint::assert_unchecked(!line.is_empty()) };
-    crate::kernel::first_refused_body::<S>(line)
-}
-
-/// [`first_zero_body`](crate::kernel::first_zero_body) compiled with
-/// AVX2 (see [`first_zero`](crate::kernel::first_zero)).
-///
-/// # Safety
-/// The CPU has AVX2; `line` is not empty.
-#[target_feature(enable = "avx,avx2")]
-pub(crate) unsafe fn first_zero_entry<S: crate::Semiring>(line: &[S::Scalar]) -> Option<usize> {
-    // SAFETY: the caller passes a non-empty line (see first_refused_entry).
-    unsafe { std::hint::assert_unchecked(!line.is_empty()) };
-    crate::kernel::first_zero_body::<S>(line)
+    crate::kernel::first_failing(line, passes)
 }
 
 // Whole-register permutes in 32-bit units (`vpermps`/`vpermd`; an f64

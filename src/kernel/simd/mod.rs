@@ -488,8 +488,9 @@ pub(crate) unsafe fn arg_tile_body<O: ArgVecOps, const MR: usize>(
 
 /// Where a tile reads A from: a packed micro-panel, or A itself.
 pub(crate) trait TileA<O: VecOps> {
-    /// Element (i, p) for the current depth p, mapped to the packed
-    /// representation, in every lane.
+    /// Element (i, p) for the current depth p, in its packed
+    /// representation, in every lane (A read in place holds only values
+    /// that pack as themselves: see [`DirectA`]).
     ///
     /// # Safety
     /// i < MR and the current depth is < kc; `O`'s features are enabled.
@@ -933,8 +934,10 @@ pub(crate) unsafe fn pack_a_panels<O: VecOps>(
 /// The tiles of a direct-path job with TR-row, W-vector tiles, row
 /// panel by row panel: C is written along its rows, which the hardware
 /// prefetchers follow (column panels outside wrote TR rows at a time down
-/// the whole matrix: 3.2x slower for a 2048×1×2048 outer product). The
-/// kernels that map or spread A's values pack each row panel once first.
+/// the whole matrix: 3.2x slower for a 2048×1×2048 outer product). With
+/// `job.pack_a` (the kernels that spread A's values, and the sentinel
+/// kernels for an A with ZERO) each row panel is packed once first;
+/// otherwise A is read in place, as it is.
 ///
 /// # Safety
 /// As [`direct_rows`], with the job cut into TR-row and W·LANES-column
@@ -1027,6 +1030,10 @@ unsafe fn direct_tile<O: VecOps, const TR: usize, const W: usize>(
     };
 }
 
+/// The largest operand a sentinel kernel scans for ZERO to read it in place
+/// (see [`direct_driver`]): a quarter of a typical L2.
+const SCAN_FOR_ZERO_MAX_BYTES: usize = 256 << 10;
+
 /// The direct path: A is read in place, so a small product, or one whose
 /// A would be packed for a single column panel (n ≤ NR), pays no A
 /// transpose (the kernels that spread A's values, and the sentinel kernels
@@ -1061,10 +1068,18 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
     // The integer sentinel kernels pack to map ZERO; an operand without
     // ZERO maps to itself, and is read in place as every other kernel
     // reads it. One vectorized scan of each against packing them: a
-    // 64×64 MaxPlus<i32> product (AVX2, callgrind) spent 38k instructions
-    // packing A and 11.5k packing B.
-    let a_as_is = O::PACKS_AS_IS || !crate::gemm::holds_zero::<O::S>(a, O::LEVEL);
-    let b_as_is = O::PACKS_AS_IS || !crate::gemm::holds_zero::<O::S>(b, O::LEVEL);
+    // 64×64 MaxPlus<i32> product (AVX2, callgrind) fell from 191k to 148k
+    // instructions. Only an operand that stays in cache between the scan
+    // and the tiles is scanned: for a larger one (a matrix-vector
+    // product's A) the scan would be one more pass over memory, where
+    // packing row panel by row panel reads it once.
+    let as_is = |x: &crate::MatRef<'_, <O::S as Semiring>::Scalar>| {
+        O::PACKS_AS_IS
+            || (x.rows() * x.cols() * std::mem::size_of::<<O::S as Semiring>::Scalar>()
+                <= SCAN_FOR_ZERO_MAX_BYTES
+                && !crate::gemm::holds_zero::<O::S>(*x, O::LEVEL))
+    };
+    let (a_as_is, b_as_is) = (as_is(&a), as_is(&b));
     let b_in_place_cols = if b_as_is && b.col_stride() == 1 {
         n / width * width
     } else {
