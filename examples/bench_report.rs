@@ -3,7 +3,7 @@
 //! run, and against `matrixmultiply` sgemm/dgemm (same n, same run).
 //!
 //! ```text
-//! cargo run --release --example bench_report            # full table (about 6 minutes)
+//! cargo run --release --example bench_report            # full table (about 7 minutes)
 //! cargo run --release --example bench_report -- quick   # a subset (under a minute)
 //! cargo run --release --example bench_report -- parallel # threads, batches, shapes
 //! cargo run --release --example bench_report -- shapes   # only the shapes
@@ -284,11 +284,14 @@ fn dgemm_rate(n: usize) -> f64 {
     (n * n * n) as f64 / secs / 1e9
 }
 
-/// Alternating probe/product rounds per table row: 5, or 3 in quick mode.
-/// On this shared host a row's best of 3 still missed the quiet moments
-/// now and then (the same product read 73 % in the table and 88 % in a
-/// steady loop minutes later); 5 rounds make that rarer, for probe and
-/// product alike.
+/// Passes over the whole single-thread table: 5, or 3 in quick mode. Each
+/// pass measures every row once (probe, product, comparisons, and at
+/// n ≤ 64 the packed and small paths), and a row reports the best of its
+/// passes. On this shared host a busy stretch lasts minutes: with a row's
+/// rounds back to back it could cover all of them (the same product read
+/// 73 % in the table and 88 % in a steady loop minutes later, and the
+/// single packed/small pair of a row once came out the wrong way round);
+/// spread over passes a minute apart, it costs each row one round.
 fn rounds() -> usize {
     if std::env::args().any(|a| a == "quick") {
         3
@@ -297,8 +300,52 @@ fn rounds() -> usize {
     }
 }
 
+/// The figures of one round of a table row, 0 where a row has none.
+#[derive(Clone, Copy, Default)]
+struct Figures {
+    ours: f64,
+    peak: f64,
+    real: f64,
+    peer: f64,
+    packed: f64,
+    small: f64,
+}
+
+impl Figures {
+    fn max(self, other: Figures) -> Figures {
+        Figures {
+            ours: self.ours.max(other.ours),
+            peak: self.peak.max(other.peak),
+            real: self.real.max(other.real),
+            peer: self.peer.max(other.peer),
+            packed: self.packed.max(other.packed),
+            small: self.small.max(other.small),
+        }
+    }
+}
+
+/// One line of the single-thread table: what it measures, and the best of
+/// each figure over the passes so far.
+struct TableRow {
+    label: &'static str,
+    kernel: &'static str,
+    level: IsaLevel,
+    /// The first level of the row's semiring (its comparisons go to the
+    /// CSV once).
+    first_level: bool,
+    n: usize,
+    /// matrixmultiply's routine, for the comparison column.
+    real_name: Option<&'static str>,
+    has_peer: bool,
+    measure: Box<dyn Fn() -> Figures>,
+    best: Figures,
+}
+
+/// Adds the rows of semiring `S` at every level and size (if `--only`
+/// does not leave it out).
 fn row<S: Semiring>(
-    label: &str,
+    rows: &mut Vec<TableRow>,
+    label: &'static str,
     levels: &[IsaLevel],
     sizes: &[usize],
     real_gemm: Option<fn(usize) -> f64>,
@@ -314,81 +361,109 @@ fn row<S: Semiring>(
         let Ok(kernel) = kernel_at::<S>(level) else {
             continue;
         };
-        let probe = || kernel.peak_ops_per_second(Duration::from_millis(100)) / 1e9;
         for &n in sizes {
             let cfg = GemmConfig::default().with_isa(level).with_par(Par::Seq);
-            // This machine is shared and its speed drifts by up to 2x
-            // within minutes: alternate the probe and the product for
-            // rounds() rounds and keep the best of each, so both come from
-            // the quietest moments of the same stretch.
-            let (mut ours, mut peak, mut real_best, mut peer_best) =
-                (0.0f64, 0.0f64, 0.0f64, 0.0f64);
-            for _ in 0..rounds() {
-                peak = peak.max(probe());
-                ours = ours.max(rate::<S>(n, cfg));
-                if let Some(real) = real_gemm {
-                    real_best = real_best.max(real(n));
-                }
-                if let Some(peer) = peer {
-                    peer_best = peer_best.max(peer(n));
-                }
-            }
-            let mut line = format!(
-                "{label:<14} {:<14} {n:>5}  {ours:>8.2}  {peak:>6.2}  {:>5.1}%",
-                kernel.name(),
-                100.0 * ours / peak
-            );
-            if n <= 64 {
-                let packed = rate::<S>(
-                    n,
-                    cfg.with_tiling(
-                        TilingParams::for_problem(n, n, n, kernel.mr(), kernel.nr())
-                            .with_small_ops(0),
-                    ),
-                );
-                let small = rate::<S>(
-                    n,
-                    cfg.with_tiling(
-                        TilingParams::for_problem(n, n, n, kernel.mr(), kernel.nr())
-                            .with_small_ops(usize::MAX),
-                    ),
-                );
-                line += &format!("  packed {packed:>6.2} small {small:>6.2}");
-            }
-            let (mut vs_real, mut vs_peer) = (None, None);
-            if real_gemm.is_some() {
-                let r = real_best;
-                line += &format!("  vs {r:>6.2} real-gemm: {:.2}x", ours / r);
-                vs_real = Some(ours / r);
-                if level == levels[0] {
-                    let name = if std::mem::size_of::<S::Scalar>() == 8 {
+            let blocks = TilingParams::for_problem(n, n, n, kernel.mr(), kernel.nr());
+            let measure = move || Figures {
+                peak: kernel.peak_ops_per_second(Duration::from_millis(100)) / 1e9,
+                ours: rate::<S>(n, cfg),
+                real: real_gemm.map_or(0.0, |real| real(n)),
+                peer: peer.map_or(0.0, |peer| peer(n)),
+                packed: if n <= 64 {
+                    rate::<S>(n, cfg.with_tiling(blocks.with_small_ops(0)))
+                } else {
+                    0.0
+                },
+                small: if n <= 64 {
+                    rate::<S>(n, cfg.with_tiling(blocks.with_small_ops(usize::MAX)))
+                } else {
+                    0.0
+                },
+            };
+            rows.push(TableRow {
+                label,
+                kernel: kernel.name(),
+                level,
+                first_level: level == levels[0],
+                n,
+                real_name: real_gemm.map(|_| {
+                    if std::mem::size_of::<S::Scalar>() == 8 {
                         "matrixmultiply-dgemm"
                     } else {
                         "matrixmultiply-sgemm"
-                    };
-                    csv_row(label, name, "", n, r, None, None, None);
-                }
-            }
-            if peer.is_some() {
-                let p = peer_best;
-                line += &format!("  vs {p:>6.2} tropical-gemm: {:.2}x", ours / p);
-                vs_peer = Some(ours / p);
-                if level == levels[0] {
-                    csv_row(label, "tropical-gemm", "", n, p, None, None, None);
-                }
-            }
-            csv_row(
-                label,
-                &format!("tropical-blas-{level}"),
-                kernel.name(),
-                n,
-                ours,
-                Some(peak),
-                vs_real,
-                vs_peer,
-            );
-            println!("{line}");
+                    }
+                }),
+                has_peer: peer.is_some(),
+                measure: Box::new(measure),
+                best: Figures::default(),
+            });
         }
+    }
+}
+
+/// Measures every row in `rounds()` passes, then prints the table (and
+/// collects its CSV rows).
+fn run_table(rows: &mut [TableRow]) {
+    for pass in 0..rounds() {
+        eprint!("\rpass {} of {}", pass + 1, rounds());
+        for row in rows.iter_mut() {
+            row.best = row.best.max((row.measure)());
+        }
+    }
+    eprintln!();
+    for row in rows.iter() {
+        let f = row.best;
+        let mut line = format!(
+            "{:<14} {:<14} {:>5}  {:>8.2}  {:>6.2}  {:>5.1}%",
+            row.label,
+            row.kernel,
+            row.n,
+            f.ours,
+            f.peak,
+            100.0 * f.ours / f.peak
+        );
+        if row.n <= 64 {
+            line += &format!("  packed {:>6.2} small {:>6.2}", f.packed, f.small);
+        }
+        let (mut vs_real, mut vs_peer) = (None, None);
+        if let Some(name) = row.real_name {
+            line += &format!("  vs {:>6.2} real-gemm: {:.2}x", f.real, f.ours / f.real);
+            vs_real = Some(f.ours / f.real);
+            if row.first_level {
+                csv_row(row.label, name, "", row.n, f.real, None, None, None);
+            }
+        }
+        if row.has_peer {
+            line += &format!(
+                "  vs {:>6.2} tropical-gemm: {:.2}x",
+                f.peer,
+                f.ours / f.peer
+            );
+            vs_peer = Some(f.ours / f.peer);
+            if row.first_level {
+                csv_row(
+                    row.label,
+                    "tropical-gemm",
+                    "",
+                    row.n,
+                    f.peer,
+                    None,
+                    None,
+                    None,
+                );
+            }
+        }
+        csv_row(
+            row.label,
+            &format!("tropical-blas-{}", row.level),
+            row.kernel,
+            row.n,
+            f.ours,
+            Some(f.peak),
+            vs_real,
+            vs_peer,
+        );
+        println!("{line}");
     }
 }
 
@@ -616,7 +691,7 @@ fn main() {
         today()
     );
     println!(
-        "CPU: {} (detected ISA {detected}); G tropical-ops/s (m·n·k per second); each row: best of {} alternating rounds of probe, product and comparisons",
+        "CPU: {} (detected ISA {detected}); G tropical-ops/s (m·n·k per second); each row: best of {} passes over the table (a pass measures each row's probe, product and comparisons once)",
         report.cpu,
         rounds()
     );
@@ -624,29 +699,40 @@ fn main() {
         "{:<14} {:<14} {:>5}  {:>8}  {:>6}  {:>6}",
         "semiring", "kernel", "n", "Gops/s", "peak", "of peak"
     );
+    let mut rows = Vec::new();
     row::<MaxPlus<f32>>(
+        &mut rows,
         "MaxPlus<f32>",
         &levels,
         sizes,
         Some(sgemm_rate),
         Some(peer_rate_f32),
     );
-    row::<MinPlus<f32>>("MinPlus<f32>", &levels, sizes, Some(sgemm_rate), None);
+    row::<MinPlus<f32>>(
+        &mut rows,
+        "MinPlus<f32>",
+        &levels,
+        sizes,
+        Some(sgemm_rate),
+        None,
+    );
     let big: &[usize] = if quick { &[512] } else { &[64, 1024] };
     row::<MaxPlus<f64>>(
+        &mut rows,
         "MaxPlus<f64>",
         &levels,
         big,
         Some(dgemm_rate),
         Some(peer_rate_f64),
     );
-    row::<MaxMul<f32>>("MaxMul<f32>", &levels, big, None, None);
-    row::<MaxMin<f32>>("MaxMin<f32>", &levels, big, None, None);
-    row::<MinMax<f64>>("MinMax<f64>", &levels, big, None, None);
-    row::<MaxPlus<i32>>("MaxPlus<i32>", &levels, big, None, None);
-    row::<MinPlus<i64>>("MinPlus<i64>", &levels, big, None, None);
-    row::<MaxMin<i32>>("MaxMin<i32>", &levels, big, None, None);
-    row::<OrAnd>("OrAnd", &levels, big, None, None);
+    row::<MaxMul<f32>>(&mut rows, "MaxMul<f32>", &levels, big, None, None);
+    row::<MaxMin<f32>>(&mut rows, "MaxMin<f32>", &levels, big, None, None);
+    row::<MinMax<f64>>(&mut rows, "MinMax<f64>", &levels, big, None, None);
+    row::<MaxPlus<i32>>(&mut rows, "MaxPlus<i32>", &levels, big, None, None);
+    row::<MinPlus<i64>>(&mut rows, "MinPlus<i64>", &levels, big, None, None);
+    row::<MaxMin<i32>>(&mut rows, "MaxMin<i32>", &levels, big, None, None);
+    row::<OrAnd>(&mut rows, "OrAnd", &levels, big, None, None);
+    run_table(&mut rows);
     if let Some(path) = csv_path {
         let mut text = String::from(
             "section,semiring,implementation,kernel,n,threads,gops,peak_gops,vs_real,vs_peer\n",
