@@ -75,20 +75,21 @@ pub struct TunedEntry {
 /// and paste the entry it prints (also in `tuning/results/`) here.
 pub const TUNED_TABLE: &[TunedEntry] = &[
     // The project's CI machine kind: Sapphire Rapids under KVM, which
-    // masks the brand string. The unpacked path won at every n up to 128
-    // (11 % at 128; `tuning/tune.sh --full`, 2026-11-22). mc and kc are
-    // the cache-derived ones since the A block's share of L2 became 1/16
-    // (see `A_BLOCK_L2_SHARE`; the derived nc is 6720, which no square
-    // product up to n = 6720 tells apart): mc 32, kc 1024 ran 1.09× the
-    // old entry's (256, 512) at n = 1024 and 1.10× at 2048, alternating.
+    // masks the brand string. `tuning/tune.sh --full`, 2026-12-01
+    // (tuning/results/intel-r-xeon-r-processor-avx512-f32.*): the blocks
+    // are the cache-derived ones (the A block a sixteenth of L2, see
+    // `A_BLOCK_L2_SHARE`; the grid's best lost to them, 0.95-0.96×), which
+    // ran 1.09× the previous entry's (256, 512) at n = 1024 and 1.10× at
+    // 2048, alternating. The unpacked path won at every n up to 96 and tied
+    // at 128 (it won by 11 % there against the old blocks).
     TunedEntry {
         cpu: "Intel(R) Xeon(R) Processor",
         isa: IsaLevel::Avx512,
         element_bytes: 4,
         mc: 32,
         kc: 1024,
-        nc: 8192,
-        small_ops: 2097152,
+        nc: 6720,
+        small_ops: 884736,
     },
 ];
 
