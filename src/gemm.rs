@@ -314,14 +314,42 @@ pub(crate) fn check_inputs<S: Semiring>(
     operand: Operand,
     level: IsaLevel,
 ) -> Result<(), Error> {
-    if !S::RESTRICTS_INPUT {
+    if !S::RESTRICTS_INPUT || x.rows() == 0 || x.cols() == 0 {
         return Ok(());
     }
-    match first_picked(
-        x,
-        |line| crate::kernel::first_refused::<S>(line, level),
-        |v| !S::accepts_input(v),
-    ) {
+    let scan = |line: &[S::Scalar]| crate::kernel::first_refused::<S>(line, level);
+    let refused = |v: S::Scalar| !S::accepts_input(v);
+    let first = if let Some(all) = x.row_major_slice() {
+        // A gapless row-major matrix scans as one slice: row by row, a
+        // 2^20×4 A made a million calls of four elements each (a 2^20×4×4
+        // MaxPlus<i32> product on one thread, AVX-512: 19.4 → 6.2 ms).
+        scan(all).map(|at| (at / x.cols(), at % x.cols()))
+    } else if x.col_stride() == 1 || x.row_stride() != 1 {
+        // Contiguous lines scan as slices (vectorized); other layouts
+        // element by element.
+        (0..x.rows()).find_map(|i| match x.row_slice(i) {
+            Some(row) => scan(row).map(|j| (i, j)),
+            None => (0..x.cols())
+                .find(|&j| x.get(i, j).is_some_and(refused))
+                .map(|j| (i, j)),
+        })
+    } else {
+        // Column by column, or as one slice when the columns follow each
+        // other without gaps; a refused value is then looked up again to
+        // report the first offender in row-major order, as the row-wise
+        // scan would.
+        let found = match x.t().row_major_slice() {
+            Some(all) => scan(all).is_some(),
+            None => (0..x.cols()).any(|j| scan(x.col_slice(j).expect("row stride is 1")).is_some()),
+        };
+        found.then(|| {
+            (0..x.rows())
+                .flat_map(|r| (0..x.cols()).map(move |c| (r, c)))
+                .find(|&(r, c)| x.get(r, c).is_some_and(refused))
+                .expect("the scan and the lookup use the same test")
+        })
+    };
+    match first {
         Some((row, col)) => Err(Error::ValueOutOfRange { operand, row, col }),
         None => Ok(()),
     }
@@ -341,49 +369,6 @@ pub(crate) fn holds_zero<S: Semiring>(x: MatRef<'_, S::Scalar>, level: IsaLevel)
         (0..x.cols()).any(|j| x.col_slice(j).is_some_and(found))
     } else {
         (0..x.rows()).any(|i| (0..x.cols()).any(|j| x.get(i, j) == Some(S::ZERO)))
-    }
-}
-
-/// The first element of `x` in row-major order that `picks`, where `scan`
-/// finds the first picked element of a non-empty contiguous line (the
-/// fast, vectorized test; `picks` is the same test on one value).
-fn first_picked<T: crate::Element>(
-    x: MatRef<'_, T>,
-    scan: impl Fn(&[T]) -> Option<usize>,
-    picks: impl Fn(T) -> bool,
-) -> Option<(usize, usize)> {
-    if x.rows() == 0 || x.cols() == 0 {
-        return None;
-    }
-    // A gapless row-major matrix scans as one slice: row by row, a
-    // 2^20×4 A made a million calls of four elements each (a 2^20×4×4
-    // MaxPlus<i32> product on one thread, AVX-512: 19.4 → 6.2 ms).
-    if let Some(all) = x.row_major_slice() {
-        return scan(all).map(|at| (at / x.cols(), at % x.cols()));
-    }
-    // Contiguous lines scan as slices (vectorized); other layouts element
-    // by element.
-    if x.col_stride() == 1 || x.row_stride() != 1 {
-        (0..x.rows()).find_map(|i| match x.row_slice(i) {
-            Some(row) => scan(row).map(|j| (i, j)),
-            None => (0..x.cols())
-                .find(|&j| x.get(i, j).is_some_and(&picks))
-                .map(|j| (i, j)),
-        })
-    } else {
-        // Column by column, or as one slice when the columns follow each
-        // other without gaps; a picked value is then looked up again to
-        // report the first in row-major order, as the row-wise scan would.
-        let found = match x.t().row_major_slice() {
-            Some(all) => scan(all).is_some(),
-            None => (0..x.cols()).any(|j| scan(x.col_slice(j).expect("row stride is 1")).is_some()),
-        };
-        found.then(|| {
-            (0..x.rows())
-                .flat_map(|r| (0..x.cols()).map(move |c| (r, c)))
-                .find(|&(r, c)| x.get(r, c).is_some_and(&picks))
-                .expect("the scan and the lookup use the same test")
-        })
     }
 }
 
