@@ -1,7 +1,7 @@
 //! Per-call settings.
 
-use crate::dispatch::IsaLevel;
-use crate::tiling::TilingParams;
+use crate::frame::blocking::TilingParams;
+use crate::isa::IsaLevel;
 
 /// What happens to the existing contents of C.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -141,9 +141,9 @@ pub enum Error {
     /// that this CPU does not support.
     IsaUnavailable {
         /// The level asked for.
-        requested: crate::IsaLevel,
+        requested: crate::isa::IsaLevel,
         /// The best level this CPU supports.
-        detected: crate::IsaLevel,
+        detected: crate::isa::IsaLevel,
     },
 }
 

@@ -77,41 +77,47 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
-mod argmax;
-mod batch;
+// Foundation: plain data and the contracts everything else builds on.
+mod batch_view;
 mod config;
-mod dispatch;
-mod driver;
 mod element;
 mod error;
-mod gemm;
-mod kernel;
-mod raw;
-mod report;
+mod isa;
 mod semiring;
-mod tiling;
-pub mod tuning;
 mod view;
 mod workspace;
 
-pub use argmax::{
-    NO_ARG, arg_kernel_at, arg_kernel_for, argmax_backward, argmax_backward_batched, gemm_argmax,
+// The three rooms, lowest first: kernels, the loops that drive them, and
+// the binding that pairs them per ISA.
+mod binding;
+mod frame;
+mod kernels;
+
+// The built-in semirings and the public entry points.
+mod api;
+mod builtin;
+
+pub use api::argmax::{
+    arg_kernel_at, arg_kernel_for, argmax_backward, argmax_backward_batched, gemm_argmax,
     gemm_argmax_batched, gemm_argmax_batched_with, gemm_argmax_with,
 };
-pub use batch::{BatchMut, BatchRef, gemm_batched, gemm_batched_views, gemm_batched_with};
+pub use api::batch::{gemm_batched, gemm_batched_views, gemm_batched_with};
+pub use api::gemm::{gemm, gemm_with, kernel_at, kernel_for};
+pub use api::raw::gemm_raw;
+pub use api::report::{DispatchReport, KernelChoice, dispatch_report};
+pub use batch_view::{BatchMut, BatchRef};
+pub use binding::dispatch::{ISA_ENV_VAR, active_isa, detected_isa};
+pub use binding::tuning;
+pub use builtin::{MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd};
 pub use config::{Accum, GemmConfig, Par};
-pub use dispatch::{ISA_ENV_VAR, IsaLevel, active_isa, detected_isa};
 pub use element::Element;
 pub use error::{Error, Operand};
-pub use gemm::{gemm, gemm_with, kernel_at, kernel_for};
-pub use kernel::{ArgKernel, Kernel};
-pub use raw::gemm_raw;
-pub use report::{DispatchReport, KernelChoice, dispatch_report};
+pub use frame::blocking::TilingParams;
+pub use isa::IsaLevel;
 pub use semiring::{
-    DifferentiableSemiring, IntegerInputLimit, MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd,
-    SelectingSemiring, Semiring,
+    ArgKernel, DifferentiableSemiring, IntegerInputLimit, Kernel, NO_ARG, SelectingSemiring,
+    Semiring,
 };
-pub use tiling::TilingParams;
 pub use view::{MatMut, MatRef};
 pub use workspace::GemmWorkspace;
 

@@ -2,12 +2,14 @@
 
 use std::cell::RefCell;
 
+use crate::binding::dispatch::resolve_level;
 use crate::config::{Accum, GemmConfig};
-use crate::dispatch::{IsaLevel, resolve_level};
 use crate::error::{Error, Operand};
-use crate::kernel::Kernel;
+use crate::frame::blocking::TilingParams;
+use crate::isa::IsaLevel;
+use crate::semiring::Kernel;
 use crate::semiring::Semiring;
-use crate::tiling::TilingParams;
+use crate::semiring::kernel::{BatchFn, GemmFn};
 use crate::view::{MatMut, MatRef};
 use crate::workspace::GemmWorkspace;
 
@@ -113,7 +115,7 @@ impl<S: Semiring> Prepared<S> {
             t.validate()?;
         }
         let level = resolve_level(cfg.isa())?;
-        crate::tuning::tuned()?;
+        crate::binding::tuning::tuned()?;
         Ok(Self {
             kernel: S::kernel(level),
             tiling: cfg.tiling(),
@@ -199,13 +201,13 @@ impl<S: Semiring> Prepared<S> {
 pub(crate) struct Plan<S: Semiring> {
     tiling: TilingParams,
     threads: usize,
-    route: crate::kernel::GemmFn<S>,
-    batch_entry: Option<crate::kernel::BatchFn<S::Scalar>>,
+    route: GemmFn<S>,
+    batch_entry: Option<BatchFn<S::Scalar>>,
 }
 
 impl<S: Semiring> Plan<S> {
     /// The kernel's batch entry, if items of this shape may use it.
-    pub(crate) fn batch_entry(&self) -> Option<crate::kernel::BatchFn<S::Scalar>> {
+    pub(crate) fn batch_entry(&self) -> Option<BatchFn<S::Scalar>> {
         self.batch_entry
     }
 
@@ -266,13 +268,9 @@ fn use_direct_path<S: Semiring>(
 /// other two (see `use_direct_path`).
 const DIRECT_MAX_K: usize = 16;
 
-/// The most copies of an element any kernel keeps in a packed A panel
-/// (the bool kernels' `A_SPREAD`).
-pub(crate) const MAX_A_SPREAD: usize = 4;
-
 /// Zero strides let a tiny slice describe a huge matrix: refuse shapes
 /// whose packing buffers (at most (extent + tile) × k elements each, times
-/// [`MAX_A_SPREAD`] copies for A) would not fit in memory's address range,
+/// [`crate::kernels::micro::MAX_A_SPREAD`] copies for A) would not fit in memory's address range,
 /// before anything is written.
 pub(crate) fn check_packed_sizes<T>(
     m: usize,
@@ -288,7 +286,7 @@ pub(crate) fn check_packed_sizes<T>(
             .and_then(|x| x.checked_mul(std::mem::size_of::<T>()))
             .filter(|&x| x <= isize::MAX as usize)
     };
-    let a_bytes = bytes(m, mr).and_then(|x| x.checked_mul(MAX_A_SPREAD));
+    let a_bytes = bytes(m, mr).and_then(|x| x.checked_mul(crate::kernels::micro::MAX_A_SPREAD));
     match (a_bytes.filter(|&x| x <= isize::MAX as usize), bytes(n, nr)) {
         (Some(_), Some(_)) => Ok(()),
         _ => Err(Error::LayoutOverflow),
@@ -317,7 +315,7 @@ pub(crate) fn check_inputs<S: Semiring>(
     if !S::RESTRICTS_INPUT || x.rows() == 0 || x.cols() == 0 {
         return Ok(());
     }
-    let scan = |line: &[S::Scalar]| crate::kernel::first_refused::<S>(line, level);
+    let scan = |line: &[S::Scalar]| crate::binding::scan::first_refused::<S>(line, level);
     let refused = |v: S::Scalar| !S::accepts_input(v);
     let first = if let Some(all) = x.row_major_slice() {
         // A gapless row-major matrix scans as one slice: row by row, a
@@ -352,23 +350,6 @@ pub(crate) fn check_inputs<S: Semiring>(
     match first {
         Some((row, col)) => Err(Error::ValueOutOfRange { operand, row, col }),
         None => Ok(()),
-    }
-}
-
-/// Whether `x` holds `S::ZERO` anywhere, scanned along its contiguous
-/// lines with AVX2 where `level` has it (any order will do: the first
-/// ZERO found ends the scan): the integer sentinel kernels read an operand
-/// without ZERO as it is (see `simd::direct_driver`).
-pub(crate) fn holds_zero<S: Semiring>(x: MatRef<'_, S::Scalar>, level: IsaLevel) -> bool {
-    let found = |line: &[S::Scalar]| crate::kernel::first_zero::<S>(line, level).is_some();
-    if let Some(all) = x.row_major_slice().or_else(|| x.t().row_major_slice()) {
-        found(all)
-    } else if x.col_stride() == 1 {
-        (0..x.rows()).any(|i| x.row_slice(i).is_some_and(found))
-    } else if x.row_stride() == 1 {
-        (0..x.cols()).any(|j| x.col_slice(j).is_some_and(found))
-    } else {
-        (0..x.rows()).any(|i| (0..x.cols()).any(|j| x.get(i, j) == Some(S::ZERO)))
     }
 }
 

@@ -24,9 +24,9 @@
 use std::fmt;
 use std::sync::OnceLock;
 
-use crate::dispatch::IsaLevel;
 use crate::error::Error;
-use crate::tiling::BlockLimits;
+use crate::frame::blocking::{BlockLimits, DEFAULT_LIMITS, TilingParams};
+use crate::isa::IsaLevel;
 
 /// The environment variable naming a tuned block-size file.
 pub const TUNING_ENV_VAR: &str = "TROPICAL_BLAS_TUNING";
@@ -233,7 +233,7 @@ const MAX_DERIVED_KC: usize = 1024;
 /// mc ≥ 384 KiB of A the rate falls again; OrAnd (1-byte, spread A) did
 /// not care (83-87 % from mc 32 to 256). Both micro-panels of a tile then
 /// stream from L2 and the block stays there beside the B panel's traffic.
-const A_BLOCK_L2_SHARE: usize = 16;
+pub(crate) const A_BLOCK_L2_SHARE: usize = 16;
 
 /// Block limits from the cache sizes, after the analytical model of Low et
 /// al. ("Analytical modeling is enough for high-performance BLIS", 2016),
@@ -269,7 +269,7 @@ pub(crate) fn cache_derived_limits(
         mc,
         kc,
         nc,
-        small_ops: crate::tiling::DEFAULT_LIMITS.small_ops,
+        small_ops: DEFAULT_LIMITS.small_ops,
     }
 }
 
@@ -278,7 +278,7 @@ pub(crate) fn cache_derived_limits(
 /// element, ignoring any tuned table.
 /// [`Kernel::cache_derived_tiling`](crate::Kernel::cache_derived_tiling)
 /// gives them for any kernel (the bool kernels pack A four times).
-pub fn cache_derived_tiling(element_bytes: usize, mr: usize, nr: usize) -> crate::TilingParams {
+pub fn cache_derived_tiling(element_bytes: usize, mr: usize, nr: usize) -> TilingParams {
     derived_tiling(element_bytes, 1, mr, nr)
 }
 
@@ -288,9 +288,9 @@ pub(crate) fn derived_tiling(
     a_copies: usize,
     mr: usize,
     nr: usize,
-) -> crate::TilingParams {
+) -> TilingParams {
     let l = cache_derived_limits(element_bytes, a_copies, mr, nr);
-    crate::TilingParams::new(l.mc, l.kc, l.nc).with_small_ops(l.small_ops)
+    TilingParams::new(l.mc, l.kc, l.nc).with_small_ops(l.small_ops)
 }
 
 /// The tuned sizes in force: a valid file from the environment, else the
@@ -361,6 +361,36 @@ pub(crate) fn limits_for(
             cache_derived_limits(element_bytes, a_copies, mr, nr),
             BlockSource::CacheDerived,
         ),
+    }
+}
+
+impl TilingParams {
+    /// Balanced default blocks for an m×k by k×n product with an MR×NR
+    /// kernel: small problems get small blocks (and small buffers), and a
+    /// dimension that needs several blocks gets equal ones instead of a
+    /// full block plus a thin tail (`blocks = ceil(k/KC); kc = ceil(k/blocks)`).
+    pub fn for_problem(m: usize, n: usize, k: usize, mr: usize, nr: usize) -> Self {
+        let level = crate::binding::dispatch::active_isa().unwrap_or(IsaLevel::Scalar);
+        Self::for_kernel(m, n, k, mr, nr, 4, 1, level)
+    }
+
+    /// The blocking `gemm` uses for a kernel with an MR×NR tile of
+    /// `element_bytes` scalars (packed A storing `a_copies` of each) at
+    /// `level`: balanced within the tuned limits for this CPU, or within
+    /// limits derived from its caches.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn for_kernel(
+        m: usize,
+        n: usize,
+        k: usize,
+        mr: usize,
+        nr: usize,
+        element_bytes: usize,
+        a_copies: usize,
+        level: IsaLevel,
+    ) -> Self {
+        let (limits, _) = limits_for(element_bytes, a_copies, mr, nr, level);
+        TilingParams::balanced(m, n, k, mr, nr, limits)
     }
 }
 
@@ -463,25 +493,5 @@ mod tests {
         assert!(spread.mc.is_multiple_of(8) && spread.mc <= plain.mc);
         let budget = (cache_sizes().l2 / A_BLOCK_L2_SHARE).max(2 * 8 * spread.kc * 4);
         assert!(spread.mc * spread.kc * 4 <= budget, "{spread:?}");
-    }
-
-    #[test]
-    fn kernels_report_the_blocks_their_caches_give() {
-        // A kernel that packs A as is gets the one-copy sizes.
-        let k = crate::kernel_for::<crate::MaxPlus<f32>>().unwrap();
-        assert_eq!(
-            k.cache_derived_tiling(),
-            cache_derived_tiling(4, k.mr(), k.nr())
-        );
-        // The bool kernels count every copy of their spread A.
-        let k = crate::kernel_for::<crate::OrAnd>().unwrap();
-        let t = k.cache_derived_tiling();
-        let l = cache_derived_limits(1, k.a_spread(), k.mr(), k.nr());
-        assert_eq!(
-            (t.mc, t.kc, t.nc, t.small_ops),
-            (l.mc, l.kc, l.nc, l.small_ops)
-        );
-        let budget = (cache_sizes().l2 / A_BLOCK_L2_SHARE).max(2 * k.mr() * t.kc * k.a_spread());
-        assert!(t.mc * t.kc * k.a_spread() <= budget, "{t:?}");
     }
 }

@@ -4,41 +4,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{builtin_ops, float_lanes, sentinel};
-use crate::semiring::{MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd};
-
-super::isa_kernel! {
-    /// The AVX2 kernel over the vector operations `O`.
-    Avx2Kernel, level = Avx2, features = "avx,avx2", mr = 8, probe = super::PROBE_AVX2,
-    names = ["avx2-8x4", "avx2-8x8", "avx2-8x32"],
-    tile_vectors = [1, 1, 1],
-    /// The AVX2 argmax kernel: 6 rows × (value, value before the chunk,
-    /// chunk number) is 18 ymm values for 16 registers, so the compiler
-    /// keeps the rarely touched chunk numbers partly on the stack; 4 rows
-    /// fit in registers but leave the 4-cycle ⊕ chains too few to overlap
-    /// (measured 0.47 of the value kernel's speed at n = 1024, 6 rows
-    /// 0.55).
-    Avx2ArgKernel, arg_mr = 6, arg_names = ["avx2-arg-6x4", "avx2-arg-6x8"]
-}
-
-/// [`first_failing`](crate::kernel::first_failing) compiled with AVX2
-/// (the input range check and the scan for ZERO, see
-/// `kernel::first_failing_at`); `passes` is inlined into it.
-///
-/// # Safety
-/// The CPU has AVX2; `line` is not empty.
-#[target_feature(enable = "avx,avx2")]
-pub(crate) unsafe fn first_failing_entry<T: Copy>(
-    line: &[T],
-    passes: impl Fn(T) -> bool,
-) -> Option<usize> {
-    // SAFETY: the caller passes a non-empty line. Telling the compiler so
-    // drops the empty-line exit it would otherwise emit before any ymm
-    // instruction, an exit without vzeroupper that
-    // .ci/check-vzeroupper.py cannot tell from a real one.
-    unsafe { std::hint::assert_unchecked(!line.is_empty()) };
-    crate::kernel::first_failing(line, passes)
-}
+use super::lanes::{builtin_ops, float_lanes};
 
 // Whole-register permutes in 32-bit units (`vpermps`/`vpermd`; an f64
 // register is permuted as 8 floats, which moves each f64's two halves
@@ -243,8 +209,8 @@ int_lanes!(
     _mm256_set1_epi32,
     _mm256_add_epi32,
     _mm256_cmpgt_epi32,
-    crate::kernel::simd::sentinel::I32,
-    crate::kernel::simd::sentinel::I32_THRESHOLD,
+    crate::kernels::simd::lanes::sentinel::I32,
+    crate::kernels::simd::lanes::sentinel::I32_THRESHOLD,
     max = |acc, x| _mm256_max_epi32(x, acc),
     min = |acc, x| _mm256_min_epi32(x, acc)
 );
@@ -256,8 +222,8 @@ int_lanes!(
     _mm256_set1_epi64x,
     _mm256_add_epi64,
     _mm256_cmpgt_epi64,
-    crate::kernel::simd::sentinel::I64,
-    crate::kernel::simd::sentinel::I64_THRESHOLD,
+    crate::kernels::simd::lanes::sentinel::I64,
+    crate::kernels::simd::lanes::sentinel::I64_THRESHOLD,
     max = |acc, x| super::select(_mm256_cmpgt_epi64(x, acc), x, acc),
     min = |acc, x| super::select(_mm256_cmpgt_epi64(acc, x), x, acc)
 );
@@ -388,7 +354,7 @@ pub(crate) mod bool_x32 {
             }
             // The last kc mod 4 depths: the generic loop, on this panel's
             // tail (depth-major, so depth p starts at element p·8·4).
-            crate::kernel::pack::pack_spread_panels(
+            crate::kernels::pack::pack_spread_panels(
                 8,
                 4,
                 8,
@@ -406,25 +372,25 @@ pub(crate) mod bool_x32 {
 }
 
 builtin_ops! { Avx2;
-    MaxPlusF32: MaxPlus<f32>, f32x8, add = max, mul = plus, edges = store_first_ps / load_first_ps;
-    MinPlusF32: MinPlus<f32>, f32x8, add = min, mul = plus, edges = store_first_ps / load_first_ps;
-    MaxMulF32: MaxMul<f32>, f32x8, add = max, mul = times, edges = store_first_ps / load_first_ps;
-    MaxMinF32: MaxMin<f32>, f32x8, add = max, mul = min_first, edges = store_first_ps / load_first_ps;
-    MinMaxF32: MinMax<f32>, f32x8, add = min, mul = max_first, edges = store_first_ps / load_first_ps;
-    MaxPlusF64: MaxPlus<f64>, f64x4, add = max, mul = plus, edges = store_first_pd / load_first_pd;
-    MinPlusF64: MinPlus<f64>, f64x4, add = min, mul = plus, edges = store_first_pd / load_first_pd;
-    MaxMulF64: MaxMul<f64>, f64x4, add = max, mul = times, edges = store_first_pd / load_first_pd;
-    MaxMinF64: MaxMin<f64>, f64x4, add = max, mul = min_first, edges = store_first_pd / load_first_pd;
-    MinMaxF64: MinMax<f64>, f64x4, add = min, mul = max_first, edges = store_first_pd / load_first_pd;
-    MaxPlusI32: MaxPlus<i32>, i32x8, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first_epi32 / load_first_epi32;
-    MinPlusI32: MinPlus<i32>, i32x8, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first_epi32 / load_first_epi32;
-    MaxMinI32: MaxMin<i32>, i32x8, add = max, mul = min_first, edges = store_first_epi32 / load_first_epi32;
-    MinMaxI32: MinMax<i32>, i32x8, add = min, mul = max_first, edges = store_first_epi32 / load_first_epi32;
-    MaxPlusI64: MaxPlus<i64>, i64x4, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first_epi64 / load_first_epi64;
-    MinPlusI64: MinPlus<i64>, i64x4, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first_epi64 / load_first_epi64;
-    MaxMinI64: MaxMin<i64>, i64x4, add = max, mul = min_first, edges = store_first_epi64 / load_first_epi64;
-    MinMaxI64: MinMax<i64>, i64x4, add = min, mul = max_first, edges = store_first_epi64 / load_first_epi64;
-    OrAndBool: OrAnd, bool_x32, add = or, mul = and, spread_a = 4;
+    MaxPlusF32: f32, f32x8, add = max, mul = plus, edges = store_first_ps / load_first_ps;
+    MinPlusF32: f32, f32x8, add = min, mul = plus, edges = store_first_ps / load_first_ps;
+    MaxMulF32: f32, f32x8, add = max, mul = times, edges = store_first_ps / load_first_ps;
+    MaxMinF32: f32, f32x8, add = max, mul = min_first, edges = store_first_ps / load_first_ps;
+    MinMaxF32: f32, f32x8, add = min, mul = max_first, edges = store_first_ps / load_first_ps;
+    MaxPlusF64: f64, f64x4, add = max, mul = plus, edges = store_first_pd / load_first_pd;
+    MinPlusF64: f64, f64x4, add = min, mul = plus, edges = store_first_pd / load_first_pd;
+    MaxMulF64: f64, f64x4, add = max, mul = times, edges = store_first_pd / load_first_pd;
+    MaxMinF64: f64, f64x4, add = max, mul = min_first, edges = store_first_pd / load_first_pd;
+    MinMaxF64: f64, f64x4, add = min, mul = max_first, edges = store_first_pd / load_first_pd;
+    MaxPlusI32: i32, i32x8, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first_epi32 / load_first_epi32;
+    MinPlusI32: i32, i32x8, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first_epi32 / load_first_epi32;
+    MaxMinI32: i32, i32x8, add = max, mul = min_first, edges = store_first_epi32 / load_first_epi32;
+    MinMaxI32: i32, i32x8, add = min, mul = max_first, edges = store_first_epi32 / load_first_epi32;
+    MaxPlusI64: i64, i64x4, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first_epi64 / load_first_epi64;
+    MinPlusI64: i64, i64x4, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first_epi64 / load_first_epi64;
+    MaxMinI64: i64, i64x4, add = max, mul = min_first, edges = store_first_epi64 / load_first_epi64;
+    MinMaxI64: i64, i64x4, add = min, mul = max_first, edges = store_first_epi64 / load_first_epi64;
+    OrAndBool: bool, bool_x32, add = or, mul = and, spread_a = 4;
 }
 
 /// AVX2 argmax marks without `vblendv`: since the encoded chunk number
@@ -432,8 +398,8 @@ builtin_ops! { Avx2;
 /// improve ANDs to 0 and keeps its chunk, one that did takes the new,
 /// larger number.
 macro_rules! arg_ops {
-    ($($name:ident: $v:ty, improves = $improves:expr, and = $and:expr, index_max = $index_max:expr $(, start = $start:expr)?;)*) => {$(
-        impl super::ArgVecOps for $name {
+    ($($name:ident<$t:ty>: $v:ty, improves = $improves:expr, and = $and:expr, index_max = $index_max:expr $(, start = $start:expr)?;)*) => {$(
+        impl<S: crate::semiring::SelectingSemiring<Scalar = $t>> super::ArgVecOps for $name<S> {
             #[inline(always)]
             unsafe fn mark_improved(chunk: &mut $v, now: $v, then: $v, k: $v) {
                 // SAFETY: callers run with AVX2 enabled (trait contract).
@@ -441,7 +407,7 @@ macro_rules! arg_ops {
             }
             $(
                 #[inline(always)]
-                fn arg_start() -> <Self::S as crate::Semiring>::Scalar {
+                fn arg_start() -> $t {
                     $start
                 }
             )?
@@ -474,26 +440,26 @@ unsafe fn index_max_epi64(idx: __m256i, k: __m256i) -> __m256i {
 }
 
 arg_ops! {
-    MaxPlusF32: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_GT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
-    MinPlusF32: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_LT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
-    MaxMulF32: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_GT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
-    MaxMinF32: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_GT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
-    MinMaxF32: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_LT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
-    MaxPlusF64: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_GT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
-    MinPlusF64: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_LT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
-    MaxMulF64: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_GT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
-    MaxMinF64: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_GT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
-    MinMaxF64: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_LT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
-    MaxPlusI32: __m256i, improves = |x, acc| _mm256_cmpgt_epi32(x, acc), and = _mm256_and_si256, index_max = _mm256_max_epu32,
-        start = -(sentinel::I32_THRESHOLD + 1);
-    MinPlusI32: __m256i, improves = |x, acc| _mm256_cmpgt_epi32(acc, x), and = _mm256_and_si256, index_max = _mm256_max_epu32,
-        start = sentinel::I32_THRESHOLD + 1;
-    MaxMinI32: __m256i, improves = |x, acc| _mm256_cmpgt_epi32(x, acc), and = _mm256_and_si256, index_max = _mm256_max_epu32;
-    MinMaxI32: __m256i, improves = |x, acc| _mm256_cmpgt_epi32(acc, x), and = _mm256_and_si256, index_max = _mm256_max_epu32;
-    MaxPlusI64: __m256i, improves = |x, acc| _mm256_cmpgt_epi64(x, acc), and = _mm256_and_si256, index_max = index_max_epi64,
-        start = -(sentinel::I64_THRESHOLD + 1);
-    MinPlusI64: __m256i, improves = |x, acc| _mm256_cmpgt_epi64(acc, x), and = _mm256_and_si256, index_max = index_max_epi64,
-        start = sentinel::I64_THRESHOLD + 1;
-    MaxMinI64: __m256i, improves = |x, acc| _mm256_cmpgt_epi64(x, acc), and = _mm256_and_si256, index_max = index_max_epi64;
-    MinMaxI64: __m256i, improves = |x, acc| _mm256_cmpgt_epi64(acc, x), and = _mm256_and_si256, index_max = index_max_epi64;
+    MaxPlusF32<f32>: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_GT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
+    MinPlusF32<f32>: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_LT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
+    MaxMulF32<f32>: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_GT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
+    MaxMinF32<f32>: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_GT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
+    MinMaxF32<f32>: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_LT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
+    MaxPlusF64<f64>: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_GT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
+    MinPlusF64<f64>: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_LT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
+    MaxMulF64<f64>: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_GT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
+    MaxMinF64<f64>: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_GT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
+    MinMaxF64<f64>: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_LT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
+    MaxPlusI32<i32>: __m256i, improves = |x, acc| _mm256_cmpgt_epi32(x, acc), and = _mm256_and_si256, index_max = _mm256_max_epu32,
+        start = -(crate::kernels::simd::lanes::sentinel::I32_THRESHOLD + 1);
+    MinPlusI32<i32>: __m256i, improves = |x, acc| _mm256_cmpgt_epi32(acc, x), and = _mm256_and_si256, index_max = _mm256_max_epu32,
+        start = crate::kernels::simd::lanes::sentinel::I32_THRESHOLD + 1;
+    MaxMinI32<i32>: __m256i, improves = |x, acc| _mm256_cmpgt_epi32(x, acc), and = _mm256_and_si256, index_max = _mm256_max_epu32;
+    MinMaxI32<i32>: __m256i, improves = |x, acc| _mm256_cmpgt_epi32(acc, x), and = _mm256_and_si256, index_max = _mm256_max_epu32;
+    MaxPlusI64<i64>: __m256i, improves = |x, acc| _mm256_cmpgt_epi64(x, acc), and = _mm256_and_si256, index_max = index_max_epi64,
+        start = -(crate::kernels::simd::lanes::sentinel::I64_THRESHOLD + 1);
+    MinPlusI64<i64>: __m256i, improves = |x, acc| _mm256_cmpgt_epi64(acc, x), and = _mm256_and_si256, index_max = index_max_epi64,
+        start = crate::kernels::simd::lanes::sentinel::I64_THRESHOLD + 1;
+    MaxMinI64<i64>: __m256i, improves = |x, acc| _mm256_cmpgt_epi64(x, acc), and = _mm256_and_si256, index_max = index_max_epi64;
+    MinMaxI64<i64>: __m256i, improves = |x, acc| _mm256_cmpgt_epi64(acc, x), and = _mm256_and_si256, index_max = index_max_epi64;
 }

@@ -6,20 +6,17 @@ use std::ops::{Add, Mul};
 
 use rayon::prelude::*;
 
-use crate::batch::{BatchMut, BatchRef};
+use crate::api::gemm::{PARALLEL_MIN_OPS, check_inputs, check_packed_sizes, with_thread_workspace};
+use crate::batch_view::{BatchMut, BatchRef};
+use crate::binding::dispatch::resolve_level;
 use crate::config::{Accum, GemmConfig, Par};
-use crate::dispatch::{IsaLevel, resolve_level};
 use crate::error::{Error, Operand};
-use crate::gemm::{PARALLEL_MIN_OPS, check_inputs, check_packed_sizes, with_thread_workspace};
-use crate::kernel::ArgKernel;
+use crate::frame::blocking::TilingParams;
+use crate::isa::IsaLevel;
+use crate::semiring::{ArgKernel, NO_ARG};
 use crate::semiring::{DifferentiableSemiring, SelectingSemiring};
-use crate::tiling::TilingParams;
 use crate::view::{MatMut, MatRef};
 use crate::workspace::GemmWorkspace;
-
-/// The index [`gemm_argmax`] writes where no product won: k = 0, or every
-/// product was ZERO or NaN (so the value is ZERO, or NaN kept from C).
-pub const NO_ARG: u32 = u32::MAX;
 
 /// C = A ⊗ B together with `argk[i, j]`, the k whose product
 /// `A[i, k] ⊗ B[k, j]` produced `C[i, j]`.
@@ -138,7 +135,7 @@ impl<S: SelectingSemiring> PreparedArg<S> {
             t.validate()?;
         }
         let level = resolve_level(cfg.isa())?;
-        crate::tuning::tuned()?;
+        crate::binding::tuning::tuned()?;
         Ok(Self {
             kernel: S::arg_kernel(level),
             tiling: cfg.tiling(),

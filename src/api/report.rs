@@ -4,8 +4,9 @@
 
 use std::fmt;
 
-use crate::dispatch::{ISA_ENV_VAR, IsaLevel, detected_isa, env_cap, resolve_level};
+use crate::binding::dispatch::{ISA_ENV_VAR, detected_isa, env_cap, resolve_level};
 use crate::error::Error;
+use crate::isa::IsaLevel;
 use crate::semiring::Semiring;
 
 /// One row of the report: the kernel a built-in semiring runs.
@@ -40,10 +41,13 @@ pub struct DispatchReport {
     /// The CPU's brand string.
     pub cpu: &'static str,
     /// Its cache sizes (detected, or fallback values).
-    pub caches: crate::tuning::CacheSizes,
+    pub caches: crate::binding::tuning::CacheSizes,
     /// Default block limits (mc, kc, nc, small-path ops) of the f32 kernel
     /// at the active level, and where they come from.
-    pub blocks: ((usize, usize, usize, usize), crate::tuning::BlockSource),
+    pub blocks: (
+        (usize, usize, usize, usize),
+        crate::binding::tuning::BlockSource,
+    ),
     /// An error in the tuning file named by `TROPICAL_BLAS_TUNING`, if any.
     pub tuning_error: Option<Error>,
 }
@@ -67,19 +71,24 @@ pub fn dispatch_report() -> DispatchReport {
         )*};
     }
     crate::for_each_builtin_semiring!(rows);
-    let f32_kernel = <crate::MaxPlus<f32> as Semiring>::kernel(level);
-    let (limits, source) =
-        crate::tuning::limits_for(4, 1, f32_kernel.mr(), f32_kernel.nr(), f32_kernel.isa());
+    let f32_kernel = <crate::builtin::MaxPlus<f32> as Semiring>::kernel(level);
+    let (limits, source) = crate::binding::tuning::limits_for(
+        4,
+        1,
+        f32_kernel.mr(),
+        f32_kernel.nr(),
+        f32_kernel.isa(),
+    );
     DispatchReport {
         features: cpu_features(),
         detected,
         env_cap: env_cap(),
         active,
         kernels,
-        cpu: crate::tuning::cpu_model(),
-        caches: crate::tuning::cache_sizes(),
+        cpu: crate::binding::tuning::cpu_model(),
+        caches: crate::binding::tuning::cache_sizes(),
         blocks: ((limits.mc, limits.kc, limits.nc, limits.small_ops), source),
-        tuning_error: crate::tuning::tuned().err(),
+        tuning_error: crate::binding::tuning::tuned().err(),
     }
 }
 

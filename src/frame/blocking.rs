@@ -68,34 +68,6 @@ impl TilingParams {
         Self { small_ops, ..self }
     }
 
-    /// Balanced default blocks for an m×k by k×n product with an MR×NR
-    /// kernel: small problems get small blocks (and small buffers), and a
-    /// dimension that needs several blocks gets equal ones instead of a
-    /// full block plus a thin tail (`blocks = ceil(k/KC); kc = ceil(k/blocks)`).
-    pub fn for_problem(m: usize, n: usize, k: usize, mr: usize, nr: usize) -> Self {
-        let level = crate::dispatch::active_isa().unwrap_or(crate::IsaLevel::Scalar);
-        Self::for_kernel(m, n, k, mr, nr, 4, 1, level)
-    }
-
-    /// The blocking `gemm` uses for a kernel with an MR×NR tile of
-    /// `element_bytes` scalars (packed A storing `a_copies` of each) at
-    /// `level`: balanced within the tuned limits for this CPU, or within
-    /// limits derived from its caches.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn for_kernel(
-        m: usize,
-        n: usize,
-        k: usize,
-        mr: usize,
-        nr: usize,
-        element_bytes: usize,
-        a_copies: usize,
-        level: crate::IsaLevel,
-    ) -> Self {
-        let (limits, _) = crate::tuning::limits_for(element_bytes, a_copies, mr, nr, level);
-        Self::balanced(m, n, k, mr, nr, limits)
-    }
-
     /// Block sizes for an argmax product. Its tiles end with a scalar pass
     /// over their outputs (see `kernel::simd::arg_tile_body`), paid once
     /// per k-block, so k-blocks are longer: up to 8 KiB of one row of A

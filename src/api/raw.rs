@@ -1,8 +1,8 @@
 //! The pointer-and-stride entry, in matrixmultiply's argument order.
 
+use crate::api::gemm::gemm_with;
 use crate::config::{Accum, GemmConfig};
 use crate::error::Error;
-use crate::gemm::gemm_with;
 use crate::semiring::Semiring;
 use crate::view::{MatMut, MatRef, footprint};
 use crate::workspace::GemmWorkspace;
@@ -78,7 +78,7 @@ pub unsafe fn gemm_raw<S: Semiring>(
     let a_view = MatRef::new(a_slice, m, k, rsa, csa)?;
     let b_view = MatRef::new(b_slice, k, n, rsb, csb)?;
     let c_view = MatMut::new(c_slice, m, n, rsc, csc)?;
-    crate::gemm::with_thread_workspace(|ws: &mut GemmWorkspace| {
+    crate::api::gemm::with_thread_workspace(|ws: &mut GemmWorkspace| {
         gemm_with::<S>(ws, &GemmConfig::default(), a_view, b_view, c_view, accum)
     })
 }

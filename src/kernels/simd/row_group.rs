@@ -195,50 +195,31 @@ pub(crate) unsafe fn row_groups<O: VecOps>(job: &RowGroupJob<<O::S as Semiring>:
     }
 }
 
-/// Runs C = A ⊗ B (or C ⊕ A ⊗ B) through row groups when the product
-/// and `O` allow them ([`RowGroupJob::for_product`]), split into
-/// `threads` runs of consecutive groups, each of which enters the ISA's
-/// code through `groups`; returns `false`, having written nothing,
-/// otherwise.
-///
-/// # Safety
-/// The views were checked by the public entry (`gemm_with`, or a batch
-/// item through `Prepared::run`): m, n, k ≥ 1, inputs in range, C not
-/// aliasing A or B; `groups` runs [`row_groups`] for `O` and may run on
-/// this CPU.
-pub(crate) unsafe fn row_group_driver<O: VecOps>(
-    threads: usize,
-    a: &MatRef<'_, <O::S as Semiring>::Scalar>,
-    b: &MatRef<'_, <O::S as Semiring>::Scalar>,
-    c: &mut MatMut<'_, <O::S as Semiring>::Scalar>,
-    accum: crate::Accum,
-    groups: unsafe fn(&RowGroupJob<<O::S as Semiring>::Scalar>),
-) -> bool {
-    let load_c = accum == crate::Accum::Combine;
-    let Some(job) = RowGroupJob::for_product::<O>(a, b, c, load_c) else {
-        return false;
-    };
-    let total = job.groups();
-    let tasks = threads.clamp(1, total);
-    let run_task = |task: usize| {
-        let (first, last) = crate::driver::split(total, tasks, task);
-        // SAFETY: tasks write disjoint row groups of C; `groups` may run
-        // here (caller's contract).
-        unsafe { groups(&job.part(first, last)) };
-    };
-    if tasks == 1 {
-        run_task(0);
-    } else {
-        use rayon::prelude::*;
-        (0..tasks).into_par_iter().for_each(run_task);
-    }
-    true
-}
-
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::*;
-    use crate::kernel::simd::avx2::{MaxPlusF32, MaxPlusF64};
+    use crate::kernels::simd::avx2;
+
+    /// Any semiring over the scalar type will do: only the layouts matter.
+    struct Plain<T>(std::marker::PhantomData<T>);
+    macro_rules! plain {
+        ($($t:ty),*) => {$(
+            impl Semiring for Plain<$t> {
+                type Scalar = $t;
+                const ZERO: $t = 0.0;
+                const ONE: $t = 0.0;
+                fn add(acc: $t, x: $t) -> $t {
+                    acc + x
+                }
+                fn mul(a: $t, b: $t) -> $t {
+                    a + b
+                }
+            }
+        )*};
+    }
+    plain!(f32, f64);
+    type MaxPlusF32 = avx2::MaxPlusF32<Plain<f32>>;
+    type MaxPlusF64 = avx2::MaxPlusF64<Plain<f64>>;
 
     /// Whether `for_product` takes C = A ⊗ B for an AVX2 f32 kernel
     /// (8 lanes), with A and C laid out as given (rows, cols, strides).

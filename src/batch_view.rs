@@ -1,14 +1,11 @@
-//! Batched products: many independent C_i = A_i ⊗ B_i in one call.
+//! Batch views: many equally shaped matrices in one slice.
 
 use rayon::prelude::*;
 
-use crate::config::{Accum, GemmConfig};
-use crate::error::{Error, Operand};
-use crate::gemm::{PARALLEL_MIN_OPS, Prepared, with_thread_workspace};
-use crate::kernel::{BatchOperand, prefetch_item};
-use crate::semiring::Semiring;
+use crate::error::Error;
+use crate::kernels::prefetch::prefetch_item;
 use crate::view::{Footprint, MatMut, MatRef, footprint, layout_aliases};
-use crate::workspace::{GemmWorkspace, SharedPtr};
+use crate::workspace::SharedPtr;
 
 /// Where item i of a strided batch starts in the slice: (first index of
 /// its footprint, element (0,0) within it, span).
@@ -144,7 +141,7 @@ impl<'a, T: Copy> BatchRef<'a, T> {
 
     /// Starts loading item i's elements into cache, if it exists and is
     /// small (see [`prefetch_item`]).
-    fn prefetch(&self, i: usize) {
+    pub(crate) fn prefetch(&self, i: usize) {
         if i < self.layout.count && self.layout.item.span > 0 {
             let start = self.layout.start(i);
             let item = &self.data[start..start + self.layout.item.span];
@@ -347,7 +344,7 @@ impl<'a, T: Copy> BatchMut<'a, T> {
 
     /// Runs `f(item, view)` for every item, in parallel on rayon, without
     /// allocating.
-    fn par_for_each_item(&mut self, f: impl Fn(usize, MatMut<'_, T>) + Sync + Send)
+    pub(crate) fn par_for_each_item(&mut self, f: impl Fn(usize, MatMut<'_, T>) + Sync + Send)
     where
         T: Send + Sync,
     {
@@ -369,7 +366,7 @@ impl<'a, T: Copy> BatchMut<'a, T> {
     /// Runs `f(item, next item, view)` for every item on this thread, in
     /// memory order; the next item's C is prefetched before `f` runs (see
     /// [`prefetch_item`]).
-    fn for_each_item(&mut self, mut f: impl FnMut(usize, Option<usize>, MatMut<'_, T>)) {
+    pub(crate) fn for_each_item(&mut self, mut f: impl FnMut(usize, Option<usize>, MatMut<'_, T>)) {
         if self.layout.count == 0 || self.layout.item.span == 0 {
             return;
         }
@@ -399,149 +396,43 @@ fn dense_strides(rows: usize, cols: usize) -> Result<(isize, isize), Error> {
     Ok((bs, rs))
 }
 
-/// C_i = A_i ⊗ B_i (or C_i ⊕ A_i ⊗ B_i) for every item of strided
-/// batches, with the default configuration.
-///
-/// Small products run in parallel across the batch (each on one thread,
-/// with that thread's workspace); large ones one after another, each on
-/// all threads. Every item is checked before anything is written.
-///
-/// ```
-/// use tropical_blas::{gemm_batched, Accum, BatchMut, BatchRef, MaxPlus};
-/// let a = [0.0f32, 1.0, 2.0, 3.0, /* item 1 */ 4.0, 5.0, 6.0, 7.0];
-/// let b = [0.0f32, 0.0, 0.0, 0.0]; // one 2×2 matrix shared by both items
-/// let mut c = [0.0f32; 8];
-/// gemm_batched::<MaxPlus<f32>>(
-///     BatchRef::row_major(&a, 2, 2, 2)?,
-///     BatchRef::new(&b, 2, 0, 2, 2, 2, 1)?,
-///     BatchMut::row_major(&mut c, 2, 2, 2)?,
-///     Accum::Replace,
-/// )?;
-/// assert_eq!(c, [1.0, 1.0, 3.0, 3.0, 5.0, 5.0, 7.0, 7.0]);
-/// # Ok::<(), tropical_blas::Error>(())
-/// ```
-pub fn gemm_batched<S: Semiring>(
-    a: BatchRef<'_, S::Scalar>,
-    b: BatchRef<'_, S::Scalar>,
-    c: BatchMut<'_, S::Scalar>,
-    accum: Accum,
-) -> Result<(), Error> {
-    with_thread_workspace(|ws| gemm_batched_with::<S>(ws, &GemmConfig::default(), a, b, c, accum))
+/// One operand of a checked strided batch, as raw parts for a kernel's
+/// batch entry (see [`BatchFn`]).
+#[derive(Debug)]
+pub(crate) struct BatchOperand<T> {
+    /// Item 0's element (0, 0).
+    pub(crate) origin: SharedPtr<T>,
+    pub(crate) batch_stride: isize,
+    pub(crate) row_stride: isize,
+    pub(crate) col_stride: isize,
+    /// Item i's elements lie in the `span` elements starting `before`
+    /// elements ahead of its element (0, 0).
+    pub(crate) before: usize,
+    pub(crate) span: usize,
 }
 
-/// [`gemm_batched`] with an explicit workspace (used for large items) and
-/// configuration.
-pub fn gemm_batched_with<S: Semiring>(
-    ws: &mut GemmWorkspace,
-    cfg: &GemmConfig,
-    a: BatchRef<'_, S::Scalar>,
-    b: BatchRef<'_, S::Scalar>,
-    mut c: BatchMut<'_, S::Scalar>,
-    accum: Accum,
-) -> Result<(), Error> {
-    let count = c.count();
-    if a.count() != count || b.count() != count {
-        return Err(Error::BatchCountMismatch {
-            a: a.count(),
-            b: b.count(),
-            c: count,
-        });
+impl<T> Clone for BatchOperand<T> {
+    fn clone(&self) -> Self {
+        *self
     }
-    if a.cols != b.rows || a.rows != c.rows || b.cols != c.cols {
-        return Err(Error::DimensionMismatch {
-            a: (a.rows, a.cols),
-            b: (b.rows, b.cols),
-            c: (c.rows, c.cols),
-        });
-    }
-    let prepared = Prepared::<S>::new(cfg)?;
-    prepared.check_packed_sizes(a.rows, b.cols, a.cols)?;
-    for i in 0..count {
-        prepared.check_inputs(a.get(i).expect("i < count"), Operand::A)?;
-        prepared.check_inputs(b.get(i).expect("i < count"), Operand::B)?;
-    }
-    let ops = a.rows.saturating_mul(b.cols).saturating_mul(a.cols);
-    let across_batch = count > 1 && ops < PARALLEL_MIN_OPS && cfg.par().threads() > 1;
-    if let Some(batch_entry) = prepared.plan(a.rows, b.cols, a.cols).batch_entry() {
-        let threads = if across_batch { cfg.par().threads() } else { 1 };
-        if ops > 0 && batch_entry(threads, &a, &b, &mut c, accum) {
-            return Ok(());
-        }
-    }
-    // One plan (blocking, route) for every item: they share one shape.
-    if across_batch {
-        let plan = prepared
-            .with_par(crate::Par::Seq)
-            .plan(a.rows, b.cols, a.cols);
-        c.par_for_each_item(|i, ci| {
-            let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-            with_thread_workspace(|ws| plan.execute(ws, ai, bi, ci, accum));
-        });
-    } else {
-        let plan = prepared.plan(a.rows, b.cols, a.cols);
-        c.for_each_item(|i, next, ci| {
-            if let Some(next) = next {
-                a.prefetch(next);
-                b.prefetch(next);
-            }
-            let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-            plan.execute(ws, ai, bi, ci, accum);
-        });
-    }
-    Ok(())
 }
+impl<T> Copy for BatchOperand<T> {}
 
-/// The same over slices of views: `c[i] = a[i] ⊗ b[i]` (or ⊕-combined),
-/// for matrices of any shapes and layouts. Every item is checked before
-/// anything is written.
-///
-/// ```
-/// use tropical_blas::{gemm_batched_views, Accum, MatMut, MatRef, MinPlus};
-/// let (x, y) = ([1.0f64, 2.0], [3.0f64, 4.0, 5.0, 6.0]);
-/// let (mut c0, mut c1) = ([0.0f64; 1], [0.0f64; 4]);
-/// gemm_batched_views::<MinPlus<f64>>(
-///     &[MatRef::row_major(&x, 1, 2)?, MatRef::col_major(&x, 2, 1)?],
-///     &[MatRef::col_major(&y[..2], 2, 1)?, MatRef::row_major(&y[2..], 1, 2)?],
-///     &mut [MatMut::row_major(&mut c0, 1, 1)?, MatMut::row_major(&mut c1, 2, 2)?],
-///     Accum::Replace,
-/// )?;
-/// assert_eq!((c0, c1), ([4.0], [6.0, 7.0, 7.0, 8.0]));
-/// # Ok::<(), tropical_blas::Error>(())
-/// ```
-pub fn gemm_batched_views<S: Semiring>(
-    a: &[MatRef<'_, S::Scalar>],
-    b: &[MatRef<'_, S::Scalar>],
-    c: &mut [MatMut<'_, S::Scalar>],
-    accum: Accum,
-) -> Result<(), Error> {
-    let cfg = GemmConfig::default();
-    if a.len() != c.len() || b.len() != c.len() {
-        return Err(Error::BatchCountMismatch {
-            a: a.len(),
-            b: b.len(),
-            c: c.len(),
-        });
+impl<T> BatchOperand<T> {
+    /// Item i's element (0, 0); in bounds for i < the batch's count.
+    #[inline(always)]
+    pub(crate) fn item(&self, i: usize) -> *mut T {
+        self.origin
+            .get()
+            .wrapping_offset(i as isize * self.batch_stride)
     }
-    let prepared = Prepared::<S>::new(&cfg)?;
-    for ((ai, bi), ci) in a.iter().zip(b).zip(c.iter()) {
-        if ai.cols() != bi.rows() || ai.rows() != ci.rows() || bi.cols() != ci.cols() {
-            return Err(Error::DimensionMismatch {
-                a: (ai.rows(), ai.cols()),
-                b: (bi.rows(), bi.cols()),
-                c: (ci.rows(), ci.cols()),
-            });
-        }
-        prepared.check_packed_sizes(ai.rows(), bi.cols(), ai.cols())?;
-        prepared.check_inputs(*ai, Operand::A)?;
-        prepared.check_inputs(*bi, Operand::B)?;
+
+    /// Prefetches item i's elements (see [`prefetch_item`]).
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, i: usize) {
+        prefetch_item(
+            self.item(i).wrapping_sub(self.before).cast_const(),
+            self.span,
+        );
     }
-    // Each item runs on the thread that takes it; a large item splits
-    // itself further (rayon lets idle threads steal its tasks).
-    c.par_iter_mut()
-        .with_max_len(1)
-        .zip(a.par_iter().zip(b.par_iter()))
-        .for_each(|(ci, (ai, bi))| {
-            with_thread_workspace(|ws| prepared.run(ws, *ai, *bi, ci.rb_mut(), accum));
-        });
-    Ok(())
 }

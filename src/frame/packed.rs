@@ -3,10 +3,11 @@
 
 use rayon::prelude::*;
 
+use super::split;
 use crate::config::Accum;
-use crate::kernel::{ArgMicroKernel, MicroKernel};
+use crate::frame::blocking::TilingParams;
+use crate::kernels::micro::{ArgMicroKernel, MicroKernel};
 use crate::semiring::{SelectingSemiring, Semiring};
-use crate::tiling::TilingParams;
 use crate::view::{MatMut, MatRef};
 use crate::workspace::{GemmWorkspace, SharedPtr};
 
@@ -477,42 +478,14 @@ pub(crate) fn run_packed<S: Semiring, J: TileJob<S>>(
                 }
             };
             let tasks = grid.row_parts * col_parts;
-            if tasks == 1 {
-                run_task(0);
-            } else {
-                (0..tasks).into_par_iter().for_each(run_task);
-            }
+            crate::frame::run_tasks(tasks, run_task);
         }
     }
-}
-
-/// Part `index` of `count` near-equal parts of `0..total`, as (start, end).
-pub(crate) fn split(total: usize, count: usize, index: usize) -> (usize, usize) {
-    let base = total / count;
-    let extra = total % count;
-    let start = index * base + index.min(extra);
-    (start, start + base + usize::from(index < extra))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn split_covers_everything_once() {
-        for total in 0..20 {
-            for count in 1..6 {
-                let mut next = 0;
-                for index in 0..count {
-                    let (start, end) = split(total, count, index);
-                    assert_eq!(start, next);
-                    assert!(end >= start && end - start <= total / count + 1);
-                    next = end;
-                }
-                assert_eq!(next, total);
-            }
-        }
-    }
 
     #[test]
     fn grid_prefers_rows_then_columns() {

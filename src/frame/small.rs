@@ -1,10 +1,10 @@
 //! The unpacked path for small products, where packing would cost more
 //! than it saves.
 
-use crate::argmax::NO_ARG;
 use crate::config::Accum;
+use crate::frame::blocking::TilingParams;
+use crate::semiring::NO_ARG;
 use crate::semiring::{SelectingSemiring, Semiring};
-use crate::tiling::TilingParams;
 use crate::view::{MatMut, MatRef};
 use crate::workspace::GemmWorkspace;
 

@@ -1,4 +1,5 @@
-//! The `Semiring` trait and the built-in semirings.
+//! The built-in semirings: one table of their rules, and the vector
+//! operations each runs on.
 //!
 //! Every built-in ⊕ is written as a *selection* that matches the x86 SIMD
 //! instruction operand order (`vmaxps x, acc` returns `acc` when either is
@@ -8,132 +9,12 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::IsaLevel;
-use crate::element::Element;
-use crate::kernel::{ArgKernel, Kernel};
-
-/// A semiring (S, ⊕, ⊗, 0, 1) over a plain scalar type.
-///
-/// Implement the five required items for your own zero-sized type and
-/// [`gemm`](crate::gemm) works with it through the portable kernel. The
-/// product is defined as the scalar reference
-///
-/// ```text
-/// acc = ZERO; for p in 0..k { acc = add(acc, mul(A[i,p], B[p,j])) }
-/// C[i,j] = acc                     (Accum::Replace)
-/// C[i,j] = add(C[i,j], acc)        (Accum::Combine)
-/// ```
-///
-/// and every kernel, tiling and thread count reproduces it exactly.
-///
-/// ```
-/// use tropical_blas::{gemm, Accum, MatMut, MatRef, Semiring};
-///
-/// /// (max, min) over u8 "capacities": the widest-path semiring.
-/// struct Widest;
-/// impl Semiring for Widest {
-///     type Scalar = u8;
-///     const ZERO: u8 = 0;
-///     const ONE: u8 = u8::MAX;
-///     fn add(acc: u8, x: u8) -> u8 { acc.max(x) }
-///     fn mul(a: u8, b: u8) -> u8 { a.min(b) }
-/// }
-///
-/// let a = [3u8, 9, 4, 1];
-/// let b = [5u8, 2, 7, 8];
-/// let mut c = [0u8; 4];
-/// gemm::<Widest>(
-///     MatRef::row_major(&a, 2, 2)?,
-///     MatRef::row_major(&b, 2, 2)?,
-///     MatMut::row_major(&mut c, 2, 2)?,
-///     Accum::Replace,
-/// )?;
-/// assert_eq!(c, [7, 8, 4, 2]);
-/// # Ok::<(), tropical_blas::Error>(())
-/// ```
-pub trait Semiring: Sized + 'static {
-    /// The element type.
-    type Scalar: Element;
-    /// The ⊕ identity, which ⊗ must absorb (−∞ for max-plus).
-    const ZERO: Self::Scalar;
-    /// The ⊗ identity (0 for max-plus).
-    const ONE: Self::Scalar;
-    /// ⊕: folds the product `x` into the accumulator `acc`. The order of
-    /// the arguments matters where ties or NaN can occur.
-    fn add(acc: Self::Scalar, x: Self::Scalar) -> Self::Scalar;
-    /// ⊗: the product of an element of A (`a`) and one of B (`b`).
-    fn mul(a: Self::Scalar, b: Self::Scalar) -> Self::Scalar;
-
-    /// Set to `true` when [`accepts_input`](Semiring::accepts_input) can
-    /// return `false`; `gemm` then scans A and B before computing.
-    const RESTRICTS_INPUT: bool = false;
-
-    /// Whether `x` may appear in A or B. The built-in integer (max|min, +)
-    /// semirings accept only a range that cannot overflow; every other
-    /// semiring accepts all values. `gemm` checks this before it writes
-    /// anything and returns [`Error::ValueOutOfRange`](crate::Error::ValueOutOfRange).
-    #[inline(always)]
-    fn accepts_input(x: Self::Scalar) -> bool {
-        let _ = x;
-        true
-    }
-
-    /// The kernel that runs for this semiring when the ISA level is capped
-    /// at `level`. The built-in semirings return their SIMD kernels here
-    /// (only for levels this CPU supports); any other semiring gets the
-    /// portable kernel, which is always correct.
-    fn kernel(level: IsaLevel) -> Kernel<Self> {
-        let _ = level;
-        Kernel::portable()
-    }
-}
-
-/// A semiring whose ⊕ *selects* one of its operands (max or min), so every
-/// output of a product has a winning k: what
-/// [`gemm_argmax`](crate::gemm_argmax) reports.
-///
-/// The contract ties [`improves`](SelectingSemiring::improves) to ⊕:
-/// `add(acc, x)` is `x` when `improves(x, acc)` and `acc` otherwise. A tie
-/// does not improve, so the smallest k wins.
-///
-/// ```
-/// use tropical_blas::{MaxPlus, MinPlus, SelectingSemiring};
-/// assert!(MaxPlus::<f32>::improves(2.0, 1.0));
-/// assert!(!MaxPlus::<f32>::improves(1.0, 1.0)); // ties keep the first
-/// assert!(!MaxPlus::<f32>::improves(f32::NAN, 1.0)); // NaN never wins
-/// assert!(MinPlus::<f32>::improves(1.0, 2.0));
-/// ```
-pub trait SelectingSemiring: Semiring {
-    /// Whether the candidate `x` strictly beats the incumbent `acc`.
-    fn improves(x: Self::Scalar, acc: Self::Scalar) -> bool;
-
-    /// The argmax kernel at ISA level `level`; the built-ins return SIMD
-    /// kernels, any other semiring the portable one.
-    fn arg_kernel(level: IsaLevel) -> ArgKernel<Self> {
-        let _ = level;
-        ArgKernel::portable()
-    }
-}
-
-/// A selecting semiring over a float type whose ⊗ has partial
-/// derivatives: what [`argmax_backward`](crate::argmax_backward) needs to
-/// route an upstream gradient through the winning products.
-pub trait DifferentiableSemiring: SelectingSemiring {
-    /// (∂(a ⊗ b)/∂a, ∂(a ⊗ b)/∂b) at (a, b).
-    fn mul_partials(a: Self::Scalar, b: Self::Scalar) -> (Self::Scalar, Self::Scalar);
-}
-
-/// `if x > acc { x } else { acc }`: the x86 `max` operand order.
-#[inline(always)]
-pub(crate) fn select_max<T: PartialOrd>(acc: T, x: T) -> T {
-    if x > acc { x } else { acc }
-}
-
-/// `if x < acc { x } else { acc }`: the x86 `min` operand order.
-#[inline(always)]
-pub(crate) fn select_min<T: PartialOrd>(acc: T, x: T) -> T {
-    if x < acc { x } else { acc }
-}
+use crate::binding::select::{BuiltinSimd, select, select_arg};
+use crate::isa::IsaLevel;
+use crate::semiring::{
+    ArgKernel, DifferentiableSemiring, IntegerInputLimit, Kernel, SelectingSemiring, Semiring,
+    select_max, select_min,
+};
 
 macro_rules! zero_sized_semiring {
     ($(#[$doc:meta])* $name:ident, $graphblas:literal) => {
@@ -202,7 +83,7 @@ impl Semiring for OrAnd {
     const ZERO: bool = false;
     const ONE: bool = true;
     fn kernel(level: IsaLevel) -> Kernel<Self> {
-        crate::kernel::simd::select::<Self>(level)
+        select::<Self>(level)
     }
     #[inline(always)]
     fn add(acc: bool, x: bool) -> bool {
@@ -221,7 +102,7 @@ macro_rules! float_semirings {
             const ZERO: $t = $t::NEG_INFINITY;
             const ONE: $t = 0.0;
             fn kernel(level: IsaLevel) -> Kernel<Self> {
-                crate::kernel::simd::select::<Self>(level)
+                select::<Self>(level)
             }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
@@ -237,7 +118,7 @@ macro_rules! float_semirings {
             const ZERO: $t = $t::INFINITY;
             const ONE: $t = 0.0;
             fn kernel(level: IsaLevel) -> Kernel<Self> {
-                crate::kernel::simd::select::<Self>(level)
+                select::<Self>(level)
             }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
@@ -253,7 +134,7 @@ macro_rules! float_semirings {
             const ZERO: $t = 0.0;
             const ONE: $t = 1.0;
             fn kernel(level: IsaLevel) -> Kernel<Self> {
-                crate::kernel::simd::select::<Self>(level)
+                select::<Self>(level)
             }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
@@ -269,7 +150,7 @@ macro_rules! float_semirings {
             const ZERO: $t = $t::NEG_INFINITY;
             const ONE: $t = $t::INFINITY;
             fn kernel(level: IsaLevel) -> Kernel<Self> {
-                crate::kernel::simd::select::<Self>(level)
+                select::<Self>(level)
             }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
@@ -286,7 +167,7 @@ macro_rules! float_semirings {
             const ZERO: $t = $t::INFINITY;
             const ONE: $t = $t::NEG_INFINITY;
             fn kernel(level: IsaLevel) -> Kernel<Self> {
-                crate::kernel::simd::select::<Self>(level)
+                select::<Self>(level)
             }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
@@ -314,7 +195,7 @@ macro_rules! selecting {
                 x $cmp acc
             }
             fn arg_kernel(level: IsaLevel) -> ArgKernel<Self> {
-                crate::kernel::simd::select_arg::<Self>(level)
+                select_arg::<Self>(level)
             }
         }
     )*};
@@ -366,21 +247,6 @@ macro_rules! differentiable {
 
 differentiable!(f32, f64);
 
-/// Largest magnitude a finite input of the integer (max|min, +) semirings
-/// may have: 2^28 for `i32`, 2^60 for `i64`. Sums of two such values never
-/// overflow, and the SIMD kernels can represent ZERO by a sentinel that
-/// stays below every finite sum (see `kernel::simd`).
-pub trait IntegerInputLimit {
-    /// The bound, inclusive, on |x| for a finite input.
-    const INPUT_LIMIT: Self;
-}
-impl IntegerInputLimit for i32 {
-    const INPUT_LIMIT: i32 = 1 << 28;
-}
-impl IntegerInputLimit for i64 {
-    const INPUT_LIMIT: i64 = 1 << 60;
-}
-
 macro_rules! integer_semirings {
     ($t:ident) => {
         impl Semiring for MaxPlus<$t> {
@@ -388,7 +254,7 @@ macro_rules! integer_semirings {
             const ZERO: $t = $t::MIN;
             const ONE: $t = 0;
             fn kernel(level: IsaLevel) -> Kernel<Self> {
-                crate::kernel::simd::select::<Self>(level)
+                select::<Self>(level)
             }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
@@ -415,7 +281,7 @@ macro_rules! integer_semirings {
             const ZERO: $t = $t::MAX;
             const ONE: $t = 0;
             fn kernel(level: IsaLevel) -> Kernel<Self> {
-                crate::kernel::simd::select::<Self>(level)
+                select::<Self>(level)
             }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
@@ -440,7 +306,7 @@ macro_rules! integer_semirings {
             const ZERO: $t = $t::MIN;
             const ONE: $t = $t::MAX;
             fn kernel(level: IsaLevel) -> Kernel<Self> {
-                crate::kernel::simd::select::<Self>(level)
+                select::<Self>(level)
             }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
@@ -456,7 +322,7 @@ macro_rules! integer_semirings {
             const ZERO: $t = $t::MAX;
             const ONE: $t = $t::MIN;
             fn kernel(level: IsaLevel) -> Kernel<Self> {
-                crate::kernel::simd::select::<Self>(level)
+                select::<Self>(level)
             }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
@@ -472,3 +338,51 @@ macro_rules! integer_semirings {
 
 integer_semirings!(i32);
 integer_semirings!(i64);
+
+macro_rules! builtin_simd {
+    ($($s:ty => $ops:ident;)*) => {$(
+        impl BuiltinSimd for $s {
+            #[cfg(target_arch = "x86_64")]
+            type Avx512 = crate::kernels::simd::avx512::$ops<Self>;
+            #[cfg(target_arch = "x86_64")]
+            type Avx2 = crate::kernels::simd::avx2::$ops<Self>;
+        }
+    )*};
+}
+
+builtin_simd! {
+    MaxPlus<f32> => MaxPlusF32; MinPlus<f32> => MinPlusF32; MaxMul<f32> => MaxMulF32;
+    MaxMin<f32> => MaxMinF32; MinMax<f32> => MinMaxF32;
+    MaxPlus<f64> => MaxPlusF64; MinPlus<f64> => MinPlusF64; MaxMul<f64> => MaxMulF64;
+    MaxMin<f64> => MaxMinF64; MinMax<f64> => MinMaxF64;
+    MaxPlus<i32> => MaxPlusI32; MinPlus<i32> => MinPlusI32; MaxMin<i32> => MaxMinI32; MinMax<i32> => MinMaxI32;
+    MaxPlus<i64> => MaxPlusI64; MinPlus<i64> => MinPlusI64; MaxMin<i64> => MaxMinI64; MinMax<i64> => MinMaxI64;
+    OrAnd => OrAndBool;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::binding::tuning;
+
+    #[test]
+    fn kernels_report_the_blocks_their_caches_give() {
+        // A kernel that packs A as is gets the one-copy sizes.
+        let k = MaxPlus::<f32>::kernel(IsaLevel::Avx512);
+        assert_eq!(
+            k.cache_derived_tiling(),
+            tuning::cache_derived_tiling(4, k.mr(), k.nr())
+        );
+        // The bool kernels count every copy of their spread A.
+        let k = OrAnd::kernel(IsaLevel::Avx512);
+        let t = k.cache_derived_tiling();
+        let l = tuning::cache_derived_limits(1, k.a_spread(), k.mr(), k.nr());
+        assert_eq!(
+            (t.mc, t.kc, t.nc, t.small_ops),
+            (l.mc, l.kc, l.nc, l.small_ops)
+        );
+        let budget = (tuning::cache_sizes().l2 / tuning::A_BLOCK_L2_SHARE)
+            .max(2 * k.mr() * t.kc * k.a_spread());
+        assert!(t.mc * t.kc * k.a_spread() <= budget, "{t:?}");
+    }
+}

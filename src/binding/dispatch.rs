@@ -1,44 +1,13 @@
 //! CPU detection, the `TROPICAL_BLAS_ISA` override, and the choice of level.
 
-use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
 use crate::error::Error;
+use crate::isa::IsaLevel;
 
 /// The name of the environment variable that caps the ISA level.
 pub const ISA_ENV_VAR: &str = "TROPICAL_BLAS_ISA";
-
-/// A family of kernels, ordered from the one that runs anywhere to the widest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum IsaLevel {
-    /// Portable Rust, no instruction beyond the target's baseline.
-    Scalar,
-    /// 256-bit AVX2 kernels (x86-64 with `avx2`).
-    Avx2,
-    /// 512-bit AVX-512 kernels (x86-64 with `avx512f`).
-    Avx512,
-}
-
-impl IsaLevel {
-    /// Every level, lowest first.
-    pub const ALL: [IsaLevel; 3] = [IsaLevel::Scalar, IsaLevel::Avx2, IsaLevel::Avx512];
-
-    /// The lower-case name used by `TROPICAL_BLAS_ISA`.
-    pub fn name(self) -> &'static str {
-        match self {
-            IsaLevel::Scalar => "scalar",
-            IsaLevel::Avx2 => "avx2",
-            IsaLevel::Avx512 => "avx512",
-        }
-    }
-}
-
-impl fmt::Display for IsaLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 impl FromStr for IsaLevel {
     type Err = Error;

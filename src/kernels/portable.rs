@@ -1,8 +1,8 @@
 //! The portable microkernel: plain Rust for any semiring, the reference the
 //! SIMD kernels are tested against.
 
-use super::{ArgMicroKernel, MicroKernel, store_arg_tile, store_tile};
-use crate::argmax::NO_ARG;
+use super::micro::{ArgMicroKernel, MicroKernel, store_arg_tile, store_tile};
+use crate::semiring::NO_ARG;
 use crate::semiring::{SelectingSemiring, Semiring};
 
 const MR: usize = 4;

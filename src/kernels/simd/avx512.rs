@@ -5,24 +5,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{builtin_ops, float_lanes, sentinel};
-use crate::semiring::{MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd};
-
-super::isa_kernel! {
-    /// The AVX-512 kernel over the vector operations `O`.
-    Avx512Kernel, level = Avx512, features = "avx2,avx512f", mr = 16, probe = super::PROBE_AVX512,
-    names = ["avx512-8x16", "avx512-16x16", "avx512-8x128"],
-    // Two vectors per row where one left the most on the table: isolated
-    // tiles on L1 data, alternating, G ops/s: bool 8×128 230 vs 16×64 206
-    // (167 vs 140 in a busier minute); f64 8×16 14.65 vs 16×8 13.24 (12.71
-    // vs 11.28). f32 keeps the 16×16 tile the design names; 8×32 measured
-    // 27.3 vs 25.2 in isolation.
-    tile_vectors = [2, 1, 2],
-    /// The AVX-512 argmax kernel: 8 rows × (value, value before the chunk,
-    /// chunk number) = 24 zmm registers; a depth costs what it costs the
-    /// value kernel, plus a compare and a masked blend per chunk.
-    Avx512ArgKernel, arg_mr = 8, arg_names = ["avx512-arg-8x8", "avx512-arg-8x16"]
-}
+use super::lanes::{builtin_ops, float_lanes};
 
 float_lanes!(
     f32x16,
@@ -198,8 +181,8 @@ int_lanes!(
     _mm512_cmplt_epi32_mask,
     _mm512_cmpgt_epi32_mask,
     _mm512_mask_blend_epi32,
-    crate::kernel::simd::sentinel::I32,
-    crate::kernel::simd::sentinel::I32_THRESHOLD
+    crate::kernels::simd::lanes::sentinel::I32,
+    crate::kernels::simd::lanes::sentinel::I32_THRESHOLD
 );
 int_lanes!(
     i64x8,
@@ -214,8 +197,8 @@ int_lanes!(
     _mm512_cmplt_epi64_mask,
     _mm512_cmpgt_epi64_mask,
     _mm512_mask_blend_epi64,
-    crate::kernel::simd::sentinel::I64,
-    crate::kernel::simd::sentinel::I64_THRESHOLD
+    crate::kernels::simd::lanes::sentinel::I64,
+    crate::kernels::simd::lanes::sentinel::I64_THRESHOLD
 );
 
 /// bool as bytes 0/1: ⊕ = or, ⊗ = and, 64 lanes.
@@ -337,7 +320,7 @@ pub(crate) mod bool_x64 {
             }
             // The last kc mod 4 depths: the generic loop, on this panel's
             // tail (depth-major, so depth p starts at element p·16·4).
-            crate::kernel::pack::pack_spread_panels(
+            crate::kernels::pack::pack_spread_panels(
                 16,
                 4,
                 16,
@@ -355,32 +338,32 @@ pub(crate) mod bool_x64 {
 }
 
 builtin_ops! { Avx512;
-    MaxPlusF32: MaxPlus<f32>, f32x16, add = max, mul = plus, edges = store_first_ps / load_first_ps;
-    MinPlusF32: MinPlus<f32>, f32x16, add = min, mul = plus, edges = store_first_ps / load_first_ps;
-    MaxMulF32: MaxMul<f32>, f32x16, add = max, mul = times, edges = store_first_ps / load_first_ps;
-    MaxMinF32: MaxMin<f32>, f32x16, add = max, mul = min_first, edges = store_first_ps / load_first_ps;
-    MinMaxF32: MinMax<f32>, f32x16, add = min, mul = max_first, edges = store_first_ps / load_first_ps;
-    MaxPlusF64: MaxPlus<f64>, f64x8, add = max, mul = plus, edges = store_first_pd / load_first_pd;
-    MinPlusF64: MinPlus<f64>, f64x8, add = min, mul = plus, edges = store_first_pd / load_first_pd;
-    MaxMulF64: MaxMul<f64>, f64x8, add = max, mul = times, edges = store_first_pd / load_first_pd;
-    MaxMinF64: MaxMin<f64>, f64x8, add = max, mul = min_first, edges = store_first_pd / load_first_pd;
-    MinMaxF64: MinMax<f64>, f64x8, add = min, mul = max_first, edges = store_first_pd / load_first_pd;
-    MaxPlusI32: MaxPlus<i32>, i32x16, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first_epi32 / load_first_epi32;
-    MinPlusI32: MinPlus<i32>, i32x16, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first_epi32 / load_first_epi32;
-    MaxMinI32: MaxMin<i32>, i32x16, add = max, mul = min_first, edges = store_first_epi32 / load_first_epi32;
-    MinMaxI32: MinMax<i32>, i32x16, add = min, mul = max_first, edges = store_first_epi32 / load_first_epi32;
-    MaxPlusI64: MaxPlus<i64>, i64x8, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first_epi64 / load_first_epi64;
-    MinPlusI64: MinPlus<i64>, i64x8, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first_epi64 / load_first_epi64;
-    MaxMinI64: MaxMin<i64>, i64x8, add = max, mul = min_first, edges = store_first_epi64 / load_first_epi64;
-    MinMaxI64: MinMax<i64>, i64x8, add = min, mul = max_first, edges = store_first_epi64 / load_first_epi64;
-    OrAndBool: OrAnd, bool_x64, add = or, mul = and, spread_a = 4;
+    MaxPlusF32: f32, f32x16, add = max, mul = plus, edges = store_first_ps / load_first_ps;
+    MinPlusF32: f32, f32x16, add = min, mul = plus, edges = store_first_ps / load_first_ps;
+    MaxMulF32: f32, f32x16, add = max, mul = times, edges = store_first_ps / load_first_ps;
+    MaxMinF32: f32, f32x16, add = max, mul = min_first, edges = store_first_ps / load_first_ps;
+    MinMaxF32: f32, f32x16, add = min, mul = max_first, edges = store_first_ps / load_first_ps;
+    MaxPlusF64: f64, f64x8, add = max, mul = plus, edges = store_first_pd / load_first_pd;
+    MinPlusF64: f64, f64x8, add = min, mul = plus, edges = store_first_pd / load_first_pd;
+    MaxMulF64: f64, f64x8, add = max, mul = times, edges = store_first_pd / load_first_pd;
+    MaxMinF64: f64, f64x8, add = max, mul = min_first, edges = store_first_pd / load_first_pd;
+    MinMaxF64: f64, f64x8, add = min, mul = max_first, edges = store_first_pd / load_first_pd;
+    MaxPlusI32: i32, i32x16, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first_epi32 / load_first_epi32;
+    MinPlusI32: i32, i32x16, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first_epi32 / load_first_epi32;
+    MaxMinI32: i32, i32x16, add = max, mul = min_first, edges = store_first_epi32 / load_first_epi32;
+    MinMaxI32: i32, i32x16, add = min, mul = max_first, edges = store_first_epi32 / load_first_epi32;
+    MaxPlusI64: i64, i64x8, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first_epi64 / load_first_epi64;
+    MinPlusI64: i64, i64x8, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first_epi64 / load_first_epi64;
+    MaxMinI64: i64, i64x8, add = max, mul = min_first, edges = store_first_epi64 / load_first_epi64;
+    MinMaxI64: i64, i64x8, add = min, mul = max_first, edges = store_first_epi64 / load_first_epi64;
+    OrAndBool: bool, bool_x64, add = or, mul = and, spread_a = 4;
 }
 
 /// AVX-512 argmax marks: a compare into a mask register and a masked
 /// blend of the chunk number.
 macro_rules! arg_ops {
-    ($($name:ident: $v:ty, improves = $improves:expr, blend = $blend:ident $(, start = $start:expr)?;)*) => {$(
-        impl super::ArgVecOps for $name {
+    ($($name:ident<$t:ty>: $v:ty, improves = $improves:expr, blend = $blend:ident $(, start = $start:expr)?;)*) => {$(
+        impl<S: crate::semiring::SelectingSemiring<Scalar = $t>> super::ArgVecOps for $name<S> {
             #[inline(always)]
             unsafe fn mark_improved(chunk: &mut $v, now: $v, then: $v, k: $v) {
                 // SAFETY: callers run with avx512f enabled (trait contract).
@@ -388,7 +371,7 @@ macro_rules! arg_ops {
             }
             $(
                 #[inline(always)]
-                fn arg_start() -> <Self::S as crate::Semiring>::Scalar {
+                fn arg_start() -> $t {
                     $start
                 }
             )?
@@ -397,26 +380,26 @@ macro_rules! arg_ops {
 }
 
 arg_ops! {
-    MaxPlusF32: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
-    MinPlusF32: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
-    MaxMulF32: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
-    MaxMinF32: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
-    MinMaxF32: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
-    MaxPlusF64: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
-    MinPlusF64: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_LT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
-    MaxMulF64: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
-    MaxMinF64: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
-    MinMaxF64: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_LT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
-    MaxPlusI32: __m512i, improves = |x, acc| _mm512_cmpgt_epi32_mask(x, acc), blend = _mm512_mask_blend_epi32,
-        start = -(sentinel::I32_THRESHOLD + 1);
-    MinPlusI32: __m512i, improves = |x, acc| _mm512_cmplt_epi32_mask(x, acc), blend = _mm512_mask_blend_epi32,
-        start = sentinel::I32_THRESHOLD + 1;
-    MaxMinI32: __m512i, improves = |x, acc| _mm512_cmpgt_epi32_mask(x, acc), blend = _mm512_mask_blend_epi32;
-    MinMaxI32: __m512i, improves = |x, acc| _mm512_cmplt_epi32_mask(x, acc), blend = _mm512_mask_blend_epi32;
-    MaxPlusI64: __m512i, improves = |x, acc| _mm512_cmpgt_epi64_mask(x, acc), blend = _mm512_mask_blend_epi64,
-        start = -(sentinel::I64_THRESHOLD + 1);
-    MinPlusI64: __m512i, improves = |x, acc| _mm512_cmplt_epi64_mask(x, acc), blend = _mm512_mask_blend_epi64,
-        start = sentinel::I64_THRESHOLD + 1;
-    MaxMinI64: __m512i, improves = |x, acc| _mm512_cmpgt_epi64_mask(x, acc), blend = _mm512_mask_blend_epi64;
-    MinMaxI64: __m512i, improves = |x, acc| _mm512_cmplt_epi64_mask(x, acc), blend = _mm512_mask_blend_epi64;
+    MaxPlusF32<f32>: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
+    MinPlusF32<f32>: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
+    MaxMulF32<f32>: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
+    MaxMinF32<f32>: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
+    MinMaxF32<f32>: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
+    MaxPlusF64<f64>: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
+    MinPlusF64<f64>: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_LT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
+    MaxMulF64<f64>: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
+    MaxMinF64<f64>: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
+    MinMaxF64<f64>: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_LT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
+    MaxPlusI32<i32>: __m512i, improves = |x, acc| _mm512_cmpgt_epi32_mask(x, acc), blend = _mm512_mask_blend_epi32,
+        start = -(crate::kernels::simd::lanes::sentinel::I32_THRESHOLD + 1);
+    MinPlusI32<i32>: __m512i, improves = |x, acc| _mm512_cmplt_epi32_mask(x, acc), blend = _mm512_mask_blend_epi32,
+        start = crate::kernels::simd::lanes::sentinel::I32_THRESHOLD + 1;
+    MaxMinI32<i32>: __m512i, improves = |x, acc| _mm512_cmpgt_epi32_mask(x, acc), blend = _mm512_mask_blend_epi32;
+    MinMaxI32<i32>: __m512i, improves = |x, acc| _mm512_cmplt_epi32_mask(x, acc), blend = _mm512_mask_blend_epi32;
+    MaxPlusI64<i64>: __m512i, improves = |x, acc| _mm512_cmpgt_epi64_mask(x, acc), blend = _mm512_mask_blend_epi64,
+        start = -(crate::kernels::simd::lanes::sentinel::I64_THRESHOLD + 1);
+    MinPlusI64<i64>: __m512i, improves = |x, acc| _mm512_cmplt_epi64_mask(x, acc), blend = _mm512_mask_blend_epi64,
+        start = crate::kernels::simd::lanes::sentinel::I64_THRESHOLD + 1;
+    MaxMinI64<i64>: __m512i, improves = |x, acc| _mm512_cmpgt_epi64_mask(x, acc), blend = _mm512_mask_blend_epi64;
+    MinMaxI64<i64>: __m512i, improves = |x, acc| _mm512_cmplt_epi64_mask(x, acc), blend = _mm512_mask_blend_epi64;
 }

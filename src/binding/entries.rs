@@ -1,0 +1,392 @@
+//! The `#[target_feature]` entry points of one ISA, generated for every
+//! vector semiring of that ISA, and the kernel handles that bind them.
+
+/// Declares one ISA's kernel: the `MicroKernel` over any `VecOps` of that
+/// ISA, its `#[target_feature]` entry points (the tile and packing), and
+/// the binding function that checks the CPU before handing it out.
+macro_rules! isa_kernel {
+    ($(#[$doc:meta])* $kernel:ident, level = $level:ident, features = $features:literal, mr = $mr:literal, probe = $probe:path,
+     names = [$name8:literal, $name_mid:literal, $name_bytes:literal],
+     tile_vectors = [$vectors8:literal, $vectors_mid:literal, $vectors_bytes:literal],
+     $(#[$arg_doc:meta])* $arg_kernel:ident, arg_mr = $arg_mr:literal, arg_names = [$arg_name8:literal, $arg_name4:literal]) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Default, Debug)]
+        pub(crate) struct $kernel<O>(std::marker::PhantomData<O>);
+
+        /// Rows of the direct path's tiles, and of packed tiles one vector
+        /// wide.
+        pub(crate) const MR: usize = $mr;
+
+        /// Vectors per row of `O`'s packed tile (1 or 2, by scalar size, as
+        /// `names`); its rows are MR / that, so the accumulator count stays
+        /// MR. Two vectors per row load each A broadcast once for two
+        /// operations.
+        const fn tile_vectors<O: $crate::kernels::simd::VecOps>() -> usize {
+            let vectors = match std::mem::size_of::<<O::S as $crate::semiring::Semiring>::Scalar>() {
+                8 => $vectors8,
+                1 => $vectors_bytes,
+                _ => $vectors_mid,
+            };
+            assert!(vectors == 1 || vectors == 2);
+            vectors
+        }
+
+        /// The kernel binding for `O`, or the portable one if this CPU
+        /// lacks the ISA (the check that makes running it sound).
+        pub(crate) fn kernel<O: $crate::kernels::simd::VecOps>() -> $crate::semiring::Kernel<O::S> {
+            use $crate::isa::IsaLevel;
+            // Both checks make running the kernel sound: the operations
+            // belong to this ISA, and the CPU has it.
+            if O::LEVEL != IsaLevel::$level || $crate::binding::dispatch::detected_isa() < IsaLevel::$level {
+                return $crate::semiring::Kernel::portable();
+            }
+            let name = match O::LANES * std::mem::size_of::<<O::S as $crate::semiring::Semiring>::Scalar>() {
+                n if n == O::LANES * 8 => $name8,
+                n if n == O::LANES => $name_bytes,
+                _ => $name_mid,
+            };
+            // SAFETY: checked just above: O's ISA is this one, and the CPU
+            // has it.
+            unsafe { $crate::semiring::Kernel::from_microkernel::<$kernel<O>>(name, IsaLevel::$level) }
+                .with_probe(probe_safe::<O>)
+                .with_small(small_safe::<O>, (MR, O::LANES))
+                .with_batch(batch_safe::<O>)
+        }
+
+        /// The batch entry; safe to call because `kernel` only binds it
+        /// after detecting the ISA, and the batches were checked when built.
+        fn batch_safe<O: $crate::kernels::simd::VecOps>(
+            threads: usize,
+            a: &$crate::batch_view::BatchRef<'_, <O::S as $crate::semiring::Semiring>::Scalar>,
+            b: &$crate::batch_view::BatchRef<'_, <O::S as $crate::semiring::Semiring>::Scalar>,
+            c: &mut $crate::batch_view::BatchMut<'_, <O::S as $crate::semiring::Semiring>::Scalar>,
+            accum: $crate::config::Accum,
+        ) -> bool {
+            // SAFETY: the ISA was detected before this was bound.
+            unsafe { $crate::frame::direct::direct_batch::<O>(threads, a, b, c, accum, batch_items_entry::<O>) }
+        }
+
+        /// # Safety
+        /// The CPU supports the ISA; as `direct_batch_items`.
+        #[target_feature(enable = $features)]
+        unsafe fn batch_items_entry<O: $crate::kernels::simd::VecOps>(
+            problem: &$crate::kernels::simd::direct::BatchProblem<<O::S as $crate::semiring::Semiring>::Scalar>,
+            first: usize,
+            last: usize,
+        ) {
+            // SAFETY: forwarded contract, features enabled here.
+            unsafe { $crate::kernels::simd::direct::direct_batch_items::<O, MR>(problem, first, last) }
+        }
+
+        /// The direct path; safe to call because `kernel` only binds it
+        /// after detecting the ISA, and the views were checked.
+        fn small_safe<O: $crate::kernels::simd::VecOps>(
+            ws: &mut $crate::workspace::GemmWorkspace,
+            _tiling: &$crate::frame::blocking::TilingParams,
+            threads: usize,
+            a: $crate::view::MatRef<'_, <O::S as $crate::semiring::Semiring>::Scalar>,
+            b: $crate::view::MatRef<'_, <O::S as $crate::semiring::Semiring>::Scalar>,
+            mut c: $crate::view::MatMut<'_, <O::S as $crate::semiring::Semiring>::Scalar>,
+            accum: $crate::config::Accum,
+        ) {
+            // SAFETY: the ISA was detected before this was bound, so the
+            // kernel and the rows and row-group entries may run.
+            unsafe {
+                if $crate::frame::row_group::row_group_driver::<O>(
+                    threads, &a, &b, &mut c, accum, row_groups_entry::<O>,
+                ) {
+                    return;
+                }
+                $crate::frame::direct::direct_driver::<O, $kernel<O>, MR>(
+                    ws, threads, a, b, c, accum,
+                    $crate::frame::direct::DirectEntries {
+                        rows: direct_rows_entry::<O>,
+                        holds_zero: $crate::binding::scan::holds_zero::<O::S>,
+                    },
+                )
+            }
+        }
+
+        /// The peak probe; safe to call because `kernel` only binds it
+        /// after detecting the ISA.
+        fn probe_safe<O: $crate::kernels::simd::VecOps>(iters: usize) -> u64 {
+            // SAFETY: reachable only through a `Kernel` built by `kernel`
+            // above, after the ISA was detected.
+            unsafe { probe_entry::<O>(iters) }
+        }
+
+        /// # Safety
+        /// The CPU supports the ISA.
+        #[target_feature(enable = $features)]
+        unsafe fn probe_entry<O: $crate::kernels::simd::VecOps>(iters: usize) -> u64 {
+            // SAFETY: features enabled here.
+            let (ops, folded) = unsafe { $crate::kernels::simd::probe::probe_body::<O, { $probe.0 }, { $probe.1 }>(iters) };
+            std::hint::black_box(folded);
+            ops
+        }
+
+        /// # Safety
+        /// The CPU supports the ISA; the job comes from `direct_driver`.
+        #[target_feature(enable = $features)]
+        unsafe fn direct_rows_entry<O: $crate::kernels::simd::VecOps>(
+            job: &$crate::kernels::simd::direct::DirectJob<<O::S as $crate::semiring::Semiring>::Scalar>,
+        ) {
+            // SAFETY: forwarded contract, features enabled here.
+            unsafe { $crate::kernels::simd::direct::direct_rows::<O, MR, { MR / 4 }>(job) }
+        }
+
+        /// # Safety
+        /// The CPU supports the ISA; the job comes from `row_group_driver`.
+        #[target_feature(enable = $features)]
+        unsafe fn row_groups_entry<O: $crate::kernels::simd::VecOps>(
+            job: &$crate::kernels::simd::row_group::RowGroupJob<<O::S as $crate::semiring::Semiring>::Scalar>,
+        ) {
+            // SAFETY: forwarded contract, features enabled here.
+            unsafe { $crate::kernels::simd::row_group::row_groups::<O>(job) }
+        }
+
+        impl<O: $crate::kernels::simd::VecOps> $crate::kernels::micro::MicroKernel<O::S> for $kernel<O> {
+            const MR: usize = MR / tile_vectors::<O>();
+            const NR: usize = O::LANES * tile_vectors::<O>();
+
+            #[inline(always)]
+            fn packed_value(x: <O::S as $crate::semiring::Semiring>::Scalar) -> <O::S as $crate::semiring::Semiring>::Scalar {
+                O::packed_value(x)
+            }
+
+            #[inline(always)]
+            unsafe fn pack(
+                unit: usize,
+                extent: usize,
+                kc: usize,
+                src: *const <O::S as $crate::semiring::Semiring>::Scalar,
+                line_stride: isize,
+                depth_stride: isize,
+                dst: *mut <O::S as $crate::semiring::Semiring>::Scalar,
+            ) {
+                // SAFETY: forwarded contract; this kernel is only handed out
+                // on CPUs with the ISA (checked in `kernel`).
+                unsafe { pack_entry::<O>(unit, extent, kc, src, line_stride, depth_stride, dst) }
+            }
+
+            const A_SPREAD: usize = {
+                // Packed sizes are checked for at most MAX_A_SPREAD copies.
+                assert!(O::A_SPREAD <= $crate::kernels::micro::MAX_A_SPREAD);
+                O::A_SPREAD
+            };
+
+            #[inline(always)]
+            unsafe fn pack_a(
+                extent: usize,
+                kc: usize,
+                src: *const <O::S as $crate::semiring::Semiring>::Scalar,
+                row_stride: isize,
+                col_stride: isize,
+                dst: *mut <O::S as $crate::semiring::Semiring>::Scalar,
+            ) {
+                // SAFETY: forwarded contract; this kernel is only handed out
+                // on CPUs with the ISA (checked in `kernel`).
+                unsafe { pack_a_entry::<O>(extent, kc, src, row_stride, col_stride, dst) }
+            }
+
+            #[inline(always)]
+            unsafe fn tile(
+                self,
+                kc: usize,
+                a: *const <O::S as $crate::semiring::Semiring>::Scalar,
+                b: *const <O::S as $crate::semiring::Semiring>::Scalar,
+                c: *mut <O::S as $crate::semiring::Semiring>::Scalar,
+                rsc: isize,
+                csc: isize,
+                rows: usize,
+                cols: usize,
+                load_c: bool,
+            ) {
+                // SAFETY: forwarded contract; the ISA was detected in `kernel`.
+                unsafe { tile_entry::<O>(kc, a, b, c, rsc, csc, rows, cols, load_c) }
+            }
+        }
+
+        /// # Safety
+        /// As `MicroKernel::tile`; the CPU supports the ISA.
+        #[allow(clippy::too_many_arguments)]
+        #[target_feature(enable = $features)]
+        unsafe fn tile_entry<O: $crate::kernels::simd::VecOps>(
+            kc: usize,
+            a: *const <O::S as $crate::semiring::Semiring>::Scalar,
+            b: *const <O::S as $crate::semiring::Semiring>::Scalar,
+            c: *mut <O::S as $crate::semiring::Semiring>::Scalar,
+            rsc: isize,
+            csc: isize,
+            rows: usize,
+            cols: usize,
+            load_c: bool,
+        ) {
+            // SAFETY: forwarded contract, features enabled here; the tile
+            // is MicroKernel::MR × NR for either width.
+            unsafe {
+                if tile_vectors::<O>() == 2 {
+                    $crate::kernels::simd::tile::tile_body::<O, { MR / 2 }, 2>(
+                        kc,
+                        $crate::kernels::simd::tile::PackedA::<O, { MR / 2 }>(a),
+                        b,
+                        2 * O::LANES as isize,
+                        c,
+                        rsc,
+                        csc,
+                        rows,
+                        cols,
+                        load_c,
+                    )
+                } else {
+                    $crate::kernels::simd::tile::tile_body::<O, MR, 1>(
+                        kc,
+                        $crate::kernels::simd::tile::PackedA::<O, MR>(a),
+                        b,
+                        O::LANES as isize,
+                        c,
+                        rsc,
+                        csc,
+                        rows,
+                        cols,
+                        load_c,
+                    )
+                }
+            }
+        }
+
+        $(#[$arg_doc])*
+        #[derive(Clone, Copy, Default, Debug)]
+        pub(crate) struct $arg_kernel<O>(std::marker::PhantomData<O>);
+
+        /// Rows of every argmax tile of this ISA (a second register per row
+        /// holds the indices, so fewer rows fit than in the value tile).
+        pub(crate) const ARG_MR: usize = $arg_mr;
+
+        /// The argmax kernel binding for `O`, or the portable one if this
+        /// CPU lacks the ISA.
+        pub(crate) fn arg_kernel<O: $crate::kernels::simd::ArgVecOps>() -> $crate::semiring::ArgKernel<O::S> {
+            use $crate::isa::IsaLevel;
+            if O::LEVEL != IsaLevel::$level || $crate::binding::dispatch::detected_isa() < IsaLevel::$level {
+                return $crate::semiring::ArgKernel::portable();
+            }
+            let name = if std::mem::size_of::<<O::S as $crate::semiring::Semiring>::Scalar>() == 8 {
+                $arg_name8
+            } else {
+                $arg_name4
+            };
+            // SAFETY: checked just above: O's ISA is this one, and the CPU
+            // has it.
+            unsafe { $crate::semiring::ArgKernel::from_microkernel::<$arg_kernel<O>>(name, IsaLevel::$level) }
+        }
+
+        impl<O: $crate::kernels::simd::ArgVecOps> $crate::kernels::micro::ArgMicroKernel<O::S> for $arg_kernel<O> {
+            const MR: usize = ARG_MR;
+            const NR: usize = O::LANES;
+
+            #[inline(always)]
+            unsafe fn pack(
+                unit: usize,
+                extent: usize,
+                kc: usize,
+                src: *const <O::S as $crate::semiring::Semiring>::Scalar,
+                line_stride: isize,
+                depth_stride: isize,
+                dst: *mut <O::S as $crate::semiring::Semiring>::Scalar,
+            ) {
+                // SAFETY: forwarded contract; this kernel is only handed out
+                // on CPUs with the ISA (checked in `arg_kernel`).
+                unsafe { pack_entry::<O>(unit, extent, kc, src, line_stride, depth_stride, dst) }
+            }
+
+            #[inline(always)]
+            unsafe fn tile_arg(
+                self,
+                kc: usize,
+                depth: usize,
+                a: *const <O::S as $crate::semiring::Semiring>::Scalar,
+                b: *const <O::S as $crate::semiring::Semiring>::Scalar,
+                c: *mut <O::S as $crate::semiring::Semiring>::Scalar,
+                rsc: isize,
+                csc: isize,
+                argk: *mut u32,
+                rsi: isize,
+                csi: isize,
+                rows: usize,
+                cols: usize,
+                load_c: bool,
+            ) {
+                // SAFETY: forwarded contract; the ISA was detected in
+                // `arg_kernel`.
+                unsafe { arg_tile_entry::<O>(kc, depth, a, b, c, rsc, csc, argk, rsi, csi, rows, cols, load_c) }
+            }
+        }
+
+        /// # Safety
+        /// As `ArgMicroKernel::tile_arg`; the CPU supports the ISA.
+        #[allow(clippy::too_many_arguments)]
+        #[target_feature(enable = $features)]
+        unsafe fn arg_tile_entry<O: $crate::kernels::simd::ArgVecOps>(
+            kc: usize,
+            depth: usize,
+            a: *const <O::S as $crate::semiring::Semiring>::Scalar,
+            b: *const <O::S as $crate::semiring::Semiring>::Scalar,
+            c: *mut <O::S as $crate::semiring::Semiring>::Scalar,
+            rsc: isize,
+            csc: isize,
+            argk: *mut u32,
+            rsi: isize,
+            csi: isize,
+            rows: usize,
+            cols: usize,
+            load_c: bool,
+        ) {
+            // SAFETY: forwarded contract, features enabled here.
+            unsafe {
+                $crate::kernels::simd::tile::arg_tile_body::<O, ARG_MR>(
+                    kc, depth, a, b, c, rsc, csc, argk, rsi, csi, rows, cols, load_c,
+                )
+            }
+        }
+
+        /// A's packing, `O::A_SPREAD` copies per element.
+        ///
+        /// # Safety
+        /// As `MicroKernel::pack_a`; the CPU supports the ISA.
+        #[target_feature(enable = $features)]
+        unsafe fn pack_a_entry<O: $crate::kernels::simd::VecOps>(
+            extent: usize,
+            kc: usize,
+            src: *const <O::S as $crate::semiring::Semiring>::Scalar,
+            row_stride: isize,
+            col_stride: isize,
+            dst: *mut <O::S as $crate::semiring::Semiring>::Scalar,
+        ) {
+            let unit = MR / tile_vectors::<O>();
+            // SAFETY: forwarded contract (dst holds A_SPREAD·ceil(extent/unit)·unit·kc
+            // for the kernel's MR = unit), features enabled here.
+            unsafe { $crate::kernels::simd::pack::pack_a_panels::<O>(unit, extent, kc, src, row_stride, col_stride, dst) }
+        }
+
+        /// Packing compiled with the ISA, so the contiguous copies vectorize.
+        ///
+        /// # Safety
+        /// As `pack::pack_panels`; the CPU supports the ISA.
+        #[target_feature(enable = $features)]
+        unsafe fn pack_entry<O: $crate::kernels::simd::VecOps>(
+            unit: usize,
+            extent: usize,
+            kc: usize,
+            src: *const <O::S as $crate::semiring::Semiring>::Scalar,
+            line_stride: isize,
+            depth_stride: isize,
+            dst: *mut <O::S as $crate::semiring::Semiring>::Scalar,
+        ) {
+            // SAFETY: forwarded contract, features enabled here.
+            unsafe {
+                $crate::kernels::simd::pack::pack_vector_panels::<O>(unit, extent, kc, src, line_stride, depth_stride, dst)
+            }
+        }
+    };
+}
+pub(crate) use isa_kernel;

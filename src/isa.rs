@@ -1,0 +1,34 @@
+//! The ISA levels kernels are built for.
+
+use std::fmt;
+
+/// A family of kernels, ordered from the one that runs anywhere to the widest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum IsaLevel {
+    /// Portable Rust, no instruction beyond the target's baseline.
+    Scalar,
+    /// 256-bit AVX2 kernels (x86-64 with `avx2`).
+    Avx2,
+    /// 512-bit AVX-512 kernels (x86-64 with `avx512f`).
+    Avx512,
+}
+
+impl IsaLevel {
+    /// Every level, lowest first.
+    pub const ALL: [IsaLevel; 3] = [IsaLevel::Scalar, IsaLevel::Avx2, IsaLevel::Avx512];
+
+    /// The lower-case name used by `TROPICAL_BLAS_ISA`.
+    pub fn name(self) -> &'static str {
+        match self {
+            IsaLevel::Scalar => "scalar",
+            IsaLevel::Avx2 => "avx2",
+            IsaLevel::Avx512 => "avx512",
+        }
+    }
+}
+
+impl fmt::Display for IsaLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -1,0 +1,202 @@
+//! The kernel handles a semiring names: plain data, a kernel's tile and
+//! the routines that run it. They are built in `binding`.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::batch_view::{BatchMut, BatchRef};
+use crate::config::Accum;
+use crate::frame::blocking::TilingParams;
+use crate::isa::IsaLevel;
+use crate::semiring::{SelectingSemiring, Semiring};
+use crate::view::{MatMut, MatRef};
+use crate::workspace::GemmWorkspace;
+
+/// One monomorphized product routine.
+/// Arguments: workspace, blocking, threads, A, B, C, accumulation.
+pub(crate) type GemmFn<S> = fn(
+    &mut GemmWorkspace,
+    &TilingParams,
+    usize,
+    MatRef<'_, <S as Semiring>::Scalar>,
+    MatRef<'_, <S as Semiring>::Scalar>,
+    MatMut<'_, <S as Semiring>::Scalar>,
+    Accum,
+);
+
+/// The kernel chosen for one semiring at one ISA level: its name and tile,
+/// plus the routines that run it.
+///
+/// Obtained from [`Semiring::kernel`] or [`kernel_for`](crate::kernel_for).
+/// Only the crate can build a SIMD `Kernel`, and it does so only after
+/// checking that the CPU has the instructions, so holding one is proof that
+/// it may run.
+pub struct Kernel<S: Semiring> {
+    pub(crate) name: &'static str,
+    pub(crate) isa: IsaLevel,
+    pub(crate) mr: usize,
+    pub(crate) nr: usize,
+    /// Copies of each A element in a packed panel (`MicroKernel::A_SPREAD`).
+    pub(crate) a_spread: usize,
+    /// Rows and columns of the small-matrix path's tallest tile: the
+    /// packed tile's unless the kernel binds its own path (the SIMD direct
+    /// path keeps the ISA's 16- or 8-row tiles of one vector when the
+    /// packed tile is 8 rows of two).
+    pub(crate) small_tile: (usize, usize),
+    pub(crate) packed: GemmFn<S>,
+    pub(crate) small: GemmFn<S>,
+    /// The batch entry, for kernels that have one.
+    pub(crate) batch: Option<BatchFn<S::Scalar>>,
+    pub(crate) probe: fn(usize) -> u64,
+    pub(crate) _semiring: PhantomData<fn() -> S>,
+}
+
+impl<S: Semiring> Clone for Kernel<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<S: Semiring> Copy for Kernel<S> {}
+
+impl<S: Semiring> fmt::Debug for Kernel<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Kernel")
+            .field("name", &self.name)
+            .field("isa", &self.isa)
+            .field("mr", &self.mr)
+            .field("nr", &self.nr)
+            .finish()
+    }
+}
+
+impl<S: Semiring> Kernel<S> {
+    /// This core's ceiling for this kernel's instructions, in tropical
+    /// ops per second (one ⊗ and one ⊕ on one element each).
+    ///
+    /// Runs the ⊗+⊕ instruction pair of this kernel on independent
+    /// register accumulators with no memory operands but one L1 load per
+    /// step, for about `min_time`, and reports the best of three runs. It
+    /// is the denominator for "fraction of peak" figures: measure it in the
+    /// same run as the product it is compared with.
+    pub fn peak_ops_per_second(&self, min_time: std::time::Duration) -> f64 {
+        let mut iters = 1 << 12;
+        loop {
+            let start = std::time::Instant::now();
+            (self.probe)(iters);
+            if start.elapsed() * 8 >= min_time || iters >= 1 << 40 {
+                break;
+            }
+            iters *= 2;
+        }
+        (0..3)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                let ops = (self.probe)(iters);
+                ops as f64 / start.elapsed().as_secs_f64()
+            })
+            .fold(0.0, f64::max)
+    }
+
+    /// A short name, such as `avx512-16x16` or `portable`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+    /// The ISA level the kernel needs.
+    pub fn isa(&self) -> IsaLevel {
+        self.isa
+    }
+    /// Rows of its register tile.
+    pub fn mr(&self) -> usize {
+        self.mr
+    }
+    /// Columns of its register tile.
+    pub fn nr(&self) -> usize {
+        self.nr
+    }
+
+    /// Copies of each A element in a packed panel: sizes the A block.
+    pub(crate) fn a_spread(&self) -> usize {
+        self.a_spread
+    }
+
+    /// Rows and columns of the small-matrix path's tallest tile.
+    pub(crate) fn small_tile(&self) -> (usize, usize) {
+        self.small_tile
+    }
+}
+
+/// One monomorphized argmax product routine.
+/// Arguments: workspace, blocking, threads, A, B, C, argk, accumulation.
+pub(crate) type ArgGemmFn<S> = fn(
+    &mut GemmWorkspace,
+    &TilingParams,
+    usize,
+    MatRef<'_, <S as Semiring>::Scalar>,
+    MatRef<'_, <S as Semiring>::Scalar>,
+    MatMut<'_, <S as Semiring>::Scalar>,
+    MatMut<'_, u32>,
+    Accum,
+);
+
+/// The argmax kernel chosen for one selecting semiring at one ISA level.
+///
+/// Obtained from [`SelectingSemiring::arg_kernel`] or
+/// [`arg_kernel_for`](crate::arg_kernel_for). As with [`Kernel`], only the
+/// crate builds SIMD ones, after checking the CPU.
+pub struct ArgKernel<S: SelectingSemiring> {
+    pub(crate) name: &'static str,
+    pub(crate) isa: IsaLevel,
+    pub(crate) mr: usize,
+    pub(crate) nr: usize,
+    pub(crate) packed: ArgGemmFn<S>,
+    pub(crate) small: ArgGemmFn<S>,
+}
+
+impl<S: SelectingSemiring> Clone for ArgKernel<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<S: SelectingSemiring> Copy for ArgKernel<S> {}
+
+impl<S: SelectingSemiring> fmt::Debug for ArgKernel<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ArgKernel")
+            .field("name", &self.name)
+            .field("isa", &self.isa)
+            .field("mr", &self.mr)
+            .field("nr", &self.nr)
+            .finish()
+    }
+}
+
+impl<S: SelectingSemiring> ArgKernel<S> {
+    /// A short name, such as `avx512-arg-12x16` or `portable-arg`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+    /// The ISA level the kernel needs.
+    pub fn isa(&self) -> IsaLevel {
+        self.isa
+    }
+    /// Rows of its register tile.
+    pub fn mr(&self) -> usize {
+        self.mr
+    }
+    /// Columns of its register tile.
+    pub fn nr(&self) -> usize {
+        self.nr
+    }
+}
+
+/// A batch entry: computes every item of checked strided batches of
+/// small products (A `m×k`, B `k×n`, C `m×n`, all ≥ 1) in one call into
+/// the ISA's code per task, or returns `false` (having written nothing) if
+/// it does not take this layout.
+pub(crate) type BatchFn<T> = fn(
+    threads: usize,
+    a: &BatchRef<'_, T>,
+    b: &BatchRef<'_, T>,
+    c: &mut BatchMut<'_, T>,
+    accum: Accum,
+) -> bool;
