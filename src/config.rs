@@ -1,6 +1,6 @@
 //! Per-call settings.
 
-use crate::frame::blocking::TilingParams;
+use crate::blocking::TilingParams;
 use crate::isa::IsaLevel;
 
 /// What happens to the existing contents of C.

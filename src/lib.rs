@@ -79,6 +79,7 @@
 
 // Foundation: plain data and the contracts everything else builds on.
 mod batch_view;
+mod blocking;
 mod config;
 mod element;
 mod error;
@@ -108,11 +109,11 @@ pub use api::report::{DispatchReport, KernelChoice, dispatch_report};
 pub use batch_view::{BatchMut, BatchRef};
 pub use binding::dispatch::{ISA_ENV_VAR, active_isa, detected_isa};
 pub use binding::tuning;
+pub use blocking::TilingParams;
 pub use builtin::{MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd};
 pub use config::{Accum, GemmConfig, Par};
 pub use element::Element;
 pub use error::{Error, Operand};
-pub use frame::blocking::TilingParams;
 pub use isa::IsaLevel;
 pub use semiring::{
     ArgKernel, DifferentiableSemiring, IntegerInputLimit, Kernel, NO_ARG, SelectingSemiring,

@@ -3,9 +3,9 @@
 use std::cell::RefCell;
 
 use crate::binding::dispatch::resolve_level;
+use crate::blocking::TilingParams;
 use crate::config::{Accum, GemmConfig};
 use crate::error::{Error, Operand};
-use crate::frame::blocking::TilingParams;
 use crate::isa::IsaLevel;
 use crate::semiring::Kernel;
 use crate::semiring::Semiring;

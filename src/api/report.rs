@@ -38,8 +38,10 @@ pub struct DispatchReport {
     /// The kernel every built-in (semiring, type) runs at the active level
     /// (at the detected level when the setting is invalid).
     pub kernels: Vec<KernelChoice>,
-    /// The CPU's brand string.
+    /// The CPU's brand string (a virtual machine may mask it).
     pub cpu: &'static str,
+    /// What identifies the CPU model to the tuned table.
+    pub identity: crate::binding::tuning::CpuIdentity,
     /// Its cache sizes (detected, or fallback values).
     pub caches: crate::binding::tuning::CacheSizes,
     /// Default block limits (mc, kc, nc, small-path ops) of the f32 kernel
@@ -86,6 +88,7 @@ pub fn dispatch_report() -> DispatchReport {
         active,
         kernels,
         cpu: crate::binding::tuning::cpu_model(),
+        identity: crate::binding::tuning::cpu_identity().clone(),
         caches: crate::binding::tuning::cache_sizes(),
         blocks: ((limits.mc, limits.kc, limits.nc, limits.small_ops), source),
         tuning_error: crate::binding::tuning::tuned().err(),
@@ -134,6 +137,7 @@ impl fmt::Display for DispatchReport {
             .map(|(name, on)| format!("{name}{}", if *on { "+" } else { "-" }))
             .collect();
         writeln!(f, "CPU:            {}", self.cpu)?;
+        writeln!(f, "CPU identity:   {}", self.identity)?;
         writeln!(f, "CPU features:   {}", list.join(" "))?;
         let c = &self.caches;
         writeln!(

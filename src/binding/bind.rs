@@ -3,8 +3,8 @@
 
 use std::marker::PhantomData;
 
+use crate::blocking::TilingParams;
 use crate::frame;
-use crate::frame::blocking::TilingParams;
 use crate::isa::IsaLevel;
 use crate::kernels::micro::{ArgMicroKernel, MicroKernel};
 use crate::kernels::portable;

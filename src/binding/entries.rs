@@ -82,7 +82,7 @@ macro_rules! isa_kernel {
         /// after detecting the ISA, and the views were checked.
         fn small_safe<O: $crate::kernels::simd::VecOps>(
             ws: &mut $crate::workspace::GemmWorkspace,
-            _tiling: &$crate::frame::blocking::TilingParams,
+            _tiling: &$crate::blocking::TilingParams,
             threads: usize,
             a: $crate::view::MatRef<'_, <O::S as $crate::semiring::Semiring>::Scalar>,
             b: $crate::view::MatRef<'_, <O::S as $crate::semiring::Semiring>::Scalar>,

@@ -18,14 +18,16 @@
 //!
 //! It applies to kernels of that ISA level and element size; every other
 //! kernel uses the cache-derived sizes. `cpu` is informational for a file
-//! (the user chose it for this machine) and is the key of a compiled-in
-//! entry ([`TUNED_TABLE`]).
+//! (the user chose it for this machine). A compiled-in entry
+//! ([`TUNED_TABLE`]) is keyed by the [`CpuIdentity`]: vendor, family,
+//! model, stepping and cache sizes, never the brand string, which a
+//! virtual machine may mask.
 
 use std::fmt;
 use std::sync::OnceLock;
 
+use crate::blocking::{BlockLimits, DEFAULT_LIMITS, TilingParams};
 use crate::error::Error;
-use crate::frame::blocking::{BlockLimits, DEFAULT_LIMITS, TilingParams};
 use crate::isa::IsaLevel;
 
 /// The environment variable naming a tuned block-size file.
@@ -35,7 +37,8 @@ pub const TUNING_ENV_VAR: &str = "TROPICAL_BLAS_TUNING";
 /// size.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TunedBlocks {
-    /// The CPU brand string the sizes were measured on.
+    /// The CPU the sizes were measured on (informational: its
+    /// [`CpuIdentity`] as text).
     pub cpu: String,
     /// The kernels' ISA level.
     pub isa: IsaLevel,
@@ -51,11 +54,24 @@ pub struct TunedBlocks {
     pub small_ops: usize,
 }
 
-/// A compiled-in tuned entry (the same fields as [`TunedBlocks`]).
+/// A compiled-in tuned entry: the [`CpuIdentity`] it applies to, matched
+/// field by field, and the fields of [`TunedBlocks`].
 #[derive(Clone, Copy, Debug)]
 pub struct TunedEntry {
-    /// The CPU brand string, matched exactly (surrounding spaces trimmed).
-    pub cpu: &'static str,
+    /// CPUID vendor string, such as `GenuineIntel`.
+    pub vendor: &'static str,
+    /// Family, with the extended family added.
+    pub family: u32,
+    /// Model, with the extended model added.
+    pub model: u32,
+    /// Stepping.
+    pub stepping: u32,
+    /// Level-1 data cache in bytes.
+    pub l1d: usize,
+    /// Level-2 cache in bytes.
+    pub l2: usize,
+    /// Level-3 cache in bytes (0 if none).
+    pub l3: usize,
     /// The kernels' ISA level.
     pub isa: IsaLevel,
     /// Bytes per element.
@@ -71,27 +87,10 @@ pub struct TunedEntry {
 }
 
 /// Block sizes tuned on known CPUs with `tuning/tune.sh`, used when no
-/// file is named by [`TUNING_ENV_VAR`]. To add a CPU, run the tuner on it
-/// and paste the entry it prints (also in `tuning/results/`) here.
-pub const TUNED_TABLE: &[TunedEntry] = &[
-    // The project's CI machine kind: Sapphire Rapids under KVM, which
-    // masks the brand string. `tuning/tune.sh --full`, 2026-12-01
-    // (tuning/results/intel-r-xeon-r-processor-avx512-f32.*): the blocks
-    // are the cache-derived ones (the A block a sixteenth of L2, see
-    // `A_BLOCK_L2_SHARE`; the grid's best lost to them, 0.95-0.96×), which
-    // ran 1.09× the previous entry's (256, 512) at n = 1024 and 1.10× at
-    // 2048, alternating. The unpacked path won at every n up to 96 and tied
-    // at 128 (it won by 11 % there against the old blocks).
-    TunedEntry {
-        cpu: "Intel(R) Xeon(R) Processor",
-        isa: IsaLevel::Avx512,
-        element_bytes: 4,
-        mc: 32,
-        kc: 1024,
-        nc: 6720,
-        small_ops: 884736,
-    },
-];
+/// file is named by [`TUNING_ENV_VAR`]. An entry stays only where it
+/// measurably beats the cache-derived sizes on its CPU; to add one, run
+/// the tuner there and paste the entry it prints.
+pub const TUNED_TABLE: &[TunedEntry] = &[];
 
 /// Cache sizes in bytes, as detected (per core for L1/L2, whole chip for
 /// L3), or typical values where the CPU does not say.
@@ -126,6 +125,98 @@ impl fmt::Display for BlockSource {
             BlockSource::CacheDerived => f.write_str("derived from cache sizes"),
         }
     }
+}
+
+/// What identifies a CPU model to the tuned table: what CPUID reports of
+/// the core, and the cache sizes the block sizes depend on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CpuIdentity {
+    /// CPUID vendor string, such as `GenuineIntel` (empty off x86-64).
+    pub vendor: String,
+    /// Family, with the extended family added.
+    pub family: u32,
+    /// Model, with the extended model added.
+    pub model: u32,
+    /// Stepping.
+    pub stepping: u32,
+    /// The cache sizes.
+    pub caches: CacheSizes,
+}
+
+impl CpuIdentity {
+    /// Whether the compiled-in `entry` was tuned on a CPU like this one.
+    pub fn matches(&self, entry: &TunedEntry) -> bool {
+        self.vendor == entry.vendor
+            && (self.family, self.model, self.stepping)
+                == (entry.family, entry.model, entry.stepping)
+            && (self.caches.l1d, self.caches.l2, self.caches.l3) == (entry.l1d, entry.l2, entry.l3)
+    }
+}
+
+impl fmt::Display for CpuIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kib = |bytes: usize| bytes >> 10;
+        write!(
+            f,
+            "{} family {} model {} stepping {}, L1d {} KiB, L2 {} KiB, L3 {} KiB",
+            self.vendor,
+            self.family,
+            self.model,
+            self.stepping,
+            kib(self.caches.l1d),
+            kib(self.caches.l2),
+            kib(self.caches.l3)
+        )
+    }
+}
+
+/// This CPU's identity (read once).
+pub fn cpu_identity() -> &'static CpuIdentity {
+    static IDENTITY: OnceLock<CpuIdentity> = OnceLock::new();
+    IDENTITY.get_or_init(|| {
+        let (vendor, family, model, stepping) = read_signature();
+        CpuIdentity {
+            vendor,
+            family,
+            model,
+            stepping,
+            caches: cache_sizes(),
+        }
+    })
+}
+
+/// CPUID leaf 0's vendor string and leaf 1's signature, with the extended
+/// family and model folded in as the vendors document.
+#[cfg(target_arch = "x86_64")]
+fn read_signature() -> (String, u32, u32, u32) {
+    use std::arch::x86_64::__cpuid;
+    let leaf0 = __cpuid(0);
+    let vendor: Vec<u8> = [leaf0.ebx, leaf0.edx, leaf0.ecx]
+        .into_iter()
+        .flat_map(u32::to_le_bytes)
+        .collect();
+    let vendor = String::from_utf8_lossy(&vendor).into_owned();
+    if leaf0.eax < 1 {
+        return (vendor, 0, 0, 0);
+    }
+    let eax = __cpuid(1).eax;
+    let base_family = (eax >> 8) & 0xf;
+    let family = if base_family == 0xf {
+        base_family + ((eax >> 20) & 0xff)
+    } else {
+        base_family
+    };
+    let model = if base_family == 0x6 || base_family == 0xf {
+        ((eax >> 12) & 0xf0) | ((eax >> 4) & 0xf)
+    } else {
+        (eax >> 4) & 0xf
+    };
+    (vendor, family, model, eax & 0xf)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn read_signature() -> (String, u32, u32, u32) {
+    (String::new(), 0, 0, 0)
 }
 
 /// The CPU's brand string (empty if it has none).
@@ -315,10 +406,10 @@ pub(crate) fn tuned() -> Result<&'static [(TunedBlocks, BlockSource)], Error> {
             }
             _ => Ok(TUNED_TABLE
                 .iter()
-                .filter(|e| e.cpu.trim() == cpu_model())
+                .filter(|e| cpu_identity().matches(e))
                 .map(|e| {
                     let blocks = TunedBlocks {
-                        cpu: e.cpu.to_string(),
+                        cpu: cpu_identity().to_string(),
                         isa: e.isa,
                         element_bytes: e.element_bytes,
                         mc: e.mc,

@@ -1,9 +1,8 @@
 //! The frame room: the ISA-blind loops. The packed five-loop driver, the
-//! direct (small-matrix) driver, the row-group driver, the portable small
-//! path, the blocking data, and the one work-splitting rule they share.
+//! direct (small-matrix) driver, the row-group driver, and the portable
+//! small path, with the one work-splitting rule they share.
 //! Generic over the kernel traits; never names an ISA.
 
-pub(crate) mod blocking;
 pub(crate) mod direct;
 pub(crate) mod packed;
 pub(crate) mod row_group;

@@ -4,8 +4,8 @@
 use rayon::prelude::*;
 
 use super::split;
+use crate::blocking::TilingParams;
 use crate::config::Accum;
-use crate::frame::blocking::TilingParams;
 use crate::kernels::micro::{ArgMicroKernel, MicroKernel};
 use crate::semiring::{SelectingSemiring, Semiring};
 use crate::view::{MatMut, MatRef};

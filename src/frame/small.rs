@@ -1,8 +1,8 @@
 //! The unpacked path for small products, where packing would cost more
 //! than it saves.
 
+use crate::blocking::TilingParams;
 use crate::config::Accum;
-use crate::frame::blocking::TilingParams;
 use crate::semiring::NO_ARG;
 use crate::semiring::{SelectingSemiring, Semiring};
 use crate::view::{MatMut, MatRef};

@@ -5,8 +5,8 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::batch_view::{BatchMut, BatchRef};
+use crate::blocking::TilingParams;
 use crate::config::Accum;
-use crate::frame::blocking::TilingParams;
 use crate::isa::IsaLevel;
 use crate::semiring::{SelectingSemiring, Semiring};
 use crate::view::{MatMut, MatRef};

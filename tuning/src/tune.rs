@@ -193,13 +193,13 @@ where
     let element_bytes = std::mem::size_of::<S::Scalar>();
     let kernel = kernel_for::<S>().map_err(|e| e.to_string())?;
     let (mr, nr) = (kernel.mr(), kernel.nr());
-    let report = tropical_blas::dispatch_report();
-    let cpu = if report.cpu.is_empty() {
-        "unknown-cpu"
-    } else {
-        report.cpu
-    };
-    let slug: String = cpu
+    let identity = tropical_blas::tuning::cpu_identity();
+    let cpu = identity.to_string();
+    let signature = format!(
+        "{}-{}-{}-{}",
+        identity.vendor, identity.family, identity.model, identity.stepping
+    );
+    let slug: String = signature
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {
@@ -215,7 +215,7 @@ where
         .join("-");
     // One result set per CPU, ISA level and element type.
     let slug = format!("{slug}-{}-{}", kernel.isa(), options.element);
-    let c = report.caches;
+    let c = identity.caches;
     println!(
         "tuning {label} on {} ({}x{}) on {cpu}: L1d {} KiB, L2 {} KiB, L3 {} KiB; {} mode, budget {} s",
         kernel.name(),
@@ -573,8 +573,14 @@ where
         }
     );
     println!(
-        "\nto compile it in, add to TUNED_TABLE in src/tuning.rs:\n    TunedEntry {{ cpu: {:?}, isa: IsaLevel::{:?}, element_bytes: {element_bytes}, mc: {}, kc: {}, nc: {}, small_ops: {} }},",
-        cpu,
+        "\nto compile it in, add to TUNED_TABLE in src/binding/tuning.rs:\n    TunedEntry {{ vendor: {:?}, family: {}, model: {}, stepping: {}, l1d: {}, l2: {}, l3: {}, isa: IsaLevel::{:?}, element_bytes: {element_bytes}, mc: {}, kc: {}, nc: {}, small_ops: {} }},",
+        identity.vendor,
+        identity.family,
+        identity.model,
+        identity.stepping,
+        identity.caches.l1d,
+        identity.caches.l2,
+        identity.caches.l3,
         kernel.isa(),
         chosen.mc,
         chosen.kc,
