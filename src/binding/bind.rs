@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use crate::blocking::TilingParams;
 use crate::frame;
 use crate::isa::IsaLevel;
-use crate::kernels::micro::{ArgMicroKernel, MicroKernel};
+use crate::kernels::micro::{ArgTile, MicroKernel, TileC};
 use crate::kernels::portable;
 use crate::semiring::kernel::{BatchFn, GemmFn};
 use crate::semiring::{ArgKernel, Kernel, SelectingSemiring, Semiring};
@@ -24,7 +24,7 @@ impl<S: Semiring> Kernel<S> {
     /// # Safety
     /// The CPU must have `K`'s instructions: the returned value runs them
     /// from safe code.
-    pub(crate) unsafe fn from_microkernel<K: MicroKernel<S>>(
+    pub(crate) unsafe fn from_microkernel<K: MicroKernel<S, Out = TileC<S::Scalar>>>(
         name: &'static str,
         isa: IsaLevel,
     ) -> Self {
@@ -85,7 +85,7 @@ impl<S: SelectingSemiring> ArgKernel<S> {
         // SAFETY: the portable kernel uses no instruction beyond the
         // target's baseline.
         unsafe {
-            Self::from_microkernel::<portable::PortableKernel>("portable-arg", IsaLevel::Scalar)
+            Self::from_microkernel::<portable::PortableArgKernel>("portable-arg", IsaLevel::Scalar)
         }
     }
 
@@ -94,7 +94,7 @@ impl<S: SelectingSemiring> ArgKernel<S> {
     /// # Safety
     /// The CPU must have `K`'s instructions: the returned value runs them
     /// from safe code.
-    pub(crate) unsafe fn from_microkernel<K: ArgMicroKernel<S>>(
+    pub(crate) unsafe fn from_microkernel<K: MicroKernel<S, Out = ArgTile<S::Scalar>>>(
         name: &'static str,
         isa: IsaLevel,
     ) -> Self {

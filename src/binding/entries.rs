@@ -148,6 +148,7 @@ macro_rules! isa_kernel {
         impl<O: $crate::kernels::simd::VecOps> $crate::kernels::micro::MicroKernel<O::S> for $kernel<O> {
             const MR: usize = MR / tile_vectors::<O>();
             const NR: usize = O::LANES * tile_vectors::<O>();
+            type Out = $crate::kernels::micro::TileC<<O::S as $crate::semiring::Semiring>::Scalar>;
 
             #[inline(always)]
             fn packed_value(x: <O::S as $crate::semiring::Semiring>::Scalar) -> <O::S as $crate::semiring::Semiring>::Scalar {
@@ -159,14 +160,12 @@ macro_rules! isa_kernel {
                 unit: usize,
                 extent: usize,
                 kc: usize,
-                src: *const <O::S as $crate::semiring::Semiring>::Scalar,
-                line_stride: isize,
-                depth_stride: isize,
+                src: $crate::kernels::micro::Lines<<O::S as $crate::semiring::Semiring>::Scalar>,
                 dst: *mut <O::S as $crate::semiring::Semiring>::Scalar,
             ) {
                 // SAFETY: forwarded contract; this kernel is only handed out
                 // on CPUs with the ISA (checked in `kernel`).
-                unsafe { pack_entry::<O>(unit, extent, kc, src, line_stride, depth_stride, dst) }
+                unsafe { pack_entry::<O>(unit, extent, kc, src, dst) }
             }
 
             const A_SPREAD: usize = {
@@ -176,81 +175,37 @@ macro_rules! isa_kernel {
             };
 
             #[inline(always)]
-            unsafe fn pack_a(
-                extent: usize,
-                kc: usize,
-                src: *const <O::S as $crate::semiring::Semiring>::Scalar,
-                row_stride: isize,
-                col_stride: isize,
-                dst: *mut <O::S as $crate::semiring::Semiring>::Scalar,
-            ) {
+            unsafe fn pack_a(extent: usize, kc: usize, src: $crate::kernels::micro::Lines<<O::S as $crate::semiring::Semiring>::Scalar>, dst: *mut <O::S as $crate::semiring::Semiring>::Scalar) {
                 // SAFETY: forwarded contract; this kernel is only handed out
                 // on CPUs with the ISA (checked in `kernel`).
-                unsafe { pack_a_entry::<O>(extent, kc, src, row_stride, col_stride, dst) }
+                unsafe { pack_a_entry::<O>(extent, kc, src, dst) }
             }
 
             #[inline(always)]
-            unsafe fn tile(
-                self,
-                kc: usize,
-                a: *const <O::S as $crate::semiring::Semiring>::Scalar,
-                b: *const <O::S as $crate::semiring::Semiring>::Scalar,
-                c: *mut <O::S as $crate::semiring::Semiring>::Scalar,
-                rsc: isize,
-                csc: isize,
-                rows: usize,
-                cols: usize,
-                load_c: bool,
-            ) {
+            unsafe fn tile(self, kc: usize, _depth: usize, a: *const <O::S as $crate::semiring::Semiring>::Scalar, b: *const <O::S as $crate::semiring::Semiring>::Scalar, out: Self::Out) {
                 // SAFETY: forwarded contract; the ISA was detected in `kernel`.
-                unsafe { tile_entry::<O>(kc, a, b, c, rsc, csc, rows, cols, load_c) }
+                unsafe { tile_entry::<O>(kc, a, b, out) }
             }
         }
 
         /// # Safety
         /// As `MicroKernel::tile`; the CPU supports the ISA.
-        #[allow(clippy::too_many_arguments)]
         #[target_feature(enable = $features)]
         unsafe fn tile_entry<O: $crate::kernels::simd::VecOps>(
             kc: usize,
             a: *const <O::S as $crate::semiring::Semiring>::Scalar,
             b: *const <O::S as $crate::semiring::Semiring>::Scalar,
-            c: *mut <O::S as $crate::semiring::Semiring>::Scalar,
-            rsc: isize,
-            csc: isize,
-            rows: usize,
-            cols: usize,
-            load_c: bool,
+            out: $crate::kernels::micro::TileC<<O::S as $crate::semiring::Semiring>::Scalar>,
         ) {
             // SAFETY: forwarded contract, features enabled here; the tile
             // is MicroKernel::MR × NR for either width.
             unsafe {
                 if tile_vectors::<O>() == 2 {
-                    $crate::kernels::simd::tile::tile_body::<O, { MR / 2 }, 2>(
-                        kc,
-                        $crate::kernels::simd::tile::PackedA::<O, { MR / 2 }>(a),
-                        b,
-                        2 * O::LANES as isize,
-                        c,
-                        rsc,
-                        csc,
-                        rows,
-                        cols,
-                        load_c,
-                    )
+                    let a = $crate::kernels::simd::tile::PackedA::<O, { MR / 2 }>(a);
+                    $crate::kernels::simd::tile::tile_body::<O, { MR / 2 }, 2>(kc, a, b, 2 * O::LANES as isize, out)
                 } else {
-                    $crate::kernels::simd::tile::tile_body::<O, MR, 1>(
-                        kc,
-                        $crate::kernels::simd::tile::PackedA::<O, MR>(a),
-                        b,
-                        O::LANES as isize,
-                        c,
-                        rsc,
-                        csc,
-                        rows,
-                        cols,
-                        load_c,
-                    )
+                    let a = $crate::kernels::simd::tile::PackedA::<O, MR>(a);
+                    $crate::kernels::simd::tile::tile_body::<O, MR, 1>(kc, a, b, O::LANES as isize, out)
                 }
             }
         }
@@ -280,73 +235,49 @@ macro_rules! isa_kernel {
             unsafe { $crate::semiring::ArgKernel::from_microkernel::<$arg_kernel<O>>(name, IsaLevel::$level) }
         }
 
-        impl<O: $crate::kernels::simd::ArgVecOps> $crate::kernels::micro::ArgMicroKernel<O::S> for $arg_kernel<O> {
+        impl<O: $crate::kernels::simd::ArgVecOps> $crate::kernels::micro::MicroKernel<O::S> for $arg_kernel<O> {
             const MR: usize = ARG_MR;
             const NR: usize = O::LANES;
+            type Out = $crate::kernels::micro::ArgTile<<O::S as $crate::semiring::Semiring>::Scalar>;
+
+            #[inline(always)]
+            fn packed_value(x: <O::S as $crate::semiring::Semiring>::Scalar) -> <O::S as $crate::semiring::Semiring>::Scalar {
+                O::packed_value(x)
+            }
 
             #[inline(always)]
             unsafe fn pack(
                 unit: usize,
                 extent: usize,
                 kc: usize,
-                src: *const <O::S as $crate::semiring::Semiring>::Scalar,
-                line_stride: isize,
-                depth_stride: isize,
+                src: $crate::kernels::micro::Lines<<O::S as $crate::semiring::Semiring>::Scalar>,
                 dst: *mut <O::S as $crate::semiring::Semiring>::Scalar,
             ) {
                 // SAFETY: forwarded contract; this kernel is only handed out
                 // on CPUs with the ISA (checked in `arg_kernel`).
-                unsafe { pack_entry::<O>(unit, extent, kc, src, line_stride, depth_stride, dst) }
+                unsafe { pack_entry::<O>(unit, extent, kc, src, dst) }
             }
 
             #[inline(always)]
-            unsafe fn tile_arg(
-                self,
-                kc: usize,
-                depth: usize,
-                a: *const <O::S as $crate::semiring::Semiring>::Scalar,
-                b: *const <O::S as $crate::semiring::Semiring>::Scalar,
-                c: *mut <O::S as $crate::semiring::Semiring>::Scalar,
-                rsc: isize,
-                csc: isize,
-                argk: *mut u32,
-                rsi: isize,
-                csi: isize,
-                rows: usize,
-                cols: usize,
-                load_c: bool,
-            ) {
+            unsafe fn tile(self, kc: usize, depth: usize, a: *const <O::S as $crate::semiring::Semiring>::Scalar, b: *const <O::S as $crate::semiring::Semiring>::Scalar, out: Self::Out) {
                 // SAFETY: forwarded contract; the ISA was detected in
                 // `arg_kernel`.
-                unsafe { arg_tile_entry::<O>(kc, depth, a, b, c, rsc, csc, argk, rsi, csi, rows, cols, load_c) }
+                unsafe { arg_tile_entry::<O>(kc, depth, a, b, out) }
             }
         }
 
         /// # Safety
-        /// As `ArgMicroKernel::tile_arg`; the CPU supports the ISA.
-        #[allow(clippy::too_many_arguments)]
+        /// As `MicroKernel::tile`; the CPU supports the ISA.
         #[target_feature(enable = $features)]
         unsafe fn arg_tile_entry<O: $crate::kernels::simd::ArgVecOps>(
             kc: usize,
             depth: usize,
             a: *const <O::S as $crate::semiring::Semiring>::Scalar,
             b: *const <O::S as $crate::semiring::Semiring>::Scalar,
-            c: *mut <O::S as $crate::semiring::Semiring>::Scalar,
-            rsc: isize,
-            csc: isize,
-            argk: *mut u32,
-            rsi: isize,
-            csi: isize,
-            rows: usize,
-            cols: usize,
-            load_c: bool,
+            out: $crate::kernels::micro::ArgTile<<O::S as $crate::semiring::Semiring>::Scalar>,
         ) {
             // SAFETY: forwarded contract, features enabled here.
-            unsafe {
-                $crate::kernels::simd::tile::arg_tile_body::<O, ARG_MR>(
-                    kc, depth, a, b, c, rsc, csc, argk, rsi, csi, rows, cols, load_c,
-                )
-            }
+            unsafe { $crate::kernels::simd::tile::arg_tile_body::<O, ARG_MR>(kc, depth, a, b, out) }
         }
 
         /// A's packing, `O::A_SPREAD` copies per element.
@@ -357,15 +288,13 @@ macro_rules! isa_kernel {
         unsafe fn pack_a_entry<O: $crate::kernels::simd::VecOps>(
             extent: usize,
             kc: usize,
-            src: *const <O::S as $crate::semiring::Semiring>::Scalar,
-            row_stride: isize,
-            col_stride: isize,
+            src: $crate::kernels::micro::Lines<<O::S as $crate::semiring::Semiring>::Scalar>,
             dst: *mut <O::S as $crate::semiring::Semiring>::Scalar,
         ) {
             let unit = MR / tile_vectors::<O>();
             // SAFETY: forwarded contract (dst holds A_SPREAD·ceil(extent/unit)·unit·kc
             // for the kernel's MR = unit), features enabled here.
-            unsafe { $crate::kernels::simd::pack::pack_a_panels::<O>(unit, extent, kc, src, row_stride, col_stride, dst) }
+            unsafe { $crate::kernels::simd::pack::pack_a_panels::<O>(unit, extent, kc, src, dst) }
         }
 
         /// Packing compiled with the ISA, so the contiguous copies vectorize.
@@ -377,15 +306,11 @@ macro_rules! isa_kernel {
             unit: usize,
             extent: usize,
             kc: usize,
-            src: *const <O::S as $crate::semiring::Semiring>::Scalar,
-            line_stride: isize,
-            depth_stride: isize,
+            src: $crate::kernels::micro::Lines<<O::S as $crate::semiring::Semiring>::Scalar>,
             dst: *mut <O::S as $crate::semiring::Semiring>::Scalar,
         ) {
             // SAFETY: forwarded contract, features enabled here.
-            unsafe {
-                $crate::kernels::simd::pack::pack_vector_panels::<O>(unit, extent, kc, src, line_stride, depth_stride, dst)
-            }
+            unsafe { $crate::kernels::simd::pack::pack_vector_panels::<O>(unit, extent, kc, src, dst) }
         }
     };
 }

@@ -4,7 +4,7 @@
 use crate::batch_view::{BatchMut, BatchRef};
 use crate::config::Accum;
 use crate::isa::IsaLevel;
-use crate::kernels::micro::MicroKernel;
+use crate::kernels::micro::{Lines, MicroKernel};
 use crate::kernels::simd::VecOps;
 use crate::kernels::simd::direct::{BatchProblem, DirectJob, DirectShape};
 use crate::semiring::Semiring;
@@ -84,15 +84,12 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
         // footprint; packed_b holds ceil(packed_cols/width)·width·k; the
         // caller vouches for K on this CPU.
         unsafe {
-            K::pack(
-                width,
-                packed_cols,
-                k,
-                b.as_ptr().offset(b_in_place_cols as isize * b.col_stride()),
-                b.col_stride(),
-                b.row_stride(),
-                packed_b,
-            )
+            let columns = Lines {
+                ptr: b.as_ptr().offset(b_in_place_cols as isize * b.col_stride()),
+                line_stride: b.col_stride(),
+                depth_stride: b.row_stride(),
+            };
+            K::pack(width, packed_cols, k, columns, packed_b)
         };
     }
     let (row_panels, col_panels) = (m.div_ceil(tile_rows), n.div_ceil(width));

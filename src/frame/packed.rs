@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use super::split;
 use crate::blocking::TilingParams;
 use crate::config::Accum;
-use crate::kernels::micro::{ArgMicroKernel, MicroKernel};
+use crate::kernels::micro::{ArgTile, Lines, MicroKernel, TileC};
 use crate::semiring::{SelectingSemiring, Semiring};
 use crate::view::{MatMut, MatRef};
 use crate::workspace::{GemmWorkspace, SharedPtr};
@@ -56,7 +56,7 @@ impl TaskGrid {
 /// because ⊕ is a selection (see the crate docs, "Exactness"). Every
 /// element of C is computed by one task in the same order whatever the
 /// thread count, so the result is bit-identical for all of them.
-pub(crate) fn gemm_packed<S: Semiring, K: MicroKernel<S>>(
+pub(crate) fn gemm_packed<S: Semiring, K: MicroKernel<S, Out = TileC<S::Scalar>>>(
     ws: &mut GemmWorkspace,
     tiling: &TilingParams,
     threads: usize,
@@ -65,162 +65,12 @@ pub(crate) fn gemm_packed<S: Semiring, K: MicroKernel<S>>(
     mut c: MatMut<'_, S::Scalar>,
     accum: Accum,
 ) {
-    let tiles = ValueTiles::<S, K> {
+    let out = ValuesOut {
         c: SharedPtr(c.as_mut_ptr()),
         rsc: c.row_stride(),
         csc: c.col_stride(),
-        kernel: K::default(),
     };
-    run_packed::<S, _>(ws, tiling, threads, a, b, tiles, accum);
-}
-
-/// What the five loops feed: the packing of A and B, and the micro-tile
-/// whose top-left output element is (i, j). Plain products and argmax
-/// products implement it, so both share one driver; the driver never sees
-/// an output pointer.
-pub(crate) trait TileJob<S: Semiring>: Copy + Send + Sync {
-    /// Rows of the register tile (the A micro-panel height).
-    const MR: usize;
-    /// Columns of the register tile (the B micro-panel width).
-    const NR: usize;
-
-    /// Packs columns of B into micro-panels of `unit` = NR (see
-    /// `pack::pack_panels`).
-    ///
-    /// # Safety
-    /// As `pack::pack_panels`; the CPU supports the kernel's instructions.
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn pack_b(
-        unit: usize,
-        extent: usize,
-        kc: usize,
-        src: *const S::Scalar,
-        line_stride: isize,
-        depth_stride: isize,
-        dst: *mut S::Scalar,
-    );
-
-    /// Copies of each element in a packed A micro-panel (the kernel's
-    /// `A_SPREAD`).
-    const A_SPREAD: usize;
-
-    /// Packs an `extent × kc` block of A into MR-row micro-panels of
-    /// `A_SPREAD` copies per element.
-    ///
-    /// # Safety
-    /// As `MicroKernel::pack_a`; the CPU supports the kernel's
-    /// instructions.
-    unsafe fn pack_a(
-        extent: usize,
-        kc: usize,
-        src: *const S::Scalar,
-        row_stride: isize,
-        col_stride: isize,
-        dst: *mut S::Scalar,
-    );
-
-    /// Folds depths `depth..depth + kc` of the packed micro-panels into the
-    /// `rows × cols` outputs starting at (i, j); `load_c` as in
-    /// [`MicroKernel::tile`].
-    ///
-    /// # Safety
-    /// `a`/`b` hold kc·MR·A_SPREAD and kc·NR packed elements; (i, j) .. (i + rows,
-    /// j + cols) lie inside the checked output, written by this caller
-    /// alone; the CPU supports the kernel's instructions.
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn tile(
-        &self,
-        kc: usize,
-        depth: usize,
-        a: *const S::Scalar,
-        b: *const S::Scalar,
-        i: usize,
-        j: usize,
-        rows: usize,
-        cols: usize,
-        load_c: bool,
-    );
-}
-
-/// A plain product: tiles of C through the microkernel `K`.
-struct ValueTiles<S: Semiring, K> {
-    c: SharedPtr<S::Scalar>,
-    rsc: isize,
-    csc: isize,
-    kernel: K,
-}
-
-impl<S: Semiring, K: Copy> Clone for ValueTiles<S, K> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<S: Semiring, K: Copy> Copy for ValueTiles<S, K> {}
-
-impl<S: Semiring, K: MicroKernel<S>> TileJob<S> for ValueTiles<S, K> {
-    const MR: usize = K::MR;
-    const NR: usize = K::NR;
-
-    #[inline(always)]
-    unsafe fn pack_b(
-        unit: usize,
-        extent: usize,
-        kc: usize,
-        src: *const S::Scalar,
-        line_stride: isize,
-        depth_stride: isize,
-        dst: *mut S::Scalar,
-    ) {
-        // SAFETY: forwarded contract.
-        unsafe { K::pack(unit, extent, kc, src, line_stride, depth_stride, dst) }
-    }
-
-    const A_SPREAD: usize = K::A_SPREAD;
-
-    #[inline(always)]
-    unsafe fn pack_a(
-        extent: usize,
-        kc: usize,
-        src: *const S::Scalar,
-        row_stride: isize,
-        col_stride: isize,
-        dst: *mut S::Scalar,
-    ) {
-        // SAFETY: forwarded contract.
-        unsafe { K::pack_a(extent, kc, src, row_stride, col_stride, dst) }
-    }
-
-    #[inline(always)]
-    unsafe fn tile(
-        &self,
-        kc: usize,
-        _depth: usize,
-        a: *const S::Scalar,
-        b: *const S::Scalar,
-        i: usize,
-        j: usize,
-        rows: usize,
-        cols: usize,
-        load_c: bool,
-    ) {
-        // SAFETY: (i, j) lies in C's checked footprint (caller), so the
-        // offset stays inside C's slice; the rest is forwarded.
-        unsafe {
-            self.kernel.tile(
-                kc,
-                a,
-                b,
-                self.c
-                    .get()
-                    .offset(i as isize * self.rsc + j as isize * self.csc),
-                self.rsc,
-                self.csc,
-                rows,
-                cols,
-                load_c,
-            )
-        }
-    }
+    run_packed::<S, K, _>(ws, tiling, threads, a, b, out, accum);
 }
 
 /// C = A ⊗ B with the winning k of every element in `argk`, through the
@@ -228,7 +78,7 @@ impl<S: Semiring, K: MicroKernel<S>> TileJob<S> for ValueTiles<S, K> {
 /// k-blocks replace a (value, index) pair only where they improve on it,
 /// so the index is global and the smallest on ties.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn gemm_packed_arg<S: SelectingSemiring, K: ArgMicroKernel<S>>(
+pub(crate) fn gemm_packed_arg<S: SelectingSemiring, K: MicroKernel<S, Out = ArgTile<S::Scalar>>>(
     ws: &mut GemmWorkspace,
     tiling: &TilingParams,
     threads: usize,
@@ -238,117 +88,117 @@ pub(crate) fn gemm_packed_arg<S: SelectingSemiring, K: ArgMicroKernel<S>>(
     mut argk: MatMut<'_, u32>,
     accum: Accum,
 ) {
-    let tiles = ArgTiles::<S, K> {
-        c: SharedPtr(c.as_mut_ptr()),
-        rsc: c.row_stride(),
-        csc: c.col_stride(),
+    let out = ArgOut {
+        values: ValuesOut {
+            c: SharedPtr(c.as_mut_ptr()),
+            rsc: c.row_stride(),
+            csc: c.col_stride(),
+        },
         argk: SharedPtr(argk.as_mut_ptr()),
         rsi: argk.row_stride(),
         csi: argk.col_stride(),
-        kernel: K::default(),
     };
-    run_packed::<S, _>(ws, tiling, threads, a, b, tiles, accum);
+    run_packed::<S, K, _>(ws, tiling, threads, a, b, out, accum);
 }
 
-/// An argmax product: tiles of C and of the index matrix through `K`.
-struct ArgTiles<S: Semiring, K> {
-    c: SharedPtr<S::Scalar>,
+/// A checked output as raw parts, cut into tiles for a kernel: the five
+/// loops never see an output pointer.
+pub(crate) trait Output: Copy + Send + Sync {
+    /// One tile's place (the kernel's `Out`).
+    type Tile;
+    /// The `rows × cols` tile at (i, j).
+    ///
+    /// # Safety
+    /// (i, j) .. (i + rows, j + cols) lie inside the checked output.
+    unsafe fn tile(&self, i: usize, j: usize, rows: usize, cols: usize, load_c: bool)
+    -> Self::Tile;
+}
+
+/// C as raw parts.
+struct ValuesOut<T> {
+    c: SharedPtr<T>,
     rsc: isize,
     csc: isize,
-    argk: SharedPtr<u32>,
-    rsi: isize,
-    csi: isize,
-    kernel: K,
 }
 
-impl<S: Semiring, K: Copy> Clone for ArgTiles<S, K> {
+impl<T> Clone for ValuesOut<T> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<S: Semiring, K: Copy> Copy for ArgTiles<S, K> {}
+impl<T> Copy for ValuesOut<T> {}
 
-impl<S: SelectingSemiring, K: ArgMicroKernel<S>> TileJob<S> for ArgTiles<S, K> {
-    const MR: usize = K::MR;
-    const NR: usize = K::NR;
-
+impl<T: Send + Sync> Output for ValuesOut<T> {
+    type Tile = TileC<T>;
     #[inline(always)]
-    unsafe fn pack_b(
-        unit: usize,
-        extent: usize,
-        kc: usize,
-        src: *const S::Scalar,
-        line_stride: isize,
-        depth_stride: isize,
-        dst: *mut S::Scalar,
-    ) {
-        // SAFETY: forwarded contract.
-        unsafe { K::pack(unit, extent, kc, src, line_stride, depth_stride, dst) }
+    unsafe fn tile(&self, i: usize, j: usize, rows: usize, cols: usize, load_c: bool) -> TileC<T> {
+        TileC {
+            // SAFETY: (i, j) lies in C's checked footprint (caller), so the
+            // offset stays inside C's slice.
+            ptr: unsafe {
+                self.c
+                    .get()
+                    .offset(i as isize * self.rsc + j as isize * self.csc)
+            },
+            row_stride: self.rsc,
+            col_stride: self.csc,
+            rows,
+            cols,
+            load_c,
+        }
     }
+}
 
-    const A_SPREAD: usize = 1;
+/// C and the index matrix (same shape) as raw parts.
+struct ArgOut<T> {
+    values: ValuesOut<T>,
+    argk: SharedPtr<u32>,
+    rsi: isize,
+    csi: isize,
+}
 
-    #[inline(always)]
-    unsafe fn pack_a(
-        extent: usize,
-        kc: usize,
-        src: *const S::Scalar,
-        row_stride: isize,
-        col_stride: isize,
-        dst: *mut S::Scalar,
-    ) {
-        // SAFETY: forwarded contract (A_SPREAD is 1).
-        unsafe { K::pack(K::MR, extent, kc, src, row_stride, col_stride, dst) }
+impl<T> Clone for ArgOut<T> {
+    fn clone(&self) -> Self {
+        *self
     }
+}
+impl<T> Copy for ArgOut<T> {}
 
+impl<T: Send + Sync> Output for ArgOut<T> {
+    type Tile = ArgTile<T>;
     #[inline(always)]
     unsafe fn tile(
         &self,
-        kc: usize,
-        depth: usize,
-        a: *const S::Scalar,
-        b: *const S::Scalar,
         i: usize,
         j: usize,
         rows: usize,
         cols: usize,
         load_c: bool,
-    ) {
-        // SAFETY: (i, j) lies in the checked footprints of C and argk (same
-        // shape), so both offsets stay inside their slices; k < u32::MAX
-        // was checked by the caller; the rest is forwarded.
-        unsafe {
-            self.kernel.tile_arg(
-                kc,
-                depth,
-                a,
-                b,
-                self.c
-                    .get()
-                    .offset(i as isize * self.rsc + j as isize * self.csc),
-                self.rsc,
-                self.csc,
+    ) -> ArgTile<T> {
+        ArgTile {
+            // SAFETY: forwarded contract.
+            c: unsafe { self.values.tile(i, j, rows, cols, load_c) },
+            // SAFETY: (i, j) lies in argk's checked footprint (same shape
+            // as C), so the offset stays inside its slice.
+            argk: unsafe {
                 self.argk
                     .get()
-                    .offset(i as isize * self.rsi + j as isize * self.csi),
-                self.rsi,
-                self.csi,
-                rows,
-                cols,
-                load_c,
-            )
+                    .offset(i as isize * self.rsi + j as isize * self.csi)
+            },
+            argk_row_stride: self.rsi,
+            argk_col_stride: self.csi,
         }
     }
 }
 
-/// The five loops over any [`TileJob`].
-pub(crate) fn run_packed<S: Semiring, J: TileJob<S>>(
+/// The five loops, for any microkernel and its output.
+pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out>>(
     ws: &mut GemmWorkspace,
     tiling: &TilingParams,
     threads: usize,
     a: MatRef<'_, S::Scalar>,
     b: MatRef<'_, S::Scalar>,
-    job: J,
+    out: O,
     accum: Accum,
 ) {
     if threads > 1 && rayon::current_thread_index().is_none() {
@@ -356,19 +206,19 @@ pub(crate) fn run_packed<S: Semiring, J: TileJob<S>>(
         // then runs on worker-local queues, which do not allocate once
         // warm, instead of going through the global injector per panel.
         rayon::join(
-            || run_packed::<S, J>(ws, tiling, threads, a, b, job, accum),
+            || run_packed::<S, K, O>(ws, tiling, threads, a, b, out, accum),
             || (),
         );
         return;
     }
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     debug_assert!(m > 0 && n > 0 && k > 0);
-    let (mr, nr) = (J::MR, J::NR);
+    let (mr, nr) = (K::MR, K::NR);
     // Clamped to the problem: buffer sizes stay within what
     // `check_packed_sizes` accepted, whatever the tiling override says.
     let (mc, kc, nc) = (tiling.mc.min(m), tiling.kc.min(k), tiling.nc.min(n));
     let grid = TaskGrid::new(threads, m, nc, mr, nr);
-    let a_elems = mc.min(grid.rows_per_part).div_ceil(mr) * mr * kc * J::A_SPREAD;
+    let a_elems = mc.min(grid.rows_per_part).div_ceil(mr) * mr * kc * K::A_SPREAD;
     let packed_b = SharedPtr(ws.packed_b.reserve::<S::Scalar>(nc.div_ceil(nr) * nr * kc));
     let a_bases = ws.reserve_a_buffers::<S::Scalar>(grid.tasks(), a_elems);
     let (pa, rsa, csa) = (
@@ -404,13 +254,16 @@ pub(crate) fn run_packed<S: Semiring, J: TileJob<S>>(
                 // ceil(nc/nr)·nr·kc reservation; the job's kernel (and so
                 // its packing entry) was bound only for a CPU with its ISA.
                 unsafe {
-                    J::pack_b(
+                    let columns = Lines {
+                        ptr: pb.get().cast_const().offset(pc as isize * rsb + col * csb),
+                        line_stride: csb,
+                        depth_stride: rsb,
+                    };
+                    K::pack(
                         nr,
                         cols,
                         kc_cur,
-                        pb.get().cast_const().offset(pc as isize * rsb + col * csb),
-                        csb,
-                        rsb,
+                        columns,
                         packed_b.get().add(first * nr * kc_cur),
                     )
                 };
@@ -437,16 +290,15 @@ pub(crate) fn run_packed<S: Semiring, J: TileJob<S>>(
                     // ceil(min(mc, rows_per_part)/mr)·mr·kc·A_SPREAD
                     // elements.
                     unsafe {
-                        J::pack_a(
-                            mc_cur,
-                            kc_cur,
-                            pa.get()
+                        let rows_of_a = Lines {
+                            ptr: pa
+                                .get()
                                 .cast_const()
                                 .offset(ic as isize * rsa + pc as isize * csa),
-                            rsa,
-                            csa,
-                            packed_a,
-                        )
+                            line_stride: rsa,
+                            depth_stride: csa,
+                        };
+                        K::pack_a(mc_cur, kc_cur, rows_of_a, packed_a)
                     };
                     for panel in first_panel..last_panel {
                         let jr = panel * nr;
@@ -461,16 +313,12 @@ pub(crate) fn run_packed<S: Semiring, J: TileJob<S>>(
                             // this task alone; the job's kernel was bound
                             // only for a CPU that has its instructions.
                             unsafe {
-                                job.tile(
+                                K::default().tile(
                                     kc_cur,
                                     pc,
-                                    packed_a.add(ir * kc_cur * J::A_SPREAD),
+                                    packed_a.add(ir * kc_cur * K::A_SPREAD),
                                     packed_b.get().add(jr * kc_cur),
-                                    ic + ir,
-                                    jc + jr,
-                                    rows,
-                                    cols,
-                                    load_c,
+                                    out.tile(ic + ir, jc + jr, rows, cols, load_c),
                                 )
                             };
                         }

@@ -1,4 +1,5 @@
-//! The microkernel traits: one register tile of C from packed panels.
+//! The microkernel trait: one register tile of C from packed panels, and
+//! the small structs that name a block to pack and a tile's place in C.
 
 use super::pack;
 use crate::semiring::{SelectingSemiring, Semiring};
@@ -7,18 +8,113 @@ use crate::semiring::{SelectingSemiring, Semiring};
 /// (the bool kernels' `A_SPREAD`).
 pub(crate) const MAX_A_SPREAD: usize = 4;
 
-/// A register-blocked microkernel for semiring `S`.
+/// A strided block to pack, as raw parts: line l (a row of A, or a column
+/// of B seen as a row of Bᵀ) at depth p (the k index) is the element at
+/// `ptr + l·line_stride + p·depth_stride`.
+#[derive(Debug)]
+pub(crate) struct Lines<T> {
+    pub(crate) ptr: *const T,
+    pub(crate) line_stride: isize,
+    pub(crate) depth_stride: isize,
+}
+
+impl<T> Clone for Lines<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Lines<T> {}
+
+impl<T> Lines<T> {
+    /// Element (line, depth); reading it is the caller's business.
+    #[inline(always)]
+    pub(crate) fn at(&self, line: usize, depth: usize) -> *const T {
+        self.ptr
+            .wrapping_offset(line as isize * self.line_stride + depth as isize * self.depth_stride)
+    }
+
+    /// The same block without its first `first` lines.
+    #[inline(always)]
+    pub(crate) fn skip_lines(self, first: usize) -> Self {
+        Self {
+            ptr: self.at(first, 0),
+            ..self
+        }
+    }
+}
+
+/// One tile's part of C: its element (0, 0), C's strides, the valid
+/// `rows × cols` (at least 1, at most the tile), and whether the tile
+/// ⊕-combines with what C holds (`load_c`) or replaces it.
+#[derive(Debug)]
+pub(crate) struct TileC<T> {
+    pub(crate) ptr: *mut T,
+    pub(crate) row_stride: isize,
+    pub(crate) col_stride: isize,
+    pub(crate) rows: usize,
+    pub(crate) cols: usize,
+    pub(crate) load_c: bool,
+}
+
+impl<T> Clone for TileC<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for TileC<T> {}
+
+impl<T> TileC<T> {
+    /// Element (i, j) of the tile.
+    #[inline(always)]
+    pub(crate) fn at(&self, i: usize, j: usize) -> *mut T {
+        self.ptr
+            .wrapping_offset(i as isize * self.row_stride + j as isize * self.col_stride)
+    }
+}
+
+/// One tile of an argmax product: its part of C, and the same part of the
+/// index matrix (element (0, 0) and strides; rows and columns are C's).
+#[derive(Debug)]
+pub(crate) struct ArgTile<T> {
+    pub(crate) c: TileC<T>,
+    pub(crate) argk: *mut u32,
+    pub(crate) argk_row_stride: isize,
+    pub(crate) argk_col_stride: isize,
+}
+
+impl<T> Clone for ArgTile<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for ArgTile<T> {}
+
+impl<T> ArgTile<T> {
+    /// The index of element (i, j) of the tile.
+    #[inline(always)]
+    pub(crate) fn arg_at(&self, i: usize, j: usize) -> *mut u32 {
+        self.argk
+            .wrapping_offset(i as isize * self.argk_row_stride + j as isize * self.argk_col_stride)
+    }
+}
+
+/// A register-blocked microkernel for semiring `S`: a value kernel
+/// (`Out = TileC`) or an argmax kernel (`Out = ArgTile`).
 ///
 /// # Contract
-/// `tile` folds `kc` rank-1 updates into an MR×NR accumulator that starts
-/// at ZERO, then writes the top-left `rows × cols` part to C: the value
-/// itself, or `S::add(C, value)` when `load_c`. The fold runs p = 0..kc in
-/// order, so the result equals the scalar reference bit for bit.
+/// `tile` folds depths `depth..depth + kc` into an MR×NR accumulator that
+/// starts at ZERO, in order, then writes the valid part of its tile: the
+/// value itself, or `S::add(C, value)` when `load_c`, so the result equals
+/// the scalar reference bit for bit. An argmax kernel also tracks the
+/// smallest k whose product won each output and stores with
+/// [`store_arg_tile`]; its values equal the value kernel's bit for bit.
 pub(crate) trait MicroKernel<S: Semiring>: Copy + Default + Send + Sync + 'static {
     /// Rows of the register tile.
     const MR: usize;
     /// Columns of the register tile.
     const NR: usize;
+    /// Where a tile's results go: [`TileC`] or [`ArgTile`].
+    type Out: Copy;
 
     /// The value stored in a packed panel for the element `x`. The identity
     /// except where a kernel keeps ZERO as an internal sentinel.
@@ -27,20 +123,18 @@ pub(crate) trait MicroKernel<S: Semiring>: Copy + Default + Send + Sync + 'stati
         x
     }
 
-    /// Packs an `extent × kc` block (rows of A, or columns of B seen as
-    /// rows of Bᵀ) into micro-panels of `unit` (MR or NR) lines.
+    /// Packs an `extent × kc` block into micro-panels of `unit` (MR or NR)
+    /// lines.
     ///
     /// # Safety
-    /// As for [`pack::pack_panels`].
-    #[allow(clippy::too_many_arguments)]
+    /// As for [`pack::pack_panels`]; the CPU supports the kernel's
+    /// instructions.
     #[inline(always)]
     unsafe fn pack(
         unit: usize,
         extent: usize,
         kc: usize,
-        src: *const S::Scalar,
-        line_stride: isize,
-        depth_stride: isize,
+        src: Lines<S::Scalar>,
         dst: *mut S::Scalar,
     ) {
         // SAFETY: forwarded contract.
@@ -50,8 +144,6 @@ pub(crate) trait MicroKernel<S: Semiring>: Copy + Default + Send + Sync + 'stati
                 extent,
                 kc,
                 src,
-                line_stride,
-                depth_stride,
                 dst,
                 Self::packed_value(S::ZERO),
                 Self::packed_value,
@@ -63,172 +155,88 @@ pub(crate) trait MicroKernel<S: Semiring>: Copy + Default + Send + Sync + 'stati
     /// `VecOps::A_SPREAD`): a micro-panel holds `kc·MR·A_SPREAD` elements.
     const A_SPREAD: usize = 1;
 
-    /// Packs an `extent × kc` block of A (rows at `row_stride`, depths at
-    /// `col_stride`) into micro-panels of MR rows, each element
-    /// `A_SPREAD` times.
+    /// Packs an `extent × kc` block of A (its rows as lines) into
+    /// micro-panels of MR rows, each element `A_SPREAD` times.
     ///
     /// # Safety
     /// As for [`pack::pack_panels`], with `dst` writable for
     /// `A_SPREAD·ceil(extent/MR)·MR·kc` elements.
     #[inline(always)]
-    unsafe fn pack_a(
-        extent: usize,
-        kc: usize,
-        src: *const S::Scalar,
-        row_stride: isize,
-        col_stride: isize,
-        dst: *mut S::Scalar,
-    ) {
+    unsafe fn pack_a(extent: usize, kc: usize, src: Lines<S::Scalar>, dst: *mut S::Scalar) {
         const { assert!(Self::A_SPREAD == 1, "a spreading kernel packs A itself") };
         // SAFETY: forwarded contract.
-        unsafe { Self::pack(Self::MR, extent, kc, src, row_stride, col_stride, dst) }
+        unsafe { Self::pack(Self::MR, extent, kc, src, dst) }
     }
 
-    /// Computes one tile.
+    /// Computes one tile from depths `depth..depth + kc`.
     ///
     /// # Safety
-    /// `a` holds `kc·MR·A_SPREAD` and `b` `kc·NR` packed elements; `c` points to
-    /// element (0, 0) of a `rows × cols` region (rows ≤ MR, cols ≤ NR,
-    /// both ≥ 1) writable at `c + i·rsc + j·csc`; the CPU supports the
-    /// kernel's instructions.
-    #[allow(clippy::too_many_arguments)]
+    /// `a` holds `kc·MR·A_SPREAD` and `b` `kc·NR` packed elements; `out`
+    /// names a region of at most MR × NR (at least 1 × 1) writable through
+    /// its strides, C's and, for an argmax kernel, the index matrix's;
+    /// `depth + kc < u32::MAX`; the CPU supports the kernel's instructions.
     unsafe fn tile(
-        self,
-        kc: usize,
-        a: *const S::Scalar,
-        b: *const S::Scalar,
-        c: *mut S::Scalar,
-        rsc: isize,
-        csc: isize,
-        rows: usize,
-        cols: usize,
-        load_c: bool,
-    );
-}
-
-/// Writes the valid `rows × cols` part of a full MR×NR tile held row-major
-/// in `tile` to C: the portable kernel's store, and the SIMD kernels' for
-/// strided C and for edges without masked stores.
-///
-/// # Safety
-/// `c` as in [`MicroKernel::tile`]; `tile.len() ≥ rows·nr`.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-pub(crate) unsafe fn store_tile<S: Semiring>(
-    tile: &[S::Scalar],
-    nr: usize,
-    rows: usize,
-    cols: usize,
-    c: *mut S::Scalar,
-    rsc: isize,
-    csc: isize,
-    load_c: bool,
-) {
-    for i in 0..rows {
-        for j in 0..cols {
-            let value = tile[i * nr + j];
-            // SAFETY: i < rows and j < cols, inside the region the caller
-            // guarantees writable.
-            unsafe {
-                let dst = c.offset(i as isize * rsc + j as isize * csc);
-                *dst = if load_c { S::add(*dst, value) } else { value };
-            }
-        }
-    }
-}
-
-/// A register-blocked argmax microkernel for the selecting semiring `S`.
-///
-/// # Contract
-/// `tile_arg` folds depths `depth..depth + kc` into MR×NR (value, index)
-/// pairs starting at (ZERO, none): a product replaces the pair when it
-/// [improves](SelectingSemiring::improves) the value, so ties keep the
-/// smaller k. It then stores the top-left `rows × cols` part with
-/// [`store_arg_tile`]. The values equal [`MicroKernel::tile`]'s bit for bit.
-pub(crate) trait ArgMicroKernel<S: SelectingSemiring>:
-    Copy + Default + Send + Sync + 'static
-{
-    /// Rows of the register tile.
-    const MR: usize;
-    /// Columns of the register tile.
-    const NR: usize;
-
-    /// As [`MicroKernel::pack`].
-    ///
-    /// # Safety
-    /// As for [`pack::pack_panels`].
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn pack(
-        unit: usize,
-        extent: usize,
-        kc: usize,
-        src: *const S::Scalar,
-        line_stride: isize,
-        depth_stride: isize,
-        dst: *mut S::Scalar,
-    );
-
-    /// Computes one tile and its winning indices.
-    ///
-    /// # Safety
-    /// As [`MicroKernel::tile`], and `argk` is writable at
-    /// `argk + i·rsi + j·csi` for the same `rows × cols` region;
-    /// `depth + kc < u32::MAX`.
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn tile_arg(
         self,
         kc: usize,
         depth: usize,
         a: *const S::Scalar,
         b: *const S::Scalar,
-        c: *mut S::Scalar,
-        rsc: isize,
-        csc: isize,
-        argk: *mut u32,
-        rsi: isize,
-        csi: isize,
-        rows: usize,
-        cols: usize,
-        load_c: bool,
+        out: Self::Out,
     );
 }
 
-/// Writes the valid `rows × cols` part of an MR×NR argmax tile (values
-/// row-major with row length `nr`; `index_of(i, j)` gives the index). Without `load_c` both are
-/// stored; with it, a pair replaces C's only where its value improves on
-/// C's, so earlier k-blocks (and, under `Accum::Combine`, C's old value)
-/// win ties and keep their index.
+/// Writes the valid part of a full MR×NR tile held row-major (rows of `nr`)
+/// in `tile` to C: the portable kernel's store, and the SIMD kernels' for
+/// strided C and for edges without masked stores.
 ///
 /// # Safety
-/// `c`/`argk` as in [`ArgMicroKernel::tile_arg`]; `values` holds at
-/// least `rows·nr` entries.
-#[allow(clippy::too_many_arguments)]
+/// `out` as in [`MicroKernel::tile`]; `tile.len() ≥ out.rows·nr`.
+#[inline(always)]
+pub(crate) unsafe fn store_tile<S: Semiring>(tile: &[S::Scalar], nr: usize, out: TileC<S::Scalar>) {
+    for i in 0..out.rows {
+        for j in 0..out.cols {
+            let value = tile[i * nr + j];
+            // SAFETY: i < rows and j < cols, inside the region the caller
+            // guarantees writable.
+            unsafe {
+                let dst = out.at(i, j);
+                *dst = if out.load_c {
+                    S::add(*dst, value)
+                } else {
+                    value
+                };
+            }
+        }
+    }
+}
+
+/// Writes the valid part of an MR×NR argmax tile (values row-major with
+/// rows of `nr`; `index_of(i, j)` gives the index). Without `load_c` both
+/// are stored; with it, a pair replaces C's only where its value improves
+/// on C's, so earlier k-blocks (and, under `Accum::Combine`, C's old
+/// value) win ties and keep their index.
+///
+/// # Safety
+/// `out` as in [`MicroKernel::tile`]; `values` holds at least `rows·nr`
+/// entries.
 #[inline(always)]
 pub(crate) unsafe fn store_arg_tile<S: SelectingSemiring>(
     values: &[S::Scalar],
     index_of: impl Fn(usize, usize) -> u32,
     nr: usize,
-    rows: usize,
-    cols: usize,
-    c: *mut S::Scalar,
-    rsc: isize,
-    csc: isize,
-    argk: *mut u32,
-    rsi: isize,
-    csi: isize,
-    load_c: bool,
+    out: ArgTile<S::Scalar>,
 ) {
-    for i in 0..rows {
-        for j in 0..cols {
+    for i in 0..out.c.rows {
+        for j in 0..out.c.cols {
             let (value, index) = (values[i * nr + j], index_of(i, j));
             // SAFETY: i < rows and j < cols, inside the regions the caller
             // guarantees writable.
             // Branch-free select: whether a new k-block wins is data
             // dependent and would mispredict about every other output.
             unsafe {
-                let dst = c.offset(i as isize * rsc + j as isize * csc);
-                let dst_arg = argk.offset(i as isize * rsi + j as isize * csi);
-                let take = !load_c || S::improves(value, *dst);
+                let dst = out.c.at(i, j);
+                let dst_arg = out.arg_at(i, j);
+                let take = !out.c.load_c || S::improves(value, *dst);
                 *dst = if take { value } else { *dst };
                 *dst_arg = if take { index } else { *dst_arg };
             }

@@ -1,5 +1,7 @@
 //! Packing of A blocks and B panels into the micro-panel layout.
 
+use super::micro::Lines;
+
 /// Packs the `extent × kc` block at `src` into micro-panels of `unit` lines.
 ///
 /// Line l (a row of A, or a column of B) and depth p (the k index) sit at
@@ -12,19 +14,21 @@
 /// # Safety
 /// Every `src` element named above is readable; `dst` is writable for
 /// `extent.div_ceil(unit)·unit·kc` elements.
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub(crate) unsafe fn pack_panels<T: Copy>(
     unit: usize,
     extent: usize,
     kc: usize,
-    src: *const T,
-    line_stride: isize,
-    depth_stride: isize,
+    src: Lines<T>,
     dst: *mut T,
     pad: T,
     map: impl Fn(T) -> T,
 ) {
+    let Lines {
+        ptr: src,
+        line_stride,
+        depth_stride,
+    } = src;
     for (panel, first) in (0..extent).step_by(unit).enumerate() {
         let lines = unit.min(extent - first);
         // SAFETY: panel < extent.div_ceil(unit), within dst's reservation.
@@ -90,27 +94,29 @@ pub(crate) unsafe fn pack_panels<T: Copy>(
 }
 
 /// As [`pack_panels`] with `unit` = the micro-panel height, but every
-/// element stored `spread` times in a row: `dst[(q·unit·kc + p·unit +
+/// element stored `SPREAD` times in a row: `dst[(q·unit·kc + p·unit +
 /// r)·spread + s]`. The bool kernels read one spread element as a 32-bit
 /// word, a broadcast straight from memory.
 ///
 /// # Safety
 /// As [`pack_panels`], with `dst` writable for
 /// `spread·extent.div_ceil(unit)·unit·kc` elements.
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(crate) unsafe fn pack_spread_panels<T: Copy>(
+pub(crate) unsafe fn pack_spread_panels<T: Copy, const SPREAD: usize>(
     unit: usize,
-    spread: usize,
     extent: usize,
     kc: usize,
-    src: *const T,
-    row_stride: isize,
-    col_stride: isize,
+    src: Lines<T>,
     dst: *mut T,
     pad: T,
     map: impl Fn(T) -> T,
 ) {
+    let spread = SPREAD;
+    let Lines {
+        ptr: src,
+        line_stride: row_stride,
+        depth_stride: col_stride,
+    } = src;
     for (panel, first) in (0..extent).step_by(unit).enumerate() {
         let lines = unit.min(extent - first);
         // SAFETY: panel < extent.div_ceil(unit), within dst's reservation.

@@ -1,7 +1,7 @@
 //! The portable microkernel: plain Rust for any semiring, the reference the
 //! SIMD kernels are tested against.
 
-use super::micro::{ArgMicroKernel, MicroKernel, store_arg_tile, store_tile};
+use super::micro::{ArgTile, MicroKernel, TileC, store_arg_tile, store_tile};
 use crate::semiring::NO_ARG;
 use crate::semiring::{SelectingSemiring, Semiring};
 
@@ -16,29 +16,21 @@ pub(crate) struct PortableKernel;
 impl<S: Semiring> MicroKernel<S> for PortableKernel {
     const MR: usize = MR;
     const NR: usize = NR;
+    type Out = TileC<S::Scalar>;
 
     #[inline(always)]
     unsafe fn tile(
         self,
         kc: usize,
+        _depth: usize,
         a: *const S::Scalar,
         b: *const S::Scalar,
-        c: *mut S::Scalar,
-        rsc: isize,
-        csc: isize,
-        rows: usize,
-        cols: usize,
-        load_c: bool,
+        out: TileC<S::Scalar>,
     ) {
         let mut acc = [[S::ZERO; NR]; MR];
         for p in 0..kc {
             // SAFETY: a holds kc·MR and b kc·NR packed elements.
-            let (a_col, b_row) = unsafe {
-                (
-                    std::ptr::read_unaligned(a.add(p * MR).cast::<[S::Scalar; MR]>()),
-                    std::ptr::read_unaligned(b.add(p * NR).cast::<[S::Scalar; NR]>()),
-                )
-            };
+            let (a_col, b_row) = unsafe { depth_slices::<S::Scalar>(a, b, p) };
             for (acc_row, &a_val) in acc.iter_mut().zip(a_col.iter()) {
                 for (acc_val, &b_val) in acc_row.iter_mut().zip(b_row.iter()) {
                     *acc_val = S::add(*acc_val, S::mul(a_val, b_val));
@@ -46,67 +38,34 @@ impl<S: Semiring> MicroKernel<S> for PortableKernel {
             }
         }
         // SAFETY: forwarded contract of `tile`.
-        unsafe { store_tile::<S>(acc.as_flattened(), NR, rows, cols, c, rsc, csc, load_c) };
+        unsafe { store_tile::<S>(acc.as_flattened(), NR, out) };
     }
 }
 
-impl<S: SelectingSemiring> ArgMicroKernel<S> for PortableKernel {
+/// The portable argmax tile: [`PortableKernel`]'s, with the winning k of
+/// every output.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct PortableArgKernel;
+
+impl<S: SelectingSemiring> MicroKernel<S> for PortableArgKernel {
     const MR: usize = MR;
     const NR: usize = NR;
+    type Out = ArgTile<S::Scalar>;
 
     #[inline(always)]
-    unsafe fn pack(
-        unit: usize,
-        extent: usize,
-        kc: usize,
-        src: *const S::Scalar,
-        line_stride: isize,
-        depth_stride: isize,
-        dst: *mut S::Scalar,
-    ) {
-        // SAFETY: forwarded contract.
-        unsafe {
-            super::pack::pack_panels(
-                unit,
-                extent,
-                kc,
-                src,
-                line_stride,
-                depth_stride,
-                dst,
-                S::ZERO,
-                |x| x,
-            )
-        }
-    }
-
-    #[inline(always)]
-    unsafe fn tile_arg(
+    unsafe fn tile(
         self,
         kc: usize,
         depth: usize,
         a: *const S::Scalar,
         b: *const S::Scalar,
-        c: *mut S::Scalar,
-        rsc: isize,
-        csc: isize,
-        argk: *mut u32,
-        rsi: isize,
-        csi: isize,
-        rows: usize,
-        cols: usize,
-        load_c: bool,
+        out: ArgTile<S::Scalar>,
     ) {
         let mut acc = [[S::ZERO; NR]; MR];
         let mut idx = [[NO_ARG; NR]; MR];
         for p in 0..kc {
             // SAFETY: a holds kc·MR and b kc·NR packed elements.
-            let (a_col, b_row) = unsafe {
-                (
-                    std::ptr::read_unaligned(a.add(p * MR).cast::<[S::Scalar; MR]>()),
-                    std::ptr::read_unaligned(b.add(p * NR).cast::<[S::Scalar; NR]>()),
-                )
-            };
+            let (a_col, b_row) = unsafe { depth_slices::<S::Scalar>(a, b, p) };
             let k = (depth + p) as u32;
             for ((acc_row, idx_row), &a_val) in acc.iter_mut().zip(idx.iter_mut()).zip(&a_col) {
                 for ((acc_val, idx_val), &b_val) in
@@ -122,23 +81,24 @@ impl<S: SelectingSemiring> ArgMicroKernel<S> for PortableKernel {
                 }
             }
         }
-        // SAFETY: forwarded contract of `tile_arg`.
-        unsafe {
-            store_arg_tile::<S>(
-                acc.as_flattened(),
-                |i, j| idx[i][j],
-                NR,
-                rows,
-                cols,
-                c,
-                rsc,
-                csc,
-                argk,
-                rsi,
-                csi,
-                load_c,
-            )
-        };
+        // SAFETY: forwarded contract of `tile`.
+        unsafe { store_arg_tile::<S>(acc.as_flattened(), |i, j| idx[i][j], NR, out) };
+    }
+}
+
+/// The MR values of packed A and the NR of packed B at depth p.
+///
+/// # Safety
+/// `a` holds more than p·MR + MR and `b` more than p·NR + NR packed
+/// elements.
+#[inline(always)]
+unsafe fn depth_slices<T: Copy>(a: *const T, b: *const T, p: usize) -> ([T; MR], [T; NR]) {
+    // SAFETY: the caller's bound; unaligned reads.
+    unsafe {
+        (
+            std::ptr::read_unaligned(a.add(p * MR).cast::<[T; MR]>()),
+            std::ptr::read_unaligned(b.add(p * NR).cast::<[T; NR]>()),
+        )
     }
 }
 

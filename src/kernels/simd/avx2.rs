@@ -354,14 +354,15 @@ pub(crate) mod bool_x32 {
             }
             // The last kc mod 4 depths: the generic loop, on this panel's
             // tail (depth-major, so depth p starts at element p·8·4).
-            crate::kernels::pack::pack_spread_panels(
+            crate::kernels::pack::pack_spread_panels::<_, 4>(
                 8,
-                4,
                 8,
                 kc - p,
-                src.add(p),
-                row_stride,
-                1,
+                crate::kernels::micro::Lines {
+                    ptr: src.add(p),
+                    line_stride: row_stride,
+                    depth_stride: 1,
+                },
                 dst.add(p * 8 * 4),
                 false,
                 |x| x,

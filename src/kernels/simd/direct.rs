@@ -6,6 +6,7 @@ use super::VecOps;
 use super::pack::pack_a_panels;
 use super::tile::{DirectA, PackedA, TileA, tile_body};
 use crate::batch_view::BatchOperand;
+use crate::kernels::micro::{Lines, TileC};
 use crate::semiring::Semiring;
 use crate::workspace::SharedPtr;
 
@@ -164,7 +165,12 @@ unsafe fn direct_tiles<O: VecOps, const TR: usize, const W: usize>(
             // footprint; packed_a is this task's own TR·k·A_SPREAD buffer.
             unsafe {
                 let a_rows = job.a.get().cast_const().offset(i as isize * job.rsa);
-                pack_a_panels::<O>(TR, rows, job.k, a_rows, job.rsa, job.csa, packed_a);
+                let a_rows = Lines {
+                    ptr: a_rows,
+                    line_stride: job.rsa,
+                    depth_stride: job.csa,
+                };
+                pack_a_panels::<O>(TR, rows, job.k, a_rows, packed_a);
             }
             for col_panel in job.first_col_panel..job.last_col_panel {
                 // SAFETY: as for this function, A's panel packed above.
@@ -221,20 +227,18 @@ unsafe fn direct_tile<O: VecOps, const TR: usize, const W: usize>(
     // tile at (i, j) lies in C's checked, non-aliasing footprint, and
     // belongs to this job alone.
     unsafe {
-        tile_body::<O, TR, W>(
-            job.k,
-            a,
-            b,
-            b_stride,
-            job.c
+        let out = TileC {
+            ptr: job
+                .c
                 .get()
                 .offset(i as isize * job.rsc + j as isize * job.csc),
-            job.rsc,
-            job.csc,
+            row_stride: job.rsc,
+            col_stride: job.csc,
             rows,
             cols,
-            job.load_c,
-        )
+            load_c: job.load_c,
+        };
+        tile_body::<O, TR, W>(job.k, a, b, b_stride, out)
     };
 }
 

@@ -1,6 +1,7 @@
 //! Packing with vector instructions.
 
 use super::VecOps;
+use crate::kernels::micro::Lines;
 use crate::semiring::Semiring;
 
 /// [`pack_panels`](crate::kernels::pack::pack_panels) for `O`: whole
@@ -18,11 +19,14 @@ pub(crate) unsafe fn pack_vector_panels<O: VecOps>(
     unit: usize,
     extent: usize,
     kc: usize,
-    src: *const <O::S as Semiring>::Scalar,
-    line_stride: isize,
-    depth_stride: isize,
+    lines: Lines<<O::S as Semiring>::Scalar>,
     dst: *mut <O::S as Semiring>::Scalar,
 ) {
+    let Lines {
+        ptr: src,
+        line_stride,
+        depth_stride,
+    } = lines;
     let lanes = O::LANES;
     let whole = if line_stride == 1 && unit.is_multiple_of(lanes) {
         extent / unit * unit
@@ -49,9 +53,7 @@ pub(crate) unsafe fn pack_vector_panels<O: VecOps>(
                 unit,
                 extent - whole,
                 kc,
-                src.offset(whole as isize * line_stride),
-                line_stride,
-                depth_stride,
+                lines.skip_lines(whole),
                 dst.add(whole * kc),
                 O::packed_value(<O::S as Semiring>::ZERO),
                 O::packed_value,
@@ -75,19 +77,24 @@ pub(crate) unsafe fn pack_a_panels<O: VecOps>(
     unit: usize,
     extent: usize,
     kc: usize,
-    src: *const <O::S as Semiring>::Scalar,
-    row_stride: isize,
-    col_stride: isize,
+    rows_of_a: Lines<<O::S as Semiring>::Scalar>,
     dst: *mut <O::S as Semiring>::Scalar,
 ) {
+    let Lines {
+        ptr: src,
+        line_stride: row_stride,
+        depth_stride: col_stride,
+    } = rows_of_a;
     let pad = O::packed_value(<O::S as Semiring>::ZERO);
     let spread = O::A_SPREAD;
+    // The spread tail below is compiled for MAX_A_SPREAD copies.
+    const { assert!(O::A_SPREAD == 1 || O::A_SPREAD == crate::kernels::micro::MAX_A_SPREAD) };
     // SAFETY: (whole body) row offsets < extent and depths < kc of the
     // caller's readable block; panel q writes its own unit·kc·spread
     // elements of dst; features enabled (caller).
     unsafe {
         if spread == 1 {
-            pack_vector_panels::<O>(unit, extent, kc, src, row_stride, col_stride, dst);
+            pack_vector_panels::<O>(unit, extent, kc, rows_of_a, dst);
             return;
         }
         let mut rows = 0;
@@ -104,14 +111,11 @@ pub(crate) unsafe fn pack_a_panels<O: VecOps>(
             rows += unit;
         }
         if rows < extent {
-            crate::kernels::pack::pack_spread_panels(
+            crate::kernels::pack::pack_spread_panels::<_, { crate::kernels::micro::MAX_A_SPREAD }>(
                 unit,
-                spread,
                 extent - rows,
                 kc,
-                src.offset(rows as isize * row_stride),
-                row_stride,
-                col_stride,
+                rows_of_a.skip_lines(rows),
                 dst.add(rows * kc * spread),
                 pad,
                 O::packed_value,

@@ -2,7 +2,7 @@
 //! the argmax tile.
 
 use super::{ARG_CHUNK, ArgVecOps, IndexLane, VecOps};
-use crate::kernels::micro::{store_arg_tile, store_tile};
+use crate::kernels::micro::{ArgTile, TileC, store_arg_tile, store_tile};
 use crate::semiring::Semiring;
 
 /// `steps` depths of ⊗ and ⊕ into `acc` (`STEPS` steps when it is not 0:
@@ -48,30 +48,21 @@ unsafe fn fold_depths<O: VecOps, const MR: usize, const STEPS: usize>(
 /// recomputing ⊗ exactly as the vector does.
 ///
 /// # Safety
-/// As [`ArgMicroKernel::tile_arg`](super::ArgMicroKernel::tile_arg), with
-/// `a` a packed micro-panel of MR, inside a function compiled with `O`'s
-/// features.
-#[allow(clippy::too_many_arguments)]
+/// As [`MicroKernel::tile`](crate::kernels::micro::MicroKernel::tile),
+/// with `a` a packed micro-panel of MR, inside a function compiled with
+/// `O`'s features.
 #[inline(always)]
 pub(crate) unsafe fn arg_tile_body<O: ArgVecOps, const MR: usize>(
     kc: usize,
     depth: usize,
     a: *const <O::S as Semiring>::Scalar,
     b: *const <O::S as Semiring>::Scalar,
-    c: *mut <O::S as Semiring>::Scalar,
-    rsc: isize,
-    csc: isize,
-    argk: *mut u32,
-    rsi: isize,
-    csi: isize,
-    rows: usize,
-    cols: usize,
-    load_c: bool,
+    out: ArgTile<<O::S as Semiring>::Scalar>,
 ) {
     type Scalar<O> = <<O as VecOps>::S as Semiring>::Scalar;
     const {
         assert!(std::mem::size_of::<O::V>() == O::LANES * std::mem::size_of::<Scalar<O>>());
-        // The argmax kernels pack A plainly (`ArgMicroKernel::pack`).
+        // The argmax kernels pack A plainly (`MicroKernel::pack_a`).
         assert!(O::A_SPREAD == 1);
     };
     let nr = O::LANES;
@@ -132,9 +123,7 @@ pub(crate) unsafe fn arg_tile_body<O: ArgVecOps, const MR: usize>(
                 (depth + first) as u32 + matches.trailing_zeros()
             }
         };
-        store_arg_tile::<O::S>(
-            values, index_of, nr, rows, cols, c, rsc, csc, argk, rsi, csi, load_c,
-        );
+        store_arg_tile::<O::S>(values, index_of, nr, out);
     }
 }
 
@@ -233,20 +222,22 @@ impl<O: VecOps, const MR: usize> TileA<O> for DirectA<O, MR> {
 /// kc depths and `b` holding `W·O::LANES` readable values at each of
 /// `b + p·b_stride`, p < kc (a packed micro-panel: `b_stride` = W·LANES),
 /// inside a function compiled with `O`'s features.
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize, const W: usize>(
     kc: usize,
     mut a: impl TileA<O>,
     b: *const <O::S as Semiring>::Scalar,
     b_stride: isize,
-    c: *mut <O::S as Semiring>::Scalar,
-    rsc: isize,
-    csc: isize,
-    rows: usize,
-    cols: usize,
-    load_c: bool,
+    out: TileC<<O::S as Semiring>::Scalar>,
 ) {
+    let TileC {
+        ptr: c,
+        row_stride: rsc,
+        col_stride: csc,
+        rows,
+        cols,
+        load_c,
+    } = out;
     let nr = O::LANES;
     // SAFETY: (whole body) reads stay within A's kc depths and the kc·W·NR
     // elements of B; stores within the rows×cols region of C; the caller
@@ -331,7 +322,7 @@ pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize, const W: usize>(
                 spill.as_ptr().cast::<<O::S as Semiring>::Scalar>(),
                 MR * W * nr,
             );
-            store_tile::<O::S>(flat, W * nr, rows, cols, c, rsc, csc, load_c);
+            store_tile::<O::S>(flat, W * nr, out);
         }
     }
 }
