@@ -376,13 +376,13 @@ mod tests {
         // The bool kernels count every copy of their spread A.
         let k = OrAnd::kernel(IsaLevel::Avx512);
         let t = k.cache_derived_tiling();
-        let l = tuning::cache_derived_limits(1, k.a_spread(), k.mr(), k.nr());
+        let l = tuning::cache_derived_limits(1, k.a_spread, k.mr(), k.nr());
         assert_eq!(
             (t.mc, t.kc, t.nc, t.small_ops),
             (l.mc, l.kc, l.nc, l.small_ops)
         );
         let budget = (tuning::cache_sizes().l2 / tuning::A_BLOCK_L2_SHARE)
-            .max(2 * k.mr() * t.kc * k.a_spread());
-        assert!(t.mc * t.kc * k.a_spread() <= budget, "{t:?}");
+            .max(2 * k.mr() * t.kc * k.a_spread);
+        assert!(t.mc * t.kc * k.a_spread <= budget, "{t:?}");
     }
 }

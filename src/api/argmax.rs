@@ -6,10 +6,10 @@ use std::ops::{Add, Mul};
 
 use rayon::prelude::*;
 
-use crate::api::gemm::{PARALLEL_MIN_OPS, check_inputs, check_packed_sizes, with_thread_workspace};
+use crate::api::gemm::with_thread_workspace;
+use crate::api::prepare::Prepared;
 use crate::batch_view::{BatchMut, BatchRef};
 use crate::binding::dispatch::resolve_level;
-use crate::blocking::TilingParams;
 use crate::config::{Accum, GemmConfig, Par};
 use crate::error::{Error, Operand};
 use crate::isa::IsaLevel;
@@ -79,11 +79,11 @@ pub fn gemm_argmax_with<S: SelectingSemiring>(
         (c.rows(), c.cols()),
         (argk.rows(), argk.cols()),
     )?;
-    let prepared = PreparedArg::<S>::new(cfg)?;
+    let prepared = Prepared::<S, ArgKernel<S>>::new(cfg)?;
     prepared.check_packed_sizes(a.rows(), b.cols(), a.cols())?;
     prepared.check_inputs(a, Operand::A)?;
     prepared.check_inputs(b, Operand::B)?;
-    prepared.run(ws, a, b, c, argk, accum);
+    prepared.run(ws, a, b, (c, argk), accum);
     Ok(())
 }
 
@@ -120,81 +120,6 @@ fn check_arg_shapes(
         return Err(Error::IndexOverflow { k });
     }
     Ok(())
-}
-
-/// A configuration checked once, with its argmax kernel resolved.
-struct PreparedArg<S: SelectingSemiring> {
-    kernel: ArgKernel<S>,
-    tiling: Option<TilingParams>,
-    par: Par,
-}
-
-impl<S: SelectingSemiring> PreparedArg<S> {
-    fn new(cfg: &GemmConfig) -> Result<Self, Error> {
-        if let Some(t) = cfg.tiling() {
-            t.validate()?;
-        }
-        let level = resolve_level(cfg.isa())?;
-        crate::binding::tuning::tuned()?;
-        Ok(Self {
-            kernel: S::arg_kernel(level),
-            tiling: cfg.tiling(),
-            par: cfg.par(),
-        })
-    }
-
-    /// See [`check_inputs`].
-    fn check_inputs(&self, x: MatRef<'_, S::Scalar>, operand: Operand) -> Result<(), Error> {
-        check_inputs::<S>(x, operand, self.kernel.isa())
-    }
-
-    fn check_packed_sizes(&self, m: usize, n: usize, k: usize) -> Result<(), Error> {
-        check_packed_sizes::<S::Scalar>(m, n, k, self.kernel.mr(), self.kernel.nr())
-    }
-
-    /// One product whose shapes and inputs were checked.
-    fn run(
-        &self,
-        ws: &mut GemmWorkspace,
-        a: MatRef<'_, S::Scalar>,
-        b: MatRef<'_, S::Scalar>,
-        mut c: MatMut<'_, S::Scalar>,
-        mut argk: MatMut<'_, u32>,
-        accum: Accum,
-    ) {
-        let (m, k, n) = (a.rows(), a.cols(), b.cols());
-        if m == 0 || n == 0 {
-            return;
-        }
-        if k == 0 {
-            for i in 0..m {
-                for j in 0..n {
-                    let old = c.get(i, j).expect("i < m, j < n");
-                    if accum == Accum::Replace || S::improves(S::ZERO, old) {
-                        c.set(i, j, S::ZERO);
-                        argk.set(i, j, NO_ARG);
-                    }
-                }
-            }
-            return;
-        }
-        let kernel = &self.kernel;
-        let tiling = self.tiling.unwrap_or_else(|| {
-            TilingParams::for_argmax_problem::<S::Scalar>(m, n, k, kernel.mr(), kernel.nr())
-        });
-        let ops = m.saturating_mul(n).saturating_mul(k);
-        let threads = if ops < PARALLEL_MIN_OPS {
-            1
-        } else {
-            self.par.threads()
-        };
-        let run = if ops <= tiling.small_ops {
-            kernel.small
-        } else {
-            kernel.packed
-        };
-        run(ws, &tiling, threads, a, b, c, argk, accum);
-    }
 }
 
 /// [`gemm_argmax`] for every item of strided batches: C_i and argk_i from
@@ -257,31 +182,27 @@ pub fn gemm_argmax_batched_with<S: SelectingSemiring>(
         (c.rows(), c.cols()),
         (argk.rows(), argk.cols()),
     )?;
-    let prepared = PreparedArg::<S>::new(cfg)?;
-    prepared.check_packed_sizes(a.rows(), b.cols(), a.cols())?;
-    for i in 0..count {
-        prepared.check_inputs(a.get(i).expect("i < count"), Operand::A)?;
-        prepared.check_inputs(b.get(i).expect("i < count"), Operand::B)?;
-    }
-    let ops = a.rows().saturating_mul(b.cols()).saturating_mul(a.cols());
+    let (m, n, k) = (a.rows(), b.cols(), a.cols());
+    let prepared = Prepared::<S, ArgKernel<S>>::new(cfg)?;
+    prepared.check_packed_sizes(m, n, k)?;
+    prepared.check_batch_inputs(&a, &b)?;
     let mut items: Vec<_> = c
         .into_item_views()
         .into_iter()
         .zip(argk.into_item_views())
         .collect();
-    if count > 1 && ops < PARALLEL_MIN_OPS && cfg.par().threads() > 1 {
-        let sequential = PreparedArg {
-            par: Par::Seq,
-            ..prepared
-        };
+    if prepared.items_in_parallel(count, m, n, k) {
+        let sequential = prepared.with_par(Par::Seq);
         items.par_iter_mut().enumerate().for_each(|(i, (ci, ki))| {
             let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-            with_thread_workspace(|ws| sequential.run(ws, ai, bi, ci.rb_mut(), ki.rb_mut(), accum));
+            with_thread_workspace(|ws| {
+                sequential.run(ws, ai, bi, (ci.rb_mut(), ki.rb_mut()), accum)
+            });
         });
     } else {
         for (i, (ci, ki)) in items.iter_mut().enumerate() {
             let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-            prepared.run(ws, ai, bi, ci.rb_mut(), ki.rb_mut(), accum);
+            prepared.run(ws, ai, bi, (ci.rb_mut(), ki.rb_mut()), accum);
         }
     }
     Ok(())

@@ -2,11 +2,12 @@
 
 use rayon::prelude::*;
 
-use crate::api::gemm::{PARALLEL_MIN_OPS, Prepared, with_thread_workspace};
+use crate::api::gemm::with_thread_workspace;
+use crate::api::prepare::Prepared;
 use crate::batch_view::{BatchMut, BatchRef};
 use crate::config::{Accum, GemmConfig};
 use crate::error::{Error, Operand};
-use crate::semiring::Semiring;
+use crate::semiring::{Kernel, Semiring};
 use crate::view::{MatMut, MatRef};
 use crate::workspace::GemmWorkspace;
 
@@ -65,14 +66,12 @@ pub fn gemm_batched_with<S: Semiring>(
             c: (c.rows(), c.cols()),
         });
     }
-    let prepared = Prepared::<S>::new(cfg)?;
-    prepared.check_packed_sizes(a.rows(), b.cols(), a.cols())?;
-    for i in 0..count {
-        prepared.check_inputs(a.get(i).expect("i < count"), Operand::A)?;
-        prepared.check_inputs(b.get(i).expect("i < count"), Operand::B)?;
-    }
-    let ops = a.rows().saturating_mul(b.cols()).saturating_mul(a.cols());
-    let across_batch = count > 1 && ops < PARALLEL_MIN_OPS && cfg.par().threads() > 1;
+    let (m, n, k) = (a.rows(), b.cols(), a.cols());
+    let prepared = Prepared::<S, Kernel<S>>::new(cfg)?;
+    prepared.check_packed_sizes(m, n, k)?;
+    prepared.check_batch_inputs(&a, &b)?;
+    let ops = m.saturating_mul(n).saturating_mul(k);
+    let across_batch = prepared.items_in_parallel(count, m, n, k);
     if let Some(batch_entry) = prepared.plan(a.rows(), b.cols(), a.cols()).batch_entry() {
         let threads = if across_batch { cfg.par().threads() } else { 1 };
         if ops > 0 && batch_entry(threads, &a, &b, &mut c, accum) {
@@ -133,7 +132,7 @@ pub fn gemm_batched_views<S: Semiring>(
             c: c.len(),
         });
     }
-    let prepared = Prepared::<S>::new(&cfg)?;
+    let prepared = Prepared::<S, Kernel<S>>::new(&cfg)?;
     for ((ai, bi), ci) in a.iter().zip(b).zip(c.iter()) {
         if ai.cols() != bi.rows() || ai.rows() != ci.rows() || bi.cols() != ci.cols() {
             return Err(Error::DimensionMismatch {

@@ -4,5 +4,6 @@
 pub(crate) mod argmax;
 pub(crate) mod batch;
 pub(crate) mod gemm;
+pub(crate) mod prepare;
 pub(crate) mod raw;
 pub(crate) mod report;

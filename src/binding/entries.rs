@@ -160,7 +160,7 @@ macro_rules! isa_kernel {
                 unit: usize,
                 extent: usize,
                 kc: usize,
-                src: $crate::kernels::micro::Lines<<O::S as $crate::semiring::Semiring>::Scalar>,
+                src: $crate::kernels::pack::Lines<<O::S as $crate::semiring::Semiring>::Scalar>,
                 dst: *mut <O::S as $crate::semiring::Semiring>::Scalar,
             ) {
                 // SAFETY: forwarded contract; this kernel is only handed out
@@ -175,7 +175,7 @@ macro_rules! isa_kernel {
             };
 
             #[inline(always)]
-            unsafe fn pack_a(extent: usize, kc: usize, src: $crate::kernels::micro::Lines<<O::S as $crate::semiring::Semiring>::Scalar>, dst: *mut <O::S as $crate::semiring::Semiring>::Scalar) {
+            unsafe fn pack_a(extent: usize, kc: usize, src: $crate::kernels::pack::Lines<<O::S as $crate::semiring::Semiring>::Scalar>, dst: *mut <O::S as $crate::semiring::Semiring>::Scalar) {
                 // SAFETY: forwarded contract; this kernel is only handed out
                 // on CPUs with the ISA (checked in `kernel`).
                 unsafe { pack_a_entry::<O>(extent, kc, src, dst) }
@@ -250,7 +250,7 @@ macro_rules! isa_kernel {
                 unit: usize,
                 extent: usize,
                 kc: usize,
-                src: $crate::kernels::micro::Lines<<O::S as $crate::semiring::Semiring>::Scalar>,
+                src: $crate::kernels::pack::Lines<<O::S as $crate::semiring::Semiring>::Scalar>,
                 dst: *mut <O::S as $crate::semiring::Semiring>::Scalar,
             ) {
                 // SAFETY: forwarded contract; this kernel is only handed out
@@ -288,7 +288,7 @@ macro_rules! isa_kernel {
         unsafe fn pack_a_entry<O: $crate::kernels::simd::VecOps>(
             extent: usize,
             kc: usize,
-            src: $crate::kernels::micro::Lines<<O::S as $crate::semiring::Semiring>::Scalar>,
+            src: $crate::kernels::pack::Lines<<O::S as $crate::semiring::Semiring>::Scalar>,
             dst: *mut <O::S as $crate::semiring::Semiring>::Scalar,
         ) {
             let unit = MR / tile_vectors::<O>();
@@ -306,7 +306,7 @@ macro_rules! isa_kernel {
             unit: usize,
             extent: usize,
             kc: usize,
-            src: $crate::kernels::micro::Lines<<O::S as $crate::semiring::Semiring>::Scalar>,
+            src: $crate::kernels::pack::Lines<<O::S as $crate::semiring::Semiring>::Scalar>,
             dst: *mut <O::S as $crate::semiring::Semiring>::Scalar,
         ) {
             // SAFETY: forwarded contract, features enabled here.

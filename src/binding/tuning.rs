@@ -29,6 +29,7 @@ use std::sync::OnceLock;
 use crate::blocking::{BlockLimits, DEFAULT_LIMITS, TilingParams};
 use crate::error::Error;
 use crate::isa::IsaLevel;
+use crate::semiring::{Kernel, Semiring};
 
 /// The environment variable naming a tuned block-size file.
 pub const TUNING_ENV_VAR: &str = "TROPICAL_BLAS_TUNING";
@@ -462,25 +463,21 @@ impl TilingParams {
     /// full block plus a thin tail (`blocks = ceil(k/KC); kc = ceil(k/blocks)`).
     pub fn for_problem(m: usize, n: usize, k: usize, mr: usize, nr: usize) -> Self {
         let level = crate::binding::dispatch::active_isa().unwrap_or(IsaLevel::Scalar);
-        Self::for_kernel(m, n, k, mr, nr, 4, 1, level)
+        let (limits, _) = limits_for(4, 1, mr, nr, level);
+        TilingParams::balanced(m, n, k, mr, nr, limits)
     }
 
-    /// The blocking `gemm` uses for a kernel with an MR×NR tile of
-    /// `element_bytes` scalars (packed A storing `a_copies` of each) at
-    /// `level`: balanced within the tuned limits for this CPU, or within
-    /// limits derived from its caches.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn for_kernel(
+    /// The blocking `gemm` uses for `kernel`: balanced within the tuned
+    /// limits for this CPU, or within limits derived from its caches.
+    pub(crate) fn for_kernel<S: Semiring>(
         m: usize,
         n: usize,
         k: usize,
-        mr: usize,
-        nr: usize,
-        element_bytes: usize,
-        a_copies: usize,
-        level: IsaLevel,
+        kernel: &Kernel<S>,
     ) -> Self {
-        let (limits, _) = limits_for(element_bytes, a_copies, mr, nr, level);
+        let element_bytes = std::mem::size_of::<S::Scalar>();
+        let (mr, nr) = (kernel.mr, kernel.nr);
+        let (limits, _) = limits_for(element_bytes, kernel.a_spread, mr, nr, kernel.isa);
         TilingParams::balanced(m, n, k, mr, nr, limits)
     }
 }

@@ -4,7 +4,8 @@
 use crate::batch_view::{BatchMut, BatchRef};
 use crate::config::Accum;
 use crate::isa::IsaLevel;
-use crate::kernels::micro::{Lines, MicroKernel};
+use crate::kernels::micro::MicroKernel;
+use crate::kernels::pack::Lines;
 use crate::kernels::simd::VecOps;
 use crate::kernels::simd::direct::{BatchProblem, DirectJob, DirectShape};
 use crate::semiring::Semiring;

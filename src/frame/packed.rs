@@ -6,7 +6,8 @@ use rayon::prelude::*;
 use super::split;
 use crate::blocking::TilingParams;
 use crate::config::Accum;
-use crate::kernels::micro::{ArgTile, Lines, MicroKernel, TileC};
+use crate::kernels::micro::{ArgTile, MicroKernel, TileC};
+use crate::kernels::pack::Lines;
 use crate::semiring::{SelectingSemiring, Semiring};
 use crate::view::{MatMut, MatRef};
 use crate::workspace::{GemmWorkspace, SharedPtr};
@@ -77,15 +78,13 @@ pub(crate) fn gemm_packed<S: Semiring, K: MicroKernel<S, Out = TileC<S::Scalar>>
 /// argmax microkernel `K`: the same loops as [`gemm_packed`]. Later
 /// k-blocks replace a (value, index) pair only where they improve on it,
 /// so the index is global and the smallest on ties.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn gemm_packed_arg<S: SelectingSemiring, K: MicroKernel<S, Out = ArgTile<S::Scalar>>>(
     ws: &mut GemmWorkspace,
     tiling: &TilingParams,
     threads: usize,
     a: MatRef<'_, S::Scalar>,
     b: MatRef<'_, S::Scalar>,
-    mut c: MatMut<'_, S::Scalar>,
-    mut argk: MatMut<'_, u32>,
+    (mut c, mut argk): (MatMut<'_, S::Scalar>, MatMut<'_, u32>),
     accum: Accum,
 ) {
     let out = ArgOut {

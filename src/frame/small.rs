@@ -1,31 +1,118 @@
-//! The unpacked path for small products, where packing would cost more
-//! than it saves.
+//! The scalar reference loop, read straight from the strided views: the
+//! portable kernels' small-matrix path, and every product with k = 0.
 
 use crate::blocking::TilingParams;
 use crate::config::Accum;
-use crate::semiring::NO_ARG;
-use crate::semiring::{SelectingSemiring, Semiring};
+use crate::semiring::{NO_ARG, SelectingSemiring, Semiring};
 use crate::view::{MatMut, MatRef};
 use crate::workspace::GemmWorkspace;
 
-/// The scalar reference loop, read straight from the strided views.
-pub(crate) fn gemm_small<S: Semiring>(
-    _ws: &mut GemmWorkspace,
-    _tiling: &TilingParams,
-    _threads: usize,
+/// What the scalar loop writes: C (`gemm`), or C and the winning index of
+/// every element (`gemm_argmax`).
+pub(crate) trait ScalarOut<S: Semiring> {
+    /// One output's accumulator.
+    type Acc: Copy;
+    /// The accumulator before any product: ZERO (and no winner).
+    fn start() -> Self::Acc;
+    /// Rows and columns every part of the output has (`None` if its parts
+    /// disagree).
+    fn shape(&self) -> Option<(usize, usize)>;
+    /// Folds the product `x` of depth `p` in.
+    fn fold(acc: Self::Acc, x: S::Scalar, p: usize) -> Self::Acc;
+    /// Writes element (i, j).
+    ///
+    /// # Safety
+    /// (i, j) lies inside the checked, non-aliasing output.
+    unsafe fn store(&mut self, i: usize, j: usize, acc: Self::Acc, accum: Accum);
+}
+
+/// Element (i, j) of `c` (unchecked).
+///
+/// # Safety
+/// (i, j) lies inside the view.
+#[inline(always)]
+unsafe fn element<T: Copy>(c: &mut MatMut<'_, T>, i: usize, j: usize) -> *mut T {
+    let offset = i as isize * c.row_stride() + j as isize * c.col_stride();
+    // SAFETY: inside the view's checked footprint (caller).
+    unsafe { c.as_mut_ptr().offset(offset) }
+}
+
+impl<S: Semiring> ScalarOut<S> for MatMut<'_, S::Scalar> {
+    type Acc = S::Scalar;
+    #[inline(always)]
+    fn start() -> S::Scalar {
+        S::ZERO
+    }
+    fn shape(&self) -> Option<(usize, usize)> {
+        Some((self.rows(), self.cols()))
+    }
+    #[inline(always)]
+    fn fold(acc: S::Scalar, x: S::Scalar, _p: usize) -> S::Scalar {
+        S::add(acc, x)
+    }
+    #[inline(always)]
+    unsafe fn store(&mut self, i: usize, j: usize, acc: S::Scalar, accum: Accum) {
+        // SAFETY: (i, j) is inside C (caller).
+        unsafe {
+            let dst = element(self, i, j);
+            *dst = match accum {
+                Accum::Replace => acc,
+                Accum::Combine => S::add(*dst, acc),
+            };
+        }
+    }
+}
+
+impl<S: SelectingSemiring> ScalarOut<S> for (MatMut<'_, S::Scalar>, MatMut<'_, u32>) {
+    type Acc = (S::Scalar, u32);
+    #[inline(always)]
+    fn start() -> (S::Scalar, u32) {
+        (S::ZERO, NO_ARG)
+    }
+    fn shape(&self) -> Option<(usize, usize)> {
+        let c = (self.0.rows(), self.0.cols());
+        (c == (self.1.rows(), self.1.cols())).then_some(c)
+    }
+    #[inline(always)]
+    fn fold((acc, arg): (S::Scalar, u32), x: S::Scalar, p: usize) -> (S::Scalar, u32) {
+        let arg = if S::improves(x, acc) { p as u32 } else { arg };
+        (S::add(acc, x), arg)
+    }
+    #[inline(always)]
+    unsafe fn store(&mut self, i: usize, j: usize, (acc, arg): (S::Scalar, u32), accum: Accum) {
+        // SAFETY: (i, j) is inside C and argk, which have one shape
+        // (caller).
+        unsafe {
+            let dst = element(&mut self.0, i, j);
+            if accum == Accum::Replace || S::improves(acc, *dst) {
+                *dst = acc;
+                *element(&mut self.1, i, j) = arg;
+            }
+        }
+    }
+}
+
+/// `acc = ZERO; for p in 0..k { acc = add(acc, mul(A[i,p], B[p,j])) }`,
+/// then C (and the winner) from `acc`, for every (i, j): the
+/// documented reference itself. Panics unless the shapes agree (the
+/// callers checked them).
+pub(crate) fn scalar_product<S: Semiring, O: ScalarOut<S>>(
     a: MatRef<'_, S::Scalar>,
     b: MatRef<'_, S::Scalar>,
-    mut c: MatMut<'_, S::Scalar>,
+    mut out: O,
     accum: Accum,
 ) {
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    // Every write below relies on it.
+    assert!(
+        b.rows() == k && out.shape() == Some((m, n)),
+        "unchecked shapes"
+    );
     let (pa, rsa, csa) = (a.as_ptr(), a.row_stride(), a.col_stride());
     let (pb, rsb, csb) = (b.as_ptr(), b.row_stride(), b.col_stride());
-    let (rsc, csc) = (c.row_stride(), c.col_stride());
-    let pc = c.as_mut_ptr();
     for i in 0..m {
         for j in 0..n {
-            let mut acc = S::ZERO;
+            let mut acc = O::start();
             for p in 0..k {
                 // SAFETY: i < m, p < k, j < n: inside the views' checked
                 // footprints.
@@ -35,65 +122,37 @@ pub(crate) fn gemm_small<S: Semiring>(
                         *pb.offset(p as isize * rsb + j as isize * csb),
                     )
                 };
-                acc = S::add(acc, S::mul(x, y));
+                acc = O::fold(acc, S::mul(x, y), p);
             }
-            // SAFETY: (i, j) is inside C's checked, non-aliasing footprint.
-            unsafe {
-                let dst = pc.offset(i as isize * rsc + j as isize * csc);
-                *dst = match accum {
-                    Accum::Replace => acc,
-                    Accum::Combine => S::add(*dst, acc),
-                };
-            }
+            // SAFETY: i < m, j < n: inside the checked output, which
+            // aliases neither input.
+            unsafe { out.store(i, j, acc, accum) };
         }
     }
 }
 
-/// The argmax scalar reference loop, read straight from the strided views.
-#[allow(clippy::too_many_arguments)]
+/// [`scalar_product`] with the signature of a kernel's product routine.
+pub(crate) fn gemm_small<S: Semiring>(
+    _ws: &mut GemmWorkspace,
+    _tiling: &TilingParams,
+    _threads: usize,
+    a: MatRef<'_, S::Scalar>,
+    b: MatRef<'_, S::Scalar>,
+    c: MatMut<'_, S::Scalar>,
+    accum: Accum,
+) {
+    scalar_product::<S, _>(a, b, c, accum);
+}
+
+/// [`scalar_product`] with the signature of an argmax kernel's routine.
 pub(crate) fn gemm_small_arg<S: SelectingSemiring>(
     _ws: &mut GemmWorkspace,
     _tiling: &TilingParams,
     _threads: usize,
     a: MatRef<'_, S::Scalar>,
     b: MatRef<'_, S::Scalar>,
-    mut c: MatMut<'_, S::Scalar>,
-    mut argk: MatMut<'_, u32>,
+    out: (MatMut<'_, S::Scalar>, MatMut<'_, u32>),
     accum: Accum,
 ) {
-    let (m, k, n) = (a.rows(), a.cols(), b.cols());
-    let (pa, rsa, csa) = (a.as_ptr(), a.row_stride(), a.col_stride());
-    let (pb, rsb, csb) = (b.as_ptr(), b.row_stride(), b.col_stride());
-    let (rsc, csc) = (c.row_stride(), c.col_stride());
-    let (rsi, csi) = (argk.row_stride(), argk.col_stride());
-    let pc = c.as_mut_ptr();
-    let pi = argk.as_mut_ptr();
-    for i in 0..m {
-        for j in 0..n {
-            let (mut acc, mut arg) = (S::ZERO, NO_ARG);
-            for p in 0..k {
-                // SAFETY: i < m, p < k, j < n: inside the views' checked
-                // footprints.
-                let x = unsafe {
-                    S::mul(
-                        *pa.offset(i as isize * rsa + p as isize * csa),
-                        *pb.offset(p as isize * rsb + j as isize * csb),
-                    )
-                };
-                if S::improves(x, acc) {
-                    arg = p as u32;
-                }
-                acc = S::add(acc, x);
-            }
-            // SAFETY: (i, j) is inside C's and argk's checked,
-            // non-aliasing footprints.
-            unsafe {
-                let dst = pc.offset(i as isize * rsc + j as isize * csc);
-                if accum == Accum::Replace || S::improves(acc, *dst) {
-                    *dst = acc;
-                    *pi.offset(i as isize * rsi + j as isize * csi) = arg;
-                }
-            }
-        }
-    }
+    scalar_product::<S, _>(a, b, out, accum);
 }

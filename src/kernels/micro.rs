@@ -1,47 +1,12 @@
 //! The microkernel trait: one register tile of C from packed panels, and
 //! the small structs that name a block to pack and a tile's place in C.
 
-use super::pack;
+use super::pack::{self, Lines};
 use crate::semiring::{SelectingSemiring, Semiring};
 
 /// The most copies of an element any kernel keeps in a packed A panel
 /// (the bool kernels' `A_SPREAD`).
 pub(crate) const MAX_A_SPREAD: usize = 4;
-
-/// A strided block to pack, as raw parts: line l (a row of A, or a column
-/// of B seen as a row of Bᵀ) at depth p (the k index) is the element at
-/// `ptr + l·line_stride + p·depth_stride`.
-#[derive(Debug)]
-pub(crate) struct Lines<T> {
-    pub(crate) ptr: *const T,
-    pub(crate) line_stride: isize,
-    pub(crate) depth_stride: isize,
-}
-
-impl<T> Clone for Lines<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T> Copy for Lines<T> {}
-
-impl<T> Lines<T> {
-    /// Element (line, depth); reading it is the caller's business.
-    #[inline(always)]
-    pub(crate) fn at(&self, line: usize, depth: usize) -> *const T {
-        self.ptr
-            .wrapping_offset(line as isize * self.line_stride + depth as isize * self.depth_stride)
-    }
-
-    /// The same block without its first `first` lines.
-    #[inline(always)]
-    pub(crate) fn skip_lines(self, first: usize) -> Self {
-        Self {
-            ptr: self.at(first, 0),
-            ..self
-        }
-    }
-}
 
 /// One tile's part of C: its element (0, 0), C's strides, the valid
 /// `rows × cols` (at least 1, at most the tile), and whether the tile

@@ -1,6 +1,39 @@
 //! Packing of A blocks and B panels into the micro-panel layout.
 
-use super::micro::Lines;
+/// A strided block to pack, as raw parts: line l (a row of A, or a column
+/// of B seen as a row of Bᵀ) at depth p (the k index) is the element at
+/// `ptr + l·line_stride + p·depth_stride`.
+#[derive(Debug)]
+pub(crate) struct Lines<T> {
+    pub(crate) ptr: *const T,
+    pub(crate) line_stride: isize,
+    pub(crate) depth_stride: isize,
+}
+
+impl<T> Clone for Lines<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Lines<T> {}
+
+impl<T> Lines<T> {
+    /// Element (line, depth); reading it is the caller's business.
+    #[inline(always)]
+    pub(crate) fn at(&self, line: usize, depth: usize) -> *const T {
+        self.ptr
+            .wrapping_offset(line as isize * self.line_stride + depth as isize * self.depth_stride)
+    }
+
+    /// The same block without its first `first` lines.
+    #[inline(always)]
+    pub(crate) fn skip_lines(self, first: usize) -> Self {
+        Self {
+            ptr: self.at(first, 0),
+            ..self
+        }
+    }
+}
 
 /// Packs the `extent × kc` block at `src` into micro-panels of `unit` lines.
 ///

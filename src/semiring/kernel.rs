@@ -113,28 +113,17 @@ impl<S: Semiring> Kernel<S> {
     pub fn nr(&self) -> usize {
         self.nr
     }
-
-    /// Copies of each A element in a packed panel: sizes the A block.
-    pub(crate) fn a_spread(&self) -> usize {
-        self.a_spread
-    }
-
-    /// Rows and columns of the small-matrix path's tallest tile.
-    pub(crate) fn small_tile(&self) -> (usize, usize) {
-        self.small_tile
-    }
 }
 
 /// One monomorphized argmax product routine.
-/// Arguments: workspace, blocking, threads, A, B, C, argk, accumulation.
+/// Arguments: workspace, blocking, threads, A, B, (C, argk), accumulation.
 pub(crate) type ArgGemmFn<S> = fn(
     &mut GemmWorkspace,
     &TilingParams,
     usize,
     MatRef<'_, <S as Semiring>::Scalar>,
     MatRef<'_, <S as Semiring>::Scalar>,
-    MatMut<'_, <S as Semiring>::Scalar>,
-    MatMut<'_, u32>,
+    (MatMut<'_, <S as Semiring>::Scalar>, MatMut<'_, u32>),
     Accum,
 );
 

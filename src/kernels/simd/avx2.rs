@@ -358,7 +358,7 @@ pub(crate) mod bool_x32 {
                 8,
                 8,
                 kc - p,
-                crate::kernels::micro::Lines {
+                crate::kernels::pack::Lines {
                     ptr: src.add(p),
                     line_stride: row_stride,
                     depth_stride: 1,

@@ -324,7 +324,7 @@ pub(crate) mod bool_x64 {
                 16,
                 16,
                 kc - p,
-                crate::kernels::micro::Lines {
+                crate::kernels::pack::Lines {
                     ptr: src.add(p),
                     line_stride: row_stride,
                     depth_stride: 1,

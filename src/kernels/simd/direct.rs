@@ -6,7 +6,8 @@ use super::VecOps;
 use super::pack::pack_a_panels;
 use super::tile::{DirectA, PackedA, TileA, tile_body};
 use crate::batch_view::BatchOperand;
-use crate::kernels::micro::{Lines, TileC};
+use crate::kernels::micro::TileC;
+use crate::kernels::pack::Lines;
 use crate::semiring::Semiring;
 use crate::workspace::SharedPtr;
 

@@ -1,7 +1,7 @@
 //! Packing with vector instructions.
 
 use super::VecOps;
-use crate::kernels::micro::Lines;
+use crate::kernels::pack::Lines;
 use crate::semiring::Semiring;
 
 /// [`pack_panels`](crate::kernels::pack::pack_panels) for `O`: whole

@@ -1,0 +1,361 @@
+//! From a checked call to a running product: the configuration checked
+//! once (kernel, blocking, threads), then a plan per shape. One path for
+//! `gemm` and `gemm_argmax`: the kernel handle says which.
+
+use std::marker::PhantomData;
+
+use crate::batch_view::BatchRef;
+use crate::binding::dispatch::resolve_level;
+use crate::blocking::TilingParams;
+use crate::config::{Accum, GemmConfig, Par};
+use crate::error::{Error, Operand};
+use crate::frame::small::{ScalarOut, scalar_product};
+use crate::isa::IsaLevel;
+use crate::kernels::micro::MAX_A_SPREAD;
+use crate::semiring::kernel::BatchFn;
+use crate::semiring::{ArgKernel, Kernel, SelectingSemiring, Semiring};
+use crate::view::{MatMut, MatRef};
+use crate::workspace::GemmWorkspace;
+
+/// Products smaller than this (m·n·k) run on one thread: below it a
+/// rayon fork-join costs more than the second core saves.
+pub(crate) const PARALLEL_MIN_OPS: usize = 128 * 128 * 128;
+
+/// The longest inner dimension routed to the direct path whatever the
+/// other two (see [`ProductKernel::goes_direct`]).
+const DIRECT_MAX_K: usize = 16;
+
+/// What a plan needs of a kernel handle: [`Kernel`] (C alone) or
+/// [`ArgKernel`] (C and the winning k of every element).
+pub(crate) trait ProductKernel<S: Semiring>: Copy + Sync {
+    /// The output views: `MatMut`, or `(MatMut, MatMut<u32>)`.
+    type Out<'c>: ScalarOut<S> + Send;
+    /// The kernel at `level` (already resolved against the CPU).
+    fn at_level(level: IsaLevel) -> Self;
+    /// The ISA level it needs.
+    fn isa(&self) -> IsaLevel;
+    /// Rows and columns of its tallest and widest tiles, packed or direct:
+    /// what bounds the packing buffers.
+    fn largest_tile(&self) -> (usize, usize);
+    /// Default block sizes for an m×k by k×n product.
+    fn default_tiling(&self, m: usize, n: usize, k: usize) -> TilingParams;
+    /// Whether the product takes the unpacked path.
+    fn goes_direct(&self, m: usize, n: usize, k: usize, tiling: &TilingParams) -> bool;
+    /// The batch entry, for kernels that have one.
+    fn batch_entry(&self) -> Option<BatchFn<S::Scalar>>;
+    /// Runs the planned route.
+    fn run(
+        &self,
+        plan: &Plan<S, Self>,
+        ws: &mut GemmWorkspace,
+        a: MatRef<'_, S::Scalar>,
+        b: MatRef<'_, S::Scalar>,
+        out: Self::Out<'_>,
+        accum: Accum,
+    );
+}
+
+impl<S: Semiring> ProductKernel<S> for Kernel<S> {
+    type Out<'c> = MatMut<'c, S::Scalar>;
+
+    fn at_level(level: IsaLevel) -> Self {
+        S::kernel(level)
+    }
+    fn isa(&self) -> IsaLevel {
+        self.isa
+    }
+    fn largest_tile(&self) -> (usize, usize) {
+        let (rows, cols) = self.small_tile;
+        (self.mr.max(rows), self.nr.max(cols))
+    }
+    fn default_tiling(&self, m: usize, n: usize, k: usize) -> TilingParams {
+        TilingParams::for_kernel(m, n, k, self)
+    }
+
+    /// Packing A pays when each packed row panel is reused across several
+    /// column panels. Small products read A in place instead, and so do
+    /// shapes whose packed tiles would be mostly padding or whose C
+    /// traffic dominates: a single column panel of the direct tile (n ≤
+    /// its width: tall-skinny, matrix-vector), at most half its rows
+    /// (vector-matrix, short-wide: it gets wider tiles), or a short inner
+    /// dimension (k ≤ [`DIRECT_MAX_K`], outer products among them; the
+    /// direct path writes C row panel by row panel, 2.5× faster at
+    /// 2048×16×2048 on AVX-512). The thresholds are the direct path's own
+    /// tile, not the packed one.
+    fn goes_direct(&self, m: usize, n: usize, k: usize, tiling: &TilingParams) -> bool {
+        let ops = m.saturating_mul(n).saturating_mul(k);
+        let (tile_rows, tile_cols) = self.small_tile;
+        let few_rows = m <= tile_rows / 2 || n <= tile_cols;
+        let short_k = k <= DIRECT_MAX_K && self.isa > IsaLevel::Scalar;
+        ops <= tiling.small_ops || (tiling.small_ops > 0 && (few_rows || short_k))
+    }
+    fn batch_entry(&self) -> Option<BatchFn<S::Scalar>> {
+        self.batch
+    }
+    fn run(
+        &self,
+        plan: &Plan<S, Self>,
+        ws: &mut GemmWorkspace,
+        a: MatRef<'_, S::Scalar>,
+        b: MatRef<'_, S::Scalar>,
+        out: MatMut<'_, S::Scalar>,
+        accum: Accum,
+    ) {
+        let route = if plan.direct { self.small } else { self.packed };
+        route(ws, &plan.tiling, plan.threads, a, b, out, accum);
+    }
+}
+
+impl<S: SelectingSemiring> ProductKernel<S> for ArgKernel<S> {
+    type Out<'c> = (MatMut<'c, S::Scalar>, MatMut<'c, u32>);
+
+    fn at_level(level: IsaLevel) -> Self {
+        S::arg_kernel(level)
+    }
+    fn isa(&self) -> IsaLevel {
+        self.isa
+    }
+    fn largest_tile(&self) -> (usize, usize) {
+        (self.mr, self.nr)
+    }
+    fn default_tiling(&self, m: usize, n: usize, k: usize) -> TilingParams {
+        TilingParams::for_argmax_problem::<S::Scalar>(m, n, k, self.mr, self.nr)
+    }
+    /// Only small products: the argmax kernels have no direct path.
+    fn goes_direct(&self, m: usize, n: usize, k: usize, tiling: &TilingParams) -> bool {
+        m.saturating_mul(n).saturating_mul(k) <= tiling.small_ops
+    }
+    fn batch_entry(&self) -> Option<BatchFn<S::Scalar>> {
+        None
+    }
+    fn run(
+        &self,
+        plan: &Plan<S, Self>,
+        ws: &mut GemmWorkspace,
+        a: MatRef<'_, S::Scalar>,
+        b: MatRef<'_, S::Scalar>,
+        out: (MatMut<'_, S::Scalar>, MatMut<'_, u32>),
+        accum: Accum,
+    ) {
+        let route = if plan.direct { self.small } else { self.packed };
+        route(ws, &plan.tiling, plan.threads, a, b, out, accum);
+    }
+}
+
+/// A configuration checked once, with its kernel resolved: what batched
+/// calls reuse for every item.
+pub(crate) struct Prepared<S: Semiring, K> {
+    kernel: K,
+    tiling: Option<TilingParams>,
+    par: Par,
+    _semiring: PhantomData<fn() -> S>,
+}
+
+impl<S: Semiring, K: ProductKernel<S>> Prepared<S, K> {
+    pub(crate) fn new(cfg: &GemmConfig) -> Result<Self, Error> {
+        if let Some(t) = cfg.tiling() {
+            t.validate()?;
+        }
+        let level = resolve_level(cfg.isa())?;
+        crate::binding::tuning::tuned()?;
+        Ok(Self {
+            kernel: K::at_level(level),
+            tiling: cfg.tiling(),
+            par: cfg.par(),
+            _semiring: PhantomData,
+        })
+    }
+
+    /// See [`check_inputs`].
+    pub(crate) fn check_inputs(
+        &self,
+        x: MatRef<'_, S::Scalar>,
+        operand: Operand,
+    ) -> Result<(), Error> {
+        check_inputs::<S>(x, operand, self.kernel.isa())
+    }
+
+    /// See [`check_packed_sizes`].
+    pub(crate) fn check_packed_sizes(&self, m: usize, n: usize, k: usize) -> Result<(), Error> {
+        let (rows, cols) = self.kernel.largest_tile();
+        check_packed_sizes::<S::Scalar>(m, n, k, rows, cols)
+    }
+
+    /// Checks every item of strided batches of A and B as input.
+    pub(crate) fn check_batch_inputs(
+        &self,
+        a: &BatchRef<'_, S::Scalar>,
+        b: &BatchRef<'_, S::Scalar>,
+    ) -> Result<(), Error> {
+        for i in 0..a.count().min(b.count()) {
+            self.check_inputs(a.get(i).expect("i < count"), Operand::A)?;
+            self.check_inputs(b.get(i).expect("i < count"), Operand::B)?;
+        }
+        Ok(())
+    }
+
+    /// The same with another threading setting.
+    pub(crate) fn with_par(self, par: Par) -> Self {
+        Self { par, ..self }
+    }
+
+    /// Whether items of a batch of m×k by k×n products run in parallel
+    /// across the batch, each on one thread (rather than one after
+    /// another, each on all threads).
+    pub(crate) fn items_in_parallel(&self, count: usize, m: usize, n: usize, k: usize) -> bool {
+        let ops = m.saturating_mul(n).saturating_mul(k);
+        count > 1 && ops < PARALLEL_MIN_OPS && self.par.threads() > 1
+    }
+
+    /// Computes one product whose shapes and inputs were checked.
+    pub(crate) fn run(
+        &self,
+        ws: &mut GemmWorkspace,
+        a: MatRef<'_, S::Scalar>,
+        b: MatRef<'_, S::Scalar>,
+        out: K::Out<'_>,
+        accum: Accum,
+    ) {
+        self.plan(a.rows(), b.cols(), a.cols())
+            .execute(ws, a, b, out, accum);
+    }
+
+    /// The blocking, thread count and route for an m×k by k×n product:
+    /// worked out once for all items of a batch.
+    pub(crate) fn plan(&self, m: usize, n: usize, k: usize) -> Plan<S, K> {
+        let tiling = self
+            .tiling
+            .unwrap_or_else(|| self.kernel.default_tiling(m, n, k));
+        let ops = m.saturating_mul(n).saturating_mul(k);
+        let threads = if ops < PARALLEL_MIN_OPS {
+            1
+        } else {
+            self.par.threads()
+        };
+        let direct = self.kernel.goes_direct(m, n, k, &tiling);
+        Plan {
+            kernel: self.kernel,
+            tiling,
+            threads,
+            direct,
+            // Batches of direct-path products that run on one thread each.
+            batch_entry: self
+                .kernel
+                .batch_entry()
+                .filter(|_| direct && ops < PARALLEL_MIN_OPS),
+            _semiring: PhantomData,
+        }
+    }
+}
+
+/// How to compute products of one shape (see [`Prepared::plan`]).
+pub(crate) struct Plan<S: Semiring, K> {
+    kernel: K,
+    tiling: TilingParams,
+    threads: usize,
+    /// The unpacked (small-matrix) route rather than the packed one.
+    direct: bool,
+    batch_entry: Option<BatchFn<S::Scalar>>,
+    _semiring: PhantomData<fn() -> S>,
+}
+
+impl<S: Semiring, K: ProductKernel<S>> Plan<S, K> {
+    /// The kernel's batch entry, if items of this shape may use it.
+    pub(crate) fn batch_entry(&self) -> Option<BatchFn<S::Scalar>> {
+        self.batch_entry
+    }
+
+    /// Computes one product of the planned shape whose inputs were checked.
+    pub(crate) fn execute(
+        &self,
+        ws: &mut GemmWorkspace,
+        a: MatRef<'_, S::Scalar>,
+        b: MatRef<'_, S::Scalar>,
+        out: K::Out<'_>,
+        accum: Accum,
+    ) {
+        let (m, k, n) = (a.rows(), a.cols(), b.cols());
+        if m == 0 || n == 0 {
+            return;
+        }
+        if k == 0 {
+            // Every entry is the empty ⊕, ZERO (with no winner).
+            scalar_product::<S, _>(a, b, out, accum);
+            return;
+        }
+        self.kernel.run(self, ws, a, b, out, accum);
+    }
+}
+
+/// Zero strides let a tiny slice describe a huge matrix: refuse shapes
+/// whose packing buffers (at most (extent + tile) × k elements each, times
+/// [`MAX_A_SPREAD`] copies for A) would not fit in memory's address range,
+/// before anything is written.
+pub(crate) fn check_packed_sizes<T>(
+    m: usize,
+    n: usize,
+    k: usize,
+    mr: usize,
+    nr: usize,
+) -> Result<(), Error> {
+    let bytes = |extent: usize, unit: usize| {
+        extent
+            .checked_add(unit)
+            .and_then(|x| x.checked_mul(k))
+            .and_then(|x| x.checked_mul(std::mem::size_of::<T>()))
+            .filter(|&x| x <= isize::MAX as usize)
+    };
+    let a_bytes = bytes(m, mr).and_then(|x| x.checked_mul(MAX_A_SPREAD));
+    match (a_bytes.filter(|&x| x <= isize::MAX as usize), bytes(n, nr)) {
+        (Some(_), Some(_)) => Ok(()),
+        _ => Err(Error::LayoutOverflow),
+    }
+}
+
+/// Checks that `S` accepts every element of `x` as input, scanning with
+/// AVX2 where `level` (the active kernel's) has it.
+pub(crate) fn check_inputs<S: Semiring>(
+    x: MatRef<'_, S::Scalar>,
+    operand: Operand,
+    level: IsaLevel,
+) -> Result<(), Error> {
+    if !S::RESTRICTS_INPUT || x.rows() == 0 || x.cols() == 0 {
+        return Ok(());
+    }
+    let scan = |line: &[S::Scalar]| crate::binding::scan::first_refused::<S>(line, level);
+    let refused = |v: S::Scalar| !S::accepts_input(v);
+    let first = if let Some(all) = x.row_major_slice() {
+        // A gapless row-major matrix scans as one slice: row by row, a
+        // 2^20×4 A made a million calls of four elements each (a 2^20×4×4
+        // MaxPlus<i32> product on one thread, AVX-512: 19.4 → 6.2 ms).
+        scan(all).map(|at| (at / x.cols(), at % x.cols()))
+    } else if x.col_stride() == 1 || x.row_stride() != 1 {
+        // Contiguous lines scan as slices (vectorized); other layouts
+        // element by element.
+        (0..x.rows()).find_map(|i| match x.row_slice(i) {
+            Some(row) => scan(row).map(|j| (i, j)),
+            None => (0..x.cols())
+                .find(|&j| x.get(i, j).is_some_and(refused))
+                .map(|j| (i, j)),
+        })
+    } else {
+        // Column by column, or as one slice when the columns follow each
+        // other without gaps; a refused value is then looked up again to
+        // report the first offender in row-major order, as the row-wise
+        // scan would.
+        let found = match x.t().row_major_slice() {
+            Some(all) => scan(all).is_some(),
+            None => (0..x.cols()).any(|j| scan(x.col_slice(j).expect("row stride is 1")).is_some()),
+        };
+        found.then(|| {
+            (0..x.rows())
+                .flat_map(|r| (0..x.cols()).map(move |c| (r, c)))
+                .find(|&(r, c)| x.get(r, c).is_some_and(refused))
+                .expect("the scan and the lookup use the same test")
+        })
+    };
+    match first {
+        Some((row, col)) => Err(Error::ValueOutOfRange { operand, row, col }),
+        None => Ok(()),
+    }
+}
