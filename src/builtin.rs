@@ -12,8 +12,7 @@ use std::marker::PhantomData;
 use crate::binding::select::{BuiltinSimd, select, select_arg};
 use crate::isa::IsaLevel;
 use crate::semiring::{
-    ArgKernel, DifferentiableSemiring, IntegerInputLimit, Kernel, SelectingSemiring, Semiring,
-    select_max, select_min,
+    ArgKernel, DifferentiableSemiring, Kernel, SelectingSemiring, Semiring, select_max, select_min,
 };
 
 macro_rules! zero_sized_semiring {
@@ -78,269 +77,166 @@ zero_sized_semiring!(
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OrAnd;
 
-impl Semiring for OrAnd {
-    type Scalar = bool;
-    const ZERO: bool = false;
-    const ONE: bool = true;
-    fn kernel(level: IsaLevel) -> Kernel<Self> {
-        select::<Self>(level)
+/// The scalar ⊕, ⊗ and ⊗-partials the table below names. Every ⊕ is a
+/// selection in the x86 `max`/`min` operand order (see `select_max`).
+mod rules {
+    use std::ops::{Add, Mul};
+
+    use crate::semiring::{IntegerInputLimit, Semiring};
+
+    #[inline(always)]
+    pub(super) fn plus<T: Add<Output = T>>(a: T, b: T) -> T {
+        a + b
     }
     #[inline(always)]
-    fn add(acc: bool, x: bool) -> bool {
+    pub(super) fn times<T: Mul<Output = T>>(a: T, b: T) -> T {
+        a * b
+    }
+    /// `vmin a, b`: A's element first.
+    #[inline(always)]
+    pub(super) fn min_first<T: PartialOrd>(a: T, b: T) -> T {
+        if a < b { a } else { b }
+    }
+    /// `vmax a, b`: A's element first.
+    #[inline(always)]
+    pub(super) fn max_first<T: PartialOrd>(a: T, b: T) -> T {
+        if a > b { a } else { b }
+    }
+    #[inline(always)]
+    pub(super) fn or(acc: bool, x: bool) -> bool {
         acc | x
     }
     #[inline(always)]
-    fn mul(a: bool, b: bool) -> bool {
+    pub(super) fn and(a: bool, b: bool) -> bool {
         a & b
+    }
+
+    /// Integer + with ZERO absorbing. In-range sums cannot overflow;
+    /// outside the range (direct calls only) the sum saturates.
+    #[inline(always)]
+    pub(super) fn absorbing_plus<S: Semiring<Scalar: SaturatingPlus>>(
+        a: S::Scalar,
+        b: S::Scalar,
+    ) -> S::Scalar {
+        if a == S::ZERO || b == S::ZERO {
+            S::ZERO
+        } else {
+            a.saturating_plus(b)
+        }
+    }
+
+    /// The inputs the integer (max|min, +) semirings accept: ZERO, and
+    /// magnitudes up to `INPUT_LIMIT`.
+    #[inline(always)]
+    pub(super) fn in_range<S: Semiring<Scalar: IntegerInputLimit + SaturatingPlus>>(
+        x: S::Scalar,
+    ) -> bool {
+        x == S::ZERO || (S::Scalar::NEG_LIMIT..=S::Scalar::INPUT_LIMIT).contains(&x)
+    }
+
+    /// `saturating_add` of the integer types, and the negated input limit.
+    pub(super) trait SaturatingPlus: Copy + PartialOrd + IntegerInputLimit {
+        const NEG_LIMIT: Self;
+        fn saturating_plus(self, other: Self) -> Self;
+    }
+    macro_rules! saturating_plus {
+        ($($t:ty),*) => {$(
+            impl SaturatingPlus for $t {
+                const NEG_LIMIT: $t = -<$t as IntegerInputLimit>::INPUT_LIMIT;
+                #[inline(always)]
+                fn saturating_plus(self, other: $t) -> $t {
+                    self.saturating_add(other)
+                }
+            }
+        )*};
+    }
+    saturating_plus!(i32, i64);
+
+    /// ∂(a + b): (1, 1).
+    #[inline(always)]
+    pub(super) fn plus_partials<T: From<u8>>(_a: T, _b: T) -> (T, T) {
+        (T::from(1), T::from(1))
+    }
+    /// ∂(a · b): (b, a).
+    #[inline(always)]
+    pub(super) fn times_partials<T>(a: T, b: T) -> (T, T) {
+        (b, a)
+    }
+    /// The gradient flows to the operand `min_first` returned (B's on a
+    /// tie).
+    #[inline(always)]
+    pub(super) fn min_first_partials<T: PartialOrd + From<u8>>(a: T, b: T) -> (T, T) {
+        if a < b {
+            (T::from(1), T::from(0))
+        } else {
+            (T::from(0), T::from(1))
+        }
+    }
+    /// The gradient flows to the operand `max_first` returned (B's on a
+    /// tie).
+    #[inline(always)]
+    pub(super) fn max_first_partials<T: PartialOrd + From<u8>>(a: T, b: T) -> (T, T) {
+        if a > b {
+            (T::from(1), T::from(0))
+        } else {
+            (T::from(0), T::from(1))
+        }
     }
 }
 
-macro_rules! float_semirings {
-    ($t:ident) => {
-        impl Semiring for MaxPlus<$t> {
+use rules::*;
+
+/// Implements the traits of every row: `Semiring` (ZERO, ONE, ⊕, ⊗, the
+/// SIMD kernels, an input range), `SelectingSemiring` (the strict
+/// comparison ⊕ selects by), `DifferentiableSemiring` (⊗'s partials), and
+/// `BuiltinSimd` (the vector operations each ISA runs it with, from the
+/// lane tables in `kernels::simd`).
+macro_rules! builtin_semirings {
+    ($(($s:ty, $t:ty): zero = $zero:expr, one = $one:expr, add = $add:path, mul = $mul:path,
+        simd = $ops:ident $(, improves = $cmp:tt)? $(, partials = $partials:path)?
+        $(, input = $input:ident)?;)*) => {$(
+        impl Semiring for $s {
             type Scalar = $t;
-            const ZERO: $t = $t::NEG_INFINITY;
-            const ONE: $t = 0.0;
+            const ZERO: $t = $zero;
+            const ONE: $t = $one;
             fn kernel(level: IsaLevel) -> Kernel<Self> {
                 select::<Self>(level)
             }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
-                select_max(acc, x)
+                $add(acc, x)
             }
             #[inline(always)]
             fn mul(a: $t, b: $t) -> $t {
-                a + b
+                $mul(a, b)
             }
+            $(
+                const RESTRICTS_INPUT: bool = true;
+                #[inline(always)]
+                fn accepts_input(x: $t) -> bool {
+                    $input::<Self>(x)
+                }
+            )?
         }
-        impl Semiring for MinPlus<$t> {
-            type Scalar = $t;
-            const ZERO: $t = $t::INFINITY;
-            const ONE: $t = 0.0;
-            fn kernel(level: IsaLevel) -> Kernel<Self> {
-                select::<Self>(level)
-            }
-            #[inline(always)]
-            fn add(acc: $t, x: $t) -> $t {
-                select_min(acc, x)
-            }
-            #[inline(always)]
-            fn mul(a: $t, b: $t) -> $t {
-                a + b
-            }
-        }
-        impl Semiring for MaxMul<$t> {
-            type Scalar = $t;
-            const ZERO: $t = 0.0;
-            const ONE: $t = 1.0;
-            fn kernel(level: IsaLevel) -> Kernel<Self> {
-                select::<Self>(level)
-            }
-            #[inline(always)]
-            fn add(acc: $t, x: $t) -> $t {
-                select_max(acc, x)
-            }
-            #[inline(always)]
-            fn mul(a: $t, b: $t) -> $t {
-                a * b
-            }
-        }
-        impl Semiring for MaxMin<$t> {
-            type Scalar = $t;
-            const ZERO: $t = $t::NEG_INFINITY;
-            const ONE: $t = $t::INFINITY;
-            fn kernel(level: IsaLevel) -> Kernel<Self> {
-                select::<Self>(level)
-            }
-            #[inline(always)]
-            fn add(acc: $t, x: $t) -> $t {
-                select_max(acc, x)
-            }
-            #[inline(always)]
-            fn mul(a: $t, b: $t) -> $t {
-                // `vminps a, b`: A's element first.
-                if a < b { a } else { b }
-            }
-        }
-        impl Semiring for MinMax<$t> {
-            type Scalar = $t;
-            const ZERO: $t = $t::INFINITY;
-            const ONE: $t = $t::NEG_INFINITY;
-            fn kernel(level: IsaLevel) -> Kernel<Self> {
-                select::<Self>(level)
-            }
-            #[inline(always)]
-            fn add(acc: $t, x: $t) -> $t {
-                select_min(acc, x)
-            }
-            #[inline(always)]
-            fn mul(a: $t, b: $t) -> $t {
-                // `vmaxps a, b`: A's element first.
-                if a > b { a } else { b }
-            }
-        }
-    };
-}
-
-float_semirings!(f32);
-float_semirings!(f64);
-
-/// `SelectingSemiring` for the built-ins: `improves` is the strict
-/// comparison their ⊕ selects by, and the kernels are the SIMD ones.
-macro_rules! selecting {
-    ($($s:ident<$t:ty>: $cmp:tt;)*) => {$(
-        impl SelectingSemiring for $s<$t> {
-            #[inline(always)]
-            fn improves(x: $t, acc: $t) -> bool {
-                x $cmp acc
-            }
-            fn arg_kernel(level: IsaLevel) -> ArgKernel<Self> {
-                select_arg::<Self>(level)
-            }
-        }
-    )*};
-}
-
-selecting! {
-    MaxPlus<f32>: >; MinPlus<f32>: <; MaxMul<f32>: >; MaxMin<f32>: >; MinMax<f32>: <;
-    MaxPlus<f64>: >; MinPlus<f64>: <; MaxMul<f64>: >; MaxMin<f64>: >; MinMax<f64>: <;
-    MaxPlus<i32>: >; MinPlus<i32>: <; MaxMin<i32>: >; MinMax<i32>: <;
-    MaxPlus<i64>: >; MinPlus<i64>: <; MaxMin<i64>: >; MinMax<i64>: <;
-}
-
-macro_rules! differentiable {
-    ($($t:ident),*) => {$(
-        impl DifferentiableSemiring for MaxPlus<$t> {
-            #[inline(always)]
-            fn mul_partials(_a: $t, _b: $t) -> ($t, $t) {
-                (1.0, 1.0)
-            }
-        }
-        impl DifferentiableSemiring for MinPlus<$t> {
-            #[inline(always)]
-            fn mul_partials(_a: $t, _b: $t) -> ($t, $t) {
-                (1.0, 1.0)
-            }
-        }
-        impl DifferentiableSemiring for MaxMul<$t> {
-            #[inline(always)]
-            fn mul_partials(a: $t, b: $t) -> ($t, $t) {
-                (b, a)
-            }
-        }
-        impl DifferentiableSemiring for MaxMin<$t> {
-            /// The gradient flows to the operand `mul` returned (B's on a tie).
-            #[inline(always)]
-            fn mul_partials(a: $t, b: $t) -> ($t, $t) {
-                if a < b { (1.0, 0.0) } else { (0.0, 1.0) }
-            }
-        }
-        impl DifferentiableSemiring for MinMax<$t> {
-            /// The gradient flows to the operand `mul` returned (B's on a tie).
-            #[inline(always)]
-            fn mul_partials(a: $t, b: $t) -> ($t, $t) {
-                if a > b { (1.0, 0.0) } else { (0.0, 1.0) }
-            }
-        }
-    )*};
-}
-
-differentiable!(f32, f64);
-
-macro_rules! integer_semirings {
-    ($t:ident) => {
-        impl Semiring for MaxPlus<$t> {
-            type Scalar = $t;
-            const ZERO: $t = $t::MIN;
-            const ONE: $t = 0;
-            fn kernel(level: IsaLevel) -> Kernel<Self> {
-                select::<Self>(level)
-            }
-            #[inline(always)]
-            fn add(acc: $t, x: $t) -> $t {
-                select_max(acc, x)
-            }
-            #[inline(always)]
-            fn mul(a: $t, b: $t) -> $t {
-                // ZERO absorbs; in-range sums cannot overflow, and outside
-                // the range (direct calls only) the sum saturates.
-                if a == Self::ZERO || b == Self::ZERO {
-                    Self::ZERO
-                } else {
-                    a.saturating_add(b)
+        $(
+            impl SelectingSemiring for $s {
+                #[inline(always)]
+                fn improves(x: $t, acc: $t) -> bool {
+                    x $cmp acc
+                }
+                fn arg_kernel(level: IsaLevel) -> ArgKernel<Self> {
+                    select_arg::<Self>(level)
                 }
             }
-            const RESTRICTS_INPUT: bool = true;
-            #[inline(always)]
-            fn accepts_input(x: $t) -> bool {
-                x == Self::ZERO || (-$t::INPUT_LIMIT..=$t::INPUT_LIMIT).contains(&x)
-            }
-        }
-        impl Semiring for MinPlus<$t> {
-            type Scalar = $t;
-            const ZERO: $t = $t::MAX;
-            const ONE: $t = 0;
-            fn kernel(level: IsaLevel) -> Kernel<Self> {
-                select::<Self>(level)
-            }
-            #[inline(always)]
-            fn add(acc: $t, x: $t) -> $t {
-                select_min(acc, x)
-            }
-            #[inline(always)]
-            fn mul(a: $t, b: $t) -> $t {
-                if a == Self::ZERO || b == Self::ZERO {
-                    Self::ZERO
-                } else {
-                    a.saturating_add(b)
+        )?
+        $(
+            impl DifferentiableSemiring for $s {
+                #[inline(always)]
+                fn mul_partials(a: $t, b: $t) -> ($t, $t) {
+                    $partials(a, b)
                 }
             }
-            const RESTRICTS_INPUT: bool = true;
-            #[inline(always)]
-            fn accepts_input(x: $t) -> bool {
-                x == Self::ZERO || (-$t::INPUT_LIMIT..=$t::INPUT_LIMIT).contains(&x)
-            }
-        }
-        impl Semiring for MaxMin<$t> {
-            type Scalar = $t;
-            const ZERO: $t = $t::MIN;
-            const ONE: $t = $t::MAX;
-            fn kernel(level: IsaLevel) -> Kernel<Self> {
-                select::<Self>(level)
-            }
-            #[inline(always)]
-            fn add(acc: $t, x: $t) -> $t {
-                select_max(acc, x)
-            }
-            #[inline(always)]
-            fn mul(a: $t, b: $t) -> $t {
-                if a < b { a } else { b }
-            }
-        }
-        impl Semiring for MinMax<$t> {
-            type Scalar = $t;
-            const ZERO: $t = $t::MAX;
-            const ONE: $t = $t::MIN;
-            fn kernel(level: IsaLevel) -> Kernel<Self> {
-                select::<Self>(level)
-            }
-            #[inline(always)]
-            fn add(acc: $t, x: $t) -> $t {
-                select_min(acc, x)
-            }
-            #[inline(always)]
-            fn mul(a: $t, b: $t) -> $t {
-                if a > b { a } else { b }
-            }
-        }
-    };
-}
-
-integer_semirings!(i32);
-integer_semirings!(i64);
-
-macro_rules! builtin_simd {
-    ($($s:ty => $ops:ident;)*) => {$(
+        )?
         impl BuiltinSimd for $s {
             #[cfg(target_arch = "x86_64")]
             type Avx512 = crate::kernels::simd::avx512::$ops<Self>;
@@ -350,14 +246,44 @@ macro_rules! builtin_simd {
     )*};
 }
 
-builtin_simd! {
-    MaxPlus<f32> => MaxPlusF32; MinPlus<f32> => MinPlusF32; MaxMul<f32> => MaxMulF32;
-    MaxMin<f32> => MaxMinF32; MinMax<f32> => MinMaxF32;
-    MaxPlus<f64> => MaxPlusF64; MinPlus<f64> => MinPlusF64; MaxMul<f64> => MaxMulF64;
-    MaxMin<f64> => MaxMinF64; MinMax<f64> => MinMaxF64;
-    MaxPlus<i32> => MaxPlusI32; MinPlus<i32> => MinPlusI32; MaxMin<i32> => MaxMinI32; MinMax<i32> => MinMaxI32;
-    MaxPlus<i64> => MaxPlusI64; MinPlus<i64> => MinPlusI64; MaxMin<i64> => MaxMinI64; MinMax<i64> => MinMaxI64;
-    OrAnd => OrAndBool;
+builtin_semirings! {
+    (MaxPlus<f32>, f32): zero = f32::NEG_INFINITY, one = 0.0, add = select_max, mul = plus,
+        simd = MaxPlusF32, improves = >, partials = plus_partials;
+    (MinPlus<f32>, f32): zero = f32::INFINITY, one = 0.0, add = select_min, mul = plus,
+        simd = MinPlusF32, improves = <, partials = plus_partials;
+    (MaxMul<f32>, f32): zero = 0.0, one = 1.0, add = select_max, mul = times,
+        simd = MaxMulF32, improves = >, partials = times_partials;
+    (MaxMin<f32>, f32): zero = f32::NEG_INFINITY, one = f32::INFINITY, add = select_max, mul = min_first,
+        simd = MaxMinF32, improves = >, partials = min_first_partials;
+    (MinMax<f32>, f32): zero = f32::INFINITY, one = f32::NEG_INFINITY, add = select_min, mul = max_first,
+        simd = MinMaxF32, improves = <, partials = max_first_partials;
+    (MaxPlus<f64>, f64): zero = f64::NEG_INFINITY, one = 0.0, add = select_max, mul = plus,
+        simd = MaxPlusF64, improves = >, partials = plus_partials;
+    (MinPlus<f64>, f64): zero = f64::INFINITY, one = 0.0, add = select_min, mul = plus,
+        simd = MinPlusF64, improves = <, partials = plus_partials;
+    (MaxMul<f64>, f64): zero = 0.0, one = 1.0, add = select_max, mul = times,
+        simd = MaxMulF64, improves = >, partials = times_partials;
+    (MaxMin<f64>, f64): zero = f64::NEG_INFINITY, one = f64::INFINITY, add = select_max, mul = min_first,
+        simd = MaxMinF64, improves = >, partials = min_first_partials;
+    (MinMax<f64>, f64): zero = f64::INFINITY, one = f64::NEG_INFINITY, add = select_min, mul = max_first,
+        simd = MinMaxF64, improves = <, partials = max_first_partials;
+    (MaxPlus<i32>, i32): zero = i32::MIN, one = 0, add = select_max, mul = absorbing_plus::<Self>,
+        simd = MaxPlusI32, improves = >, input = in_range;
+    (MinPlus<i32>, i32): zero = i32::MAX, one = 0, add = select_min, mul = absorbing_plus::<Self>,
+        simd = MinPlusI32, improves = <, input = in_range;
+    (MaxMin<i32>, i32): zero = i32::MIN, one = i32::MAX, add = select_max, mul = min_first,
+        simd = MaxMinI32, improves = >;
+    (MinMax<i32>, i32): zero = i32::MAX, one = i32::MIN, add = select_min, mul = max_first,
+        simd = MinMaxI32, improves = <;
+    (MaxPlus<i64>, i64): zero = i64::MIN, one = 0, add = select_max, mul = absorbing_plus::<Self>,
+        simd = MaxPlusI64, improves = >, input = in_range;
+    (MinPlus<i64>, i64): zero = i64::MAX, one = 0, add = select_min, mul = absorbing_plus::<Self>,
+        simd = MinPlusI64, improves = <, input = in_range;
+    (MaxMin<i64>, i64): zero = i64::MIN, one = i64::MAX, add = select_max, mul = min_first,
+        simd = MaxMinI64, improves = >;
+    (MinMax<i64>, i64): zero = i64::MAX, one = i64::MIN, add = select_min, mul = max_first,
+        simd = MinMaxI64, improves = <;
+    (OrAnd, bool): zero = false, one = true, add = or, mul = and, simd = OrAndBool;
 }
 
 #[cfg(test)]
