@@ -23,10 +23,8 @@ impl BatchLayout {
         len: usize,
         count: usize,
         batch_stride: isize,
-        rows: usize,
-        cols: usize,
-        rs: isize,
-        cs: isize,
+        (rows, cols): (usize, usize),
+        (rs, cs): (isize, isize),
     ) -> Result<Self, Error> {
         let item = footprint(rows, cols, rs, cs)?;
         if count == 0 || item.span == 0 {
@@ -75,6 +73,56 @@ impl BatchLayout {
     }
 }
 
+/// What both batch views share: the dense constructor, the count and
+/// shape, and the constructor from checked parts.
+macro_rules! batch_common {
+    ($data:ty) => {
+        /// `count` dense row-major rows×cols matrices stored one after another.
+        pub fn row_major(
+            data: $data,
+            count: usize,
+            rows: usize,
+            cols: usize,
+        ) -> Result<Self, Error> {
+            let (bs, rs) = dense_strides(rows, cols)?;
+            Self::new(data, count, bs, rows, cols, rs, 1)
+        }
+
+        /// Number of items.
+        pub fn count(&self) -> usize {
+            self.layout.count
+        }
+
+        /// Rows of every item.
+        pub fn rows(&self) -> usize {
+            self.rows
+        }
+
+        /// Columns of every item.
+        pub fn cols(&self) -> usize {
+            self.cols
+        }
+
+        fn from_parts(
+            data: $data,
+            layout: BatchLayout,
+            rows: usize,
+            cols: usize,
+            row_stride: isize,
+            col_stride: isize,
+        ) -> Self {
+            Self {
+                data,
+                layout,
+                rows,
+                cols,
+                row_stride,
+                col_stride,
+            }
+        }
+    };
+}
+
 /// A read-only batch of equally shaped matrices: item i, element (r, c)
 /// is `data[offset + i·batch_stride + r·row_stride + c·col_stride]`.
 /// A zero batch stride repeats one matrix for every item.
@@ -103,41 +151,15 @@ impl<'a, T: Copy> BatchRef<'a, T> {
             data.len(),
             count,
             batch_stride,
-            rows,
-            cols,
-            row_stride,
-            col_stride,
+            (rows, cols),
+            (row_stride, col_stride),
         )?;
-        Ok(Self {
-            data,
-            layout,
-            rows,
-            cols,
-            row_stride,
-            col_stride,
-        })
+        Ok(Self::from_parts(
+            data, layout, rows, cols, row_stride, col_stride,
+        ))
     }
 
-    /// `count` dense row-major rows×cols matrices stored one after another.
-    pub fn row_major(data: &'a [T], count: usize, rows: usize, cols: usize) -> Result<Self, Error> {
-        let (bs, rs) = dense_strides(rows, cols)?;
-        Self::new(data, count, bs, rows, cols, rs, 1)
-    }
-
-    /// Number of items.
-    pub fn count(&self) -> usize {
-        self.layout.count
-    }
-
-    /// Rows of every item.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-
-    /// Columns of every item.
-    pub fn cols(&self) -> usize {
-        self.cols
-    }
+    batch_common!(&'a [T]);
 
     /// Starts loading item i's elements into cache, if it exists and is
     /// small (see [`prefetch_item`]).
@@ -210,10 +232,8 @@ impl<'a, T: Copy> BatchMut<'a, T> {
             data.len(),
             count,
             batch_stride,
-            rows,
-            cols,
-            row_stride,
-            col_stride,
+            (rows, cols),
+            (row_stride, col_stride),
         )?;
         let overlapping_items =
             count > 1 && layout.item.span > 0 && batch_stride.unsigned_abs() < layout.item.span;
@@ -225,41 +245,12 @@ impl<'a, T: Copy> BatchMut<'a, T> {
                 col_stride,
             });
         }
-        Ok(Self {
-            data,
-            layout,
-            rows,
-            cols,
-            row_stride,
-            col_stride,
-        })
+        Ok(Self::from_parts(
+            data, layout, rows, cols, row_stride, col_stride,
+        ))
     }
 
-    /// `count` dense row-major rows×cols matrices stored one after another.
-    pub fn row_major(
-        data: &'a mut [T],
-        count: usize,
-        rows: usize,
-        cols: usize,
-    ) -> Result<Self, Error> {
-        let (bs, rs) = dense_strides(rows, cols)?;
-        Self::new(data, count, bs, rows, cols, rs, 1)
-    }
-
-    /// Number of items.
-    pub fn count(&self) -> usize {
-        self.layout.count
-    }
-
-    /// Rows of every item.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-
-    /// Columns of every item.
-    pub fn cols(&self) -> usize {
-        self.cols
-    }
+    batch_common!(&'a mut [T]);
 
     /// Every item as its own mutable view, in item order (for calls that
     /// walk two mutable batches side by side).
@@ -398,7 +389,7 @@ fn dense_strides(rows: usize, cols: usize) -> Result<(isize, isize), Error> {
 
 /// One operand of a checked strided batch, as raw parts for a kernel's
 /// batch entry (see [`BatchFn`]).
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct BatchOperand<T> {
     /// Item 0's element (0, 0).
     pub(crate) origin: SharedPtr<T>,
@@ -410,13 +401,6 @@ pub(crate) struct BatchOperand<T> {
     pub(crate) before: usize,
     pub(crate) span: usize,
 }
-
-impl<T> Clone for BatchOperand<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T> Copy for BatchOperand<T> {}
 
 impl<T> BatchOperand<T> {
     /// Item i's element (0, 0); in bounds for i < the batch's count.

@@ -38,10 +38,9 @@ pub(crate) struct BlockLimits {
     pub small_ops: usize,
 }
 
-/// The first hand-picked limits (Sapphire Rapids, AVX-512, f32 max-plus,
-/// n = 1024): the small-path threshold of the cache-derived limits and the
-/// base of the argmax limits. Block sizes themselves now come from
-/// `tuning` (a tuned table, or the cache sizes).
+/// Hand-picked limits: the small-path threshold of the cache-derived
+/// limits and the base of the argmax limits. Block sizes themselves come
+/// from `tuning` (a tuned table, or the cache sizes).
 pub(crate) const DEFAULT_LIMITS: BlockLimits = BlockLimits {
     mc: 64,
     kc: 512,
@@ -69,13 +68,11 @@ impl TilingParams {
     }
 
     /// Block sizes for an argmax product. Its tiles end with a scalar pass
-    /// over their outputs (see `kernel::simd::arg_tile_body`), paid once
-    /// per k-block, so k-blocks are longer: up to 8 KiB of one row of A
-    /// (2048 f32 or 1024 f64). Measured at n = 2048, f32: 0.36 of the value
-    /// kernel's speed with kc = 512, 0.70 with kc = 2048. The A block is
-    /// small for the reason the value kernels' is (`tuning`'s
-    /// `A_BLOCK_L2_SHARE`): 32 rows ran 1.03-1.05× 128 rows at n = 1024,
-    /// f32 AVX-512, alternating (22.8 against 21.8-22.1 G ops/s).
+    /// over their outputs (see `kernels::simd::tile::arg_tile_body`), paid
+    /// once per k-block, so k-blocks are longer: up to 8 KiB of one row of
+    /// A (2048 f32 or 1024 f64), which doubled the argmax kernel's speed
+    /// against kc = 512. The A block is small for the reason the value
+    /// kernels' is (`tuning`'s `A_BLOCK_L2_SHARE`).
     pub(crate) fn for_argmax_problem<T>(
         m: usize,
         n: usize,

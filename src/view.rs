@@ -79,6 +79,72 @@ fn check_len(fp: Footprint, len: usize) -> Result<(), Error> {
     Ok(())
 }
 
+/// What both views share: the dense constructors, the transpose, the
+/// shape and strides, and the constructor from checked parts.
+macro_rules! view_common {
+    ($data:ty) => {
+        /// A dense row-major view (`row_stride = cols`, `col_stride = 1`).
+        pub fn row_major(data: $data, rows: usize, cols: usize) -> Result<Self, Error> {
+            let rs = isize::try_from(cols).map_err(|_| Error::LayoutOverflow)?;
+            Self::new(data, rows, cols, rs, 1)
+        }
+
+        /// A dense column-major view (`row_stride = 1`, `col_stride = rows`).
+        pub fn col_major(data: $data, rows: usize, cols: usize) -> Result<Self, Error> {
+            let cs = isize::try_from(rows).map_err(|_| Error::LayoutOverflow)?;
+            Self::new(data, rows, cols, 1, cs)
+        }
+
+        /// The transpose, without copying.
+        pub fn t(self) -> Self {
+            Self {
+                rows: self.cols,
+                cols: self.rows,
+                row_stride: self.col_stride,
+                col_stride: self.row_stride,
+                ..self
+            }
+        }
+
+        /// Number of rows.
+        pub fn rows(&self) -> usize {
+            self.rows
+        }
+        /// Number of columns.
+        pub fn cols(&self) -> usize {
+            self.cols
+        }
+        /// Distance in elements between vertically adjacent elements.
+        pub fn row_stride(&self) -> isize {
+            self.row_stride
+        }
+        /// Distance in elements between horizontally adjacent elements.
+        pub fn col_stride(&self) -> isize {
+            self.col_stride
+        }
+
+        /// The view of a layout whose footprint `fp` was checked against
+        /// `data`.
+        fn from_parts(
+            data: $data,
+            fp: Footprint,
+            rows: usize,
+            cols: usize,
+            row_stride: isize,
+            col_stride: isize,
+        ) -> Self {
+            Self {
+                data,
+                offset: fp.offset,
+                rows,
+                cols,
+                row_stride,
+                col_stride,
+            }
+        }
+    };
+}
+
 /// A read-only strided view of an m×n matrix.
 #[derive(Debug)]
 pub struct MatRef<'a, T> {
@@ -110,14 +176,9 @@ impl<'a, T: Copy> MatRef<'a, T> {
     ) -> Result<Self, Error> {
         let fp = footprint(rows, cols, row_stride, col_stride)?;
         check_len(fp, data.len())?;
-        Ok(Self {
-            data,
-            offset: fp.offset,
-            rows,
-            cols,
-            row_stride,
-            col_stride,
-        })
+        Ok(Self::from_parts(
+            data, fp, rows, cols, row_stride, col_stride,
+        ))
     }
 
     /// A view whose layout's footprint is already known (batch items: one
@@ -135,55 +196,12 @@ impl<'a, T: Copy> MatRef<'a, T> {
                 .is_ok_and(|f| f.offset == fp.offset && f.span == fp.span)
         );
         check_len(fp, data.len())?;
-        Ok(Self {
-            data,
-            offset: fp.offset,
-            rows,
-            cols,
-            row_stride,
-            col_stride,
-        })
+        Ok(Self::from_parts(
+            data, fp, rows, cols, row_stride, col_stride,
+        ))
     }
 
-    /// A dense row-major view (`row_stride = cols`, `col_stride = 1`).
-    pub fn row_major(data: &'a [T], rows: usize, cols: usize) -> Result<Self, Error> {
-        let rs = isize::try_from(cols).map_err(|_| Error::LayoutOverflow)?;
-        Self::new(data, rows, cols, rs, 1)
-    }
-
-    /// A dense column-major view (`row_stride = 1`, `col_stride = rows`).
-    pub fn col_major(data: &'a [T], rows: usize, cols: usize) -> Result<Self, Error> {
-        let cs = isize::try_from(rows).map_err(|_| Error::LayoutOverflow)?;
-        Self::new(data, rows, cols, 1, cs)
-    }
-
-    /// The transpose, without copying.
-    pub fn t(self) -> Self {
-        Self {
-            rows: self.cols,
-            cols: self.rows,
-            row_stride: self.col_stride,
-            col_stride: self.row_stride,
-            ..self
-        }
-    }
-
-    /// Number of rows.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-    /// Number of columns.
-    pub fn cols(&self) -> usize {
-        self.cols
-    }
-    /// Distance in elements between vertically adjacent elements.
-    pub fn row_stride(&self) -> isize {
-        self.row_stride
-    }
-    /// Distance in elements between horizontally adjacent elements.
-    pub fn col_stride(&self) -> isize {
-        self.col_stride
-    }
+    view_common!(&'a [T]);
 
     /// Element (i, j), or `None` outside the view.
     pub fn get(&self, i: usize, j: usize) -> Option<T> {
@@ -259,14 +277,9 @@ impl<'a, T: Copy> MatMut<'a, T> {
                 col_stride,
             });
         }
-        Ok(Self {
-            data,
-            offset: fp.offset,
-            rows,
-            cols,
-            row_stride,
-            col_stride,
-        })
+        Ok(Self::from_parts(
+            data, fp, rows, cols, row_stride, col_stride,
+        ))
     }
 
     /// A view whose layout was already checked, aliasing included (batch
@@ -286,38 +299,12 @@ impl<'a, T: Copy> MatMut<'a, T> {
         );
         debug_assert!(!layout_aliases(rows, cols, row_stride, col_stride));
         check_len(fp, data.len())?;
-        Ok(Self {
-            data,
-            offset: fp.offset,
-            rows,
-            cols,
-            row_stride,
-            col_stride,
-        })
+        Ok(Self::from_parts(
+            data, fp, rows, cols, row_stride, col_stride,
+        ))
     }
 
-    /// A dense row-major view (`row_stride = cols`, `col_stride = 1`).
-    pub fn row_major(data: &'a mut [T], rows: usize, cols: usize) -> Result<Self, Error> {
-        let rs = isize::try_from(cols).map_err(|_| Error::LayoutOverflow)?;
-        Self::new(data, rows, cols, rs, 1)
-    }
-
-    /// A dense column-major view (`row_stride = 1`, `col_stride = rows`).
-    pub fn col_major(data: &'a mut [T], rows: usize, cols: usize) -> Result<Self, Error> {
-        let cs = isize::try_from(rows).map_err(|_| Error::LayoutOverflow)?;
-        Self::new(data, rows, cols, 1, cs)
-    }
-
-    /// The transpose, without copying.
-    pub fn t(self) -> Self {
-        Self {
-            rows: self.cols,
-            cols: self.rows,
-            row_stride: self.col_stride,
-            col_stride: self.row_stride,
-            ..self
-        }
-    }
+    view_common!(&'a mut [T]);
 
     /// A shorter-lived mutable view of the same elements.
     pub fn rb_mut(&mut self) -> MatMut<'_, T> {
@@ -341,23 +328,6 @@ impl<'a, T: Copy> MatMut<'a, T> {
             row_stride: self.row_stride,
             col_stride: self.col_stride,
         }
-    }
-
-    /// Number of rows.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-    /// Number of columns.
-    pub fn cols(&self) -> usize {
-        self.cols
-    }
-    /// Distance in elements between vertically adjacent elements.
-    pub fn row_stride(&self) -> isize {
-        self.row_stride
-    }
-    /// Distance in elements between horizontally adjacent elements.
-    pub fn col_stride(&self) -> isize {
-        self.col_stride
     }
 
     /// Element (i, j), or `None` outside the view.

@@ -43,17 +43,21 @@ pub(crate) trait ProductKernel<S: Semiring>: Copy + Sync {
     fn goes_direct(&self, m: usize, n: usize, k: usize, tiling: &TilingParams) -> bool;
     /// The batch entry, for kernels that have one.
     fn batch_entry(&self) -> Option<BatchFn<S::Scalar>>;
-    /// Runs the planned route.
-    fn run(
-        &self,
-        plan: &Plan<S, Self>,
-        ws: &mut GemmWorkspace,
-        a: MatRef<'_, S::Scalar>,
-        b: MatRef<'_, S::Scalar>,
-        out: Self::Out<'_>,
-        accum: Accum,
-    );
+    /// The packed route and the direct route.
+    fn routes(&self) -> [Route<S, Self>; 2];
 }
+
+/// A kernel's product routine: workspace, blocking, threads, A, B, the
+/// output, accumulation.
+pub(crate) type Route<S, K> = for<'w, 't, 'a, 'b, 'c> fn(
+    &'w mut GemmWorkspace,
+    &'t TilingParams,
+    usize,
+    MatRef<'a, <S as Semiring>::Scalar>,
+    MatRef<'b, <S as Semiring>::Scalar>,
+    <K as ProductKernel<S>>::Out<'c>,
+    Accum,
+);
 
 impl<S: Semiring> ProductKernel<S> for Kernel<S> {
     type Out<'c> = MatMut<'c, S::Scalar>;
@@ -92,17 +96,8 @@ impl<S: Semiring> ProductKernel<S> for Kernel<S> {
     fn batch_entry(&self) -> Option<BatchFn<S::Scalar>> {
         self.batch
     }
-    fn run(
-        &self,
-        plan: &Plan<S, Self>,
-        ws: &mut GemmWorkspace,
-        a: MatRef<'_, S::Scalar>,
-        b: MatRef<'_, S::Scalar>,
-        out: MatMut<'_, S::Scalar>,
-        accum: Accum,
-    ) {
-        let route = if plan.direct { self.small } else { self.packed };
-        route(ws, &plan.tiling, plan.threads, a, b, out, accum);
+    fn routes(&self) -> [Route<S, Self>; 2] {
+        [self.packed, self.small]
     }
 }
 
@@ -128,17 +123,8 @@ impl<S: SelectingSemiring> ProductKernel<S> for ArgKernel<S> {
     fn batch_entry(&self) -> Option<BatchFn<S::Scalar>> {
         None
     }
-    fn run(
-        &self,
-        plan: &Plan<S, Self>,
-        ws: &mut GemmWorkspace,
-        a: MatRef<'_, S::Scalar>,
-        b: MatRef<'_, S::Scalar>,
-        out: (MatMut<'_, S::Scalar>, MatMut<'_, u32>),
-        accum: Accum,
-    ) {
-        let route = if plan.direct { self.small } else { self.packed };
-        route(ws, &plan.tiling, plan.threads, a, b, out, accum);
+    fn routes(&self) -> [Route<S, Self>; 2] {
+        [self.packed, self.small]
     }
 }
 
@@ -283,7 +269,8 @@ impl<S: Semiring, K: ProductKernel<S>> Plan<S, K> {
             scalar_product::<S, _>(a, b, out, accum);
             return;
         }
-        self.kernel.run(self, ws, a, b, out, accum);
+        let route = self.kernel.routes()[usize::from(self.direct)];
+        route(ws, &self.tiling, self.threads, a, b, out, accum);
     }
 }
 

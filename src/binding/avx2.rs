@@ -8,8 +8,6 @@ crate::binding::entries::isa_kernel! {
     /// The AVX2 argmax kernel: 6 rows × (value, value before the chunk,
     /// chunk number) is 18 ymm values for 16 registers, so the compiler
     /// keeps the rarely touched chunk numbers partly on the stack; 4 rows
-    /// fit in registers but leave the 4-cycle ⊕ chains too few to overlap
-    /// (measured 0.47 of the value kernel's speed at n = 1024, 6 rows
-    /// 0.55).
+    /// fit in registers but leave the 4-cycle ⊕ chains too few to overlap.
     Avx2ArgKernel, arg_mr = 6, arg_names = ["avx2-arg-6x4", "avx2-arg-6x8"]
 }

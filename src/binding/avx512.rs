@@ -4,11 +4,8 @@ crate::binding::entries::isa_kernel! {
     /// The AVX-512 kernel over the vector operations `O`.
     Avx512Kernel, level = Avx512, features = "avx2,avx512f", mr = 16, probe = crate::kernels::simd::probe::PROBE_AVX512,
     names = ["avx512-8x16", "avx512-16x16", "avx512-8x128"],
-    // Two vectors per row where one left the most on the table: isolated
-    // tiles on L1 data, alternating, G ops/s: bool 8×128 230 vs 16×64 206
-    // (167 vs 140 in a busier minute); f64 8×16 14.65 vs 16×8 13.24 (12.71
-    // vs 11.28). f32 keeps the 16×16 tile the design names; 8×32 measured
-    // 27.3 vs 25.2 in isolation.
+    // Two vectors per row (8-byte and bool tiles) where one vector left the
+    // most on the table: each A broadcast then feeds two operations.
     tile_vectors = [2, 1, 2],
     /// The AVX-512 argmax kernel: 8 rows × (value, value before the chunk,
     /// chunk number) = 24 zmm registers; a depth costs what it costs the

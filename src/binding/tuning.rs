@@ -310,39 +310,27 @@ fn read_cache_sizes() -> Option<CacheSizes> {
     None
 }
 
-/// The longest k-block the cache-derived limits choose: at n = 2048, f32
-/// AVX-512, kc = 2048 was no faster than 1024 (0.87-1.03×, paired).
+/// The longest k-block the cache-derived limits choose: longer ones gained
+/// nothing (f32 AVX-512, n = 2048).
 const MAX_DERIVED_KC: usize = 1024;
 
-/// The packed A block takes `1 / A_BLOCK_L2_SHARE` of L2. The model of Low
-/// et al. fills about half of L2 with it (this crate had a quarter), but on
-/// Sapphire Rapids smaller blocks were faster at every element size where
-/// the tile reads a 4- or 8-byte A: alternating in one process, n = 1024,
-/// one thread, best of 5-8 rounds (2026-12-01, a quiet host), MaxPlus<f32>
-/// AVX-512 mc 128 → 32 (kc 1024) 33.1 → 35.4 G ops/s (84 → 90 % of the
-/// probe), and 2048³ 32.3 → 35.5; MaxPlus<f64> AVX-512 mc 128 → 32
-/// (kc 512) 16.0 → 17.3; forced AVX2 f32 128 → 32 82.9 → 89.2 %. With
-/// mc ≥ 384 KiB of A the rate falls again; OrAnd (1-byte, spread A) did
-/// not care (83-87 % from mc 32 to 256). Both micro-panels of a tile then
-/// stream from L2 and the block stays there beside the B panel's traffic.
+/// The packed A block takes `1 / A_BLOCK_L2_SHARE` of L2, well below the
+/// half that the model of Low et al. gives it: both micro-panels of a tile
+/// then stream from L2 and the block stays there beside the B panel's
+/// traffic. On Sapphire Rapids it ran MaxPlus<f32> at 90 % of the probe
+/// against 84 % with a quarter of L2 (see CHANGELOG.md).
 pub(crate) const A_BLOCK_L2_SHARE: usize = 16;
 
 /// Block limits from the cache sizes, after the analytical model of Low et
 /// al. ("Analytical modeling is enough for high-performance BLIS", 2016),
-/// with one measured departure: a B micro-panel (kc × NR) may take 4/3 of
-/// L1 (the model says 2/3), up to kc = 1024. Each k-block costs one more
-/// read and write of all of C, and on Sapphire Rapids that pass cost more
-/// than keeping the B micro-panel in L1 saved: L2 feeds both micro-panels
-/// at the rate the tile consumes them. Paired against the 2/3 rule,
-/// alternating in one process (medians of per-round ratios): f64 and i64
-/// AVX-512 (kc 256 → 512) 1.01-1.14× at n = 1024 over 4 runs, 1.04× at
-/// 2048 and 1.03× at 512; OrAnd (256 → 512) 1.09-1.13×. With this
-/// machine's 48 KiB L1 both rules give the AVX2 tiles 1024; with a
-/// 32 KiB L1 the new rule doubles their kc too (680 → 1024), which was
-/// not measured. The packed A block (mc × kc, `a_copies` stored per element:
-/// 4 for the bool kernels' spread A) takes a sixteenth of L2, and at least
-/// two micro-panels ([`A_BLOCK_L2_SHARE`]); the packed B panel (kc × nc) at
-/// most a quarter of L3 (the chip's L3 is shared).
+/// with one departure: a B micro-panel (kc × NR) may take 4/3 of L1 (the
+/// model says 2/3), up to [`MAX_DERIVED_KC`]. Each k-block costs one more
+/// read and write of all of C, which cost more than keeping the B
+/// micro-panel in L1 saved, since L2 feeds both micro-panels at the rate
+/// the tile consumes them. The packed A block (mc × kc, `a_copies` stored
+/// per element) takes `1 / A_BLOCK_L2_SHARE` of L2 and at least two
+/// micro-panels; the packed B panel (kc × nc) at most a quarter of L3 (the
+/// chip's L3 is shared).
 pub(crate) fn cache_derived_limits(
     element_bytes: usize,
     a_copies: usize,

@@ -58,12 +58,11 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
     let width = O::LANES * (MR / tile_rows);
     // The integer sentinel kernels pack to map ZERO; an operand without
     // ZERO maps to itself, and is read in place as every other kernel
-    // reads it. One vectorized scan of each against packing them: a
-    // 64×64 MaxPlus<i32> product (AVX2, callgrind) fell from 191k to 148k
-    // instructions. Only an operand that stays in cache between the scan
-    // and the tiles is scanned: for a larger one (a matrix-vector
-    // product's A) the scan would be one more pass over memory, where
-    // packing row panel by row panel reads it once.
+    // reads it, after one vectorized scan (cheaper than packing it). Only
+    // an operand that stays in cache between the scan and the tiles is
+    // scanned: for a larger one (a matrix-vector product's A) the scan
+    // would be one more pass over memory, where packing row panel by row
+    // panel reads it once.
     let as_is = |x: &MatRef<'_, <O::S as Semiring>::Scalar>| {
         O::PACKS_AS_IS
             || (x.rows() * x.cols() * std::mem::size_of::<<O::S as Semiring>::Scalar>()

@@ -114,20 +114,14 @@ pub(crate) trait Output: Copy + Send + Sync {
 }
 
 /// C as raw parts.
+#[derive(Clone, Copy)]
 struct ValuesOut<T> {
     c: SharedPtr<T>,
     rsc: isize,
     csc: isize,
 }
 
-impl<T> Clone for ValuesOut<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T> Copy for ValuesOut<T> {}
-
-impl<T: Send + Sync> Output for ValuesOut<T> {
+impl<T: Copy + Send + Sync> Output for ValuesOut<T> {
     type Tile = TileC<T>;
     #[inline(always)]
     unsafe fn tile(&self, i: usize, j: usize, rows: usize, cols: usize, load_c: bool) -> TileC<T> {
@@ -149,6 +143,7 @@ impl<T: Send + Sync> Output for ValuesOut<T> {
 }
 
 /// C and the index matrix (same shape) as raw parts.
+#[derive(Clone, Copy)]
 struct ArgOut<T> {
     values: ValuesOut<T>,
     argk: SharedPtr<u32>,
@@ -156,14 +151,7 @@ struct ArgOut<T> {
     csi: isize,
 }
 
-impl<T> Clone for ArgOut<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T> Copy for ArgOut<T> {}
-
-impl<T: Send + Sync> Output for ArgOut<T> {
+impl<T: Copy + Send + Sync> Output for ArgOut<T> {
     type Tile = ArgTile<T>;
     #[inline(always)]
     unsafe fn tile(

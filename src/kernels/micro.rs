@@ -11,7 +11,7 @@ pub(crate) const MAX_A_SPREAD: usize = 4;
 /// One tile's part of C: its element (0, 0), C's strides, the valid
 /// `rows × cols` (at least 1, at most the tile), and whether the tile
 /// ⊕-combines with what C holds (`load_c`) or replaces it.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct TileC<T> {
     pub(crate) ptr: *mut T,
     pub(crate) row_stride: isize,
@@ -20,13 +20,6 @@ pub(crate) struct TileC<T> {
     pub(crate) cols: usize,
     pub(crate) load_c: bool,
 }
-
-impl<T> Clone for TileC<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T> Copy for TileC<T> {}
 
 impl<T> TileC<T> {
     /// Element (i, j) of the tile.
@@ -39,20 +32,13 @@ impl<T> TileC<T> {
 
 /// One tile of an argmax product: its part of C, and the same part of the
 /// index matrix (element (0, 0) and strides; rows and columns are C's).
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct ArgTile<T> {
     pub(crate) c: TileC<T>,
     pub(crate) argk: *mut u32,
     pub(crate) argk_row_stride: isize,
     pub(crate) argk_col_stride: isize,
 }
-
-impl<T> Clone for ArgTile<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T> Copy for ArgTile<T> {}
 
 impl<T> ArgTile<T> {
     /// The index of element (i, j) of the tile.

@@ -3,19 +3,12 @@
 /// A strided block to pack, as raw parts: line l (a row of A, or a column
 /// of B seen as a row of Bᵀ) at depth p (the k index) is the element at
 /// `ptr + l·line_stride + p·depth_stride`.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Lines<T> {
     pub(crate) ptr: *const T,
     pub(crate) line_stride: isize,
     pub(crate) depth_stride: isize,
 }
-
-impl<T> Clone for Lines<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T> Copy for Lines<T> {}
 
 impl<T> Lines<T> {
     /// Element (line, depth); reading it is the caller's business.

@@ -51,24 +51,6 @@ pub struct Kernel<S: Semiring> {
     pub(crate) _semiring: PhantomData<fn() -> S>,
 }
 
-impl<S: Semiring> Clone for Kernel<S> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<S: Semiring> Copy for Kernel<S> {}
-
-impl<S: Semiring> fmt::Debug for Kernel<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Kernel")
-            .field("name", &self.name)
-            .field("isa", &self.isa)
-            .field("mr", &self.mr)
-            .field("nr", &self.nr)
-            .finish()
-    }
-}
-
 impl<S: Semiring> Kernel<S> {
     /// This core's ceiling for this kernel's instructions, in tropical
     /// ops per second (one ⊗ and one ⊕ on one element each).
@@ -96,34 +78,17 @@ impl<S: Semiring> Kernel<S> {
             })
             .fold(0.0, f64::max)
     }
-
-    /// A short name, such as `avx512-16x16` or `portable`.
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-    /// The ISA level the kernel needs.
-    pub fn isa(&self) -> IsaLevel {
-        self.isa
-    }
-    /// Rows of its register tile.
-    pub fn mr(&self) -> usize {
-        self.mr
-    }
-    /// Columns of its register tile.
-    pub fn nr(&self) -> usize {
-        self.nr
-    }
 }
 
 /// One monomorphized argmax product routine.
 /// Arguments: workspace, blocking, threads, A, B, (C, argk), accumulation.
-pub(crate) type ArgGemmFn<S> = fn(
-    &mut GemmWorkspace,
-    &TilingParams,
+pub(crate) type ArgGemmFn<S> = for<'w, 't, 'a, 'b, 'c> fn(
+    &'w mut GemmWorkspace,
+    &'t TilingParams,
     usize,
-    MatRef<'_, <S as Semiring>::Scalar>,
-    MatRef<'_, <S as Semiring>::Scalar>,
-    (MatMut<'_, <S as Semiring>::Scalar>, MatMut<'_, u32>),
+    MatRef<'a, <S as Semiring>::Scalar>,
+    MatRef<'b, <S as Semiring>::Scalar>,
+    (MatMut<'c, <S as Semiring>::Scalar>, MatMut<'c, u32>),
     Accum,
 );
 
@@ -141,42 +106,50 @@ pub struct ArgKernel<S: SelectingSemiring> {
     pub(crate) small: ArgGemmFn<S>,
 }
 
-impl<S: SelectingSemiring> Clone for ArgKernel<S> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<S: SelectingSemiring> Copy for ArgKernel<S> {}
+/// What both handles show: Clone, Copy, Debug and the tile accessors.
+macro_rules! handle_basics {
+    ($handle:ident<S: $bound:ident>, $example:literal) => {
+        impl<S: $bound> Clone for $handle<S> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl<S: $bound> Copy for $handle<S> {}
 
-impl<S: SelectingSemiring> fmt::Debug for ArgKernel<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ArgKernel")
-            .field("name", &self.name)
-            .field("isa", &self.isa)
-            .field("mr", &self.mr)
-            .field("nr", &self.nr)
-            .finish()
-    }
+        impl<S: $bound> fmt::Debug for $handle<S> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($handle))
+                    .field("name", &self.name)
+                    .field("isa", &self.isa)
+                    .field("mr", &self.mr)
+                    .field("nr", &self.nr)
+                    .finish()
+            }
+        }
+
+        impl<S: $bound> $handle<S> {
+            #[doc = concat!("A short name, such as ", $example, ".")]
+            pub fn name(&self) -> &'static str {
+                self.name
+            }
+            /// The ISA level the kernel needs.
+            pub fn isa(&self) -> IsaLevel {
+                self.isa
+            }
+            /// Rows of its register tile.
+            pub fn mr(&self) -> usize {
+                self.mr
+            }
+            /// Columns of its register tile.
+            pub fn nr(&self) -> usize {
+                self.nr
+            }
+        }
+    };
 }
 
-impl<S: SelectingSemiring> ArgKernel<S> {
-    /// A short name, such as `avx512-arg-12x16` or `portable-arg`.
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-    /// The ISA level the kernel needs.
-    pub fn isa(&self) -> IsaLevel {
-        self.isa
-    }
-    /// Rows of its register tile.
-    pub fn mr(&self) -> usize {
-        self.mr
-    }
-    /// Columns of its register tile.
-    pub fn nr(&self) -> usize {
-        self.nr
-    }
-}
+handle_basics!(Kernel<S: Semiring>, "`avx512-16x16` or `portable`");
+handle_basics!(ArgKernel<S: SelectingSemiring>, "`avx512-arg-8x16` or `portable-arg`");
 
 /// A batch entry: computes every item of checked strided batches of
 /// small products (A `m×k`, B `k×n`, C `m×n`, all ≥ 1) in one call into

@@ -248,10 +248,8 @@ pub(crate) mod bool_x64 {
     /// for other heights. Column-major A: a depth's 16 bytes
     /// are one load, widened to 16 words. Row-major A: one gather reads 4
     /// depths of the 16 rows as 16 words, and 4 tests split them into the
-    /// 4 depths. The scalar loop took a load, a store and the index
-    /// arithmetic per element (callgrind, AVX2, 512³: 6.7× the
-    /// instructions); 1024×1024×128 ran 72-92 → 118 G ops/s with this
-    /// (paired).
+    /// 4 depths, where the scalar loop takes a load, a store and the index
+    /// arithmetic per element.
     ///
     /// # Safety
     /// Row r < `rows` at depth p < kc is readable at `src + r·row_stride +

@@ -51,6 +51,7 @@ impl DirectShape {
 /// when `pack_a`), and B in place for its first
 /// `b_in_place_cols` columns (whole panels of a unit-stride B) and packed
 /// from there on.
+#[derive(Clone, Copy)]
 pub(crate) struct DirectJob<T> {
     pub(crate) a: SharedPtr<T>,
     pub(crate) rsa: isize,
@@ -78,19 +79,11 @@ pub(crate) struct DirectJob<T> {
     pub(crate) last_col_panel: usize,
 }
 
-impl<T> Clone for DirectJob<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T> Copy for DirectJob<T> {}
-
 impl<T> DirectJob<T> {
     /// Whether the direct path reads A through a packed copy of each row
     /// panel: when the kernel maps A's values (an integer sentinel kernel,
     /// `a_as_is` false: A holds ZERO), mapping them once per panel beats
-    /// mapping them at every broadcast of every column panel (measured
-    /// 2.4x faster for a 64×64 MaxPlus<i32> product on AVX-512); the bool
+    /// mapping them at every broadcast of every column panel; the bool
     /// kernels' spread copy turns each broadcast from a compare, a select
     /// and a shuffle into one load.
     pub(crate) fn packs_a<O: VecOps<S: Semiring<Scalar = T>>>(a_as_is: bool) -> bool {
@@ -143,8 +136,8 @@ pub(crate) unsafe fn direct_rows<O: VecOps, const MR: usize, const MR_QUARTER: u
 
 /// The tiles of a direct-path job with TR-row, W-vector tiles, row
 /// panel by row panel: C is written along its rows, which the hardware
-/// prefetchers follow (column panels outside wrote TR rows at a time down
-/// the whole matrix: 3.2x slower for a 2048×1×2048 outer product). With
+/// prefetchers follow (column panels outside would write TR rows at a
+/// time down the whole matrix). With
 /// `job.pack_a` (the kernels that spread A's values, and the sentinel
 /// kernels for an A with ZERO) each row panel is packed once first;
 /// otherwise A is read in place, as it is.

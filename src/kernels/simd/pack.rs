@@ -6,10 +6,8 @@ use crate::semiring::Semiring;
 
 /// [`pack_panels`](crate::kernels::pack::pack_panels) for `O`: whole
 /// panels of contiguous lines (row-major B, column-major A) move as
-/// vectors, mapped by [`VecOps::packed_lanes`] (the generic loop mapped
-/// the integer sentinels element by element: 3.5 instructions per
-/// element for an i32 B, AVX2 callgrind); other layouts and the edge
-/// panel take the generic loop.
+/// vectors, mapped by [`VecOps::packed_lanes`] (not element by element);
+/// other layouts and the edge panel take the generic loop.
 ///
 /// # Safety
 /// As `pack_panels`, for values `O::S` accepts (range-checked); `O`'s

@@ -28,6 +28,7 @@ const MAX_DEPTH: usize = 8;
 
 /// One task of the row-group path: row groups `first_group..last_group`
 /// of a checked product whose A and C are contiguous and row-major.
+#[derive(Clone, Copy)]
 pub(crate) struct RowGroupJob<T> {
     a: SharedPtr<T>,
     b: SharedPtr<T>,
@@ -41,13 +42,6 @@ pub(crate) struct RowGroupJob<T> {
     first_group: usize,
     last_group: usize,
 }
-
-impl<T> Clone for RowGroupJob<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T> Copy for RowGroupJob<T> {}
 
 impl<T: Copy> RowGroupJob<T> {
     /// The job covering every row group of C = A ⊗ B (or C ⊕ A ⊗ B), if

@@ -279,10 +279,8 @@ pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize, const W: usize>(
         } else if csc == 1 && O::MASKED_EDGES {
             // An edge tile: its valid rows, each as whole vectors and one
             // masked vector for the last `cols % LANES` columns, straight
-            // from registers. Against the spill and `store_tile`, a
-            // 2^20×4×4 product fell from 58 to 39 instructions per row
-            // (AVX2, callgrind) and from 8.6-8.9 to 4.4-6.6 ms (AVX-512,
-            // alternating binaries).
+            // from registers rather than through a spill and `store_tile`
+            // (which cost tall-skinny products about half their time).
             for (i, acc_i) in acc.iter().enumerate() {
                 if i < rows {
                     for (w, &acc_iw) in acc_i.iter().enumerate() {
