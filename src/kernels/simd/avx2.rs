@@ -4,7 +4,7 @@
 
 use std::arch::x86_64::*;
 
-use super::lanes::{builtin_ops, float_lanes};
+use super::lanes::float_lanes;
 
 // Whole-register permutes in 32-bit units (`vpermps`/`vpermd`; an f64
 // register is permuted as 8 floats, which moves each f64's two halves
@@ -16,7 +16,7 @@ super::lane_permutes!(__m256i, 8, _mm256_loadu_si256;
 );
 
 float_lanes!(
-    f32x8,
+    f32s,
     f32,
     __m256,
     8,
@@ -29,7 +29,7 @@ float_lanes!(
     _mm256_mul_ps
 );
 float_lanes!(
-    f64x4,
+    f64s,
     f64,
     __m256d,
     4,
@@ -203,7 +203,7 @@ macro_rules! int_lanes {
 }
 
 int_lanes!(
-    i32x8,
+    i32s,
     i32,
     8,
     _mm256_set1_epi32,
@@ -216,7 +216,7 @@ int_lanes!(
 );
 // AVX2 has no 64-bit max/min: compare and blend (vpcmpgtq + vpblendvb).
 int_lanes!(
-    i64x4,
+    i64s,
     i64,
     4,
     _mm256_set1_epi64x,
@@ -229,7 +229,7 @@ int_lanes!(
 );
 
 /// bool as bytes 0/1: ⊕ = or, ⊗ = and, 32 lanes.
-pub(crate) mod bool_x32 {
+pub(crate) mod bools {
     use std::arch::x86_64::*;
     pub(crate) type V = __m256i;
     pub(crate) const LANES: usize = 32;
@@ -372,49 +372,12 @@ pub(crate) mod bool_x32 {
     }
 }
 
-builtin_ops! { Avx2;
-    MaxPlusF32: f32, f32x8, add = max, mul = plus, edges = store_first_ps / load_first_ps;
-    MinPlusF32: f32, f32x8, add = min, mul = plus, edges = store_first_ps / load_first_ps;
-    MaxMulF32: f32, f32x8, add = max, mul = times, edges = store_first_ps / load_first_ps;
-    MaxMinF32: f32, f32x8, add = max, mul = min_first, edges = store_first_ps / load_first_ps;
-    MinMaxF32: f32, f32x8, add = min, mul = max_first, edges = store_first_ps / load_first_ps;
-    MaxPlusF64: f64, f64x4, add = max, mul = plus, edges = store_first_pd / load_first_pd;
-    MinPlusF64: f64, f64x4, add = min, mul = plus, edges = store_first_pd / load_first_pd;
-    MaxMulF64: f64, f64x4, add = max, mul = times, edges = store_first_pd / load_first_pd;
-    MaxMinF64: f64, f64x4, add = max, mul = min_first, edges = store_first_pd / load_first_pd;
-    MinMaxF64: f64, f64x4, add = min, mul = max_first, edges = store_first_pd / load_first_pd;
-    MaxPlusI32: i32, i32x8, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first_epi32 / load_first_epi32;
-    MinPlusI32: i32, i32x8, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first_epi32 / load_first_epi32;
-    MaxMinI32: i32, i32x8, add = max, mul = min_first, edges = store_first_epi32 / load_first_epi32;
-    MinMaxI32: i32, i32x8, add = min, mul = max_first, edges = store_first_epi32 / load_first_epi32;
-    MaxPlusI64: i64, i64x4, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first_epi64 / load_first_epi64;
-    MinPlusI64: i64, i64x4, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first_epi64 / load_first_epi64;
-    MaxMinI64: i64, i64x4, add = max, mul = min_first, edges = store_first_epi64 / load_first_epi64;
-    MinMaxI64: i64, i64x4, add = min, mul = max_first, edges = store_first_epi64 / load_first_epi64;
-    OrAndBool: bool, bool_x32, add = or, mul = and, spread_a = 4;
-}
+crate::kernels::simd::lanes::builtin_vec_ops!(Avx2);
 
-/// AVX2 argmax marks without `vblendv`: since the encoded chunk number
-/// only grows, a lane takes `max(chunk, improved & k)`: one that did not
-/// improve ANDs to 0 and keeps its chunk, one that did takes the new,
-/// larger number.
-macro_rules! arg_ops {
-    ($($name:ident<$t:ty>: $v:ty, improves = $improves:expr, and = $and:expr, index_max = $index_max:expr $(, start = $start:expr)?;)*) => {$(
-        impl<S: crate::semiring::SelectingSemiring<Scalar = $t>> super::ArgVecOps for $name<S> {
-            #[inline(always)]
-            unsafe fn mark_improved(chunk: &mut $v, now: $v, then: $v, k: $v) {
-                // SAFETY: callers run with AVX2 enabled (trait contract).
-                unsafe { *chunk = ($index_max)(*chunk, ($and)(($improves)(now, then), k)) }
-            }
-            $(
-                #[inline(always)]
-                fn arg_start() -> $t {
-                    $start
-                }
-            )?
-        }
-    )*};
-}
+// Argmax marks without `vblendv`: since the encoded chunk number only
+// grows, a lane takes `max(chunk, improved & k)`: one that did not
+// improve ANDs to 0 and keeps its chunk, one that did takes the new,
+// larger number.
 
 /// Unsigned max of 32-bit index lanes held in a float register.
 #[inline(always)]
@@ -440,27 +403,14 @@ unsafe fn index_max_epi64(idx: __m256i, k: __m256i) -> __m256i {
     }
 }
 
-arg_ops! {
-    MaxPlusF32<f32>: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_GT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
-    MinPlusF32<f32>: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_LT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
-    MaxMulF32<f32>: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_GT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
-    MaxMinF32<f32>: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_GT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
-    MinMaxF32<f32>: __m256, improves = |x, acc| _mm256_cmp_ps::<_CMP_LT_OQ>(x, acc), and = _mm256_and_ps, index_max = index_max_ps;
-    MaxPlusF64<f64>: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_GT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
-    MinPlusF64<f64>: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_LT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
-    MaxMulF64<f64>: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_GT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
-    MaxMinF64<f64>: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_GT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
-    MinMaxF64<f64>: __m256d, improves = |x, acc| _mm256_cmp_pd::<_CMP_LT_OQ>(x, acc), and = _mm256_and_pd, index_max = _mm256_max_pd;
-    MaxPlusI32<i32>: __m256i, improves = |x, acc| _mm256_cmpgt_epi32(x, acc), and = _mm256_and_si256, index_max = _mm256_max_epu32,
-        start = -(crate::kernels::simd::lanes::sentinel::I32_THRESHOLD + 1);
-    MinPlusI32<i32>: __m256i, improves = |x, acc| _mm256_cmpgt_epi32(acc, x), and = _mm256_and_si256, index_max = _mm256_max_epu32,
-        start = crate::kernels::simd::lanes::sentinel::I32_THRESHOLD + 1;
-    MaxMinI32<i32>: __m256i, improves = |x, acc| _mm256_cmpgt_epi32(x, acc), and = _mm256_and_si256, index_max = _mm256_max_epu32;
-    MinMaxI32<i32>: __m256i, improves = |x, acc| _mm256_cmpgt_epi32(acc, x), and = _mm256_and_si256, index_max = _mm256_max_epu32;
-    MaxPlusI64<i64>: __m256i, improves = |x, acc| _mm256_cmpgt_epi64(x, acc), and = _mm256_and_si256, index_max = index_max_epi64,
-        start = -(crate::kernels::simd::lanes::sentinel::I64_THRESHOLD + 1);
-    MinPlusI64<i64>: __m256i, improves = |x, acc| _mm256_cmpgt_epi64(acc, x), and = _mm256_and_si256, index_max = index_max_epi64,
-        start = crate::kernels::simd::lanes::sentinel::I64_THRESHOLD + 1;
-    MaxMinI64<i64>: __m256i, improves = |x, acc| _mm256_cmpgt_epi64(x, acc), and = _mm256_and_si256, index_max = index_max_epi64;
-    MinMaxI64<i64>: __m256i, improves = |x, acc| _mm256_cmpgt_epi64(acc, x), and = _mm256_and_si256, index_max = index_max_epi64;
+crate::kernels::simd::lanes::marks! {
+    f32s: __m256, above = |x, y| _mm256_cmp_ps::<_CMP_GT_OQ>(x, y),
+        below = |x, y| _mm256_cmp_ps::<_CMP_LT_OQ>(x, y), record = |c, m, k| index_max_ps(c, _mm256_and_ps(m, k));
+    f64s: __m256d, above = |x, y| _mm256_cmp_pd::<_CMP_GT_OQ>(x, y),
+        below = |x, y| _mm256_cmp_pd::<_CMP_LT_OQ>(x, y), record = |c, m, k| _mm256_max_pd(c, _mm256_and_pd(m, k));
+    i32s: __m256i, above = |x, y| _mm256_cmpgt_epi32(x, y),
+        below = |x, y| _mm256_cmpgt_epi32(y, x), record = |c, m, k| _mm256_max_epu32(c, _mm256_and_si256(m, k));
+    i64s: __m256i, above = |x, y| _mm256_cmpgt_epi64(x, y),
+        below = |x, y| _mm256_cmpgt_epi64(y, x), record = |c, m, k| index_max_epi64(c, _mm256_and_si256(m, k));
 }
+crate::kernels::simd::lanes::builtin_arg_ops!();

@@ -5,10 +5,10 @@
 
 use std::arch::x86_64::*;
 
-use super::lanes::{builtin_ops, float_lanes};
+use super::lanes::float_lanes;
 
 float_lanes!(
-    f32x16,
+    f32s,
     f32,
     __m512,
     16,
@@ -21,7 +21,7 @@ float_lanes!(
     _mm512_mul_ps
 );
 float_lanes!(
-    f64x8,
+    f64s,
     f64,
     __m512d,
     8,
@@ -169,7 +169,7 @@ macro_rules! int_lanes {
 }
 
 int_lanes!(
-    i32x16,
+    i32s,
     i32,
     16,
     _mm512_set1_epi32,
@@ -185,7 +185,7 @@ int_lanes!(
     crate::kernels::simd::lanes::sentinel::I32_THRESHOLD
 );
 int_lanes!(
-    i64x8,
+    i64s,
     i64,
     8,
     _mm512_set1_epi64,
@@ -202,7 +202,7 @@ int_lanes!(
 );
 
 /// bool as bytes 0/1: ⊕ = or, ⊗ = and, 64 lanes.
-pub(crate) mod bool_x64 {
+pub(crate) mod bools {
     use std::arch::x86_64::*;
     pub(crate) type V = __m512i;
     pub(crate) const LANES: usize = 64;
@@ -267,7 +267,7 @@ pub(crate) mod bool_x64 {
         if rows != 16 {
             // SAFETY: forwarded contract; AVX2 is enabled with AVX-512 here.
             return unsafe {
-                super::super::avx2::bool_x32::pack_spread_panel(
+                super::super::avx2::bools::pack_spread_panel(
                     rows, src, row_stride, col_stride, kc, dst,
                 )
             };
@@ -336,69 +336,18 @@ pub(crate) mod bool_x64 {
     }
 }
 
-builtin_ops! { Avx512;
-    MaxPlusF32: f32, f32x16, add = max, mul = plus, edges = store_first_ps / load_first_ps;
-    MinPlusF32: f32, f32x16, add = min, mul = plus, edges = store_first_ps / load_first_ps;
-    MaxMulF32: f32, f32x16, add = max, mul = times, edges = store_first_ps / load_first_ps;
-    MaxMinF32: f32, f32x16, add = max, mul = min_first, edges = store_first_ps / load_first_ps;
-    MinMaxF32: f32, f32x16, add = min, mul = max_first, edges = store_first_ps / load_first_ps;
-    MaxPlusF64: f64, f64x8, add = max, mul = plus, edges = store_first_pd / load_first_pd;
-    MinPlusF64: f64, f64x8, add = min, mul = plus, edges = store_first_pd / load_first_pd;
-    MaxMulF64: f64, f64x8, add = max, mul = times, edges = store_first_pd / load_first_pd;
-    MaxMinF64: f64, f64x8, add = max, mul = min_first, edges = store_first_pd / load_first_pd;
-    MinMaxF64: f64, f64x8, add = min, mul = max_first, edges = store_first_pd / load_first_pd;
-    MaxPlusI32: i32, i32x16, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first_epi32 / load_first_epi32;
-    MinPlusI32: i32, i32x16, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first_epi32 / load_first_epi32;
-    MaxMinI32: i32, i32x16, add = max, mul = min_first, edges = store_first_epi32 / load_first_epi32;
-    MinMaxI32: i32, i32x16, add = min, mul = max_first, edges = store_first_epi32 / load_first_epi32;
-    MaxPlusI64: i64, i64x8, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first_epi64 / load_first_epi64;
-    MinPlusI64: i64, i64x8, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first_epi64 / load_first_epi64;
-    MaxMinI64: i64, i64x8, add = max, mul = min_first, edges = store_first_epi64 / load_first_epi64;
-    MinMaxI64: i64, i64x8, add = min, mul = max_first, edges = store_first_epi64 / load_first_epi64;
-    OrAndBool: bool, bool_x64, add = or, mul = and, spread_a = 4;
-}
+crate::kernels::simd::lanes::builtin_vec_ops!(Avx512);
 
-/// AVX-512 argmax marks: a compare into a mask register and a masked
-/// blend of the chunk number.
-macro_rules! arg_ops {
-    ($($name:ident<$t:ty>: $v:ty, improves = $improves:expr, blend = $blend:ident $(, start = $start:expr)?;)*) => {$(
-        impl<S: crate::semiring::SelectingSemiring<Scalar = $t>> super::ArgVecOps for $name<S> {
-            #[inline(always)]
-            unsafe fn mark_improved(chunk: &mut $v, now: $v, then: $v, k: $v) {
-                // SAFETY: callers run with avx512f enabled (trait contract).
-                unsafe { *chunk = $blend(($improves)(now, then), *chunk, k) }
-            }
-            $(
-                #[inline(always)]
-                fn arg_start() -> $t {
-                    $start
-                }
-            )?
-        }
-    )*};
+// Argmax marks: a compare into a mask register and a masked blend of
+// the chunk number.
+crate::kernels::simd::lanes::marks! {
+    f32s: __m512, above = |x, y| _mm512_cmp_ps_mask::<_CMP_GT_OQ>(x, y),
+        below = |x, y| _mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, y), record = |c, m, k| _mm512_mask_blend_ps(m, c, k);
+    f64s: __m512d, above = |x, y| _mm512_cmp_pd_mask::<_CMP_GT_OQ>(x, y),
+        below = |x, y| _mm512_cmp_pd_mask::<_CMP_LT_OQ>(x, y), record = |c, m, k| _mm512_mask_blend_pd(m, c, k);
+    i32s: __m512i, above = |x, y| _mm512_cmpgt_epi32_mask(x, y),
+        below = |x, y| _mm512_cmplt_epi32_mask(x, y), record = |c, m, k| _mm512_mask_blend_epi32(m, c, k);
+    i64s: __m512i, above = |x, y| _mm512_cmpgt_epi64_mask(x, y),
+        below = |x, y| _mm512_cmplt_epi64_mask(x, y), record = |c, m, k| _mm512_mask_blend_epi64(m, c, k);
 }
-
-arg_ops! {
-    MaxPlusF32<f32>: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
-    MinPlusF32<f32>: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
-    MaxMulF32<f32>: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
-    MaxMinF32<f32>: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
-    MinMaxF32<f32>: __m512, improves = |x, acc| _mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, acc), blend = _mm512_mask_blend_ps;
-    MaxPlusF64<f64>: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
-    MinPlusF64<f64>: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_LT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
-    MaxMulF64<f64>: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
-    MaxMinF64<f64>: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_GT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
-    MinMaxF64<f64>: __m512d, improves = |x, acc| _mm512_cmp_pd_mask::<_CMP_LT_OQ>(x, acc), blend = _mm512_mask_blend_pd;
-    MaxPlusI32<i32>: __m512i, improves = |x, acc| _mm512_cmpgt_epi32_mask(x, acc), blend = _mm512_mask_blend_epi32,
-        start = -(crate::kernels::simd::lanes::sentinel::I32_THRESHOLD + 1);
-    MinPlusI32<i32>: __m512i, improves = |x, acc| _mm512_cmplt_epi32_mask(x, acc), blend = _mm512_mask_blend_epi32,
-        start = crate::kernels::simd::lanes::sentinel::I32_THRESHOLD + 1;
-    MaxMinI32<i32>: __m512i, improves = |x, acc| _mm512_cmpgt_epi32_mask(x, acc), blend = _mm512_mask_blend_epi32;
-    MinMaxI32<i32>: __m512i, improves = |x, acc| _mm512_cmplt_epi32_mask(x, acc), blend = _mm512_mask_blend_epi32;
-    MaxPlusI64<i64>: __m512i, improves = |x, acc| _mm512_cmpgt_epi64_mask(x, acc), blend = _mm512_mask_blend_epi64,
-        start = -(crate::kernels::simd::lanes::sentinel::I64_THRESHOLD + 1);
-    MinPlusI64<i64>: __m512i, improves = |x, acc| _mm512_cmplt_epi64_mask(x, acc), blend = _mm512_mask_blend_epi64,
-        start = crate::kernels::simd::lanes::sentinel::I64_THRESHOLD + 1;
-    MaxMinI64<i64>: __m512i, improves = |x, acc| _mm512_cmpgt_epi64_mask(x, acc), blend = _mm512_mask_blend_epi64;
-    MinMaxI64<i64>: __m512i, improves = |x, acc| _mm512_cmplt_epi64_mask(x, acc), blend = _mm512_mask_blend_epi64;
-}
+crate::kernels::simd::lanes::builtin_arg_ops!();

@@ -112,6 +112,106 @@ macro_rules! builtin_ops {
 }
 pub(crate) use builtin_ops;
 
+/// The vector operations of every built-in semiring for one ISA, from
+/// that ISA file's lane modules (`f32s`, `f64s`, `i32s`, `i64s`, `bools`,
+/// named alike in every ISA file) and edge functions: ⊕ and ⊗ as lane
+/// operations, written once for all ISAs.
+macro_rules! builtin_vec_ops {
+    ($level:ident) => {
+        $crate::kernels::simd::lanes::builtin_ops! { $level;
+            MaxPlusF32: f32, f32s, add = max, mul = plus, edges = store_first_ps / load_first_ps;
+            MinPlusF32: f32, f32s, add = min, mul = plus, edges = store_first_ps / load_first_ps;
+            MaxMulF32: f32, f32s, add = max, mul = times, edges = store_first_ps / load_first_ps;
+            MaxMinF32: f32, f32s, add = max, mul = min_first, edges = store_first_ps / load_first_ps;
+            MinMaxF32: f32, f32s, add = min, mul = max_first, edges = store_first_ps / load_first_ps;
+            MaxPlusF64: f64, f64s, add = max, mul = plus, edges = store_first_pd / load_first_pd;
+            MinPlusF64: f64, f64s, add = min, mul = plus, edges = store_first_pd / load_first_pd;
+            MaxMulF64: f64, f64s, add = max, mul = times, edges = store_first_pd / load_first_pd;
+            MaxMinF64: f64, f64s, add = max, mul = min_first, edges = store_first_pd / load_first_pd;
+            MinMaxF64: f64, f64s, add = min, mul = max_first, edges = store_first_pd / load_first_pd;
+            MaxPlusI32: i32, i32s, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first_epi32 / load_first_epi32;
+            MinPlusI32: i32, i32s, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first_epi32 / load_first_epi32;
+            MaxMinI32: i32, i32s, add = max, mul = min_first, edges = store_first_epi32 / load_first_epi32;
+            MinMaxI32: i32, i32s, add = min, mul = max_first, edges = store_first_epi32 / load_first_epi32;
+            MaxPlusI64: i64, i64s, add = max, mul = plus, sentinel = finish_max_plus / packed_max_plus, edges = store_first_epi64 / load_first_epi64;
+            MinPlusI64: i64, i64s, add = min, mul = plus, sentinel = finish_min_plus / packed_min_plus, edges = store_first_epi64 / load_first_epi64;
+            MaxMinI64: i64, i64s, add = max, mul = min_first, edges = store_first_epi64 / load_first_epi64;
+            MinMaxI64: i64, i64s, add = min, mul = max_first, edges = store_first_epi64 / load_first_epi64;
+            OrAndBool: bool, bools, add = or, mul = and, spread_a = 4;
+        }
+    };
+}
+pub(crate) use builtin_vec_ops;
+
+/// The argmax operations of every selecting built-in for one ISA, from
+/// that ISA file's `marks` (per lane type: `greater` and `less` record `k`
+/// in the lanes where a chunk's value moved strictly up or down). The
+/// integer plus semirings start beyond the sentinel threshold.
+macro_rules! builtin_arg_ops {
+    () => {
+        $crate::kernels::simd::lanes::arg_ops! {
+            MaxPlusF32<f32>: f32s, greater; MinPlusF32<f32>: f32s, less; MaxMulF32<f32>: f32s, greater;
+            MaxMinF32<f32>: f32s, greater; MinMaxF32<f32>: f32s, less;
+            MaxPlusF64<f64>: f64s, greater; MinPlusF64<f64>: f64s, less; MaxMulF64<f64>: f64s, greater;
+            MaxMinF64<f64>: f64s, greater; MinMaxF64<f64>: f64s, less;
+            MaxPlusI32<i32>: i32s, greater, start = -($crate::kernels::simd::lanes::sentinel::I32_THRESHOLD + 1);
+            MinPlusI32<i32>: i32s, less, start = $crate::kernels::simd::lanes::sentinel::I32_THRESHOLD + 1;
+            MaxMinI32<i32>: i32s, greater; MinMaxI32<i32>: i32s, less;
+            MaxPlusI64<i64>: i64s, greater, start = -($crate::kernels::simd::lanes::sentinel::I64_THRESHOLD + 1);
+            MinPlusI64<i64>: i64s, less, start = $crate::kernels::simd::lanes::sentinel::I64_THRESHOLD + 1;
+            MaxMinI64<i64>: i64s, greater; MinMaxI64<i64>: i64s, less;
+        }
+    };
+}
+pub(crate) use builtin_arg_ops;
+
+/// `ArgVecOps` for vector-operation types, each marking with its lane
+/// type's `marks::<lanes>::<direction>`.
+macro_rules! arg_ops {
+    ($($name:ident<$t:ty>: $lanes:ident, $direction:ident $(, start = $start:expr)?;)*) => {$(
+        impl<S: $crate::semiring::SelectingSemiring<Scalar = $t>> $crate::kernels::simd::ArgVecOps for $name<S> {
+            #[inline(always)]
+            unsafe fn mark_improved(chunk: &mut $lanes::V, now: $lanes::V, then: $lanes::V, k: $lanes::V) {
+                // SAFETY: callers run with the ISA enabled (trait contract).
+                unsafe { marks::$lanes::$direction(chunk, now, then, k) }
+            }
+            $(
+                #[inline(always)]
+                fn arg_start() -> $t {
+                    $start
+                }
+            )?
+        }
+    )*};
+}
+pub(crate) use arg_ops;
+
+/// An ISA's `marks` module: for each lane type, `greater` and `less` set
+/// the lanes of `chunk` to `k` where `now` is strictly above or below
+/// `then` (`$above(x, y)` compares, `$record(chunk, mask, k)` writes).
+macro_rules! marks {
+    ($($lanes:ident: $v:ty, above = $above:expr, below = $below:expr, record = $record:expr;)*) => {
+        /// The argmax tile's chunk marks, per lane type.
+        pub(crate) mod marks {$(
+            pub(crate) mod $lanes {
+                #[allow(unused_imports)]
+                use super::super::*;
+                #[inline(always)]
+                pub(crate) unsafe fn greater(chunk: &mut $v, now: $v, then: $v, k: $v) {
+                    // SAFETY: callers run with the ISA enabled.
+                    unsafe { *chunk = ($record)(*chunk, ($above)(now, then), k) }
+                }
+                #[inline(always)]
+                pub(crate) unsafe fn less(chunk: &mut $v, now: $v, then: $v, k: $v) {
+                    // SAFETY: callers run with the ISA enabled.
+                    unsafe { *chunk = ($record)(*chunk, ($below)(now, then), k) }
+                }
+            }
+        )*}
+    };
+}
+pub(crate) use marks;
+
 /// The integer sentinel constants for the (max|min, +) kernels.
 pub(crate) mod sentinel {
     /// ZERO's stand-in in packed panels, as a magnitude.
