@@ -11,9 +11,12 @@ use std::marker::PhantomData;
 
 use crate::binding::select::{BuiltinSimd, select, select_arg};
 use crate::isa::IsaLevel;
-use crate::semiring::{
-    ArgKernel, DifferentiableSemiring, Kernel, SelectingSemiring, Semiring, select_max, select_min,
+#[cfg(target_arch = "x86_64")]
+use crate::kernels::simd::{ElementLanes, ops::Ops};
+use crate::semiring::rules::{
+    And, Max, MaxFirst, Min, MinFirst, Or, Plus, Rule, Selects, Times, in_range,
 };
+use crate::semiring::{ArgKernel, DifferentiableSemiring, Kernel, SelectingSemiring, Semiring};
 
 macro_rules! zero_sized_semiring {
     ($(#[$doc:meta])* $name:ident, $graphblas:literal) => {
@@ -77,105 +80,33 @@ zero_sized_semiring!(
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OrAnd;
 
-/// The scalar ⊕, ⊗ and ⊗-partials the table below names. Every ⊕ is a
-/// selection in the x86 `max`/`min` operand order (see `select_max`).
-mod rules {
-    use std::ops::{Add, Mul};
-
-    use crate::semiring::{IntegerInputLimit, Semiring};
-
-    #[inline(always)]
-    pub(super) fn plus<T: Add<Output = T>>(a: T, b: T) -> T {
-        a + b
-    }
-    #[inline(always)]
-    pub(super) fn times<T: Mul<Output = T>>(a: T, b: T) -> T {
-        a * b
-    }
-    /// `vmin a, b`: A's element first.
-    #[inline(always)]
-    pub(super) fn min_first<T: PartialOrd>(a: T, b: T) -> T {
-        if a < b { a } else { b }
-    }
-    /// `vmax a, b`: A's element first.
-    #[inline(always)]
-    pub(super) fn max_first<T: PartialOrd>(a: T, b: T) -> T {
-        if a > b { a } else { b }
-    }
-    #[inline(always)]
-    pub(super) fn or(acc: bool, x: bool) -> bool {
-        acc | x
-    }
-    #[inline(always)]
-    pub(super) fn and(a: bool, b: bool) -> bool {
-        a & b
-    }
-
-    /// Integer + with ZERO absorbing. In-range sums cannot overflow;
-    /// outside the range (direct calls only) the sum saturates.
-    #[inline(always)]
-    pub(super) fn absorbing_plus<S: Semiring<Scalar: SaturatingPlus>>(
-        a: S::Scalar,
-        b: S::Scalar,
-    ) -> S::Scalar {
-        if a == S::ZERO || b == S::ZERO {
-            S::ZERO
-        } else {
-            a.saturating_plus(b)
-        }
-    }
-
-    /// The inputs the integer (max|min, +) semirings accept: ZERO, and
-    /// magnitudes up to `INPUT_LIMIT`.
-    #[inline(always)]
-    pub(super) fn in_range<S: Semiring<Scalar: IntegerInputLimit + SaturatingPlus>>(
-        x: S::Scalar,
-    ) -> bool {
-        x == S::ZERO || (S::Scalar::NEG_LIMIT..=S::Scalar::INPUT_LIMIT).contains(&x)
-    }
-
-    /// `saturating_add` of the integer types, and the negated input limit.
-    pub(super) trait SaturatingPlus: Copy + PartialOrd + IntegerInputLimit {
-        const NEG_LIMIT: Self;
-        fn saturating_plus(self, other: Self) -> Self;
-    }
-    macro_rules! saturating_plus {
-        ($($t:ty),*) => {$(
-            impl SaturatingPlus for $t {
-                const NEG_LIMIT: $t = -<$t as IntegerInputLimit>::INPUT_LIMIT;
-                #[inline(always)]
-                fn saturating_plus(self, other: $t) -> $t {
-                    self.saturating_add(other)
-                }
-            }
-        )*};
-    }
-    saturating_plus!(i32, i64);
-
+/// The partial derivatives of the float built-ins' ⊗ (the rules themselves
+/// are `semiring::rules`).
+mod partials {
     /// ∂(a + b): (1, 1).
     #[inline(always)]
-    pub(super) fn plus_partials<T: From<u8>>(_a: T, _b: T) -> (T, T) {
+    pub(super) fn plus<T: From<u8>>(_a: T, _b: T) -> (T, T) {
         (T::from(1), T::from(1))
     }
     /// ∂(a · b): (b, a).
     #[inline(always)]
-    pub(super) fn times_partials<T>(a: T, b: T) -> (T, T) {
+    pub(super) fn times<T>(a: T, b: T) -> (T, T) {
         (b, a)
     }
-    /// The gradient flows to the operand `min_first` returned (B's on a
+    /// The gradient flows to the operand `MinFirst` returned (B's on a
     /// tie).
     #[inline(always)]
-    pub(super) fn min_first_partials<T: PartialOrd + From<u8>>(a: T, b: T) -> (T, T) {
+    pub(super) fn min_first<T: PartialOrd + From<u8>>(a: T, b: T) -> (T, T) {
         if a < b {
             (T::from(1), T::from(0))
         } else {
             (T::from(0), T::from(1))
         }
     }
-    /// The gradient flows to the operand `max_first` returned (B's on a
+    /// The gradient flows to the operand `MaxFirst` returned (B's on a
     /// tie).
     #[inline(always)]
-    pub(super) fn max_first_partials<T: PartialOrd + From<u8>>(a: T, b: T) -> (T, T) {
+    pub(super) fn max_first<T: PartialOrd + From<u8>>(a: T, b: T) -> (T, T) {
         if a > b {
             (T::from(1), T::from(0))
         } else {
@@ -184,17 +115,14 @@ mod rules {
     }
 }
 
-use rules::*;
-
-/// Implements the traits of every row: `Semiring` (ZERO, ONE, ⊕, ⊗, the
-/// SIMD kernels, an input range), `SelectingSemiring` (the strict
-/// comparison ⊕ selects by), `DifferentiableSemiring` (⊗'s partials), and
-/// `BuiltinSimd` (the vector operations each ISA runs it with, from the
-/// lane tables in `kernels::simd`).
+/// Implements the traits of every row: `Semiring` (ZERO, ONE, and ⊕ and ⊗
+/// as the named rule types, whose scalar form is the reference and whose
+/// lane form the SIMD kernels run; an input range), `SelectingSemiring`
+/// (for a selecting ⊕: its comparison), `DifferentiableSemiring` (⊗'s
+/// partials), and the kernels' vector operations per ISA.
 macro_rules! builtin_semirings {
-    ($(($s:ty, $t:ty): zero = $zero:expr, one = $one:expr, add = $add:path, mul = $mul:path,
-        simd = $ops:ident $(, improves = $cmp:tt)? $(, partials = $partials:path)?
-        $(, input = $input:ident)?;)*) => {$(
+    ($(($s:ty, $t:ty): zero = $zero:expr, one = $one:expr, add = $add:ty, mul = $mul:ty
+        $(, $selects:ident)? $(, partials = $partials:path)? $(, input = $input:ident)?;)*) => {$(
         impl Semiring for $s {
             type Scalar = $t;
             const ZERO: $t = $zero;
@@ -204,11 +132,11 @@ macro_rules! builtin_semirings {
             }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
-                $add(acc, x)
+                <$add as Rule<Self>>::scalar(acc, x)
             }
             #[inline(always)]
             fn mul(a: $t, b: $t) -> $t {
-                $mul(a, b)
+                <$mul as Rule<Self>>::scalar(a, b)
             }
             $(
                 const RESTRICTS_INPUT: bool = true;
@@ -219,10 +147,11 @@ macro_rules! builtin_semirings {
             )?
         }
         $(
+            #[doc = concat!("`", stringify!($add), "` ", stringify!($selects), ": its comparison is `improves`.")]
             impl SelectingSemiring for $s {
                 #[inline(always)]
                 fn improves(x: $t, acc: $t) -> bool {
-                    x $cmp acc
+                    <$add as Selects<$t>>::improves(x, acc)
                 }
                 fn arg_kernel(level: IsaLevel) -> ArgKernel<Self> {
                     select_arg::<Self>(level)
@@ -239,51 +168,37 @@ macro_rules! builtin_semirings {
         )?
         impl BuiltinSimd for $s {
             #[cfg(target_arch = "x86_64")]
-            type Avx512 = crate::kernels::simd::avx512::$ops<Self>;
+            type Avx512 = Ops<Self, <$t as ElementLanes>::Avx512, $add, $mul>;
             #[cfg(target_arch = "x86_64")]
-            type Avx2 = crate::kernels::simd::avx2::$ops<Self>;
+            type Avx2 = Ops<Self, <$t as ElementLanes>::Avx2, $add, $mul>;
         }
     )*};
 }
 
 builtin_semirings! {
-    (MaxPlus<f32>, f32): zero = f32::NEG_INFINITY, one = 0.0, add = select_max, mul = plus,
-        simd = MaxPlusF32, improves = >, partials = plus_partials;
-    (MinPlus<f32>, f32): zero = f32::INFINITY, one = 0.0, add = select_min, mul = plus,
-        simd = MinPlusF32, improves = <, partials = plus_partials;
-    (MaxMul<f32>, f32): zero = 0.0, one = 1.0, add = select_max, mul = times,
-        simd = MaxMulF32, improves = >, partials = times_partials;
-    (MaxMin<f32>, f32): zero = f32::NEG_INFINITY, one = f32::INFINITY, add = select_max, mul = min_first,
-        simd = MaxMinF32, improves = >, partials = min_first_partials;
-    (MinMax<f32>, f32): zero = f32::INFINITY, one = f32::NEG_INFINITY, add = select_min, mul = max_first,
-        simd = MinMaxF32, improves = <, partials = max_first_partials;
-    (MaxPlus<f64>, f64): zero = f64::NEG_INFINITY, one = 0.0, add = select_max, mul = plus,
-        simd = MaxPlusF64, improves = >, partials = plus_partials;
-    (MinPlus<f64>, f64): zero = f64::INFINITY, one = 0.0, add = select_min, mul = plus,
-        simd = MinPlusF64, improves = <, partials = plus_partials;
-    (MaxMul<f64>, f64): zero = 0.0, one = 1.0, add = select_max, mul = times,
-        simd = MaxMulF64, improves = >, partials = times_partials;
-    (MaxMin<f64>, f64): zero = f64::NEG_INFINITY, one = f64::INFINITY, add = select_max, mul = min_first,
-        simd = MaxMinF64, improves = >, partials = min_first_partials;
-    (MinMax<f64>, f64): zero = f64::INFINITY, one = f64::NEG_INFINITY, add = select_min, mul = max_first,
-        simd = MinMaxF64, improves = <, partials = max_first_partials;
-    (MaxPlus<i32>, i32): zero = i32::MIN, one = 0, add = select_max, mul = absorbing_plus::<Self>,
-        simd = MaxPlusI32, improves = >, input = in_range;
-    (MinPlus<i32>, i32): zero = i32::MAX, one = 0, add = select_min, mul = absorbing_plus::<Self>,
-        simd = MinPlusI32, improves = <, input = in_range;
-    (MaxMin<i32>, i32): zero = i32::MIN, one = i32::MAX, add = select_max, mul = min_first,
-        simd = MaxMinI32, improves = >;
-    (MinMax<i32>, i32): zero = i32::MAX, one = i32::MIN, add = select_min, mul = max_first,
-        simd = MinMaxI32, improves = <;
-    (MaxPlus<i64>, i64): zero = i64::MIN, one = 0, add = select_max, mul = absorbing_plus::<Self>,
-        simd = MaxPlusI64, improves = >, input = in_range;
-    (MinPlus<i64>, i64): zero = i64::MAX, one = 0, add = select_min, mul = absorbing_plus::<Self>,
-        simd = MinPlusI64, improves = <, input = in_range;
-    (MaxMin<i64>, i64): zero = i64::MIN, one = i64::MAX, add = select_max, mul = min_first,
-        simd = MaxMinI64, improves = >;
-    (MinMax<i64>, i64): zero = i64::MAX, one = i64::MIN, add = select_min, mul = max_first,
-        simd = MinMaxI64, improves = <;
-    (OrAnd, bool): zero = false, one = true, add = or, mul = and, simd = OrAndBool;
+    (MaxPlus<f32>, f32): zero = f32::NEG_INFINITY, one = 0.0, add = Max, mul = Plus, selects, partials = partials::plus;
+    (MinPlus<f32>, f32): zero = f32::INFINITY, one = 0.0, add = Min, mul = Plus, selects, partials = partials::plus;
+    (MaxMul<f32>, f32): zero = 0.0, one = 1.0, add = Max, mul = Times, selects, partials = partials::times;
+    (MaxMin<f32>, f32): zero = f32::NEG_INFINITY, one = f32::INFINITY, add = Max, mul = MinFirst, selects,
+        partials = partials::min_first;
+    (MinMax<f32>, f32): zero = f32::INFINITY, one = f32::NEG_INFINITY, add = Min, mul = MaxFirst, selects,
+        partials = partials::max_first;
+    (MaxPlus<f64>, f64): zero = f64::NEG_INFINITY, one = 0.0, add = Max, mul = Plus, selects, partials = partials::plus;
+    (MinPlus<f64>, f64): zero = f64::INFINITY, one = 0.0, add = Min, mul = Plus, selects, partials = partials::plus;
+    (MaxMul<f64>, f64): zero = 0.0, one = 1.0, add = Max, mul = Times, selects, partials = partials::times;
+    (MaxMin<f64>, f64): zero = f64::NEG_INFINITY, one = f64::INFINITY, add = Max, mul = MinFirst, selects,
+        partials = partials::min_first;
+    (MinMax<f64>, f64): zero = f64::INFINITY, one = f64::NEG_INFINITY, add = Min, mul = MaxFirst, selects,
+        partials = partials::max_first;
+    (MaxPlus<i32>, i32): zero = i32::MIN, one = 0, add = Max, mul = Plus, selects, input = in_range;
+    (MinPlus<i32>, i32): zero = i32::MAX, one = 0, add = Min, mul = Plus, selects, input = in_range;
+    (MaxMin<i32>, i32): zero = i32::MIN, one = i32::MAX, add = Max, mul = MinFirst, selects;
+    (MinMax<i32>, i32): zero = i32::MAX, one = i32::MIN, add = Min, mul = MaxFirst, selects;
+    (MaxPlus<i64>, i64): zero = i64::MIN, one = 0, add = Max, mul = Plus, selects, input = in_range;
+    (MinPlus<i64>, i64): zero = i64::MAX, one = 0, add = Min, mul = Plus, selects, input = in_range;
+    (MaxMin<i64>, i64): zero = i64::MIN, one = i64::MAX, add = Max, mul = MinFirst, selects;
+    (MinMax<i64>, i64): zero = i64::MAX, one = i64::MIN, add = Min, mul = MaxFirst, selects;
+    (OrAnd, bool): zero = false, one = true, add = Or, mul = And;
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! `builtin`; the handles are built in `binding`.
 
 pub(crate) mod kernel;
+pub(crate) mod rules;
 
 use crate::element::Element;
 use crate::isa::IsaLevel;
@@ -125,18 +126,6 @@ pub trait SelectingSemiring: Semiring {
 pub trait DifferentiableSemiring: SelectingSemiring {
     /// (∂(a ⊗ b)/∂a, ∂(a ⊗ b)/∂b) at (a, b).
     fn mul_partials(a: Self::Scalar, b: Self::Scalar) -> (Self::Scalar, Self::Scalar);
-}
-
-/// `if x > acc { x } else { acc }`: the x86 `max` operand order.
-#[inline(always)]
-pub(crate) fn select_max<T: PartialOrd>(acc: T, x: T) -> T {
-    if x > acc { x } else { acc }
-}
-
-/// `if x < acc { x } else { acc }`: the x86 `min` operand order.
-#[inline(always)]
-pub(crate) fn select_min<T: PartialOrd>(acc: T, x: T) -> T {
-    if x < acc { x } else { acc }
 }
 
 /// Largest magnitude a finite input of the integer (max|min, +) semirings

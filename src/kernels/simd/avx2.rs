@@ -372,8 +372,6 @@ pub(crate) mod bools {
     }
 }
 
-crate::kernels::simd::lanes::builtin_vec_ops!(Avx2);
-
 // Argmax marks without `vblendv`: since the encoded chunk number only
 // grows, a lane takes `max(chunk, improved & k)`: one that did not
 // improve ANDs to 0 and keeps its chunk, one that did takes the new,
@@ -413,4 +411,4 @@ crate::kernels::simd::lanes::marks! {
     i64s: __m256i, above = |x, y| _mm256_cmpgt_epi64(x, y),
         below = |x, y| _mm256_cmpgt_epi64(y, x), record = |c, m, k| index_max_epi64(c, _mm256_and_si256(m, k));
 }
-crate::kernels::simd::lanes::builtin_arg_ops!();
+crate::kernels::simd::ops::lane_types!(Avx2);

@@ -336,8 +336,6 @@ pub(crate) mod bools {
     }
 }
 
-crate::kernels::simd::lanes::builtin_vec_ops!(Avx512);
-
 // Argmax marks: a compare into a mask register and a masked blend of
 // the chunk number.
 crate::kernels::simd::lanes::marks! {
@@ -350,4 +348,4 @@ crate::kernels::simd::lanes::marks! {
     i64s: __m512i, above = |x, y| _mm512_cmpgt_epi64_mask(x, y),
         below = |x, y| _mm512_cmplt_epi64_mask(x, y), record = |c, m, k| _mm512_mask_blend_epi64(m, c, k);
 }
-crate::kernels::simd::lanes::builtin_arg_ops!();
+crate::kernels::simd::ops::lane_types!(Avx512);

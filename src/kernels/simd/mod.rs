@@ -18,6 +18,7 @@ pub(crate) mod avx2;
 pub(crate) mod avx512;
 pub(crate) mod direct;
 pub(crate) mod lanes;
+pub(crate) mod ops;
 pub(crate) mod pack;
 pub(crate) mod probe;
 pub(crate) mod row_group;
@@ -134,9 +135,9 @@ pub(crate) trait VecOps: Copy + Default + Send + Sync + 'static {
 
     /// [`packed_value`](VecOps::packed_value) of every lane, for values
     /// the semiring accepts as input (range-checked before any packing).
-    /// A `VecOps` that overrides `packed_value` (the `sentinel =` form of
-    /// `vec_ops!`) must make ⊕ with its packed ZERO equal to it on those
-    /// values, as the (max|min, +) integer lines do.
+    /// A `VecOps` that overrides `packed_value` (the integer sentinel
+    /// lanes of `ops::Ops`) must make ⊕ with its packed ZERO equal to it on
+    /// those values, as the (max|min, +) integer lines do.
     /// The sentinel kernels' ZERO is ⊕'s extreme (MIN for max), beyond
     /// the sentinel, and every accepted value lies strictly inside it
     /// (|x| ≤ 2^(bits−4)); so one ⊕ with the sentinel maps ZERO to it and
@@ -283,6 +284,30 @@ pub(crate) trait ArgVecOps: VecOps<S: SelectingSemiring<Scalar: IndexLane>> {
         <Self::S as Semiring>::mul(a, b)
     }
 }
+
+/// The lane types of an element type on each ISA: what the built-in
+/// table pairs a semiring's rules with.
+pub(crate) trait ElementLanes: Copy + PartialEq + 'static {
+    /// Its AVX-512 registers.
+    #[cfg(target_arch = "x86_64")]
+    type Avx512: ops::Lanes<T = Self>;
+    /// Its AVX2 registers.
+    #[cfg(target_arch = "x86_64")]
+    type Avx2: ops::Lanes<T = Self>;
+}
+
+macro_rules! element_lanes {
+    ($($t:ty => $lanes:ident),*) => {$(
+        impl ElementLanes for $t {
+            #[cfg(target_arch = "x86_64")]
+            type Avx512 = avx512::$lanes;
+            #[cfg(target_arch = "x86_64")]
+            type Avx2 = avx2::$lanes;
+        }
+    )*};
+}
+
+element_lanes!(f32 => F32s, f64 => F64s, i32 => I32s, i64 => I64s, bool => Bools);
 
 /// Depths per chunk of the argmax tile (see [`arg_tile_body`]).
 pub(crate) const ARG_CHUNK: usize = 4;

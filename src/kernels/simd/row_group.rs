@@ -193,6 +193,8 @@ pub(crate) unsafe fn row_groups<O: VecOps>(job: &RowGroupJob<<O::S as Semiring>:
 mod tests {
     use super::*;
     use crate::kernels::simd::avx2;
+    use crate::kernels::simd::ops::Ops;
+    use crate::semiring::rules::{Max, Plus};
 
     /// Any semiring over the scalar type will do: only the layouts matter.
     struct Plain<T>(std::marker::PhantomData<T>);
@@ -212,8 +214,8 @@ mod tests {
         )*};
     }
     plain!(f32, f64);
-    type MaxPlusF32 = avx2::MaxPlusF32<Plain<f32>>;
-    type MaxPlusF64 = avx2::MaxPlusF64<Plain<f64>>;
+    type MaxPlusF32 = Ops<Plain<f32>, avx2::F32s, Max, Plus>;
+    type MaxPlusF64 = Ops<Plain<f64>, avx2::F64s, Max, Plus>;
 
     /// Whether `for_product` takes C = A ⊗ B for an AVX2 f32 kernel
     /// (8 lanes), with A and C laid out as given (rows, cols, strides).
