@@ -239,10 +239,10 @@ impl<L: Logical> AddRule<L> for Or {}
 
 /// The vector operations of semiring `S` over lanes `L`, with ⊕ `A` and
 /// ⊗ `M` (the rule types the built-in table names).
-pub(crate) struct Ops<S, L, A, M>(PhantomData<fn() -> Rules<S, L, A, M>>);
+pub(crate) struct Ops<S, L, A, M>(Marker<S, L, A, M>);
 
-/// What `Ops` is made of, as one type.
-type Rules<S, L, A, M> = (S, L, A, M);
+/// `Ops`'s zero-sized marker of its four parameters.
+type Marker<S, L, A, M> = PhantomData<fn() -> (S, L, A, M)>;
 
 impl<S, L, A, M> Clone for Ops<S, L, A, M> {
     fn clone(&self) -> Self {
