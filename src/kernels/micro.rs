@@ -21,15 +21,6 @@ pub(crate) struct TileC<T> {
     pub(crate) load_c: bool,
 }
 
-impl<T> TileC<T> {
-    /// Element (i, j) of the tile.
-    #[inline(always)]
-    pub(crate) fn at(&self, i: usize, j: usize) -> *mut T {
-        self.ptr
-            .wrapping_offset(i as isize * self.row_stride + j as isize * self.col_stride)
-    }
-}
-
 /// One tile of an argmax product: its part of C, and the same part of the
 /// index matrix (element (0, 0) and strides; rows and columns are C's).
 #[derive(Clone, Copy, Debug)]
@@ -38,15 +29,6 @@ pub(crate) struct ArgTile<T> {
     pub(crate) argk: *mut u32,
     pub(crate) argk_row_stride: isize,
     pub(crate) argk_col_stride: isize,
-}
-
-impl<T> ArgTile<T> {
-    /// The index of element (i, j) of the tile.
-    #[inline(always)]
-    pub(crate) fn arg_at(&self, i: usize, j: usize) -> *mut u32 {
-        self.argk
-            .wrapping_offset(i as isize * self.argk_row_stride + j as isize * self.argk_col_stride)
-    }
 }
 
 /// A register-blocked microkernel for semiring `S`: a value kernel
@@ -144,18 +126,22 @@ pub(crate) trait MicroKernel<S: Semiring>: Copy + Default + Send + Sync + 'stati
 /// `out` as in [`MicroKernel::tile`]; `tile.len() ≥ out.rows·nr`.
 #[inline(always)]
 pub(crate) unsafe fn store_tile<S: Semiring>(tile: &[S::Scalar], nr: usize, out: TileC<S::Scalar>) {
-    for i in 0..out.rows {
-        for j in 0..out.cols {
+    let TileC {
+        ptr: c,
+        row_stride: rsc,
+        col_stride: csc,
+        rows,
+        cols,
+        load_c,
+    } = out;
+    for i in 0..rows {
+        for j in 0..cols {
             let value = tile[i * nr + j];
             // SAFETY: i < rows and j < cols, inside the region the caller
             // guarantees writable.
             unsafe {
-                let dst = out.at(i, j);
-                *dst = if out.load_c {
-                    S::add(*dst, value)
-                } else {
-                    value
-                };
+                let dst = c.offset(i as isize * rsc + j as isize * csc);
+                *dst = if load_c { S::add(*dst, value) } else { value };
             }
         }
     }
@@ -177,17 +163,31 @@ pub(crate) unsafe fn store_arg_tile<S: SelectingSemiring>(
     nr: usize,
     out: ArgTile<S::Scalar>,
 ) {
-    for i in 0..out.c.rows {
-        for j in 0..out.c.cols {
+    let ArgTile {
+        c:
+            TileC {
+                ptr: c,
+                row_stride: rsc,
+                col_stride: csc,
+                rows,
+                cols,
+                load_c,
+            },
+        argk,
+        argk_row_stride: rsi,
+        argk_col_stride: csi,
+    } = out;
+    for i in 0..rows {
+        for j in 0..cols {
             let (value, index) = (values[i * nr + j], index_of(i, j));
             // SAFETY: i < rows and j < cols, inside the regions the caller
             // guarantees writable.
             // Branch-free select: whether a new k-block wins is data
             // dependent and would mispredict about every other output.
             unsafe {
-                let dst = out.c.at(i, j);
-                let dst_arg = out.arg_at(i, j);
-                let take = !out.c.load_c || S::improves(value, *dst);
+                let dst = c.offset(i as isize * rsc + j as isize * csc);
+                let dst_arg = argk.offset(i as isize * rsi + j as isize * csi);
+                let take = !load_c || S::improves(value, *dst);
                 *dst = if take { value } else { *dst };
                 *dst_arg = if take { index } else { *dst_arg };
             }
