@@ -175,29 +175,40 @@ macro_rules! builtin_semirings {
     )*};
 }
 
+/// The rows over floats, once for each float type.
+macro_rules! float_rows {
+    ($($t:ident),*) => {$(
+        builtin_semirings! {
+            (MaxPlus<$t>, $t): zero = $t::NEG_INFINITY, one = 0.0, add = Max, mul = Plus, selects,
+                partials = partials::plus;
+            (MinPlus<$t>, $t): zero = $t::INFINITY, one = 0.0, add = Min, mul = Plus, selects,
+                partials = partials::plus;
+            (MaxMul<$t>, $t): zero = 0.0, one = 1.0, add = Max, mul = Times, selects,
+                partials = partials::times;
+            (MaxMin<$t>, $t): zero = $t::NEG_INFINITY, one = $t::INFINITY, add = Max, mul = MinFirst,
+                selects, partials = partials::min_first;
+            (MinMax<$t>, $t): zero = $t::INFINITY, one = $t::NEG_INFINITY, add = Min, mul = MaxFirst,
+                selects, partials = partials::max_first;
+        }
+    )*};
+}
+
+/// The rows over integers (no ∞: ZERO is `MIN` or `MAX`), once for each
+/// integer type. The (max|min, +) rows accept inputs in range only.
+macro_rules! integer_rows {
+    ($($t:ident),*) => {$(
+        builtin_semirings! {
+            (MaxPlus<$t>, $t): zero = $t::MIN, one = 0, add = Max, mul = Plus, selects, input = in_range;
+            (MinPlus<$t>, $t): zero = $t::MAX, one = 0, add = Min, mul = Plus, selects, input = in_range;
+            (MaxMin<$t>, $t): zero = $t::MIN, one = $t::MAX, add = Max, mul = MinFirst, selects;
+            (MinMax<$t>, $t): zero = $t::MAX, one = $t::MIN, add = Min, mul = MaxFirst, selects;
+        }
+    )*};
+}
+
+float_rows!(f32, f64);
+integer_rows!(i32, i64);
 builtin_semirings! {
-    (MaxPlus<f32>, f32): zero = f32::NEG_INFINITY, one = 0.0, add = Max, mul = Plus, selects, partials = partials::plus;
-    (MinPlus<f32>, f32): zero = f32::INFINITY, one = 0.0, add = Min, mul = Plus, selects, partials = partials::plus;
-    (MaxMul<f32>, f32): zero = 0.0, one = 1.0, add = Max, mul = Times, selects, partials = partials::times;
-    (MaxMin<f32>, f32): zero = f32::NEG_INFINITY, one = f32::INFINITY, add = Max, mul = MinFirst, selects,
-        partials = partials::min_first;
-    (MinMax<f32>, f32): zero = f32::INFINITY, one = f32::NEG_INFINITY, add = Min, mul = MaxFirst, selects,
-        partials = partials::max_first;
-    (MaxPlus<f64>, f64): zero = f64::NEG_INFINITY, one = 0.0, add = Max, mul = Plus, selects, partials = partials::plus;
-    (MinPlus<f64>, f64): zero = f64::INFINITY, one = 0.0, add = Min, mul = Plus, selects, partials = partials::plus;
-    (MaxMul<f64>, f64): zero = 0.0, one = 1.0, add = Max, mul = Times, selects, partials = partials::times;
-    (MaxMin<f64>, f64): zero = f64::NEG_INFINITY, one = f64::INFINITY, add = Max, mul = MinFirst, selects,
-        partials = partials::min_first;
-    (MinMax<f64>, f64): zero = f64::INFINITY, one = f64::NEG_INFINITY, add = Min, mul = MaxFirst, selects,
-        partials = partials::max_first;
-    (MaxPlus<i32>, i32): zero = i32::MIN, one = 0, add = Max, mul = Plus, selects, input = in_range;
-    (MinPlus<i32>, i32): zero = i32::MAX, one = 0, add = Min, mul = Plus, selects, input = in_range;
-    (MaxMin<i32>, i32): zero = i32::MIN, one = i32::MAX, add = Max, mul = MinFirst, selects;
-    (MinMax<i32>, i32): zero = i32::MAX, one = i32::MIN, add = Min, mul = MaxFirst, selects;
-    (MaxPlus<i64>, i64): zero = i64::MIN, one = 0, add = Max, mul = Plus, selects, input = in_range;
-    (MinPlus<i64>, i64): zero = i64::MAX, one = 0, add = Min, mul = Plus, selects, input = in_range;
-    (MaxMin<i64>, i64): zero = i64::MIN, one = i64::MAX, add = Max, mul = MinFirst, selects;
-    (MinMax<i64>, i64): zero = i64::MAX, one = i64::MIN, add = Min, mul = MaxFirst, selects;
     (OrAnd, bool): zero = false, one = true, add = Or, mul = And;
 }
 

@@ -66,12 +66,7 @@ pub(crate) fn gemm_packed<S: Semiring, K: MicroKernel<S, Out = TileC<S::Scalar>>
     mut c: MatMut<'_, S::Scalar>,
     accum: Accum,
 ) {
-    let out = ValuesOut {
-        c: SharedPtr(c.as_mut_ptr()),
-        rsc: c.row_stride(),
-        csc: c.col_stride(),
-    };
-    run_packed::<S, K, _>(ws, tiling, threads, a, b, out, accum);
+    run_packed::<S, K, _>(ws, tiling, threads, a, b, ValuesOut::of(&mut c), accum);
 }
 
 /// C = A ⊗ B with the winning k of every element in `argk`, through the
@@ -88,11 +83,7 @@ pub(crate) fn gemm_packed_arg<S: SelectingSemiring, K: MicroKernel<S, Out = ArgT
     accum: Accum,
 ) {
     let out = ArgOut {
-        values: ValuesOut {
-            c: SharedPtr(c.as_mut_ptr()),
-            rsc: c.row_stride(),
-            csc: c.col_stride(),
-        },
+        values: ValuesOut::of(&mut c),
         argk: SharedPtr(argk.as_mut_ptr()),
         rsi: argk.row_stride(),
         csi: argk.col_stride(),
@@ -119,6 +110,17 @@ struct ValuesOut<T> {
     c: SharedPtr<T>,
     rsc: isize,
     csc: isize,
+}
+
+impl<T: Copy> ValuesOut<T> {
+    /// The raw parts of a checked C.
+    fn of(c: &mut MatMut<'_, T>) -> Self {
+        Self {
+            c: SharedPtr(c.as_mut_ptr()),
+            rsc: c.row_stride(),
+            csc: c.col_stride(),
+        }
+    }
 }
 
 impl<T: Copy + Send + Sync> Output for ValuesOut<T> {

@@ -21,6 +21,23 @@ pub(crate) struct TileC<T> {
     pub(crate) load_c: bool,
 }
 
+impl<T> TileC<T> {
+    /// (pointer, row stride, column stride, rows, columns, `load_c`), for
+    /// a loop that keeps them in registers.
+    #[inline(always)]
+    pub(crate) fn parts(self) -> (*mut T, isize, isize, usize, usize, bool) {
+        let Self {
+            ptr,
+            row_stride,
+            col_stride,
+            rows,
+            cols,
+            load_c,
+        } = self;
+        (ptr, row_stride, col_stride, rows, cols, load_c)
+    }
+}
+
 /// One tile of an argmax product: its part of C, and the same part of the
 /// index matrix (element (0, 0) and strides; rows and columns are C's).
 #[derive(Clone, Copy, Debug)]
@@ -126,14 +143,7 @@ pub(crate) trait MicroKernel<S: Semiring>: Copy + Default + Send + Sync + 'stati
 /// `out` as in [`MicroKernel::tile`]; `tile.len() ≥ out.rows·nr`.
 #[inline(always)]
 pub(crate) unsafe fn store_tile<S: Semiring>(tile: &[S::Scalar], nr: usize, out: TileC<S::Scalar>) {
-    let TileC {
-        ptr: c,
-        row_stride: rsc,
-        col_stride: csc,
-        rows,
-        cols,
-        load_c,
-    } = out;
+    let (c, rsc, csc, rows, cols, load_c) = out.parts();
     for i in 0..rows {
         for j in 0..cols {
             let value = tile[i * nr + j];
@@ -163,20 +173,8 @@ pub(crate) unsafe fn store_arg_tile<S: SelectingSemiring>(
     nr: usize,
     out: ArgTile<S::Scalar>,
 ) {
-    let ArgTile {
-        c:
-            TileC {
-                ptr: c,
-                row_stride: rsc,
-                col_stride: csc,
-                rows,
-                cols,
-                load_c,
-            },
-        argk,
-        argk_row_stride: rsi,
-        argk_col_stride: csi,
-    } = out;
+    let (c, rsc, csc, rows, cols, load_c) = out.c.parts();
+    let (argk, rsi, csi) = (out.argk, out.argk_row_stride, out.argk_col_stride);
     for i in 0..rows {
         for j in 0..cols {
             let (value, index) = (values[i * nr + j], index_of(i, j));

@@ -230,14 +230,7 @@ pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize, const W: usize>(
     b_stride: isize,
     out: TileC<<O::S as Semiring>::Scalar>,
 ) {
-    let TileC {
-        ptr: c,
-        row_stride: rsc,
-        col_stride: csc,
-        rows,
-        cols,
-        load_c,
-    } = out;
+    let (c, rsc, csc, rows, cols, load_c) = out.parts();
     let nr = O::LANES;
     // SAFETY: (whole body) reads stay within A's kc depths and the kc·W·NR
     // elements of B; stores within the rows×cols region of C; the caller
