@@ -171,6 +171,19 @@ impl<'a, T: Copy> BatchRef<'a, T> {
         }
     }
 
+    /// How many leading items can differ from each other: 1 when every
+    /// item is the same matrix (a zero batch stride, or empty items), else
+    /// all of them. Checks of every item's values need only these: with a
+    /// zero stride the count is unbounded by the slice, the distinct items
+    /// are not.
+    pub(crate) fn distinct_items(&self) -> usize {
+        if self.layout.batch_stride == 0 || self.layout.item.span == 0 {
+            self.layout.count.min(1)
+        } else {
+            self.layout.count
+        }
+    }
+
     /// The raw parts of this batch, for a kernel's batch entry.
     pub(crate) fn operand(&self) -> BatchOperand<T> {
         self.layout.operand(
@@ -334,13 +347,16 @@ impl<'a, T: Copy> BatchMut<'a, T> {
     }
 
     /// Runs `f(item, view)` for every item, in parallel on rayon, without
-    /// allocating.
-    pub(crate) fn par_for_each_item(&mut self, f: impl Fn(usize, MatMut<'_, T>) + Sync + Send)
+    /// allocating; stops taking items after the first error.
+    pub(crate) fn par_try_for_each_item<E: Send>(
+        &mut self,
+        f: impl Fn(usize, MatMut<'_, T>) -> Result<(), E> + Sync + Send,
+    ) -> Result<(), E>
     where
         T: Send + Sync,
     {
         if self.layout.count == 0 || self.layout.item.span == 0 {
-            return;
+            return Ok(());
         }
         let count = self.layout.count;
         let shape = Self {
@@ -351,7 +367,7 @@ impl<'a, T: Copy> BatchMut<'a, T> {
         data.par_chunks_mut(chunk)
             .take(count)
             .enumerate()
-            .for_each(|(j, piece)| f(item_of_chunk(j), shape.item_view(piece)));
+            .try_for_each(|(j, piece)| f(item_of_chunk(j), shape.item_view(piece)))
     }
 
     /// Runs `f(item, next item, view)` for every item on this thread, in

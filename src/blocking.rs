@@ -123,7 +123,12 @@ fn balanced_block(extent: usize, limit: usize, unit: usize) -> usize {
         return unit;
     }
     let blocks = extent.div_ceil(limit);
-    extent.div_ceil(blocks).next_multiple_of(unit)
+    let block = extent.div_ceil(blocks);
+    // Rounded down instead where rounding up would overflow (only for
+    // blocks near usize::MAX; the block then still exceeds one unit).
+    block
+        .checked_next_multiple_of(unit)
+        .unwrap_or(block / unit * unit)
 }
 
 #[cfg(test)]

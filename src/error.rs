@@ -119,6 +119,15 @@ pub enum Error {
         /// The depth of the product.
         k: usize,
     },
+    /// The packing buffers a product needs exceed
+    /// [`MAX_WORKSPACE_BYTES`](crate::MAX_WORKSPACE_BYTES), or the
+    /// allocator refused them. Only broadcast views (zero strides) of a
+    /// huge depth k reach this: products of stored matrices pack within a
+    /// fixed multiple of their operands.
+    WorkspaceTooLarge {
+        /// The bytes asked for (`usize::MAX` when the size overflows).
+        bytes: usize,
+    },
     /// `TROPICAL_BLAS_TUNING` names a file that cannot be read or parsed.
     InvalidTuningFile {
         /// The path from the environment.
@@ -194,6 +203,11 @@ impl fmt::Display for Error {
             Error::IndexOutOfRange { row, col, index, k } => write!(
                 f,
                 "index out of range: argk[{row}, {col}] = {index} is neither below k = {k} nor NO_ARG"
+            ),
+            Error::WorkspaceTooLarge { bytes } => write!(
+                f,
+                "workspace too large: the packing buffers need {bytes} bytes (limit {} bytes, or the allocator refused)",
+                crate::workspace::MAX_WORKSPACE_BYTES
             ),
             Error::InvalidTuningFile { path, reason } => write!(
                 f,

@@ -71,8 +71,9 @@
 //! The kernel is chosen at run time from the CPU's features, never from
 //! compile flags. The environment variable `TROPICAL_BLAS_ISA`
 //! (`scalar`, `avx2`, `avx512`) caps the level for the whole process, and
-//! [`GemmConfig::with_isa`] for one call; asking for a level the CPU lacks,
-//! or for an unknown one, is an [`Error`], never a silent fallback.
+//! [`GemmConfig::with_isa`] for one call (overriding the variable); asking
+//! for a level the CPU lacks, or for an unknown one, is an [`Error`], never
+//! a silent fallback.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
@@ -120,7 +121,7 @@ pub use semiring::{
     Semiring,
 };
 pub use view::{MatMut, MatRef};
-pub use workspace::GemmWorkspace;
+pub use workspace::{GemmWorkspace, MAX_WORKSPACE_BYTES};
 
 /// Invokes `$callback! { ("MaxPlus<f32>", MaxPlus<f32>), … }` with the name
 /// and type of every built-in (semiring, scalar) pair, for code that must

@@ -27,18 +27,23 @@ pub(crate) fn footprint(
     if rows == 0 || cols == 0 {
         return Ok(Footprint { offset: 0, span: 0 });
     }
+    // Each reach, (extent − 1)·stride, fits i128 (|·| < 2^127), but two of
+    // them may not add up in it: the sums are checked.
     let reach = |extent: usize, stride: isize| (extent as i128 - 1) * stride as i128;
     let (r, c) = (reach(rows, row_stride), reach(cols, col_stride));
-    let low = r.min(0) + c.min(0);
-    let high = r.max(0) + c.max(0);
-    let span = high - low + 1;
-    if span > isize::MAX as i128 {
-        return Err(Error::LayoutOverflow);
+    let low = r.min(0).checked_add(c.min(0));
+    let high = r.max(0).checked_add(c.max(0));
+    let span = high
+        .zip(low)
+        .and_then(|(high, low)| high.checked_sub(low)?.checked_add(1))
+        .filter(|&span| span <= isize::MAX as i128);
+    match (span, low) {
+        (Some(span), Some(low)) => Ok(Footprint {
+            offset: (-low) as usize,
+            span: span as usize,
+        }),
+        _ => Err(Error::LayoutOverflow),
     }
-    Ok(Footprint {
-        offset: (-low) as usize,
-        span: span as usize,
-    })
 }
 
 /// Whether two distinct positions of a rows×cols layout share an element.

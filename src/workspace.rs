@@ -2,6 +2,16 @@
 
 use aligned_vec::{AVec, ConstAlign};
 
+use crate::error::Error;
+
+/// The most a product may hold in packing buffers: 16 TiB, far past any
+/// real product (they pack in cache-sized blocks, or within a fixed
+/// multiple of their operands), and below what a 64-bit address space
+/// can map, so a broadcast view of a huge depth gets
+/// [`Error::WorkspaceTooLarge`] whatever the operating system would
+/// promise.
+pub const MAX_WORKSPACE_BYTES: usize = 1 << 44;
+
 /// One 64-byte aligned byte buffer that only ever grows.
 #[derive(Debug)]
 pub(crate) struct AlignedBuf(AVec<u8, ConstAlign<64>>);
@@ -12,17 +22,23 @@ impl AlignedBuf {
     }
 
     /// A pointer to at least `elems` elements of `T`, 64-byte aligned.
-    /// Allocates only when the buffer is smaller than ever before.
-    pub(crate) fn reserve<T>(&mut self, elems: usize) -> *mut T {
-        // Callers validated the sizes (`gemm::check_packed_sizes`); an
-        // overflow here would be a bug, and wrapping would be unsound.
+    /// Allocates only when the buffer is smaller than ever before, and
+    /// returns [`Error::WorkspaceTooLarge`] (allocating nothing) when the
+    /// size overflows, exceeds [`MAX_WORKSPACE_BYTES`] or cannot be had.
+    pub(crate) fn reserve<T>(&mut self, elems: usize) -> Result<*mut T, Error> {
         let bytes = elems
             .checked_mul(std::mem::size_of::<T>())
-            .expect("packing buffer size overflows usize");
+            .ok_or(Error::WorkspaceTooLarge { bytes: usize::MAX })?;
+        if bytes > MAX_WORKSPACE_BYTES {
+            return Err(Error::WorkspaceTooLarge { bytes });
+        }
         if self.0.len() < bytes {
+            self.0
+                .try_reserve_exact(bytes - self.0.len())
+                .map_err(|_| Error::WorkspaceTooLarge { bytes })?;
             self.0.resize(bytes, 0);
         }
-        self.0.as_mut_ptr().cast::<T>()
+        Ok(self.0.as_mut_ptr().cast::<T>())
     }
 }
 
@@ -85,17 +101,29 @@ impl GemmWorkspace {
     }
 
     /// Reserves `tasks` packed-A buffers of `elems` elements each and
-    /// returns their base pointers (task i uses entry i).
-    pub(crate) fn reserve_a_buffers<T>(&mut self, tasks: usize, elems: usize) -> &[SharedPtr<u8>] {
+    /// returns their base pointers (task i uses entry i), or the error of
+    /// [`AlignedBuf::reserve`].
+    pub(crate) fn reserve_a_buffers<T>(
+        &mut self,
+        tasks: usize,
+        elems: usize,
+    ) -> Result<&[SharedPtr<u8>], Error> {
+        let total = elems
+            .checked_mul(tasks)
+            .and_then(|x| x.checked_mul(std::mem::size_of::<T>()))
+            .ok_or(Error::WorkspaceTooLarge { bytes: usize::MAX })?;
+        if total > MAX_WORKSPACE_BYTES {
+            return Err(Error::WorkspaceTooLarge { bytes: total });
+        }
         while self.packed_a.len() < tasks {
             self.packed_a.push(AlignedBuf::new());
         }
         self.a_bases.clear();
         for buf in &mut self.packed_a[..tasks] {
             self.a_bases
-                .push(SharedPtr(buf.reserve::<T>(elems).cast::<u8>()));
+                .push(SharedPtr(buf.reserve::<T>(elems)?.cast::<u8>()));
         }
-        &self.a_bases
+        Ok(&self.a_bases)
     }
 }
 

@@ -7,7 +7,7 @@ mod common;
 
 use common::{
     Dense, LAYOUTS, Layout, Rng, TestScalar, available_levels, extents, quick, random_dense,
-    random_output, store,
+    random_output, reference_arg, store,
 };
 use tropical_blas::{
     Accum, BatchMut, BatchRef, DifferentiableSemiring, Error, GemmConfig, GemmWorkspace, IsaLevel,
@@ -15,39 +15,6 @@ use tropical_blas::{
     SelectingSemiring, TilingParams, arg_kernel_at, argmax_backward, argmax_backward_batched,
     gemm_argmax, gemm_argmax_batched, gemm_argmax_with, gemm_with,
 };
-
-/// The reference: ⊕ over k in order from ZERO; the index is the last k at
-/// which a product strictly improved the running value (so the first of
-/// equal winners), NO_ARG if none did. Under Combine, C's old value comes
-/// first and keeps its old index unless beaten.
-fn reference_arg<S: SelectingSemiring>(
-    a: &Dense<S::Scalar>,
-    b: &Dense<S::Scalar>,
-    c0: &Dense<S::Scalar>,
-    argk0: &Dense<u32>,
-    accum: Accum,
-) -> (Dense<S::Scalar>, Dense<u32>) {
-    let mut values = Dense::from_fn(a.rows, b.cols, |_, _| S::ZERO);
-    let mut indices = Dense::from_fn(a.rows, b.cols, |_, _| NO_ARG);
-    for i in 0..a.rows {
-        for j in 0..b.cols {
-            let (mut acc, mut arg) = (S::ZERO, NO_ARG);
-            for p in 0..a.cols {
-                let x = S::mul(a.at(i, p), b.at(p, j));
-                if S::improves(x, acc) {
-                    arg = p as u32;
-                }
-                acc = S::add(acc, x);
-            }
-            if accum == Accum::Combine && !S::improves(acc, c0.at(i, j)) {
-                (acc, arg) = (S::add(c0.at(i, j), acc), argk0.at(i, j));
-            }
-            values.data[i * b.cols + j] = acc;
-            indices.data[i * b.cols + j] = arg;
-        }
-    }
-    (values, indices)
-}
 
 /// One argmax product checked bitwise against the reference, including
 /// every cell of C's and argk's buffers outside the views.

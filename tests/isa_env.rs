@@ -68,6 +68,23 @@ fn child(want: &str) {
             );
             assert_eq!(c, [7.0; 4]);
             println!("{}", tropical_blas::dispatch_report());
+            // An explicit level overrides the environment, even a bad one.
+            let cfg =
+                tropical_blas::GemmConfig::default().with_isa(tropical_blas::IsaLevel::Scalar);
+            let mut ws = tropical_blas::GemmWorkspace::new();
+            let explicit = tropical_blas::gemm_with::<MaxPlus<f32>>(
+                &mut ws,
+                &cfg,
+                MatRef::row_major(&a, 2, 2).unwrap(),
+                MatRef::row_major(&a, 2, 2).unwrap(),
+                MatMut::row_major(&mut c, 2, 2).unwrap(),
+                Accum::Replace,
+            );
+            assert_eq!(explicit, Ok(()));
+            assert_eq!(c, [2.0; 4]);
+            assert!(
+                tropical_blas::kernel_at::<MaxPlus<f32>>(tropical_blas::IsaLevel::Scalar).is_ok()
+            );
         }
         "err:IsaUnavailable" => {
             assert!(

@@ -83,8 +83,7 @@ pub fn gemm_argmax_with<S: SelectingSemiring>(
     prepared.check_packed_sizes(a.rows(), b.cols(), a.cols())?;
     prepared.check_inputs(a, Operand::A)?;
     prepared.check_inputs(b, Operand::B)?;
-    prepared.run(ws, a, b, (c, argk), accum);
-    Ok(())
+    prepared.run(ws, a, b, (c, argk), accum)
 }
 
 /// The argmax kernel `gemm_argmax` runs for `S` at the active level.
@@ -186,6 +185,9 @@ pub fn gemm_argmax_batched_with<S: SelectingSemiring>(
     let prepared = Prepared::<S, ArgKernel<S>>::new(cfg)?;
     prepared.check_packed_sizes(m, n, k)?;
     prepared.check_batch_inputs(&a, &b)?;
+    if m == 0 || n == 0 {
+        return Ok(()); // no item has an output
+    }
     let mut items: Vec<_> = c
         .into_item_views()
         .into_iter()
@@ -193,19 +195,23 @@ pub fn gemm_argmax_batched_with<S: SelectingSemiring>(
         .collect();
     if prepared.items_in_parallel(count, m, n, k) {
         let sequential = prepared.with_par(Par::Seq);
-        items.par_iter_mut().enumerate().for_each(|(i, (ci, ki))| {
-            let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-            with_thread_workspace(|ws| {
-                sequential.run(ws, ai, bi, (ci.rb_mut(), ki.rb_mut()), accum)
-            });
-        });
+        items
+            .par_iter_mut()
+            .enumerate()
+            .try_for_each(|(i, (ci, ki))| {
+                let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
+                with_thread_workspace(|ws| {
+                    sequential.run(ws, ai, bi, (ci.rb_mut(), ki.rb_mut()), accum)
+                })
+            })
     } else {
+        // One workspace: only the first item can need to grow it.
         for (i, (ci, ki)) in items.iter_mut().enumerate() {
             let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-            prepared.run(ws, ai, bi, (ci.rb_mut(), ki.rb_mut()), accum);
+            prepared.run(ws, ai, bi, (ci.rb_mut(), ki.rb_mut()), accum)?;
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// The backward pass of an argmax product, for automatic differentiation.
@@ -279,21 +285,44 @@ fn check_backward<T: Copy>(
     grad_a: Option<&MatMut<'_, T>>,
     grad_b: Option<&MatMut<'_, T>>,
 ) -> Result<(), Error> {
-    let (m, k, n) = (a.rows(), a.cols(), b.cols());
-    if b.rows() != k {
+    check_backward_shapes(BackwardShapes {
+        a: (a.rows(), a.cols()),
+        b: (b.rows(), b.cols()),
+        argk: (argk.rows(), argk.cols()),
+        grad_c: (grad_c.rows(), grad_c.cols()),
+        grad_a: grad_a.map(|g| (g.rows(), g.cols())),
+        grad_b: grad_b.map(|g| (g.rows(), g.cols())),
+    })?;
+    check_indices(argk, a.cols())
+}
+
+/// The (rows, cols) of every operand of a backward pass.
+struct BackwardShapes {
+    a: (usize, usize),
+    b: (usize, usize),
+    argk: (usize, usize),
+    grad_c: (usize, usize),
+    grad_a: Option<(usize, usize)>,
+    grad_b: Option<(usize, usize)>,
+}
+
+/// A is m×k, B k×n, argk and grad_c m×n, grad_a m×k, grad_b k×n.
+fn check_backward_shapes(shapes: BackwardShapes) -> Result<(), Error> {
+    let ((m, k), n) = (shapes.a, shapes.b.1);
+    if shapes.b.0 != k {
         return Err(Error::DimensionMismatch {
             a: (m, k),
-            b: (b.rows(), n),
-            c: (argk.rows(), argk.cols()),
+            b: shapes.b,
+            c: shapes.argk,
         });
     }
-    let shapes = [
-        (Operand::ArgK, Some((argk.rows(), argk.cols())), (m, n)),
-        (Operand::GradC, Some((grad_c.rows(), grad_c.cols())), (m, n)),
-        (Operand::GradA, grad_a.map(|g| (g.rows(), g.cols())), (m, k)),
-        (Operand::GradB, grad_b.map(|g| (g.rows(), g.cols())), (k, n)),
+    let expected = [
+        (Operand::ArgK, Some(shapes.argk), (m, n)),
+        (Operand::GradC, Some(shapes.grad_c), (m, n)),
+        (Operand::GradA, shapes.grad_a, (m, k)),
+        (Operand::GradB, shapes.grad_b, (k, n)),
     ];
-    for (operand, found, expected) in shapes {
+    for (operand, found, expected) in expected {
         if let Some(found) = found.filter(|&f| f != expected) {
             return Err(Error::ShapeMismatch {
                 operand,
@@ -302,8 +331,13 @@ fn check_backward<T: Copy>(
             });
         }
     }
-    for i in 0..m {
-        for j in 0..n {
+    Ok(())
+}
+
+/// Every index in `argk` is below k or `NO_ARG`.
+fn check_indices(argk: MatRef<'_, u32>, k: usize) -> Result<(), Error> {
+    for i in 0..argk.rows() {
+        for j in 0..argk.cols() {
             let index = argk.get(i, j).expect("i < m, j < n");
             if index != NO_ARG && index as usize >= k {
                 return Err(Error::IndexOutOfRange {
@@ -391,6 +425,31 @@ where
                 .unwrap_or(count),
         });
     }
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    check_backward_shapes(BackwardShapes {
+        a: (m, k),
+        b: (b.rows(), n),
+        argk: (argk.rows(), argk.cols()),
+        grad_c: (grad_c.rows(), grad_c.cols()),
+        grad_a: grad_a.as_ref().map(|g| (g.rows(), g.cols())),
+        grad_b: grad_b.as_ref().map(|g| (g.rows(), g.cols())),
+    })?;
+    if m == 0 || n == 0 {
+        return Ok(()); // no output, so no gradient flows
+    }
+    // Each distinct argk item once: a broadcast one (batch stride 0) is
+    // one matrix, however large the count.
+    for i in 0..argk.distinct_items() {
+        check_indices(argk.get(i).expect("i < count"), k)?;
+    }
+    // A gradient with no elements (k = 0) receives nothing; with neither
+    // gradient to write, the call is done. Otherwise the count is bounded
+    // by a gradient's slice (its items are disjoint).
+    let grad_a = grad_a.filter(|_| k > 0);
+    let grad_b = grad_b.filter(|_| k > 0);
+    if grad_a.is_none() && grad_b.is_none() {
+        return Ok(());
+    }
     let mut grads_a: Vec<Option<MatMut<'_, S::Scalar>>> = match grad_a {
         Some(g) => g.into_item_views().into_iter().map(Some).collect(),
         None => (0..count).map(|_| None).collect(),
@@ -407,10 +466,6 @@ where
             grad_c.get(i).expect("i < count"),
         )
     };
-    for i in 0..count {
-        let (ai, bi, ki, gi) = item(i);
-        check_backward(ai, bi, ki, gi, grads_a[i].as_ref(), grads_b[i].as_ref())?;
-    }
     grads_a
         .par_iter_mut()
         .zip(grads_b.par_iter_mut())

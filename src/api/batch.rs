@@ -70,6 +70,9 @@ pub fn gemm_batched_with<S: Semiring>(
     let prepared = Prepared::<S, Kernel<S>>::new(cfg)?;
     prepared.check_packed_sizes(m, n, k)?;
     prepared.check_batch_inputs(&a, &b)?;
+    if m == 0 || n == 0 {
+        return Ok(()); // no item has an output
+    }
     let ops = m.saturating_mul(n).saturating_mul(k);
     let across_batch = prepared.items_in_parallel(count, m, n, k);
     if let Some(batch_entry) = prepared.plan(a.rows(), b.cols(), a.cols()).batch_entry() {
@@ -83,22 +86,28 @@ pub fn gemm_batched_with<S: Semiring>(
         let plan = prepared
             .with_par(crate::config::Par::Seq)
             .plan(a.rows(), b.cols(), a.cols());
-        c.par_for_each_item(|i, ci| {
+        c.par_try_for_each_item(|i, ci| {
             let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-            with_thread_workspace(|ws| plan.execute(ws, ai, bi, ci, accum));
-        });
+            with_thread_workspace(|ws| plan.execute(ws, ai, bi, ci, accum))
+        })
     } else {
         let plan = prepared.plan(a.rows(), b.cols(), a.cols());
+        // One workspace for every item: only the first can need to grow
+        // it, so an allocation error comes before any item is written.
+        let mut outcome = Ok(());
         c.for_each_item(|i, next, ci| {
+            if outcome.is_err() {
+                return;
+            }
             if let Some(next) = next {
                 a.prefetch(next);
                 b.prefetch(next);
             }
             let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-            plan.execute(ws, ai, bi, ci, accum);
+            outcome = plan.execute(ws, ai, bi, ci, accum);
         });
+        outcome
     }
-    Ok(())
 }
 
 /// The same over slices of views: `c[i] = a[i] ⊗ b[i]` (or ⊕-combined),
@@ -150,8 +159,7 @@ pub fn gemm_batched_views<S: Semiring>(
     c.par_iter_mut()
         .with_max_len(1)
         .zip(a.par_iter().zip(b.par_iter()))
-        .for_each(|(ci, (ai, bi))| {
-            with_thread_workspace(|ws| prepared.run(ws, *ai, *bi, ci.rb_mut(), accum));
-        });
-    Ok(())
+        .try_for_each(|(ci, (ai, bi))| {
+            with_thread_workspace(|ws| prepared.run(ws, *ai, *bi, ci.rb_mut(), accum))
+        })
 }

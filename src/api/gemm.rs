@@ -44,13 +44,22 @@ pub fn gemm<S: Semiring>(
     with_thread_workspace(|ws| gemm_with::<S>(ws, &GemmConfig::default(), a, b, c, accum))
 }
 
-/// Runs `f` with this thread's cached workspace (a fresh one if it is
-/// already in use, when `gemm` is re-entered from inside a user semiring).
+/// Runs `f` with this thread's cached workspace, or with a fresh one when
+/// the cached one is out of reach: in use (`gemm` re-entered from inside a
+/// user semiring), or already destroyed (`gemm` called from another
+/// thread-local's destructor at thread exit, where `LocalKey::with` would
+/// panic).
 pub(crate) fn with_thread_workspace<R>(f: impl FnOnce(&mut GemmWorkspace) -> R) -> R {
-    THREAD_WORKSPACE.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut ws) => f(&mut ws),
-        Err(_) => f(&mut GemmWorkspace::new()),
-    })
+    let mut f = Some(f);
+    let mut run = |ws: &mut GemmWorkspace| f.take().map(|f| f(ws));
+    let cached = THREAD_WORKSPACE
+        .try_with(|cell| cell.try_borrow_mut().ok().and_then(|mut ws| run(&mut ws)))
+        .ok()
+        .flatten();
+    match cached {
+        Some(result) => result,
+        None => run(&mut GemmWorkspace::new()).expect("f did not run on the cached workspace"),
+    }
 }
 
 /// [`gemm`] with an explicit workspace and configuration.
@@ -91,8 +100,7 @@ pub fn gemm_with<S: Semiring>(
     prepared.check_packed_sizes(m, n, k)?;
     prepared.check_inputs(a, Operand::A)?;
     prepared.check_inputs(b, Operand::B)?;
-    prepared.run(ws, a, b, c, accum);
-    Ok(())
+    prepared.run(ws, a, b, c, accum)
 }
 
 /// The kernel `gemm` runs for `S` at the active level (the detected one,

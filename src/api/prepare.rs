@@ -15,7 +15,7 @@ use crate::kernels::micro::MAX_A_SPREAD;
 use crate::semiring::kernel::BatchFn;
 use crate::semiring::{ArgKernel, Kernel, SelectingSemiring, Semiring};
 use crate::view::{MatMut, MatRef};
-use crate::workspace::GemmWorkspace;
+use crate::workspace::{GemmWorkspace, MAX_WORKSPACE_BYTES};
 
 /// Products smaller than this (m·n·k) run on one thread: below it a
 /// rayon fork-join costs more than the second core saves.
@@ -57,7 +57,7 @@ pub(crate) type Route<S, K> = for<'w, 't, 'a, 'b, 'c> fn(
     MatRef<'b, <S as Semiring>::Scalar>,
     <K as ProductKernel<S>>::Out<'c>,
     Accum,
-);
+) -> Result<(), Error>;
 
 impl<S: Semiring> ProductKernel<S> for Kernel<S> {
     type Out<'c> = MatMut<'c, S::Scalar>;
@@ -68,9 +68,10 @@ impl<S: Semiring> ProductKernel<S> for Kernel<S> {
     fn isa(&self) -> IsaLevel {
         self.isa
     }
+    /// The direct path's widest tile is one row of all its vectors.
     fn largest_tile(&self) -> (usize, usize) {
         let (rows, cols) = self.small_tile;
-        (self.mr.max(rows), self.nr.max(cols))
+        (self.mr.max(rows), self.nr.max(rows * cols))
     }
     fn default_tiling(&self, m: usize, n: usize, k: usize) -> TilingParams {
         TilingParams::for_kernel(m, n, k, self)
@@ -167,15 +168,22 @@ impl<S: Semiring, K: ProductKernel<S>> Prepared<S, K> {
         check_packed_sizes::<S::Scalar>(m, n, k, rows, cols)
     }
 
-    /// Checks every item of strided batches of A and B as input.
+    /// Checks every item of strided batches of A and B as input: each
+    /// distinct item once (a broadcast operand, batch stride 0, is one
+    /// matrix however large its count), A's and B's item i in turn.
     pub(crate) fn check_batch_inputs(
         &self,
         a: &BatchRef<'_, S::Scalar>,
         b: &BatchRef<'_, S::Scalar>,
     ) -> Result<(), Error> {
-        for i in 0..a.count().min(b.count()) {
-            self.check_inputs(a.get(i).expect("i < count"), Operand::A)?;
-            self.check_inputs(b.get(i).expect("i < count"), Operand::B)?;
+        let (a_items, b_items) = (a.distinct_items(), b.distinct_items());
+        for i in 0..a_items.max(b_items) {
+            if let Some(ai) = a.get(i).filter(|_| i < a_items) {
+                self.check_inputs(ai, Operand::A)?;
+            }
+            if let Some(bi) = b.get(i).filter(|_| i < b_items) {
+                self.check_inputs(bi, Operand::B)?;
+            }
         }
         Ok(())
     }
@@ -193,7 +201,8 @@ impl<S: Semiring, K: ProductKernel<S>> Prepared<S, K> {
         count > 1 && ops < PARALLEL_MIN_OPS && self.par.threads() > 1
     }
 
-    /// Computes one product whose shapes and inputs were checked.
+    /// Computes one product whose shapes, packed sizes and inputs were
+    /// checked (see [`Plan::execute`]).
     pub(crate) fn run(
         &self,
         ws: &mut GemmWorkspace,
@@ -201,9 +210,9 @@ impl<S: Semiring, K: ProductKernel<S>> Prepared<S, K> {
         b: MatRef<'_, S::Scalar>,
         out: K::Out<'_>,
         accum: Accum,
-    ) {
+    ) -> Result<(), Error> {
         self.plan(a.rows(), b.cols(), a.cols())
-            .execute(ws, a, b, out, accum);
+            .execute(ws, a, b, out, accum)
     }
 
     /// The blocking, thread count and route for an m×k by k×n product:
@@ -251,7 +260,14 @@ impl<S: Semiring, K: ProductKernel<S>> Plan<S, K> {
         self.batch_entry
     }
 
-    /// Computes one product of the planned shape whose inputs were checked.
+    /// Computes one product of the planned shape.
+    ///
+    /// The caller checked the shapes, the inputs, and the packed sizes
+    /// ([`check_packed_sizes`] for this shape): the drivers size their
+    /// buffers and step their pointers within the bound that check
+    /// proved, and read the views' footprints as checked by their
+    /// constructors. The only error is a workspace the allocator refused,
+    /// returned before the output is written.
     pub(crate) fn execute(
         &self,
         ws: &mut GemmWorkspace,
@@ -259,25 +275,28 @@ impl<S: Semiring, K: ProductKernel<S>> Plan<S, K> {
         b: MatRef<'_, S::Scalar>,
         out: K::Out<'_>,
         accum: Accum,
-    ) {
+    ) -> Result<(), Error> {
         let (m, k, n) = (a.rows(), a.cols(), b.cols());
         if m == 0 || n == 0 {
-            return;
+            return Ok(());
         }
         if k == 0 {
             // Every entry is the empty ⊕, ZERO (with no winner).
             scalar_product::<S, _>(a, b, out, accum);
-            return;
+            return Ok(());
         }
         let route = self.kernel.routes()[usize::from(self.direct)];
-        route(ws, &self.tiling, self.threads, a, b, out, accum);
+        route(ws, &self.tiling, self.threads, a, b, out, accum)
     }
 }
 
 /// Zero strides let a tiny slice describe a huge matrix: refuse shapes
-/// whose packing buffers (at most (extent + tile) × k elements each, times
-/// [`MAX_A_SPREAD`] copies for A) would not fit in memory's address range,
-/// before anything is written.
+/// whose packing buffers could exceed [`MAX_WORKSPACE_BYTES`], before
+/// anything is written. Each buffer holds at most (extent + tile) × k
+/// elements (times [`MAX_A_SPREAD`] copies for A); a size past
+/// `isize::MAX` is [`Error::LayoutOverflow`], one past the limit
+/// [`Error::WorkspaceTooLarge`]. The drivers rely on this bound for their
+/// size and offset arithmetic.
 pub(crate) fn check_packed_sizes<T>(
     m: usize,
     n: usize,
@@ -285,15 +304,18 @@ pub(crate) fn check_packed_sizes<T>(
     mr: usize,
     nr: usize,
 ) -> Result<(), Error> {
-    let bytes = |extent: usize, unit: usize| {
+    let bytes = |extent: usize, unit: usize, copies: usize| {
         extent
             .checked_add(unit)
             .and_then(|x| x.checked_mul(k))
             .and_then(|x| x.checked_mul(std::mem::size_of::<T>()))
+            .and_then(|x| x.checked_mul(copies))
             .filter(|&x| x <= isize::MAX as usize)
     };
-    let a_bytes = bytes(m, mr).and_then(|x| x.checked_mul(MAX_A_SPREAD));
-    match (a_bytes.filter(|&x| x <= isize::MAX as usize), bytes(n, nr)) {
+    match (bytes(m, mr, MAX_A_SPREAD), bytes(n, nr, 1)) {
+        (Some(a), Some(b)) if a.max(b) > MAX_WORKSPACE_BYTES => {
+            Err(Error::WorkspaceTooLarge { bytes: a.max(b) })
+        }
         (Some(_), Some(_)) => Ok(()),
         _ => Err(Error::LayoutOverflow),
     }
@@ -329,16 +351,22 @@ pub(crate) fn check_inputs<S: Semiring>(
         // Column by column, or as one slice when the columns follow each
         // other without gaps; a refused value is then looked up again to
         // report the first offender in row-major order, as the row-wise
-        // scan would.
+        // scan would (or where the scan found it, should a user's
+        // `accepts_input` not give the same answer twice).
         let found = match x.t().row_major_slice() {
-            Some(all) => scan(all).is_some(),
-            None => (0..x.cols()).any(|j| scan(x.col_slice(j).expect("row stride is 1")).is_some()),
+            Some(all) => scan(all).map(|at| (at % x.rows(), at / x.rows())),
+            None => (0..x.cols()).find_map(|j| match x.col_slice(j) {
+                Some(col) => scan(col).map(|i| (i, j)),
+                None => (0..x.rows())
+                    .find(|&i| x.get(i, j).is_some_and(refused))
+                    .map(|i| (i, j)),
+            }),
         };
-        found.then(|| {
+        found.map(|at| {
             (0..x.rows())
                 .flat_map(|r| (0..x.cols()).map(move |c| (r, c)))
                 .find(|&(r, c)| x.get(r, c).is_some_and(refused))
-                .expect("the scan and the lookup use the same test")
+                .unwrap_or(at)
         })
     };
     match first {

@@ -37,13 +37,20 @@ use crate::workspace::GemmWorkspace;
 ///
 /// # Safety
 /// For each operand, its *span* is every element from the lowest to the
-/// highest address its layout reaches (gaps between rows included). Each
-/// span must lie in one allocation and be initialized (C too, even under
-/// `Replace`); C's span must not overlap A's or B's span; and nothing else
-/// may write A's or B's span, or access C's span, during the call. (The
-/// spans are borrowed as slices. To multiply blocks of one matrix into
-/// another block of it, copy the blocks first.) A pointer may be dangling
-/// when its matrix has no elements.
+/// highest address its layout reaches (gaps between rows included). For
+/// each operand with at least one element:
+/// - the pointer is non-null, aligned for `S::Scalar`, and derived from
+///   (has provenance over) one allocation that holds the whole span;
+/// - every element of the span is initialized (C's too, even under
+///   `Replace`);
+/// - C's span does not overlap A's or B's span, and nothing else writes
+///   A's or B's span, or accesses C's span, during the call.
+///
+/// (The spans are borrowed as slices. To multiply blocks of one matrix
+/// into another block of it, copy the blocks first.) A pointer may be
+/// dangling when its matrix has no elements. The layouts themselves are
+/// checked: a span that does not fit in `isize` elements is
+/// [`Error::LayoutOverflow`], returned before any pointer is used.
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn gemm_raw<S: Semiring>(
     m: usize,
@@ -63,8 +70,10 @@ pub unsafe fn gemm_raw<S: Semiring>(
     let fa = footprint(m, k, rsa, csa)?;
     let fb = footprint(k, n, rsb, csb)?;
     let fc = footprint(m, n, rsc, csc)?;
-    // SAFETY: the caller guarantees each operand's span (lowest to highest
-    // addressed element) is initialized, in one allocation, and that C's
+    // SAFETY: `footprint` checked each span fits isize (so `sub(offset)`
+    // and the slice length are valid offsets); the caller guarantees each
+    // pointer is non-null, aligned, with provenance over its span, that
+    // the span is initialized, in one allocation, and that C's
     // span is disjoint from A's and B's and not otherwise accessed, so the
     // shared and the mutable slice may coexist; element (0, 0) is `offset`
     // elements above the lowest. An empty span becomes an empty slice.

@@ -64,8 +64,12 @@ pub(crate) fn env_cap() -> Result<Option<IsaLevel>, Error> {
 /// error, never a silent fallback.
 pub(crate) fn resolve_level(requested: Option<IsaLevel>) -> Result<IsaLevel, Error> {
     let detected = detected_isa();
-    let env = env_cap()?;
-    let level = requested.or(env).unwrap_or(detected);
+    // An explicit request overrides the environment, whatever it holds
+    // (even a value that does not parse).
+    let level = match requested {
+        Some(level) => level,
+        None => env_cap()?.unwrap_or(detected),
+    };
     if level > detected {
         return Err(Error::IsaUnavailable {
             requested: level,

@@ -88,14 +88,14 @@ macro_rules! isa_kernel {
             b: $crate::view::MatRef<'_, <O::S as $crate::semiring::Semiring>::Scalar>,
             mut c: $crate::view::MatMut<'_, <O::S as $crate::semiring::Semiring>::Scalar>,
             accum: $crate::config::Accum,
-        ) {
+        ) -> Result<(), $crate::error::Error> {
             // SAFETY: the ISA was detected before this was bound, so the
             // kernel and the rows and row-group entries may run.
             unsafe {
                 if $crate::frame::row_group::row_group_driver::<O>(
                     threads, &a, &b, &mut c, accum, row_groups_entry::<O>,
                 ) {
-                    return;
+                    return Ok(());
                 }
                 $crate::frame::direct::direct_driver::<O, $kernel<O>, MR>(
                     ws, threads, a, b, c, accum,

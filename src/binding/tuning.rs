@@ -338,13 +338,22 @@ pub(crate) fn cache_derived_limits(
     nr: usize,
 ) -> BlockLimits {
     let cache = cache_sizes();
-    let elem = element_bytes.max(1);
-    let kc = (cache.l1d * 4 / 3 / (nr.max(1) * elem)).clamp(64, MAX_DERIVED_KC) / 8 * 8;
-    let packed_a_elem = elem * a_copies.max(1);
-    let mr = mr.max(1);
-    let mc = (cache.l2 / A_BLOCK_L2_SHARE / (kc * packed_a_elem)).clamp(2 * mr, 1024) / mr * mr;
+    // Any tile size is accepted (the tuner and users pass their own): the
+    // arithmetic saturates, and where a tile is so large that its own
+    // minimum exceeds a block's cap, the minimum wins.
+    let (elem, mr, nr) = (element_bytes.max(1), mr.max(1), nr.max(1));
+    let within = |x: usize, min: usize, max: usize| x.min(max).max(min);
+    let kc = within(
+        cache.l1d * 4 / 3 / nr.saturating_mul(elem),
+        64,
+        MAX_DERIVED_KC,
+    ) / 8
+        * 8;
+    let packed_a_elem = elem.saturating_mul(a_copies.max(1));
+    let a_share = cache.l2 / A_BLOCK_L2_SHARE / kc.saturating_mul(packed_a_elem);
+    let mc = within(a_share, mr.saturating_mul(2), 1024) / mr * mr;
     let l3 = if cache.l3 > 0 { cache.l3 } else { cache.l2 * 4 };
-    let nc = (l3 / 4 / (kc * elem)).clamp(nr.max(1) * 4, 8192) / nr.max(1) * nr.max(1);
+    let nc = within(l3 / 4 / kc.saturating_mul(elem), nr.saturating_mul(4), 8192) / nr * nr;
     BlockLimits {
         mc,
         kc,
@@ -382,11 +391,10 @@ pub(crate) fn tuned() -> Result<&'static [(TunedBlocks, BlockSource)], Error> {
         .get_or_init(|| match std::env::var_os(TUNING_ENV_VAR) {
             Some(path) if !path.is_empty() => {
                 let path = path.to_string_lossy().into_owned();
-                let text =
-                    std::fs::read_to_string(&path).map_err(|e| Error::InvalidTuningFile {
-                        path: path.clone(),
-                        reason: e.to_string(),
-                    })?;
+                let text = read_tuning_file(&path).map_err(|reason| Error::InvalidTuningFile {
+                    path: path.clone(),
+                    reason,
+                })?;
                 let blocks = parse(&text).map_err(|reason| Error::InvalidTuningFile {
                     path: path.clone(),
                     reason,
@@ -413,6 +421,24 @@ pub(crate) fn tuned() -> Result<&'static [(TunedBlocks, BlockSource)], Error> {
         .as_ref()
         .map(Vec::as_slice)
         .map_err(Clone::clone)
+}
+
+/// The longest tuning file read: a real one is a few hundred bytes; the
+/// bound keeps a path such as `/dev/zero` from reading without end.
+const MAX_TUNING_FILE_BYTES: u64 = 64 << 10;
+
+/// The text of a tuning file, or why it cannot be used.
+fn read_tuning_file(path: &str) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(MAX_TUNING_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_TUNING_FILE_BYTES {
+        return Err(format!("longer than {MAX_TUNING_FILE_BYTES} bytes"));
+    }
+    String::from_utf8(bytes).map_err(|e| e.to_string())
 }
 
 /// The default block limits for a kernel, and where they come from.

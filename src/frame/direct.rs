@@ -3,6 +3,7 @@
 
 use crate::batch_view::{BatchMut, BatchRef};
 use crate::config::Accum;
+use crate::error::Error;
 use crate::isa::IsaLevel;
 use crate::kernels::micro::MicroKernel;
 use crate::kernels::pack::Lines;
@@ -38,6 +39,9 @@ const SCAN_FOR_ZERO_MAX_BYTES: usize = 256 << 10;
 /// (a `#[target_feature]` entry: a closure run by rayon would not be
 /// compiled with the ISA).
 ///
+/// The buffers are reserved before anything is written: an error (a
+/// workspace that cannot be allocated) leaves C untouched.
+///
 /// # Safety
 /// The views were checked by `gemm_with` (m, n, k ≥ 1); `K` and `rows`
 /// may run on this CPU.
@@ -49,13 +53,12 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
     mut c: MatMut<'_, <O::S as Semiring>::Scalar>,
     accum: Accum,
     entries: DirectEntries<<O::S as Semiring>::Scalar>,
-) {
+) -> Result<(), Error> {
     let DirectEntries { rows, holds_zero } = entries;
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     let load_c = accum == Accum::Combine;
-    let shape = DirectShape::for_rows(m, MR);
-    let tile_rows = shape.rows(MR);
-    let width = O::LANES * (MR / tile_rows);
+    let shape = DirectShape::for_product(m, n, MR, O::LANES);
+    let (tile_rows, width) = (shape.rows(MR), shape.width(MR, O::LANES));
     // The integer sentinel kernels pack to map ZERO; an operand without
     // ZERO maps to itself, and is read in place as every other kernel
     // reads it, after one vectorized scan (cheaper than packing it). Only
@@ -76,9 +79,13 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
         0
     };
     let packed_cols = n - b_in_place_cols;
+    // Checked: with broadcast views k is not bounded by any slice.
+    let packed_b_elems = (packed_cols.div_ceil(width) * width)
+        .checked_mul(k)
+        .ok_or(Error::WorkspaceTooLarge { bytes: usize::MAX })?;
     let packed_b = ws
         .packed_b
-        .reserve::<<O::S as Semiring>::Scalar>(packed_cols.div_ceil(width) * width * k);
+        .reserve::<<O::S as Semiring>::Scalar>(packed_b_elems)?;
     if packed_cols > 0 {
         // SAFETY: columns b_in_place_cols..n of B lie in its checked
         // footprint; packed_b holds ceil(packed_cols/width)·width·k; the
@@ -102,7 +109,10 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
     let tasks = row_tasks * col_tasks;
     let pack_a = DirectJob::packs_a::<O>(a_as_is);
     let a_buffers: &[SharedPtr<u8>] = if pack_a {
-        ws.reserve_a_buffers::<<O::S as Semiring>::Scalar>(tasks, tile_rows * k * O::A_SPREAD)
+        let a_elems = (tile_rows * O::A_SPREAD)
+            .checked_mul(k)
+            .ok_or(Error::WorkspaceTooLarge { bytes: usize::MAX })?;
+        ws.reserve_a_buffers::<<O::S as Semiring>::Scalar>(tasks, a_elems)?
     } else {
         &[]
     };
@@ -150,6 +160,7 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
         unsafe { rows(&part) };
     };
     crate::frame::run_tasks(tasks, run_task);
+    Ok(())
 }
 
 /// The batch entry over `O`'s direct tiles: items are split into

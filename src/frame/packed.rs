@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use super::split;
 use crate::blocking::TilingParams;
 use crate::config::Accum;
+use crate::error::Error;
 use crate::kernels::micro::{ArgTile, MicroKernel, TileC};
 use crate::kernels::pack::Lines;
 use crate::semiring::{SelectingSemiring, Semiring};
@@ -65,8 +66,8 @@ pub(crate) fn gemm_packed<S: Semiring, K: MicroKernel<S, Out = TileC<S::Scalar>>
     b: MatRef<'_, S::Scalar>,
     mut c: MatMut<'_, S::Scalar>,
     accum: Accum,
-) {
-    run_packed::<S, K, _>(ws, tiling, threads, a, b, ValuesOut::of(&mut c), accum);
+) -> Result<(), Error> {
+    run_packed::<S, K, _>(ws, tiling, threads, a, b, ValuesOut::of(&mut c), accum)
 }
 
 /// C = A ⊗ B with the winning k of every element in `argk`, through the
@@ -81,14 +82,14 @@ pub(crate) fn gemm_packed_arg<S: SelectingSemiring, K: MicroKernel<S, Out = ArgT
     b: MatRef<'_, S::Scalar>,
     (mut c, mut argk): (MatMut<'_, S::Scalar>, MatMut<'_, u32>),
     accum: Accum,
-) {
+) -> Result<(), Error> {
     let out = ArgOut {
         values: ValuesOut::of(&mut c),
         argk: SharedPtr(argk.as_mut_ptr()),
         rsi: argk.row_stride(),
         csi: argk.col_stride(),
     };
-    run_packed::<S, K, _>(ws, tiling, threads, a, b, out, accum);
+    run_packed::<S, K, _>(ws, tiling, threads, a, b, out, accum)
 }
 
 /// A checked output as raw parts, cut into tiles for a kernel: the five
@@ -180,7 +181,9 @@ impl<T: Copy + Send + Sync> Output for ArgOut<T> {
     }
 }
 
-/// The five loops, for any microkernel and its output.
+/// The five loops, for any microkernel and its output. The packing
+/// buffers are reserved before anything is written: an error (a
+/// workspace that cannot be allocated) leaves the output untouched.
 pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out>>(
     ws: &mut GemmWorkspace,
     tiling: &TilingParams,
@@ -189,16 +192,16 @@ pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out
     b: MatRef<'_, S::Scalar>,
     out: O,
     accum: Accum,
-) {
+) -> Result<(), Error> {
     if threads > 1 && rayon::current_thread_index().is_none() {
         // Enter the pool once for the whole product: every fork-join inside
         // then runs on worker-local queues, which do not allocate once
         // warm, instead of going through the global injector per panel.
-        rayon::join(
+        return rayon::join(
             || run_packed::<S, K, O>(ws, tiling, threads, a, b, out, accum),
             || (),
-        );
-        return;
+        )
+        .0;
     }
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     debug_assert!(m > 0 && n > 0 && k > 0);
@@ -207,9 +210,14 @@ pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out
     // `check_packed_sizes` accepted, whatever the tiling override says.
     let (mc, kc, nc) = (tiling.mc.min(m), tiling.kc.min(k), tiling.nc.min(n));
     let grid = TaskGrid::new(threads, m, nc, mr, nr);
+    // Both sizes are below (extent + tile)·k (times A_SPREAD for A), which
+    // `check_packed_sizes` bounded before the call: no overflow.
     let a_elems = mc.min(grid.rows_per_part).div_ceil(mr) * mr * kc * K::A_SPREAD;
-    let packed_b = SharedPtr(ws.packed_b.reserve::<S::Scalar>(nc.div_ceil(nr) * nr * kc));
-    let a_bases = ws.reserve_a_buffers::<S::Scalar>(grid.tasks(), a_elems);
+    let packed_b = SharedPtr(
+        ws.packed_b
+            .reserve::<S::Scalar>(nc.div_ceil(nr) * nr * kc)?,
+    );
+    let a_bases = ws.reserve_a_buffers::<S::Scalar>(grid.tasks(), a_elems)?;
     let (pa, rsa, csa) = (
         SharedPtr(a.as_ptr().cast_mut()),
         a.row_stride(),
@@ -318,6 +326,7 @@ pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out
             crate::frame::run_tasks(tasks, run_task);
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use crate::blocking::TilingParams;
 use crate::config::Accum;
+use crate::error::Error;
 use crate::semiring::{NO_ARG, SelectingSemiring, Semiring};
 use crate::view::{MatMut, MatRef};
 use crate::workspace::GemmWorkspace;
@@ -140,8 +141,9 @@ pub(crate) fn gemm_small<S: Semiring>(
     b: MatRef<'_, S::Scalar>,
     c: MatMut<'_, S::Scalar>,
     accum: Accum,
-) {
+) -> Result<(), Error> {
     scalar_product::<S, _>(a, b, c, accum);
+    Ok(())
 }
 
 /// [`scalar_product`] with the signature of an argmax kernel's routine.
@@ -153,6 +155,7 @@ pub(crate) fn gemm_small_arg<S: SelectingSemiring>(
     b: MatRef<'_, S::Scalar>,
     out: (MatMut<'_, S::Scalar>, MatMut<'_, u32>),
     accum: Accum,
-) {
+) -> Result<(), Error> {
     scalar_product::<S, _>(a, b, out, accum);
+    Ok(())
 }

@@ -7,13 +7,16 @@ use std::marker::PhantomData;
 use crate::batch_view::{BatchMut, BatchRef};
 use crate::blocking::TilingParams;
 use crate::config::Accum;
+use crate::error::Error;
 use crate::isa::IsaLevel;
 use crate::semiring::{SelectingSemiring, Semiring};
 use crate::view::{MatMut, MatRef};
 use crate::workspace::GemmWorkspace;
 
 /// One monomorphized product routine.
-/// Arguments: workspace, blocking, threads, A, B, C, accumulation.
+/// Arguments: workspace, blocking, threads, A, B, C, accumulation. Its
+/// only error is a workspace that cannot be allocated, returned before C
+/// is written.
 pub(crate) type GemmFn<S> = fn(
     &mut GemmWorkspace,
     &TilingParams,
@@ -22,7 +25,7 @@ pub(crate) type GemmFn<S> = fn(
     MatRef<'_, <S as Semiring>::Scalar>,
     MatMut<'_, <S as Semiring>::Scalar>,
     Accum,
-);
+) -> Result<(), Error>;
 
 /// The kernel chosen for one semiring at one ISA level: its name and tile,
 /// plus the routines that run it.
@@ -90,7 +93,7 @@ pub(crate) type ArgGemmFn<S> = for<'w, 't, 'a, 'b, 'c> fn(
     MatRef<'b, <S as Semiring>::Scalar>,
     (MatMut<'c, <S as Semiring>::Scalar>, MatMut<'c, u32>),
     Accum,
-);
+) -> Result<(), Error>;
 
 /// The argmax kernel chosen for one selecting semiring at one ISA level.
 ///

@@ -29,7 +29,14 @@ pub const NO_ARG: u32 = u32::MAX;
 /// C[i,j] = add(C[i,j], acc)        (Accum::Combine)
 /// ```
 ///
-/// and every kernel, tiling and thread count reproduces it exactly.
+/// and every kernel, tiling and thread count reproduces it exactly,
+/// provided ⊕ is associative with identity `ZERO` (a monoid, as
+/// GraphBLAS requires of its ⊕) and `ZERO` absorbs ⊗. The loops split k
+/// into blocks and ⊕ the block results in increasing k, so associativity
+/// is what makes that equal to the one fold above; ⊕ need not be
+/// commutative (no path reorders k). For a ⊕ that is not associative,
+/// such as floating-point addition, results are not defined bit for bit:
+/// they may differ from the fold in the last places.
 ///
 /// ```
 /// use tropical_blas::{gemm, Accum, MatMut, MatRef, Semiring};

@@ -4,8 +4,8 @@
 #![allow(dead_code)]
 
 use tropical_blas::{
-    Accum, Element, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, Semiring, TilingParams,
-    gemm_with,
+    Accum, Element, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, NO_ARG, SelectingSemiring,
+    Semiring, TilingParams, gemm_with,
 };
 
 /// Deterministic xorshift64* generator (tests must be reproducible).
@@ -165,6 +165,39 @@ pub fn reference<S: Semiring>(
             Accum::Combine => S::add(c.at(i, j), acc),
         }
     })
+}
+
+/// The reference: ⊕ over k in order from ZERO; the index is the last k at
+/// which a product strictly improved the running value (so the first of
+/// equal winners), NO_ARG if none did. Under Combine, C's old value comes
+/// first and keeps its old index unless beaten.
+pub fn reference_arg<S: SelectingSemiring>(
+    a: &Dense<S::Scalar>,
+    b: &Dense<S::Scalar>,
+    c0: &Dense<S::Scalar>,
+    argk0: &Dense<u32>,
+    accum: Accum,
+) -> (Dense<S::Scalar>, Dense<u32>) {
+    let mut values = Dense::from_fn(a.rows, b.cols, |_, _| S::ZERO);
+    let mut indices = Dense::from_fn(a.rows, b.cols, |_, _| NO_ARG);
+    for i in 0..a.rows {
+        for j in 0..b.cols {
+            let (mut acc, mut arg) = (S::ZERO, NO_ARG);
+            for p in 0..a.cols {
+                let x = S::mul(a.at(i, p), b.at(p, j));
+                if S::improves(x, acc) {
+                    arg = p as u32;
+                }
+                acc = S::add(acc, x);
+            }
+            if accum == Accum::Combine && !S::improves(acc, c0.at(i, j)) {
+                (acc, arg) = (S::add(c0.at(i, j), acc), argk0.at(i, j));
+            }
+            values.data[i * b.cols + j] = acc;
+            indices.data[i * b.cols + j] = arg;
+        }
+    }
+    (values, indices)
 }
 
 /// How a logical matrix is laid out in memory.

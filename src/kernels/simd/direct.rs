@@ -35,6 +35,26 @@ impl DirectShape {
         }
     }
 
+    /// The shape for an m×n C: the one [`for_rows`](Self::for_rows)
+    /// picks, or a narrower one that needs no more tiles. Every shape
+    /// holds MR vectors, so the same tile count is the same work; the
+    /// narrower tile pads B's last column panel less (a 1×1 dot product
+    /// packs B 16 columns wide rather than 256 for f32 on AVX-512), which
+    /// keeps the packed copy of B within LANES times B.
+    pub(crate) fn for_product(m: usize, n: usize, mr: usize, lanes: usize) -> Self {
+        let by_rows = Self::for_rows(m, mr);
+        let tiles = |shape: Self| {
+            m.div_ceil(shape.rows(mr))
+                .saturating_mul(n.div_ceil(shape.width(mr, lanes)))
+        };
+        [Self::Tall, Self::Square, Self::Row]
+            .into_iter()
+            .filter(|&shape| shape != Self::Square || mr >= 8)
+            .filter(|&shape| shape.width(mr, lanes) <= by_rows.width(mr, lanes))
+            .find(|&shape| tiles(shape) <= tiles(by_rows))
+            .unwrap_or(by_rows)
+    }
+
     /// Rows of the tile.
     pub(crate) fn rows(self, mr: usize) -> usize {
         match self {
@@ -42,6 +62,11 @@ impl DirectShape {
             Self::Square => 4,
             Self::Row => 1,
         }
+    }
+
+    /// Columns of the tile: its MR vectors spread over its rows.
+    pub(crate) fn width(self, mr: usize, lanes: usize) -> usize {
+        lanes * (mr / self.rows(mr))
     }
 }
 

@@ -247,7 +247,10 @@ pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize, const W: usize>(
                 }
             }
             a.advance();
-            b = b.offset(b_stride);
+            // Wrapping: after the last depth this points one stride past
+            // B (below it, for a negative stride), outside its allocation,
+            // and is never read.
+            b = b.wrapping_offset(b_stride);
         }
         // Nested loops, not `flatten()`: LLVM left the flattened loop in
         // place for the identity `finish` of float semirings (empty
