@@ -368,30 +368,27 @@ where
 }
 
 /// Implements the lane traits for the lane types of one ISA file, from its
-/// lane modules (`f32s`, … `bools`: functions named after the operations)
-/// and its edge and `marks` functions. The same table for every ISA.
+/// lane modules (`f32s`, … `bools`, declared with `lanes::lanes!`:
+/// functions named after the operations). The same table for every ISA:
+/// per lane type, the optional parts of [`Lanes`] it has, then the
+/// operation traits.
 macro_rules! lane_types {
     ($level:ident) => {
-        $crate::kernels::simd::ops::lane_type!($level; F32s = f32s: f32 [ordered additive multiplicative],
-            edges = store_first_ps / load_first_ps);
-        $crate::kernels::simd::ops::lane_type!($level; F64s = f64s: f64 [ordered additive multiplicative],
-            edges = store_first_pd / load_first_pd);
-        $crate::kernels::simd::ops::lane_type!($level; I32s = i32s: i32 [ordered additive],
-            edges = store_first_epi32 / load_first_epi32,
-            sentinel = $crate::kernels::simd::lanes::sentinel::I32_THRESHOLD);
-        $crate::kernels::simd::ops::lane_type!($level; I64s = i64s: i64 [ordered additive],
-            edges = store_first_epi64 / load_first_epi64,
-            sentinel = $crate::kernels::simd::lanes::sentinel::I64_THRESHOLD);
-        $crate::kernels::simd::ops::lane_type!($level; Bools = bools: bool [logical], spread = 4);
+        $crate::kernels::simd::ops::lane_type!($level; F32s = f32s: f32
+            [edges] [ordered additive multiplicative]);
+        $crate::kernels::simd::ops::lane_type!($level; F64s = f64s: f64
+            [edges] [ordered additive multiplicative]);
+        $crate::kernels::simd::ops::lane_type!($level; I32s = i32s: i32 [edges sentinel] [ordered additive]);
+        $crate::kernels::simd::ops::lane_type!($level; I64s = i64s: i64 [edges sentinel] [ordered additive]);
+        $crate::kernels::simd::ops::lane_type!($level; Bools = bools: bool [spread] [logical]);
     };
 }
 pub(crate) use lane_types;
 
-/// One lane type: `Lanes` and the operation traits its flags name.
+/// One lane type: `Lanes`, with the optional `parts` it has, and the
+/// operation traits `traits` names.
 macro_rules! lane_type {
-    ($level:ident; $name:ident = $m:ident: $t:ty [$($flag:ident)*]
-        $(, edges = $store_first:ident / $load_first:ident)? $(, sentinel = $threshold:path)?
-        $(, spread = $spread:literal)?) => {
+    ($level:ident; $name:ident = $m:ident: $t:ty [$($part:ident)*] [$($trait_:ident)*]) => {
         #[doc = concat!("The `", stringify!($m), "` registers as a lane type.")]
         #[derive(Clone, Copy, Default, Debug)]
         pub(crate) struct $name;
@@ -417,142 +414,127 @@ macro_rules! lane_type {
                 unsafe { $m::store(p, v) }
             }
             $(
-                const MASKED_EDGES: bool = true;
-                #[inline(always)]
-                unsafe fn store_first(p: *mut $t, v: $m::V, count: usize) {
-                    // SAFETY: forwarded trait contract (0 < count < LANES, writable).
-                    unsafe { $store_first(p, v, count) }
-                }
-                #[inline(always)]
-                unsafe fn load_first(p: *const $t, count: usize) -> $m::V {
-                    // SAFETY: forwarded trait contract (0 < count < LANES, readable).
-                    unsafe { $load_first(p, count) }
-                }
-            )?
-            $(
-                const SENTINEL: bool = true;
-                #[inline(always)]
-                unsafe fn finish_max_plus(acc: $m::V) -> $m::V {
-                    // SAFETY: forwarded trait contract (features enabled).
-                    unsafe { $m::finish_max_plus(acc) }
-                }
-                #[inline(always)]
-                unsafe fn finish_min_plus(acc: $m::V) -> $m::V {
-                    // SAFETY: forwarded trait contract (features enabled).
-                    unsafe { $m::finish_min_plus(acc) }
-                }
-                #[inline(always)]
-                fn packed_max_plus(x: $t) -> $t {
-                    $m::packed_max_plus(x)
-                }
-                #[inline(always)]
-                fn packed_min_plus(x: $t) -> $t {
-                    $m::packed_min_plus(x)
-                }
-                #[inline(always)]
-                fn arg_start_max_plus() -> $t {
-                    -($threshold + 1)
-                }
-                #[inline(always)]
-                fn arg_start_min_plus() -> $t {
-                    $threshold + 1
-                }
-            )?
-            $(
-                const A_SPREAD: usize = $spread;
-                #[inline(always)]
-                unsafe fn broadcast_packed(p: *const $t) -> $m::V {
-                    // SAFETY: forwarded trait contract (A_SPREAD readable).
-                    unsafe { $m::broadcast_spread(p) }
-                }
-                #[inline(always)]
-                unsafe fn pack_spread_panel(
-                    rows: usize,
-                    src: *const $t,
-                    row_stride: isize,
-                    col_stride: isize,
-                    kc: usize,
-                    dst: *mut $t,
-                ) -> bool {
-                    // SAFETY: forwarded trait contract (a whole panel).
-                    unsafe { $m::pack_spread_panel(rows, src, row_stride, col_stride, kc, dst) }
-                }
-            )?
+                $crate::kernels::simd::ops::lane_part!($part $m: $t);
+            )*
         }
         $(
-            $crate::kernels::simd::ops::lane_trait!($flag $name = $m: $t);
+            $crate::kernels::simd::ops::lane_trait!($trait_ $name = $m);
         )*
     };
 }
 pub(crate) use lane_type;
 
+/// One optional part of [`Lanes`], forwarding to the lane module.
+macro_rules! lane_part {
+    (edges $m:ident: $t:ty) => {
+        const MASKED_EDGES: bool = true;
+        #[inline(always)]
+        unsafe fn store_first(p: *mut $t, v: $m::V, count: usize) {
+            // SAFETY: forwarded trait contract (0 < count < LANES, writable).
+            unsafe { $m::store_first(p, v, count) }
+        }
+        #[inline(always)]
+        unsafe fn load_first(p: *const $t, count: usize) -> $m::V {
+            // SAFETY: forwarded trait contract (0 < count < LANES, readable).
+            unsafe { $m::load_first(p, count) }
+        }
+    };
+    (sentinel $m:ident: $t:ty) => {
+        const SENTINEL: bool = true;
+        #[inline(always)]
+        unsafe fn finish_max_plus(acc: $m::V) -> $m::V {
+            // SAFETY: forwarded trait contract (features enabled).
+            unsafe { $m::finish_max_plus(acc) }
+        }
+        #[inline(always)]
+        unsafe fn finish_min_plus(acc: $m::V) -> $m::V {
+            // SAFETY: forwarded trait contract (features enabled).
+            unsafe { $m::finish_min_plus(acc) }
+        }
+        #[inline(always)]
+        fn packed_max_plus(x: $t) -> $t {
+            $m::packed_max_plus(x)
+        }
+        #[inline(always)]
+        fn packed_min_plus(x: $t) -> $t {
+            $m::packed_min_plus(x)
+        }
+        #[inline(always)]
+        fn arg_start_max_plus() -> $t {
+            $m::ARG_START_MAX_PLUS
+        }
+        #[inline(always)]
+        fn arg_start_min_plus() -> $t {
+            $m::ARG_START_MIN_PLUS
+        }
+    };
+    (spread $m:ident: $t:ty) => {
+        const A_SPREAD: usize = 4;
+        #[inline(always)]
+        unsafe fn broadcast_packed(p: *const $t) -> $m::V {
+            // SAFETY: forwarded trait contract (A_SPREAD readable).
+            unsafe { $m::broadcast_spread(p) }
+        }
+        #[inline(always)]
+        unsafe fn pack_spread_panel(
+            rows: usize,
+            src: *const $t,
+            row_stride: isize,
+            col_stride: isize,
+            kc: usize,
+            dst: *mut $t,
+        ) -> bool {
+            // SAFETY: forwarded trait contract (a whole panel).
+            unsafe { $m::pack_spread_panel(rows, src, row_stride, col_stride, kc, dst) }
+        }
+    };
+}
+pub(crate) use lane_part;
+
 /// One operation trait for a lane type, forwarding to its module.
 macro_rules! lane_trait {
-    (ordered $name:ident = $m:ident: $t:ty) => {
+    (ordered $name:ident = $m:ident) => {
         impl $crate::kernels::simd::ops::Ordered for $name {
-            #[inline(always)]
-            unsafe fn max(acc: $m::V, x: $m::V) -> $m::V {
-                // SAFETY: forwarded trait contract (features enabled).
-                unsafe { $m::max(acc, x) }
-            }
-            #[inline(always)]
-            unsafe fn min(acc: $m::V, x: $m::V) -> $m::V {
-                // SAFETY: forwarded trait contract (features enabled).
-                unsafe { $m::min(acc, x) }
-            }
-            #[inline(always)]
-            unsafe fn max_first(a: $m::V, b: $m::V) -> $m::V {
-                // SAFETY: forwarded trait contract (features enabled).
-                unsafe { $m::max_first(a, b) }
-            }
-            #[inline(always)]
-            unsafe fn min_first(a: $m::V, b: $m::V) -> $m::V {
-                // SAFETY: forwarded trait contract (features enabled).
-                unsafe { $m::min_first(a, b) }
-            }
+            $crate::kernels::simd::ops::forward_binary!($m: max, min, max_first, min_first);
             #[inline(always)]
             unsafe fn mark_greater(chunk: &mut $m::V, now: $m::V, then: $m::V, k: $m::V) {
                 // SAFETY: forwarded trait contract (features enabled).
-                unsafe { marks::$m::greater(chunk, now, then, k) }
+                unsafe { $m::mark_greater(chunk, now, then, k) }
             }
             #[inline(always)]
             unsafe fn mark_less(chunk: &mut $m::V, now: $m::V, then: $m::V, k: $m::V) {
                 // SAFETY: forwarded trait contract (features enabled).
-                unsafe { marks::$m::less(chunk, now, then, k) }
+                unsafe { $m::mark_less(chunk, now, then, k) }
             }
         }
     };
-    (additive $name:ident = $m:ident: $t:ty) => {
+    (additive $name:ident = $m:ident) => {
         impl $crate::kernels::simd::ops::Additive for $name {
-            #[inline(always)]
-            unsafe fn plus(a: $m::V, b: $m::V) -> $m::V {
-                // SAFETY: forwarded trait contract (features enabled).
-                unsafe { $m::plus(a, b) }
-            }
+            $crate::kernels::simd::ops::forward_binary!($m: plus);
         }
     };
-    (multiplicative $name:ident = $m:ident: $t:ty) => {
+    (multiplicative $name:ident = $m:ident) => {
         impl $crate::kernels::simd::ops::Multiplicative for $name {
-            #[inline(always)]
-            unsafe fn times(a: $m::V, b: $m::V) -> $m::V {
-                // SAFETY: forwarded trait contract (features enabled).
-                unsafe { $m::times(a, b) }
-            }
+            $crate::kernels::simd::ops::forward_binary!($m: times);
         }
     };
-    (logical $name:ident = $m:ident: $t:ty) => {
+    (logical $name:ident = $m:ident) => {
         impl $crate::kernels::simd::ops::Logical for $name {
-            #[inline(always)]
-            unsafe fn or(a: $m::V, b: $m::V) -> $m::V {
-                // SAFETY: forwarded trait contract (features enabled).
-                unsafe { $m::or(a, b) }
-            }
-            #[inline(always)]
-            unsafe fn and(a: $m::V, b: $m::V) -> $m::V {
-                // SAFETY: forwarded trait contract (features enabled).
-                unsafe { $m::and(a, b) }
-            }
+            $crate::kernels::simd::ops::forward_binary!($m: or, and);
         }
     };
 }
 pub(crate) use lane_trait;
+
+/// Trait methods `unsafe fn(V, V) -> V` that call the lane module's
+/// function of the same name.
+macro_rules! forward_binary {
+    ($m:ident: $($op:ident),+) => {$(
+        #[inline(always)]
+        unsafe fn $op(a: $m::V, b: $m::V) -> $m::V {
+            // SAFETY: forwarded trait contract (features enabled).
+            unsafe { $m::$op(a, b) }
+        }
+    )+};
+}
+pub(crate) use forward_binary;
