@@ -5,6 +5,8 @@
 use std::arch::x86_64::*;
 
 use super::lanes::lanes;
+use super::pack::{gathers_rows, pack_spread_tail};
+use crate::kernels::pack::Lines;
 
 // Whole-register permutes in 32-bit units (`vpermps`/`vpermd`; an f64
 // register is permuted as 8 floats, which moves each f64's two halves
@@ -137,16 +139,13 @@ lanes! {
 /// depths of the 8 rows at a time.
 ///
 /// # Safety
-/// Row r < `rows` at depth p < kc is readable at `src + r·row_stride +
-/// p·col_stride`; `dst` is writable for 4·rows·kc bytes; the ISA is
-/// enabled.
+/// Row r < `rows` at depth p < kc of `a` is readable; `dst` is writable
+/// for 4·rows·kc bytes; the ISA is enabled.
 #[inline(always)]
 pub(crate) unsafe fn pack_bool_spread_panel(
     rows: usize,
-    src: *const bool,
-    row_stride: isize,
-    col_stride: isize,
     kc: usize,
+    a: Lines<bool>,
     dst: *mut bool,
 ) -> bool {
     if rows != 8 {
@@ -163,13 +162,13 @@ pub(crate) unsafe fn pack_bool_spread_panel(
             )
         }
     }
+    let (src, row_stride, col_stride) = (a.ptr, a.line_stride, a.depth_stride);
     // SAFETY: (whole body) the ISA is enabled (caller). Reads: the
     // column-major branch reads rows 0..8 at each depth < kc (8
     // contiguous bytes, row stride 1); a gather runs only with unit
-    // column stride and 7·row_stride within i32 (checked just before
-    // it), and reads the 4 bytes at depths [p, p+4) ⊂ [0, kc) of rows
-    // 0..8; the tail reads depths [p, kc). Writes stay in the 32·kc
-    // bytes of `dst`.
+    // column stride and 7·row_stride within i32 (`gathers_rows`), and
+    // reads the 4 bytes at depths [p, p+4) ⊂ [0, kc) of rows 0..8; the
+    // tail reads depths [p, kc). Writes stay in the 32·kc bytes of `dst`.
     unsafe {
         if row_stride == 1 {
             for p in 0..kc {
@@ -178,10 +177,7 @@ pub(crate) unsafe fn pack_bool_spread_panel(
             }
             return true;
         }
-        let offsets_fit = row_stride
-            .checked_mul(7)
-            .is_some_and(|last| i32::try_from(last).is_ok());
-        if col_stride != 1 || !offsets_fit {
+        if !gathers_rows(a, 8) {
             return false;
         }
         let row_offsets = _mm256_mullo_epi32(
@@ -210,21 +206,7 @@ pub(crate) unsafe fn pack_bool_spread_panel(
             );
             p += 4;
         }
-        // The last kc mod 4 depths: the generic loop, on this panel's
-        // tail (depth-major, so depth p starts at element p·8·4).
-        crate::kernels::pack::pack_spread_panels::<_, 4>(
-            8,
-            8,
-            kc - p,
-            crate::kernels::pack::Lines {
-                ptr: src.add(p),
-                line_stride: row_stride,
-                depth_stride: 1,
-            },
-            dst.add(p * 8 * 4),
-            false,
-            |x| x,
-        );
+        pack_spread_tail(8, kc, p, a, dst);
         true
     }
 }

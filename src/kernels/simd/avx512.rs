@@ -6,6 +6,8 @@
 use std::arch::x86_64::*;
 
 use super::lanes::lanes;
+use super::pack::{gathers_rows, pack_spread_tail};
+use crate::kernels::pack::Lines;
 
 // Whole-register permutes in 32-bit units (`vpermps`/`vpermd`; an f64
 // register is permuted as 16 floats, which moves each f64's two halves
@@ -108,31 +110,26 @@ lanes! {
 /// arithmetic per element.
 ///
 /// # Safety
-/// Row r < `rows` at depth p < kc is readable at `src + r·row_stride +
-/// p·col_stride`; `dst` is writable for 4·rows·kc bytes; the ISA is
-/// enabled.
+/// Row r < `rows` at depth p < kc of `a` is readable; `dst` is writable
+/// for 4·rows·kc bytes; the ISA is enabled.
 #[inline(always)]
 pub(crate) unsafe fn pack_bool_spread_panel(
     rows: usize,
-    src: *const bool,
-    row_stride: isize,
-    col_stride: isize,
     kc: usize,
+    a: Lines<bool>,
     dst: *mut bool,
 ) -> bool {
     if rows != 16 {
         // SAFETY: forwarded contract; AVX2 is enabled with AVX-512 here.
-        return unsafe {
-            super::avx2::pack_bool_spread_panel(rows, src, row_stride, col_stride, kc, dst)
-        };
+        return unsafe { super::avx2::pack_bool_spread_panel(rows, kc, a, dst) };
     }
+    let (src, row_stride, col_stride) = (a.ptr, a.line_stride, a.depth_stride);
     // SAFETY: (whole body) the ISA is enabled (caller). Reads: the
     // column-major branch reads rows 0..16 at each depth < kc (16
     // contiguous bytes, row stride 1); a gather runs only with unit
-    // column stride and 15·row_stride within i32 (checked just before
-    // it), and reads the 4 bytes at depths [p, p+4) ⊂ [0, kc) of rows
-    // 0..16; the tail reads depths [p, kc). Writes stay in the 64·kc
-    // bytes of `dst`.
+    // column stride and 15·row_stride within i32 (`gathers_rows`), and
+    // reads the 4 bytes at depths [p, p+4) ⊂ [0, kc) of rows 0..16; the
+    // tail reads depths [p, kc). Writes stay in the 64·kc bytes of `dst`.
     unsafe {
         let spread_true = _mm512_set1_epi32(0x0101_0101);
         if row_stride == 1 {
@@ -147,10 +144,7 @@ pub(crate) unsafe fn pack_bool_spread_panel(
             }
             return true;
         }
-        let offsets_fit = row_stride
-            .checked_mul(15)
-            .is_some_and(|last| i32::try_from(last).is_ok());
-        if col_stride != 1 || !offsets_fit {
+        if !gathers_rows(a, 16) {
             return false;
         }
         let row_offsets = _mm512_mullo_epi32(
@@ -170,21 +164,7 @@ pub(crate) unsafe fn pack_bool_spread_panel(
             }
             p += 4;
         }
-        // The last kc mod 4 depths: the generic loop, on this panel's
-        // tail (depth-major, so depth p starts at element p·16·4).
-        crate::kernels::pack::pack_spread_panels::<_, 4>(
-            16,
-            16,
-            kc - p,
-            crate::kernels::pack::Lines {
-                ptr: src.add(p),
-                line_stride: row_stride,
-                depth_stride: 1,
-            },
-            dst.add(p * 16 * 4),
-            false,
-            |x| x,
-        );
+        pack_spread_tail(16, kc, p, a, dst);
         true
     }
 }

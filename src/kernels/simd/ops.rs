@@ -7,6 +7,7 @@ use std::marker::PhantomData;
 
 use super::{ArgVecOps, IndexLane, LanePermute, VecOps};
 use crate::isa::IsaLevel;
+use crate::kernels::pack::Lines;
 use crate::semiring::rules::{And, Max, MaxFirst, Min, MinFirst, Or, Plus, Times};
 use crate::semiring::{SelectingSemiring, Semiring};
 
@@ -57,10 +58,8 @@ pub(crate) trait Lanes: Copy + Default + Send + Sync + 'static {
     #[inline(always)]
     unsafe fn pack_spread_panel(
         _rows: usize,
-        _src: *const Self::T,
-        _row_stride: isize,
-        _col_stride: isize,
         _kc: usize,
+        _a: Lines<Self::T>,
         _dst: *mut Self::T,
     ) -> bool {
         false
@@ -193,46 +192,36 @@ lane_rules! {
     And: Logical, |a, b| L::and(a, b);
 }
 
-impl<L: Ordered> AddRule<L> for Max {
-    #[inline(always)]
-    unsafe fn finish_sentinel(acc: L::V) -> L::V {
-        // SAFETY: features enabled (trait contract).
-        unsafe { L::finish_max_plus(acc) }
-    }
-    #[inline(always)]
-    fn packed_sentinel(x: L::T) -> L::T {
-        L::packed_max_plus(x)
-    }
-    #[inline(always)]
-    fn arg_start_sentinel() -> L::T {
-        L::arg_start_max_plus()
-    }
-    #[inline(always)]
-    unsafe fn mark(chunk: &mut L::V, now: L::V, then: L::V, k: L::V) {
-        // SAFETY: features enabled (trait contract).
-        unsafe { L::mark_greater(chunk, now, then, k) }
-    }
+/// The selecting ⊕ rules: each names its own sentinel lane functions
+/// and its argmax comparison.
+macro_rules! ordered_add_rules {
+    ($($rule:ty: $finish:ident, $packed:ident, $arg_start:ident, $mark:ident;)*) => {$(
+        impl<L: Ordered> AddRule<L> for $rule {
+            #[inline(always)]
+            unsafe fn finish_sentinel(acc: L::V) -> L::V {
+                // SAFETY: features enabled (trait contract).
+                unsafe { L::$finish(acc) }
+            }
+            #[inline(always)]
+            fn packed_sentinel(x: L::T) -> L::T {
+                L::$packed(x)
+            }
+            #[inline(always)]
+            fn arg_start_sentinel() -> L::T {
+                L::$arg_start()
+            }
+            #[inline(always)]
+            unsafe fn mark(chunk: &mut L::V, now: L::V, then: L::V, k: L::V) {
+                // SAFETY: features enabled (trait contract).
+                unsafe { L::$mark(chunk, now, then, k) }
+            }
+        }
+    )*};
 }
 
-impl<L: Ordered> AddRule<L> for Min {
-    #[inline(always)]
-    unsafe fn finish_sentinel(acc: L::V) -> L::V {
-        // SAFETY: features enabled (trait contract).
-        unsafe { L::finish_min_plus(acc) }
-    }
-    #[inline(always)]
-    fn packed_sentinel(x: L::T) -> L::T {
-        L::packed_min_plus(x)
-    }
-    #[inline(always)]
-    fn arg_start_sentinel() -> L::T {
-        L::arg_start_min_plus()
-    }
-    #[inline(always)]
-    unsafe fn mark(chunk: &mut L::V, now: L::V, then: L::V, k: L::V) {
-        // SAFETY: features enabled (trait contract).
-        unsafe { L::mark_less(chunk, now, then, k) }
-    }
+ordered_add_rules! {
+    Max: finish_max_plus, packed_max_plus, arg_start_max_plus, mark_greater;
+    Min: finish_min_plus, packed_min_plus, arg_start_min_plus, mark_less;
 }
 
 impl<L: Logical> AddRule<L> for Or {}
@@ -332,16 +321,9 @@ where
         unsafe { L::broadcast_packed(p) }
     }
     #[inline(always)]
-    unsafe fn pack_spread_panel(
-        rows: usize,
-        src: *const L::T,
-        row_stride: isize,
-        col_stride: isize,
-        kc: usize,
-        dst: *mut L::T,
-    ) -> bool {
+    unsafe fn pack_spread_panel(rows: usize, kc: usize, a: Lines<L::T>, dst: *mut L::T) -> bool {
         // SAFETY: forwarded trait contract (a whole panel).
-        unsafe { L::pack_spread_panel(rows, src, row_stride, col_stride, kc, dst) }
+        unsafe { L::pack_spread_panel(rows, kc, a, dst) }
     }
 }
 
@@ -478,14 +460,12 @@ macro_rules! lane_part {
         #[inline(always)]
         unsafe fn pack_spread_panel(
             rows: usize,
-            src: *const $t,
-            row_stride: isize,
-            col_stride: isize,
             kc: usize,
+            a: $crate::kernels::pack::Lines<$t>,
             dst: *mut $t,
         ) -> bool {
             // SAFETY: forwarded trait contract (a whole panel).
-            unsafe { $m::pack_spread_panel(rows, src, row_stride, col_stride, kc, dst) }
+            unsafe { $m::pack_spread_panel(rows, kc, a, dst) }
         }
     };
 }

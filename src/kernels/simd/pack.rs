@@ -47,7 +47,7 @@ pub(crate) unsafe fn pack_vector_panels<O: VecOps>(
             }
         }
         if whole < extent {
-            crate::kernels::pack::pack_panels(
+            crate::kernels::pack::pack_panels::<_, 1>(
                 unit,
                 extent - whole,
                 kc,
@@ -78,11 +78,6 @@ pub(crate) unsafe fn pack_a_panels<O: VecOps>(
     rows_of_a: Lines<<O::S as Semiring>::Scalar>,
     dst: *mut <O::S as Semiring>::Scalar,
 ) {
-    let Lines {
-        ptr: src,
-        line_stride: row_stride,
-        depth_stride: col_stride,
-    } = rows_of_a;
     let pad = O::packed_value(<O::S as Semiring>::ZERO);
     let spread = O::A_SPREAD;
     // The spread tail below is compiled for MAX_A_SPREAD copies.
@@ -99,17 +94,15 @@ pub(crate) unsafe fn pack_a_panels<O: VecOps>(
         while rows + unit <= extent
             && O::pack_spread_panel(
                 unit,
-                src.offset(rows as isize * row_stride),
-                row_stride,
-                col_stride,
                 kc,
+                rows_of_a.skip_lines(rows),
                 dst.add(rows * kc * spread),
             )
         {
             rows += unit;
         }
         if rows < extent {
-            crate::kernels::pack::pack_spread_panels::<_, { crate::kernels::micro::MAX_A_SPREAD }>(
+            crate::kernels::pack::pack_panels::<_, { crate::kernels::micro::MAX_A_SPREAD }>(
                 unit,
                 extent - rows,
                 kc,
@@ -119,5 +112,53 @@ pub(crate) unsafe fn pack_a_panels<O: VecOps>(
                 O::packed_value,
             );
         }
+    }
+}
+
+/// Whether the bool spread packers may gather `rows` rows of `a` at once:
+/// unit depth stride (4 depths of a row are one 32-bit word) and the last
+/// row's offset, (rows − 1)·row stride, within the gather's i32 offsets.
+#[inline(always)]
+pub(crate) fn gathers_rows(a: Lines<bool>, rows: usize) -> bool {
+    let last_fits = a
+        .line_stride
+        .checked_mul(rows as isize - 1)
+        .is_some_and(|last| i32::try_from(last).is_ok());
+    a.depth_stride == 1 && last_fits
+}
+
+/// Depths `first..kc` of one spread bool panel of `rows` rows, which a
+/// gather of 4 depths at a time leaves over: the generic loop on the
+/// panel's tail (depth-major, so depth `first` starts at element
+/// first·rows·4).
+///
+/// # Safety
+/// `a` has unit depth stride ([`gathers_rows`]); rows < `rows` at depths
+/// `first..kc` are readable; `dst` is the whole panel's, writable for
+/// 4·rows·kc bytes.
+#[inline(always)]
+pub(crate) unsafe fn pack_spread_tail(
+    rows: usize,
+    kc: usize,
+    first: usize,
+    a: Lines<bool>,
+    dst: *mut bool,
+) {
+    // SAFETY: depths first..kc of the caller's readable rows, written to
+    // the tail of its panel.
+    unsafe {
+        crate::kernels::pack::pack_panels::<_, 4>(
+            rows,
+            rows,
+            kc - first,
+            Lines {
+                ptr: a.ptr.add(first),
+                line_stride: a.line_stride,
+                depth_stride: 1,
+            },
+            dst.add(first * rows * 4),
+            false,
+            |x| x,
+        )
     }
 }
