@@ -5,8 +5,7 @@
 use std::arch::x86_64::*;
 
 use super::lanes::lanes;
-use super::pack::{gathers_rows, pack_spread_tail};
-use crate::kernels::pack::Lines;
+use super::pack::BoolPanel;
 
 // Whole-register permutes in 32-bit units (`vpermps`/`vpermd`; an f64
 // register is permuted as 8 floats, which moves each f64's two halves
@@ -129,85 +128,68 @@ lanes! {
     store = |p, v| _mm256_storeu_si256(p.cast(), v);
     logical: or = |a, b| _mm256_or_si256(a, b), and = |a, b| _mm256_and_si256(a, b),
         broadcast_spread = |p| _mm256_set1_epi32(p.cast::<i32>().read_unaligned()),
-        pack_spread_panel = super::pack_bool_spread_panel;
+        pack_spread_panel = [BoolPanel8];
 }
 
-/// Packs one whole 8-row panel of A, `kc` depths, in the spread layout
-/// (`VecOps::pack_spread_panel`; `false` for other heights), as the
-/// AVX-512 form does with 16 rows:
-/// column-major A widens a depth's 8 bytes, row-major A gathers 4
-/// depths of the 8 rows at a time.
-///
-/// # Safety
-/// Row r < `rows` at depth p < kc of `a` is readable; `dst` is writable
-/// for 4·rows·kc bytes; the ISA is enabled.
+/// Words of 0 or 1 to words of 0 or 0x01010101.
 #[inline(always)]
-pub(crate) unsafe fn pack_bool_spread_panel(
-    rows: usize,
-    kc: usize,
-    a: Lines<bool>,
-    dst: *mut bool,
-) -> bool {
-    if rows != 8 {
-        return false;
+unsafe fn spread(words: __m256i) -> __m256i {
+    // SAFETY: AVX2 is enabled (the caller's contract).
+    unsafe {
+        _mm256_andnot_si256(
+            _mm256_cmpeq_epi32(words, _mm256_setzero_si256()),
+            _mm256_set1_epi32(0x0101_0101),
+        )
     }
-    /// Words of 0 or 1 to words of 0 or 0x01010101.
+}
+
+/// The packed tile's 8-row bool panel: a depth's 8 bytes widen to 8
+/// words; a gather's word holds 4 depths, split by shifts.
+pub(crate) struct BoolPanel8;
+
+impl BoolPanel for BoolPanel8 {
+    const ROWS: usize = 8;
+    type RowOffsets = __m256i;
     #[inline(always)]
-    unsafe fn spread(words: __m256i) -> __m256i {
-        // SAFETY: AVX2 is enabled (the caller's contract).
+    unsafe fn spread_depth(src: *const bool, dst: *mut bool) {
+        // SAFETY: 8 readable bytes at src, 32 writable at dst; AVX2 is
+        // enabled (trait contract).
         unsafe {
-            _mm256_andnot_si256(
-                _mm256_cmpeq_epi32(words, _mm256_setzero_si256()),
-                _mm256_set1_epi32(0x0101_0101),
+            let bytes = _mm_loadl_epi64(src.cast());
+            _mm256_storeu_si256(dst.cast(), spread(_mm256_cvtepu8_epi32(bytes)));
+        }
+    }
+    #[inline(always)]
+    unsafe fn row_offsets(row_stride: i32) -> __m256i {
+        // SAFETY: AVX2 is enabled (trait contract).
+        unsafe {
+            _mm256_mullo_epi32(
+                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                _mm256_set1_epi32(row_stride),
             )
         }
     }
-    let (src, row_stride, col_stride) = (a.ptr, a.line_stride, a.depth_stride);
-    // SAFETY: (whole body) the ISA is enabled (caller). Reads: the
-    // column-major branch reads rows 0..8 at each depth < kc (8
-    // contiguous bytes, row stride 1); a gather runs only with unit
-    // column stride and 7·row_stride within i32 (`gathers_rows`), and
-    // reads the 4 bytes at depths [p, p+4) ⊂ [0, kc) of rows 0..8; the
-    // tail reads depths [p, kc). Writes stay in the 32·kc bytes of `dst`.
-    unsafe {
-        if row_stride == 1 {
-            for p in 0..kc {
-                let bytes = _mm_loadl_epi64(src.offset(p as isize * col_stride).cast());
-                _mm256_storeu_si256(dst.add(p * 32).cast(), spread(_mm256_cvtepu8_epi32(bytes)));
-            }
-            return true;
-        }
-        if !gathers_rows(a, 8) {
-            return false;
-        }
-        let row_offsets = _mm256_mullo_epi32(
-            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-            _mm256_set1_epi32(row_stride as i32),
-        );
-        let low_byte = _mm256_set1_epi32(0xff);
-        let mut p = 0;
-        while p + 4 <= kc {
-            let words = _mm256_i32gather_epi32::<1>(src.add(p).cast(), row_offsets);
+    #[inline(always)]
+    unsafe fn spread_4_depths(offsets: __m256i, src: *const bool, dst: *mut bool) {
+        // SAFETY: the 4 bytes at src + each offset are readable, 4·32
+        // bytes at dst writable; AVX2 is enabled (trait contract).
+        unsafe {
+            let low_byte = _mm256_set1_epi32(0xff);
+            let words = _mm256_i32gather_epi32::<1>(src.cast(), offsets);
+            _mm256_storeu_si256(dst.cast(), spread(_mm256_and_si256(words, low_byte)));
             _mm256_storeu_si256(
-                dst.add(p * 32).cast(),
-                spread(_mm256_and_si256(words, low_byte)),
-            );
-            _mm256_storeu_si256(
-                dst.add((p + 1) * 32).cast(),
+                dst.add(32).cast(),
                 spread(_mm256_and_si256(_mm256_srli_epi32::<8>(words), low_byte)),
             );
             _mm256_storeu_si256(
-                dst.add((p + 2) * 32).cast(),
+                dst.add(2 * 32).cast(),
                 spread(_mm256_and_si256(_mm256_srli_epi32::<16>(words), low_byte)),
             );
             _mm256_storeu_si256(
-                dst.add((p + 3) * 32).cast(),
+                dst.add(3 * 32).cast(),
                 spread(_mm256_srli_epi32::<24>(words)),
             );
-            p += 4;
         }
-        pack_spread_tail(8, kc, p, a, dst);
-        true
     }
 }
 

@@ -6,8 +6,7 @@
 use std::arch::x86_64::*;
 
 use super::lanes::lanes;
-use super::pack::{gathers_rows, pack_spread_tail};
-use crate::kernels::pack::Lines;
+use super::pack::BoolPanel;
 
 // Whole-register permutes in 32-bit units (`vpermps`/`vpermd`; an f64
 // register is permuted as 16 floats, which moves each f64's two halves
@@ -89,7 +88,8 @@ lanes! {
     plus = |a, b| _mm512_add_epi64(a, b);
 }
 // bool as bytes 0/1: ⊕ = or, ⊗ = and, 64 lanes; and/or of 0/1 bytes stay
-// valid bools.
+// valid bools. A panels of 16 rows (the direct path's tile) pack here, of
+// 8 rows (the packed tile) through the AVX2 form.
 lanes! {
     bools: bool, __m512i, 64;
     splat = |x| _mm512_set1_epi32(i32::from(x as u8) * 0x0101_0101);
@@ -97,75 +97,53 @@ lanes! {
     store = |p, v| _mm512_storeu_si512(p.cast(), v);
     logical: or = |a, b| _mm512_or_si512(a, b), and = |a, b| _mm512_and_si512(a, b),
         broadcast_spread = |p| _mm512_set1_epi32(p.cast::<i32>().read_unaligned()),
-        pack_spread_panel = super::pack_bool_spread_panel;
+        pack_spread_panel = [BoolPanel16, super::super::avx2::BoolPanel8];
 }
 
-/// Packs one whole panel of 16 rows (the direct path's tile) or 8
-/// rows (the packed tile, through the AVX2 form) of A, `kc` depths, in
-/// the spread layout (`VecOps::pack_spread_panel`); returns `false`
-/// for other heights. Column-major A: a depth's 16 bytes
-/// are one load, widened to 16 words. Row-major A: one gather reads 4
-/// depths of the 16 rows as 16 words, and 4 tests split them into the
-/// 4 depths, where the scalar loop takes a load, a store and the index
-/// arithmetic per element.
-///
-/// # Safety
-/// Row r < `rows` at depth p < kc of `a` is readable; `dst` is writable
-/// for 4·rows·kc bytes; the ISA is enabled.
-#[inline(always)]
-pub(crate) unsafe fn pack_bool_spread_panel(
-    rows: usize,
-    kc: usize,
-    a: Lines<bool>,
-    dst: *mut bool,
-) -> bool {
-    if rows != 16 {
-        // SAFETY: forwarded contract; AVX2 is enabled with AVX-512 here.
-        return unsafe { super::avx2::pack_bool_spread_panel(rows, kc, a, dst) };
+/// The direct path's 16-row bool panel: a depth's 16 bytes widen to 16
+/// words; a gather's word holds 4 depths, split by 4 tests.
+pub(crate) struct BoolPanel16;
+
+impl BoolPanel for BoolPanel16 {
+    const ROWS: usize = 16;
+    type RowOffsets = __m512i;
+    #[inline(always)]
+    unsafe fn spread_depth(src: *const bool, dst: *mut bool) {
+        // SAFETY: 16 readable bytes at src, 64 writable at dst; AVX-512 is
+        // enabled (trait contract).
+        unsafe {
+            let spread_true = _mm512_set1_epi32(0x0101_0101);
+            let words = _mm512_cvtepu8_epi32(_mm_loadu_si128(src.cast()));
+            let rows_true = _mm512_test_epi32_mask(words, words);
+            _mm512_storeu_si512(dst.cast(), _mm512_maskz_mov_epi32(rows_true, spread_true));
+        }
     }
-    let (src, row_stride, col_stride) = (a.ptr, a.line_stride, a.depth_stride);
-    // SAFETY: (whole body) the ISA is enabled (caller). Reads: the
-    // column-major branch reads rows 0..16 at each depth < kc (16
-    // contiguous bytes, row stride 1); a gather runs only with unit
-    // column stride and 15·row_stride within i32 (`gathers_rows`), and
-    // reads the 4 bytes at depths [p, p+4) ⊂ [0, kc) of rows 0..16; the
-    // tail reads depths [p, kc). Writes stay in the 64·kc bytes of `dst`.
-    unsafe {
-        let spread_true = _mm512_set1_epi32(0x0101_0101);
-        if row_stride == 1 {
-            for p in 0..kc {
-                let bytes = _mm_loadu_si128(src.offset(p as isize * col_stride).cast());
-                let words = _mm512_cvtepu8_epi32(bytes);
-                let rows_true = _mm512_test_epi32_mask(words, words);
-                _mm512_storeu_si512(
-                    dst.add(p * 64).cast(),
-                    _mm512_maskz_mov_epi32(rows_true, spread_true),
-                );
-            }
-            return true;
+    #[inline(always)]
+    unsafe fn row_offsets(row_stride: i32) -> __m512i {
+        // SAFETY: AVX-512 is enabled (trait contract).
+        unsafe {
+            _mm512_mullo_epi32(
+                _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                _mm512_set1_epi32(row_stride),
+            )
         }
-        if !gathers_rows(a, 16) {
-            return false;
-        }
-        let row_offsets = _mm512_mullo_epi32(
-            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-            _mm512_set1_epi32(row_stride as i32),
-        );
-        let mut p = 0;
-        while p + 4 <= kc {
-            let words = _mm512_i32gather_epi32::<1>(row_offsets, src.add(p).cast());
+    }
+    #[inline(always)]
+    unsafe fn spread_4_depths(offsets: __m512i, src: *const bool, dst: *mut bool) {
+        // SAFETY: the 4 bytes at src + each offset are readable, 4·64
+        // bytes at dst writable; AVX-512 is enabled (trait contract).
+        unsafe {
+            let spread_true = _mm512_set1_epi32(0x0101_0101);
+            let words = _mm512_i32gather_epi32::<1>(offsets, src.cast());
             for depth in 0..4 {
                 let rows_true =
                     _mm512_test_epi32_mask(words, _mm512_set1_epi32(0xff << (8 * depth)));
                 _mm512_storeu_si512(
-                    dst.add((p + depth) * 64).cast(),
+                    dst.add(depth * 64).cast(),
                     _mm512_maskz_mov_epi32(rows_true, spread_true),
                 );
             }
-            p += 4;
         }
-        pack_spread_tail(16, kc, p, a, dst);
-        true
     }
 }
 

@@ -30,7 +30,8 @@ pub(crate) mod sentinel {
 /// - `sentinel`: the integer sentinel constants (names in [`sentinel`])
 ///   and `choose(mask, yes, no)`, which map sentinel sums back to ZERO;
 /// - `logical`: `or`, `and`, the spread broadcast of a packed A element
-///   and the ISA's `pack_spread_panel`.
+///   and the ISA's bool panel packers (`simd::pack::BoolPanel`) for
+///   `pack_spread_panel`, tried in order.
 macro_rules! lanes {
     ($mod:ident: $t:ty, $v:ty, $count:literal;
      splat = |$splat_x:ident| $splat:expr;
@@ -50,7 +51,7 @@ macro_rules! lanes {
      $(logical: or = |$or_a:ident, $or_b:ident| $or:expr,
          and = |$and_a:ident, $and_b:ident| $and:expr,
          broadcast_spread = |$spread_p:ident| $broadcast_spread:expr,
-         pack_spread_panel = $pack_spread_panel:path;)?
+         pack_spread_panel = [$($bool_panel:ty),+];)?
     ) => {
         pub(crate) mod $mod {
             // The ISA file's intrinsics and helpers (masks, tables).
@@ -138,7 +139,16 @@ macro_rules! lanes {
                     /// byte, so a plain 32-bit broadcast from memory splats it.
                     pub(crate) broadcast_spread($spread_p: *const $t) -> V = $broadcast_spread
                 );
-                pub(crate) use $pack_spread_panel as pack_spread_panel;
+                lane_fn!(
+                    /// `VecOps::pack_spread_panel`: the first of the ISA's
+                    /// panel packers that takes `rows` rows.
+                    pub(crate) pack_spread_panel(
+                        rows: usize,
+                        kc: usize,
+                        a: $crate::kernels::pack::Lines<bool>,
+                        dst: *mut bool
+                    ) -> bool = $($crate::kernels::simd::pack::pack_bool_panel::<$bool_panel>(rows, kc, a, dst))||+
+                );
             )?
         }
     };

@@ -115,50 +115,90 @@ pub(crate) unsafe fn pack_a_panels<O: VecOps>(
     }
 }
 
-/// Whether the bool spread packers may gather `rows` rows of `a` at once:
-/// unit depth stride (4 depths of a row are one 32-bit word) and the last
-/// row's offset, (rows − 1)·row stride, within the gather's i32 offsets.
-#[inline(always)]
-pub(crate) fn gathers_rows(a: Lines<bool>, rows: usize) -> bool {
-    let last_fits = a
-        .line_stride
-        .checked_mul(rows as isize - 1)
-        .is_some_and(|last| i32::try_from(last).is_ok());
-    a.depth_stride == 1 && last_fits
-}
-
-/// Depths `first..kc` of one spread bool panel of `rows` rows, which a
-/// gather of 4 depths at a time leaves over: the generic loop on the
-/// panel's tail (depth-major, so depth `first` starts at element
-/// first·rows·4).
+/// One ISA's instructions for a whole bool panel of `ROWS` rows of A in
+/// the spread layout (each byte as a 32-bit word of 0 or 0x01010101);
+/// [`pack_bool_panel`] is the loop around them, the same for every ISA.
 ///
 /// # Safety
-/// `a` has unit depth stride ([`gathers_rows`]); rows < `rows` at depths
-/// `first..kc` are readable; `dst` is the whole panel's, writable for
-/// 4·rows·kc bytes.
+/// Every method may execute the ISA's instructions: callers have its
+/// features enabled.
+pub(crate) trait BoolPanel {
+    /// Rows of the panel: one depth of it, spread, fills one register.
+    const ROWS: usize;
+    /// A register of the gather's row offsets.
+    type RowOffsets: Copy;
+    /// Spreads the `ROWS` contiguous bytes at `src` (one depth of
+    /// column-major A) to the `ROWS` words at `dst`.
+    unsafe fn spread_depth(src: *const bool, dst: *mut bool);
+    /// `r·row_stride` in lane r.
+    unsafe fn row_offsets(row_stride: i32) -> Self::RowOffsets;
+    /// Gathers the 4 bytes at `src + offset` for every row's offset (4
+    /// depths of each row, as one word) and spreads them to the 4 depths
+    /// of `ROWS` words at `dst`.
+    unsafe fn spread_4_depths(offsets: Self::RowOffsets, src: *const bool, dst: *mut bool);
+}
+
+/// Packs one whole panel of `P::ROWS` rows of A, `kc` depths, in the
+/// spread layout (`VecOps::pack_spread_panel`), or returns `false`,
+/// having written nothing, for another height or a layout no gather
+/// takes. Column-major A: one load per depth, widened to words. Row-major
+/// A: one gather reads 4 depths of every row as words, where the scalar
+/// loop takes a load, a store and the index arithmetic per element; the
+/// depths it leaves over take the generic loop.
+///
+/// # Safety
+/// Row r < `rows` at depth p < kc of `a` is readable; `dst` is writable
+/// for 4·rows·kc bytes; `P`'s features are enabled.
 #[inline(always)]
-pub(crate) unsafe fn pack_spread_tail(
+pub(crate) unsafe fn pack_bool_panel<P: BoolPanel>(
     rows: usize,
     kc: usize,
-    first: usize,
     a: Lines<bool>,
     dst: *mut bool,
-) {
-    // SAFETY: depths first..kc of the caller's readable rows, written to
-    // the tail of its panel.
+) -> bool {
+    if rows != P::ROWS {
+        return false;
+    }
+    let depth_bytes = 4 * P::ROWS;
+    let last_row_fits = a
+        .line_stride
+        .checked_mul(P::ROWS as isize - 1)
+        .is_some_and(|last| i32::try_from(last).is_ok());
+    // SAFETY: (whole body) P's features are enabled (caller). Reads: the
+    // column-major branch reads the ROWS contiguous bytes (row stride 1)
+    // of each depth < kc; a gather runs only with unit depth stride and
+    // the last row's offset within i32, and reads the 4 bytes at depths
+    // [p, p+4) ⊂ [0, kc) of every row; the tail reads depths [p, kc).
+    // Writes stay in the depth_bytes·kc bytes of `dst`.
     unsafe {
+        if a.line_stride == 1 {
+            for p in 0..kc {
+                P::spread_depth(a.at(0, p), dst.add(p * depth_bytes));
+            }
+            return true;
+        }
+        if a.depth_stride != 1 || !last_row_fits {
+            return false;
+        }
+        let offsets = P::row_offsets(a.line_stride as i32);
+        let mut p = 0;
+        while p + 4 <= kc {
+            P::spread_4_depths(offsets, a.ptr.add(p), dst.add(p * depth_bytes));
+            p += 4;
+        }
         crate::kernels::pack::pack_panels::<_, 4>(
-            rows,
-            rows,
-            kc - first,
+            P::ROWS,
+            P::ROWS,
+            kc - p,
             Lines {
-                ptr: a.ptr.add(first),
+                ptr: a.ptr.add(p),
                 line_stride: a.line_stride,
                 depth_stride: 1,
             },
-            dst.add(first * rows * 4),
+            dst.add(p * depth_bytes),
             false,
             |x| x,
-        )
+        );
+        true
     }
 }
