@@ -1,6 +1,7 @@
-//! Macros that declare one ISA's lane primitives (the modules `f32s`, …
-//! `bools` of each ISA file) and its argmax marks, and the integer
-//! sentinel constants.
+//! The macro that declares an ISA's lane modules (`f32s`, … `bools` of
+//! each ISA file: loads, stores, masked edges, the lane operations and
+//! the argmax marks) from its instructions, and the integer sentinel
+//! constants.
 
 /// The integer sentinel constants for the (max|min, +) kernels.
 pub(crate) mod sentinel {
