@@ -5,6 +5,27 @@
 /// ISA, its `#[target_feature]` entry points (the tile and packing), and
 /// the binding function that checks the CPU before handing it out.
 macro_rules! isa_kernel {
+    // The packing both kernels of an ISA share (value and argmax tiles
+    // read the same panels): `O`'s packed values, packed by `pack_entry`.
+    (@packing $O:ident) => {
+        #[inline(always)]
+        fn packed_value(x: <$O::S as $crate::semiring::Semiring>::Scalar) -> <$O::S as $crate::semiring::Semiring>::Scalar {
+            $O::packed_value(x)
+        }
+
+        #[inline(always)]
+        unsafe fn pack(
+            unit: usize,
+            extent: usize,
+            kc: usize,
+            src: $crate::kernels::pack::Lines<<$O::S as $crate::semiring::Semiring>::Scalar>,
+            dst: *mut <$O::S as $crate::semiring::Semiring>::Scalar,
+        ) {
+            // SAFETY: forwarded contract; the kernels are only handed out
+            // on CPUs with the ISA (checked in `kernel` and `arg_kernel`).
+            unsafe { pack_entry::<$O>(unit, extent, kc, src, dst) }
+        }
+    };
     ($(#[$doc:meta])* $kernel:ident, level = $level:ident, features = $features:literal, mr = $mr:literal, probe = $probe:path,
      names = [$name8:literal, $name_mid:literal, $name_bytes:literal],
      tile_vectors = [$vectors8:literal, $vectors_mid:literal, $vectors_bytes:literal],
@@ -150,23 +171,7 @@ macro_rules! isa_kernel {
             const NR: usize = O::LANES * tile_vectors::<O>();
             type Out = $crate::kernels::micro::TileC<<O::S as $crate::semiring::Semiring>::Scalar>;
 
-            #[inline(always)]
-            fn packed_value(x: <O::S as $crate::semiring::Semiring>::Scalar) -> <O::S as $crate::semiring::Semiring>::Scalar {
-                O::packed_value(x)
-            }
-
-            #[inline(always)]
-            unsafe fn pack(
-                unit: usize,
-                extent: usize,
-                kc: usize,
-                src: $crate::kernels::pack::Lines<<O::S as $crate::semiring::Semiring>::Scalar>,
-                dst: *mut <O::S as $crate::semiring::Semiring>::Scalar,
-            ) {
-                // SAFETY: forwarded contract; this kernel is only handed out
-                // on CPUs with the ISA (checked in `kernel`).
-                unsafe { pack_entry::<O>(unit, extent, kc, src, dst) }
-            }
+            $crate::binding::entries::isa_kernel!(@packing O);
 
             const A_SPREAD: usize = {
                 // Packed sizes are checked for at most MAX_A_SPREAD copies.
@@ -240,23 +245,7 @@ macro_rules! isa_kernel {
             const NR: usize = O::LANES;
             type Out = $crate::kernels::micro::ArgTile<<O::S as $crate::semiring::Semiring>::Scalar>;
 
-            #[inline(always)]
-            fn packed_value(x: <O::S as $crate::semiring::Semiring>::Scalar) -> <O::S as $crate::semiring::Semiring>::Scalar {
-                O::packed_value(x)
-            }
-
-            #[inline(always)]
-            unsafe fn pack(
-                unit: usize,
-                extent: usize,
-                kc: usize,
-                src: $crate::kernels::pack::Lines<<O::S as $crate::semiring::Semiring>::Scalar>,
-                dst: *mut <O::S as $crate::semiring::Semiring>::Scalar,
-            ) {
-                // SAFETY: forwarded contract; this kernel is only handed out
-                // on CPUs with the ISA (checked in `arg_kernel`).
-                unsafe { pack_entry::<O>(unit, extent, kc, src, dst) }
-            }
+            $crate::binding::entries::isa_kernel!(@packing O);
 
             #[inline(always)]
             unsafe fn tile(self, kc: usize, depth: usize, a: *const <O::S as $crate::semiring::Semiring>::Scalar, b: *const <O::S as $crate::semiring::Semiring>::Scalar, out: Self::Out) {

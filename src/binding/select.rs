@@ -16,18 +16,13 @@ pub(crate) trait BuiltinSimd: Semiring {
 
 /// The best kernel for `S` at or below `level` that this CPU can run.
 pub(crate) fn select<S: BuiltinSimd>(level: IsaLevel) -> Kernel<S> {
-    let usable = level.min(detected_isa());
-    #[cfg(target_arch = "x86_64")]
-    {
-        if usable >= IsaLevel::Avx512 {
-            return crate::binding::avx512::kernel::<S::Avx512>();
-        }
-        if usable >= IsaLevel::Avx2 {
-            return crate::binding::avx2::kernel::<S::Avx2>();
-        }
+    match level.min(detected_isa()) {
+        #[cfg(target_arch = "x86_64")]
+        IsaLevel::Avx512 => crate::binding::avx512::kernel::<S::Avx512>(),
+        #[cfg(target_arch = "x86_64")]
+        IsaLevel::Avx2 => crate::binding::avx2::kernel::<S::Avx2>(),
+        _ => Kernel::portable(),
     }
-    let _ = usable;
-    Kernel::portable()
 }
 
 /// The best argmax kernel for `S` at or below `level` that this CPU can
@@ -38,16 +33,11 @@ where
     S::Avx512: ArgVecOps,
     S::Avx2: ArgVecOps,
 {
-    let usable = level.min(detected_isa());
-    #[cfg(target_arch = "x86_64")]
-    {
-        if usable >= IsaLevel::Avx512 {
-            return crate::binding::avx512::arg_kernel::<S::Avx512>();
-        }
-        if usable >= IsaLevel::Avx2 {
-            return crate::binding::avx2::arg_kernel::<S::Avx2>();
-        }
+    match level.min(detected_isa()) {
+        #[cfg(target_arch = "x86_64")]
+        IsaLevel::Avx512 => crate::binding::avx512::arg_kernel::<S::Avx512>(),
+        #[cfg(target_arch = "x86_64")]
+        IsaLevel::Avx2 => crate::binding::avx2::arg_kernel::<S::Avx2>(),
+        _ => ArgKernel::portable(),
     }
-    let _ = usable;
-    ArgKernel::portable()
 }

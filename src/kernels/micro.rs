@@ -89,7 +89,7 @@ pub(crate) trait MicroKernel<S: Semiring>: Copy + Default + Send + Sync + 'stati
     ) {
         // SAFETY: forwarded contract.
         unsafe {
-            pack::pack_panels(
+            pack::pack_panels::<_, 1>(
                 unit,
                 extent,
                 kc,

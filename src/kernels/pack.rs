@@ -28,20 +28,24 @@ impl<T> Lines<T> {
     }
 }
 
-/// Packs the `extent × kc` block at `src` into micro-panels of `unit` lines.
+/// Packs the `extent × kc` block at `src` into micro-panels of `unit`
+/// lines, every element stored `SPREAD` times in a row.
 ///
 /// Line l (a row of A, or a column of B) and depth p (the k index) sit at
 /// `src + l·line_stride + p·depth_stride`. Panel q holds lines
-/// `q·unit .. q·unit+unit`, stored depth-major: `dst[q·unit·kc + p·unit + r]`.
-/// Lines past `extent` in the last panel are filled with `pad` (the
-/// semiring's ZERO), so an edge tile computes on neutral values. The depth
-/// is never padded: kernels run exactly `kc` steps.
+/// `q·unit .. q·unit+unit`, stored depth-major:
+/// `dst[(q·unit·kc + p·unit + r)·SPREAD + s]` for each copy s. Lines past
+/// `extent` in the last panel are filled with `pad` (the semiring's ZERO),
+/// so an edge tile computes on neutral values. The depth is never padded:
+/// kernels run exactly `kc` steps. `SPREAD` is 1 but for the bool
+/// kernels' A (4), which read one spread element as a 32-bit word, a
+/// broadcast straight from memory.
 ///
 /// # Safety
 /// Every `src` element named above is readable; `dst` is writable for
-/// `extent.div_ceil(unit)·unit·kc` elements.
+/// `SPREAD·extent.div_ceil(unit)·unit·kc` elements.
 #[inline(always)]
-pub(crate) unsafe fn pack_panels<T: Copy>(
+pub(crate) unsafe fn pack_panels<T: Copy, const SPREAD: usize>(
     unit: usize,
     extent: usize,
     kc: usize,
@@ -58,10 +62,10 @@ pub(crate) unsafe fn pack_panels<T: Copy>(
     for (panel, first) in (0..extent).step_by(unit).enumerate() {
         let lines = unit.min(extent - first);
         // SAFETY: panel < extent.div_ceil(unit), within dst's reservation.
-        let out = unsafe { dst.add(panel * unit * kc) };
+        let out = unsafe { dst.add(panel * unit * kc * SPREAD) };
         // SAFETY: line `first` is < extent.
         let base = unsafe { src.offset(first as isize * line_stride) };
-        if lines == unit && line_stride == 1 && unit.is_multiple_of(8) {
+        if SPREAD == 1 && lines == unit && line_stride == 1 && unit.is_multiple_of(8) {
             // Contiguous lines (column-major A, row-major B) in runs of 8:
             // a fixed-size block the compiler turns into vector moves
             // (a runtime-length run stays a scalar loop, which made
@@ -78,7 +82,7 @@ pub(crate) unsafe fn pack_panels<T: Copy>(
                     }
                 }
             }
-        } else if line_stride == 1 {
+        } else if SPREAD == 1 && line_stride == 1 {
             // Contiguous lines of another width, or an edge panel: a run
             // of `lines` values and one of padding per depth, as slices
             // the compiler vectorizes (element by element, with the
@@ -111,64 +115,21 @@ pub(crate) unsafe fn pack_panels<T: Copy>(
                     } else {
                         pad
                     };
-                    // SAFETY: within this panel's unit·kc elements.
-                    unsafe { *out.add(p * unit + r) = value };
-                }
-            }
-        }
-    }
-}
-
-/// As [`pack_panels`] with `unit` = the micro-panel height, but every
-/// element stored `SPREAD` times in a row: `dst[(q·unit·kc + p·unit +
-/// r)·spread + s]`. The bool kernels read one spread element as a 32-bit
-/// word, a broadcast straight from memory.
-///
-/// # Safety
-/// As [`pack_panels`], with `dst` writable for
-/// `spread·extent.div_ceil(unit)·unit·kc` elements.
-#[inline(always)]
-pub(crate) unsafe fn pack_spread_panels<T: Copy, const SPREAD: usize>(
-    unit: usize,
-    extent: usize,
-    kc: usize,
-    src: Lines<T>,
-    dst: *mut T,
-    pad: T,
-    map: impl Fn(T) -> T,
-) {
-    let spread = SPREAD;
-    let Lines {
-        ptr: src,
-        line_stride: row_stride,
-        depth_stride: col_stride,
-    } = src;
-    for (panel, first) in (0..extent).step_by(unit).enumerate() {
-        let lines = unit.min(extent - first);
-        // SAFETY: panel < extent.div_ceil(unit), within dst's reservation.
-        let out = unsafe { dst.add(panel * unit * kc * spread) };
-        // SAFETY: line `first` is < extent.
-        let base = unsafe { src.offset(first as isize * row_stride) };
-        for p in 0..kc {
-            for r in 0..unit {
-                let value = if r < lines {
-                    // SAFETY: r < lines, p < kc: a readable element.
-                    map(unsafe { *base.offset(r as isize * row_stride + p as isize * col_stride) })
-                } else {
-                    pad
-                };
-                let dst = (p * unit + r) * spread;
-                if spread == 4 {
-                    // One 4-element store (the bool kernels' spread: one
-                    // 32-bit store instead of four byte stores, which
-                    // made packing A cost as much as a 64×64 product).
-                    // SAFETY: within this panel's unit·kc·spread elements;
-                    // unaligned write.
-                    unsafe { std::ptr::write_unaligned(out.add(dst).cast::<[T; 4]>(), [value; 4]) };
-                } else {
-                    for copy in 0..spread {
-                        // SAFETY: within this panel's unit·kc·spread elements.
-                        unsafe { *out.add(dst + copy) = value };
+                    let copies = (p * unit + r) * SPREAD;
+                    // SAFETY: within this panel's unit·kc·SPREAD elements;
+                    // unaligned write. The copies are one store (for the
+                    // bool kernels one 32-bit store instead of four byte
+                    // stores, which made packing A cost as much as a 64×64
+                    // product).
+                    unsafe {
+                        if SPREAD == 1 {
+                            *out.add(copies) = value;
+                        } else {
+                            std::ptr::write_unaligned(
+                                out.add(copies).cast::<[T; SPREAD]>(),
+                                [value; SPREAD],
+                            );
+                        }
                     }
                 }
             }

@@ -1,32 +1,7 @@
-//! Macros that declare one ISA's lane primitives (the modules `f32s`, …
-//! `bools` of each ISA file) and its argmax marks, and the integer
-//! sentinel constants.
-
-/// An ISA's `marks` module: for each lane type, `greater` and `less` set
-/// the lanes of `chunk` to `k` where `now` is strictly above or below
-/// `then` (`$above(x, y)` compares, `$record(chunk, mask, k)` writes).
-macro_rules! marks {
-    ($($lanes:ident: $v:ty, above = $above:expr, below = $below:expr, record = $record:expr;)*) => {
-        /// The argmax tile's chunk marks, per lane type.
-        pub(crate) mod marks {$(
-            pub(crate) mod $lanes {
-                #[allow(unused_imports)]
-                use super::super::*;
-                #[inline(always)]
-                pub(crate) unsafe fn greater(chunk: &mut $v, now: $v, then: $v, k: $v) {
-                    // SAFETY: callers run with the ISA enabled.
-                    unsafe { *chunk = ($record)(*chunk, ($above)(now, then), k) }
-                }
-                #[inline(always)]
-                pub(crate) unsafe fn less(chunk: &mut $v, now: $v, then: $v, k: $v) {
-                    // SAFETY: callers run with the ISA enabled.
-                    unsafe { *chunk = ($record)(*chunk, ($below)(now, then), k) }
-                }
-            }
-        )*}
-    };
-}
-pub(crate) use marks;
+//! The macro that declares an ISA's lane modules (`f32s`, … `bools` of
+//! each ISA file: loads, stores, masked edges, the lane operations and
+//! the argmax marks) from its instructions, and the integer sentinel
+//! constants.
 
 /// The integer sentinel constants for the (max|min, +) kernels.
 pub(crate) mod sentinel {
@@ -38,66 +13,163 @@ pub(crate) mod sentinel {
     pub const I64_THRESHOLD: i64 = 1 << 61;
 }
 
-/// Float lane primitives for one ISA, named after the scalar operations
-/// they reproduce.
-macro_rules! float_lanes {
-    ($mod:ident, $t:ty, $v:ty, $lanes:expr, $set1:ident, $loadu:ident, $storeu:ident, $max:ident, $min:ident, $addv:ident, $mulv:ident) => {
+/// One lane module of an ISA file (`f32s`, … `bools`): the register
+/// type `V` of `$count` elements of `$t`, and one function per lane
+/// operation, named after the scalar operation it reproduces. Every ISA
+/// and element type shares these functions and their `SAFETY` contracts;
+/// an invocation supplies only the instructions, each as `|args| body`
+/// (the body is pasted into the function, so no closure stands between
+/// the kernel and the intrinsic).
+///
+/// The optional groups, in this order:
+/// - `edges`: masked stores and loads of the first `count` lanes;
+/// - `ordered`: `max`/`min` as the ISA's `vmax a, b`/`vmin a, b` (the
+///   second operand on ties and NaN), `above`/`below` as comparison masks
+///   (of type `mask`) of `x > y`/`x < y`, and `record`, which sets the
+///   lanes of an argmax chunk to `k` where a mask is set;
+/// - `plus`, `times`;
+/// - `sentinel`: the integer sentinel constants (names in [`sentinel`])
+///   and `choose(mask, yes, no)`, which map sentinel sums back to ZERO;
+/// - `logical`: `or`, `and`, the spread broadcast of a packed A element
+///   and the ISA's bool panel packers (`simd::pack::BoolPanel`) for
+///   `pack_spread_panel`, tried in order.
+macro_rules! lanes {
+    ($mod:ident: $t:ty, $v:ty, $count:literal;
+     splat = |$splat_x:ident| $splat:expr;
+     load = |$load_p:ident| $load:expr;
+     store = |$store_p:ident, $store_v:ident| $store:expr;
+     $(edges = |$first_p:ident, $first_v:ident, $first_count:ident| store $store_first:expr,
+         load $load_first:expr;)?
+     $(ordered(mask = $mask:ty): max = |$max_a:ident, $max_b:ident| $max:expr,
+         min = |$min_a:ident, $min_b:ident| $min:expr,
+         above = |$above_x:ident, $above_y:ident| $above:expr,
+         below = |$below_x:ident, $below_y:ident| $below:expr,
+         record = |$record_chunk:ident, $record_mask:ident, $record_k:ident| $record:expr;
+       $(sentinel = $sentinel:ident, threshold = $threshold:ident,
+           choose = |$choose_mask:ident, $choose_yes:ident, $choose_no:ident| $choose:expr;)?)?
+     $(plus = |$plus_a:ident, $plus_b:ident| $plus:expr;)?
+     $(times = |$times_a:ident, $times_b:ident| $times:expr;)?
+     $(logical: or = |$or_a:ident, $or_b:ident| $or:expr,
+         and = |$and_a:ident, $and_b:ident| $and:expr,
+         broadcast_spread = |$spread_p:ident| $broadcast_spread:expr,
+         pack_spread_panel = [$($bool_panel:ty),+];)?
+    ) => {
         pub(crate) mod $mod {
-            use std::arch::x86_64::*;
+            // The ISA file's intrinsics and helpers (masks, tables).
+            use super::*;
+            use $crate::kernels::simd::lanes::lane_fn;
             pub(crate) type V = $v;
-            pub(crate) const LANES: usize = $lanes;
-            // SAFETY: (every function) callers run with the ISA enabled and
-            // pass pointers valid for LANES elements.
-            #[inline(always)]
-            pub(crate) unsafe fn splat(x: $t) -> V {
-                // SAFETY: the caller runs with the ISA enabled (trait contract).
-                unsafe { $set1(x) }
-            }
-            #[inline(always)]
-            pub(crate) unsafe fn load(p: *const $t) -> V {
-                // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for LANES elements.
-                unsafe { $loadu(p) }
-            }
-            #[inline(always)]
-            pub(crate) unsafe fn store(p: *mut $t, v: V) {
-                // SAFETY: the caller runs with the ISA enabled and passes a pointer valid for LANES elements.
-                unsafe { $storeu(p, v) }
-            }
-            /// `if x > acc { x } else { acc }`: `vmax x, acc`.
-            #[inline(always)]
-            pub(crate) unsafe fn max(acc: V, x: V) -> V {
-                // SAFETY: the caller runs with the ISA enabled (trait contract).
-                unsafe { $max(x, acc) }
-            }
-            /// `if x < acc { x } else { acc }`: `vmin x, acc`.
-            #[inline(always)]
-            pub(crate) unsafe fn min(acc: V, x: V) -> V {
-                // SAFETY: the caller runs with the ISA enabled (trait contract).
-                unsafe { $min(x, acc) }
-            }
-            #[inline(always)]
-            pub(crate) unsafe fn plus(a: V, b: V) -> V {
-                // SAFETY: the caller runs with the ISA enabled (trait contract).
-                unsafe { $addv(a, b) }
-            }
-            #[inline(always)]
-            pub(crate) unsafe fn times(a: V, b: V) -> V {
-                // SAFETY: the caller runs with the ISA enabled (trait contract).
-                unsafe { $mulv(a, b) }
-            }
-            /// `if a < b { a } else { b }`: `vmin a, b`.
-            #[inline(always)]
-            pub(crate) unsafe fn min_first(a: V, b: V) -> V {
-                // SAFETY: the caller runs with the ISA enabled (trait contract).
-                unsafe { $min(a, b) }
-            }
-            /// `if a > b { a } else { b }`: `vmax a, b`.
-            #[inline(always)]
-            pub(crate) unsafe fn max_first(a: V, b: V) -> V {
-                // SAFETY: the caller runs with the ISA enabled (trait contract).
-                unsafe { $max(a, b) }
-            }
+            pub(crate) const LANES: usize = $count;
+            lane_fn!(pub(crate) splat($splat_x: $t) -> V = $splat);
+            lane_fn!(pub(crate) load($load_p: *const $t) -> V = $load);
+            lane_fn!(pub(crate) store($store_p: *mut $t, $store_v: V) = $store);
+            $(
+                lane_fn!(pub(crate) store_first($first_p: *mut $t, $first_v: V, $first_count: usize)
+                    = $store_first);
+                lane_fn!(pub(crate) load_first($first_p: *const $t, $first_count: usize) -> V = $load_first);
+            )?
+            $(
+                lane_fn!(
+                    /// `if a > b { a } else { b }`: `vmax a, b`.
+                    pub(crate) max_first($max_a: V, $max_b: V) -> V = $max
+                );
+                lane_fn!(
+                    /// `if a < b { a } else { b }`: `vmin a, b`.
+                    pub(crate) min_first($min_a: V, $min_b: V) -> V = $min
+                );
+                lane_fn!(
+                    /// `if x > acc { x } else { acc }`: `vmax x, acc`.
+                    pub(crate) max(acc: V, x: V) -> V = max_first(x, acc)
+                );
+                lane_fn!(
+                    /// `if x < acc { x } else { acc }`: `vmin x, acc`.
+                    pub(crate) min(acc: V, x: V) -> V = min_first(x, acc)
+                );
+                lane_fn!(above($above_x: V, $above_y: V) -> $mask = $above);
+                lane_fn!(below($below_x: V, $below_y: V) -> $mask = $below);
+                lane_fn!(record($record_chunk: V, $record_mask: $mask, $record_k: V) -> V = $record);
+                lane_fn!(
+                    /// Sets `chunk` to `k` where `now` is strictly above `then`.
+                    pub(crate) mark_greater(chunk: &mut V, now: V, then: V, k: V)
+                        = *chunk = record(*chunk, above(now, then), k)
+                );
+                lane_fn!(
+                    /// Sets `chunk` to `k` where `now` is strictly below `then`.
+                    pub(crate) mark_less(chunk: &mut V, now: V, then: V, k: V)
+                        = *chunk = record(*chunk, below(now, then), k)
+                );
+                $(
+                    use $crate::kernels::simd::lanes::sentinel::{
+                        $sentinel as SENTINEL, $threshold as THRESHOLD,
+                    };
+                    lane_fn!(choose($choose_mask: $mask, $choose_yes: V, $choose_no: V) -> V = $choose);
+                    lane_fn!(
+                        /// Sums below −threshold came from the max-plus sentinel: ZERO.
+                        pub(crate) finish_max_plus(acc: V) -> V
+                            = choose(below(acc, splat(-THRESHOLD)), splat(<$t>::MIN), acc)
+                    );
+                    lane_fn!(
+                        /// Sums above +threshold came from the min-plus sentinel: ZERO.
+                        pub(crate) finish_min_plus(acc: V) -> V
+                            = choose(above(acc, splat(THRESHOLD)), splat(<$t>::MAX), acc)
+                    );
+                    /// ZERO (`MIN`) to the max-plus sentinel.
+                    #[inline(always)]
+                    pub(crate) fn packed_max_plus(x: $t) -> $t {
+                        if x == <$t>::MIN { -SENTINEL } else { x }
+                    }
+                    /// ZERO (`MAX`) to the min-plus sentinel.
+                    #[inline(always)]
+                    pub(crate) fn packed_min_plus(x: $t) -> $t {
+                        if x == <$t>::MAX { SENTINEL } else { x }
+                    }
+                    /// Where a max-plus argmax tile starts: beyond the threshold.
+                    pub(crate) const ARG_START_MAX_PLUS: $t = -(THRESHOLD + 1);
+                    /// Where a min-plus argmax tile starts: beyond the threshold.
+                    pub(crate) const ARG_START_MIN_PLUS: $t = THRESHOLD + 1;
+                )?
+            )?
+            $(lane_fn!(pub(crate) plus($plus_a: V, $plus_b: V) -> V = $plus);)?
+            $(lane_fn!(pub(crate) times($times_a: V, $times_b: V) -> V = $times);)?
+            $(
+                lane_fn!(pub(crate) or($or_a: V, $or_b: V) -> V = $or);
+                lane_fn!(pub(crate) and($and_a: V, $and_b: V) -> V = $and);
+                lane_fn!(
+                    /// A packed A element stored 4 times (`A_SPREAD`): its 4
+                    /// bytes read as one 32-bit word are the element in every
+                    /// byte, so a plain 32-bit broadcast from memory splats it.
+                    pub(crate) broadcast_spread($spread_p: *const $t) -> V = $broadcast_spread
+                );
+                lane_fn!(
+                    /// `VecOps::pack_spread_panel`: the first of the ISA's
+                    /// panel packers that takes `rows` rows.
+                    pub(crate) pack_spread_panel(
+                        rows: usize,
+                        kc: usize,
+                        a: $crate::kernels::pack::Lines<bool>,
+                        dst: *mut bool
+                    ) -> bool = $($crate::kernels::simd::pack::pack_bool_panel::<$bool_panel>(rows, kc, a, dst))||+
+                );
+            )?
         }
     };
 }
-pub(crate) use float_lanes;
+pub(crate) use lanes;
+
+/// One function of a lane module: `body` (an instruction on the
+/// arguments) in an `unsafe` block, under the one contract they all
+/// share; `pub` makes it `pub(crate)`.
+macro_rules! lane_fn {
+    ($(#[$doc:meta])* $vis:vis $name:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)? = $body:expr) => {
+        $(#[$doc])*
+        #[inline(always)]
+        $vis unsafe fn $name($($arg: $ty),*) $(-> $ret)? {
+            // SAFETY: callers run with the ISA enabled (the lane traits'
+            // contract) and pass pointers valid for LANES elements, or for
+            // `count` with 0 < count < LANES for the edges (masked-off lanes
+            // are not accessed; any mask table stays in bounds).
+            unsafe { $body }
+        }
+    };
+}
+pub(crate) use lane_fn;

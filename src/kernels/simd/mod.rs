@@ -25,6 +25,7 @@ pub(crate) mod row_group;
 pub(crate) mod tile;
 
 use crate::isa::IsaLevel;
+use crate::kernels::pack::Lines;
 use crate::semiring::{SelectingSemiring, Semiring};
 
 /// Vector operations of one ISA for one built-in semiring.
@@ -105,22 +106,20 @@ pub(crate) trait VecOps: Copy + Default + Send + Sync + 'static {
         unsafe { Self::splat(*p) }
     }
 
-    /// Packs one whole panel of `rows` rows of A (`kc` depths, element
-    /// (r, p) at `src + r·row_stride + p·col_stride`) in the `A_SPREAD`
-    /// layout with the ISA's own instructions, or returns `false`, having
-    /// written nothing, for a height or layout it does not take (then the
-    /// generic loop packs). Only the spread kernels have one.
+    /// Packs one whole panel of `rows` rows of A (`kc` depths, the rows
+    /// of `a` as lines) in the `A_SPREAD` layout with the ISA's own
+    /// instructions, or returns `false`, having written nothing, for a
+    /// height or layout it does not take (then the generic loop packs).
+    /// Only the spread kernels have one.
     ///
     /// # Safety
-    /// Rows < `rows` at depths < kc are readable as described; `dst` is
+    /// Rows < `rows` at depths < kc of `a` are readable; `dst` is
     /// writable for rows·kc·A_SPREAD elements; features enabled.
     #[inline(always)]
     unsafe fn pack_spread_panel(
         _rows: usize,
-        _src: *const <Self::S as Semiring>::Scalar,
-        _row_stride: isize,
-        _col_stride: isize,
         _kc: usize,
+        _a: Lines<<Self::S as Semiring>::Scalar>,
         _dst: *mut <Self::S as Semiring>::Scalar,
     ) -> bool {
         false
@@ -213,45 +212,27 @@ pub(crate) trait IndexLane: Copy {
     fn decode(self) -> u32;
 }
 
-impl IndexLane for f32 {
-    #[inline(always)]
-    fn encode(k_plus_one: u32) -> Self {
-        f32::from_bits(k_plus_one)
-    }
-    #[inline(always)]
-    fn decode(self) -> u32 {
-        self.to_bits()
-    }
+macro_rules! index_lanes {
+    ($($t:ty: encode |$k:ident| $encode:expr, decode |$x:ident| $decode:expr;)*) => {$(
+        impl IndexLane for $t {
+            #[inline(always)]
+            fn encode($k: u32) -> Self {
+                $encode
+            }
+            #[inline(always)]
+            fn decode(self) -> u32 {
+                let $x = self;
+                $decode
+            }
+        }
+    )*};
 }
-impl IndexLane for i32 {
-    #[inline(always)]
-    fn encode(k_plus_one: u32) -> Self {
-        k_plus_one as i32
-    }
-    #[inline(always)]
-    fn decode(self) -> u32 {
-        self as u32
-    }
-}
-impl IndexLane for f64 {
-    #[inline(always)]
-    fn encode(k_plus_one: u32) -> Self {
-        f64::from(k_plus_one)
-    }
-    #[inline(always)]
-    fn decode(self) -> u32 {
-        self as u32
-    }
-}
-impl IndexLane for i64 {
-    #[inline(always)]
-    fn encode(k_plus_one: u32) -> Self {
-        f64::from(k_plus_one).to_bits() as i64
-    }
-    #[inline(always)]
-    fn decode(self) -> u32 {
-        f64::from_bits(self as u64) as u32
-    }
+
+index_lanes! {
+    f32: encode |k| f32::from_bits(k), decode |x| x.to_bits();
+    i32: encode |k| k as i32, decode |x| x as u32;
+    f64: encode |k| f64::from(k), decode |x| x as u32;
+    i64: encode |k| f64::from(k).to_bits() as i64, decode |x| f64::from_bits(x as u64) as u32;
 }
 
 /// The extra vector operations of an argmax kernel, per ISA.

@@ -7,6 +7,7 @@ use std::marker::PhantomData;
 
 use super::{ArgVecOps, IndexLane, LanePermute, VecOps};
 use crate::isa::IsaLevel;
+use crate::kernels::pack::Lines;
 use crate::semiring::rules::{And, Max, MaxFirst, Min, MinFirst, Or, Plus, Times};
 use crate::semiring::{SelectingSemiring, Semiring};
 
@@ -57,10 +58,8 @@ pub(crate) trait Lanes: Copy + Default + Send + Sync + 'static {
     #[inline(always)]
     unsafe fn pack_spread_panel(
         _rows: usize,
-        _src: *const Self::T,
-        _row_stride: isize,
-        _col_stride: isize,
         _kc: usize,
+        _a: Lines<Self::T>,
         _dst: *mut Self::T,
     ) -> bool {
         false
@@ -193,46 +192,36 @@ lane_rules! {
     And: Logical, |a, b| L::and(a, b);
 }
 
-impl<L: Ordered> AddRule<L> for Max {
-    #[inline(always)]
-    unsafe fn finish_sentinel(acc: L::V) -> L::V {
-        // SAFETY: features enabled (trait contract).
-        unsafe { L::finish_max_plus(acc) }
-    }
-    #[inline(always)]
-    fn packed_sentinel(x: L::T) -> L::T {
-        L::packed_max_plus(x)
-    }
-    #[inline(always)]
-    fn arg_start_sentinel() -> L::T {
-        L::arg_start_max_plus()
-    }
-    #[inline(always)]
-    unsafe fn mark(chunk: &mut L::V, now: L::V, then: L::V, k: L::V) {
-        // SAFETY: features enabled (trait contract).
-        unsafe { L::mark_greater(chunk, now, then, k) }
-    }
+/// The selecting ⊕ rules: each names its own sentinel lane functions
+/// and its argmax comparison.
+macro_rules! ordered_add_rules {
+    ($($rule:ty: $finish:ident, $packed:ident, $arg_start:ident, $mark:ident;)*) => {$(
+        impl<L: Ordered> AddRule<L> for $rule {
+            #[inline(always)]
+            unsafe fn finish_sentinel(acc: L::V) -> L::V {
+                // SAFETY: features enabled (trait contract).
+                unsafe { L::$finish(acc) }
+            }
+            #[inline(always)]
+            fn packed_sentinel(x: L::T) -> L::T {
+                L::$packed(x)
+            }
+            #[inline(always)]
+            fn arg_start_sentinel() -> L::T {
+                L::$arg_start()
+            }
+            #[inline(always)]
+            unsafe fn mark(chunk: &mut L::V, now: L::V, then: L::V, k: L::V) {
+                // SAFETY: features enabled (trait contract).
+                unsafe { L::$mark(chunk, now, then, k) }
+            }
+        }
+    )*};
 }
 
-impl<L: Ordered> AddRule<L> for Min {
-    #[inline(always)]
-    unsafe fn finish_sentinel(acc: L::V) -> L::V {
-        // SAFETY: features enabled (trait contract).
-        unsafe { L::finish_min_plus(acc) }
-    }
-    #[inline(always)]
-    fn packed_sentinel(x: L::T) -> L::T {
-        L::packed_min_plus(x)
-    }
-    #[inline(always)]
-    fn arg_start_sentinel() -> L::T {
-        L::arg_start_min_plus()
-    }
-    #[inline(always)]
-    unsafe fn mark(chunk: &mut L::V, now: L::V, then: L::V, k: L::V) {
-        // SAFETY: features enabled (trait contract).
-        unsafe { L::mark_less(chunk, now, then, k) }
-    }
+ordered_add_rules! {
+    Max: finish_max_plus, packed_max_plus, arg_start_max_plus, mark_greater;
+    Min: finish_min_plus, packed_min_plus, arg_start_min_plus, mark_less;
 }
 
 impl<L: Logical> AddRule<L> for Or {}
@@ -332,16 +321,9 @@ where
         unsafe { L::broadcast_packed(p) }
     }
     #[inline(always)]
-    unsafe fn pack_spread_panel(
-        rows: usize,
-        src: *const L::T,
-        row_stride: isize,
-        col_stride: isize,
-        kc: usize,
-        dst: *mut L::T,
-    ) -> bool {
+    unsafe fn pack_spread_panel(rows: usize, kc: usize, a: Lines<L::T>, dst: *mut L::T) -> bool {
         // SAFETY: forwarded trait contract (a whole panel).
-        unsafe { L::pack_spread_panel(rows, src, row_stride, col_stride, kc, dst) }
+        unsafe { L::pack_spread_panel(rows, kc, a, dst) }
     }
 }
 
@@ -368,30 +350,27 @@ where
 }
 
 /// Implements the lane traits for the lane types of one ISA file, from its
-/// lane modules (`f32s`, … `bools`: functions named after the operations)
-/// and its edge and `marks` functions. The same table for every ISA.
+/// lane modules (`f32s`, … `bools`, declared with `lanes::lanes!`:
+/// functions named after the operations). The same table for every ISA:
+/// per lane type, the optional parts of [`Lanes`] it has, then the
+/// operation traits.
 macro_rules! lane_types {
     ($level:ident) => {
-        $crate::kernels::simd::ops::lane_type!($level; F32s = f32s: f32 [ordered additive multiplicative],
-            edges = store_first_ps / load_first_ps);
-        $crate::kernels::simd::ops::lane_type!($level; F64s = f64s: f64 [ordered additive multiplicative],
-            edges = store_first_pd / load_first_pd);
-        $crate::kernels::simd::ops::lane_type!($level; I32s = i32s: i32 [ordered additive],
-            edges = store_first_epi32 / load_first_epi32,
-            sentinel = $crate::kernels::simd::lanes::sentinel::I32_THRESHOLD);
-        $crate::kernels::simd::ops::lane_type!($level; I64s = i64s: i64 [ordered additive],
-            edges = store_first_epi64 / load_first_epi64,
-            sentinel = $crate::kernels::simd::lanes::sentinel::I64_THRESHOLD);
-        $crate::kernels::simd::ops::lane_type!($level; Bools = bools: bool [logical], spread = 4);
+        $crate::kernels::simd::ops::lane_type!($level; F32s = f32s: f32
+            [edges] [ordered additive multiplicative]);
+        $crate::kernels::simd::ops::lane_type!($level; F64s = f64s: f64
+            [edges] [ordered additive multiplicative]);
+        $crate::kernels::simd::ops::lane_type!($level; I32s = i32s: i32 [edges sentinel] [ordered additive]);
+        $crate::kernels::simd::ops::lane_type!($level; I64s = i64s: i64 [edges sentinel] [ordered additive]);
+        $crate::kernels::simd::ops::lane_type!($level; Bools = bools: bool [spread] [logical]);
     };
 }
 pub(crate) use lane_types;
 
-/// One lane type: `Lanes` and the operation traits its flags name.
+/// One lane type: `Lanes`, with the optional `parts` it has, and the
+/// operation traits `traits` names.
 macro_rules! lane_type {
-    ($level:ident; $name:ident = $m:ident: $t:ty [$($flag:ident)*]
-        $(, edges = $store_first:ident / $load_first:ident)? $(, sentinel = $threshold:path)?
-        $(, spread = $spread:literal)?) => {
+    ($level:ident; $name:ident = $m:ident: $t:ty [$($part:ident)*] [$($trait_:ident)*]) => {
         #[doc = concat!("The `", stringify!($m), "` registers as a lane type.")]
         #[derive(Clone, Copy, Default, Debug)]
         pub(crate) struct $name;
@@ -417,142 +396,125 @@ macro_rules! lane_type {
                 unsafe { $m::store(p, v) }
             }
             $(
-                const MASKED_EDGES: bool = true;
-                #[inline(always)]
-                unsafe fn store_first(p: *mut $t, v: $m::V, count: usize) {
-                    // SAFETY: forwarded trait contract (0 < count < LANES, writable).
-                    unsafe { $store_first(p, v, count) }
-                }
-                #[inline(always)]
-                unsafe fn load_first(p: *const $t, count: usize) -> $m::V {
-                    // SAFETY: forwarded trait contract (0 < count < LANES, readable).
-                    unsafe { $load_first(p, count) }
-                }
-            )?
-            $(
-                const SENTINEL: bool = true;
-                #[inline(always)]
-                unsafe fn finish_max_plus(acc: $m::V) -> $m::V {
-                    // SAFETY: forwarded trait contract (features enabled).
-                    unsafe { $m::finish_max_plus(acc) }
-                }
-                #[inline(always)]
-                unsafe fn finish_min_plus(acc: $m::V) -> $m::V {
-                    // SAFETY: forwarded trait contract (features enabled).
-                    unsafe { $m::finish_min_plus(acc) }
-                }
-                #[inline(always)]
-                fn packed_max_plus(x: $t) -> $t {
-                    $m::packed_max_plus(x)
-                }
-                #[inline(always)]
-                fn packed_min_plus(x: $t) -> $t {
-                    $m::packed_min_plus(x)
-                }
-                #[inline(always)]
-                fn arg_start_max_plus() -> $t {
-                    -($threshold + 1)
-                }
-                #[inline(always)]
-                fn arg_start_min_plus() -> $t {
-                    $threshold + 1
-                }
-            )?
-            $(
-                const A_SPREAD: usize = $spread;
-                #[inline(always)]
-                unsafe fn broadcast_packed(p: *const $t) -> $m::V {
-                    // SAFETY: forwarded trait contract (A_SPREAD readable).
-                    unsafe { $m::broadcast_spread(p) }
-                }
-                #[inline(always)]
-                unsafe fn pack_spread_panel(
-                    rows: usize,
-                    src: *const $t,
-                    row_stride: isize,
-                    col_stride: isize,
-                    kc: usize,
-                    dst: *mut $t,
-                ) -> bool {
-                    // SAFETY: forwarded trait contract (a whole panel).
-                    unsafe { $m::pack_spread_panel(rows, src, row_stride, col_stride, kc, dst) }
-                }
-            )?
+                $crate::kernels::simd::ops::lane_part!($part $m: $t);
+            )*
         }
         $(
-            $crate::kernels::simd::ops::lane_trait!($flag $name = $m: $t);
+            $crate::kernels::simd::ops::lane_trait!($trait_ $name = $m);
         )*
     };
 }
 pub(crate) use lane_type;
 
+/// One optional part of [`Lanes`], forwarding to the lane module.
+macro_rules! lane_part {
+    (edges $m:ident: $t:ty) => {
+        const MASKED_EDGES: bool = true;
+        #[inline(always)]
+        unsafe fn store_first(p: *mut $t, v: $m::V, count: usize) {
+            // SAFETY: forwarded trait contract (0 < count < LANES, writable).
+            unsafe { $m::store_first(p, v, count) }
+        }
+        #[inline(always)]
+        unsafe fn load_first(p: *const $t, count: usize) -> $m::V {
+            // SAFETY: forwarded trait contract (0 < count < LANES, readable).
+            unsafe { $m::load_first(p, count) }
+        }
+    };
+    (sentinel $m:ident: $t:ty) => {
+        const SENTINEL: bool = true;
+        #[inline(always)]
+        unsafe fn finish_max_plus(acc: $m::V) -> $m::V {
+            // SAFETY: forwarded trait contract (features enabled).
+            unsafe { $m::finish_max_plus(acc) }
+        }
+        #[inline(always)]
+        unsafe fn finish_min_plus(acc: $m::V) -> $m::V {
+            // SAFETY: forwarded trait contract (features enabled).
+            unsafe { $m::finish_min_plus(acc) }
+        }
+        #[inline(always)]
+        fn packed_max_plus(x: $t) -> $t {
+            $m::packed_max_plus(x)
+        }
+        #[inline(always)]
+        fn packed_min_plus(x: $t) -> $t {
+            $m::packed_min_plus(x)
+        }
+        #[inline(always)]
+        fn arg_start_max_plus() -> $t {
+            $m::ARG_START_MAX_PLUS
+        }
+        #[inline(always)]
+        fn arg_start_min_plus() -> $t {
+            $m::ARG_START_MIN_PLUS
+        }
+    };
+    (spread $m:ident: $t:ty) => {
+        const A_SPREAD: usize = 4;
+        #[inline(always)]
+        unsafe fn broadcast_packed(p: *const $t) -> $m::V {
+            // SAFETY: forwarded trait contract (A_SPREAD readable).
+            unsafe { $m::broadcast_spread(p) }
+        }
+        #[inline(always)]
+        unsafe fn pack_spread_panel(
+            rows: usize,
+            kc: usize,
+            a: $crate::kernels::pack::Lines<$t>,
+            dst: *mut $t,
+        ) -> bool {
+            // SAFETY: forwarded trait contract (a whole panel).
+            unsafe { $m::pack_spread_panel(rows, kc, a, dst) }
+        }
+    };
+}
+pub(crate) use lane_part;
+
 /// One operation trait for a lane type, forwarding to its module.
 macro_rules! lane_trait {
-    (ordered $name:ident = $m:ident: $t:ty) => {
+    (ordered $name:ident = $m:ident) => {
         impl $crate::kernels::simd::ops::Ordered for $name {
-            #[inline(always)]
-            unsafe fn max(acc: $m::V, x: $m::V) -> $m::V {
-                // SAFETY: forwarded trait contract (features enabled).
-                unsafe { $m::max(acc, x) }
-            }
-            #[inline(always)]
-            unsafe fn min(acc: $m::V, x: $m::V) -> $m::V {
-                // SAFETY: forwarded trait contract (features enabled).
-                unsafe { $m::min(acc, x) }
-            }
-            #[inline(always)]
-            unsafe fn max_first(a: $m::V, b: $m::V) -> $m::V {
-                // SAFETY: forwarded trait contract (features enabled).
-                unsafe { $m::max_first(a, b) }
-            }
-            #[inline(always)]
-            unsafe fn min_first(a: $m::V, b: $m::V) -> $m::V {
-                // SAFETY: forwarded trait contract (features enabled).
-                unsafe { $m::min_first(a, b) }
-            }
+            $crate::kernels::simd::ops::forward_binary!($m: max, min, max_first, min_first);
             #[inline(always)]
             unsafe fn mark_greater(chunk: &mut $m::V, now: $m::V, then: $m::V, k: $m::V) {
                 // SAFETY: forwarded trait contract (features enabled).
-                unsafe { marks::$m::greater(chunk, now, then, k) }
+                unsafe { $m::mark_greater(chunk, now, then, k) }
             }
             #[inline(always)]
             unsafe fn mark_less(chunk: &mut $m::V, now: $m::V, then: $m::V, k: $m::V) {
                 // SAFETY: forwarded trait contract (features enabled).
-                unsafe { marks::$m::less(chunk, now, then, k) }
+                unsafe { $m::mark_less(chunk, now, then, k) }
             }
         }
     };
-    (additive $name:ident = $m:ident: $t:ty) => {
+    (additive $name:ident = $m:ident) => {
         impl $crate::kernels::simd::ops::Additive for $name {
-            #[inline(always)]
-            unsafe fn plus(a: $m::V, b: $m::V) -> $m::V {
-                // SAFETY: forwarded trait contract (features enabled).
-                unsafe { $m::plus(a, b) }
-            }
+            $crate::kernels::simd::ops::forward_binary!($m: plus);
         }
     };
-    (multiplicative $name:ident = $m:ident: $t:ty) => {
+    (multiplicative $name:ident = $m:ident) => {
         impl $crate::kernels::simd::ops::Multiplicative for $name {
-            #[inline(always)]
-            unsafe fn times(a: $m::V, b: $m::V) -> $m::V {
-                // SAFETY: forwarded trait contract (features enabled).
-                unsafe { $m::times(a, b) }
-            }
+            $crate::kernels::simd::ops::forward_binary!($m: times);
         }
     };
-    (logical $name:ident = $m:ident: $t:ty) => {
+    (logical $name:ident = $m:ident) => {
         impl $crate::kernels::simd::ops::Logical for $name {
-            #[inline(always)]
-            unsafe fn or(a: $m::V, b: $m::V) -> $m::V {
-                // SAFETY: forwarded trait contract (features enabled).
-                unsafe { $m::or(a, b) }
-            }
-            #[inline(always)]
-            unsafe fn and(a: $m::V, b: $m::V) -> $m::V {
-                // SAFETY: forwarded trait contract (features enabled).
-                unsafe { $m::and(a, b) }
-            }
+            $crate::kernels::simd::ops::forward_binary!($m: or, and);
         }
     };
 }
 pub(crate) use lane_trait;
+
+/// Trait methods `unsafe fn(V, V) -> V` that call the lane module's
+/// function of the same name.
+macro_rules! forward_binary {
+    ($m:ident: $($op:ident),+) => {$(
+        #[inline(always)]
+        unsafe fn $op(a: $m::V, b: $m::V) -> $m::V {
+            // SAFETY: forwarded trait contract (features enabled).
+            unsafe { $m::$op(a, b) }
+        }
+    )+};
+}
+pub(crate) use forward_binary;

@@ -47,7 +47,7 @@ pub(crate) unsafe fn pack_vector_panels<O: VecOps>(
             }
         }
         if whole < extent {
-            crate::kernels::pack::pack_panels(
+            crate::kernels::pack::pack_panels::<_, 1>(
                 unit,
                 extent - whole,
                 kc,
@@ -78,11 +78,6 @@ pub(crate) unsafe fn pack_a_panels<O: VecOps>(
     rows_of_a: Lines<<O::S as Semiring>::Scalar>,
     dst: *mut <O::S as Semiring>::Scalar,
 ) {
-    let Lines {
-        ptr: src,
-        line_stride: row_stride,
-        depth_stride: col_stride,
-    } = rows_of_a;
     let pad = O::packed_value(<O::S as Semiring>::ZERO);
     let spread = O::A_SPREAD;
     // The spread tail below is compiled for MAX_A_SPREAD copies.
@@ -99,17 +94,15 @@ pub(crate) unsafe fn pack_a_panels<O: VecOps>(
         while rows + unit <= extent
             && O::pack_spread_panel(
                 unit,
-                src.offset(rows as isize * row_stride),
-                row_stride,
-                col_stride,
                 kc,
+                rows_of_a.skip_lines(rows),
                 dst.add(rows * kc * spread),
             )
         {
             rows += unit;
         }
         if rows < extent {
-            crate::kernels::pack::pack_spread_panels::<_, { crate::kernels::micro::MAX_A_SPREAD }>(
+            crate::kernels::pack::pack_panels::<_, { crate::kernels::micro::MAX_A_SPREAD }>(
                 unit,
                 extent - rows,
                 kc,
@@ -119,5 +112,93 @@ pub(crate) unsafe fn pack_a_panels<O: VecOps>(
                 O::packed_value,
             );
         }
+    }
+}
+
+/// One ISA's instructions for a whole bool panel of `ROWS` rows of A in
+/// the spread layout (each byte as a 32-bit word of 0 or 0x01010101);
+/// [`pack_bool_panel`] is the loop around them, the same for every ISA.
+///
+/// # Safety
+/// Every method may execute the ISA's instructions: callers have its
+/// features enabled.
+pub(crate) trait BoolPanel {
+    /// Rows of the panel: one depth of it, spread, fills one register.
+    const ROWS: usize;
+    /// A register of the gather's row offsets.
+    type RowOffsets: Copy;
+    /// Spreads the `ROWS` contiguous bytes at `src` (one depth of
+    /// column-major A) to the `ROWS` words at `dst`.
+    unsafe fn spread_depth(src: *const bool, dst: *mut bool);
+    /// `r·row_stride` in lane r.
+    unsafe fn row_offsets(row_stride: i32) -> Self::RowOffsets;
+    /// Gathers the 4 bytes at `src + offset` for every row's offset (4
+    /// depths of each row, as one word) and spreads them to the 4 depths
+    /// of `ROWS` words at `dst`.
+    unsafe fn spread_4_depths(offsets: Self::RowOffsets, src: *const bool, dst: *mut bool);
+}
+
+/// Packs one whole panel of `P::ROWS` rows of A, `kc` depths, in the
+/// spread layout (`VecOps::pack_spread_panel`), or returns `false`,
+/// having written nothing, for another height or a layout no gather
+/// takes. Column-major A: one load per depth, widened to words. Row-major
+/// A: one gather reads 4 depths of every row as words, where the scalar
+/// loop takes a load, a store and the index arithmetic per element; the
+/// depths it leaves over take the generic loop.
+///
+/// # Safety
+/// Row r < `rows` at depth p < kc of `a` is readable; `dst` is writable
+/// for 4·rows·kc bytes; `P`'s features are enabled.
+#[inline(always)]
+pub(crate) unsafe fn pack_bool_panel<P: BoolPanel>(
+    rows: usize,
+    kc: usize,
+    a: Lines<bool>,
+    dst: *mut bool,
+) -> bool {
+    if rows != P::ROWS {
+        return false;
+    }
+    let depth_bytes = 4 * P::ROWS;
+    let last_row_fits = a
+        .line_stride
+        .checked_mul(P::ROWS as isize - 1)
+        .is_some_and(|last| i32::try_from(last).is_ok());
+    // SAFETY: (whole body) P's features are enabled (caller). Reads: the
+    // column-major branch reads the ROWS contiguous bytes (row stride 1)
+    // of each depth < kc; a gather runs only with unit depth stride and
+    // the last row's offset within i32, and reads the 4 bytes at depths
+    // [p, p+4) ⊂ [0, kc) of every row; the tail reads depths [p, kc).
+    // Writes stay in the depth_bytes·kc bytes of `dst`.
+    unsafe {
+        if a.line_stride == 1 {
+            for p in 0..kc {
+                P::spread_depth(a.at(0, p), dst.add(p * depth_bytes));
+            }
+            return true;
+        }
+        if a.depth_stride != 1 || !last_row_fits {
+            return false;
+        }
+        let offsets = P::row_offsets(a.line_stride as i32);
+        let mut p = 0;
+        while p + 4 <= kc {
+            P::spread_4_depths(offsets, a.ptr.add(p), dst.add(p * depth_bytes));
+            p += 4;
+        }
+        crate::kernels::pack::pack_panels::<_, 4>(
+            P::ROWS,
+            P::ROWS,
+            kc - p,
+            Lines {
+                ptr: a.ptr.add(p),
+                line_stride: a.line_stride,
+                depth_stride: 1,
+            },
+            dst.add(p * depth_bytes),
+            false,
+            |x| x,
+        );
+        true
     }
 }
