@@ -84,6 +84,9 @@ pub trait Semiring: Sized + 'static {
     /// semirings accept only a range that cannot overflow; every other
     /// semiring accepts all values. `gemm` checks this before it writes
     /// anything and returns [`Error::ValueOutOfRange`](crate::Error::ValueOutOfRange).
+    /// It must be a pure function of `x`: the scans may ask twice about
+    /// one element, and a check that contradicts itself gets either
+    /// answer (never a panic).
     #[inline(always)]
     fn accepts_input(x: Self::Scalar) -> bool {
         let _ = x;
