@@ -110,8 +110,14 @@ macro_rules! isa_kernel {
             mut c: $crate::view::MatMut<'_, <O::S as $crate::semiring::Semiring>::Scalar>,
             accum: $crate::config::Accum,
         ) -> Result<(), $crate::error::Error> {
+            // The drivers below read A and B by these shapes: a safe
+            // function checks them (the plan already did; one compare).
+            let (m, k, n) = (a.rows(), a.cols(), b.cols());
+            assert!(m > 0 && n > 0 && k > 0 && b.rows() == k && c.rows() == m && c.cols() == n);
             // SAFETY: the ISA was detected before this was bound, so the
-            // kernel and the rows and row-group entries may run.
+            // kernel and the rows and row-group entries may run; the
+            // shapes agree (asserted above) and the views are checked,
+            // with C aliasing neither input.
             unsafe {
                 if $crate::frame::row_group::row_group_driver::<O>(
                     threads, &a, &b, &mut c, accum, row_groups_entry::<O>,

@@ -43,8 +43,10 @@ const SCAN_FOR_ZERO_MAX_BYTES: usize = 256 << 10;
 /// workspace that cannot be allocated) leaves C untouched.
 ///
 /// # Safety
-/// The views were checked by `gemm_with` (m, n, k ≥ 1); `K` and `rows`
-/// may run on this CPU.
+/// The shapes agree (A m×k, B k×n, C m×n) with m, n, k ≥ 1, and C
+/// aliases neither input (checked views, through `Plan::execute`);
+/// `rows` runs `direct_rows::<O, MR, MR/4>`; `K` and `rows` may run on
+/// this CPU.
 pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: usize>(
     ws: &mut GemmWorkspace,
     threads: usize,
@@ -155,8 +157,12 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
             packed_a: SharedPtr(packed_a),
             ..job
         };
-        // SAFETY: disjoint tiles of C per task; `rows` may run here
-        // (caller's contract).
+        // SAFETY: `part` covers this task's own row and column panels (a
+        // split of this call's counts), so tasks write disjoint tiles of
+        // C; when `pack_a`, `a_buffers` has `tasks` entries of
+        // tile_rows·A_SPREAD·k elements (reserved above), so `packed_a` is
+        // this task's own; `rows` is `direct_rows::<O, MR, MR/4>` and may
+        // run on this CPU (caller).
         unsafe { rows(&part) };
     };
     crate::frame::run_tasks(tasks, run_task);
@@ -174,7 +180,9 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
 /// others, having written nothing.
 ///
 /// # Safety
-/// `items` may run on this CPU (it belongs to `O`'s ISA, detected).
+/// `items` runs `direct_batch_items::<O, _>` (whose needs the checks
+/// below meet: whole in-place panels of B) and may run on this CPU (it
+/// belongs to `O`'s ISA, detected).
 pub(crate) unsafe fn direct_batch<O: VecOps>(
     threads: usize,
     a: &BatchRef<'_, <O::S as Semiring>::Scalar>,

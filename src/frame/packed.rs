@@ -83,12 +83,7 @@ pub(crate) fn gemm_packed_arg<S: SelectingSemiring, K: MicroKernel<S, Out = ArgT
     (mut c, mut argk): (MatMut<'_, S::Scalar>, MatMut<'_, u32>),
     accum: Accum,
 ) -> Result<(), Error> {
-    let out = ArgOut {
-        values: ValuesOut::of(&mut c),
-        argk: SharedPtr(argk.as_mut_ptr()),
-        rsi: argk.row_stride(),
-        csi: argk.col_stride(),
-    };
+    let out = ArgOut::of(&mut c, &mut argk);
     run_packed::<S, K, _>(ws, tiling, threads, a, b, out, accum)
 }
 
@@ -103,6 +98,8 @@ pub(crate) trait Output: Copy + Send + Sync {
     /// (i, j) .. (i + rows, j + cols) lie inside the checked output.
     unsafe fn tile(&self, i: usize, j: usize, rows: usize, cols: usize, load_c: bool)
     -> Self::Tile;
+    /// (rows, cols) of the output, or `None` if its parts disagree.
+    fn shape(&self) -> Option<(usize, usize)>;
 }
 
 /// C as raw parts.
@@ -111,6 +108,7 @@ struct ValuesOut<T> {
     c: SharedPtr<T>,
     rsc: isize,
     csc: isize,
+    shape: (usize, usize),
 }
 
 impl<T: Copy> ValuesOut<T> {
@@ -120,6 +118,7 @@ impl<T: Copy> ValuesOut<T> {
             c: SharedPtr(c.as_mut_ptr()),
             rsc: c.row_stride(),
             csc: c.col_stride(),
+            shape: (c.rows(), c.cols()),
         }
     }
 }
@@ -143,6 +142,9 @@ impl<T: Copy + Send + Sync> Output for ValuesOut<T> {
             load_c,
         }
     }
+    fn shape(&self) -> Option<(usize, usize)> {
+        Some(self.shape)
+    }
 }
 
 /// C and the index matrix (same shape) as raw parts.
@@ -152,6 +154,20 @@ struct ArgOut<T> {
     argk: SharedPtr<u32>,
     rsi: isize,
     csi: isize,
+    argk_shape: (usize, usize),
+}
+
+impl<T: Copy> ArgOut<T> {
+    /// The raw parts of a checked C and index matrix.
+    fn of(c: &mut MatMut<'_, T>, argk: &mut MatMut<'_, u32>) -> Self {
+        Self {
+            values: ValuesOut::of(c),
+            argk: SharedPtr(argk.as_mut_ptr()),
+            rsi: argk.row_stride(),
+            csi: argk.col_stride(),
+            argk_shape: (argk.rows(), argk.cols()),
+        }
+    }
 }
 
 impl<T: Copy + Send + Sync> Output for ArgOut<T> {
@@ -179,6 +195,11 @@ impl<T: Copy + Send + Sync> Output for ArgOut<T> {
             argk_col_stride: self.csi,
         }
     }
+    fn shape(&self) -> Option<(usize, usize)> {
+        self.values
+            .shape()
+            .filter(|&shape| shape == self.argk_shape)
+    }
 }
 
 /// The five loops, for any microkernel and its output. The packing
@@ -204,7 +225,9 @@ pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out
         .0;
     }
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
-    debug_assert!(m > 0 && n > 0 && k > 0);
+    // The loops below read A and B by these shapes, and the output by
+    // its own (checked in the route wrappers): a safe function checks.
+    assert!(m > 0 && n > 0 && k > 0 && b.rows() == k && out.shape() == Some((m, n)));
     let (mr, nr) = (K::MR, K::NR);
     // Clamped to the problem: buffer sizes stay within what
     // `check_packed_sizes` accepted, whatever the tiling override says.
@@ -285,7 +308,9 @@ pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out
                     // SAFETY: rows ic..ic+mc_cur and depths pc..pc+kc_cur lie
                     // in A's footprint; this task's buffer holds
                     // ceil(min(mc, rows_per_part)/mr)·mr·kc·A_SPREAD
-                    // elements.
+                    // elements, and mc_cur ≤ min(mc, rows_per_part),
+                    // kc_cur ≤ kc; the job's kernel (and its A packing
+                    // entry) was bound only for a CPU with its ISA.
                     unsafe {
                         let rows_of_a = Lines {
                             ptr: pa

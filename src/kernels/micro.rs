@@ -110,7 +110,8 @@ pub(crate) trait MicroKernel<S: Semiring>: Copy + Default + Send + Sync + 'stati
     ///
     /// # Safety
     /// As for [`pack::pack_panels`], with `dst` writable for
-    /// `A_SPREAD·ceil(extent/MR)·MR·kc` elements.
+    /// `A_SPREAD·ceil(extent/MR)·MR·kc` elements; the CPU supports the
+    /// kernel's instructions (`pack` may be a `#[target_feature]` entry).
     #[inline(always)]
     unsafe fn pack_a(extent: usize, kc: usize, src: Lines<S::Scalar>, dst: *mut S::Scalar) {
         const { assert!(Self::A_SPREAD == 1, "a spreading kernel packs A itself") };
@@ -121,7 +122,7 @@ pub(crate) trait MicroKernel<S: Semiring>: Copy + Default + Send + Sync + 'stati
     /// Computes one tile from depths `depth..depth + kc`.
     ///
     /// # Safety
-    /// `a` holds `kc·MR·A_SPREAD` and `b` `kc·NR` packed elements; `out`
+    /// `kc ≥ 1`; `a` holds `kc·MR·A_SPREAD` and `b` `kc·NR` packed elements; `out`
     /// names a region of at most MR × NR (at least 1 × 1) writable through
     /// its strides, C's and, for an argmax kernel, the index matrix's;
     /// `depth + kc < u32::MAX`; the CPU supports the kernel's instructions.

@@ -63,8 +63,9 @@ pub(crate) unsafe fn pack_panels<T: Copy, const SPREAD: usize>(
         let lines = unit.min(extent - first);
         // SAFETY: panel < extent.div_ceil(unit), within dst's reservation.
         let out = unsafe { dst.add(panel * unit * kc * SPREAD) };
-        // SAFETY: line `first` is < extent.
-        let base = unsafe { src.offset(first as isize * line_stride) };
+        // Wrapping: (line `first`, depth 0) is an element only when
+        // kc ≥ 1; with kc = 0 nothing below reads through `base`.
+        let base = src.wrapping_offset(first as isize * line_stride);
         if SPREAD == 1 && lines == unit && line_stride == 1 && unit.is_multiple_of(8) {
             // Contiguous lines (column-major A, row-major B) in runs of 8:
             // a fixed-size block the compiler turns into vector moves

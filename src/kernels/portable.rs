@@ -89,7 +89,7 @@ impl<S: SelectingSemiring> MicroKernel<S> for PortableArgKernel {
 /// The MR values of packed A and the NR of packed B at depth p.
 ///
 /// # Safety
-/// `a` holds more than p·MR + MR and `b` more than p·NR + NR packed
+/// `a` holds at least (p+1)·MR and `b` at least (p+1)·NR packed
 /// elements.
 #[inline(always)]
 unsafe fn depth_slices<T: Copy>(a: *const T, b: *const T, p: usize) -> ([T; MR], [T; NR]) {

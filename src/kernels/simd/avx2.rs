@@ -17,6 +17,9 @@ super::lane_permutes!(__m256i, 8, _mm256_loadu_si256;
 );
 
 /// Selects `x` where `mask` lanes are all ones, else `y`.
+///
+/// # Safety
+/// AVX2 is enabled.
 #[inline(always)]
 unsafe fn select(mask: __m256i, x: __m256i, y: __m256i) -> __m256i {
     // SAFETY: callers run with AVX2 enabled.
@@ -132,6 +135,9 @@ lanes! {
 }
 
 /// Words of 0 or 1 to words of 0 or 0x01010101.
+///
+/// # Safety
+/// AVX2 is enabled.
 #[inline(always)]
 unsafe fn spread(words: __m256i) -> __m256i {
     // SAFETY: AVX2 is enabled (the caller's contract).
@@ -194,6 +200,9 @@ impl BoolPanel for BoolPanel8 {
 }
 
 /// Unsigned max of 32-bit index lanes held in a float register.
+///
+/// # Safety
+/// AVX2 is enabled.
 #[inline(always)]
 unsafe fn index_max_ps(idx: __m256, k: __m256) -> __m256 {
     // SAFETY: callers run with AVX2 enabled.
@@ -206,6 +215,9 @@ unsafe fn index_max_ps(idx: __m256, k: __m256) -> __m256 {
 }
 
 /// Max of 64-bit index lanes (exact f64 values) held in an integer register.
+///
+/// # Safety
+/// AVX2 is enabled.
 #[inline(always)]
 unsafe fn index_max_epi64(idx: __m256i, k: __m256i) -> __m256i {
     // SAFETY: callers run with AVX2 enabled.

@@ -141,8 +141,10 @@ impl<T> DirectJob<T> {
 /// The tiles of one direct-path task, in its job's shape.
 ///
 /// # Safety
-/// The job was built by [`direct_driver`] or [`direct_batch_items`]; the
-/// caller runs with `O`'s features enabled.
+/// The job was built by [`direct_driver`] with this `MR` (panels of
+/// `shape.rows(MR)` × `shape.width(MR, LANES)`; when `pack_a`,
+/// `packed_a` holds `rows(MR)·k·A_SPREAD` elements); `O`'s features are
+/// enabled.
 #[inline(always)]
 pub(crate) unsafe fn direct_rows<O: VecOps, const MR: usize, const MR_QUARTER: usize>(
     job: &DirectJob<<O::S as Semiring>::Scalar>,
@@ -228,7 +230,8 @@ unsafe fn direct_tiles<O: VecOps, const TR: usize, const W: usize>(
 ///
 /// # Safety
 /// Row panel `panel` and column panel `col_panel` belong to the job; `a`
-/// reads rows panel·TR.. of A (in place, or their packed copy).
+/// reads rows panel·TR.. of A (in place, or their packed copy) for
+/// `job.k` depths; `O`'s features are enabled.
 #[inline(always)]
 unsafe fn direct_tile<O: VecOps, const TR: usize, const W: usize>(
     job: &DirectJob<<O::S as Semiring>::Scalar>,

@@ -165,9 +165,13 @@ macro_rules! lane_fn {
         #[inline(always)]
         $vis unsafe fn $name($($arg: $ty),*) $(-> $ret)? {
             // SAFETY: callers run with the ISA enabled (the lane traits'
-            // contract) and pass pointers valid for LANES elements, or for
-            // `count` with 0 < count < LANES for the edges (masked-off lanes
-            // are not accessed; any mask table stays in bounds).
+            // contract) and pass pointers valid for what the function's
+            // doc names: LANES elements (loads, stores), the first `count`
+            // with 0 < count < LANES (edges: masked-off lanes are neither
+            // touched nor faulted, mask tables are indexed with count ≤
+            // LANES), A_SPREAD elements (`broadcast_spread`), or a whole
+            // panel as `pack_bool_panel`'s contract states
+            // (`pack_spread_panel`).
             unsafe { $body }
         }
     };

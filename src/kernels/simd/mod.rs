@@ -99,6 +99,9 @@ pub(crate) trait VecOps: Copy + Default + Send + Sync + 'static {
 
     /// All lanes set to the packed A element at `p`, which holds
     /// `A_SPREAD` copies of it.
+    ///
+    /// # Safety
+    /// `p` is readable for `A_SPREAD` elements; features enabled.
     #[inline(always)]
     unsafe fn broadcast_packed(p: *const <Self::S as Semiring>::Scalar) -> Self::V {
         // SAFETY: `p` is a packed element (caller's contract); features

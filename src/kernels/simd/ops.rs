@@ -48,6 +48,9 @@ pub(crate) trait Lanes: Copy + Default + Send + Sync + 'static {
     /// Copies of each element in a packed A panel (see `VecOps::A_SPREAD`).
     const A_SPREAD: usize = 1;
     /// All lanes set to the packed A element at `p`.
+    ///
+    /// # Safety
+    /// `p` is readable for `A_SPREAD` elements; features enabled.
     #[inline(always)]
     unsafe fn broadcast_packed(p: *const Self::T) -> Self::V {
         // SAFETY: `p` is a packed element (caller's contract); features

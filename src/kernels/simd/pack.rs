@@ -37,7 +37,8 @@ pub(crate) unsafe fn pack_vector_panels<O: VecOps>(
     // enabled (caller).
     unsafe {
         for first in (0..whole).step_by(unit) {
-            let (lines, out) = (src.add(first), dst.add(first * kc));
+            // Wrapping: line `first` is an element only when kc ≥ 1.
+            let (lines, out) = (src.wrapping_add(first), dst.add(first * kc));
             for p in 0..kc {
                 let depth = lines.offset(p as isize * depth_stride);
                 for r in (0..unit).step_by(lanes) {
@@ -129,12 +130,22 @@ pub(crate) trait BoolPanel {
     type RowOffsets: Copy;
     /// Spreads the `ROWS` contiguous bytes at `src` (one depth of
     /// column-major A) to the `ROWS` words at `dst`.
+    ///
+    /// # Safety
+    /// `ROWS` bytes readable at `src`, `4·ROWS` writable at `dst`.
     unsafe fn spread_depth(src: *const bool, dst: *mut bool);
     /// `r·row_stride` in lane r.
+    ///
+    /// # Safety
+    /// Features enabled (no memory is touched).
     unsafe fn row_offsets(row_stride: i32) -> Self::RowOffsets;
     /// Gathers the 4 bytes at `src + offset` for every row's offset (4
     /// depths of each row, as one word) and spreads them to the 4 depths
     /// of `ROWS` words at `dst`.
+    ///
+    /// # Safety
+    /// 4 bytes readable at `src + offset` for every lane's offset,
+    /// `16·ROWS` bytes writable at `dst`.
     unsafe fn spread_4_depths(offsets: Self::RowOffsets, src: *const bool, dst: *mut bool);
 }
 
@@ -191,7 +202,9 @@ pub(crate) unsafe fn pack_bool_panel<P: BoolPanel>(
             P::ROWS,
             kc - p,
             Lines {
-                ptr: a.ptr.add(p),
+                // Wrapping: p = kc when kc is a multiple of 4 (then no
+                // depth is left to read).
+                ptr: a.ptr.wrapping_add(p),
                 line_stride: a.line_stride,
                 depth_stride: 1,
             },

@@ -66,9 +66,12 @@ pub(crate) unsafe fn arg_tile_body<O: ArgVecOps, const MR: usize>(
         assert!(O::A_SPREAD == 1);
     };
     let nr = O::LANES;
+    debug_assert!(kc > 0, "the tile contract asks for kc ≥ 1");
     // SAFETY: (whole body) reads stay within the kc·MR and kc·NR packed
-    // elements; stores go through `store_arg_tile` inside the rows×cols
-    // regions of C and argk; the caller runs us with O's features enabled.
+    // elements (`index_of` clamps its depth to kc − 1, inside the panel
+    // because kc ≥ 1 by the contract); stores go through `store_arg_tile`
+    // inside the rows×cols regions of C and argk; the caller runs us with
+    // O's features enabled.
     unsafe {
         let mut acc = [O::splat(O::arg_start()); MR];
         let mut chunk_of = [O::splat(IndexLane::encode(0)); MR];
@@ -134,7 +137,10 @@ pub(crate) trait TileA<O: VecOps> {
     /// that pack as themselves: see [`DirectA`]).
     ///
     /// # Safety
-    /// i < MR and the current depth is < kc; `O`'s features are enabled.
+    /// i < MR and the current depth is < kc; `self` was built over a
+    /// valid source (`PackedA`: a kc·MR·A_SPREAD packed panel; `DirectA`:
+    /// element (0, 0) of `rows` ≥ 1 readable rows of A, kc depths deep);
+    /// `O`'s features are enabled.
     unsafe fn broadcast(&self, i: usize) -> O::V;
     /// Moves to the next depth (after the last one, to one past the end).
     ///
@@ -310,7 +316,9 @@ pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize, const W: usize>(
                         == O::LANES * std::mem::size_of::<<O::S as Semiring>::Scalar>()
                 )
             };
-            // [[V; W]; MR] is the row-major MR × (W·LANES) tile.
+            // [[V; W]; MR] is the row-major MR × (W·LANES) tile, and every
+            // lane is a valid scalar (bool lanes are 0 or 1 bytes: or/and
+            // of 0/1 inputs from a ZERO splat of 0).
             let spill = acc;
             let flat = std::slice::from_raw_parts(
                 spill.as_ptr().cast::<<O::S as Semiring>::Scalar>(),
