@@ -43,6 +43,10 @@ impl DirectShape {
     /// keeps the packed copy of B within LANES times B.
     pub(crate) fn for_product(m: usize, n: usize, mr: usize, lanes: usize) -> Self {
         let by_rows = Self::for_rows(m, mr);
+        if n >= by_rows.width(mr, lanes) {
+            // Narrower tiles would need more column panels: no tie.
+            return by_rows;
+        }
         let tiles = |shape: Self| {
             m.div_ceil(shape.rows(mr))
                 .saturating_mul(n.div_ceil(shape.width(mr, lanes)))
