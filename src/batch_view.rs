@@ -4,7 +4,7 @@ use rayon::prelude::*;
 
 use crate::error::Error;
 use crate::kernels::prefetch::prefetch_item;
-use crate::view::{Footprint, MatMut, MatRef, footprint, layout_aliases};
+use crate::view::{Footprint, MatMut, MatRef, aliasing_output, footprint, layout_aliases};
 use crate::workspace::SharedPtr;
 
 /// Where item i of a strided batch starts in the slice: (first index of
@@ -74,7 +74,7 @@ impl BatchLayout {
 }
 
 /// What both batch views share: the dense constructor, the count and
-/// shape, and the constructor from checked parts.
+/// shape, and the layout check of their constructors.
 macro_rules! batch_common {
     ($data:ty) => {
         /// `count` dense row-major rows×cols matrices stored one after another.
@@ -103,22 +103,36 @@ macro_rules! batch_common {
             self.cols
         }
 
-        fn from_parts(
+        /// (rows, cols) of every item, for shape checks.
+        pub(crate) fn shape(&self) -> (usize, usize) {
+            (self.rows, self.cols)
+        }
+
+        /// The batch over `data` once every item is known to fit in it:
+        /// the check both `new`s make (`BatchMut::new` then checks
+        /// aliasing).
+        fn fitted(
             data: $data,
-            layout: BatchLayout,
-            rows: usize,
-            cols: usize,
-            row_stride: isize,
-            col_stride: isize,
-        ) -> Self {
-            Self {
+            count: usize,
+            batch_stride: isize,
+            (rows, cols): (usize, usize),
+            (row_stride, col_stride): (isize, isize),
+        ) -> Result<Self, Error> {
+            let layout = BatchLayout::new(
+                data.len(),
+                count,
+                batch_stride,
+                (rows, cols),
+                (row_stride, col_stride),
+            )?;
+            Ok(Self {
                 data,
                 layout,
                 rows,
                 cols,
                 row_stride,
                 col_stride,
-            }
+            })
         }
     };
 }
@@ -147,16 +161,13 @@ impl<'a, T: Copy> BatchRef<'a, T> {
         row_stride: isize,
         col_stride: isize,
     ) -> Result<Self, Error> {
-        let layout = BatchLayout::new(
-            data.len(),
+        Self::fitted(
+            data,
             count,
             batch_stride,
             (rows, cols),
             (row_stride, col_stride),
-        )?;
-        Ok(Self::from_parts(
-            data, layout, rows, cols, row_stride, col_stride,
-        ))
+        )
     }
 
     batch_common!(&'a [T]);
@@ -241,26 +252,19 @@ impl<'a, T: Copy> BatchMut<'a, T> {
         row_stride: isize,
         col_stride: isize,
     ) -> Result<Self, Error> {
-        let layout = BatchLayout::new(
-            data.len(),
+        let batch = Self::fitted(
+            data,
             count,
             batch_stride,
             (rows, cols),
             (row_stride, col_stride),
         )?;
-        let overlapping_items =
-            count > 1 && layout.item.span > 0 && batch_stride.unsigned_abs() < layout.item.span;
+        let span = batch.layout.item.span;
+        let overlapping_items = count > 1 && span > 0 && batch_stride.unsigned_abs() < span;
         if overlapping_items || layout_aliases(rows, cols, row_stride, col_stride) {
-            return Err(Error::AliasingOutput {
-                rows,
-                cols,
-                row_stride,
-                col_stride,
-            });
+            return Err(aliasing_output(rows, cols, row_stride, col_stride));
         }
-        Ok(Self::from_parts(
-            data, layout, rows, cols, row_stride, col_stride,
-        ))
+        Ok(batch)
     }
 
     batch_common!(&'a mut [T]);
@@ -269,15 +273,8 @@ impl<'a, T: Copy> BatchMut<'a, T> {
     /// walk two mutable batches side by side).
     pub(crate) fn into_item_views(mut self) -> Vec<MatMut<'a, T>> {
         let count = self.layout.count;
-        let (rows, cols, rs, cs) = (self.rows, self.cols, self.row_stride, self.col_stride);
-        let item = self.layout.item;
-        let view = |piece: &'a mut [T]| {
-            MatMut::with_checked_layout(piece, item, rows, cols, rs, cs)
-                .expect("layout checked by BatchMut::new")
-        };
-        let span = self.layout.item.span;
-        if count == 0 || span == 0 {
-            return (0..count).map(|_| view(&mut [])).collect();
+        if count == 0 || self.layout.item.span == 0 {
+            return (0..count).map(|_| self.item_view(&mut [])).collect();
         }
         let (lowest, chunk) = self.chunk_plan();
         let descending = self.layout.batch_stride < 0;
@@ -285,7 +282,7 @@ impl<'a, T: Copy> BatchMut<'a, T> {
         let mut views: Vec<MatMut<'a, T>> = data[lowest..]
             .chunks_mut(chunk)
             .take(count)
-            .map(|piece| view(&mut piece[..span]))
+            .map(|piece| self.item_view(piece))
             .collect();
         if descending {
             views.reverse();
@@ -328,8 +325,16 @@ impl<'a, T: Copy> BatchMut<'a, T> {
         (&mut self.data[lowest..], chunk, item_of_chunk)
     }
 
+    /// The item stored at the start of `piece`, viewed with the layout
+    /// `new` checked once for every item (aliasing included).
     fn item_view<'x>(&self, piece: &'x mut [T]) -> MatMut<'x, T> {
-        MatMut::with_checked_layout(
+        debug_assert!(!layout_aliases(
+            self.rows,
+            self.cols,
+            self.row_stride,
+            self.col_stride
+        ));
+        MatMut::with_footprint(
             &mut piece[..self.layout.item.span],
             self.layout.item,
             self.rows,

@@ -66,6 +66,22 @@ pub(crate) fn layout_aliases(rows: usize, cols: usize, rs: isize, cs: isize) -> 
     ucs / g < rows && urs / g < cols
 }
 
+/// The error for an output layout whose positions share elements (see
+/// [`layout_aliases`]), naming the layout.
+pub(crate) fn aliasing_output(
+    rows: usize,
+    cols: usize,
+    row_stride: isize,
+    col_stride: isize,
+) -> Error {
+    Error::AliasingOutput {
+        rows,
+        cols,
+        row_stride,
+        col_stride,
+    }
+}
+
 fn gcd(mut a: usize, mut b: usize) -> usize {
     while b != 0 {
         (a, b) = (b, a % b);
@@ -85,7 +101,7 @@ fn check_len(fp: Footprint, len: usize) -> Result<(), Error> {
 }
 
 /// What both views share: the dense constructors, the transpose, the
-/// shape and strides, and the constructor from checked parts.
+/// shape and strides, and the layout checks of their constructors.
 macro_rules! view_common {
     ($data:ty) => {
         /// A dense row-major view (`row_stride = cols`, `col_stride = 1`).
@@ -128,24 +144,50 @@ macro_rules! view_common {
             self.col_stride
         }
 
-        /// The view of a layout whose footprint `fp` was checked against
-        /// `data`.
-        fn from_parts(
+        /// (rows, cols), for shape checks.
+        pub(crate) fn shape(&self) -> (usize, usize) {
+            (self.rows, self.cols)
+        }
+
+        /// The view after the checks both `new`s make: the layout's
+        /// footprint, and that it fits in `data` (`MatMut::new` then checks
+        /// aliasing).
+        fn fitted(
+            data: $data,
+            rows: usize,
+            cols: usize,
+            row_stride: isize,
+            col_stride: isize,
+        ) -> Result<Self, Error> {
+            let fp = footprint(rows, cols, row_stride, col_stride)?;
+            Self::with_footprint(data, fp, rows, cols, row_stride, col_stride)
+        }
+
+        /// The view of a layout whose footprint `fp` is already known:
+        /// worked out by `new`, or once for every item of a batch. Only
+        /// the length of `data` is checked here; aliasing is the caller's
+        /// to check.
+        pub(crate) fn with_footprint(
             data: $data,
             fp: Footprint,
             rows: usize,
             cols: usize,
             row_stride: isize,
             col_stride: isize,
-        ) -> Self {
-            Self {
+        ) -> Result<Self, Error> {
+            debug_assert!(
+                footprint(rows, cols, row_stride, col_stride)
+                    .is_ok_and(|f| f.offset == fp.offset && f.span == fp.span)
+            );
+            check_len(fp, data.len())?;
+            Ok(Self {
                 data,
                 offset: fp.offset,
                 rows,
                 cols,
                 row_stride,
                 col_stride,
-            }
+            })
         }
     };
 }
@@ -179,31 +221,7 @@ impl<'a, T: Copy> MatRef<'a, T> {
         row_stride: isize,
         col_stride: isize,
     ) -> Result<Self, Error> {
-        let fp = footprint(rows, cols, row_stride, col_stride)?;
-        check_len(fp, data.len())?;
-        Ok(Self::from_parts(
-            data, fp, rows, cols, row_stride, col_stride,
-        ))
-    }
-
-    /// A view whose layout's footprint is already known (batch items: one
-    /// layout checked once for every item). Only the length is checked.
-    pub(crate) fn with_footprint(
-        data: &'a [T],
-        fp: Footprint,
-        rows: usize,
-        cols: usize,
-        row_stride: isize,
-        col_stride: isize,
-    ) -> Result<Self, Error> {
-        debug_assert!(
-            footprint(rows, cols, row_stride, col_stride)
-                .is_ok_and(|f| f.offset == fp.offset && f.span == fp.span)
-        );
-        check_len(fp, data.len())?;
-        Ok(Self::from_parts(
-            data, fp, rows, cols, row_stride, col_stride,
-        ))
+        Self::fitted(data, rows, cols, row_stride, col_stride)
     }
 
     view_common!(&'a [T]);
@@ -272,41 +290,13 @@ impl<'a, T: Copy> MatMut<'a, T> {
         row_stride: isize,
         col_stride: isize,
     ) -> Result<Self, Error> {
-        let fp = footprint(rows, cols, row_stride, col_stride)?;
-        check_len(fp, data.len())?;
+        let view = Self::fitted(data, rows, cols, row_stride, col_stride)?;
+        // Aliasing after the length: a layout that is both too long and
+        // aliasing reports `BufferTooShort`.
         if layout_aliases(rows, cols, row_stride, col_stride) {
-            return Err(Error::AliasingOutput {
-                rows,
-                cols,
-                row_stride,
-                col_stride,
-            });
+            return Err(aliasing_output(rows, cols, row_stride, col_stride));
         }
-        Ok(Self::from_parts(
-            data, fp, rows, cols, row_stride, col_stride,
-        ))
-    }
-
-    /// A view whose layout was already checked, aliasing included (batch
-    /// items: one layout checked once for every item). Only the length is
-    /// checked.
-    pub(crate) fn with_checked_layout(
-        data: &'a mut [T],
-        fp: Footprint,
-        rows: usize,
-        cols: usize,
-        row_stride: isize,
-        col_stride: isize,
-    ) -> Result<Self, Error> {
-        debug_assert!(
-            footprint(rows, cols, row_stride, col_stride)
-                .is_ok_and(|f| f.offset == fp.offset && f.span == fp.span)
-        );
-        debug_assert!(!layout_aliases(rows, cols, row_stride, col_stride));
-        check_len(fp, data.len())?;
-        Ok(Self::from_parts(
-            data, fp, rows, cols, row_stride, col_stride,
-        ))
+        Ok(view)
     }
 
     view_common!(&'a mut [T]);

@@ -7,7 +7,7 @@ use std::ops::{Add, Mul};
 use rayon::prelude::*;
 
 use crate::api::gemm::with_thread_workspace;
-use crate::api::prepare::Prepared;
+use crate::api::prepare::{Prepared, check_batch_counts, check_dimensions, run_product};
 use crate::batch_view::{BatchMut, BatchRef};
 use crate::binding::dispatch::resolve_level;
 use crate::config::{Accum, GemmConfig, Par};
@@ -73,17 +73,8 @@ pub fn gemm_argmax_with<S: SelectingSemiring>(
     argk: MatMut<'_, u32>,
     accum: Accum,
 ) -> Result<(), Error> {
-    check_arg_shapes(
-        (a.rows(), a.cols()),
-        (b.rows(), b.cols()),
-        (c.rows(), c.cols()),
-        (argk.rows(), argk.cols()),
-    )?;
-    let prepared = Prepared::<S, ArgKernel<S>>::new(cfg)?;
-    prepared.check_packed_sizes(a.rows(), b.cols(), a.cols())?;
-    prepared.check_inputs(a, Operand::A)?;
-    prepared.check_inputs(b, Operand::B)?;
-    prepared.run(ws, a, b, (c, argk), accum)
+    check_arg_shapes(a.shape(), b.shape(), c.shape(), argk.shape())?;
+    run_product::<S, ArgKernel<S>>(ws, cfg, a, b, (c, argk), accum)
 }
 
 /// The argmax kernel `gemm_argmax` runs for `S` at the active level.
@@ -104,10 +95,8 @@ fn check_arg_shapes(
     c: (usize, usize),
     argk: (usize, usize),
 ) -> Result<(), Error> {
+    check_dimensions(a, b, c)?;
     let ((m, k), n) = (a, b.1);
-    if b.0 != k || c != (m, n) {
-        return Err(Error::DimensionMismatch { a, b, c });
-    }
     if argk != (m, n) {
         return Err(Error::ShapeMismatch {
             operand: Operand::ArgK,
@@ -164,27 +153,10 @@ pub fn gemm_argmax_batched_with<S: SelectingSemiring>(
     accum: Accum,
 ) -> Result<(), Error> {
     let count = c.count();
-    if a.count() != count || b.count() != count || argk.count() != count {
-        return Err(Error::BatchCountMismatch {
-            a: a.count(),
-            b: b.count(),
-            c: if argk.count() != count {
-                argk.count()
-            } else {
-                count
-            },
-        });
-    }
-    check_arg_shapes(
-        (a.rows(), a.cols()),
-        (b.rows(), b.cols()),
-        (c.rows(), c.cols()),
-        (argk.rows(), argk.cols()),
-    )?;
+    check_batch_counts(count, a.count(), b.count(), &[argk.count()])?;
+    check_arg_shapes(a.shape(), b.shape(), c.shape(), argk.shape())?;
     let (m, n, k) = (a.rows(), b.cols(), a.cols());
-    let prepared = Prepared::<S, ArgKernel<S>>::new(cfg)?;
-    prepared.check_packed_sizes(m, n, k)?;
-    prepared.check_batch_inputs(&a, &b)?;
+    let prepared = Prepared::<S, ArgKernel<S>>::for_batch(cfg, &a, &b)?;
     if m == 0 || n == 0 {
         return Ok(()); // no item has an output
     }
@@ -193,22 +165,24 @@ pub fn gemm_argmax_batched_with<S: SelectingSemiring>(
         .into_iter()
         .zip(argk.into_item_views())
         .collect();
+    // One plan (blocking, route) for every item: they share one shape.
     if prepared.items_in_parallel(count, m, n, k) {
-        let sequential = prepared.with_par(Par::Seq);
+        let plan = prepared.with_par(Par::Seq).plan(m, n, k);
         items
             .par_iter_mut()
             .enumerate()
             .try_for_each(|(i, (ci, ki))| {
                 let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
                 with_thread_workspace(|ws| {
-                    sequential.run(ws, ai, bi, (ci.rb_mut(), ki.rb_mut()), accum)
+                    plan.execute(ws, ai, bi, (ci.rb_mut(), ki.rb_mut()), accum)
                 })
             })
     } else {
+        let plan = prepared.plan(m, n, k);
         // One workspace: only the first item can need to grow it.
         for (i, (ci, ki)) in items.iter_mut().enumerate() {
             let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-            prepared.run(ws, ai, bi, (ci.rb_mut(), ki.rb_mut()), accum)?;
+            plan.execute(ws, ai, bi, (ci.rb_mut(), ki.rb_mut()), accum)?;
         }
         Ok(())
     }
@@ -406,25 +380,16 @@ where
     S::Scalar: Add<Output = S::Scalar> + Mul<Output = S::Scalar>,
 {
     let count = argk.count();
-    let counts = [
-        Some(a.count()),
-        Some(b.count()),
-        Some(grad_c.count()),
-        grad_a.as_ref().map(|g| g.count()),
-        grad_b.as_ref().map(|g| g.count()),
+    // argk sets the count; the error's C is the first operand whose count
+    // differs, A and B included. A gradient not asked for cannot differ.
+    let others = [
+        a.count(),
+        b.count(),
+        grad_c.count(),
+        grad_a.as_ref().map_or(count, |g| g.count()),
+        grad_b.as_ref().map_or(count, |g| g.count()),
     ];
-    if counts.iter().flatten().any(|&c| c != count) {
-        return Err(Error::BatchCountMismatch {
-            a: a.count(),
-            b: b.count(),
-            c: counts
-                .iter()
-                .flatten()
-                .copied()
-                .find(|&c| c != count)
-                .unwrap_or(count),
-        });
-    }
+    check_batch_counts(count, a.count(), b.count(), &others)?;
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     check_backward_shapes(BackwardShapes {
         a: (m, k),

@@ -3,10 +3,10 @@
 use rayon::prelude::*;
 
 use crate::api::gemm::with_thread_workspace;
-use crate::api::prepare::Prepared;
+use crate::api::prepare::{Prepared, check_batch_counts, check_dimensions};
 use crate::batch_view::{BatchMut, BatchRef};
 use crate::config::{Accum, GemmConfig};
-use crate::error::{Error, Operand};
+use crate::error::Error;
 use crate::semiring::{Kernel, Semiring};
 use crate::view::{MatMut, MatRef};
 use crate::workspace::GemmWorkspace;
@@ -52,24 +52,10 @@ pub fn gemm_batched_with<S: Semiring>(
     accum: Accum,
 ) -> Result<(), Error> {
     let count = c.count();
-    if a.count() != count || b.count() != count {
-        return Err(Error::BatchCountMismatch {
-            a: a.count(),
-            b: b.count(),
-            c: count,
-        });
-    }
-    if a.cols() != b.rows() || a.rows() != c.rows() || b.cols() != c.cols() {
-        return Err(Error::DimensionMismatch {
-            a: (a.rows(), a.cols()),
-            b: (b.rows(), b.cols()),
-            c: (c.rows(), c.cols()),
-        });
-    }
+    check_batch_counts(count, a.count(), b.count(), &[])?;
+    check_dimensions(a.shape(), b.shape(), c.shape())?;
     let (m, n, k) = (a.rows(), b.cols(), a.cols());
-    let prepared = Prepared::<S, Kernel<S>>::new(cfg)?;
-    prepared.check_packed_sizes(m, n, k)?;
-    prepared.check_batch_inputs(&a, &b)?;
+    let prepared = Prepared::<S, Kernel<S>>::for_batch(cfg, &a, &b)?;
     if m == 0 || n == 0 {
         return Ok(()); // no item has an output
     }
@@ -134,25 +120,11 @@ pub fn gemm_batched_views<S: Semiring>(
     accum: Accum,
 ) -> Result<(), Error> {
     let cfg = GemmConfig::default();
-    if a.len() != c.len() || b.len() != c.len() {
-        return Err(Error::BatchCountMismatch {
-            a: a.len(),
-            b: b.len(),
-            c: c.len(),
-        });
-    }
+    check_batch_counts(c.len(), a.len(), b.len(), &[])?;
     let prepared = Prepared::<S, Kernel<S>>::new(&cfg)?;
     for ((ai, bi), ci) in a.iter().zip(b).zip(c.iter()) {
-        if ai.cols() != bi.rows() || ai.rows() != ci.rows() || bi.cols() != ci.cols() {
-            return Err(Error::DimensionMismatch {
-                a: (ai.rows(), ai.cols()),
-                b: (bi.rows(), bi.cols()),
-                c: (ci.rows(), ci.cols()),
-            });
-        }
-        prepared.check_packed_sizes(ai.rows(), bi.cols(), ai.cols())?;
-        prepared.check_inputs(*ai, Operand::A)?;
-        prepared.check_inputs(*bi, Operand::B)?;
+        check_dimensions(ai.shape(), bi.shape(), ci.shape())?;
+        prepared.check_product(*ai, *bi)?;
     }
     // Each item runs on the thread that takes it; a large item splits
     // itself further (rayon lets idle threads steal its tasks).
@@ -160,6 +132,7 @@ pub fn gemm_batched_views<S: Semiring>(
         .with_max_len(1)
         .zip(a.par_iter().zip(b.par_iter()))
         .try_for_each(|(ci, (ai, bi))| {
-            with_thread_workspace(|ws| prepared.run(ws, *ai, *bi, ci.rb_mut(), accum))
+            let plan = prepared.plan(ai.rows(), bi.cols(), ai.cols());
+            with_thread_workspace(|ws| plan.execute(ws, *ai, *bi, ci.rb_mut(), accum))
         })
 }

@@ -2,10 +2,10 @@
 
 use std::cell::RefCell;
 
-use crate::api::prepare::Prepared;
+use crate::api::prepare::{check_dimensions, run_product};
 use crate::binding::dispatch::resolve_level;
 use crate::config::{Accum, GemmConfig};
-use crate::error::{Error, Operand};
+use crate::error::Error;
 use crate::isa::IsaLevel;
 use crate::semiring::{Kernel, Semiring};
 use crate::view::{MatMut, MatRef};
@@ -88,19 +88,8 @@ pub fn gemm_with<S: Semiring>(
     c: MatMut<'_, S::Scalar>,
     accum: Accum,
 ) -> Result<(), Error> {
-    let (m, k, n) = (a.rows(), a.cols(), b.cols());
-    if b.rows() != k || c.rows() != m || c.cols() != n {
-        return Err(Error::DimensionMismatch {
-            a: (a.rows(), a.cols()),
-            b: (b.rows(), b.cols()),
-            c: (c.rows(), c.cols()),
-        });
-    }
-    let prepared = Prepared::<S, Kernel<S>>::new(cfg)?;
-    prepared.check_packed_sizes(m, n, k)?;
-    prepared.check_inputs(a, Operand::A)?;
-    prepared.check_inputs(b, Operand::B)?;
-    prepared.run(ws, a, b, c, accum)
+    check_dimensions(a.shape(), b.shape(), c.shape())?;
+    run_product::<S, Kernel<S>>(ws, cfg, a, b, c, accum)
 }
 
 /// The kernel `gemm` runs for `S` at the active level (the detected one,

@@ -154,24 +154,46 @@ impl<S: Semiring, K: ProductKernel<S>> Prepared<S, K> {
     }
 
     /// See [`check_inputs`].
-    pub(crate) fn check_inputs(
-        &self,
-        x: MatRef<'_, S::Scalar>,
-        operand: Operand,
-    ) -> Result<(), Error> {
+    fn check_inputs(&self, x: MatRef<'_, S::Scalar>, operand: Operand) -> Result<(), Error> {
         check_inputs::<S>(x, operand, self.kernel.isa())
     }
 
     /// See [`check_packed_sizes`].
-    pub(crate) fn check_packed_sizes(&self, m: usize, n: usize, k: usize) -> Result<(), Error> {
+    fn check_packed_sizes(&self, m: usize, n: usize, k: usize) -> Result<(), Error> {
         let (rows, cols) = self.kernel.largest_tile();
         check_packed_sizes::<S::Scalar>(m, n, k, rows, cols)
+    }
+
+    /// A configuration checked for strided batches of A and B whose counts
+    /// and shapes the caller checked: the packed sizes of their items'
+    /// shape, then every distinct input item, before anything is written.
+    pub(crate) fn for_batch(
+        cfg: &GemmConfig,
+        a: &BatchRef<'_, S::Scalar>,
+        b: &BatchRef<'_, S::Scalar>,
+    ) -> Result<Self, Error> {
+        let prepared = Self::new(cfg)?;
+        prepared.check_packed_sizes(a.rows(), b.cols(), a.cols())?;
+        prepared.check_batch_inputs(a, b)?;
+        Ok(prepared)
+    }
+
+    /// Checks one product of A and B whose shapes the caller checked: the
+    /// packed sizes, then A's and B's elements as input.
+    pub(crate) fn check_product(
+        &self,
+        a: MatRef<'_, S::Scalar>,
+        b: MatRef<'_, S::Scalar>,
+    ) -> Result<(), Error> {
+        self.check_packed_sizes(a.rows(), b.cols(), a.cols())?;
+        self.check_inputs(a, Operand::A)?;
+        self.check_inputs(b, Operand::B)
     }
 
     /// Checks every item of strided batches of A and B as input: each
     /// distinct item once (a broadcast operand, batch stride 0, is one
     /// matrix however large its count), A's and B's item i in turn.
-    pub(crate) fn check_batch_inputs(
+    fn check_batch_inputs(
         &self,
         a: &BatchRef<'_, S::Scalar>,
         b: &BatchRef<'_, S::Scalar>,
@@ -201,20 +223,6 @@ impl<S: Semiring, K: ProductKernel<S>> Prepared<S, K> {
         count > 1 && ops < PARALLEL_MIN_OPS && self.par.threads() > 1
     }
 
-    /// Computes one product whose shapes, packed sizes and inputs were
-    /// checked (see [`Plan::execute`]).
-    pub(crate) fn run(
-        &self,
-        ws: &mut GemmWorkspace,
-        a: MatRef<'_, S::Scalar>,
-        b: MatRef<'_, S::Scalar>,
-        out: K::Out<'_>,
-        accum: Accum,
-    ) -> Result<(), Error> {
-        self.plan(a.rows(), b.cols(), a.cols())
-            .execute(ws, a, b, out, accum)
-    }
-
     /// The blocking, thread count and route for an m×k by k×n product:
     /// worked out once for all items of a batch.
     pub(crate) fn plan(&self, m: usize, n: usize, k: usize) -> Plan<S, K> {
@@ -241,6 +249,58 @@ impl<S: Semiring, K: ProductKernel<S>> Prepared<S, K> {
             _semiring: PhantomData,
         }
     }
+}
+
+/// One product whose shapes the caller checked, as `gemm_with` and
+/// `gemm_argmax_with` run it: the configuration, the packed sizes and the
+/// inputs are checked first (errors in that order, before anything is
+/// written), then the product runs.
+pub(crate) fn run_product<S: Semiring, K: ProductKernel<S>>(
+    ws: &mut GemmWorkspace,
+    cfg: &GemmConfig,
+    a: MatRef<'_, S::Scalar>,
+    b: MatRef<'_, S::Scalar>,
+    out: K::Out<'_>,
+    accum: Accum,
+) -> Result<(), Error> {
+    let prepared = Prepared::<S, K>::new(cfg)?;
+    prepared.check_product(a, b)?;
+    let plan = prepared.plan(a.rows(), b.cols(), a.cols());
+    plan.execute(ws, a, b, out, accum)
+}
+
+/// A (m×k), B (k×n) and C (m×n) agree: [`Error::DimensionMismatch`],
+/// naming all three shapes, otherwise.
+pub(crate) fn check_dimensions(
+    a: (usize, usize),
+    b: (usize, usize),
+    c: (usize, usize),
+) -> Result<(), Error> {
+    let ((m, k), n) = (a, b.1);
+    if b.0 != k || c != (m, n) {
+        return Err(Error::DimensionMismatch { a, b, c });
+    }
+    Ok(())
+}
+
+/// Every operand of a batched call holds `count` items:
+/// [`Error::BatchCountMismatch`] otherwise, with A's and B's counts and,
+/// as C's, the first of `others` that differs (`count` if none does).
+pub(crate) fn check_batch_counts(
+    count: usize,
+    a: usize,
+    b: usize,
+    others: &[usize],
+) -> Result<(), Error> {
+    let first_other = others.iter().copied().find(|&n| n != count);
+    if a != count || b != count || first_other.is_some() {
+        return Err(Error::BatchCountMismatch {
+            a,
+            b,
+            c: first_other.unwrap_or(count),
+        });
+    }
+    Ok(())
 }
 
 /// How to compute products of one shape (see [`Prepared::plan`]).

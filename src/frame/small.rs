@@ -132,30 +132,36 @@ pub(crate) fn scalar_product<S: Semiring, O: ScalarOut<S>>(
     }
 }
 
-/// [`scalar_product`] with the signature of a kernel's product routine.
-pub(crate) fn gemm_small<S: Semiring>(
-    _ws: &mut GemmWorkspace,
-    _tiling: &TilingParams,
-    _threads: usize,
-    a: MatRef<'_, S::Scalar>,
-    b: MatRef<'_, S::Scalar>,
-    c: MatMut<'_, S::Scalar>,
-    accum: Accum,
-) -> Result<(), Error> {
-    scalar_product::<S, _>(a, b, c, accum);
-    Ok(())
+/// Defines a kernel route that runs [`scalar_product`], one body for both
+/// handles. One function generic over [`ScalarOut`] cannot serve: the
+/// handles' function pointers take the output for any lifetime
+/// (higher-ranked), and a generic output type is fixed before that
+/// lifetime is chosen, so it does not coerce to them.
+macro_rules! scalar_route {
+    ($(#[$doc:meta])* $name:ident<S: $bound:ident>, $out:ty) => {
+        $(#[$doc])*
+        pub(crate) fn $name<S: $bound>(
+            _ws: &mut GemmWorkspace,
+            _tiling: &TilingParams,
+            _threads: usize,
+            a: MatRef<'_, S::Scalar>,
+            b: MatRef<'_, S::Scalar>,
+            out: $out,
+            accum: Accum,
+        ) -> Result<(), Error> {
+            scalar_product::<S, _>(a, b, out, accum);
+            Ok(())
+        }
+    };
 }
 
-/// [`scalar_product`] with the signature of an argmax kernel's routine.
-pub(crate) fn gemm_small_arg<S: SelectingSemiring>(
-    _ws: &mut GemmWorkspace,
-    _tiling: &TilingParams,
-    _threads: usize,
-    a: MatRef<'_, S::Scalar>,
-    b: MatRef<'_, S::Scalar>,
-    out: (MatMut<'_, S::Scalar>, MatMut<'_, u32>),
-    accum: Accum,
-) -> Result<(), Error> {
-    scalar_product::<S, _>(a, b, out, accum);
-    Ok(())
-}
+scalar_route!(
+    /// [`scalar_product`] with the signature of a kernel's product routine.
+    gemm_small<S: Semiring>,
+    MatMut<'_, S::Scalar>
+);
+scalar_route!(
+    /// [`scalar_product`] with the signature of an argmax kernel's routine.
+    gemm_small_arg<S: SelectingSemiring>,
+    (MatMut<'_, S::Scalar>, MatMut<'_, u32>)
+);
