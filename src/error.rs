@@ -206,8 +206,7 @@ impl fmt::Display for Error {
             ),
             Error::WorkspaceTooLarge { bytes } => write!(
                 f,
-                "workspace too large: the packing buffers need {bytes} bytes (limit {} bytes, or the allocator refused)",
-                crate::workspace::MAX_WORKSPACE_BYTES
+                "workspace too large: the packing buffers need {bytes} bytes (more than MAX_WORKSPACE_BYTES, or the allocator refused)"
             ),
             Error::InvalidTuningFile { path, reason } => write!(
                 f,

@@ -66,12 +66,12 @@ impl<S: Semiring> ProductKernel<S> for Kernel<S> {
         S::kernel(level)
     }
     fn isa(&self) -> IsaLevel {
-        self.isa
+        self.tile.isa
     }
     /// The direct path's widest tile is one row of all its vectors.
     fn largest_tile(&self) -> (usize, usize) {
         let (rows, cols) = self.small_tile;
-        (self.mr.max(rows), self.nr.max(rows * cols))
+        (self.tile.mr.max(rows), self.tile.nr.max(rows * cols))
     }
     fn default_tiling(&self, m: usize, n: usize, k: usize) -> TilingParams {
         TilingParams::for_kernel(m, n, k, self)
@@ -91,7 +91,7 @@ impl<S: Semiring> ProductKernel<S> for Kernel<S> {
         let ops = m.saturating_mul(n).saturating_mul(k);
         let (tile_rows, tile_cols) = self.small_tile;
         let few_rows = m <= tile_rows / 2 || n <= tile_cols;
-        let short_k = k <= DIRECT_MAX_K && self.isa > IsaLevel::Scalar;
+        let short_k = k <= DIRECT_MAX_K && self.tile.isa > IsaLevel::Scalar;
         ops <= tiling.small_ops || (tiling.small_ops > 0 && (few_rows || short_k))
     }
     fn batch_entry(&self) -> Option<BatchFn<S::Scalar>> {
@@ -109,13 +109,13 @@ impl<S: SelectingSemiring> ProductKernel<S> for ArgKernel<S> {
         S::arg_kernel(level)
     }
     fn isa(&self) -> IsaLevel {
-        self.isa
+        self.tile.isa
     }
     fn largest_tile(&self) -> (usize, usize) {
-        (self.mr, self.nr)
+        (self.tile.mr, self.tile.nr)
     }
     fn default_tiling(&self, m: usize, n: usize, k: usize) -> TilingParams {
-        TilingParams::for_argmax_problem::<S::Scalar>(m, n, k, self.mr, self.nr)
+        TilingParams::for_argmax_problem::<S::Scalar>(m, n, k, self.tile.mr, self.tile.nr)
     }
     /// Only small products: the argmax kernels have no direct path.
     fn goes_direct(&self, m: usize, n: usize, k: usize, tiling: &TilingParams) -> bool {

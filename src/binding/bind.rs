@@ -8,7 +8,7 @@ use crate::frame;
 use crate::isa::IsaLevel;
 use crate::kernels::micro::{ArgTile, MicroKernel, TileC};
 use crate::kernels::portable;
-use crate::semiring::kernel::{BatchFn, GemmFn};
+use crate::semiring::kernel::{BatchFn, GemmFn, TileInfo};
 use crate::semiring::{ArgKernel, Kernel, SelectingSemiring, Semiring};
 
 impl<S: Semiring> Kernel<S> {
@@ -29,10 +29,7 @@ impl<S: Semiring> Kernel<S> {
         isa: IsaLevel,
     ) -> Self {
         Self {
-            name,
-            isa,
-            mr: K::MR,
-            nr: K::NR,
+            tile: tile_info::<S, K>(name, isa),
             a_spread: K::A_SPREAD,
             small_tile: (K::MR, K::NR),
             packed: frame::packed::gemm_packed::<S, K>,
@@ -73,8 +70,8 @@ impl<S: Semiring> Kernel<S> {
         crate::binding::tuning::derived_tiling(
             std::mem::size_of::<S::Scalar>(),
             self.a_spread,
-            self.mr,
-            self.nr,
+            self.mr(),
+            self.nr(),
         )
     }
 }
@@ -99,12 +96,19 @@ impl<S: SelectingSemiring> ArgKernel<S> {
         isa: IsaLevel,
     ) -> Self {
         Self {
-            name,
-            isa,
-            mr: K::MR,
-            nr: K::NR,
+            tile: tile_info::<S, K>(name, isa),
             packed: frame::packed::gemm_packed_arg::<S, K>,
             small: frame::small::gemm_small_arg::<S>,
         }
+    }
+}
+
+/// The name, level and register tile of a handle for microkernel `K`.
+fn tile_info<S: Semiring, K: MicroKernel<S>>(name: &'static str, isa: IsaLevel) -> TileInfo {
+    TileInfo {
+        name,
+        isa,
+        mr: K::MR,
+        nr: K::NR,
     }
 }

@@ -490,8 +490,8 @@ impl TilingParams {
         kernel: &Kernel<S>,
     ) -> Self {
         let element_bytes = std::mem::size_of::<S::Scalar>();
-        let (mr, nr) = (kernel.mr, kernel.nr);
-        let (limits, _) = limits_for(element_bytes, kernel.a_spread, mr, nr, kernel.isa);
+        let (mr, nr) = (kernel.mr(), kernel.nr());
+        let (limits, _) = limits_for(element_bytes, kernel.a_spread, mr, nr, kernel.isa());
         TilingParams::balanced(m, n, k, mr, nr, limits)
     }
 }

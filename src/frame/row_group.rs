@@ -13,7 +13,7 @@ use crate::view::{MatMut, MatRef};
 ///
 /// # Safety
 /// The views were checked by the public entry (`gemm_with`, or a batch
-/// item through `Prepared::run`): m, n, k ≥ 1, inputs in range, C not
+/// item through `Plan::execute`): m, n, k ≥ 1, inputs in range, C not
 /// aliasing A or B; `groups` runs [`row_groups`] for `O` and may run on
 /// this CPU.
 pub(crate) unsafe fn row_group_driver<O: VecOps>(

@@ -27,6 +27,18 @@ pub(crate) type GemmFn<S> = fn(
     Accum,
 ) -> Result<(), Error>;
 
+/// What every kernel handle shows: its name, the ISA level it needs and
+/// its register tile.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TileInfo {
+    pub(crate) name: &'static str,
+    pub(crate) isa: IsaLevel,
+    /// Rows of the register tile.
+    pub(crate) mr: usize,
+    /// Columns of the register tile.
+    pub(crate) nr: usize,
+}
+
 /// The kernel chosen for one semiring at one ISA level: its name and tile,
 /// plus the routines that run it.
 ///
@@ -35,10 +47,7 @@ pub(crate) type GemmFn<S> = fn(
 /// checking that the CPU has the instructions, so holding one is proof that
 /// it may run.
 pub struct Kernel<S: Semiring> {
-    pub(crate) name: &'static str,
-    pub(crate) isa: IsaLevel,
-    pub(crate) mr: usize,
-    pub(crate) nr: usize,
+    pub(crate) tile: TileInfo,
     /// Copies of each A element in a packed panel (`MicroKernel::A_SPREAD`).
     pub(crate) a_spread: usize,
     /// Rows and columns of the small-matrix path's tallest tile: the
@@ -101,10 +110,7 @@ pub(crate) type ArgGemmFn<S> = for<'w, 't, 'a, 'b, 'c> fn(
 /// [`arg_kernel_for`](crate::arg_kernel_for). As with [`Kernel`], only the
 /// crate builds SIMD ones, after checking the CPU.
 pub struct ArgKernel<S: SelectingSemiring> {
-    pub(crate) name: &'static str,
-    pub(crate) isa: IsaLevel,
-    pub(crate) mr: usize,
-    pub(crate) nr: usize,
+    pub(crate) tile: TileInfo,
     pub(crate) packed: ArgGemmFn<S>,
     pub(crate) small: ArgGemmFn<S>,
 }
@@ -121,11 +127,12 @@ macro_rules! handle_basics {
 
         impl<S: $bound> fmt::Debug for $handle<S> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let TileInfo { name, isa, mr, nr } = self.tile;
                 f.debug_struct(stringify!($handle))
-                    .field("name", &self.name)
-                    .field("isa", &self.isa)
-                    .field("mr", &self.mr)
-                    .field("nr", &self.nr)
+                    .field("name", &name)
+                    .field("isa", &isa)
+                    .field("mr", &mr)
+                    .field("nr", &nr)
                     .finish()
             }
         }
@@ -133,19 +140,19 @@ macro_rules! handle_basics {
         impl<S: $bound> $handle<S> {
             #[doc = concat!("A short name, such as ", $example, ".")]
             pub fn name(&self) -> &'static str {
-                self.name
+                self.tile.name
             }
             /// The ISA level the kernel needs.
             pub fn isa(&self) -> IsaLevel {
-                self.isa
+                self.tile.isa
             }
             /// Rows of its register tile.
             pub fn mr(&self) -> usize {
-                self.mr
+                self.tile.mr
             }
             /// Columns of its register tile.
             pub fn nr(&self) -> usize {
-                self.nr
+                self.tile.nr
             }
         }
     };
