@@ -1,158 +1,177 @@
-//! All-pairs shortest paths with path reconstruction, by repeated min-plus
-//! squaring with `gemm_argmin` (`gemm_argmax` over `MinPlus`), checked
-//! against Dijkstra from every source.
+//! All-pairs shortest paths with routes by the library's blocked
+//! Floyd–Warshall (`graph::shortest_paths`), checked against Dijkstra,
+//! and timed against repeated min-plus squaring and a single product.
 //!
 //! ```text
-//! cargo run --release --example shortest_paths            # 1024 nodes
-//! cargo run --release --example shortest_paths -- 300     # any size
+//! cargo run --release --example shortest_paths                 # 1024 nodes
+//! cargo run --release --example shortest_paths -- 300          # any size
+//! cargo run --release --example shortest_paths -- 4096 --threads 1
 //! ```
 //!
 //! The graph is road-like: nodes on a jittered grid, each joined to its grid
 //! neighbours and to a few random nearby nodes, with integer travel times,
-//! so every path length is exact in f32 and the two methods must agree
-//! bit for bit. Every reconstructed route is walked edge by edge: it must
-//! use real edges and add up to the distance.
+//! so every path length is exact in f32 and the methods must agree bit for
+//! bit. Distances are checked against Dijkstra from every source (from 64
+//! sampled ones above 2048 nodes), and every route from those sources is
+//! walked edge by edge: it must use real edges and add up to the distance.
+//! Repeated squaring (D ← D ⊗ D with `gemm_with` until nothing changes)
+//! must give the same distances.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::Instant;
 
-use tropical_blas::{
-    Accum, GemmConfig, GemmWorkspace, MatMut, MatRef, MinPlus, NO_ARG, gemm_argmax_with,
-};
+use tropical_blas::graph::{shortest_distances, shortest_paths};
+use tropical_blas::{Accum, GemmConfig, GemmWorkspace, MatMut, MatRef, MinPlus, Par, gemm_with};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let n: usize = match std::env::args().nth(1) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let threads = match args.iter().position(|a| a == "--threads") {
+        Some(i) => {
+            let t = args.get(i + 1).ok_or("--threads needs a count")?;
+            Par::Rayon(t.parse().map_err(|_| format!("bad thread count {t:?}"))?)
+        }
+        None => Par::default(),
+    };
+    let n: usize = match args.first().filter(|a| !a.starts_with("--")) {
         Some(arg) => arg
             .parse()
             .map_err(|_| format!("expected a node count, got {arg:?}"))?,
         None => 1024,
     };
-    if n == 0 || n > u32::MAX as usize {
-        return Err(format!("the node count must be in 1..2^32, got {n}").into());
+    if n == 0 || n >= u32::MAX as usize {
+        return Err(format!("the node count must be in 1..2^32-1, got {n}").into());
     }
     let weights = road_like_graph(n, 2026);
     println!(
-        "graph: {n} nodes, {} directed edges",
+        "graph: {n} nodes, {} directed edges; threads: {threads:?}",
         weights.iter().filter(|w| w.is_finite()).count() - n
     );
+    let cube = (n * n * n) as f64;
 
-    // D(1) = W; D(2s) = D(s) ⊗ D(s) in (min, +), and the winning k of each
-    // entry is a node the route passes through. first_hop[i][j] is the
-    // first node after i on a route of length D[i][j]: through k it is the
-    // first hop towards k (or, for k = i, the old first hop towards j).
-    // After ceil(log2(n-1)) squarings D holds every shortest path.
+    let start = Instant::now();
+    let paths = shortest_paths(MatRef::row_major(&weights, n, n)?, threads)?;
+    let fw = start.elapsed().as_secs_f64();
+    println!(
+        "blocked Floyd-Warshall with routes: {fw:.3} s ({:.2} G tropical-ops/s counting n^3)",
+        cube / fw / 1e9
+    );
+
+    let start = Instant::now();
+    let alone = shortest_distances(MatRef::row_major(&weights, n, n)?, threads)?;
+    let fw_distances = start.elapsed().as_secs_f64();
+    println!(
+        "blocked Floyd-Warshall, distances only: {fw_distances:.3} s ({:.2} G tropical-ops/s counting n^3)",
+        cube / fw_distances / 1e9
+    );
+
+    // Repeated squaring, distances only: ceil(log2(n-1)) products or
+    // fewer, stopping at a fixed point.
+    let cfg = GemmConfig::default().with_par(threads);
+    let mut ws = GemmWorkspace::new();
     let start = Instant::now();
     let mut dist = weights.clone();
-    let mut first_hop: Vec<u32> = (0..n * n)
-        .map(|ij| {
-            let (i, j) = (ij / n, ij % n);
-            if i == j || weights[ij].is_finite() {
-                j as u32
-            } else {
-                NO_ARG
-            }
-        })
-        .collect();
     let mut next = vec![0.0f32; n * n];
-    let mut via = vec![0u32; n * n];
-    let mut ws = GemmWorkspace::new();
-    let cfg = GemmConfig::default();
     let mut squarings = 0;
     loop {
-        gemm_argmax_with::<MinPlus<f32>>(
+        gemm_with::<MinPlus<f32>>(
             &mut ws,
             &cfg,
             MatRef::row_major(&dist, n, n)?,
             MatRef::row_major(&dist, n, n)?,
             MatMut::row_major(&mut next, n, n)?,
-            MatMut::row_major(&mut via, n, n)?,
             Accum::Replace,
         )?;
         squarings += 1;
-        first_hop = (0..n * n)
-            .map(|ij| {
-                let i = ij / n;
-                match via[ij] {
-                    NO_ARG => NO_ARG,
-                    k if k as usize == i => first_hop[ij],
-                    k => first_hop[i * n + k as usize],
-                }
-            })
-            .collect();
         std::mem::swap(&mut dist, &mut next);
         if dist == next {
-            break; // a fixed point: no path got shorter
+            break;
         }
     }
-    let tropical = start.elapsed();
-    let ops = squarings as f64 * (n * n * n) as f64;
+    let squaring = start.elapsed().as_secs_f64();
     println!(
-        "min-plus squaring with argmin: {squarings} products in {:.3} s ({:.2} G tropical-ops/s)",
-        tropical.as_secs_f64(),
-        ops / tropical.as_secs_f64() / 1e9
+        "repeated squaring (gemm, distances only): {squarings} products in {squaring:.3} s: \
+         {:.1}x the time of Floyd-Warshall distances only, {:.1}x with routes",
+        squaring / fw_distances,
+        squaring / fw
     );
-
+    // One product of the same size, for the rate.
     let start = Instant::now();
-    let reference: Vec<f32> = (0..n).flat_map(|s| dijkstra(&weights, n, s)).collect();
+    gemm_with::<MinPlus<f32>>(
+        &mut ws,
+        &cfg,
+        MatRef::row_major(&weights, n, n)?,
+        MatRef::row_major(&weights, n, n)?,
+        MatMut::row_major(&mut next, n, n)?,
+        Accum::Replace,
+    )?;
+    let single = start.elapsed().as_secs_f64();
     println!(
-        "Dijkstra from every source:    {:.3} s",
+        "one {n}^3 min-plus product: {single:.3} s ({:.2} G tropical-ops/s); \
+         Floyd-Warshall runs at {:.0} % of that rate (distances only), {:.0} % (with routes)",
+        cube / single / 1e9,
+        100.0 * single / fw_distances,
+        100.0 * single / fw
+    );
+    let from_squaring = (0..n * n).all(|ij| {
+        let d = paths.distance(ij / n, ij % n).unwrap_or(f32::INFINITY);
+        d.to_bits() == dist[ij].to_bits() && d.to_bits() == alone[ij].to_bits()
+    });
+    if !from_squaring {
+        return Err("Floyd-Warshall and repeated squaring disagree".into());
+    }
+
+    let sources: Vec<usize> = if n <= 2048 {
+        (0..n).collect()
+    } else {
+        (0..64).map(|s| s * n / 64).collect()
+    };
+    let start = Instant::now();
+    for &s in &sources {
+        let reference = dijkstra(&weights, n, s);
+        for (t, want) in reference.iter().enumerate() {
+            let got = paths.distance(s, t).unwrap_or(f32::INFINITY);
+            if got.to_bits() != want.to_bits() {
+                return Err(format!("distance {s} -> {t}: {got}, Dijkstra says {want}").into());
+            }
+        }
+    }
+    println!(
+        "Dijkstra from {} sources: {:.3} s; every distance matches exactly",
+        sources.len(),
         start.elapsed().as_secs_f64()
     );
 
-    let mismatches = dist
-        .iter()
-        .zip(&reference)
-        .filter(|(a, b)| a.to_bits() != b.to_bits())
-        .count();
-    if mismatches != 0 {
-        return Err(format!("{mismatches} distances differ from Dijkstra").into());
-    }
-    println!("all {} distances match Dijkstra exactly", n * n);
-
-    // Walk every route: real edges only, adding up to the distance.
+    // Walk every route from the sources: real edges, adding up to the
+    // distance.
     let (mut routes, mut hops, mut longest_route) = (0usize, 0usize, 0usize);
-    for i in 0..n {
+    for &i in &sources {
         for j in 0..n {
-            if i == j || !dist[i * n + j].is_finite() {
+            let Some(d) = paths.distance(i, j) else {
                 continue;
-            }
-            let (mut at, mut length, mut steps) = (i, 0.0f32, 0usize);
-            while at != j {
-                let hop = first_hop[at * n + j];
-                if hop == NO_ARG || steps == n {
-                    return Err(format!("route {i} -> {j} breaks off at node {at}").into());
-                }
-                let edge = weights[at * n + hop as usize];
-                if !edge.is_finite() || hop as usize == at {
-                    return Err(
-                        format!("route {i} -> {j} uses a missing edge {at} -> {hop}").into(),
-                    );
+            };
+            let route = paths.route(i, j).ok_or(format!("no route {i} -> {j}"))?;
+            let mut length = 0.0f32;
+            for hop in route.windows(2) {
+                let edge = weights[hop[0] * n + hop[1]];
+                if !edge.is_finite() || hop[0] == hop[1] {
+                    return Err(format!("route {i} -> {j} uses a missing edge {hop:?}").into());
                 }
                 length += edge;
-                at = hop as usize;
-                steps += 1;
             }
-            if length.to_bits() != dist[i * n + j].to_bits() {
-                return Err(format!(
-                    "route {i} -> {j} has length {length}, the distance is {}",
-                    dist[i * n + j]
-                )
-                .into());
+            if length.to_bits() != d.to_bits() {
+                return Err(
+                    format!("route {i} -> {j} has length {length}, the distance is {d}").into(),
+                );
             }
             routes += 1;
-            hops += steps;
-            longest_route = longest_route.max(steps);
+            hops += route.len() - 1;
+            longest_route = longest_route.max(route.len() - 1);
         }
     }
-    let longest = dist
-        .iter()
-        .copied()
-        .filter(|d| d.is_finite())
-        .fold(0.0f32, f32::max);
     println!(
         "all {routes} routes walked: real edges, lengths equal the distances \
-         (mean {:.1} hops, longest {longest_route} hops; longest distance {longest})",
+         (mean {:.1} hops, longest {longest_route} hops)",
         hops as f64 / routes.max(1) as f64
     );
     Ok(())

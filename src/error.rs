@@ -119,6 +119,13 @@ pub enum Error {
         /// The depth of the product.
         k: usize,
     },
+    /// A graph with a cycle of negative length (see
+    /// [`graph::shortest_paths`](crate::graph::shortest_paths)).
+    NegativeCycle {
+        /// A vertex on a closed walk of negative length: on a negative
+        /// cycle, or in both directions connected to one.
+        vertex: usize,
+    },
     /// The packing buffers a product needs exceed
     /// [`MAX_WORKSPACE_BYTES`](crate::MAX_WORKSPACE_BYTES), or the
     /// allocator refused them. Only broadcast views (zero strides) of a
@@ -203,6 +210,10 @@ impl fmt::Display for Error {
             Error::IndexOutOfRange { row, col, index, k } => write!(
                 f,
                 "index out of range: argk[{row}, {col}] = {index} is neither below k = {k} nor NO_ARG"
+            ),
+            Error::NegativeCycle { vertex } => write!(
+                f,
+                "negative cycle: vertex {vertex} lies on a closed walk of negative length, so shortest paths are undefined"
             ),
             Error::WorkspaceTooLarge { bytes } => write!(
                 f,

@@ -98,6 +98,7 @@ mod kernels;
 // The built-in semirings and the public entry points.
 mod api;
 mod builtin;
+pub mod graph;
 
 pub use api::argmax::{
     arg_kernel_at, arg_kernel_for, argmax_backward, argmax_backward_batched, gemm_argmax,

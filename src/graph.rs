@@ -1,0 +1,458 @@
+//! All-pairs shortest paths on a dense weight matrix, at GEMM speed: a
+//! blocked Floyd–Warshall (Venkataraman, Sahni and Mukhopadhyaya, 2003)
+//! whose work is min-plus products.
+//!
+//! For each block of [`BLOCK`] vertices in turn, the diagonal block is
+//! closed by a scalar Floyd–Warshall, then its row and column strips and
+//! finally every other entry are updated by `gemm_argmax` over
+//! [`MinPlus`] with `Accum::Combine`: n³ operations in all, almost all of
+//! them in the last update, where repeated squaring spends ⌈log₂ n⌉·n³.
+//! The winning k of every update gives the next hop of the route.
+//!
+//! ```
+//! use tropical_blas::graph::shortest_paths;
+//! use tropical_blas::{MatRef, Par};
+//!
+//! let no = f32::INFINITY; // no edge
+//! let w = [
+//!     0.0, 4.0, 1.0,
+//!     no,  0.0, no,
+//!     no,  2.0, 0.0,
+//! ];
+//! let paths = shortest_paths(MatRef::row_major(&w, 3, 3)?, Par::Seq)?;
+//! assert_eq!(paths.distance(0, 1), Some(3.0));
+//! assert_eq!(paths.route(0, 1), Some(vec![0, 2, 1]));
+//! assert_eq!(paths.distance(1, 0), None); // unreachable
+//! # Ok::<(), tropical_blas::Error>(())
+//! ```
+
+use crate::api::argmax::gemm_argmax_with;
+use crate::api::gemm::gemm_with;
+use crate::builtin::MinPlus;
+use crate::config::{Accum, GemmConfig, Par};
+use crate::element::Element;
+use crate::error::{Error, Operand};
+use crate::semiring::{NO_ARG, SelectingSemiring, Semiring};
+use crate::view::{MatMut, MatRef};
+use crate::workspace::GemmWorkspace;
+
+/// Vertices per block. Fixed, not tuned: the order in which float path
+/// sums are formed follows the blocks, so a fixed size makes the result a
+/// function of the weights alone.
+pub const BLOCK: usize = 256;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// An edge weight [`shortest_paths`] takes: `f32`, `f64`, `i32`, `i64`.
+///
+/// The "no edge" weight is [`MinPlus`]'s ZERO: +∞ for floats, `MAX` for
+/// integers. Floats may be any other value but NaN and −∞. Integers
+/// follow the crate's integer rule for paths: every sum of up to n − 1
+/// edges must lie in `[-2^28, 2^28]` (i32) or `[-2^60, 2^60]` (i64), so
+/// |w|·(n − 1) may not exceed that bound; then every distance is exact.
+pub trait PathWeight: Element + sealed::Sealed {
+    /// Whether `w` may be an edge weight of a graph with `n` vertices.
+    fn usable(w: Self, n: usize) -> bool;
+}
+
+macro_rules! float_weight {
+    ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl PathWeight for $t {
+            fn usable(w: Self, _n: usize) -> bool {
+                !w.is_nan() && w != <$t>::NEG_INFINITY
+            }
+        }
+    )*};
+}
+float_weight!(f32, f64);
+
+macro_rules! integer_weight {
+    ($($t:ty: $bound:expr),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl PathWeight for $t {
+            fn usable(w: Self, n: usize) -> bool {
+                let edges = n.saturating_sub(1).max(1) as u128;
+                w == <$t>::MAX || w.unsigned_abs() as u128 * edges <= $bound
+            }
+        }
+    )*};
+}
+integer_weight!(i32: 1 << 28, i64: 1 << 60);
+
+/// Shortest distances between all pairs of vertices, and a route for each.
+#[derive(Clone, Debug)]
+pub struct ShortestPaths<T> {
+    n: usize,
+    dist: Vec<T>,
+    /// The vertex after i on a shortest route from i to j; `NO_ARG` where
+    /// j is unreachable from i, or j = i.
+    next: Vec<u32>,
+}
+
+impl<T: PathWeight> ShortestPaths<T>
+where
+    MinPlus<T>: Semiring<Scalar = T>,
+{
+    /// The number of vertices.
+    pub fn vertices(&self) -> usize {
+        self.n
+    }
+
+    /// The length of a shortest route from `from` to `to`, or `None` when
+    /// there is none (or a vertex is out of range).
+    pub fn distance(&self, from: usize, to: usize) -> Option<T> {
+        let d = *self.dist.get(self.at(from, to)?)?;
+        (d != MinPlus::<T>::ZERO).then_some(d)
+    }
+
+    /// All distances, row-major n × n, with "no route" as ZERO (+∞ or
+    /// `MAX`).
+    pub fn distances(&self) -> MatRef<'_, T> {
+        MatRef::row_major(&self.dist, self.n, self.n).expect("n × n")
+    }
+
+    /// The vertex after `from` on a shortest route to `to`: `None` when
+    /// there is no route, or `from == to`.
+    pub fn next_hop(&self, from: usize, to: usize) -> Option<usize> {
+        let hop = *self.next.get(self.at(from, to)?)?;
+        (hop != NO_ARG).then_some(hop as usize)
+    }
+
+    /// A shortest route from `from` to `to`, both included (`[from]` when
+    /// they are equal), or `None` when there is none.
+    pub fn route(&self, from: usize, to: usize) -> Option<Vec<usize>> {
+        self.distance(from, to)?;
+        let mut route = vec![from];
+        let mut at = from;
+        while at != to {
+            at = self.next_hop(at, to)?;
+            route.push(at);
+            if route.len() > self.n {
+                return None; // cannot happen: routes are simple
+            }
+        }
+        Some(route)
+    }
+
+    fn at(&self, from: usize, to: usize) -> Option<usize> {
+        (from < self.n && to < self.n).then(|| from * self.n + to)
+    }
+}
+
+/// All-pairs shortest paths of the graph whose edge i → j has weight
+/// `weights[i, j]` (ZERO, +∞ or `MAX`, for no edge), by a blocked
+/// Floyd–Warshall; `par` threads its products.
+///
+/// Negative edges are allowed; a negative cycle is
+/// [`Error::NegativeCycle`], naming a vertex on a closed walk of negative
+/// length (on the cycle, or reaching it and reached from it). A weight that is not
+/// [`usable`](PathWeight::usable) is [`Error::ValueOutOfRange`], a
+/// non-square matrix [`Error::ShapeMismatch`].
+///
+/// **Exactness.** Integer distances are the exact shortest-path lengths.
+/// A float distance is the float sum of the edges of one shortest route,
+/// formed as the blocks nest (not necessarily in route order), and the
+/// smallest such sum the algorithm forms; with weights whose sums are
+/// exact (integers below 2^24 for f32) it is the exact length. The block
+/// size is fixed ([`BLOCK`]) and every product is bit-identical at every
+/// thread count, so the result does not depend on the thread count.
+pub fn shortest_paths<T: PathWeight>(
+    weights: MatRef<'_, T>,
+    par: Par,
+) -> Result<ShortestPaths<T>, Error>
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    solve(weights, par, true)
+}
+
+/// The distances of [`shortest_paths`] alone, row-major n × n (ZERO
+/// where there is no route): the same values, computed by the value
+/// kernels, which run about twice as fast as the argmax kernels the
+/// routes need.
+///
+/// ```
+/// use tropical_blas::graph::shortest_distances;
+/// use tropical_blas::{MatRef, Par};
+///
+/// let w = [0, 5, 1, i32::MAX, 0, i32::MAX, i32::MAX, 2, 0];
+/// let d = shortest_distances(MatRef::row_major(&w, 3, 3)?, Par::Seq)?;
+/// assert_eq!(d, [0, 3, 1, i32::MAX, 0, i32::MAX, i32::MAX, 2, 0]);
+/// # Ok::<(), tropical_blas::Error>(())
+/// ```
+pub fn shortest_distances<T: PathWeight>(weights: MatRef<'_, T>, par: Par) -> Result<Vec<T>, Error>
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    Ok(solve(weights, par, false)?.dist)
+}
+
+/// Both: the routes too when `routes`.
+fn solve<T: PathWeight>(
+    weights: MatRef<'_, T>,
+    par: Par,
+    routes: bool,
+) -> Result<ShortestPaths<T>, Error>
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    let n = weights.rows();
+    if weights.cols() != n {
+        return Err(Error::ShapeMismatch {
+            operand: Operand::A,
+            expected: (n, n),
+            found: (n, weights.cols()),
+        });
+    }
+    if n >= NO_ARG as usize {
+        return Err(Error::IndexOverflow { k: n });
+    }
+    let mut paths = ShortestPaths {
+        n,
+        dist: allocate(n, MinPlus::<T>::ZERO)?,
+        next: if routes {
+            allocate(n, NO_ARG)?
+        } else {
+            Vec::new()
+        },
+    };
+    for i in 0..n {
+        for j in 0..n {
+            let w = weights.get(i, j).expect("i, j < n");
+            if !T::usable(w, n) {
+                let (row, col) = (i, j);
+                let operand = Operand::A;
+                return Err(Error::ValueOutOfRange { operand, row, col });
+            }
+            let at = i * n + j;
+            if i == j {
+                paths.dist[at] = MinPlus::<T>::add(MinPlus::<T>::ONE, w);
+            } else if w != MinPlus::<T>::ZERO {
+                paths.dist[at] = w;
+                if routes {
+                    paths.next[at] = j as u32;
+                }
+            }
+        }
+    }
+    check_diagonal(&paths)?;
+    FloydWarshall::new(n, par, routes)?.run(&mut paths)?;
+    Ok(paths)
+}
+
+/// An n × n buffer filled with `value`, or the error for one that cannot
+/// be had.
+fn allocate<X: Copy>(n: usize, value: X) -> Result<Vec<X>, Error> {
+    let len = n.checked_mul(n).ok_or(Error::LayoutOverflow)?;
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(len)
+        .map_err(|_| Error::WorkspaceTooLarge {
+            bytes: len.saturating_mul(std::mem::size_of::<X>()),
+        })?;
+    buf.resize(len, value);
+    Ok(buf)
+}
+
+/// A vertex whose distance to itself is below ONE lies on a negative
+/// cycle.
+fn check_diagonal<T: PathWeight>(paths: &ShortestPaths<T>) -> Result<(), Error>
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    let n = paths.n;
+    match (0..n).find(|&i| MinPlus::<T>::improves(paths.dist[i * n + i], MinPlus::<T>::ONE)) {
+        Some(vertex) => Err(Error::NegativeCycle { vertex }),
+        None => Ok(()),
+    }
+}
+
+/// The buffers of the blocked algorithm, reused from block to block.
+struct FloydWarshall<T> {
+    n: usize,
+    cfg: GemmConfig,
+    ws: GemmWorkspace,
+    /// The winning k of the last product (NO_ARG where C's value stayed).
+    arg: Vec<u32>,
+    /// Copies of the block's column strip (n × b), row strip (b × n) and
+    /// diagonal block (b × b) of the distances: a product's factors may
+    /// not alias its output.
+    col: Vec<T>,
+    row: Vec<T>,
+    diag: Vec<T>,
+    /// The next hops of the column strip when it was copied.
+    col_next: Vec<u32>,
+}
+
+impl<T: PathWeight> FloydWarshall<T>
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    fn new(n: usize, par: Par, routes: bool) -> Result<Self, Error> {
+        let strip = n * BLOCK.min(n);
+        Ok(Self {
+            n,
+            cfg: GemmConfig::default().with_par(par),
+            ws: GemmWorkspace::new(),
+            arg: if routes {
+                allocate(n, NO_ARG)?
+            } else {
+                Vec::new()
+            },
+            col: vec![MinPlus::<T>::ZERO; strip],
+            row: vec![MinPlus::<T>::ZERO; strip],
+            diag: vec![MinPlus::<T>::ZERO; BLOCK * BLOCK],
+            col_next: vec![NO_ARG; if routes { strip } else { 0 }],
+        })
+    }
+
+    /// The blocks in turn; next hops too unless `paths.next` is empty.
+    fn run(&mut self, paths: &mut ShortestPaths<T>) -> Result<(), Error> {
+        let n = self.n;
+        let routes = !paths.next.is_empty();
+        for k0 in (0..n).step_by(BLOCK) {
+            let b = BLOCK.min(n - k0);
+            close_block(paths, k0, b);
+            check_diagonal(paths)?;
+            // Routes from the block: D[K, :] ⊕= D*[K, K] ⊗ D[K, :]; a
+            // winner k0 + p continues as the route from i to k0 + p.
+            self.copy_diag(paths, k0, b);
+            self.copy_rows(paths, k0, b);
+            let c = MatMut::new(&mut paths.dist[k0 * n..], b, n, n as isize, 1)?;
+            let diag = MatRef::row_major(&self.diag[..b * b], b, b)?;
+            let row = MatRef::row_major(&self.row, b, n)?;
+            let arg = &mut self.arg[..if routes { b * n } else { 0 }];
+            combine_product(&mut self.ws, &self.cfg, diag, row, c, arg)?;
+            for_each_winner(arg, n, |i, j, p| {
+                paths.next[(k0 + i) * n + j] = paths.next[(k0 + i) * n + k0 + p];
+            });
+            // Routes into the block: D[:, K] ⊕= D[:, K] ⊗ D*[K, K]; a
+            // winner k0 + p: first to k0 + p as before, then on.
+            self.copy_cols(paths, k0, b, routes);
+            let c = MatMut::new(&mut paths.dist[k0..], n, b, n as isize, 1)?;
+            let diag = MatRef::row_major(&self.diag[..b * b], b, b)?;
+            let col = MatRef::row_major(&self.col, n, b)?;
+            let arg = &mut self.arg[..if routes { n * b } else { 0 }];
+            combine_product(&mut self.ws, &self.cfg, col, diag, c, arg)?;
+            for_each_winner(arg, b, |i, j, p| {
+                paths.next[i * n + k0 + j] = self.col_next[i * b + p];
+            });
+            // Everything else: D ⊕= D[:, K] ⊗ D[K, :], with both strips as
+            // the two products above left them.
+            self.copy_rows(paths, k0, b);
+            self.copy_cols(paths, k0, b, routes);
+            let c = MatMut::row_major(&mut paths.dist, n, n)?;
+            let col = MatRef::row_major(&self.col, n, b)?;
+            let row = MatRef::row_major(&self.row, b, n)?;
+            let arg = &mut self.arg[..if routes { n * n } else { 0 }];
+            combine_product(&mut self.ws, &self.cfg, col, row, c, arg)?;
+            for_each_winner(arg, n, |i, j, p| {
+                paths.next[i * n + j] = self.col_next[i * b + p];
+            });
+            check_diagonal(paths)?;
+        }
+        Ok(())
+    }
+
+    /// The closed diagonal block D*[K, K].
+    fn copy_diag(&mut self, paths: &ShortestPaths<T>, k0: usize, b: usize) {
+        for i in 0..b {
+            let from = (k0 + i) * self.n + k0;
+            self.diag[i * b..(i + 1) * b].copy_from_slice(&paths.dist[from..from + b]);
+        }
+    }
+
+    /// The row strip D[K, :].
+    fn copy_rows(&mut self, paths: &ShortestPaths<T>, k0: usize, b: usize) {
+        let n = self.n;
+        self.row[..b * n].copy_from_slice(&paths.dist[k0 * n..(k0 + b) * n]);
+    }
+
+    /// The column strip D[:, K], and its next hops with `routes`.
+    fn copy_cols(&mut self, paths: &ShortestPaths<T>, k0: usize, b: usize, routes: bool) {
+        let n = self.n;
+        for i in 0..n {
+            let from = i * n + k0;
+            self.col[i * b..(i + 1) * b].copy_from_slice(&paths.dist[from..from + b]);
+            if routes {
+                self.col_next[i * b..(i + 1) * b].copy_from_slice(&paths.next[from..from + b]);
+            }
+        }
+    }
+}
+
+/// C ⊕= A ⊗ B, with the winning k of every entry that changed in `arg`
+/// (C's shape, compact) when it is not empty: there the argmax kernel,
+/// which costs about twice the value kernel, runs.
+fn combine_product<T: PathWeight>(
+    ws: &mut GemmWorkspace,
+    cfg: &GemmConfig,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    c: MatMut<'_, T>,
+    arg: &mut [u32],
+) -> Result<(), Error>
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    if arg.is_empty() {
+        return gemm_with::<MinPlus<T>>(ws, cfg, a, b, c, Accum::Combine);
+    }
+    let (rows, cols) = (c.rows(), c.cols());
+    let arg = MatMut::row_major(arg, rows, cols)?;
+    gemm_argmax_with::<MinPlus<T>>(ws, cfg, a, b, c, arg, Accum::Combine)
+}
+
+/// Calls `f(i, j, p)` for every entry of `arg` (rows of `cols`) that a
+/// product won, with its winning k = p, and resets it to NO_ARG for the
+/// next product (under `Combine` an entry C kept keeps its index).
+fn for_each_winner(arg: &mut [u32], cols: usize, mut f: impl FnMut(usize, usize, usize)) {
+    for (at, p) in arg.iter_mut().enumerate() {
+        if *p != NO_ARG {
+            f(at / cols, at % cols, *p as usize);
+            *p = NO_ARG;
+        }
+    }
+}
+
+/// Floyd–Warshall inside the diagonal block K = k0..k0+b: afterwards
+/// D[K, K] holds the shortest routes between its vertices through any
+/// vertex of the blocks before it and of K.
+fn close_block<T: PathWeight>(paths: &mut ShortestPaths<T>, k0: usize, b: usize)
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    let n = paths.n;
+    let routes = !paths.next.is_empty();
+    let mut via_row = vec![MinPlus::<T>::ZERO; b];
+    for k in k0..k0 + b {
+        via_row.copy_from_slice(&paths.dist[k * n + k0..k * n + k0 + b]);
+        for i in k0..k0 + b {
+            let to_k = paths.dist[i * n + k];
+            if to_k == MinPlus::<T>::ZERO {
+                continue;
+            }
+            let row = i * n + k0..i * n + k0 + b;
+            let dist = &mut paths.dist[row.clone()];
+            if routes {
+                let hop = paths.next[i * n + k];
+                let next = &mut paths.next[row];
+                for ((d, h), &from_k) in dist.iter_mut().zip(next.iter_mut()).zip(&via_row) {
+                    let through = MinPlus::<T>::mul(to_k, from_k);
+                    if MinPlus::<T>::improves(through, *d) {
+                        (*d, *h) = (through, hop);
+                    }
+                }
+            } else {
+                for (d, &from_k) in dist.iter_mut().zip(&via_row) {
+                    let through = MinPlus::<T>::mul(to_k, from_k);
+                    if MinPlus::<T>::improves(through, *d) {
+                        *d = through;
+                    }
+                }
+            }
+        }
+    }
+}

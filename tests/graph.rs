@@ -1,0 +1,341 @@
+//! `graph::shortest_paths` against Bellman–Ford from every source, on
+//! random graphs of every kind the function takes: sparse and dense,
+//! integer and float weights, disconnected parts, zero-weight edges,
+//! negative edges with and without negative cycles; sizes around the
+//! block boundary; every route walked edge by edge; thread counts.
+
+mod common;
+
+use common::{Rng, quick};
+use tropical_blas::graph::{BLOCK, PathWeight, ShortestPaths, shortest_distances, shortest_paths};
+use tropical_blas::{Error, MatRef, MinPlus, Operand, Par, Semiring};
+
+/// How a test graph is drawn.
+#[derive(Clone, Copy, Debug)]
+struct Kind {
+    /// Chance (in 1/1000) that an ordered pair has an edge.
+    density: u64,
+    /// Edge weights are drawn from `low..=high`.
+    low: i64,
+    high: i64,
+    /// Vertices split into this many parts with no edges between them.
+    parts: usize,
+}
+
+const KINDS: [Kind; 5] = [
+    Kind {
+        density: 30,
+        low: 1,
+        high: 20,
+        parts: 1,
+    }, // sparse, positive
+    Kind {
+        density: 700,
+        low: 0,
+        high: 9,
+        parts: 1,
+    }, // dense, zero weights
+    Kind {
+        density: 60,
+        low: 0,
+        high: 50,
+        parts: 3,
+    }, // disconnected parts
+    Kind {
+        density: 50,
+        low: -3,
+        high: 30,
+        parts: 1,
+    }, // some negative edges
+    Kind {
+        density: 400,
+        low: -2,
+        high: 40,
+        parts: 2,
+    }, // dense, negative, parts
+];
+
+/// Integer edge weights (row-major, `None` = no edge); negative edges only
+/// from a lower to a higher vertex plus positive ones back, heavy enough
+/// that no cycle is negative (a cycle must use a back edge ≥ the
+/// graph's most negative path... so back edges get `high`+n·|low|).
+fn random_graph(rng: &mut Rng, n: usize, kind: Kind) -> Vec<Option<i64>> {
+    let part = |v: usize| v * kind.parts / n.max(1);
+    let shift = (n as i64) * (-kind.low).max(0);
+    (0..n * n)
+        .map(|ij| {
+            let (i, j) = (ij / n, ij % n);
+            if i == j || part(i) != part(j) || rng.below(1000) >= kind.density {
+                return None;
+            }
+            let w = kind.low + rng.below((kind.high - kind.low + 1) as u64) as i64;
+            // Negative weights only on forward edges (i < j); backward
+            // edges are lifted so that no cycle can be negative.
+            Some(if i < j { w } else { w.max(0) + shift })
+        })
+        .collect()
+}
+
+/// Bellman–Ford from every source (the edge list, relaxed until nothing
+/// changes): distances, or the vertices on or reachable from a negative
+/// cycle (distance −∞) as `i64::MIN`.
+fn bellman_ford(n: usize, edges: &[Option<i64>]) -> Vec<Option<i64>> {
+    let list: Vec<(usize, usize, i64)> = (0..n * n)
+        .filter_map(|ij| edges[ij].map(|w| (ij / n, ij % n, w)))
+        .collect();
+    let mut all = Vec::with_capacity(n * n);
+    for s in 0..n {
+        let mut dist: Vec<Option<i64>> = vec![None; n];
+        dist[s] = Some(0);
+        for round in 0..=n {
+            let mut changed = false;
+            for &(u, v, w) in &list {
+                if let Some(du) = dist[u]
+                    && dist[v].is_none_or(|dv| du + w < dv)
+                {
+                    dist[v] = Some(if round == n { i64::MIN } else { du + w });
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        all.extend(dist);
+    }
+    all
+}
+
+/// The weights as `T` (no edge = ZERO; 0 on the diagonal unless a self
+/// loop is given).
+fn weights_as<T: PathWeight>(n: usize, edges: &[Option<i64>], cast: fn(i64) -> T) -> Vec<T>
+where
+    MinPlus<T>: Semiring<Scalar = T>,
+{
+    edges
+        .iter()
+        .map(|e| e.map_or(MinPlus::<T>::ZERO, cast))
+        .take(n * n)
+        .collect()
+}
+
+/// Every distance against Bellman–Ford, every route walked edge by edge
+/// (real edges, adding up to the distance).
+fn check<T: PathWeight + std::fmt::Debug>(
+    paths: &ShortestPaths<T>,
+    edges: &[Option<i64>],
+    reference: &[Option<i64>],
+    to_i64: fn(T) -> i64,
+    what: &str,
+) where
+    MinPlus<T>: Semiring<Scalar = T>,
+{
+    let n = paths.vertices();
+    for i in 0..n {
+        for j in 0..n {
+            let got = paths.distance(i, j).map(to_i64);
+            assert_eq!(got, reference[i * n + j], "{what}: distance {i} -> {j}");
+            let Some(route) = paths.route(i, j) else {
+                assert!(got.is_none(), "{what}: no route {i} -> {j}");
+                continue;
+            };
+            assert_eq!((route[0], *route.last().unwrap()), (i, j), "{what}");
+            let length: i64 = route
+                .windows(2)
+                .map(|hop| edges[hop[0] * n + hop[1]].expect("a real edge"))
+                .sum();
+            assert_eq!(Some(length), got, "{what}: route {i} -> {j}: {route:?}");
+        }
+    }
+}
+
+fn sizes() -> Vec<usize> {
+    if quick() {
+        vec![0, 1, 2, 7, 40]
+    } else {
+        vec![0, 1, 2, 7, 40, BLOCK - 1, BLOCK, BLOCK + 1, 300]
+    }
+}
+
+#[test]
+fn distances_and_routes_match_bellman_ford() {
+    let mut rng = Rng::new(20);
+    for n in sizes() {
+        for (k, kind) in KINDS.iter().enumerate() {
+            let edges = random_graph(&mut rng, n, *kind);
+            let reference = bellman_ford(n, &edges);
+            assert!(
+                reference.iter().all(|d| *d != Some(i64::MIN)),
+                "the generator makes no negative cycle"
+            );
+            let what = format!("n = {n}, kind {k}");
+            let w = weights_as::<i32>(n, &edges, |w| w as i32);
+            let p = shortest_paths(MatRef::row_major(&w, n, n).unwrap(), Par::Seq).unwrap();
+            check(&p, &edges, &reference, i64::from, &format!("{what} i32"));
+            let w = weights_as::<f32>(n, &edges, |w| w as f32);
+            let p = shortest_paths(MatRef::row_major(&w, n, n).unwrap(), Par::Seq).unwrap();
+            check(&p, &edges, &reference, |d| d as i64, &format!("{what} f32"));
+            // The distances alone are the same values, bit for bit.
+            let d = shortest_distances(MatRef::row_major(&w, n, n).unwrap(), Par::Seq).unwrap();
+            for (at, x) in d.iter().enumerate() {
+                let want = p.distance(at / n, at % n).unwrap_or(f32::INFINITY);
+                assert_eq!(
+                    x.to_bits(),
+                    want.to_bits(),
+                    "{what}: distances alone at {at}"
+                );
+            }
+            if n <= 40 {
+                let w = weights_as::<i64>(n, &edges, |w| w);
+                let p = shortest_paths(MatRef::row_major(&w, n, n).unwrap(), Par::Seq).unwrap();
+                check(&p, &edges, &reference, |d| d, &format!("{what} i64"));
+                let w = weights_as::<f64>(n, &edges, |w| w as f64);
+                let p = shortest_paths(MatRef::row_major(&w, n, n).unwrap(), Par::Seq).unwrap();
+                check(&p, &edges, &reference, |d| d as i64, &format!("{what} f64"));
+            }
+        }
+    }
+}
+
+/// The result (distances and next hops) is the same at every thread
+/// count, bit for bit, with non-integer float weights too.
+#[test]
+fn threads_do_not_change_the_result() {
+    let mut rng = Rng::new(21);
+    let n = if quick() { 70 } else { BLOCK + 45 };
+    let w: Vec<f32> = (0..n * n)
+        .map(|ij| match (ij / n == ij % n, rng.below(10)) {
+            (true, _) => 0.0,
+            (false, 0..=2) => {
+                (rng.below(1000) as f32) / 7.0 - 10.0 * (((ij / n) < (ij % n)) as u8 as f32)
+            }
+            _ => f32::INFINITY,
+        })
+        .map(|x| if x < 0.0 { x.abs() } else { x })
+        .collect();
+    let view = MatRef::row_major(&w, n, n).unwrap();
+    let one = shortest_paths(view, Par::Seq).unwrap();
+    for threads in [1, 2, 3] {
+        let many = shortest_paths(view, Par::Rayon(threads)).unwrap();
+        let alone = shortest_distances(view, Par::Rayon(threads)).unwrap();
+        for (at, x) in alone.iter().enumerate() {
+            let want = one.distance(at / n, at % n).unwrap_or(f32::INFINITY);
+            assert_eq!(
+                x.to_bits(),
+                want.to_bits(),
+                "{threads} threads, distances alone"
+            );
+        }
+        for i in 0..n {
+            for j in 0..n {
+                assert_eq!(
+                    one.distance(i, j).map(f32::to_bits),
+                    many.distance(i, j).map(f32::to_bits),
+                    "{threads} threads, {i} -> {j}"
+                );
+                assert_eq!(one.next_hop(i, j), many.next_hop(i, j));
+            }
+        }
+    }
+}
+
+/// Whether each vertex lies on a closed walk of negative length: the
+/// textbook Floyd–Warshall's diagonal (saturating, so a negative cycle
+/// cannot overflow it).
+fn on_negative_walk(n: usize, edges: &[Option<i64>]) -> Vec<bool> {
+    let mut d: Vec<Option<i64>> = edges.to_vec();
+    for v in 0..n {
+        d[v * n + v] = Some(d[v * n + v].map_or(0, |w| w.min(0)));
+    }
+    for k in 0..n {
+        for i in 0..n {
+            for j in 0..n {
+                if let (Some(a), Some(b)) = (d[i * n + k], d[k * n + j]) {
+                    let through = a.saturating_add(b).max(i64::MIN / 4);
+                    if d[i * n + j].is_none_or(|old| through < old) {
+                        d[i * n + j] = Some(through);
+                    }
+                }
+            }
+        }
+    }
+    (0..n)
+        .map(|v| d[v * n + v].is_some_and(|x| x < 0))
+        .collect()
+}
+
+/// A negative cycle is an error that names a vertex on a closed walk of
+/// negative length.
+#[test]
+fn negative_cycles_are_reported() {
+    let mut rng = Rng::new(22);
+    for n in [2usize, 3, 9, 40, BLOCK + 3] {
+        for _ in 0..4 {
+            let mut edges = random_graph(&mut rng, n, KINDS[0]);
+            // A planted cycle through a few random vertices, of length −1.
+            let len = 2 + rng.below(n.min(5) as u64 - 1) as usize;
+            let mut cycle: Vec<usize> = Vec::new();
+            while cycle.len() < len {
+                let v = rng.below(n as u64) as usize;
+                if !cycle.contains(&v) {
+                    cycle.push(v);
+                }
+            }
+            for (t, &u) in cycle.iter().enumerate() {
+                let v = cycle[(t + 1) % len];
+                edges[u * n + v] = Some(if t == 0 { -(len as i64) } else { 0 });
+            }
+            let negative = on_negative_walk(n, &edges);
+            let w = weights_as::<i32>(n, &edges, |w| w as i32);
+            match shortest_paths(MatRef::row_major(&w, n, n).unwrap(), Par::Seq) {
+                Err(Error::NegativeCycle { vertex }) => assert!(
+                    negative[vertex],
+                    "n = {n}: vertex {vertex} is on no negative closed walk ({cycle:?})"
+                ),
+                other => panic!("n = {n}, cycle {cycle:?}: {other:?}"),
+            }
+            let w = weights_as::<f64>(n, &edges, |w| w as f64);
+            assert!(matches!(
+                shortest_paths(MatRef::row_major(&w, n, n).unwrap(), Par::Seq),
+                Err(Error::NegativeCycle { .. })
+            ));
+        }
+    }
+    // A negative self-loop is a cycle of one.
+    let w = [0.0f32, 1.0, f32::INFINITY, -0.5];
+    assert_eq!(
+        shortest_paths(MatRef::row_major(&w, 2, 2).unwrap(), Par::Seq).err(),
+        Some(Error::NegativeCycle { vertex: 1 })
+    );
+}
+
+#[test]
+fn bad_weights_and_shapes_are_errors() {
+    let w = [0.0f32, f32::NAN, 1.0, 0.0];
+    assert_eq!(
+        shortest_paths(MatRef::row_major(&w, 2, 2).unwrap(), Par::Seq).err(),
+        Some(Error::ValueOutOfRange {
+            operand: Operand::A,
+            row: 0,
+            col: 1
+        })
+    );
+    let w = [0.0f64, 1.0, f64::NEG_INFINITY, 0.0];
+    assert!(matches!(
+        shortest_paths(MatRef::row_major(&w, 2, 2).unwrap(), Par::Seq),
+        Err(Error::ValueOutOfRange { row: 1, col: 0, .. })
+    ));
+    // Three vertices: a route has up to 2 edges, so |w| ≤ 2^27.
+    let ok = [0i32, 1 << 27, i32::MAX, 0, 0, 0, 0, 0, 0];
+    assert!(shortest_paths(MatRef::row_major(&ok, 3, 3).unwrap(), Par::Seq).is_ok());
+    let too_big = [0i32, (1 << 27) + 1, 0, 0, 0, 0, 0, 0, 0];
+    assert!(matches!(
+        shortest_paths(MatRef::row_major(&too_big, 3, 3).unwrap(), Par::Seq),
+        Err(Error::ValueOutOfRange { row: 0, col: 1, .. })
+    ));
+    let w = [0.0f32; 6];
+    assert!(matches!(
+        shortest_paths(MatRef::row_major(&w, 2, 3).unwrap(), Par::Seq),
+        Err(Error::ShapeMismatch { .. })
+    ));
+}
