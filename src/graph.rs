@@ -38,8 +38,12 @@ use crate::workspace::GemmWorkspace;
 
 /// Vertices per block. Fixed, not tuned: the order in which float path
 /// sums are formed follows the blocks, so a fixed size makes the result a
-/// function of the weights alone.
+/// function of the weights alone. A block is closed the same way with
+/// blocks an eighth its size, down to [`SCALAR_BLOCK`].
 pub const BLOCK: usize = 256;
+
+/// The block the scalar Floyd–Warshall closes.
+pub const SCALAR_BLOCK: usize = 32;
 
 mod sealed {
     pub trait Sealed {}
@@ -238,9 +242,105 @@ where
             }
         }
     }
-    check_diagonal(&paths)?;
-    FloydWarshall::new(n, par, routes)?.run(&mut paths)?;
+    check_diagonal(&paths, 0, n)?;
+    FloydWarshall::new(n, par, routes)?.close(&mut paths, 0, n, BLOCK)?;
+    if routes && has_zero_cycle(&paths) {
+        untangle_routes(&mut paths, weights);
+    }
     Ok(paths)
+}
+
+/// Makes every next-hop chain end at its target. A block's product
+/// weighs all its vertices at once and takes the smallest on a tie, so
+/// where a cycle of length zero joins two routes of equal length, the
+/// hops toward a target can go round it (the scalar algorithm, one
+/// vertex at a time, never takes a tie). A target whose hops loop gets
+/// them anew: a breadth-first tree from it over the edges on which the
+/// distance is exact (`w(u, v) ⊗ D[v, j] == D[u, j]`), so every hop
+/// still lies on a shortest route. Called only where there is a cycle of
+/// length zero; then one pass over the hops, O(n²), finds the targets.
+fn untangle_routes<T: PathWeight>(paths: &mut ShortestPaths<T>, weights: MatRef<'_, T>)
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    let n = paths.n;
+    // Per vertex: 0 unseen, 1 on the walk being followed, 2 known to reach
+    // the target.
+    let mut state = vec![0u8; n];
+    let mut walk = Vec::new();
+    for j in 0..n {
+        state.fill(0);
+        state[j] = 2;
+        let mut tangled = false;
+        for start in 0..n {
+            let mut at = start;
+            while state[at] == 0 {
+                state[at] = 1;
+                walk.push(at);
+                match paths.next[at * n + j] {
+                    NO_ARG => break, // no route, or at the target
+                    hop => at = hop as usize,
+                }
+            }
+            tangled |= state[at] == 1 && paths.next[at * n + j] != NO_ARG;
+            for &v in &walk {
+                state[v] = 2;
+            }
+            walk.clear();
+        }
+        if tangled {
+            rebuild_hops(paths, weights, j);
+        }
+    }
+}
+
+/// Whether two vertices lie on a closed walk of length zero (ONE): the
+/// only way next hops can loop. Walks D in 64 × 64 tiles, so that D[j, i]
+/// is read from cache.
+fn has_zero_cycle<T: PathWeight>(paths: &ShortestPaths<T>) -> bool
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    const TILE: usize = 64;
+    let n = paths.n;
+    let one = MinPlus::<T>::ONE;
+    (0..n).step_by(TILE).any(|i0| {
+        (i0..n).step_by(TILE).any(|j0| {
+            (i0..(i0 + TILE).min(n)).any(|i| {
+                (j0.max(i + 1)..(j0 + TILE).min(n)).any(|j| {
+                    let (there, back) = (paths.dist[i * n + j], paths.dist[j * n + i]);
+                    MinPlus::<T>::mul(there, back) == one
+                })
+            })
+        })
+    })
+}
+
+/// The hops toward `j` as a breadth-first tree over exact edges (see
+/// [`untangle_routes`]).
+fn rebuild_hops<T: PathWeight>(paths: &mut ShortestPaths<T>, weights: MatRef<'_, T>, j: usize)
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    let n = paths.n;
+    let mut placed = vec![false; n];
+    placed[j] = true;
+    let mut queue = std::collections::VecDeque::from([j]);
+    while let Some(v) = queue.pop_front() {
+        let to_j = paths.dist[v * n + j];
+        for (u, done) in placed.iter_mut().enumerate() {
+            let w = weights.get(u, v).expect("u, v < n");
+            let from_u = paths.dist[u * n + j];
+            if *done || w == MinPlus::<T>::ZERO || from_u == MinPlus::<T>::ZERO {
+                continue;
+            }
+            if MinPlus::<T>::mul(w, to_j) == from_u {
+                paths.next[u * n + j] = v as u32;
+                *done = true;
+                queue.push_back(u);
+            }
+        }
+    }
 }
 
 /// An n × n buffer filled with `value`, or the error for one that cannot
@@ -258,42 +358,46 @@ fn allocate<X: Copy>(n: usize, value: X) -> Result<Vec<X>, Error> {
 
 /// A vertex whose distance to itself is below ONE lies on a negative
 /// cycle.
-fn check_diagonal<T: PathWeight>(paths: &ShortestPaths<T>) -> Result<(), Error>
+fn check_diagonal<T: PathWeight>(
+    paths: &ShortestPaths<T>,
+    lo: usize,
+    size: usize,
+) -> Result<(), Error>
 where
     MinPlus<T>: SelectingSemiring<Scalar = T>,
 {
     let n = paths.n;
-    match (0..n).find(|&i| MinPlus::<T>::improves(paths.dist[i * n + i], MinPlus::<T>::ONE)) {
+    let below_one = |i: &usize| MinPlus::<T>::improves(paths.dist[i * n + i], MinPlus::<T>::ONE);
+    match (lo..lo + size).find(below_one) {
         Some(vertex) => Err(Error::NegativeCycle { vertex }),
         None => Ok(()),
     }
 }
 
-/// The buffers of the blocked algorithm, reused from block to block.
-struct FloydWarshall<T> {
-    n: usize,
+/// What the blocked algorithm keeps across its products: the products'
+/// configuration and workspace, and the winning k of the last one.
+struct FloydWarshall {
     cfg: GemmConfig,
     ws: GemmWorkspace,
-    /// The winning k of the last product (NO_ARG where C's value stayed).
+    /// NO_ARG everywhere between products (empty without routes).
     arg: Vec<u32>,
-    /// Copies of the block's column strip (n × b), row strip (b × n) and
-    /// diagonal block (b × b) of the distances: a product's factors may
-    /// not alias its output.
-    col: Vec<T>,
-    row: Vec<T>,
-    diag: Vec<T>,
-    /// The next hops of the column strip when it was copied.
-    col_next: Vec<u32>,
 }
 
-impl<T: PathWeight> FloydWarshall<T>
-where
-    MinPlus<T>: SelectingSemiring<Scalar = T>,
-{
+/// Copies of one block's strips of the distances (and next hops): a
+/// product's factors may not alias its output.
+struct Strips<T> {
+    /// The column strip D[W, K] (size × b) and its next hops.
+    col: Vec<T>,
+    col_next: Vec<u32>,
+    /// The row strip D[K, W] (b × size).
+    row: Vec<T>,
+    /// The closed diagonal block D*[K, K] (b × b).
+    diag: Vec<T>,
+}
+
+impl FloydWarshall {
     fn new(n: usize, par: Par, routes: bool) -> Result<Self, Error> {
-        let strip = n * BLOCK.min(n);
         Ok(Self {
-            n,
             cfg: GemmConfig::default().with_par(par),
             ws: GemmWorkspace::new(),
             arg: if routes {
@@ -301,80 +405,108 @@ where
             } else {
                 Vec::new()
             },
-            col: vec![MinPlus::<T>::ZERO; strip],
-            row: vec![MinPlus::<T>::ZERO; strip],
-            diag: vec![MinPlus::<T>::ZERO; BLOCK * BLOCK],
-            col_next: vec![NO_ARG; if routes { strip } else { 0 }],
         })
     }
 
-    /// The blocks in turn; next hops too unless `paths.next` is empty.
-    fn run(&mut self, paths: &mut ShortestPaths<T>) -> Result<(), Error> {
-        let n = self.n;
+    /// Closes the window W = lo..lo+size of D (its shortest routes through
+    /// any vertex of W and of the windows closed before), block by block
+    /// of `block` vertices; a block is closed the same way with blocks an
+    /// eighth its size, down to [`SCALAR_BLOCK`], which the scalar
+    /// Floyd–Warshall closes. Next hops too unless `paths.next` is empty.
+    fn close<T: PathWeight>(
+        &mut self,
+        paths: &mut ShortestPaths<T>,
+        lo: usize,
+        size: usize,
+        block: usize,
+    ) -> Result<(), Error>
+    where
+        MinPlus<T>: SelectingSemiring<Scalar = T>,
+    {
+        if size <= SCALAR_BLOCK {
+            close_block(paths, lo, size);
+            return check_diagonal(paths, lo, size);
+        }
+        let n = paths.n;
         let routes = !paths.next.is_empty();
-        for k0 in (0..n).step_by(BLOCK) {
-            let b = BLOCK.min(n - k0);
-            close_block(paths, k0, b);
-            check_diagonal(paths)?;
-            // Routes from the block: D[K, :] ⊕= D*[K, K] ⊗ D[K, :]; a
+        let b_max = block.min(size);
+        let zero = MinPlus::<T>::ZERO;
+        let mut strips = Strips {
+            col: vec![zero; size * b_max],
+            col_next: vec![NO_ARG; if routes { size * b_max } else { 0 }],
+            row: vec![zero; b_max * size],
+            diag: vec![zero; b_max * b_max],
+        };
+        let window = |i: usize, j: usize| (lo + i) * n + lo + j;
+        for k0 in (0..size).step_by(block) {
+            let b = block.min(size - k0);
+            self.close(paths, lo + k0, b, (block / 8).max(SCALAR_BLOCK))?;
+            // Routes from the block: D[K, W] ⊕= D*[K, K] ⊗ D[K, W]; a
             // winner k0 + p continues as the route from i to k0 + p.
-            self.copy_diag(paths, k0, b);
-            self.copy_rows(paths, k0, b);
-            let c = MatMut::new(&mut paths.dist[k0 * n..], b, n, n as isize, 1)?;
-            let diag = MatRef::row_major(&self.diag[..b * b], b, b)?;
-            let row = MatRef::row_major(&self.row, b, n)?;
-            let arg = &mut self.arg[..if routes { b * n } else { 0 }];
+            strips.copy_diag(paths, lo + k0, b);
+            strips.copy_rows(paths, lo, size, k0, b);
+            let c = MatMut::new(&mut paths.dist[window(k0, 0)..], b, size, n as isize, 1)?;
+            let diag = MatRef::row_major(&strips.diag[..b * b], b, b)?;
+            let row = MatRef::row_major(&strips.row[..b * size], b, size)?;
+            let arg = &mut self.arg[..if routes { b * size } else { 0 }];
             combine_product(&mut self.ws, &self.cfg, diag, row, c, arg)?;
-            for_each_winner(arg, n, |i, j, p| {
-                paths.next[(k0 + i) * n + j] = paths.next[(k0 + i) * n + k0 + p];
+            for_each_winner(arg, size, |i, j, p| {
+                paths.next[window(k0 + i, j)] = paths.next[window(k0 + i, k0 + p)];
             });
-            // Routes into the block: D[:, K] ⊕= D[:, K] ⊗ D*[K, K]; a
+            // Routes into the block: D[W, K] ⊕= D[W, K] ⊗ D*[K, K]; a
             // winner k0 + p: first to k0 + p as before, then on.
-            self.copy_cols(paths, k0, b, routes);
-            let c = MatMut::new(&mut paths.dist[k0..], n, b, n as isize, 1)?;
-            let diag = MatRef::row_major(&self.diag[..b * b], b, b)?;
-            let col = MatRef::row_major(&self.col, n, b)?;
-            let arg = &mut self.arg[..if routes { n * b } else { 0 }];
+            strips.copy_cols(paths, lo, size, k0, b);
+            let c = MatMut::new(&mut paths.dist[window(0, k0)..], size, b, n as isize, 1)?;
+            let diag = MatRef::row_major(&strips.diag[..b * b], b, b)?;
+            let col = MatRef::row_major(&strips.col[..size * b], size, b)?;
+            let arg = &mut self.arg[..if routes { size * b } else { 0 }];
             combine_product(&mut self.ws, &self.cfg, col, diag, c, arg)?;
             for_each_winner(arg, b, |i, j, p| {
-                paths.next[i * n + k0 + j] = self.col_next[i * b + p];
+                paths.next[window(i, k0 + j)] = strips.col_next[i * b + p];
             });
-            // Everything else: D ⊕= D[:, K] ⊗ D[K, :], with both strips as
-            // the two products above left them.
-            self.copy_rows(paths, k0, b);
-            self.copy_cols(paths, k0, b, routes);
-            let c = MatMut::row_major(&mut paths.dist, n, n)?;
-            let col = MatRef::row_major(&self.col, n, b)?;
-            let row = MatRef::row_major(&self.row, b, n)?;
-            let arg = &mut self.arg[..if routes { n * n } else { 0 }];
+            // The rest of the window: D[W, W] ⊕= D[W, K] ⊗ D[K, W], with
+            // both strips as the two products above left them.
+            strips.copy_rows(paths, lo, size, k0, b);
+            strips.copy_cols(paths, lo, size, k0, b);
+            let c = MatMut::new(&mut paths.dist[window(0, 0)..], size, size, n as isize, 1)?;
+            let col = MatRef::row_major(&strips.col[..size * b], size, b)?;
+            let row = MatRef::row_major(&strips.row[..b * size], b, size)?;
+            let arg = &mut self.arg[..if routes { size * size } else { 0 }];
             combine_product(&mut self.ws, &self.cfg, col, row, c, arg)?;
-            for_each_winner(arg, n, |i, j, p| {
-                paths.next[i * n + j] = self.col_next[i * b + p];
+            for_each_winner(arg, size, |i, j, p| {
+                paths.next[window(i, j)] = strips.col_next[i * b + p];
             });
-            check_diagonal(paths)?;
+            check_diagonal(paths, lo, size)?;
         }
         Ok(())
     }
+}
 
-    /// The closed diagonal block D*[K, K].
-    fn copy_diag(&mut self, paths: &ShortestPaths<T>, k0: usize, b: usize) {
+impl<T: Copy> Strips<T> {
+    /// D*[K, K] for K = k..k+b.
+    fn copy_diag(&mut self, paths: &ShortestPaths<T>, k: usize, b: usize) {
+        let n = paths.n;
         for i in 0..b {
-            let from = (k0 + i) * self.n + k0;
+            let from = (k + i) * n + k;
             self.diag[i * b..(i + 1) * b].copy_from_slice(&paths.dist[from..from + b]);
         }
     }
 
-    /// The row strip D[K, :].
-    fn copy_rows(&mut self, paths: &ShortestPaths<T>, k0: usize, b: usize) {
-        let n = self.n;
-        self.row[..b * n].copy_from_slice(&paths.dist[k0 * n..(k0 + b) * n]);
+    /// D[K, W] for K = lo+k0..lo+k0+b, W = lo..lo+size.
+    fn copy_rows(&mut self, paths: &ShortestPaths<T>, lo: usize, size: usize, k0: usize, b: usize) {
+        let n = paths.n;
+        for i in 0..b {
+            let from = (lo + k0 + i) * n + lo;
+            self.row[i * size..(i + 1) * size].copy_from_slice(&paths.dist[from..from + size]);
+        }
     }
 
-    /// The column strip D[:, K], and its next hops with `routes`.
-    fn copy_cols(&mut self, paths: &ShortestPaths<T>, k0: usize, b: usize, routes: bool) {
-        let n = self.n;
-        for i in 0..n {
-            let from = i * n + k0;
+    /// D[W, K], and its next hops when there are routes.
+    fn copy_cols(&mut self, paths: &ShortestPaths<T>, lo: usize, size: usize, k0: usize, b: usize) {
+        let n = paths.n;
+        let routes = !paths.next.is_empty();
+        for i in 0..size {
+            let from = (lo + i) * n + lo + k0;
             self.col[i * b..(i + 1) * b].copy_from_slice(&paths.dist[from..from + b]);
             if routes {
                 self.col_next[i * b..(i + 1) * b].copy_from_slice(&paths.next[from..from + b]);
