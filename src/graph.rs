@@ -35,6 +35,7 @@ use crate::error::{Error, Operand};
 use crate::semiring::{NO_ARG, SelectingSemiring, Semiring};
 use crate::view::{MatMut, MatRef};
 use crate::workspace::GemmWorkspace;
+use rayon::prelude::*;
 
 /// Vertices per block. Fixed, not tuned: the order in which float path
 /// sums are formed follows the blocks, so a fixed size makes the result a
@@ -375,12 +376,15 @@ where
 }
 
 /// What the blocked algorithm keeps across its products: the products'
-/// configuration and workspace, and the winning k of the last one.
-struct FloydWarshall {
+/// configuration and workspace; with routes, the winning k of the last
+/// strip product and the last window update's values.
+struct FloydWarshall<T> {
     cfg: GemmConfig,
     ws: GemmWorkspace,
-    /// NO_ARG everywhere between products (empty without routes).
+    /// NO_ARG everywhere between products.
     arg: Vec<u32>,
+    /// D[W, K] ⊗ D[K, W] of the window being updated (size × size).
+    update: Vec<T>,
 }
 
 /// Copies of one block's strips of the distances (and next hops): a
@@ -389,22 +393,29 @@ struct Strips<T> {
     /// The column strip D[W, K] (size × b) and its next hops.
     col: Vec<T>,
     col_next: Vec<u32>,
-    /// The row strip D[K, W] (b × size).
+    /// The row strip D[K, W] (b × size), and its transpose when there
+    /// are routes (a winner's search reads a column of it).
     row: Vec<T>,
+    row_t: Vec<T>,
     /// The closed diagonal block D*[K, K] (b × b).
     diag: Vec<T>,
 }
 
-impl FloydWarshall {
+impl<T: PathWeight> FloydWarshall<T>
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
     fn new(n: usize, par: Par, routes: bool) -> Result<Self, Error> {
+        let strip = n * BLOCK.min(n);
+        let (arg, update) = match routes {
+            true => (vec![NO_ARG; strip], allocate(n, MinPlus::<T>::ZERO)?),
+            false => (Vec::new(), Vec::new()),
+        };
         Ok(Self {
             cfg: GemmConfig::default().with_par(par),
             ws: GemmWorkspace::new(),
-            arg: if routes {
-                allocate(n, NO_ARG)?
-            } else {
-                Vec::new()
-            },
+            arg,
+            update,
         })
     }
 
@@ -413,16 +424,13 @@ impl FloydWarshall {
     /// of `block` vertices; a block is closed the same way with blocks an
     /// eighth its size, down to [`SCALAR_BLOCK`], which the scalar
     /// Floyd–Warshall closes. Next hops too unless `paths.next` is empty.
-    fn close<T: PathWeight>(
+    fn close(
         &mut self,
         paths: &mut ShortestPaths<T>,
         lo: usize,
         size: usize,
         block: usize,
-    ) -> Result<(), Error>
-    where
-        MinPlus<T>: SelectingSemiring<Scalar = T>,
-    {
+    ) -> Result<(), Error> {
         if size <= SCALAR_BLOCK {
             close_block(paths, lo, size);
             return check_diagonal(paths, lo, size);
@@ -435,6 +443,7 @@ impl FloydWarshall {
             col: vec![zero; size * b_max],
             col_next: vec![NO_ARG; if routes { size * b_max } else { 0 }],
             row: vec![zero; b_max * size],
+            row_t: vec![zero; if routes { size * b_max } else { 0 }],
             diag: vec![zero; b_max * b_max],
         };
         let window = |i: usize, j: usize| (lo + i) * n + lo + j;
@@ -468,14 +477,22 @@ impl FloydWarshall {
             // both strips as the two products above left them.
             strips.copy_rows(paths, lo, size, k0, b);
             strips.copy_cols(paths, lo, size, k0, b);
-            let c = MatMut::new(&mut paths.dist[window(0, 0)..], size, size, n as isize, 1)?;
             let col = MatRef::row_major(&strips.col[..size * b], size, b)?;
             let row = MatRef::row_major(&strips.row[..b * size], b, size)?;
-            let arg = &mut self.arg[..if routes { size * size } else { 0 }];
-            combine_product(&mut self.ws, &self.cfg, col, row, c, arg)?;
-            for_each_winner(arg, size, |i, j, p| {
-                paths.next[window(i, j)] = strips.col_next[i * b + p];
-            });
+            if routes {
+                // The update's values by the value kernels, then merged row
+                // by row, finding the winner of each entry that improved
+                // (see `merge_update`): the argmin kernels would cost about
+                // twice as much for the whole window.
+                let update = &mut self.update[..size * size];
+                let u = MatMut::row_major(update, size, size)?;
+                gemm_with::<MinPlus<T>>(&mut self.ws, &self.cfg, col, row, u, Accum::Replace)?;
+                strips.transpose_rows(b, size);
+                merge_update(paths, &self.update, &strips, (lo, size, b), self.cfg.par());
+            } else {
+                let c = MatMut::new(&mut paths.dist[window(0, 0)..], size, size, n as isize, 1)?;
+                combine_product(&mut self.ws, &self.cfg, col, row, c, &mut [])?;
+            }
             check_diagonal(paths, lo, size)?;
         }
         Ok(())
@@ -483,6 +500,15 @@ impl FloydWarshall {
 }
 
 impl<T: Copy> Strips<T> {
+    /// `row_t` = the transpose of the b × size row strip.
+    fn transpose_rows(&mut self, b: usize, size: usize) {
+        for p in 0..b {
+            for j in 0..size {
+                self.row_t[j * b + p] = self.row[p * size + j];
+            }
+        }
+    }
+
     /// D*[K, K] for K = k..k+b.
     fn copy_diag(&mut self, paths: &ShortestPaths<T>, k: usize, b: usize) {
         let n = paths.n;
@@ -513,6 +539,72 @@ impl<T: Copy> Strips<T> {
             }
         }
     }
+}
+
+/// D[W, W] ⊕= `update` (= D[W, K] ⊗ D[K, W], size × size), as
+/// `Accum::Combine` would: an entry takes the update's value only where
+/// it improves on it. There the winner is the first k whose product
+/// equals the new value (the value kernels formed exactly these
+/// products, so one does; the first is the smallest k, as `gemm_argmax`
+/// would give), and the route goes on as the one to it. Rows are
+/// independent: with more than one thread they are merged in parallel.
+fn merge_update<T: PathWeight>(
+    paths: &mut ShortestPaths<T>,
+    update: &[T],
+    strips: &Strips<T>,
+    (lo, size, b): (usize, usize, usize),
+    par: Par,
+) where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    let n = paths.n;
+    let rows = lo * n..(lo + size) * n;
+    let merge_row = |i: usize, dist: &mut [T], next: &mut [u32], new: &[T]| {
+        let (dist, next) = (&mut dist[lo..lo + size], &mut next[lo..lo + size]);
+        let to_k = &strips.col[i * b..(i + 1) * b];
+        let hops_to_k = &strips.col_next[i * b..(i + 1) * b];
+        for (j, ((d, h), &x)) in dist.iter_mut().zip(next.iter_mut()).zip(new).enumerate() {
+            if MinPlus::<T>::improves(x, *d) {
+                let from_k = &strips.row_t[j * b..(j + 1) * b];
+                *d = x;
+                if let Some(p) = first_product_equal(to_k, from_k, x) {
+                    *h = hops_to_k[p];
+                }
+            }
+        }
+    };
+    if par.threads() > 1 {
+        let dist = paths.dist[rows.clone()].par_chunks_mut(n);
+        let next = paths.next[rows].par_chunks_mut(n);
+        let new = update[..size * size].par_chunks(size);
+        (dist.zip(next).zip(new).enumerate()).for_each(|(i, ((d, h), x))| merge_row(i, d, h, x));
+    } else {
+        let dist = paths.dist[rows.clone()].chunks_mut(n);
+        let next = paths.next[rows].chunks_mut(n);
+        let new = update[..size * size].chunks(size);
+        (dist.zip(next).zip(new).enumerate()).for_each(|(i, ((d, h), x))| merge_row(i, d, h, x));
+    }
+}
+
+/// The first p with `to_k[p] ⊗ from_k[p] == x`, tested in blocks of 16
+/// with a branch-free fold (which vectorizes; a search with an early exit
+/// does not), the matching block searched.
+fn first_product_equal<T: PathWeight>(to_k: &[T], from_k: &[T], x: T) -> Option<usize>
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    const BLOCK_OF_K: usize = 16;
+    let equal = |(&a, &b): (&T, &T)| MinPlus::<T>::mul(a, b) == x;
+    to_k.chunks(BLOCK_OF_K)
+        .zip(from_k.chunks(BLOCK_OF_K))
+        .enumerate()
+        .find_map(|(q, (a, b))| {
+            let any = a
+                .iter()
+                .zip(b)
+                .fold(false, |found, pair| found | equal(pair));
+            any.then(|| a.iter().zip(b).position(equal).map(|p| q * BLOCK_OF_K + p))?
+        })
 }
 
 /// C ⊕= A ⊗ B, with the winning k of every entry that changed in `arg`
