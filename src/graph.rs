@@ -3,11 +3,13 @@
 //! whose work is min-plus products.
 //!
 //! For each block of [`BLOCK`] vertices in turn, the diagonal block is
-//! closed by a scalar Floyd–Warshall, then its row and column strips and
-//! finally every other entry are updated by `gemm_argmax` over
-//! [`MinPlus`] with `Accum::Combine`: n³ operations in all, almost all of
-//! them in the last update, where repeated squaring spends ⌈log₂ n⌉·n³.
-//! The winning k of every update gives the next hop of the route.
+//! closed (the same way, with blocks of [`SCALAR_BLOCK`] closed by a
+//! scalar Floyd–Warshall), then its row and column strips and finally
+//! every other entry are updated by min-plus products over [`MinPlus`]
+//! with `Accum::Combine`: n³ operations in all, almost all of them in the
+//! last update, where repeated squaring spends ⌈log₂ n⌉·n³. The winning
+//! k of every update (the strips' from `gemm_argmax`, the rest's found by
+//! a search among the entries that improved) gives the next hop.
 //!
 //! ```
 //! use tropical_blas::graph::shortest_paths;
@@ -175,9 +177,9 @@ where
 }
 
 /// The distances of [`shortest_paths`] alone, row-major n × n (ZERO
-/// where there is no route): the same values, computed by the value
-/// kernels, which run about twice as fast as the argmax kernels the
-/// routes need.
+/// where there is no route): the same values, without the search for
+/// each improved entry's winner and the argmin products of the strips
+/// (2/3 of the time at n = 4096 on a road-like graph).
 ///
 /// ```
 /// use tropical_blas::graph::shortest_distances;
