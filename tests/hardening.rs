@@ -27,45 +27,34 @@ fn config(level: IsaLevel) -> GemmConfig {
 /// before writing.
 #[test]
 fn broadcast_depths_past_memory_are_refused() {
+    /// One element standing for 1×k by k×1 at `level`: an error, C as it was.
+    fn refused<S: Semiring>(level: IsaLevel, k: usize, x: S::Scalar, c0: S::Scalar)
+    where
+        S::Scalar: PartialEq + std::fmt::Debug,
+    {
+        let one = [x];
+        let mut c = [c0];
+        let result = gemm_with::<S>(
+            &mut GemmWorkspace::new(),
+            &config(level),
+            MatRef::new(&one, 1, k, 0, 0).unwrap(),
+            MatRef::new(&one, k, 1, 0, 0).unwrap(),
+            MatMut::row_major(&mut c, 1, 1).unwrap(),
+            Accum::Replace,
+        );
+        assert!(
+            matches!(
+                result,
+                Err(Error::WorkspaceTooLarge { .. } | Error::LayoutOverflow)
+            ),
+            "{level} k = {k}: {result:?}"
+        );
+        assert_eq!(c, [c0]);
+    }
     for level in available_levels("broadcast_depths_past_memory_are_refused") {
         for k in [(1usize << 55) + 1, 1 << 40] {
-            let one = [true];
-            let mut c = [false];
-            let result = gemm_with::<OrAnd>(
-                &mut GemmWorkspace::new(),
-                &config(level),
-                MatRef::new(&one, 1, k, 0, 0).unwrap(),
-                MatRef::new(&one, k, 1, 0, 0).unwrap(),
-                MatMut::row_major(&mut c, 1, 1).unwrap(),
-                Accum::Replace,
-            );
-            assert!(
-                matches!(
-                    result,
-                    Err(Error::WorkspaceTooLarge { .. } | Error::LayoutOverflow)
-                ),
-                "{level} k = {k}: {result:?}"
-            );
-            assert_eq!(c, [false]);
-
-            let x = [1.0f32];
-            let mut c = [9.0f32];
-            let result = gemm_with::<MaxPlus<f32>>(
-                &mut GemmWorkspace::new(),
-                &config(level),
-                MatRef::new(&x, 1, k, 0, 0).unwrap(),
-                MatRef::new(&x, k, 1, 0, 0).unwrap(),
-                MatMut::row_major(&mut c, 1, 1).unwrap(),
-                Accum::Replace,
-            );
-            assert!(
-                matches!(
-                    result,
-                    Err(Error::WorkspaceTooLarge { .. } | Error::LayoutOverflow)
-                ),
-                "{level} k = {k}: {result:?}"
-            );
-            assert_eq!(c, [9.0]);
+            refused::<OrAnd>(level, k, true, false);
+            refused::<MaxPlus<f32>>(level, k, 1.0, 9.0);
         }
     }
 }
