@@ -179,7 +179,8 @@ where
 /// The distances of [`shortest_paths`] alone, row-major n × n (ZERO
 /// where there is no route): the same values, without the search for
 /// each improved entry's winner and the argmin products of the strips
-/// (2/3 of the time at n = 4096 on a road-like graph).
+/// (a third of the time with routes at n = 4096 on a road-like graph,
+/// more where entries improve often).
 ///
 /// ```
 /// use tropical_blas::graph::shortest_distances;
