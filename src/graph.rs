@@ -719,22 +719,17 @@ where
             if to_k == MinPlus::<T>::ZERO {
                 continue;
             }
-            let row = i * n + k0..i * n + k0 + b;
-            let dist = &mut paths.dist[row.clone()];
-            if routes {
-                let hop = paths.next[i * n + k];
-                let next = &mut paths.next[row];
-                for ((d, h), &from_k) in dist.iter_mut().zip(next.iter_mut()).zip(&via_row) {
-                    let through = MinPlus::<T>::mul(to_k, from_k);
-                    if MinPlus::<T>::improves(through, *d) {
-                        (*d, *h) = (through, hop);
-                    }
-                }
+            let hop = if routes {
+                paths.next[i * n + k]
             } else {
-                for (d, &from_k) in dist.iter_mut().zip(&via_row) {
-                    let through = MinPlus::<T>::mul(to_k, from_k);
-                    if MinPlus::<T>::improves(through, *d) {
-                        *d = through;
+                NO_ARG
+            };
+            for (at, &from_k) in (i * n + k0..).zip(&via_row) {
+                let through = MinPlus::<T>::mul(to_k, from_k);
+                if MinPlus::<T>::improves(through, paths.dist[at]) {
+                    paths.dist[at] = through;
+                    if routes {
+                        paths.next[at] = hop;
                     }
                 }
             }
