@@ -1,0 +1,171 @@
+//! NumPy arrays as the crate sees them: element strides, the memory they
+//! cover, and slices over exactly that memory.
+//!
+//! NumPy strides are in bytes and may be negative or zero; the crate's
+//! views take element strides over a slice that starts at the lowest
+//! address the view touches. This module converts one into the other and
+//! refuses what cannot be converted without a copy (a stride that is not a
+//! multiple of the item size, or a misaligned data pointer): the Python
+//! layer copies such inputs before they get here.
+
+use numpy::{Element, PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+/// One array's shape, element strides and covered memory.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    /// The name used in error messages (`a`, `b`, `out`, ...).
+    pub name: &'static str,
+    /// The array's shape.
+    pub shape: Vec<usize>,
+    /// Its strides in elements.
+    pub strides: Vec<isize>,
+    /// Address of element (0, …, 0), the array's data pointer.
+    pub data: usize,
+    /// Element offset, from element (0, …, 0), of the lowest element the
+    /// array touches (≤ 0).
+    pub low: isize,
+    /// Elements from the lowest to the highest one touched, inclusive; 0
+    /// for an array with no elements.
+    pub span: usize,
+    /// Bytes per element.
+    pub itemsize: usize,
+}
+
+impl Layout {
+    /// Reads and checks the layout of `array`, whose elements are `T`.
+    pub fn of<T: Element>(name: &'static str, array: &Bound<'_, PyArrayDyn<T>>) -> PyResult<Self> {
+        let itemsize = std::mem::size_of::<T>();
+        let shape = array.shape().to_vec();
+        let mut strides = Vec::with_capacity(shape.len());
+        for (&bytes, &extent) in array.strides().iter().zip(&shape) {
+            // A dimension of extent 1 is never stepped along: its stride
+            // may be anything (NumPy leaves odd values there).
+            if extent <= 1 {
+                strides.push(0);
+            } else if bytes % itemsize as isize != 0 {
+                return Err(PyValueError::new_err(format!(
+                    "{name}: stride {bytes} bytes is not a multiple of the item size {itemsize}"
+                )));
+            } else {
+                strides.push(bytes / itemsize as isize);
+            }
+        }
+        let data = array.data() as usize;
+        let (low, span) = extent_of(&shape, &strides)
+            .ok_or_else(|| PyValueError::new_err(format!("{name}: layout too large")))?;
+        if span > 0 && data % std::mem::align_of::<T>() != 0 {
+            return Err(PyValueError::new_err(format!(
+                "{name}: data is not aligned to {} bytes",
+                std::mem::align_of::<T>()
+            )));
+        }
+        Ok(Layout {
+            name,
+            shape,
+            strides,
+            data,
+            low,
+            span,
+            itemsize,
+        })
+    }
+
+    /// The byte range `[start, end)` this array touches (empty when it has
+    /// no elements).
+    pub fn byte_range(&self) -> (usize, usize) {
+        if self.span == 0 {
+            return (self.data, self.data);
+        }
+        let start = (self.data as isize + self.low * self.itemsize as isize) as usize;
+        (start, start + self.span * self.itemsize)
+    }
+
+    /// Whether the memory of `self` and `other` intersects.
+    pub fn overlaps(&self, other: &Layout) -> bool {
+        let (s0, e0) = self.byte_range();
+        let (s1, e1) = other.byte_range();
+        s0 < e1 && s1 < e0
+    }
+
+    /// Address of the lowest element touched.
+    fn lowest(&self) -> usize {
+        self.byte_range().0
+    }
+
+    /// A shared slice over exactly the elements this array touches.
+    ///
+    /// # Safety
+    /// `self` must describe a live NumPy array of `T` (from [`Layout::of`]
+    /// with the same `T`), that array must stay alive and must not be
+    /// written by anyone for `'a` (the caller holds a NumPy read borrow of
+    /// it, and no writable slice over overlapping memory exists).
+    pub unsafe fn slice<'a, T>(&self) -> &'a [T] {
+        if self.span == 0 {
+            return &[];
+        }
+        // SAFETY: `of` checked that the data pointer is aligned for T and
+        // that every stride is a whole number of elements, and computed
+        // `low`/`span` as the exact extent of the strided elements, all of
+        // which lie inside the array's allocation (NumPy's own invariant
+        // for a valid array). So `lowest()` is an aligned pointer to `span`
+        // initialized elements of T; the caller guarantees no writes for
+        // 'a.
+        unsafe { std::slice::from_raw_parts(self.lowest() as *const T, self.span) }
+    }
+
+    /// A mutable slice over exactly the elements this array touches.
+    ///
+    /// # Safety
+    /// As for [`Layout::slice`], and in addition the caller holds NumPy's
+    /// write borrow of the array (so it is writeable), and no other slice,
+    /// shared or mutable, over overlapping memory exists for `'a`.
+    pub unsafe fn slice_mut<'a, T>(&self) -> &'a mut [T] {
+        if self.span == 0 {
+            return &mut [];
+        }
+        // SAFETY: as in `slice` for the pointer, alignment and length; the
+        // caller guarantees exclusive access for 'a.
+        unsafe { std::slice::from_raw_parts_mut(self.lowest() as *mut T, self.span) }
+    }
+}
+
+/// (low, span) of a strided layout in elements: the offset of the lowest
+/// element from element (0, …, 0), and the count from lowest to highest
+/// inclusive (0 if the layout has no elements). `None` on overflow.
+pub fn extent_of(shape: &[usize], strides: &[isize]) -> Option<(isize, usize)> {
+    if shape.contains(&0) {
+        return Some((0, 0));
+    }
+    let (mut low, mut high) = (0isize, 0isize);
+    for (&extent, &stride) in shape.iter().zip(strides) {
+        let reach = isize::try_from(extent - 1).ok()?.checked_mul(stride)?;
+        if reach < 0 {
+            low = low.checked_add(reach)?;
+        } else {
+            high = high.checked_add(reach)?;
+        }
+    }
+    let span = usize::try_from(high.checked_sub(low)?.checked_add(1)?).ok()?;
+    Some((low, span))
+}
+
+/// Refuses any writable array whose memory meets another array's.
+pub fn check_disjoint(writable: &[&Layout], all: &[&Layout]) -> PyResult<()> {
+    for w in writable {
+        for other in all {
+            if std::ptr::eq(*w, *other) {
+                continue;
+            }
+            if w.overlaps(other) {
+                return Err(PyValueError::new_err(format!(
+                    "{} shares memory with {}: the output must not overlap an input \
+                     (pass a copy, e.g. {}.copy())",
+                    w.name, other.name, other.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
