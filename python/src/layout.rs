@@ -40,9 +40,10 @@ impl Layout {
         let shape = array.shape().to_vec();
         let mut strides = Vec::with_capacity(shape.len());
         for (&bytes, &extent) in array.strides().iter().zip(&shape) {
-            // A dimension of extent 1 is never stepped along: its stride
-            // may be anything (NumPy leaves odd values there).
-            if extent <= 1 {
+            // A dimension of extent 1 is never stepped along, and an array
+            // with no elements is never read: their strides may be
+            // anything (NumPy leaves odd values there).
+            if extent <= 1 || shape.contains(&0) {
                 strides.push(0);
             } else if bytes % itemsize as isize != 0 {
                 return Err(PyValueError::new_err(format!(

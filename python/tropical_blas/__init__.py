@@ -146,10 +146,10 @@ def _operand(x: Any, name: str) -> np.ndarray:
     x = np.asarray(x)
     if x.ndim == 0:
         raise ValueError(f"{name} is 0-d (a scalar); matmul needs at least 1 dimension")
-    if not x.flags.aligned or any(
-        s % x.itemsize for s, d in zip(x.strides, x.shape) if d > 1
+    if x.size and (
+        not x.flags.aligned or any(s % x.itemsize for s, d in zip(x.strides, x.shape) if d > 1)
     ):
-        x = np.ascontiguousarray(x)
+        x = np.array(x, order="C", copy=True)  # aligned, whole-element strides
     return x
 
 
@@ -245,11 +245,12 @@ def _check_out(out: Any, shapes: _Shapes, dtype: np.dtype) -> np.ndarray:
         raise TypeError(f"out has dtype {out.dtype}; the product has dtype {dtype} (no casts)")
     if not out.flags.writeable:
         raise ValueError("out is read-only")
-    if not out.flags.aligned or any(
-        s % out.itemsize for s, d in zip(out.strides, out.shape) if d > 1
+    if out.size and (
+        not out.flags.aligned
+        or any(s % out.itemsize for s, d in zip(out.strides, out.shape) if d > 1)
     ):
         raise ValueError("out must be aligned with strides in whole elements (it is never copied)")
-    if any(s == 0 for s, d in zip(out.strides, out.shape) if d > 1):
+    if out.size and any(s == 0 for s, d in zip(out.strides, out.shape) if d > 1):
         raise ValueError("out repeats elements (a zero stride): every output needs its own element")
     return out
 

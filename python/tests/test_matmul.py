@@ -1,0 +1,216 @@
+"""matmul against the NumPy reference, bit for bit: every semiring and
+dtype, strided and negative-stride views, broadcast batches, 1-D operands,
+out= views, accumulate, threads."""
+
+import numpy as np
+import pytest
+from reference import CASES, assert_bitwise, reference_matmul, sample
+
+import tropical_blas as tb
+
+
+@pytest.mark.parametrize("semiring,dtype", CASES)
+@pytest.mark.parametrize("m,k,n", [(1, 1, 1), (3, 5, 4), (7, 0, 3), (0, 4, 2), (17, 33, 19)])
+def test_every_semiring_and_dtype(semiring, dtype, m, k, n):
+    rng = np.random.default_rng(m * 1000 + k * 10 + n)
+    a = sample(rng, semiring, dtype, (m, k))
+    b = sample(rng, semiring, dtype, (k, n))
+    got = tb.matmul(a, b, semiring)
+    assert_bitwise(got, reference_matmul(a, b, semiring)[0])
+
+
+@pytest.mark.parametrize("semiring,dtype", CASES)
+def test_large_enough_for_the_packed_kernels(semiring, dtype):
+    rng = np.random.default_rng(7)
+    a = sample(rng, semiring, dtype, (70, 131), special=0.05)
+    b = sample(rng, semiring, dtype, (131, 67), special=0.05)
+    want = reference_matmul(a, b, semiring)[0]
+    for threads in (1, 2):
+        assert_bitwise(tb.matmul(a, b, semiring, threads=threads), want)
+
+
+@pytest.mark.parametrize("semiring,dtype", CASES)
+def test_accumulate_combines_with_out(semiring, dtype):
+    rng = np.random.default_rng(3)
+    a = sample(rng, semiring, dtype, (2, 6, 5))
+    b = sample(rng, semiring, dtype, (5, 4))
+    c = sample(rng, semiring, dtype, (2, 6, 4))
+    want = reference_matmul(a, b, semiring, c)[0]
+    out = c.copy()
+    assert tb.matmul(a, b, semiring, out=out, accumulate=True) is out
+    assert_bitwise(out, want)
+
+
+def test_nan_rule_floats():
+    nan, inf = np.nan, np.inf
+    a = np.array([[nan, 1.0], [nan, nan], [-inf, 2.0]], np.float32)
+    b = np.array([[0.0, inf], [nan, -inf]], np.float32)
+    got = tb.matmul(a, b)
+    # Row 0: NaN+0 never wins, 1+NaN never wins -> -inf; 1 + -inf = -inf.
+    # Row 2: -inf + inf = NaN never wins.
+    want = np.array([[-inf, -inf], [-inf, -inf], [-inf, -inf]], np.float32)
+    assert_bitwise(got, want)
+    c = np.array([[nan, 0.0], [5.0, nan], [nan, nan]], np.float32)
+    out = c.copy()
+    tb.matmul(a, b, out=out, accumulate=True)
+    assert_bitwise(out, c)  # a NaN in C stays; -inf never beats C
+
+
+def test_signed_zeros_keep_the_earlier_value():
+    a = np.array([[-0.0, 0.0]], np.float64)
+    b = np.array([[-0.0], [-0.0]], np.float64)  # products -0 and +0
+    assert np.signbit(tb.matmul(a, b)[0, 0])  # -0 first, +0 ties: -0 stays
+    assert not np.signbit(tb.matmul(a[:, ::-1], b)[0, 0])
+
+
+def test_integer_zero_absorbs_at_the_extremes():
+    for dtype in (np.int32, np.int64):
+        low, high = np.iinfo(dtype).min, np.iinfo(dtype).max
+        a = np.array([[low, 5], [low, low]], dtype)
+        b = np.array([[-(2**28), low], [2**28, low]], dtype)
+        assert_bitwise(tb.matmul(a, b, "maxplus"), np.array([[5 + 2**28, low], [low, low]], dtype))
+        assert_bitwise(
+            tb.matmul(np.array([[high, 3]], dtype), np.array([[1], [high]], dtype), "minplus"),
+            np.array([[high]], dtype),
+        )
+        # maxmin/minmax accept every value, the extremes included.
+        x = np.array([[low, high]], dtype)
+        y = np.array([[high], [low]], dtype)
+        assert_bitwise(tb.matmul(x, y, "maxmin"), np.array([[low]], dtype))
+        assert_bitwise(tb.matmul(x, y, "minmax"), np.array([[high]], dtype))
+
+
+def layouts(rng, semiring, dtype, rows, cols):
+    """The same kinds of matrix in several memory layouts: C order,
+    Fortran order, a transposed view, a strided slice, negative strides."""
+    base = sample(rng, semiring, dtype, (2 * rows + 1, 3 * cols + 2))
+    yield "c", np.ascontiguousarray(base[:rows, :cols])
+    yield "fortran", np.asfortranarray(base[:rows, :cols])
+    yield "transposed", np.ascontiguousarray(base[:cols, :rows]).T
+    yield "sliced", base[1 : 2 * rows + 1 : 2, 2 : 3 * cols + 2 : 3]
+    yield "negative", base[2 * rows - 1 :: -2, 3 * cols - 1 :: -3]
+    yield "mixed", base[:rows, ::-3][:, :cols]
+
+
+@pytest.mark.parametrize("semiring,dtype", [("maxplus", "float32"), ("minplus", "int64"), ("orand", "bool")])
+def test_strided_and_negative_stride_views(semiring, dtype):
+    rng = np.random.default_rng(11)
+    for name_a, a in layouts(rng, semiring, dtype, 9, 13):
+        for name_b, b in layouts(rng, semiring, dtype, 13, 6):
+            want = reference_matmul(a, b, semiring)[0]
+            assert_bitwise(tb.matmul(a, b, semiring), want), (name_a, name_b)
+
+
+@pytest.mark.parametrize("semiring,dtype", [("maxplus", "float64"), ("maxmin", "int32")])
+def test_out_views_are_written_in_place(semiring, dtype):
+    rng = np.random.default_rng(5)
+    a = sample(rng, semiring, dtype, (3, 4, 6))
+    b = sample(rng, semiring, dtype, (6, 5))
+    want = reference_matmul(a, b, semiring)[0]
+    for view in (
+        lambda base: base[:, :4, :5],
+        lambda base: base[::-1, ::-1, ::2][:, :4, :5],
+        lambda base: base.transpose(0, 2, 1)[:, :4, :5],
+    ):
+        base = np.full((3, 8, 10), 7, dtype)
+        out = view(base)
+        untouched = base.copy()
+        assert tb.matmul(a, b, semiring, out=out) is out
+        assert_bitwise(out, want)
+        mask = np.ones(base.shape, bool)
+        mask[np.unravel_index(_positions(base, out), base.shape)] = False
+        assert_bitwise(base[mask], untouched[mask])  # nothing outside the view
+
+
+def _positions(base, view):
+    """Flat indices into C-contiguous `base` of every element of `view`."""
+    offsets = np.zeros(view.shape, np.int64)
+    start = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    for axis, stride in enumerate(view.strides):
+        shape = [1] * view.ndim
+        shape[axis] = view.shape[axis]
+        offsets = offsets + (np.arange(view.shape[axis]) * stride).reshape(shape)
+    return ((start + offsets) // base.itemsize).ravel()
+
+
+@pytest.mark.parametrize(
+    "shape_a,shape_b",
+    [
+        ((3, 1, 4, 5), (4, 5, 2)),
+        ((2, 4, 5), (5, 3)),
+        ((4, 5), (6, 5, 3)),
+        ((1, 4, 5), (3, 1, 5, 2)),
+        ((2, 3, 4, 5), (2, 3, 5, 6)),
+        ((5,), (5, 3)),
+        ((4, 5), (5,)),
+        ((5,), (5,)),
+        ((5,), (3, 5, 2)),
+        ((2, 3, 4, 5), (5,)),
+        ((0, 4, 5), (5, 2)),
+    ],
+)
+@pytest.mark.parametrize("semiring,dtype", [("maxplus", "float32"), ("minmax", "int64")])
+def test_broadcast_batches_and_vectors(shape_a, shape_b, semiring, dtype):
+    rng = np.random.default_rng(len(shape_a) * 10 + len(shape_b))
+    a = sample(rng, semiring, dtype, shape_a)
+    b = sample(rng, semiring, dtype, shape_b)
+    got = tb.matmul(a, b, semiring)
+    want = reference_matmul(a, b, semiring)[0]
+    assert np.shape(got) == np.matmul(np.zeros(shape_a), np.zeros(shape_b)).shape
+    assert_bitwise(got, want)
+    if np.ndim(got) == 0:
+        assert isinstance(got, np.generic)  # a scalar, as numpy.matmul
+    else:
+        out = np.empty_like(got)
+        assert tb.matmul(a, b, semiring, out=out) is out
+        assert_bitwise(out, want)
+
+
+def test_broadcast_view_inputs_are_not_copied():
+    # A 100000-item batch of one 64x64 matrix: a stride-0 view. A copy
+    # would need 1.6 GB; the product reads the one matrix.
+    a = np.broadcast_to(np.ones((64, 64), np.float32), (100000, 64, 64))
+    b = np.zeros((64, 1), np.float32)
+    got = tb.matmul(a, b)
+    assert got.shape == (100000, 64, 1) and (got == 1).all()
+
+
+def test_batch_dims_that_cannot_merge():
+    rng = np.random.default_rng(2)
+    a = sample(rng, "maxplus", "float64", (4, 3, 2, 5))[:, ::2]  # (4, 2, 2, 5)
+    b = sample(rng, "maxplus", "float64", (3, 5, 4)).transpose(0, 2, 1)[None, :2].transpose(0, 1, 3, 2)
+    want = reference_matmul(a, b, "maxplus")[0]
+    for threads in (None, 1, 2):
+        assert_bitwise(tb.matmul(a, b, threads=threads), want)
+
+
+def test_semiring_objects_and_names():
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    b = np.arange(6, dtype=np.float32).reshape(3, 2)
+    want = tb.matmul(a, b, "maxplus")
+    for s in (tb.MaxPlus, "MaxPlus", "max_plus", "max-plus"):
+        assert_bitwise(tb.matmul(a, b, s), want)
+    assert repr(tb.MinPlus) == "tropical_blas.MinPlus"
+    assert set(tb.SEMIRINGS) == {"maxplus", "minplus", "maxmul", "maxmin", "minmax", "orand"}
+
+
+def test_array_likes_and_misaligned_or_odd_strides_are_copied():
+    a = [[1.0, 2.0], [3.0, 4.0]]
+    b = np.array([[0.0, 1.0], [1.0, 0.0]])
+    assert_bitwise(tb.matmul(a, b), reference_matmul(np.array(a), b, "maxplus")[0])
+    raw = bytearray(4 * 9 + 1)
+    odd = np.frombuffer(raw, np.float32, count=9, offset=1).reshape(3, 3)
+    assert not odd.flags.aligned
+    odd_b = np.zeros(3, dtype=[("x", np.float32), ("y", np.int8)])["x"].reshape(3, 1)
+    assert odd_b.strides[0] % 4 != 0
+    assert_bitwise(tb.matmul(odd, odd_b), reference_matmul(odd.copy(), odd_b.copy(), "maxplus")[0])
+
+
+def test_threads_give_identical_results():
+    rng = np.random.default_rng(9)
+    a = sample(rng, "minplus", "float32", (8, 150, 90), special=0.02)
+    b = sample(rng, "minplus", "float32", (8, 90, 120), special=0.02)
+    want = tb.matmul(a, b, "minplus", threads=1)
+    assert_bitwise(want, reference_matmul(a, b, "minplus")[0])
+    for threads in (2, 3, None):
+        assert_bitwise(tb.matmul(a, b, "minplus", threads=threads), want)
