@@ -8,12 +8,20 @@ G ops/s counts m*n*k tropical operations (one + and one max each).
 """
 
 import argparse
+import os
 import platform
+import sys
 import time
 
-import numpy as np
+# `python python/bench.py` puts python/ first on sys.path, where the
+# package's sources lie without the compiled extension: use the installed
+# package instead.
+_here = os.path.dirname(os.path.abspath(__file__))
+sys.path = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
 
-import tropical_blas as tb
+import numpy as np  # noqa: E402
+
+import tropical_blas as tb  # noqa: E402
 
 
 def cpu_model():

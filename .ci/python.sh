@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# CI for the Python package (python/): builds it with pip into a fresh
+# virtual environment, as a user would (`pip install ./python`: maturin
+# and numpy come from the package index), runs the pytest suite and the
+# quick benchmark. Needs Rust and CPython >= 3.9 with venv; nothing else.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n=== %s\n' "$*"; }
+
+venv="$(mktemp -d)/venv"
+step "python: fresh virtual environment in $venv"
+python3 -m venv "$venv"
+"$venv/bin/python" --version
+
+step "python: pip install ./python pytest (release build of the extension)"
+"$venv/bin/pip" install --quiet --disable-pip-version-check ./python pytest
+"$venv/bin/pip" list --disable-pip-version-check 2>/dev/null | grep -Ei '^(numpy|tropical-blas|pytest) '
+
+# From the repository root, so `import tropical_blas` finds the installed
+# package, not the sources in python/.
+step "python: pytest python/tests"
+"$venv/bin/python" -m pytest -q python/tests
+
+step "python: dispatch report and quick benchmark"
+"$venv/bin/python" -c 'import tropical_blas; print(tropical_blas.cpu_report())'
+"$venv/bin/python" python/bench.py --quick
