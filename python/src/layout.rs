@@ -56,7 +56,7 @@ impl Layout {
         let data = array.data() as usize;
         let (low, span) = extent_of(&shape, &strides)
             .ok_or_else(|| PyValueError::new_err(format!("{name}: layout too large")))?;
-        if span > 0 && data % std::mem::align_of::<T>() != 0 {
+        if span > 0 && !data.is_multiple_of(std::mem::align_of::<T>()) {
             return Err(PyValueError::new_err(format!(
                 "{name}: data is not aligned to {} bytes",
                 std::mem::align_of::<T>()
@@ -93,6 +93,29 @@ impl Layout {
     /// Address of the lowest element touched.
     fn lowest(&self) -> usize {
         self.byte_range().0
+    }
+
+    /// Refuses a bool array whose memory, from its lowest to its highest
+    /// element, holds a byte other than 0 or 1 (a bool view of other
+    /// data): a Rust `bool` must be 0 or 1, so no `&[bool]` may cover it.
+    ///
+    /// # Safety
+    /// As for [`Layout::slice`] with `T = bool` (one byte per element).
+    pub unsafe fn check_bool_bytes(&self) -> PyResult<()> {
+        if self.span == 0 || self.itemsize != 1 {
+            return Ok(());
+        }
+        // SAFETY: the same memory `slice::<bool>` would cover (see there),
+        // read as u8, for which every byte value is valid.
+        let bytes = unsafe { std::slice::from_raw_parts(self.lowest() as *const u8, self.span) };
+        if bytes.iter().any(|&byte| byte > 1) {
+            return Err(PyValueError::new_err(format!(
+                "{}: a bool array whose memory holds bytes other than 0 and 1 \
+                 (a bool view of other data); pass x.astype(bool)",
+                self.name
+            )));
+        }
+        Ok(())
     }
 
     /// A shared slice over exactly the elements this array touches.

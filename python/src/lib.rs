@@ -64,6 +64,7 @@ fn unsupported(semiring: &str, dtype: &str, what: &str) -> PyErr {
 /// one dtype and one batch shape.
 #[pyfunction]
 #[pyo3(signature = (semiring, a, b, out, argk, accumulate, threads))]
+#[allow(clippy::too_many_arguments)] // the Python signature
 fn matmul(
     py: Python<'_>,
     semiring: &str,
@@ -133,7 +134,7 @@ fn matmul(
 /// gradient may repeat a matrix along batch dimensions (stride 0).
 #[pyfunction]
 #[pyo3(signature = (semiring, a, b, argk, grad_out, grad_a, grad_b))]
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)] // the Python signature
 fn matmul_backward(
     py: Python<'_>,
     semiring: &str,

@@ -139,7 +139,7 @@ fn group_mut<'a, T: Copy>(
 /// `out = a ⊗ b` (or `out ⊕= a ⊗ b`) over the batch, and `argk`, the
 /// winning k, when given. `operands` are `[a, b, out]`, N-d arrays of the
 /// same batch shape (the caller broadcasts).
-pub fn product<T: Element + Copy>(
+pub fn product<T: Element + Copy + 'static>(
     py: Python<'_>,
     operands: [&Bound<'_, PyAny>; 3],
     argk: Option<&Bound<'_, PyAny>>,
@@ -164,6 +164,12 @@ pub fn product<T: Element + Copy>(
         Some((k, _)) => Some(k.try_readwrite().map_err(|e| borrow_error("argk", e))?),
         None => None,
     };
+    if std::any::TypeId::of::<T>() == std::any::TypeId::of::<bool>() {
+        for l in [&la, &lb, &lc] {
+            // SAFETY: layouts of live arrays of bool, borrowed above.
+            unsafe { l.check_bool_bytes()? };
+        }
+    }
     let plan = BatchPlan::new(&batch, &layouts, true);
     // SAFETY: each layout comes from `Layout::of` for its array and element
     // type; the arrays stay alive (held above) for this call, the read
@@ -176,7 +182,9 @@ pub fn product<T: Element + Copy>(
     // GIL-free loops; nothing here can prevent that.)
     let (a_all, b_all, c_all) = unsafe { (la.slice::<T>(), lb.slice::<T>(), lc.slice_mut::<T>()) };
     // SAFETY: as above, for the u32 array `argk`.
-    let mut k_all = argk.as_ref().map(|(_, lk)| (unsafe { lk.slice_mut::<u32>() }, lk));
+    let mut k_all = argk
+        .as_ref()
+        .map(|(_, lk)| (unsafe { lk.slice_mut::<u32>() }, lk));
     let (la, lb, lc) = (&la, &lb, &lc);
     let result = py.detach(move || {
         WORKSPACE.with(|ws| {
@@ -262,7 +270,11 @@ where
 
 /// The matrix of `layout` whose element (0, 0) is `offset` elements from
 /// the array's element (0, …, 0).
-fn item_ref<'a, T: Copy>(all: &'a [T], layout: &Layout, offset: isize) -> Result<MatRef<'a, T>, Error> {
+fn item_ref<'a, T: Copy>(
+    all: &'a [T],
+    layout: &Layout,
+    offset: isize,
+) -> Result<MatRef<'a, T>, Error> {
     let (rows, cols, rs, cs) = matrix_of(layout);
     let range = group_range(layout, offset, 1, 0);
     MatRef::new(&all[range], rows, cols, rs, cs)

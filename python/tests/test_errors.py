@@ -68,7 +68,7 @@ def test_semiring_errors():
         tb.matmul_argmax(np.ones((2, 2), bool), np.ones((2, 2), bool), "orand")
 
 
-@pytest.mark.parametrize("threads,kind", [(0, ValueError), (-1, ValueError), (1.5, TypeError), ("2", TypeError), (True, TypeError)])
+@pytest.mark.parametrize("threads,kind", [(0, ValueError), (-1, ValueError), (2**70, ValueError), (1.5, TypeError), ("2", TypeError), (True, TypeError)])
 def test_threads_errors(threads, kind):
     with pytest.raises(kind, match="threads"):
         tb.matmul(F32, G32, threads=threads)
@@ -198,3 +198,13 @@ def test_bad_isa_setting_raises_runtime_error_not_a_crash():
     run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "RuntimeError" in run.stdout and "avx9000" in run.stdout
+
+
+def test_bool_views_of_other_bytes_are_refused():
+    bad = np.array([[2, 0], [1, 1]], np.uint8).view(bool)
+    good = np.ones((2, 2), bool)
+    with pytest.raises(ValueError, match="bytes other than 0 and 1"):
+        tb.matmul(bad, good, "orand")
+    out = np.array([[0, 7], [0, 0]], np.uint8).view(bool)
+    with pytest.raises(ValueError, match="bytes other than 0 and 1"):
+        tb.matmul(good, good, "orand", out=out)

@@ -214,3 +214,13 @@ def test_threads_give_identical_results():
     assert_bitwise(want, reference_matmul(a, b, "minplus")[0])
     for threads in (2, 3, None):
         assert_bitwise(tb.matmul(a, b, "minplus", threads=threads), want)
+
+
+def test_vector_dot_vector_into_a_0d_out():
+    a = np.array([1.0, 5.0, 2.0])
+    b = np.array([0.0, -1.0, 3.0])
+    assert tb.matmul(a, b) == 5.0
+    out = np.zeros((), np.float64)
+    assert tb.matmul(a, b, out=out) is out and out[()] == 5.0
+    values, argk = tb.matmul_argmax(a, b)
+    assert values == 5.0 and argk.shape == () and argk[()] == 2

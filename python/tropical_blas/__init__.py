@@ -56,6 +56,7 @@ __all__ = [
 _FLOATS = ("float32", "float64")
 _NUMBERS = ("float32", "float64", "int32", "int64")
 _NO_ARG = np.uint32(_native.NO_ARG)
+_MAX_THREADS = 65536  # tasks per product; the pool has its own thread count
 
 
 class Semiring:
@@ -135,8 +136,8 @@ def _threads(threads: Optional[int]) -> int:
         return 0
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)):
         raise TypeError(f"threads must be None or an int >= 1, got {type(threads).__name__}")
-    if threads < 1:
-        raise ValueError(f"threads must be None or an int >= 1, got {threads}")
+    if not 1 <= threads <= _MAX_THREADS:
+        raise ValueError(f"threads must be None or an int in [1, {_MAX_THREADS}], got {threads}")
     return int(threads)
 
 
@@ -266,7 +267,9 @@ def _product(a, b, semiring, out, accumulate, threads, argmax):
     if out is None:
         if accumulate:
             raise ValueError("accumulate=True needs out=, the array to add into")
-        result = np.empty(shapes.result, dtype)
+        # bool: zeros, so every byte is a valid Rust bool (Replace never
+        # reads the others either way).
+        result = (np.zeros if dtype == np.bool_ else np.empty)(shapes.result, dtype)
     else:
         result = _check_out(out, shapes, dtype)
     _check_range(sr, (("a", a), ("b", b)))
