@@ -14,10 +14,11 @@ import sys
 import time
 
 # `python python/bench.py` puts python/ first on sys.path, where the
-# package's sources lie without the compiled extension: use the installed
-# package instead.
+# package's sources lie without the compiled extension: import the
+# installed package instead.
 _here = os.path.dirname(os.path.abspath(__file__))
-sys.path = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
+if sys.path and os.path.abspath(sys.path[0] or os.curdir) == _here:
+    del sys.path[0]
 
 import numpy as np  # noqa: E402
 
