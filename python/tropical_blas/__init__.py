@@ -275,9 +275,9 @@ def _product(a, b, semiring, out, accumulate, threads, argmax):
     _check_range(sr, (("a", a), ("b", b)))
     argk = None
     if argmax:
-        # Under accumulate, outputs whose old value wins keep NO_ARG.
-        fill = np.full if accumulate else lambda shape, _, dt: np.empty(shape, dt)
-        argk = fill(shapes.inner, _NO_ARG, np.uint32)
+        argk = np.empty(shapes.inner, np.uint32)
+        if accumulate:
+            argk.fill(_NO_ARG)  # where out's old value wins, argk is not written
     _native.matmul(
         sr.name,
         shapes.a_view(),
