@@ -10,7 +10,14 @@ step() { printf '\n=== %s\n' "$*"; }
 
 venv="$(mktemp -d)/venv"
 step "python: fresh virtual environment in $venv"
-python3 -m venv "$venv"
+if ! python3 -m venv "$venv" 2>/dev/null; then
+    # Debian's own python3 needs python3-venv for ensurepip.
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq python3-venv >/dev/null
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+fi
 "$venv/bin/python" --version
 
 step "python: pip install ./python pytest (release build of the extension)"

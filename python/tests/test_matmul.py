@@ -2,6 +2,9 @@
 dtype, strided and negative-stride views, broadcast batches, 1-D operands,
 out= views, accumulate, threads."""
 
+import threading
+import time
+
 import numpy as np
 import pytest
 from reference import CASES, assert_bitwise, reference_matmul, sample
@@ -224,3 +227,21 @@ def test_vector_dot_vector_into_a_0d_out():
     assert tb.matmul(a, b, out=out) is out and out[()] == 5.0
     values, argk = tb.matmul_argmax(a, b)
     assert values == 5.0 and argk.shape == () and argk[()] == 2
+
+
+def test_the_gil_is_released_during_the_product():
+    a = np.ones((2048, 2048), np.float32)
+    start = time.perf_counter()
+    tb.matmul(a, a, threads=1)
+    alone = time.perf_counter() - start
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (tb.matmul(a, a, threads=1), done.set()))
+    worker.start()
+    # This loop needs the GIL: had the product held it, the loop would
+    # stall for the whole product.
+    last, longest = time.perf_counter(), 0.0
+    while not done.is_set():
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+    worker.join()
+    assert longest < alone / 2, (longest, alone)
