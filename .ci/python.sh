@@ -2,11 +2,16 @@
 # CI for the Python package (python/): builds it with pip into a fresh
 # virtual environment, as a user would (`pip install ./python`: maturin
 # and numpy come from the package index), runs the pytest suite and the
-# quick benchmark. Needs Rust and CPython >= 3.9 with venv; nothing else.
+# quick benchmark, after formatting and lints of the binding crate. Needs
+# Rust and CPython >= 3.9; nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n=== %s\n' "$*"; }
+
+step "python: cargo fmt --check and clippy of the binding crate (python/, its own workspace)"
+cargo fmt --manifest-path python/Cargo.toml -- --check
+cargo clippy --manifest-path python/Cargo.toml --all-targets -- -D warnings
 
 venv="$(mktemp -d)/venv"
 step "python: fresh virtual environment in $venv"
