@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n=== %s\n' "$*"; }
 
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
 step "python: cargo fmt --check and clippy of the binding crate (python/, its own workspace)"
 cargo fmt --manifest-path python/Cargo.toml -- --check
 cargo clippy --manifest-path python/Cargo.toml --all-targets -- -D warnings
