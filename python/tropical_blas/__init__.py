@@ -180,17 +180,17 @@ def _check_range(sr: Semiring, named: Tuple[Tuple[str, np.ndarray], ...]) -> Non
         return
     for name, x in named:
         if x.dtype.kind != "i":
-            return
-        limit = 2**28 if x.dtype == np.int32 else 2**60
+            continue
+        exponent = 28 if x.dtype == np.int32 else 60
         zero = sr.zero(x.dtype)
-        bad = ((x < -limit) | (x > limit)) & (x != zero)
+        bad = ((x < -(2**exponent)) | (x > 2**exponent)) & (x != zero)
         if bad.any():
             where = tuple(int(i) for i in np.argwhere(bad)[0])
             raise ValueError(
                 f"{name}[{', '.join(map(str, where))}] = {x[where]} is out of range for "
                 f"{sr.name} over {x.dtype}: finite values must lie in "
-                f"[-2**{28 if limit == 2**28 else 60}, 2**{28 if limit == 2**28 else 60}] "
-                f"(or be the zero {zero}) so that no sum can overflow"
+                f"[-2**{exponent}, 2**{exponent}] (or be the zero {zero}) so that no sum "
+                "can overflow"
             )
 
 
