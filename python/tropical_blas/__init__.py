@@ -320,7 +320,9 @@ def matmul(
         of overwriting (the crate's ``Accum.Combine``).
     threads: None for the crate default (every thread of its pool), or the
         number of tasks (1 = the calling thread only). The GIL is released
-        during the product.
+        during the product: other threads must not write the memory that
+        ``a`` and ``b`` span, or use the memory ``out`` spans (gaps of
+        strided views included), until it returns.
 
     Raises TypeError (dtype), ValueError (shape, semiring name, integer
     out of range, out unusable, threads); ``out`` is untouched on error.
