@@ -83,7 +83,7 @@ fn views_with_gaps_are_refused_by_the_conversions() {
 
 #[test]
 fn mutable_views_write_where_ndarray_reads() {
-    let mut data = vec![0.0f32; 24];
+    let mut data = [0.0f32; 24];
     {
         // 3×4 stored column-major with reversed rows.
         let view = MatMut::new(&mut data[..], 3, 4, -1, 3).unwrap();
