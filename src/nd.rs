@@ -182,6 +182,16 @@ fn unsigned_layout(
     (rs.unsigned_abs(), cs.unsigned_abs(), low, [rs < 0, cs < 0])
 }
 
+/// Reverses the axes `unsigned_layout` turned, so the view walks its
+/// elements in the original order again.
+fn restore_signs<D: ndarray::RawData>(view: &mut ndarray::ArrayBase<D, Ix2>, reversed: [bool; 2]) {
+    for (axis, flip) in reversed.into_iter().enumerate() {
+        if flip {
+            view.invert_axis(Axis(axis));
+        }
+    }
+}
+
 impl<'a, T: Copy> From<MatRef<'a, T>> for ArrayView2<'a, T> {
     /// Borrows the view with its strides (negative and zero ones included).
     fn from(view: MatRef<'a, T>) -> Self {
@@ -196,11 +206,7 @@ impl<'a, T: Copy> From<MatRef<'a, T>> for ArrayView2<'a, T> {
         // (checked by its constructor). An empty view's pointer is never
         // read, and `lowest` equals element (0, 0)'s then.
         let mut out = unsafe { ArrayView2::from_shape_ptr((rows, cols).strides((rs, cs)), lowest) };
-        for (axis, &flip) in reversed.iter().enumerate() {
-            if flip {
-                out.invert_axis(Axis(axis));
-            }
-        }
+        restore_signs(&mut out, reversed);
         out
     }
 }
@@ -230,11 +236,7 @@ impl<'a, T: Copy> TryFrom<MatMut<'a, T>> for ArrayViewMut2<'a, T> {
         // one just above), so the elements are not aliased.
         let mut out =
             unsafe { ArrayViewMut2::from_shape_ptr((rows, cols).strides((rs, cs)), lowest) };
-        for (axis, &flip) in reversed.iter().enumerate() {
-            if flip {
-                out.invert_axis(Axis(axis));
-            }
-        }
+        restore_signs(&mut out, reversed);
         Ok(out)
     }
 }
@@ -289,14 +291,9 @@ pub fn matmul<'a, 'b, S: Semiring>(
 where
     S::Scalar: 'a + 'b,
 {
-    let (a, b) = (borrowable(a.into()), borrowable(b.into()));
+    let (a, b) = (a.into(), b.into());
     let mut c = output(Ix2(a.nrows(), b.ncols()), S::ZERO)?;
-    gemm::<S>(
-        mat_ref(a.view())?,
-        mat_ref(b.view())?,
-        mat_ref_mut(c.view_mut())?,
-        Accum::Replace,
-    )?;
+    matmul_into::<S>(a, b, c.view_mut(), Accum::Replace)?;
     Ok(c)
 }
 
