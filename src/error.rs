@@ -135,6 +135,16 @@ pub enum Error {
         /// The bytes asked for (`usize::MAX` when the size overflows).
         bytes: usize,
     },
+    /// A view that cannot be converted to another library's view without a
+    /// copy (the `ndarray` adapter, [`nd`](crate::nd)).
+    LayoutNotConvertible {
+        /// Its extent along each axis.
+        shape: Vec<usize>,
+        /// Its element strides, axis by axis.
+        strides: Vec<isize>,
+        /// Why it cannot be borrowed as it is.
+        reason: &'static str,
+    },
     /// `TROPICAL_BLAS_TUNING` names a file that cannot be read or parsed.
     InvalidTuningFile {
         /// The path from the environment.
@@ -218,6 +228,14 @@ impl fmt::Display for Error {
             Error::WorkspaceTooLarge { bytes } => write!(
                 f,
                 "workspace too large: the packing buffers need {bytes} bytes (more than MAX_WORKSPACE_BYTES, or the allocator refused)"
+            ),
+            Error::LayoutNotConvertible {
+                shape,
+                strides,
+                reason,
+            } => write!(
+                f,
+                "layout not convertible: the view of shape {shape:?} with element strides {strides:?} cannot be borrowed as it is: {reason}"
             ),
             Error::InvalidTuningFile { path, reason } => write!(
                 f,

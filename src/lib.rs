@@ -99,6 +99,8 @@ mod kernels;
 mod api;
 mod builtin;
 pub mod graph;
+#[cfg(feature = "ndarray")]
+pub mod nd;
 
 pub use api::argmax::{
     arg_kernel_at, arg_kernel_for, argmax_backward, argmax_backward_batched, gemm_argmax,
