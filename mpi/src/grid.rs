@@ -78,7 +78,7 @@ impl ProcessGrid {
         let size = comm.size() as usize;
         let rows = (1..=size)
             .take_while(|r| r * r <= size)
-            .filter(|r| size % r == 0)
+            .filter(|r| size.is_multiple_of(*r))
             .last()
             .unwrap_or(1);
         Self::new(comm, rows, size / rows)

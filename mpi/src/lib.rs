@@ -48,7 +48,9 @@ pub use error::Error;
 pub use grid::ProcessGrid;
 pub use matrix::{DistMatrix, block_range};
 pub use plan::{Panel, panels};
-pub use summa::{SummaConfig, SummaStats, SummaWorkspace, summa, summa_argmax, summa_argmax_with, summa_with};
+pub use summa::{
+    SummaConfig, SummaStats, SummaWorkspace, summa, summa_argmax, summa_argmax_with, summa_with,
+};
 
 /// Re-exported so that callers name the same MPI crate version.
 pub use mpi;

@@ -42,7 +42,7 @@ pub(crate) fn fits_message(elements: usize) -> Result<mpi::Count, Error> {
 /// This rank's block of a `rows × cols` matrix distributed over a
 /// [`ProcessGrid`]: rows `block_range(rows, grid.rows(), my_row)`, columns
 /// `block_range(cols, grid.cols(), my_col)`, stored row-major.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct DistMatrix<'g, T> {
     grid: &'g ProcessGrid,
     rows: usize,
@@ -50,6 +50,21 @@ pub struct DistMatrix<'g, T> {
     row_range: Range<usize>,
     col_range: Range<usize>,
     local: Vec<T>,
+}
+
+impl<T: Copy> Clone for DistMatrix<'_, T> {
+    fn clone(&self) -> Self {
+        let mut local = self.local.clone();
+        local.reserve(1); // see `mpi_vec`
+        Self {
+            grid: self.grid,
+            rows: self.rows,
+            cols: self.cols,
+            row_range: self.row_range.clone(),
+            col_range: self.col_range.clone(),
+            local,
+        }
+    }
 }
 
 impl<'g, T: Copy + Default + Equivalence> DistMatrix<'g, T> {
@@ -63,11 +78,12 @@ impl<'g, T: Copy + Default + Equivalence> DistMatrix<'g, T> {
     ) -> Self {
         let row_range = block_range(rows, grid.rows(), grid.my_row());
         let col_range = block_range(cols, grid.cols(), grid.my_col());
-        let local = row_range
+        let mut local: Vec<T> = row_range
             .clone()
             .flat_map(|i| col_range.clone().map(move |j| (i, j)))
             .map(|(i, j)| f(i, j))
             .collect();
+        local.reserve(1); // see `mpi_vec`
         Self {
             grid,
             rows,
@@ -119,7 +135,7 @@ impl<'g, T: Copy + Default + Equivalence> DistMatrix<'g, T> {
         }
         let row_range = block_range(rows, grid.rows(), grid.my_row());
         let col_range = block_range(cols, grid.cols(), grid.my_col());
-        let mut local = vec![T::default(); row_range.len() * col_range.len()];
+        let mut local = mpi_vec(row_range.len() * col_range.len());
         if is_root {
             let g = global.expect("checked above");
             let (send, counts, displs) = pack_blocks(grid, &g);
@@ -153,11 +169,13 @@ impl<'g, T: Copy + Default + Equivalence> DistMatrix<'g, T> {
         }
         let (counts, displs) = block_counts(self.grid, self.rows, self.cols);
         let total = self.rows * self.cols;
-        let mut packed = vec![T::default(); total];
+        let mut packed = mpi_vec(total);
         let mut partition = PartitionMut::new(&mut packed[..], counts, &displs[..]);
         comm.process_at_rank(root)
             .gather_varcount_into_root(&self.local[..], &mut partition);
-        Ok(Some(unpack_blocks(self.grid, self.rows, self.cols, &packed, &displs)))
+        Ok(Some(unpack_blocks(
+            self.grid, self.rows, self.cols, &packed, &displs,
+        )))
     }
 
     /// The grid the matrix is distributed over.
@@ -213,6 +231,15 @@ impl<'g, T: Copy + Default + Equivalence> DistMatrix<'g, T> {
     }
 }
 
+/// `len` default elements in a real allocation, even for `len` 0: Open
+/// MPI rejects the dangling pointer of an empty `Vec<bool>` (address 1)
+/// as a buffer, even for a count of 0.
+pub(crate) fn mpi_vec<T: Copy + Default>(len: usize) -> Vec<T> {
+    let mut v = Vec::with_capacity(len.max(1));
+    v.resize(len, T::default());
+    v
+}
+
 fn check_root(grid: &ProcessGrid, root: i32) -> Result<(), Error> {
     if root < 0 || root as usize >= grid.size() {
         return Err(Error::InvalidRoot {
@@ -225,13 +252,18 @@ fn check_root(grid: &ProcessGrid, root: i32) -> Result<(), Error> {
 
 /// Element counts and displacements of every rank's block, in rank
 /// order, as the root packs them.
-fn block_counts(grid: &ProcessGrid, rows: usize, cols: usize) -> (Vec<mpi::Count>, Vec<mpi::Count>) {
+fn block_counts(
+    grid: &ProcessGrid,
+    rows: usize,
+    cols: usize,
+) -> (Vec<mpi::Count>, Vec<mpi::Count>) {
     let mut counts = Vec::with_capacity(grid.size());
     let mut displs = Vec::with_capacity(grid.size());
     let mut at = 0usize;
     for rank in 0..grid.size() {
         let (pr, pc) = (rank / grid.cols(), rank % grid.cols());
-        let len = block_range(rows, grid.rows(), pr).len() * block_range(cols, grid.cols(), pc).len();
+        let len =
+            block_range(rows, grid.rows(), pr).len() * block_range(cols, grid.cols(), pc).len();
         counts.push(len as mpi::Count);
         displs.push(at as mpi::Count);
         at += len;
@@ -245,7 +277,7 @@ fn pack_blocks<T: Copy>(
     g: &MatRef<'_, T>,
 ) -> (Vec<T>, Vec<mpi::Count>, Vec<mpi::Count>) {
     let (counts, displs) = block_counts(grid, g.rows(), g.cols());
-    let mut send = Vec::with_capacity(g.rows() * g.cols());
+    let mut send = Vec::with_capacity((g.rows() * g.cols()).max(1));
     for rank in 0..grid.size() {
         let (pr, pc) = (rank / grid.cols(), rank % grid.cols());
         for i in block_range(g.rows(), grid.rows(), pr) {
@@ -269,7 +301,10 @@ fn unpack_blocks<T: Copy>(
     let mut out = packed.to_vec();
     for rank in 0..grid.size() {
         let (pr, pc) = (rank / grid.cols(), rank % grid.cols());
-        let (rr, cr) = (block_range(rows, grid.rows(), pr), block_range(cols, grid.cols(), pc));
+        let (rr, cr) = (
+            block_range(rows, grid.rows(), pr),
+            block_range(cols, grid.cols(), pc),
+        );
         let block = &packed[displs[rank] as usize..][..rr.len() * cr.len()];
         for (li, i) in rr.enumerate() {
             out[i * cols + cr.start..i * cols + cr.end]

@@ -17,14 +17,14 @@ use std::time::Instant;
 use mpi::datatype::Equivalence;
 use mpi::traits::{Communicator, Root};
 use tropical_blas::{
-    Accum, GemmConfig, GemmWorkspace, MatMut, MatRef, NO_ARG, Operand, SelectingSemiring,
-    Semiring, gemm_argmax_with, gemm_with,
+    Accum, GemmConfig, GemmWorkspace, MatMut, MatRef, NO_ARG, Operand, SelectingSemiring, Semiring,
+    gemm_argmax_with, gemm_with,
 };
 
 use crate::agree::agree;
 use crate::error::Error;
 use crate::grid::ProcessGrid;
-use crate::matrix::{DistMatrix, fits_message};
+use crate::matrix::{DistMatrix, fits_message, mpi_vec};
 use crate::plan::{Panel, panels};
 
 /// How a SUMMA product runs. The result does not depend on any of it.
@@ -148,7 +148,14 @@ pub fn summa<S: Semiring>(
 where
     S::Scalar: Equivalence + Default,
 {
-    summa_with::<S>(&mut SummaWorkspace::new(), &SummaConfig::default(), a, b, c, accum)
+    summa_with::<S>(
+        &mut SummaWorkspace::new(),
+        &SummaConfig::default(),
+        a,
+        b,
+        c,
+        accum,
+    )
 }
 
 /// [`summa`] with a reusable workspace and an explicit configuration.
@@ -277,7 +284,14 @@ where
     let (one, mut out) = ([S::ONE], [S::ZERO]);
     let unit = MatRef::row_major(&one[..], 1, 1)?;
     let out_view = MatMut::row_major(&mut out[..], 1, 1)?;
-    gemm_with::<S>(&mut GemmWorkspace::new(), &cfg.gemm, unit, unit, out_view, Accum::Replace)?;
+    gemm_with::<S>(
+        &mut GemmWorkspace::new(),
+        &cfg.gemm,
+        unit,
+        unit,
+        out_view,
+        Accum::Replace,
+    )?;
     if S::RESTRICTS_INPUT {
         first_refused::<S>(a, Operand::A)?;
         first_refused::<S>(b, Operand::B)?;
@@ -303,6 +317,14 @@ where
     }
 }
 
+/// Which part of which panel a product is: rows of this rank's C, the
+/// panel's first global k, and how it meets C.
+struct Chunk {
+    rows: Range<usize>,
+    k0: usize,
+    accum: Accum,
+}
+
 /// What one panel's product is folded into: the values of C, or C and
 /// its winning k.
 trait PanelSink<S: Semiring> {
@@ -314,9 +336,7 @@ trait PanelSink<S: Semiring> {
         cfg: &GemmConfig,
         a: MatRef<'_, S::Scalar>,
         b: MatRef<'_, S::Scalar>,
-        rows: Range<usize>,
-        k0: usize,
-        accum: Accum,
+        at: Chunk,
     ) -> Result<(), tropical_blas::Error>;
 }
 
@@ -332,14 +352,24 @@ impl<S: Semiring> PanelSink<S> for Values<'_, S::Scalar> {
         cfg: &GemmConfig,
         a: MatRef<'_, S::Scalar>,
         b: MatRef<'_, S::Scalar>,
-        rows: Range<usize>,
-        _k0: usize,
-        accum: Accum,
+        at: Chunk,
     ) -> Result<(), tropical_blas::Error> {
+        let Chunk { rows, accum, .. } = at;
         let c = &mut self.c[rows.start * self.n..rows.end * self.n];
-        gemm_with::<S>(ws, cfg, a, b, MatMut::row_major(c, rows.len(), self.n)?, accum)
+        gemm_with::<S>(
+            ws,
+            cfg,
+            a,
+            b,
+            MatMut::row_major(c, rows.len(), self.n)?,
+            accum,
+        )
     }
 }
+
+/// A scratch index the node never writes: panels are far narrower than
+/// `NO_ARG - 1`.
+const UNTOUCHED: u32 = NO_ARG - 1;
 
 struct WithArg<'c, T> {
     c: &'c mut [T],
@@ -356,25 +386,26 @@ impl<S: SelectingSemiring> PanelSink<S> for WithArg<'_, S::Scalar> {
         cfg: &GemmConfig,
         a: MatRef<'_, S::Scalar>,
         b: MatRef<'_, S::Scalar>,
-        rows: Range<usize>,
-        k0: usize,
-        accum: Accum,
+        at: Chunk,
     ) -> Result<(), tropical_blas::Error> {
+        let Chunk { rows, k0, accum } = at;
         let span = rows.start * self.n..rows.end * self.n;
-        // gemm_argmax_with writes panel-local k, and under Combine leaves
-        // argk alone where C's old value wins: a NO_ARG-filled scratch
-        // tells the new winners apart, which then get the panel's offset.
+        // gemm_argmax_with writes panel-local k (or NO_ARG, where a
+        // winnerless ZERO beats C's old value: MaxMul over a negative C),
+        // and under Combine leaves argk alone where C's old value wins. A
+        // scratch prefilled with an index no panel reaches tells the
+        // written entries apart; the new winners get the panel's offset.
         self.scratch.clear();
-        self.scratch.resize(span.len(), NO_ARG);
+        self.scratch.resize(span.len(), UNTOUCHED);
         let c = MatMut::row_major(&mut self.c[span.clone()], rows.len(), self.n)?;
         let arg = MatMut::row_major(&mut self.scratch[..], rows.len(), self.n)?;
         gemm_argmax_with::<S>(ws, cfg, a, b, c, arg, accum)?;
         let offset = k0 as u32; // k < NO_ARG was checked
         for (out, &local) in self.argk[span].iter_mut().zip(&self.scratch) {
-            if local != NO_ARG {
-                *out = local + offset;
-            } else if accum == Accum::Replace {
-                *out = NO_ARG;
+            match local {
+                UNTOUCHED => {}
+                NO_ARG => *out = NO_ARG,
+                k => *out = k + offset,
             }
         }
         Ok(())
@@ -384,7 +415,7 @@ impl<S: SelectingSemiring> PanelSink<S> for WithArg<'_, S::Scalar> {
 /// Copies this rank's parts of `panel` into the send buffers: A's columns
 /// `panel.k` (rows × w, row-major) if this rank's grid column owns them,
 /// B's rows `panel.k` (w × n) if its grid row does.
-fn pack<T: Copy>(
+fn pack<T>(
     grid: &ProcessGrid,
     a: &DistMatrix<'_, T>,
     b: &DistMatrix<'_, T>,
@@ -392,7 +423,7 @@ fn pack<T: Copy>(
     a_buf: &mut [T],
     b_buf: &mut [T],
 ) where
-    T: Equivalence + Default,
+    T: Copy + Equivalence + Default,
 {
     let w = panel.k.len();
     if grid.my_col() == panel.a_owner_col {
@@ -439,19 +470,28 @@ where
     let gemm_ws = &mut ws.gemm;
     let mut outcome: Result<(), Error> = Ok(());
     if plan.is_empty() {
-        // k = 0: C = ZERO under Replace (argk NO_ARG), untouched under Combine.
-        if accum == Accum::Replace {
-            let empty_a = MatRef::row_major(&[][..], m, 0)?;
-            let empty_b = MatRef::row_major(&[][..], 0, n)?;
-            outcome = sink
-                .product(gemm_ws, &cfg.gemm, empty_a, empty_b, 0..m, 0, accum)
-                .map_err(Error::from);
-        }
+        // k = 0: still the node's product, which is C = ZERO under Replace
+        // and C ⊕ ZERO under Combine (not always C: MaxMul's ZERO, 0,
+        // beats a negative C).
+        let empty_a = MatRef::row_major(&[][..], m, 0)?;
+        let empty_b = MatRef::row_major(&[][..], 0, n)?;
+        outcome = sink
+            .product(
+                gemm_ws,
+                &cfg.gemm,
+                empty_a,
+                empty_b,
+                Chunk {
+                    rows: 0..m,
+                    k0: 0,
+                    accum,
+                },
+            )
+            .map_err(Error::from);
     } else {
         let widest = plan.iter().map(|p| p.k.len()).max().unwrap_or(0);
-        let mut a_cur = vec![S::Scalar::default(); m * widest];
-        let mut b_cur = vec![S::Scalar::default(); widest * n];
-        let (mut a_next, mut b_next) = (a_cur.clone(), b_cur.clone());
+        let (mut a_cur, mut a_next) = (mpi_vec(m * widest), mpi_vec(m * widest));
+        let (mut b_cur, mut b_next) = (mpi_vec(widest * n), mpi_vec(widest * n));
         let (row_comm, col_comm) = (grid.row_comm(), grid.col_comm());
         let bcast = |panel: &Panel, a_buf: &mut [S::Scalar], b_buf: &mut [S::Scalar]| {
             row_comm
@@ -477,9 +517,15 @@ where
             let b_panel = MatRef::row_major(&b_cur[..w * n], w, n)?;
             let mut multiply = |rows: Range<usize>, outcome: &mut Result<(), Error>| {
                 if outcome.is_ok() {
-                    let a_rows = MatRef::row_major(&a_cur[rows.start * w..rows.end * w], rows.len(), w)
-                        .expect("rows of the panel");
-                    let r = sink.product(gemm_ws, &cfg.gemm, a_rows, b_panel, rows, panel.k.start, accum_here);
+                    let a_rows =
+                        MatRef::row_major(&a_cur[rows.start * w..rows.end * w], rows.len(), w)
+                            .expect("rows of the panel");
+                    let at = Chunk {
+                        rows,
+                        k0: panel.k.start,
+                        accum: accum_here,
+                    };
+                    let r = sink.product(gemm_ws, &cfg.gemm, a_rows, b_panel, at);
                     *outcome = r.map_err(Error::from);
                 }
             };
