@@ -10,7 +10,8 @@ use crate::error::Error;
 /// ranks. Rank r sits at grid position (r / cols, r % cols).
 ///
 /// Holds its own duplicate of the communicator, so that the grid's
-/// messages never match a caller's.
+/// messages never match a caller's. Drop it before the `Universe`: its
+/// communicators are freed on drop, which MPI forbids after finalizing.
 pub struct ProcessGrid {
     comm: SimpleCommunicator,
     row_comm: SimpleCommunicator,
