@@ -347,6 +347,12 @@ trait PanelSink<S: Semiring> {
         b: MatRef<'_, S::Scalar>,
         at: Chunk,
     ) -> Result<(), tropical_blas::Error>;
+
+    /// The most rows of an n-column C one product should cover.
+    fn max_rows(&self, n: usize) -> usize {
+        let _ = n;
+        usize::MAX
+    }
 }
 
 struct Values<'c, T> {
@@ -389,6 +395,13 @@ struct WithArg<'c, T> {
 }
 
 impl<S: SelectingSemiring> PanelSink<S> for WithArg<'_, S::Scalar> {
+    /// The scratch indices and the argk rows they are merged into stay
+    /// within about 8 MiB, in cache (a whole 4096² scratch made APSP's
+    /// argmin products on one rank 2× slower than on two).
+    fn max_rows(&self, n: usize) -> usize {
+        ((1 << 21) / n.max(1)).max(32)
+    }
+
     fn product(
         &mut self,
         ws: &mut GemmWorkspace,
@@ -448,9 +461,10 @@ fn pack<T>(
     }
 }
 
-/// Row chunks of an m-row product: `polls` of them, none under 32 rows.
-fn row_chunks(m: usize, polls: usize) -> Vec<Range<usize>> {
-    let chunks = polls.min(m / 32).max(1);
+/// Row chunks of an m-row product: at least `polls` of them while each
+/// keeps 32 rows, and none longer than `max_rows`.
+fn row_chunks(m: usize, polls: usize, max_rows: usize) -> Vec<Range<usize>> {
+    let chunks = polls.min(m / 32).max(m.div_ceil(max_rows.max(1))).max(1);
     (0..chunks)
         .map(|i| crate::matrix::block_range(m, chunks, i))
         .collect()
@@ -505,6 +519,7 @@ where
         // Nothing to progress on a one-rank grid: one chunk.
         let alone = row_comm.size() == 1 && col_comm.size() == 1;
         let polls = if alone { 1 } else { cfg.progress_polls };
+        let max_rows = sink.max_rows(n);
         let bcast = |panel: &Panel, a_buf: &mut [S::Scalar], b_buf: &mut [S::Scalar]| {
             row_comm
                 .process_at_rank(panel.a_owner_col as i32)
@@ -556,7 +571,7 @@ where
                                 .process_at_rank(q.b_owner_row as i32)
                                 .immediate_broadcast_into(scope, b_send),
                         ];
-                        for rows in row_chunks(m, polls) {
+                        for rows in row_chunks(m, polls, max_rows) {
                             multiply(rows, &mut outcome);
                             pending = pending.into_iter().filter_map(|r| r.test().err()).collect();
                         }
@@ -568,7 +583,9 @@ where
                     });
                 }
                 Some(q) => {
-                    multiply(0..m, &mut outcome);
+                    for rows in row_chunks(m, 1, max_rows) {
+                        multiply(rows, &mut outcome);
+                    }
                     stats.compute_seconds += lap(&mut clock);
                     let wq = q.k.len();
                     let (a_send, b_send) = (&mut a_next[..m * wq], &mut b_next[..wq * n]);
@@ -578,7 +595,9 @@ where
                     stats.broadcast_seconds += lap(&mut clock);
                 }
                 None => {
-                    multiply(0..m, &mut outcome);
+                    for rows in row_chunks(m, 1, max_rows) {
+                        multiply(rows, &mut outcome);
+                    }
                     stats.compute_seconds += lap(&mut clock);
                 }
             }
