@@ -56,6 +56,9 @@ impl Default for SummaConfig {
 
 impl SummaConfig {
     /// The node kernel's configuration (threads per rank, ISA, tiling).
+    /// The default, `Par::Rayon(0)`, uses the rank's rayon pool, which
+    /// rayon sizes to the CPUs the rank may run on: one per rank when
+    /// `mpirun` binds each rank to a core, as it does for up to 2 ranks.
     pub fn with_gemm(self, gemm: GemmConfig) -> Self {
         Self { gemm, ..self }
     }
@@ -496,8 +499,10 @@ where
         // k = 0: still the node's product, which is C = ZERO under Replace
         // and C ⊕ ZERO under Combine (not always C: MaxMul's ZERO, 0,
         // beats a negative C).
-        let empty_a = MatRef::row_major(&[][..], m, 0)?;
-        let empty_b = MatRef::row_major(&[][..], 0, n)?;
+        // (Views of an empty depth need no elements: these cannot fail, and
+        // no `?` may leave this function before the agreement below.)
+        let empty_a = MatRef::row_major(&[][..], m, 0).expect("m × 0 needs no elements");
+        let empty_b = MatRef::row_major(&[][..], 0, n).expect("0 × n needs no elements");
         outcome = sink
             .product(
                 gemm_ws,
@@ -541,7 +546,7 @@ where
             let w = panel.k.len();
             let accum_here = if step == 0 { accum } else { Accum::Combine };
             let next = plan.get(step + 1);
-            let b_panel = MatRef::row_major(&b_cur[..w * n], w, n)?;
+            let b_panel = MatRef::row_major(&b_cur[..w * n], w, n).expect("w × n elements");
             let mut multiply = |rows: Range<usize>, outcome: &mut Result<(), Error>| {
                 if outcome.is_ok() {
                     let a_rows =
