@@ -125,9 +125,10 @@ pub fn shapes(quick: bool) -> Vec<(usize, usize, usize)> {
 
 /// Configurations: one-element panels (many panels per rank, ties across
 /// panels), a panel width that splits blocks unevenly, whole blocks; with
-/// and without overlap.
+/// and without overlap; and the default configuration.
 pub fn configs() -> Vec<SummaConfig> {
-    let mut out = Vec::new();
+    // The defaults too (panels of 1024, 4 polls, the rank's rayon pool).
+    let mut out = vec![SummaConfig::default()];
     for width in [1, 3, 256] {
         for overlap in [true, false] {
             out.push(
