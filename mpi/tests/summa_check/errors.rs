@@ -1,0 +1,275 @@
+//! Every error path: the same error on every rank (or, for an error only
+//! some ranks can see, that error there and `OtherRank` elsewhere), with
+//! the outputs untouched, and nobody left waiting.
+
+use mpi::topology::SimpleCommunicator;
+use mpi::traits::Communicator;
+use tropical_blas::{
+    Accum, GemmConfig, MatMut, MatRef, MaxPlus, MinPlus, Operand, TilingParams, gemm,
+};
+use tropical_blas_mpi::{
+    DistMatrix, Error, ProcessGrid, SummaConfig, SummaWorkspace, summa, summa_argmax,
+    summa_argmax_with, summa_with,
+};
+
+use crate::Tally;
+use crate::values::{Sample, block_equals, global};
+
+type Mp = MaxPlus<f32>;
+
+/// Checks `result` is `Err(expected)` and that `c` still holds `before`.
+fn expect_err(
+    tally: &mut Tally,
+    what: &str,
+    result: Result<(), Error>,
+    expected: &Error,
+    c: &DistMatrix<'_, f32>,
+    before: &[f32],
+) {
+    let untouched = c
+        .local()
+        .iter()
+        .zip(before)
+        .all(|(x, y)| x.bits() == y.bits());
+    tally.check(result.as_ref() == Err(expected) && untouched, || {
+        format!("{what}: got {result:?}, expected {expected:?}, C untouched: {untouched}")
+    });
+}
+
+pub fn all(world: &SimpleCommunicator, grid: &ProcessGrid, tally: &mut Tally) {
+    let (m, k, n) = (9, 7, 5);
+    let a = DistMatrix::from_fn(grid, m, k, |i, j| (i + j) as f32);
+    let b = DistMatrix::from_fn(grid, k, n, |i, j| (i * j) as f32);
+    let c_fill = |i: usize, j: usize| (i * 100 + j) as f32 - 0.5;
+    let mut c = DistMatrix::from_fn(grid, m, n, c_fill);
+    let before = c.local().to_vec();
+
+    // Shapes that do not chain: B has one row too many.
+    let b_bad = DistMatrix::from_fn(grid, k + 1, n, |_, _| 1.0f32);
+    let r = summa::<Mp>(&a, &b_bad, &mut c, Accum::Replace);
+    let dims = Error::Node(tropical_blas::Error::DimensionMismatch {
+        a: (m, k),
+        b: (k + 1, n),
+        c: (m, n),
+    });
+    expect_err(tally, "dimension mismatch", r, &dims, &c, &before);
+
+    // argk of the wrong shape.
+    let mut argk = DistMatrix::filled(grid, m, n + 1, 0u32);
+    let r = summa_argmax::<Mp>(&a, &b, &mut c, &mut argk, Accum::Replace);
+    let shape = Error::Node(tropical_blas::Error::ShapeMismatch {
+        operand: Operand::ArgK,
+        expected: (m, n),
+        found: (m, n + 1),
+    });
+    expect_err(tally, "argk shape", r, &shape, &c, &before);
+
+    // Panel width 0.
+    let cfg = SummaConfig::default().with_panel_width(0);
+    let r = summa_with::<Mp>(
+        &mut SummaWorkspace::new(),
+        &cfg,
+        &a,
+        &b,
+        &mut c,
+        Accum::Combine,
+    );
+    expect_err(
+        tally,
+        "panel width 0",
+        r,
+        &Error::InvalidPanelWidth,
+        &c,
+        &before,
+    );
+
+    // A configuration every rank refuses: the node's own error everywhere.
+    let bad_tiling = TilingParams::new(0, 64, 64);
+    let cfg = SummaConfig::default().with_gemm(GemmConfig::default().with_tiling(bad_tiling));
+    let node_err = gemm::<Mp>(
+        MatRef::row_major(&[0.0f32], 1, 1).unwrap(),
+        MatRef::row_major(&[0.0f32], 1, 1).unwrap(),
+        MatMut::row_major(&mut [0.0f32], 1, 1).unwrap(),
+        Accum::Replace,
+    )
+    .and_then(|_| {
+        tropical_blas::gemm_with::<Mp>(
+            &mut tropical_blas::GemmWorkspace::new(),
+            cfg.gemm(),
+            MatRef::row_major(&[0.0f32], 1, 1).unwrap(),
+            MatRef::row_major(&[0.0f32], 1, 1).unwrap(),
+            MatMut::row_major(&mut [0.0f32], 1, 1).unwrap(),
+            Accum::Replace,
+        )
+    })
+    .expect_err("a zero block size is refused");
+    let r = summa_with::<Mp>(
+        &mut SummaWorkspace::new(),
+        &cfg,
+        &a,
+        &b,
+        &mut c,
+        Accum::Replace,
+    );
+    expect_err(
+        tally,
+        "bad tiling everywhere",
+        r,
+        &Error::Node(node_err.clone()),
+        &c,
+        &before,
+    );
+
+    // A configuration only the last rank refuses: its own error there,
+    // OtherRank elsewhere, and nobody hangs.
+    let last = grid.size() as i32 - 1;
+    let cfg_here = if grid.rank() == last {
+        cfg
+    } else {
+        SummaConfig::default()
+    };
+    let mut argk = DistMatrix::filled(grid, m, n, 0u32);
+    let r = summa_argmax_with::<Mp>(
+        &mut SummaWorkspace::new(),
+        &cfg_here,
+        &a,
+        &b,
+        &mut c,
+        &mut argk,
+        Accum::Replace,
+    );
+    let expected = if grid.rank() == last {
+        Error::Node(node_err)
+    } else {
+        Error::OtherRank { rank: last }
+    };
+    expect_err(tally, "bad tiling on one rank", r, &expected, &c, &before);
+
+    out_of_range(grid, tally);
+    mismatched_grids(world, grid, tally);
+    scatter_errors(grid, tally);
+}
+
+/// Integers outside MinPlus<i32>'s range, in A on the last rank's block
+/// and in B on the first: every rank reports the node's error (A first).
+fn out_of_range(grid: &ProcessGrid, tally: &mut Tally) {
+    type S = MinPlus<i32>;
+    let (m, k, n) = (11, 10, 7);
+    let mut a_full = global::<S>(5, m, k);
+    let mut b_full = global::<S>(6, k, n);
+    let big = (1 << 28) + 1;
+    a_full[(m - 1) * k + (k - 1)] = big; // the last rank's block
+    a_full[(m - 1) * k + (k - 2)] = -big;
+    b_full[1] = big; // the first rank's block
+    let mut c_full = vec![7i32; m * n];
+    let node = gemm::<S>(
+        MatRef::row_major(&a_full, m, k).unwrap(),
+        MatRef::row_major(&b_full, k, n).unwrap(),
+        MatMut::row_major(&mut c_full, m, n).unwrap(),
+        Accum::Replace,
+    )
+    .expect_err("out of range");
+    let a = DistMatrix::from_fn(grid, m, k, |i, j| a_full[i * k + j]);
+    let b = DistMatrix::from_fn(grid, k, n, |i, j| b_full[i * n + j]);
+    let mut c = DistMatrix::filled(grid, m, n, 7i32);
+    let r = summa::<S>(&a, &b, &mut c, Accum::Replace);
+    tally.check(
+        r == Err(Error::Node(node.clone())) && block_equals(&c, &c_full),
+        || format!("out of range in A: got {r:?}, node says {node:?}"),
+    );
+    // Only B out of range.
+    let a = DistMatrix::from_fn(grid, m, k, |_, _| 1i32);
+    let mut argk = DistMatrix::filled(grid, m, n, 3u32);
+    let r = summa_argmax::<S>(&a, &b, &mut c, &mut argk, Accum::Combine);
+    let expected = Error::Node(tropical_blas::Error::ValueOutOfRange {
+        operand: Operand::B,
+        row: 0,
+        col: 1,
+    });
+    let argk_kept = argk.local().iter().all(|&x| x == 3);
+    tally.check(
+        r == Err(expected.clone()) && block_equals(&c, &c_full) && argk_kept,
+        || format!("out of range in B: got {r:?}, expected {expected:?}"),
+    );
+}
+
+/// Operands on a grid of another shape (or another communicator).
+fn mismatched_grids(world: &SimpleCommunicator, grid: &ProcessGrid, tally: &mut Tally) {
+    if grid.size() < 2 {
+        return;
+    }
+    let other = ProcessGrid::new(world, grid.cols(), grid.rows()).expect("the transposed grid");
+    let (m, k, n) = (6, 5, 4);
+    let a = DistMatrix::from_fn(&other, m, k, |i, j| (i + j) as f32);
+    let b = DistMatrix::from_fn(grid, k, n, |i, j| (i + j) as f32);
+    let mut c = DistMatrix::filled(grid, m, n, 1.5f32);
+    let before = c.local().to_vec();
+    let r = summa::<Mp>(&a, &b, &mut c, Accum::Replace);
+    let expected = if other.rows() == grid.rows() {
+        // A square grid transposes into itself: another duplicate of the
+        // same communicator is congruent, so the distribution is the same.
+        None
+    } else {
+        Some(Error::GridMismatch {
+            expected: (grid.rows(), grid.cols()),
+            found: (other.rows(), other.cols()),
+        })
+    };
+    match expected {
+        Some(e) => expect_err(tally, "grid mismatch", r, &e, &c, &before),
+        None => tally.check(r.is_ok(), || format!("congruent grids: {r:?}")),
+    }
+}
+
+fn scatter_errors(grid: &ProcessGrid, tally: &mut Tally) {
+    let r = DistMatrix::<f32>::scatter(grid, 0, None);
+    tally.check(matches!(r, Err(Error::MissingRootMatrix)), || {
+        format!("scatter without a matrix: {r:?}")
+    });
+    let bad_root = grid.size() as i32;
+    let data = [1.0f32; 4];
+    let r = DistMatrix::scatter(grid, bad_root, MatRef::row_major(&data, 2, 2).ok());
+    let expected = Error::InvalidRoot {
+        root: bad_root,
+        size: grid.size(),
+    };
+    tally.check(r.as_ref().err() == Some(&expected), || {
+        format!("scatter to a bad root: {r:?}")
+    });
+    let d = DistMatrix::filled(grid, 3, 3, 0.0f32);
+    let r = d.gather(-1);
+    tally.check(
+        matches!(r, Err(Error::InvalidRoot { root: -1, .. })),
+        || format!("gather to a bad root: {r:?}"),
+    );
+}
+
+/// Grid shapes that do not fit the communicator, or that ranks disagree
+/// on: `InvalidGrid` on every rank.
+pub fn grids(world: &SimpleCommunicator, tally: &mut Tally) {
+    let size = world.size() as usize;
+    let r = ProcessGrid::new(world, size + 1, 1);
+    tally.check(
+        matches!(r, Err(Error::InvalidGrid { rows, cols: 1, size: s }) if rows == size + 1 && s == size),
+        || format!("grid too large: {r:?}"),
+    );
+    let r = ProcessGrid::new(world, 0, size);
+    tally.check(r.is_err(), || format!("empty grid: {r:?}"));
+    if size > 1 {
+        // Rank 0 asks for one row, the others for one column.
+        let (rows, cols) = if world.rank() == 0 {
+            (1, size)
+        } else {
+            (size, 1)
+        };
+        let r = ProcessGrid::new(world, rows, cols);
+        tally.check(matches!(r, Err(Error::InvalidGrid { .. })), || {
+            format!("disagreeing grid shapes: {r:?}")
+        });
+    }
+    let square = ProcessGrid::square(world).expect("a square grid");
+    tally.check(
+        square.size() == size && square.rows() <= square.cols(),
+        || format!("square grid {}x{}", square.rows(), square.cols()),
+    );
+}
