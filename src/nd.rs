@@ -25,8 +25,8 @@
 //! ```
 
 use ndarray::{
-    Array2, Array3, ArrayView2, ArrayView3, ArrayViewMut2, AsArray, Axis, CowArray, Dimension, Ix2,
-    Ix3, ShapeBuilder,
+    Array, Array2, Array3, ArrayView, ArrayView2, ArrayView3, ArrayViewMut2, AsArray, Axis,
+    CowArray, Dimension, Ix2, Ix3, ShapeBuilder,
 };
 
 use crate::api::argmax::{gemm_argmax, gemm_argmax_batched};
@@ -38,6 +38,19 @@ use crate::error::Error;
 use crate::semiring::{NO_ARG, SelectingSemiring, Semiring};
 use crate::view::{MatMut, MatRef};
 
+/// The axes that move (more than one element, `nonzero`: a stride other
+/// than 0) as (|stride|, length), smallest stride first.
+fn sorted_steps(shape: &[usize], strides: &[isize], nonzero: bool) -> Vec<(usize, usize)> {
+    let mut steps: Vec<(usize, usize)> = shape
+        .iter()
+        .zip(strides)
+        .filter(|&(&len, &stride)| len > 1 && (stride != 0 || !nonzero))
+        .map(|(&len, &stride)| (stride.unsigned_abs(), len))
+        .collect();
+    steps.sort_unstable();
+    steps
+}
+
 /// Whether every element between the lowest and the highest address a
 /// layout reaches is one of its elements (so borrowing that span borrows
 /// nothing else). Sorted by stride, axis i + 1 must step at most one past
@@ -46,15 +59,8 @@ fn covers_its_span(shape: &[usize], strides: &[isize]) -> bool {
     if shape.contains(&0) {
         return true;
     }
-    let mut steps: Vec<(usize, usize)> = shape
-        .iter()
-        .zip(strides)
-        .filter(|&(&len, &stride)| len > 1 && stride != 0)
-        .map(|(&len, &stride)| (stride.unsigned_abs(), len))
-        .collect();
-    steps.sort_unstable();
     let mut covered = 0usize; // the axes so far reach offsets 0..=covered
-    for (stride, len) in steps {
+    for (stride, len) in sorted_steps(shape, strides, true) {
         if stride > covered + 1 {
             return false;
         }
@@ -86,20 +92,14 @@ fn gaps_error(shape: &[usize], strides: &[isize]) -> Error {
     }
 }
 
-/// ndarray's rule for a mutable view (sorted by stride, each axis steps
-/// past everything the axes before it reach): stricter than this crate's
-/// exact test, which also accepts interleaved layouts such as 3×3 with
-/// strides (2, 3).
-fn ndarray_accepts_mut(shape: &[usize], strides: &[isize]) -> bool {
-    let mut steps: Vec<(usize, usize)> = shape
-        .iter()
-        .zip(strides)
-        .filter(|&(&len, _)| len > 1)
-        .map(|(&len, &stride)| (stride.unsigned_abs(), len))
-        .collect();
-    steps.sort_unstable();
+/// Whether ndarray's raw mutable constructor takes a layout: its debug
+/// assertion wants each axis, sorted by stride, to step past everything
+/// the axes before it reach. That is stricter than this crate's exact
+/// test, which also accepts interleaved layouts such as 3×3 with strides
+/// (2, 3).
+fn ndarray_debug_accepts_mut(shape: &[usize], strides: &[isize]) -> bool {
     let mut reach = 0usize;
-    for (stride, len) in steps {
+    for (stride, len) in sorted_steps(shape, strides, false) {
         if stride <= reach || stride == 0 {
             return false;
         }
@@ -196,6 +196,12 @@ impl<'a, T: Copy> From<MatRef<'a, T>> for ArrayView2<'a, T> {
     /// Borrows the view with its strides (negative and zero ones included).
     fn from(view: MatRef<'a, T>) -> Self {
         let (rows, cols) = (view.rows(), view.cols());
+        if rows == 0 || cols == 0 {
+            // ndarray may offset an empty view's pointer along its strides
+            // (`invert_axis`, `index_axis`): give it none to follow.
+            return ArrayView2::from_shape((rows, cols), &[])
+                .expect("an empty shape fits an empty slice");
+        }
         let (rs, cs, low, reversed) =
             unsigned_layout(rows, cols, view.row_stride(), view.col_stride());
         let lowest = view.as_ptr().wrapping_offset(low);
@@ -203,8 +209,8 @@ impl<'a, T: Copy> From<MatRef<'a, T>> for ArrayView2<'a, T> {
         // `lowest + i·|rs| + j·|cs|`, every one of them inside the slice
         // the `MatRef` was checked against and borrows shared for 'a
         // (aligned, initialized, not mutably aliased); the span fits isize
-        // (checked by its constructor). An empty view's pointer is never
-        // read, and `lowest` equals element (0, 0)'s then.
+        // (checked by its constructor); the view has elements (the empty
+        // one returned above), so `lowest` is the address of one of them.
         let mut out = unsafe { ArrayView2::from_shape_ptr((rows, cols).strides((rs, cs)), lowest) };
         restore_signs(&mut out, reversed);
         out
@@ -219,8 +225,12 @@ impl<'a, T: Copy> TryFrom<MatMut<'a, T>> for ArrayViewMut2<'a, T> {
     /// does not take (rows and columns stepping over each other).
     fn try_from(mut view: MatMut<'a, T>) -> Result<Self, Error> {
         let (rows, cols) = (view.rows(), view.cols());
+        if rows == 0 || cols == 0 {
+            return ArrayViewMut2::from_shape((rows, cols), &mut [])
+                .map_err(|_| Error::LayoutOverflow);
+        }
         let strides = [view.row_stride(), view.col_stride()];
-        if !ndarray_accepts_mut(&[rows, cols], &strides) {
+        if !ndarray_debug_accepts_mut(&[rows, cols], &strides) {
             return Err(Error::LayoutNotConvertible {
                 shape: vec![rows, cols],
                 strides: strides.to_vec(),
@@ -241,33 +251,77 @@ impl<'a, T: Copy> TryFrom<MatMut<'a, T>> for ArrayViewMut2<'a, T> {
     }
 }
 
-/// An operand the kernels can borrow: the view itself, or (when its span
-/// has gaps) an owned copy of it.
-fn borrowable<'a, T: Copy, D: Dimension>(view: ndarray::ArrayView<'a, T, D>) -> CowArray<'a, T, D> {
-    if covers_its_span(view.shape(), view.strides()) {
-        CowArray::from(view)
-    } else {
-        CowArray::from(view.to_owned())
+/// An operand as the kernels borrow it: the view itself when its span
+/// holds only its own elements, else a compact copy: each broadcast axis
+/// is copied once and broadcast again, so a shared row or item stays
+/// shared and the copy is no larger than the memory the view reads.
+struct Staged<'a, T, D: Dimension> {
+    data: CowArray<'a, T, D>,
+    shape: D,
+}
+
+impl<'a, T: Copy, D: Dimension> Staged<'a, T, D> {
+    fn new(view: ArrayView<'a, T, D>) -> Result<Self, Error> {
+        let shape = view.raw_dim();
+        if covers_its_span(view.shape(), view.strides()) {
+            let data = CowArray::from(view);
+            return Ok(Self { data, shape });
+        }
+        let mut distinct = view;
+        for axis in 0..distinct.ndim() {
+            if distinct.strides()[axis] == 0 {
+                distinct.collapse_axis(Axis(axis), 0);
+            }
+        }
+        let data = CowArray::from(copy_of(distinct)?);
+        Ok(Self { data, shape })
+    }
+
+    fn view(&self) -> Result<ArrayView<'_, T, D>, Error> {
+        self.data
+            .broadcast(self.shape.clone())
+            .ok_or(Error::LayoutOverflow)
     }
 }
 
-fn mat_ref<'v, T: Copy>(view: ArrayView2<'v, T>) -> Result<MatRef<'v, T>, Error> {
-    MatRef::try_from(view)
+impl<T: Copy> Staged<'_, T, Ix2> {
+    fn mat_ref(&self) -> Result<MatRef<'_, T>, Error> {
+        MatRef::try_from(self.view()?)
+    }
 }
 
-fn batch_ref<'v, T: Copy>(view: ArrayView3<'v, T>, count: usize) -> Result<BatchRef<'v, T>, Error> {
-    let (items, rows, cols) = view.dim();
-    let s = view.strides();
-    // One item repeated for every item of the other operand (stride 0).
-    let batch_stride = if items == 1 { 0 } else { s[0] };
-    let data = span_slice(&view)?;
-    BatchRef::new(data, count, batch_stride, rows, cols, s[1], s[2])
+impl<T: Copy> Staged<'_, T, Ix3> {
+    /// The batch as `count` items; a batch of one item is repeated
+    /// (stride 0) for every item of the other operand.
+    fn batch_ref(&self, count: usize) -> Result<BatchRef<'_, T>, Error> {
+        let view = self.view()?;
+        let (items, rows, cols) = view.dim();
+        let s = view.strides();
+        let batch_stride = if items == 1 { 0 } else { s[0] };
+        BatchRef::new(
+            span_slice(&view)?,
+            count,
+            batch_stride,
+            rows,
+            cols,
+            s[1],
+            s[2],
+        )
+    }
+}
+
+/// A standard-layout copy of a non-empty view, allocated fallibly.
+fn copy_of<T: Copy, D: Dimension>(view: ArrayView<'_, T, D>) -> Result<Array<T, D>, Error> {
+    let fill = *view.first().ok_or(Error::LayoutOverflow)?;
+    let mut copy = output(view.raw_dim(), fill)?;
+    copy.assign(&view);
+    Ok(copy)
 }
 
 /// A new output array filled with `fill`: an error, not an abort, when
 /// its size overflows or the allocator refuses it (broadcast inputs can
 /// ask for any size).
-fn output<T: Copy, D: Dimension>(shape: D, fill: T) -> Result<ndarray::Array<T, D>, Error> {
+fn output<T: Copy, D: Dimension>(shape: D, fill: T) -> Result<Array<T, D>, Error> {
     let len = shape
         .slice()
         .iter()
@@ -280,7 +334,20 @@ fn output<T: Copy, D: Dimension>(shape: D, fill: T) -> Result<ndarray::Array<T, 
             bytes: len.saturating_mul(size_of::<T>()),
         })?;
     data.resize(len, fill);
-    ndarray::Array::from_shape_vec(shape, data).map_err(|_| Error::LayoutOverflow)
+    Array::from_shape_vec(shape, data).map_err(|_| Error::LayoutOverflow)
+}
+
+/// `DimensionMismatch` unless A's columns meet B's rows; checked before an
+/// output is allocated, so a wrong k is reported as such.
+fn check_depth(a: (usize, usize), b: (usize, usize)) -> Result<(), Error> {
+    if a.1 != b.0 {
+        return Err(Error::DimensionMismatch {
+            a,
+            b,
+            c: (a.0, b.1),
+        });
+    }
+    Ok(())
 }
 
 /// `a ⊗ b` as a new array. Accepts any view (or `&Array2`).
@@ -292,6 +359,7 @@ where
     S::Scalar: 'a + 'b,
 {
     let (a, b) = (a.into(), b.into());
+    check_depth(a.dim(), b.dim())?;
     let mut c = output(Ix2(a.nrows(), b.ncols()), S::ZERO)?;
     matmul_into::<S>(a, b, c.view_mut(), Accum::Replace)?;
     Ok(c)
@@ -308,23 +376,15 @@ pub fn matmul_into<'a, 'b, S: Semiring>(
 where
     S::Scalar: 'a + 'b,
 {
-    let (a, b) = (borrowable(a.into()), borrowable(b.into()));
+    let (a, b) = (Staged::new(a.into())?, Staged::new(b.into())?);
+    let (a, b) = (a.mat_ref()?, b.mat_ref()?);
     if covers_its_span(c.shape(), c.strides()) {
-        return gemm::<S>(
-            mat_ref(a.view())?,
-            mat_ref(b.view())?,
-            MatMut::try_from(c)?,
-            accum,
-        );
+        return gemm::<S>(a, b, MatMut::try_from(c)?, accum);
     }
-    let mut staged = c.to_owned(); // gaps: compute beside, then copy in
-    gemm::<S>(
-        mat_ref(a.view())?,
-        mat_ref(b.view())?,
-        mat_ref_mut(staged.view_mut())?,
-        accum,
-    )?;
-    c.assign(&staged);
+    // Gaps between C's elements: compute beside, then copy in.
+    let mut beside = copy_of(c.view())?;
+    gemm::<S>(a, b, MatMut::try_from(beside.view_mut())?, accum)?;
+    c.assign(&beside);
     Ok(())
 }
 
@@ -337,14 +397,16 @@ pub fn matmul_argmax<'a, 'b, S: SelectingSemiring>(
 where
     S::Scalar: 'a + 'b,
 {
-    let (a, b) = (borrowable(a.into()), borrowable(b.into()));
-    let shape = Ix2(a.nrows(), b.ncols());
+    let (a, b) = (Staged::new(a.into())?, Staged::new(b.into())?);
+    let (a, b) = (a.mat_ref()?, b.mat_ref()?);
+    check_depth((a.rows(), a.cols()), (b.rows(), b.cols()))?;
+    let shape = Ix2(a.rows(), b.cols());
     let (mut c, mut argk) = (output(shape, S::ZERO)?, output(shape, NO_ARG)?);
     gemm_argmax::<S>(
-        mat_ref(a.view())?,
-        mat_ref(b.view())?,
-        mat_ref_mut(c.view_mut())?,
-        mat_ref_mut(argk.view_mut())?,
+        a,
+        b,
+        MatMut::try_from(c.view_mut())?,
+        MatMut::try_from(argk.view_mut())?,
         Accum::Replace,
     )?;
     Ok((c, argk))
@@ -359,12 +421,11 @@ pub fn matmul_batched<'a, 'b, S: Semiring>(
 where
     S::Scalar: 'a + 'b,
 {
-    let (a, b) = (borrowable(a.into()), borrowable(b.into()));
-    let count = batch_count(&a, &b)?;
-    let mut c = output(Ix3(count, a.dim().1, b.dim().2), S::ZERO)?;
+    let (a, b, count) = batch_operands(a.into(), b.into())?;
+    let mut c = output(Ix3(count, a.shape[1], b.shape[2]), S::ZERO)?;
     gemm_batched::<S>(
-        batch_ref(a.view(), count)?,
-        batch_ref(b.view(), count)?,
+        a.batch_ref(count)?,
+        b.batch_ref(count)?,
         batch_mut(&mut c)?,
         Accum::Replace,
     )?;
@@ -380,13 +441,12 @@ pub fn matmul_argmax_batched<'a, 'b, S: SelectingSemiring>(
 where
     S::Scalar: 'a + 'b,
 {
-    let (a, b) = (borrowable(a.into()), borrowable(b.into()));
-    let count = batch_count(&a, &b)?;
-    let shape = Ix3(count, a.dim().1, b.dim().2);
+    let (a, b, count) = batch_operands(a.into(), b.into())?;
+    let shape = Ix3(count, a.shape[1], b.shape[2]);
     let (mut c, mut argk) = (output(shape, S::ZERO)?, output(shape, NO_ARG)?);
     gemm_argmax_batched::<S>(
-        batch_ref(a.view(), count)?,
-        batch_ref(b.view(), count)?,
+        a.batch_ref(count)?,
+        b.batch_ref(count)?,
         batch_mut(&mut c)?,
         batch_mut(&mut argk)?,
         Accum::Replace,
@@ -394,21 +454,27 @@ where
     Ok((c, argk))
 }
 
-/// The item count of a batched product: equal counts, or one side of 1.
-fn batch_count<T>(a: &CowArray<'_, T, Ix3>, b: &CowArray<'_, T, Ix3>) -> Result<usize, Error> {
-    match (a.dim().0, b.dim().0) {
-        (x, y) if x == y || y == 1 => Ok(x),
-        (1, y) => Ok(y),
-        (x, y) => Err(Error::BatchCountMismatch {
-            a: x,
-            b: y,
-            c: x.max(y),
-        }),
-    }
-}
-
-fn mat_ref_mut<T: Copy>(view: ArrayViewMut2<'_, T>) -> Result<MatMut<'_, T>, Error> {
-    MatMut::try_from(view)
+/// Both batches staged, and the item count of their product: equal
+/// counts, or one side of 1. Shapes are checked before any output exists.
+#[allow(clippy::type_complexity)]
+fn batch_operands<'a, 'b, T: Copy>(
+    a: ArrayView3<'a, T>,
+    b: ArrayView3<'b, T>,
+) -> Result<(Staged<'a, T, Ix3>, Staged<'b, T, Ix3>, usize), Error> {
+    let ((x, m, k), (y, kb, n)) = (a.dim(), b.dim());
+    let count = match (x, y) {
+        (x, y) if x == y || y == 1 => x,
+        (1, y) => y,
+        (x, y) => {
+            return Err(Error::BatchCountMismatch {
+                a: x,
+                b: y,
+                c: x.max(y),
+            });
+        }
+    };
+    check_depth((m, k), (kb, n))?;
+    Ok((Staged::new(a)?, Staged::new(b)?, count))
 }
 
 fn batch_mut<T: Copy>(c: &mut Array3<T>) -> Result<BatchMut<'_, T>, Error> {

@@ -232,3 +232,52 @@ fn outputs_past_memory_are_an_error_not_an_abort() {
         Err(Error::LayoutOverflow)
     ));
 }
+
+#[test]
+fn empty_views_convert_with_any_strides() {
+    let none: [f32; 0] = [];
+    let view = ArrayView2::from(MatRef::new(&none[..], 3, 0, -1000, 1).unwrap());
+    assert_eq!(view.dim(), (3, 0));
+    assert_eq!(view.index_axis(Axis(0), 2).len(), 0);
+    let mut nothing: [f32; 0] = [];
+    let view =
+        ArrayViewMut2::try_from(MatMut::new(&mut nothing[..], 0, 4, 7, -9).unwrap()).unwrap();
+    assert_eq!(view.dim(), (0, 4));
+}
+
+#[test]
+fn a_wrong_depth_is_reported_before_any_output_is_made() {
+    let one = [1.0f32];
+    let cell = ArrayView2::from_shape((1, 1), &one[..]).unwrap();
+    let a = Array2::from_elem((2, 3), 0.0f32);
+    let wide = cell.broadcast((4, 1usize << 40)).unwrap(); // 2 × 2^40 outputs
+    assert!(matches!(
+        nd::matmul::<MaxPlus<f32>>(&a, wide),
+        Err(Error::DimensionMismatch { .. })
+    ));
+    assert!(matches!(
+        nd::matmul_argmax::<MaxPlus<f32>>(&a, wide),
+        Err(Error::DimensionMismatch { .. })
+    ));
+}
+
+#[test]
+fn a_broadcast_view_with_gaps_is_copied_once_not_per_repeat() {
+    // A column cut out of a matrix (gaps) repeated 2^40 times: the copy
+    // holds the 8 distinct elements, so the call reaches the shape check
+    // instead of asking for 32 TiB.
+    let base = values(8, 8, 9);
+    let column = base.slice(s![.., 3..4]);
+    let a = column.broadcast((8, 1usize << 40)).unwrap();
+    let one = [1.0f32];
+    let cell = ArrayView2::from_shape((1, 1), &one[..]).unwrap();
+    let b = cell.broadcast(((1usize << 40) + 1, 1)).unwrap();
+    let mut c = Array2::from_elem((8, 1), 0.0f32);
+    let err = nd::matmul_into::<MaxPlus<f32>>(a, b, c.view_mut(), Accum::Replace);
+    assert!(matches!(err, Err(Error::DimensionMismatch { .. })));
+    // The same column broadcast to a product that runs.
+    let a = column.broadcast((8, 5)).unwrap();
+    let b = values(5, 3, 10);
+    let c = nd::matmul::<MaxPlus<f32>>(a, &b).unwrap();
+    assert!(same_bits(&c, &reference::<MaxPlus<f32>>(a, b.view())));
+}
