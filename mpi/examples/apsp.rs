@@ -24,6 +24,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::Instant;
 
+use mpi::Threading;
 use mpi::collective::SystemOperation;
 use mpi::datatype::PartitionMut;
 use mpi::traits::CommunicatorCollectives;
@@ -120,17 +121,26 @@ struct Solution<'g> {
     seconds: f64,
 }
 
+/// Whether an n × n matrix fits one MPI message (`i32` counts): every
+/// count and displacement of [`full_rows`] is then in range. The same
+/// answer on every rank, so `main` can refuse a size on all of them.
+fn fits_counts(n: usize) -> bool {
+    n.checked_mul(n)
+        .is_some_and(|x| mpi::Count::try_from(x).is_ok())
+}
+
 /// This rank's rows of `x` with all their columns (row-major), gathered
-/// along the process row.
+/// along the process row. `x` is n × n with `fits_counts(n)`.
 fn full_rows(grid: &ProcessGrid, x: &DistMatrix<'_, u32>) -> Vec<u32> {
     let (m, n) = (x.row_range().len(), x.cols());
+    let count = |len: usize| mpi::Count::try_from(len).expect("fits_counts(n), checked in main");
     let mut counts = Vec::new();
     let mut displs = Vec::new();
     let mut at = 0;
     for c in 0..grid.cols() {
         let len = m * tropical_blas_mpi::block_range(n, grid.cols(), c).len();
-        counts.push(len as i32);
-        displs.push(at as i32);
+        counts.push(count(len));
+        displs.push(count(at));
         at += len;
     }
     let mut packed = Vec::with_capacity(at.max(1));
@@ -254,8 +264,53 @@ fn report(grid: &ProcessGrid, n: usize, s: &Solution<'_>) {
     }
 }
 
+/// Every pair against the single-node blocked Floyd–Warshall (run on the
+/// root only): the number of failures, or why the reference could not run.
+fn check_small(g: &Graph, dist: &[f32], next: &[u32]) -> Result<usize, Box<dyn std::error::Error>> {
+    let small = g.n;
+    let mut failures = 0;
+    let w: Vec<f32> = (0..small * small)
+        .map(|x| g.weight(x / small, x % small))
+        .collect();
+    let single = shortest_paths(MatRef::row_major(&w, small, small)?, Par::Rayon(0))?;
+    let same = (0..small * small).all(|x| {
+        let d = single
+            .distances()
+            .get(x / small, x % small)
+            .expect("inside");
+        d.to_bits() == dist[x].to_bits()
+    });
+    let mut longest = 0;
+    for x in 0..small * small {
+        let (i, j) = (x / small, x % small);
+        if dist[x].is_finite() {
+            match walk(g, dist, next, i, j) {
+                Ok(h) => longest = longest.max(h),
+                Err(e) => {
+                    failures += 1;
+                    eprintln!("{e}");
+                }
+            }
+        }
+    }
+    failures += usize::from(!same);
+    println!(
+        "n = {small}: distances {} the single-node graph::shortest_paths bit for bit; all {} routes walked (longest {longest} hops)",
+        if same { "equal" } else { "DIFFER FROM" },
+        small * small
+    );
+    Ok(failures)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let universe = mpi::initialize().ok_or("MPI initializes once")?;
+    // Funneled: rayon threads run the node kernel beside MPI, which only
+    // this thread calls.
+    let (universe, level) =
+        mpi::initialize_with_threading(Threading::Funneled).ok_or("MPI initializes once")?;
+    if level < Threading::Funneled {
+        // The same level on every rank: all of them stop here.
+        return Err(format!("MPI granted {level:?}, below Funneled").into());
+    }
     let world = universe.world();
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--").collect();
     let mut sizes = Vec::new();
@@ -269,6 +324,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let small = sizes.first().copied().unwrap_or(400);
     let large = sizes.get(1).copied().unwrap_or(2500);
+    if !fits_counts(small.max(large)) {
+        // Decided from the arguments alone: every rank returns here.
+        return Err(format!(
+            "n = {} is past what one MPI message carries",
+            small.max(large)
+        )
+        .into());
+    }
     let grid = ProcessGrid::square(&world)?;
     let mut failures = 0usize;
 
@@ -278,36 +341,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     report(&grid, small, &s);
     let (dist, next) = (s.dist.gather(0)?, s.next.gather(0)?);
     if let (Some(dist), Some(next)) = (dist, next) {
-        let w: Vec<f32> = (0..small * small)
-            .map(|x| g.weight(x / small, x % small))
-            .collect();
-        let single = shortest_paths(MatRef::row_major(&w, small, small)?, Par::Rayon(0))?;
-        let same = (0..small * small).all(|x| {
-            let d = single
-                .distances()
-                .get(x / small, x % small)
-                .expect("inside");
-            d.to_bits() == dist[x].to_bits()
+        // Root only: no `?` here, which would leave the other ranks waiting
+        // in the final all-reduce; an error counts as a failure instead.
+        failures += check_small(&g, &dist, &next).unwrap_or_else(|e| {
+            eprintln!("n = {small}: the single-node reference failed: {e}");
+            1
         });
-        let mut longest = 0;
-        for x in 0..small * small {
-            let (i, j) = (x / small, x % small);
-            if dist[x].is_finite() {
-                match walk(&g, &dist, &next, i, j) {
-                    Ok(h) => longest = longest.max(h),
-                    Err(e) => {
-                        failures += 1;
-                        eprintln!("{e}");
-                    }
-                }
-            }
-        }
-        failures += usize::from(!same);
-        println!(
-            "n = {small}: distances {} the single-node graph::shortest_paths bit for bit; all {} routes walked (longest {longest} hops)",
-            if same { "equal" } else { "DIFFER FROM" },
-            small * small
-        );
     }
 
     // Larger: sampled sources against Dijkstra.
@@ -345,6 +384,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if failures == 0 { "" } else { " (NOT ALL)" }
         );
     }
+    // The verdict is collective: every rank learns the root's failures and
+    // exits with the same status.
     let mut total = 0u64;
     world.all_reduce_into(&(failures as u64), &mut total, SystemOperation::sum());
     // The grid's communicators are freed before MPI is finalized.

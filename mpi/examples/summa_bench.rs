@@ -15,6 +15,7 @@
 
 use std::time::Instant;
 
+use mpi::Threading;
 use mpi::collective::SystemOperation;
 use mpi::traits::{Communicator, CommunicatorCollectives};
 use tropical_blas::{Accum, GemmConfig, GemmWorkspace, MatMut, MatRef, MaxPlus, Par, gemm_with};
@@ -88,7 +89,14 @@ fn max_over<C: CommunicatorCollectives>(comm: &C, x: f64) -> f64 {
 }
 
 fn main() {
-    let universe = mpi::initialize().expect("MPI initializes once");
+    // Funneled: with --threads > 1 rayon threads run beside MPI, which
+    // only this thread calls.
+    let (universe, level) =
+        mpi::initialize_with_threading(Threading::Funneled).expect("MPI initializes once");
+    assert!(
+        level >= Threading::Funneled,
+        "MPI granted {level:?}, below Funneled"
+    );
     let world = universe.world();
     let o = options();
     let grid = match o.grid {

@@ -7,6 +7,12 @@
 //! winner: the error the single-node call would have reported first (shape
 //! errors, then configuration, then the first out-of-range value in
 //! row-major order of A, then B).
+//!
+//! The same all-gather carries the arguments every rank must pass alike
+//! (global shapes, the configuration that decides the panel plan): a rank's
+//! own checks cannot see that another rank plans different broadcasts, and
+//! mismatched broadcasts abort or hang. Any difference from rank 0 is
+//! [`Error::InconsistentArguments`] on every rank, before anything else.
 
 use mpi::traits::{Communicator, CommunicatorCollectives};
 use tropical_blas::Operand;
@@ -25,25 +31,29 @@ const SHAPE_MISMATCH: u64 = 4;
 const INDEX_OVERFLOW: u64 = 5;
 const MESSAGE_TOO_LARGE: u64 = 6;
 const LOCAL_ONLY: u64 = 7;
-const VALUE_OUT_OF_RANGE: u64 = 8;
+const SINGLE_THREADED_MPI: u64 = 8;
+const VALUE_OUT_OF_RANGE: u64 = 9;
+const WORKSPACE_TOO_LARGE: u64 = 10;
 
-fn operand_code(o: Operand) -> u64 {
-    match o {
-        Operand::A => 0,
-        Operand::B => 1,
-        Operand::C => 2,
-        Operand::ArgK => 3,
-        _ => 4,
-    }
+/// Every operand the node names, by its code (its index here). An operand
+/// added to the node later has no code: errors naming it stay local-only
+/// instead of being decoded as another operand.
+const OPERANDS: [Operand; 7] = [
+    Operand::A,
+    Operand::B,
+    Operand::C,
+    Operand::ArgK,
+    Operand::GradC,
+    Operand::GradA,
+    Operand::GradB,
+];
+
+fn operand_code(o: Operand) -> Option<u64> {
+    OPERANDS.iter().position(|&x| x == o).map(|i| i as u64)
 }
 
-fn operand_from(code: u64) -> Operand {
-    match code {
-        0 => Operand::A,
-        1 => Operand::B,
-        2 => Operand::C,
-        _ => Operand::ArgK,
-    }
+fn operand_from(code: u64) -> Option<Operand> {
+    OPERANDS.get(usize::try_from(code).ok()?).copied()
 }
 
 fn encode(outcome: &Result<(), Error>, rank: i32) -> Code {
@@ -75,9 +85,9 @@ fn encode(outcome: &Result<(), Error>, rank: i32) -> Code {
             operand,
             expected,
             found,
-        }) => [
+        }) if operand_code(*operand).is_some() => [
             SHAPE_MISMATCH,
-            operand_code(*operand),
+            operand_code(*operand).unwrap_or_default(),
             u(expected.0),
             u(expected.1),
             u(found.0),
@@ -88,15 +98,23 @@ fn encode(outcome: &Result<(), Error>, rank: i32) -> Code {
             [INDEX_OVERFLOW, u(*k), 0, 0, 0, 0, 0]
         }
         Error::MessageTooLarge { elements } => [MESSAGE_TOO_LARGE, u(*elements), 0, 0, 0, 0, 0],
-        Error::Node(tropical_blas::Error::ValueOutOfRange { operand, row, col }) => [
-            VALUE_OUT_OF_RANGE,
-            operand_code(*operand),
-            u(*row),
-            u(*col),
-            0,
-            0,
-            0,
-        ],
+        Error::SingleThreadedMpi { threads } => [SINGLE_THREADED_MPI, u(*threads), 0, 0, 0, 0, 0],
+        Error::Node(tropical_blas::Error::ValueOutOfRange { operand, row, col })
+            if operand_code(*operand).is_some() =>
+        {
+            [
+                VALUE_OUT_OF_RANGE,
+                operand_code(*operand).unwrap_or_default(),
+                u(*row),
+                u(*col),
+                0,
+                0,
+                0,
+            ]
+        }
+        Error::Node(tropical_blas::Error::WorkspaceTooLarge { bytes }) => {
+            [WORKSPACE_TOO_LARGE, u(*bytes), 0, 0, 0, 0, 0]
+        }
         // Configuration errors and anything else: only the rank that
         // found it can say what it was.
         _ => [LOCAL_ONLY, rank as u64, 0, 0, 0, 0, 0],
@@ -106,6 +124,7 @@ fn encode(outcome: &Result<(), Error>, rank: i32) -> Code {
 fn decode(code: Code, own: Result<(), Error>) -> Result<(), Error> {
     let z = |x: u64| x as usize;
     let p = code;
+    let operand = |x: u64| operand_from(x).expect("encoded from an Operand");
     Err(match p[0] {
         OK => return Ok(()),
         GRID_MISMATCH => Error::GridMismatch {
@@ -119,14 +138,18 @@ fn decode(code: Code, own: Result<(), Error>) -> Result<(), Error> {
             c: (z(p[5]), z(p[6])),
         }),
         SHAPE_MISMATCH => Error::Node(tropical_blas::Error::ShapeMismatch {
-            operand: operand_from(p[1]),
+            operand: operand(p[1]),
             expected: (z(p[2]), z(p[3])),
             found: (z(p[4]), z(p[5])),
         }),
         INDEX_OVERFLOW => Error::Node(tropical_blas::Error::IndexOverflow { k: z(p[1]) }),
         MESSAGE_TOO_LARGE => Error::MessageTooLarge { elements: z(p[1]) },
+        SINGLE_THREADED_MPI => Error::SingleThreadedMpi { threads: z(p[1]) },
+        WORKSPACE_TOO_LARGE => {
+            Error::Node(tropical_blas::Error::WorkspaceTooLarge { bytes: z(p[1]) })
+        }
         VALUE_OUT_OF_RANGE => Error::Node(tropical_blas::Error::ValueOutOfRange {
-            operand: operand_from(p[1]),
+            operand: operand(p[1]),
             row: z(p[2]),
             col: z(p[3]),
         }),
@@ -138,19 +161,101 @@ fn decode(code: Code, own: Result<(), Error>) -> Result<(), Error> {
     })
 }
 
-/// Shares `outcome` with every rank of `comm` and returns the common
-/// verdict: `Ok` only if every rank's outcome was `Ok`. Collective: every
-/// rank of `comm` must call it.
-pub(crate) fn agree<C: Communicator>(comm: &C, outcome: Result<(), Error>) -> Result<(), Error> {
+/// One argument every rank must pass alike: what it is (for
+/// [`Error::InconsistentArguments`]) and its value as an integer.
+pub(crate) type Arg = (&'static str, u64);
+
+/// Shares `outcome` and `args` with every rank of `comm` and returns the
+/// common verdict: [`Error::InconsistentArguments`] if any rank's `args`
+/// differ from rank 0's (the first differing rank, then the first
+/// differing argument), else `Ok` only if every rank's outcome was `Ok`.
+/// Collective: every rank of `comm` must call it, with as many `args`.
+pub(crate) fn agree<C: Communicator>(
+    comm: &C,
+    args: &[Arg],
+    outcome: Result<(), Error>,
+) -> Result<(), Error> {
     let rank = comm.rank();
-    let mine = encode(&outcome, rank);
-    let mut all = vec![0u64; mine.len() * comm.size() as usize];
+    let code = encode(&outcome, rank);
+    let width = code.len() + args.len();
+    let mut mine = code.to_vec();
+    mine.extend(args.iter().map(|a| a.1));
+    let mut all = vec![0u64; width * comm.size() as usize];
     comm.all_gather_into(&mine[..], &mut all[..]);
-    let verdict = all
-        .chunks_exact(mine.len())
-        .map(|c| <Code>::try_from(c).expect("chunks of 7"))
+    let rows = || all.chunks_exact(width);
+    let root_args = &all[code.len()..width];
+    for (r, row) in rows().enumerate() {
+        let differs = row[code.len()..]
+            .iter()
+            .zip(root_args)
+            .position(|(x, y)| x != y);
+        if let Some(at) = differs {
+            return Err(Error::InconsistentArguments {
+                what: args[at].0,
+                rank: r as i32,
+            });
+        }
+    }
+    let verdict = rows()
+        .map(|c| <Code>::try_from(&c[..code.len()]).expect("chunks of 7"))
         .filter(|c| c[0] != OK)
         .min()
         .unwrap_or([OK; 7]);
     decode(verdict, outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error that travels as data comes out of the all-gather as itself
+    /// on a rank that did not find it.
+    fn travels(e: Error) {
+        let code = encode(&Err(e.clone()), 3);
+        assert_ne!(code[0], LOCAL_ONLY, "{e:?} should travel");
+        assert_eq!(decode(code, Ok(())), Err(e));
+    }
+
+    #[test]
+    fn every_operand_travels_as_itself() {
+        let all = [
+            Operand::A,
+            Operand::B,
+            Operand::C,
+            Operand::ArgK,
+            Operand::GradC,
+            Operand::GradA,
+            Operand::GradB,
+        ];
+        for operand in all {
+            travels(Error::Node(tropical_blas::Error::ShapeMismatch {
+                operand,
+                expected: (2, 3),
+                found: (4, 5),
+            }));
+            travels(Error::Node(tropical_blas::Error::ValueOutOfRange {
+                operand,
+                row: 6,
+                col: 7,
+            }));
+        }
+    }
+
+    #[test]
+    fn node_and_threading_errors_travel() {
+        travels(Error::Node(tropical_blas::Error::WorkspaceTooLarge {
+            bytes: 1 << 45,
+        }));
+        travels(Error::SingleThreadedMpi { threads: 2 });
+        travels(Error::MessageTooLarge { elements: 1 << 31 });
+    }
+
+    #[test]
+    fn local_only_errors_name_the_rank() {
+        let e = Error::InvalidRoot { root: 9, size: 4 };
+        let code = encode(&Err(e.clone()), 2);
+        assert_eq!(code[0], LOCAL_ONLY);
+        assert_eq!(decode(code, Err(e.clone())), Err(e));
+        assert_eq!(decode(code, Ok(())), Err(Error::OtherRank { rank: 2 }));
+    }
 }

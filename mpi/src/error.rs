@@ -3,7 +3,14 @@
 use std::fmt;
 
 /// What went wrong in a distributed call. Every rank of the grid returns an
-/// error when any rank finds one, and no output has been written.
+/// error when any rank finds one.
+///
+/// Argument errors are agreed on before anything is written: the outputs
+/// are untouched. The one exception is a failure of the node kernel during
+/// the product itself, `Node(`[`WorkspaceTooLarge`](tropical_blas::Error::WorkspaceTooLarge)`)`:
+/// the allocator refusing packing buffers part way through the panels.
+/// Every rank still returns that same error, but C (and argk) may then be
+/// partly written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
@@ -13,9 +20,10 @@ pub enum Error {
     /// ([`ValueOutOfRange`](tropical_blas::Error::ValueOutOfRange), the
     /// first one in row-major order of A, then B, as `gemm` reports it),
     /// an argk of the wrong shape, a depth too large for `u32` indices, or
-    /// a configuration the node refuses (ISA level, tiling). The same
-    /// value on every rank, except for configuration errors found on only
-    /// some ranks (see [`Error::OtherRank`]).
+    /// a configuration the node refuses (ISA level, tiling); or the node
+    /// kernel failing during the product (`WorkspaceTooLarge`, see above).
+    /// The same value on every rank, except for configuration errors found
+    /// on only some ranks (see [`Error::OtherRank`]).
     Node(tropical_blas::Error),
     /// The operands are distributed over different process grids (their
     /// communicators are not congruent, or the grid shapes differ).
@@ -53,8 +61,32 @@ pub enum Error {
     },
     /// A [`SummaConfig`](crate::SummaConfig) with a zero panel width.
     InvalidPanelWidth,
+    /// The ranks passed different values of an argument that must be the
+    /// same everywhere: a global shape, the panel width, overlap, the
+    /// accumulation mode, the call (`summa` or `summa_argmax`) or the
+    /// scalar type of a product; the root or shape of a gather; the root
+    /// of a scatter. Different panel plans would pair mismatched
+    /// broadcasts, which abort or hang.
+    InconsistentArguments {
+        /// Which argument differs.
+        what: &'static str,
+        /// The first grid rank whose value differs from rank 0's.
+        rank: i32,
+    },
+    /// MPI was initialized at `Threading::Single` (`mpi::initialize()`),
+    /// but the node kernel would run on more than one thread: initialize
+    /// with `mpi::initialize_with_threading(Threading::Funneled)` (every MPI
+    /// call of this crate is made from the calling thread), or use
+    /// `Par::Seq`.
+    SingleThreadedMpi {
+        /// The threads the node kernel would use (the fewest of any
+        /// rank that found this).
+        threads: usize,
+    },
     /// Another rank found an error that does not travel as data (a
     /// configuration it refused); this rank's own arguments were fine.
+    /// Nothing has been written, unless the node kernel failed during the
+    /// product (see the type's description).
     OtherRank {
         /// The grid rank that failed first.
         rank: i32,
@@ -89,9 +121,17 @@ impl fmt::Display for Error {
                 "message too large: {elements} elements exceed what one MPI message carries (i32::MAX)"
             ),
             Error::InvalidPanelWidth => f.write_str("invalid SUMMA configuration: panel width 0"),
+            Error::InconsistentArguments { what, rank } => write!(
+                f,
+                "inconsistent arguments: grid rank {rank} passed another {what} than rank 0 (every rank must pass the same)"
+            ),
+            Error::SingleThreadedMpi { threads } => write!(
+                f,
+                "MPI was initialized at Threading::Single, but the node kernel would use {threads} threads: initialize with Threading::Funneled, or use Par::Seq"
+            ),
             Error::OtherRank { rank } => write!(
                 f,
-                "rank {rank} refused the call (a configuration error found there); nothing was written"
+                "rank {rank} failed (an error found only there; this rank's arguments were fine)"
             ),
         }
     }

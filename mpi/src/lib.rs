@@ -2,10 +2,14 @@
 //! process grid, with tropical-blas as the node kernel.
 //!
 //! ```no_run
+//! use mpi::Threading;
 //! use tropical_blas::{Accum, MaxPlus};
 //! use tropical_blas_mpi::{DistMatrix, ProcessGrid, summa};
 //!
-//! let universe = mpi::initialize().unwrap();
+//! // Funneled: the node kernel's rayon threads run next to MPI, which this
+//! // crate calls only from this (the main) thread.
+//! let (universe, level) = mpi::initialize_with_threading(Threading::Funneled).unwrap();
+//! assert!(level >= Threading::Funneled, "MPI granted only {level:?}");
 //! let grid = ProcessGrid::square(&universe.world())?; // e.g. 2×2 on 4 ranks
 //! let (m, k, n) = (1000, 700, 900);
 //! // Every rank fills only its own block, from a global index function.
@@ -26,13 +30,29 @@
 //! on ties, so folding block results in increasing k is the same fold as
 //! the node kernel's own k blocking (see docs/DISTRIBUTED.md).
 //!
+//! # Threads: initialize MPI at `Threading::Funneled`
+//!
+//! The node kernel runs on the rank's rayon pool (`Par::Rayon(0)`, the
+//! default), so a rank has several threads; every MPI call of this crate
+//! is made from the thread that calls it. MPI must therefore be
+//! initialized with `mpi::initialize_with_threading(Threading::Funneled)`
+//! (or higher), not `mpi::initialize()` (`Threading::Single`); a product
+//! that would use more than one thread under `Single` is refused with
+//! [`Error::SingleThreadedMpi`]. Call the crate from the thread that
+//! initialized MPI.
+//!
 //! # Errors are collective
 //!
 //! Every call that takes distributed operands checks its arguments on
 //! every rank and agrees on the outcome with one small all-gather before
 //! any rank writes: either every rank computes, or every rank returns an
-//! [`Error`] and no output is touched. No rank is left waiting in a
-//! broadcast that another rank skipped.
+//! [`Error`] and no output is touched. The same all-gather compares the
+//! arguments every rank must pass alike (global shapes, panel width,
+//! overlap, …: [`Error::InconsistentArguments`]). No rank is left waiting
+//! in a broadcast that another rank skipped. One error can come after
+//! writing has begun: the node kernel failing to allocate its packing
+//! buffers mid-product; every rank still returns an error, but C may be
+//! partly written (see [`Error`]).
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]

@@ -14,6 +14,7 @@ use mpi::datatype::{Equivalence, Partition, PartitionMut};
 use mpi::traits::{Communicator, Root};
 use tropical_blas::{MatMut, MatRef};
 
+use crate::agree::agree;
 use crate::error::Error;
 use crate::grid::ProcessGrid;
 
@@ -54,22 +55,23 @@ pub struct DistMatrix<'g, T> {
 
 impl<T: Copy> Clone for DistMatrix<'_, T> {
     fn clone(&self) -> Self {
-        let mut local = self.local.clone();
-        local.reserve(1); // see `mpi_vec`
         Self {
             grid: self.grid,
             rows: self.rows,
             cols: self.cols,
             row_range: self.row_range.clone(),
             col_range: self.col_range.clone(),
-            local,
+            local: mpi_ready(self.local.clone()),
         }
     }
 }
 
 impl<'g, T: Copy + Default + Equivalence> DistMatrix<'g, T> {
     /// Fills this rank's block from a function of the global (row, col),
-    /// so that no rank ever holds more than its block. Not collective.
+    /// so that no rank ever holds more than its block. Not collective, so
+    /// nothing checks here that the ranks agree on `rows` and `cols`; the
+    /// collective calls that take the matrix do
+    /// ([`Error::InconsistentArguments`]).
     pub fn from_fn(
         grid: &'g ProcessGrid,
         rows: usize,
@@ -78,12 +80,13 @@ impl<'g, T: Copy + Default + Equivalence> DistMatrix<'g, T> {
     ) -> Self {
         let row_range = block_range(rows, grid.rows(), grid.my_row());
         let col_range = block_range(cols, grid.cols(), grid.my_col());
-        let mut local: Vec<T> = row_range
-            .clone()
-            .flat_map(|i| col_range.clone().map(move |j| (i, j)))
-            .map(|(i, j)| f(i, j))
-            .collect();
-        local.reserve(1); // see `mpi_vec`
+        let local = mpi_ready(
+            row_range
+                .clone()
+                .flat_map(|i| col_range.clone().map(move |j| (i, j)))
+                .map(|(i, j)| f(i, j))
+                .collect(),
+        );
         Self {
             grid,
             rows,
@@ -102,14 +105,15 @@ impl<'g, T: Copy + Default + Equivalence> DistMatrix<'g, T> {
     /// Distributes a matrix that `root` holds: `global` is read on the
     /// root (any layout) and ignored elsewhere; the shape comes from the
     /// root. Collective over the grid; errors (no matrix on the root, a
-    /// matrix past `i32::MAX` elements, a bad root) on every rank.
+    /// matrix past `i32::MAX` elements, a bad root, ranks that pass
+    /// different roots) on every rank.
     pub fn scatter(
         grid: &'g ProcessGrid,
         root: i32,
         global: Option<MatRef<'_, T>>,
     ) -> Result<Self, Error> {
-        check_root(grid, root)?;
         let comm = grid.comm();
+        agree(comm, &[("root", root as u64)], check_root(grid, root))?;
         let is_root = comm.rank() == root;
         // The root tells everyone the shape, or why there is none.
         let mut header = [0u64; 3];
@@ -157,11 +161,19 @@ impl<'g, T: Copy + Default + Equivalence> DistMatrix<'g, T> {
     }
 
     /// Collects the matrix on `root`, row-major (`Some` there, `None` on
-    /// the other ranks). Collective over the grid.
+    /// the other ranks). Collective over the grid; errors (a bad root, a
+    /// matrix past `i32::MAX` elements, ranks that pass different roots or
+    /// hold different global shapes) on every rank.
     pub fn gather(&self, root: i32) -> Result<Option<Vec<T>>, Error> {
-        check_root(self.grid, root)?;
-        fits_message(self.rows.saturating_mul(self.cols))?;
         let comm = self.grid.comm();
+        let args = [
+            ("root", root as u64),
+            ("global shape", self.rows as u64),
+            ("global shape", self.cols as u64),
+        ];
+        let checks = check_root(self.grid, root)
+            .and_then(|_| fits_message(self.rows.saturating_mul(self.cols)).map(drop));
+        agree(comm, &args, checks)?;
         if comm.rank() != root {
             comm.process_at_rank(root)
                 .gather_varcount_into(&self.local[..]);
@@ -173,8 +185,9 @@ impl<'g, T: Copy + Default + Equivalence> DistMatrix<'g, T> {
         let mut partition = PartitionMut::new(&mut packed[..], counts, &displs[..]);
         comm.process_at_rank(root)
             .gather_varcount_into_root(&self.local[..], &mut partition);
+        let grid = (self.grid.rows(), self.grid.cols());
         Ok(Some(unpack_blocks(
-            self.grid, self.rows, self.cols, &packed, &displs,
+            grid, self.rows, self.cols, &packed, &displs,
         )))
     }
 
@@ -231,12 +244,21 @@ impl<'g, T: Copy + Default + Equivalence> DistMatrix<'g, T> {
     }
 }
 
-/// `len` default elements in a real allocation, even for `len` 0: Open
-/// MPI rejects the dangling pointer of an empty `Vec<bool>` (address 1)
-/// as a buffer, even for a count of 0.
+/// `len` default elements in a real allocation (see [`mpi_ready`]).
 pub(crate) fn mpi_vec<T: Copy + Default>(len: usize) -> Vec<T> {
-    let mut v = Vec::with_capacity(len.max(1));
+    let mut v = Vec::with_capacity(len);
     v.resize(len, T::default());
+    mpi_ready(v)
+}
+
+/// `v` with a real allocation even when empty: Open MPI rejects the
+/// dangling pointer of an empty `Vec<bool>` (address 1) as a buffer, even
+/// for a count of 0. Only an unallocated vector grows (by one element), so
+/// a full block is never reallocated to twice its size.
+pub(crate) fn mpi_ready<T>(mut v: Vec<T>) -> Vec<T> {
+    if v.capacity() == 0 {
+        v.reserve(1);
+    }
     v
 }
 
@@ -289,27 +311,60 @@ fn pack_blocks<T: Copy>(
     (send, counts, displs)
 }
 
-/// The inverse of [`pack_blocks`]: the gathered blocks as one row-major
-/// matrix.
+/// The inverse of [`pack_blocks`] on a `(grid rows, grid cols)` grid: the
+/// gathered blocks as one row-major matrix, written once, row by row, into
+/// a fresh buffer (no copy of `packed` first).
 fn unpack_blocks<T: Copy>(
-    grid: &ProcessGrid,
+    grid: (usize, usize),
     rows: usize,
     cols: usize,
     packed: &[T],
     displs: &[mpi::Count],
 ) -> Vec<T> {
-    let mut out = packed.to_vec();
-    for rank in 0..grid.size() {
-        let (pr, pc) = (rank / grid.cols(), rank % grid.cols());
-        let (rr, cr) = (
-            block_range(rows, grid.rows(), pr),
-            block_range(cols, grid.cols(), pc),
-        );
-        let block = &packed[displs[rank] as usize..][..rr.len() * cr.len()];
-        for (li, i) in rr.enumerate() {
-            out[i * cols + cr.start..i * cols + cr.end]
-                .copy_from_slice(&block[li * cr.len()..(li + 1) * cr.len()]);
+    let mut out = Vec::with_capacity(rows * cols);
+    for pr in 0..grid.0 {
+        let rr = block_range(rows, grid.0, pr);
+        for li in 0..rr.len() {
+            for pc in 0..grid.1 {
+                let width = block_range(cols, grid.1, pc).len();
+                let at = displs[pr * grid.1 + pc] as usize + li * width;
+                out.extend_from_slice(&packed[at..at + width]);
+            }
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_block_is_not_reallocated() {
+        let v = mpi_ready(vec![1u32; 1000]);
+        assert_eq!(v.capacity(), 1000);
+        assert_eq!(mpi_vec::<u32>(1000).capacity(), 1000);
+        assert!(mpi_ready(Vec::<bool>::new()).capacity() >= 1);
+        assert!(mpi_vec::<bool>(0).capacity() >= 1);
+    }
+
+    #[test]
+    fn unpack_inverts_pack_on_uneven_grids() {
+        for grid in [(1, 1), (2, 3), (3, 2), (4, 1)] {
+            let (rows, cols) = (7, 5);
+            let g: Vec<u32> = (0..(rows * cols) as u32).collect();
+            let mut packed = Vec::new();
+            let mut displs = Vec::new();
+            for rank in 0..grid.0 * grid.1 {
+                displs.push(packed.len() as mpi::Count);
+                let (pr, pc) = (rank / grid.1, rank % grid.1);
+                for i in block_range(rows, grid.0, pr) {
+                    for j in block_range(cols, grid.1, pc) {
+                        packed.push(g[i * cols + j]);
+                    }
+                }
+            }
+            assert_eq!(unpack_blocks(grid, rows, cols, &packed, &displs), g);
+        }
+    }
 }

@@ -14,6 +14,7 @@ use std::mem::swap;
 use std::ops::Range;
 use std::time::Instant;
 
+use mpi::Threading;
 use mpi::datatype::Equivalence;
 use mpi::traits::{Communicator, Root};
 use tropical_blas::{
@@ -21,7 +22,7 @@ use tropical_blas::{
     gemm_argmax_with, gemm_with,
 };
 
-use crate::agree::agree;
+use crate::agree::{Arg, agree};
 use crate::error::Error;
 use crate::grid::ProcessGrid;
 use crate::matrix::{DistMatrix, fits_message, mpi_vec};
@@ -149,8 +150,14 @@ impl SummaWorkspace {
 
 /// C = A ⊗ B (or C ⊕ A ⊗ B under `Accum::Combine`) over the grid,
 /// bit-identical to the single-node `gemm` of the gathered matrices.
-/// Collective over the grid; on error every rank returns it and C is
-/// untouched.
+/// Collective over the grid: every rank must pass the same global shapes
+/// and configuration (else [`Error::InconsistentArguments`]). On error
+/// every rank returns it; C is untouched, except after a failure of the
+/// node kernel during the product (see [`Error`]).
+///
+/// Needs MPI initialized at `Threading::Funneled` or above when the node
+/// kernel runs on several threads (the default `Par::Rayon(0)` on a rank
+/// with more than one CPU), else [`Error::SingleThreadedMpi`].
 pub fn summa<S: Semiring>(
     a: &DistMatrix<'_, S::Scalar>,
     b: &DistMatrix<'_, S::Scalar>,
@@ -184,7 +191,8 @@ where
 {
     let start = Instant::now();
     let grid = c.grid();
-    agree(grid.comm(), check_operands::<S>(cfg, a, b, c, None))?;
+    let args = call_args(cfg, a, b, c, None, accum);
+    agree(grid.comm(), &args, check_operands::<S>(cfg, a, b, c, None))?;
     let n_local = c.col_range().len();
     let mut sink = Values {
         c: c.local_mut(),
@@ -197,6 +205,7 @@ where
 /// `NO_ARG` where nothing beat ZERO), equal to the single-node
 /// `gemm_argmax` of the gathered matrices. Under `Accum::Combine`, where
 /// C's old value wins (ties included) C and `argk` keep their values.
+/// Collective, checked and with errors like [`summa`].
 pub fn summa_argmax<S: SelectingSemiring>(
     a: &DistMatrix<'_, S::Scalar>,
     b: &DistMatrix<'_, S::Scalar>,
@@ -226,7 +235,12 @@ where
 {
     let start = Instant::now();
     let grid = c.grid();
-    agree(grid.comm(), check_operands::<S>(cfg, a, b, c, Some(argk)))?;
+    let args = call_args(cfg, a, b, c, Some(argk), accum);
+    agree(
+        grid.comm(),
+        &args,
+        check_operands::<S>(cfg, a, b, c, Some(argk)),
+    )?;
     let n_local = c.col_range().len();
     let mut sink = WithArg {
         c: c.local_mut(),
@@ -235,6 +249,37 @@ where
         scratch: Vec::new(),
     };
     run::<S, _>(ws, cfg, grid, a, b, &mut sink, accum, start)
+}
+
+/// What every rank must pass alike, as [`agree`] compares it: the global
+/// shapes and the settings that decide the panel plan and the kind of
+/// each broadcast (blocking or not), and what makes the product one
+/// product (the call, the scalar's size, the accumulation mode).
+fn call_args<T: Copy + Default + Equivalence>(
+    cfg: &SummaConfig,
+    a: &DistMatrix<'_, T>,
+    b: &DistMatrix<'_, T>,
+    c: &DistMatrix<'_, T>,
+    argk: Option<&DistMatrix<'_, u32>>,
+    accum: Accum,
+) -> [Arg; 13] {
+    let u = |x: usize| x as u64;
+    let argk_shape = argk.map_or((0, 0), |x| x.shape());
+    [
+        ("call (summa or summa_argmax)", u64::from(argk.is_some())),
+        ("scalar size", u(std::mem::size_of::<T>())),
+        ("global shape of A", u(a.rows())),
+        ("global shape of A", u(a.cols())),
+        ("global shape of B", u(b.rows())),
+        ("global shape of B", u(b.cols())),
+        ("global shape of C", u(c.rows())),
+        ("global shape of C", u(c.cols())),
+        ("global shape of argk", u(argk_shape.0)),
+        ("global shape of argk", u(argk_shape.1)),
+        ("panel width", u(cfg.panel_width)),
+        ("overlap", u64::from(cfg.overlap)),
+        ("accumulation mode", u64::from(accum == Accum::Combine)),
+    ]
 }
 
 /// This rank's view of the node API's argument checks, in the node's
@@ -304,6 +349,12 @@ where
         out_view,
         Accum::Replace,
     )?;
+    // rayon's threads next to MPI need at least Funneled (this crate calls
+    // MPI only from the calling thread).
+    let threads = cfg.gemm.par().threads();
+    if threads > 1 && mpi::environment::threading_support() < Threading::Funneled {
+        return Err(Error::SingleThreadedMpi { threads });
+    }
     if S::RESTRICTS_INPUT {
         first_refused::<S>(a, Operand::A)?;
         first_refused::<S>(b, Operand::B)?;
@@ -610,10 +661,11 @@ where
             swap(&mut b_cur, &mut b_next);
         }
     }
-    // The checks make a node error here impossible in practice; should one
-    // happen anyway, every rank still took part in every broadcast above,
-    // and now learns of it.
-    let verdict = agree(grid.comm(), outcome);
+    // The checks leave one node error possible here: WorkspaceTooLarge,
+    // an allocation refused mid-product (C may then be partly written, as
+    // Error documents). Every rank still took part in every broadcast
+    // above, and now learns of it.
+    let verdict = agree(grid.comm(), &[], outcome);
     stats.total_seconds = start.elapsed().as_secs_f64();
     ws.stats = stats;
     verdict

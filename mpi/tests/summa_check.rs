@@ -10,6 +10,7 @@ mod errors;
 #[path = "summa_check/values.rs"]
 mod values;
 
+use mpi::Threading;
 use mpi::traits::{Communicator, CommunicatorCollectives};
 use tropical_blas_mpi::ProcessGrid;
 
@@ -42,7 +43,10 @@ fn grid_shapes(size: usize) -> Vec<(usize, usize)> {
 }
 
 fn main() {
-    let universe = mpi::initialize().expect("MPI initializes once");
+    // Funneled: the node kernel's rayon threads run beside MPI, which is
+    // called from this thread only.
+    let (universe, level) =
+        mpi::initialize_with_threading(Threading::Funneled).expect("MPI initializes once");
     let world = universe.world();
     let size = world.size() as usize;
     let mut tally = Tally {
@@ -50,6 +54,9 @@ fn main() {
         passed: 0,
         failed: 0,
     };
+    tally.check(level >= Threading::Funneled, || {
+        format!("MPI granted {level:?}, below Funneled")
+    });
     let quick = std::env::var_os("SUMMA_CHECK_QUICK").is_some();
     for (rows, cols) in grid_shapes(size) {
         let grid = ProcessGrid::new(&world, rows, cols).expect("a valid grid");

@@ -146,6 +146,7 @@ pub fn all(world: &SimpleCommunicator, grid: &ProcessGrid, tally: &mut Tally) {
     expect_err(tally, "bad tiling on one rank", r, &expected, &c, &before);
 
     out_of_range(grid, tally);
+    inconsistent(grid, tally);
     mismatched_grids(world, grid, tally);
     scatter_errors(grid, tally);
 }
@@ -191,6 +192,93 @@ fn out_of_range(grid: &ProcessGrid, tally: &mut Tally) {
         r == Err(expected.clone()) && block_equals(&c, &c_full) && argk_kept,
         || format!("out of range in B: got {r:?}, expected {expected:?}"),
     );
+}
+
+/// One rank (the last) passes another panel width, overlap or global k
+/// than the others: different panel plans, whose broadcasts would not
+/// match (a hang or an abort). Every rank must return
+/// `InconsistentArguments` naming the argument and the last rank, with C
+/// and argk untouched.
+fn inconsistent(grid: &ProcessGrid, tally: &mut Tally) {
+    if grid.size() < 2 {
+        return;
+    }
+    let last = grid.size() as i32 - 1;
+    let odd = grid.rank() == last;
+    let (m, k, n) = (8, 9, 6);
+    let a = DistMatrix::from_fn(grid, m, k, |i, j| (i + 2 * j) as f32);
+    let b = DistMatrix::from_fn(grid, k, n, |i, j| (3 * i + j) as f32);
+    let mut c = DistMatrix::from_fn(grid, m, n, |i, j| (i * 10 + j) as f32 + 0.25);
+    let before = c.local().to_vec();
+    let base = SummaConfig::default().with_panel_width(2);
+    let expected = |what| Error::InconsistentArguments { what, rank: last };
+
+    // Panel width: 2 against 4, so the ranks cut k into different panels.
+    let cfg = if odd { base.with_panel_width(4) } else { base };
+    for overlap in [true, false] {
+        let cfg = cfg.with_overlap(overlap);
+        let r = summa_with::<Mp>(
+            &mut SummaWorkspace::new(),
+            &cfg,
+            &a,
+            &b,
+            &mut c,
+            Accum::Replace,
+        );
+        let what = format!("panel width differs on one rank (overlap {overlap})");
+        expect_err(tally, &what, r, &expected("panel width"), &c, &before);
+    }
+
+    // Overlap: non-blocking broadcasts against blocking ones.
+    let cfg = base.with_overlap(!odd);
+    let r = summa_with::<Mp>(
+        &mut SummaWorkspace::new(),
+        &cfg,
+        &a,
+        &b,
+        &mut c,
+        Accum::Combine,
+    );
+    expect_err(
+        tally,
+        "overlap differs on one rank",
+        r,
+        &expected("overlap"),
+        &c,
+        &before,
+    );
+
+    // Global k: the last rank's A and B are one deeper (consistent on that
+    // rank by itself), so its plan has more panels.
+    let k_here = if odd { k + 1 } else { k };
+    let a2 = DistMatrix::from_fn(grid, m, k_here, |i, j| (i + j) as f32);
+    let b2 = DistMatrix::from_fn(grid, k_here, n, |i, j| (i * j) as f32);
+    let mut argk = DistMatrix::filled(grid, m, n, 5u32);
+    let r = summa_argmax_with::<Mp>(
+        &mut SummaWorkspace::new(),
+        &base,
+        &a2,
+        &b2,
+        &mut c,
+        &mut argk,
+        Accum::Replace,
+    );
+    let argk_kept = argk.local().iter().all(|&x| x == 5);
+    tally.check(argk_kept, || "global k differs: argk written".into());
+    expect_err(
+        tally,
+        "global k differs on one rank",
+        r,
+        &expected("global shape of A"),
+        &c,
+        &before,
+    );
+
+    // A gather whose ranks disagree on the root.
+    let r = c.gather(if odd { 0 } else { last });
+    tally.check(r == Err(expected("root")), || {
+        format!("gather with different roots: {r:?}")
+    });
 }
 
 /// Operands on a grid of another shape (or another communicator).
