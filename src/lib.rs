@@ -98,6 +98,7 @@ mod kernels;
 // The built-in semirings and the public entry points.
 mod api;
 mod builtin;
+pub mod counting;
 pub mod graph;
 #[cfg(feature = "ndarray")]
 pub mod nd;
