@@ -339,11 +339,13 @@ fn zero_absorbs() {
     for cfg in levels_cfgs("zero_absorbs") {
         let mut ws = GemmWorkspace::new();
         let ninf = f32::NEG_INFINITY;
-        // Row 0: every product −∞ (ZERO factor with count 5, and overflow).
+        // Row 0: every product −∞ (a ZERO factor with count 5, a finite
+        // sum that overflows, a ZERO factor with a NaN count).
         // Row 1: one finite product 1.0 with count 6 among −∞ ties.
-        let a = Dense::from_fn(2, 3, |i, p| match (i, p) {
+        // Row 2: −f32::MAX + 0.5 rounds to −f32::MAX: finite, count 2·3.
+        let a = Dense::from_fn(3, 3, |i, p| match (i, p) {
             (0, 0) => (ninf, 5.0),
-            (0, _) => (-f32::MAX, 2.0),
+            (0, 1) | (2, 2) => (-f32::MAX, 2.0),
             (1, 2) => (0.5, 2.0),
             _ => (ninf, f64::NAN),
         });
@@ -354,7 +356,7 @@ fn zero_absorbs() {
                 (if p == 2 { 0.5 } else { -f32::MAX }, 3.0)
             }
         });
-        let c0 = Dense::from_fn(2, 17, |_, j| {
+        let c0 = Dense::from_fn(3, 17, |_, j| {
             if j % 2 == 0 {
                 (ninf, 4.0)
             } else {
@@ -376,6 +378,7 @@ fn zero_absorbs() {
         let want = reference::<CountingMax<f32>>(&a, &b, &c0, Accum::Replace);
         assert_eq!(want.at(0, 0), (ninf, 0.0));
         assert_eq!(want.at(1, 0), (1.0, 6.0));
+        assert_eq!(want.at(2, 0), (-f32::MAX, 6.0));
         let want = reference::<CountingMax<f32>>(&a, &b, &c0, Accum::Combine);
         assert!(
             want.at(0, 1).0.is_nan() && want.at(0, 1).1 == 2.0,

@@ -12,4 +12,4 @@ crate::binding::entries::isa_kernel! {
     Avx2ArgKernel, arg_mr = 6, arg_names = ["avx2-arg-6x4", "avx2-arg-6x8"]
 }
 
-crate::binding::counting::counting_tile_entry!("avx,avx2");
+crate::binding::entries::counting_tile_entry!("avx,avx2");

@@ -13,4 +13,4 @@ crate::binding::entries::isa_kernel! {
     Avx512ArgKernel, arg_mr = 8, arg_names = ["avx512-arg-8x8", "avx512-arg-8x16"]
 }
 
-crate::binding::counting::counting_tile_entry!("avx2,avx512f");
+crate::binding::entries::counting_tile_entry!("avx2,avx512f");

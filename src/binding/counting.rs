@@ -1,6 +1,6 @@
 //! The counting tropical kernels' binding: the `#[target_feature]` tile
 //! entries (declared in `binding::avx2` and `binding::avx512` by
-//! [`counting_tile_entry!`], so that the vzeroupper check of CI sees them
+//! `binding::entries::counting_tile_entry!`, so that the vzeroupper check of CI sees them
 //! as `binding::{avx2,avx512}::counting_tile_entry`), the tile shape per
 //! ISA and value type, and the ladder that picks one.
 
@@ -8,40 +8,6 @@ use crate::binding::dispatch::detected_isa;
 use crate::isa::IsaLevel;
 use crate::kernels::counting::{PORTABLE_MR, PORTABLE_NR, portable_tile};
 use crate::semiring::counting::{CountValue, CountingKernel, CountingSemiring, CountingTileFn};
-
-/// Declares `counting_tile_entry`: `kernels::counting::tile_body`
-/// compiled with one ISA's features.
-macro_rules! counting_tile_entry {
-    ($features:literal) => {
-        /// The counting tile compiled for this ISA.
-        ///
-        /// # Safety
-        /// As `CountingTileFn` with MR and NR = `L::LANES`; the CPU has the
-        /// ISA (the binding hands this out only after detecting it).
-        #[target_feature(enable = $features)]
-        pub(crate) unsafe fn counting_tile_entry<
-            L: $crate::kernels::counting::CountLanes,
-            const MAX: bool,
-            const MR: usize,
-        >(
-            kc: usize,
-            a_values: *const L::T,
-            a_counts: *const f64,
-            b_values: *const L::T,
-            b_counts: *const f64,
-            acc_values: *mut L::T,
-            acc_counts: *mut f64,
-        ) {
-            // SAFETY: forwarded contract, features enabled here.
-            unsafe {
-                $crate::kernels::counting::tile_body::<L, MAX, MR>(
-                    kc, a_values, a_counts, b_values, b_counts, acc_values, acc_counts,
-                )
-            }
-        }
-    };
-}
-pub(crate) use counting_tile_entry;
 
 /// A tile entry with its name and shape (MR, NR).
 type Tile<T> = (&'static str, CountingTileFn<T>, usize, usize);
