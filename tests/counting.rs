@@ -200,7 +200,7 @@ where
                         ALL_LAYOUTS[(case / 7) % 7],
                         ALL_LAYOUTS[(case / 3) % 7],
                     ];
-                    let accum = if case % 2 == 0 {
+                    let accum = if case.is_multiple_of(2) {
                         Accum::Replace
                     } else {
                         Accum::Combine
