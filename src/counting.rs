@@ -48,7 +48,7 @@
 //!   all give the same count.
 //! - **Nothing is written on error**: shapes, counts and the ISA level are
 //!   checked first; a product whose counts could reach 2^53 (by the bound
-//!   Σ_p max_i A.c[i,p] · max_j B.c[p,j], plus C's largest count) runs into
+//!   `Σ_p max_i A.c[i,p] · max_j B.c[p,j]`, plus C's largest count) runs into
 //!   a scratch copy that is checked before C is written.
 //!
 //! Why `f64` counts, and two planes: the kernels keep 16 f32 values in one

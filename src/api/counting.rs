@@ -4,7 +4,7 @@
 //! Every check runs before anything is written: shapes, the counts of A
 //! and B (and C under `Combine`), the ISA level, the packing buffers, and
 //! whether a count of the result could reach 2^53. When a bound on the
-//! counts (Σ_p max_i A.count[i,p] · max_j B.count[p,j], plus C's largest)
+//! counts (`Σ_p max_i A.count[i,p] · max_j B.count[p,j]`, plus C's largest)
 //! proves it cannot, the product runs in place; otherwise it runs into a
 //! scratch copy of C, which is checked before C is written.
 
