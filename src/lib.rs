@@ -29,6 +29,9 @@
 //! | [`MinMax<T>`] | min | max | +∞ (`MAX`) | −∞ (`MIN`) | f32 f64 i32 i64 | MIN_MAX |
 //! | [`OrAnd`] | or | and | false | true | bool | LOR_LAND |
 //!
+//! Counting tropical numbers (value, count), which also count the ways an
+//! optimum is reached: [`counting`] (`CountingMax`, `CountingMin`).
+//!
 //! Your own semiring: implement [`Semiring`] (five items) for a zero-sized
 //! type; it runs on the portable kernel.
 //!
