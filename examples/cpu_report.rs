@@ -7,6 +7,7 @@
 //! TROPICAL_BLAS_ISA=avx2 cargo run --release --example cpu_report
 //! ```
 
+use tropical_blas::counting;
 use tropical_blas::{
     Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxMin, MaxMul, MaxPlus, MinMax,
     MinPlus, SelectingSemiring, Semiring, TilingParams, gemm_argmax_with, gemm_with,
@@ -161,6 +162,77 @@ where
     Ok(checked)
 }
 
+/// Values with ties, ±∞ and NaN for the counting self-check.
+trait CountingSample: Copy {
+    fn sample(i: usize) -> Self;
+    fn bits(self) -> u64;
+}
+macro_rules! counting_sample {
+    ($($t:ty),*) => {$(
+        impl CountingSample for $t {
+            fn sample(i: usize) -> Self {
+                match (i * 7919) % 23 {
+                    0 => <$t>::NAN,
+                    1 => <$t>::INFINITY,
+                    2 => <$t>::NEG_INFINITY,
+                    x => (x % 7) as $t - 3.0,
+                }
+            }
+            fn bits(self) -> u64 {
+                self.to_bits() as u64
+            }
+        }
+    )*};
+}
+counting_sample!(f32, f64);
+
+/// A counting product at `level` against the portable kernel, bitwise
+/// (values and counts).
+fn counting_self_check<S>(level: IsaLevel) -> Result<usize, String>
+where
+    S: counting::CountingSemiring<Value: CountingSample>,
+{
+    let (m, k, n) = (37, 150, 41);
+    let av: Vec<S::Value> = (0..m * k).map(S::Value::sample).collect();
+    let bv: Vec<S::Value> = (0..k * n).map(|i| S::Value::sample(i + 5)).collect();
+    let ac: Vec<f64> = (0..m * k).map(|i| (i % 4) as f64).collect();
+    let bc: Vec<f64> = (0..k * n).map(|i| (i % 3 + 1) as f64).collect();
+    let run = |level: IsaLevel| -> Result<(Vec<S::Value>, Vec<f64>), tropical_blas::Error> {
+        let (mut cv, mut cc) = (vec![S::Value::sample(1); m * n], vec![0.0; m * n]);
+        counting::gemm_with::<S>(
+            &mut tropical_blas::GemmWorkspace::new(),
+            &tropical_blas::GemmConfig::default().with_isa(level),
+            counting::CountingRef::new(
+                MatRef::row_major(&av, m, k)?,
+                MatRef::row_major(&ac, m, k)?,
+            )?,
+            counting::CountingRef::new(
+                MatRef::row_major(&bv, k, n)?,
+                MatRef::row_major(&bc, k, n)?,
+            )?,
+            counting::CountingMut::new(
+                MatMut::row_major(&mut cv, m, n)?,
+                MatMut::row_major(&mut cc, m, n)?,
+            )?,
+            Accum::Replace,
+        )?;
+        Ok((cv, cc))
+    };
+    let got = run(level).map_err(|e| e.to_string())?;
+    let want = run(IsaLevel::Scalar).map_err(|e| e.to_string())?;
+    let same = got.0.iter().zip(&want.0).all(|(x, y)| x.bits() == y.bits())
+        && got
+            .1
+            .iter()
+            .zip(&want.1)
+            .all(|(x, y)| x.to_bits() == y.to_bits());
+    if same {
+        Ok(1)
+    } else {
+        Err("counting product differs from the portable kernel".into())
+    }
+}
+
 fn main() {
     let report = tropical_blas::dispatch_report();
     print!("{report}");
@@ -220,9 +292,28 @@ fn main() {
         MaxMin<i64>,
         MinMax<i64>,
     );
+    macro_rules! counting_check {
+        ($($s:ty),* $(,)?) => {$(
+            for &level in &levels {
+                match counting_self_check::<$s>(level) {
+                    Ok(n) => checked += n,
+                    Err(e) => {
+                        failures += 1;
+                        println!("self-check FAILED: {} at {level}: {e}", stringify!($s));
+                    }
+                }
+            }
+        )*};
+    }
+    counting_check!(
+        counting::CountingMax<f32>,
+        counting::CountingMin<f32>,
+        counting::CountingMax<f64>,
+        counting::CountingMin<f64>,
+    );
     let names: Vec<String> = levels.iter().map(|l| l.to_string()).collect();
     println!(
-        "self-check: {checked} products (plain and argmax) at levels [{}] bit-identical to the portable kernel, {failures} failures",
+        "self-check: {checked} products (plain, argmax and counting) at levels [{}] bit-identical to the portable kernel, {failures} failures",
         names.join(", ")
     );
     if failures > 0 {

@@ -13,6 +13,7 @@ use crate::binding::select::{BuiltinSimd, select, select_arg};
 use crate::isa::IsaLevel;
 #[cfg(target_arch = "x86_64")]
 use crate::kernels::simd::{ElementLanes, ops::Ops};
+use crate::semiring::counting::{CountingKernel, CountingMax, CountingMin, CountingSemiring};
 use crate::semiring::rules::{
     And, Max, MaxFirst, Min, MinFirst, Or, Plus, Rule, Selects, Times, in_range,
 };
@@ -237,4 +238,26 @@ mod tests {
             .max(2 * k.mr() * t.kc * k.a_spread);
         assert!(t.mc * t.kc * k.a_spread <= budget, "{t:?}");
     }
+}
+
+/// The counting tropical built-ins: one row per (semiring, value type),
+/// naming its direction once; the scalar rule is
+/// `CountingSemiring::fold`, the lanes' `fold::<MAX>` its vector form.
+macro_rules! counting_rows {
+    ($($s:ident<$t:ty>: maximizes = $max:expr;)*) => {$(
+        impl crate::semiring::counting::sealed::Sealed for $s<$t> {}
+        impl CountingSemiring for $s<$t> {
+            type Value = $t;
+            const MAXIMIZES: bool = $max;
+            fn counting_kernel(level: IsaLevel) -> CountingKernel<Self> {
+                crate::binding::counting::select::<Self>(level)
+            }
+        }
+    )*};
+}
+counting_rows! {
+    CountingMax<f32>: maximizes = true;
+    CountingMin<f32>: maximizes = false;
+    CountingMax<f64>: maximizes = true;
+    CountingMin<f64>: maximizes = false;
 }

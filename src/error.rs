@@ -163,6 +163,25 @@ pub enum Error {
         /// The value found in the environment.
         value: String,
     },
+    /// A count of a counting tropical operand that is not an integer in
+    /// [0, 2^53) (see [`counting`](crate::counting)), in an element whose
+    /// value is not ZERO's (a ZERO's count is never read).
+    InvalidCount {
+        /// The operand holding it (A, B, or C under `Combine`).
+        operand: Operand,
+        /// Its row.
+        row: usize,
+        /// Its column.
+        col: usize,
+    },
+    /// A count of a counting tropical product reached 2^53, past which
+    /// `f64` counts are no longer exact; C is untouched.
+    CountOverflow {
+        /// Row of the first such output (row-major order).
+        row: usize,
+        /// Its column.
+        col: usize,
+    },
     /// An ISA level was requested (by `TROPICAL_BLAS_ISA` or `GemmConfig`)
     /// that this CPU does not support.
     IsaUnavailable {
@@ -245,6 +264,14 @@ impl fmt::Display for Error {
             Error::InvalidIsaSetting { value } => write!(
                 f,
                 "TROPICAL_BLAS_ISA={value:?} is not one of: scalar, avx2, avx512"
+            ),
+            Error::InvalidCount { operand, row, col } => write!(
+                f,
+                "invalid count: {operand} count [{row}, {col}] is not an integer in [0, 2^53)"
+            ),
+            Error::CountOverflow { row, col } => write!(
+                f,
+                "count overflow: the count of C[{row}, {col}] reaches 2^53, past which f64 counts are not exact"
             ),
             Error::IsaUnavailable {
                 requested,

@@ -29,6 +29,9 @@
 //! | [`MinMax<T>`] | min | max | +∞ (`MAX`) | −∞ (`MIN`) | f32 f64 i32 i64 | MIN_MAX |
 //! | [`OrAnd`] | or | and | false | true | bool | LOR_LAND |
 //!
+//! Counting tropical numbers (value, count), which also count the ways an
+//! optimum is reached: [`counting`] (`CountingMax`, `CountingMin`).
+//!
 //! Your own semiring: implement [`Semiring`] (five items) for a zero-sized
 //! type; it runs on the portable kernel.
 //!
@@ -98,6 +101,7 @@ mod kernels;
 // The built-in semirings and the public entry points.
 mod api;
 mod builtin;
+pub mod counting;
 pub mod graph;
 #[cfg(feature = "ndarray")]
 pub mod nd;

@@ -11,3 +11,5 @@ crate::binding::entries::isa_kernel! {
     /// fit in registers but leave the 4-cycle ⊕ chains too few to overlap.
     Avx2ArgKernel, arg_mr = 6, arg_names = ["avx2-arg-6x4", "avx2-arg-6x8"]
 }
+
+crate::binding::entries::counting_tile_entry!("avx,avx2");

@@ -12,3 +12,5 @@ crate::binding::entries::isa_kernel! {
     /// value kernel, plus a compare and a masked blend per chunk.
     Avx512ArgKernel, arg_mr = 8, arg_names = ["avx512-arg-8x8", "avx512-arg-8x16"]
 }
+
+crate::binding::entries::counting_tile_entry!("avx2,avx512f");

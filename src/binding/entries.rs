@@ -310,3 +310,37 @@ macro_rules! isa_kernel {
     };
 }
 pub(crate) use isa_kernel;
+
+/// Declares `counting_tile_entry`: `kernels::counting::tile_body`
+/// compiled with one ISA's features.
+macro_rules! counting_tile_entry {
+    ($features:literal) => {
+        /// The counting tile compiled for this ISA.
+        ///
+        /// # Safety
+        /// As `CountingTileFn` with MR and NR = `L::LANES`; the CPU has the
+        /// ISA (the binding hands this out only after detecting it).
+        #[target_feature(enable = $features)]
+        pub(crate) unsafe fn counting_tile_entry<
+            L: $crate::kernels::counting::CountLanes,
+            const MAX: bool,
+            const MR: usize,
+        >(
+            kc: usize,
+            a_values: *const L::T,
+            a_counts: *const f64,
+            b_values: *const L::T,
+            b_counts: *const f64,
+            acc_values: *mut L::T,
+            acc_counts: *mut f64,
+        ) {
+            // SAFETY: forwarded contract, features enabled here.
+            unsafe {
+                $crate::kernels::counting::tile_body::<L, MAX, MR>(
+                    kc, a_values, a_counts, b_values, b_counts, acc_values, acc_counts,
+                )
+            }
+        }
+    };
+}
+pub(crate) use counting_tile_entry;

@@ -5,6 +5,7 @@
 //! nothing about how either is computed. The built-in semirings are in
 //! `builtin`; the handles are built in `binding`.
 
+pub(crate) mod counting;
 pub(crate) mod kernel;
 pub(crate) mod rules;
 

@@ -1,0 +1,155 @@
+//! Counting tropical products against MaxPlus in the same run, one
+//! thread: G ops/s (an n×n by n×n product is n³ ops; a counting op is one
+//! ⊗ on the values and the counts and one ⊕ with the tie rule), best of
+//! alternating rounds so that a busy host slows both sides alike.
+//!
+//! ```text
+//! cargo run --release --example bench_counting            # n = 1024, every level
+//! cargo run --release --example bench_counting -- 512
+//! ```
+
+use std::time::{Duration, Instant};
+
+use tropical_blas::counting::{
+    self, CountingMax, CountingMin, CountingMut, CountingRef, CountingSemiring,
+};
+use tropical_blas::{
+    Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxPlus, Par, Semiring, gemm_with,
+};
+
+/// Rounds of the side-by-side comparison.
+const ROUNDS: usize = 3;
+
+/// Best seconds per call over 3 batches of at least 100 ms.
+fn seconds_per_call(mut f: impl FnMut()) -> f64 {
+    f();
+    let mut reps = 1usize;
+    loop {
+        let start = Instant::now();
+        for _ in 0..reps {
+            f();
+        }
+        if start.elapsed() >= Duration::from_millis(100) {
+            break;
+        }
+        reps *= 2;
+    }
+    (0..3)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..reps {
+                f();
+            }
+            start.elapsed().as_secs_f64() / reps as f64
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Values with many ties (small integers, as energies are), in f32 or f64.
+trait Values: Copy {
+    fn fill(i: usize) -> Self;
+}
+impl Values for f32 {
+    fn fill(i: usize) -> Self {
+        ((i * 7919) % 61) as f32 - 30.0
+    }
+}
+impl Values for f64 {
+    fn fill(i: usize) -> Self {
+        ((i * 7919) % 61) as f64 - 30.0
+    }
+}
+
+fn value_rate<S: Semiring<Scalar: Values>>(n: usize, cfg: GemmConfig) -> f64 {
+    let a: Vec<S::Scalar> = (0..n * n).map(S::Scalar::fill).collect();
+    let b: Vec<S::Scalar> = (0..n * n).map(|i| S::Scalar::fill(i + 3)).collect();
+    let mut c = vec![S::ZERO; n * n];
+    let mut ws = GemmWorkspace::new();
+    let secs = seconds_per_call(|| {
+        gemm_with::<S>(
+            &mut ws,
+            &cfg,
+            MatRef::row_major(&a, n, n).unwrap(),
+            MatRef::row_major(&b, n, n).unwrap(),
+            MatMut::row_major(&mut c, n, n).unwrap(),
+            Accum::Replace,
+        )
+        .unwrap()
+    });
+    (n * n * n) as f64 / secs / 1e9
+}
+
+fn counting_rate<S: CountingSemiring<Value: Values>>(n: usize, cfg: GemmConfig) -> f64 {
+    let av: Vec<S::Value> = (0..n * n).map(S::Value::fill).collect();
+    let bv: Vec<S::Value> = (0..n * n).map(|i| S::Value::fill(i + 3)).collect();
+    let counts: Vec<f64> = (0..n * n).map(|i| (1 + i % 3) as f64).collect();
+    let (mut cv, mut cc) = (vec![S::ZERO_VALUE; n * n], vec![0.0f64; n * n]);
+    let mut ws = GemmWorkspace::new();
+    let secs = seconds_per_call(|| {
+        counting::gemm_with::<S>(
+            &mut ws,
+            &cfg,
+            CountingRef::new(
+                MatRef::row_major(&av, n, n).unwrap(),
+                MatRef::row_major(&counts, n, n).unwrap(),
+            )
+            .unwrap(),
+            CountingRef::new(
+                MatRef::row_major(&bv, n, n).unwrap(),
+                MatRef::row_major(&counts, n, n).unwrap(),
+            )
+            .unwrap(),
+            CountingMut::new(
+                MatMut::row_major(&mut cv, n, n).unwrap(),
+                MatMut::row_major(&mut cc, n, n).unwrap(),
+            )
+            .unwrap(),
+            Accum::Replace,
+        )
+        .unwrap()
+    });
+    (n * n * n) as f64 / secs / 1e9
+}
+
+fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .map_or(1024, |s| s.parse().expect("n"));
+    let detected = tropical_blas::detected_isa();
+    println!(
+        "counting tropical vs MaxPlus, n = {n}, 1 thread, G ops/s (best of {ROUNDS} alternating rounds)"
+    );
+    println!(
+        "| level | MaxPlus<f32> | CountingMax<f32> | ratio | CountingMin<f32> | MaxPlus<f64> | CountingMax<f64> | ratio |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for level in IsaLevel::ALL.into_iter().rev().filter(|&l| l <= detected) {
+        let cfg = GemmConfig::default().with_isa(level).with_par(Par::Seq);
+        let mut best = [0.0f64; 5];
+        for _ in 0..ROUNDS {
+            let rates = [
+                value_rate::<MaxPlus<f32>>(n, cfg),
+                counting_rate::<CountingMax<f32>>(n, cfg),
+                counting_rate::<CountingMin<f32>>(n, cfg),
+                value_rate::<MaxPlus<f64>>(n, cfg),
+                counting_rate::<CountingMax<f64>>(n, cfg),
+            ];
+            for (b, r) in best.iter_mut().zip(rates) {
+                *b = b.max(r);
+            }
+        }
+        let name = counting::kernel_at::<CountingMax<f32>>(level)
+            .unwrap()
+            .name();
+        println!(
+            "| {level} ({name}) | {:.2} | {:.2} | {:.0} % | {:.2} | {:.2} | {:.2} | {:.0} % |",
+            best[0],
+            best[1],
+            100.0 * best[1] / best[0],
+            best[2],
+            best[3],
+            best[4],
+            100.0 * best[4] / best[3],
+        );
+    }
+}

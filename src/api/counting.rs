@@ -1,0 +1,416 @@
+//! The counting tropical entry points: [`gemm`], [`gemm_with`] and
+//! [`gemm_batched`] over an operand of two planes, values and counts.
+//!
+//! Every check runs before anything is written: shapes, the counts of A
+//! and B (and C under `Combine`), the ISA level, the packing buffers, and
+//! whether a count of the result could reach 2^53. When a bound on the
+//! counts (`Σ_p max_i A.count[i,p] · max_j B.count[p,j]`, plus C's largest)
+//! proves it cannot, the product runs in place; otherwise it runs into a
+//! scratch copy of C, which is checked before C is written.
+
+use crate::api::gemm::with_thread_workspace;
+use crate::api::prepare::check_dimensions;
+use crate::binding::dispatch::resolve_level;
+use crate::config::{Accum, GemmConfig};
+use crate::error::{Error, Operand};
+use crate::frame::counting::{Operands, Output, counting_product};
+use crate::isa::IsaLevel;
+use crate::semiring::counting::{COUNT_LIMIT, CountValue, CountingKernel, CountingSemiring};
+use crate::view::{MatMut, MatRef};
+use crate::workspace::{GemmWorkspace, SharedPtr};
+
+/// A read-only counting matrix: a value view and a count view of the same
+/// shape (element (i, j) is `(values[i, j], counts[i, j])`). Two planes,
+/// not an array of pairs: the kernels load NR values and the NR counts of
+/// the same lanes with plain vector loads, values and counts of different
+/// widths never share a register, and each plane keeps its own layout
+/// (strides, transposes) as any other view.
+#[derive(Clone, Copy, Debug)]
+pub struct CountingRef<'a, T> {
+    values: MatRef<'a, T>,
+    counts: MatRef<'a, f64>,
+}
+
+impl<'a, T: Copy> CountingRef<'a, T> {
+    /// Pairs a value view and a count view; they must have the same shape
+    /// ([`Error::ShapeMismatch`] otherwise, naming the counts as
+    /// `operand`).
+    pub fn new(values: MatRef<'a, T>, counts: MatRef<'a, f64>) -> Result<Self, Error> {
+        same_shape(
+            Operand::A,
+            values.rows(),
+            values.cols(),
+            counts.rows(),
+            counts.cols(),
+        )?;
+        Ok(Self { values, counts })
+    }
+    /// The value plane.
+    pub fn values(&self) -> MatRef<'a, T> {
+        self.values
+    }
+    /// The count plane.
+    pub fn counts(&self) -> MatRef<'a, f64> {
+        self.counts
+    }
+    /// Rows.
+    pub fn rows(&self) -> usize {
+        self.values.rows()
+    }
+    /// Columns.
+    pub fn cols(&self) -> usize {
+        self.values.cols()
+    }
+    /// The transpose (both planes).
+    pub fn t(self) -> Self {
+        Self {
+            values: self.values.t(),
+            counts: self.counts.t(),
+        }
+    }
+}
+
+/// A mutable counting matrix: a value view and a count view of the same
+/// shape (see [`CountingRef`]).
+#[derive(Debug)]
+pub struct CountingMut<'a, T> {
+    values: MatMut<'a, T>,
+    counts: MatMut<'a, f64>,
+}
+
+impl<'a, T: Copy> CountingMut<'a, T> {
+    /// Pairs a value view and a count view of the same shape.
+    pub fn new(values: MatMut<'a, T>, counts: MatMut<'a, f64>) -> Result<Self, Error> {
+        same_shape(
+            Operand::C,
+            values.rows(),
+            values.cols(),
+            counts.rows(),
+            counts.cols(),
+        )?;
+        Ok(Self { values, counts })
+    }
+    /// A shorter-lived view of the same planes.
+    pub fn rb_mut(&mut self) -> CountingMut<'_, T> {
+        CountingMut {
+            values: self.values.rb_mut(),
+            counts: self.counts.rb_mut(),
+        }
+    }
+    /// Rows.
+    pub fn rows(&self) -> usize {
+        self.values.rows()
+    }
+    /// Columns.
+    pub fn cols(&self) -> usize {
+        self.values.cols()
+    }
+    /// Element (i, j) as (value, count), or `None` outside.
+    pub fn get(&self, i: usize, j: usize) -> Option<(T, f64)> {
+        Some((self.values.get(i, j)?, self.counts.get(i, j)?))
+    }
+}
+
+fn same_shape(
+    operand: Operand,
+    rows: usize,
+    cols: usize,
+    crows: usize,
+    ccols: usize,
+) -> Result<(), Error> {
+    if (rows, cols) != (crows, ccols) {
+        return Err(Error::ShapeMismatch {
+            operand,
+            expected: (rows, cols),
+            found: (crows, ccols),
+        });
+    }
+    Ok(())
+}
+
+/// C = A ⊗ B (`Replace`) or C = C ⊕ (A ⊗ B) (`Combine`) in the counting
+/// semiring `S` ([`CountingMax`](crate::counting::CountingMax) or
+/// [`CountingMin`](crate::counting::CountingMin)), with a per-thread
+/// workspace and the default configuration. On error C is untouched.
+///
+/// ```
+/// use tropical_blas::counting::{self, CountingMax, CountingMut, CountingRef};
+/// use tropical_blas::{Accum, MatMut, MatRef};
+/// // Two ways through k = 0 and k = 1 reach the best value 3, once each.
+/// let (av, ac) = ([1.0f32, 2.0], [1.0, 1.0]); // 1×2
+/// let (bv, bc) = ([2.0f32, 1.0], [1.0, 1.0]); // 2×1
+/// let (mut cv, mut cc) = ([0.0f32], [0.0]);
+/// counting::gemm::<CountingMax<f32>>(
+///     CountingRef::new(MatRef::row_major(&av, 1, 2)?, MatRef::row_major(&ac, 1, 2)?)?,
+///     CountingRef::new(MatRef::row_major(&bv, 2, 1)?, MatRef::row_major(&bc, 2, 1)?)?,
+///     CountingMut::new(MatMut::row_major(&mut cv, 1, 1)?, MatMut::row_major(&mut cc, 1, 1)?)?,
+///     Accum::Replace,
+/// )?;
+/// assert_eq!((cv[0], cc[0]), (3.0, 2.0));
+/// # Ok::<(), tropical_blas::Error>(())
+/// ```
+pub fn gemm<S: CountingSemiring>(
+    a: CountingRef<'_, S::Value>,
+    b: CountingRef<'_, S::Value>,
+    c: CountingMut<'_, S::Value>,
+    accum: Accum,
+) -> Result<(), Error> {
+    with_thread_workspace(|ws| gemm_with::<S>(ws, &GemmConfig::default(), a, b, c, accum))
+}
+
+/// [`gemm`] with an explicit workspace and configuration: the ISA level
+/// (`with_isa`) and the threads (`with_par`; the result is the same for
+/// every thread count) are honoured, the tiling is the counting kernels'
+/// own (`with_tiling` is ignored).
+pub fn gemm_with<S: CountingSemiring>(
+    ws: &mut GemmWorkspace,
+    cfg: &GemmConfig,
+    a: CountingRef<'_, S::Value>,
+    b: CountingRef<'_, S::Value>,
+    c: CountingMut<'_, S::Value>,
+    accum: Accum,
+) -> Result<(), Error> {
+    let kernel = kernel_at_config::<S>(cfg)?;
+    let exact = check::<S>(&a, &b, &c, accum)?;
+    run::<S>(kernel, ws, cfg.par().threads(), a, b, c, accum, exact)
+}
+
+/// Many counting products, item i: `c[i] = a[i] ⊗ b[i]` (or ⊕-combined),
+/// each of its own shape. Every item is checked before any is written;
+/// an error leaves every C untouched.
+pub fn gemm_batched<S: CountingSemiring>(
+    a: &[CountingRef<'_, S::Value>],
+    b: &[CountingRef<'_, S::Value>],
+    c: &mut [CountingMut<'_, S::Value>],
+    accum: Accum,
+) -> Result<(), Error> {
+    with_thread_workspace(|ws| gemm_batched_with::<S>(ws, &GemmConfig::default(), a, b, c, accum))
+}
+
+/// [`gemm_batched`] with an explicit workspace and configuration.
+pub fn gemm_batched_with<S: CountingSemiring>(
+    ws: &mut GemmWorkspace,
+    cfg: &GemmConfig,
+    a: &[CountingRef<'_, S::Value>],
+    b: &[CountingRef<'_, S::Value>],
+    c: &mut [CountingMut<'_, S::Value>],
+    accum: Accum,
+) -> Result<(), Error> {
+    if a.len() != b.len() || a.len() != c.len() {
+        return Err(Error::BatchCountMismatch {
+            a: a.len(),
+            b: b.len(),
+            c: c.len(),
+        });
+    }
+    let kernel = kernel_at_config::<S>(cfg)?;
+    let mut exact = Vec::with_capacity(a.len());
+    for i in 0..a.len() {
+        exact.push(check::<S>(&a[i], &b[i], &c[i], accum)?);
+    }
+    let threads = cfg.par().threads();
+    // Items whose bound does not prove exactness run into scratch first:
+    // an overflow there must stop the call before any C is written.
+    let mut scratch = Vec::new();
+    for i in (0..a.len()).filter(|&i| !exact[i]) {
+        scratch.push((
+            i,
+            scratch_product::<S>(kernel, ws, threads, a[i], b[i], &c[i], accum)?,
+        ));
+    }
+    for (i, (values, counts)) in scratch {
+        write_back(&mut c[i], &values, &counts);
+    }
+    for i in (0..a.len()).filter(|&i| exact[i]) {
+        run::<S>(kernel, ws, threads, a[i], b[i], c[i].rb_mut(), accum, true)?;
+    }
+    Ok(())
+}
+
+/// The counting kernel `gemm` runs for `S` at the active level.
+pub fn kernel_for<S: CountingSemiring>() -> Result<CountingKernel<S>, Error> {
+    Ok(S::counting_kernel(resolve_level(None)?))
+}
+
+/// The counting kernel for `S` at an explicit level, or the error a call
+/// at that level would return.
+pub fn kernel_at<S: CountingSemiring>(level: IsaLevel) -> Result<CountingKernel<S>, Error> {
+    Ok(S::counting_kernel(resolve_level(Some(level))?))
+}
+
+fn kernel_at_config<S: CountingSemiring>(cfg: &GemmConfig) -> Result<CountingKernel<S>, Error> {
+    Ok(S::counting_kernel(resolve_level(cfg.isa())?))
+}
+
+/// Whether `count` is a count the rule accepts: an integer in [0, 2^53).
+fn valid_count(count: f64) -> bool {
+    (0.0..COUNT_LIMIT).contains(&count) && count.fract() == 0.0
+}
+
+/// Checks one product's shapes and counts; returns whether the bound
+/// proves every count of the result below 2^53.
+fn check<S: CountingSemiring>(
+    a: &CountingRef<'_, S::Value>,
+    b: &CountingRef<'_, S::Value>,
+    c: &CountingMut<'_, S::Value>,
+    accum: Accum,
+) -> Result<bool, Error> {
+    check_dimensions(
+        (a.rows(), a.cols()),
+        (b.rows(), b.cols()),
+        (c.rows(), c.cols()),
+    )?;
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    // The largest valid count of each depth, in A's columns and B's rows.
+    let mut a_max = vec![0.0f64; k];
+    let mut b_max = vec![0.0f64; k];
+    for (operand, x, maxima, transposed) in [
+        (Operand::A, a, &mut a_max, false),
+        (Operand::B, b, &mut b_max, true),
+    ] {
+        let (rows, cols) = (x.rows(), x.cols());
+        for i in 0..rows {
+            for j in 0..cols {
+                let (v, count) = (x.values.get(i, j).unwrap(), x.counts.get(i, j).unwrap());
+                if v == S::ZERO_VALUE {
+                    continue; // ZERO: its count is never read
+                }
+                if !valid_count(count) {
+                    return Err(Error::InvalidCount {
+                        operand,
+                        row: i,
+                        col: j,
+                    });
+                }
+                let p = if transposed { i } else { j };
+                maxima[p] = maxima[p].max(count);
+            }
+        }
+    }
+    let mut c_max = 0.0f64;
+    if accum == Accum::Combine {
+        for i in 0..m {
+            for j in 0..n {
+                let (v, count) = c.get(i, j).unwrap();
+                if v == S::ZERO_VALUE {
+                    continue;
+                }
+                if !valid_count(count) {
+                    return Err(Error::InvalidCount {
+                        operand: Operand::C,
+                        row: i,
+                        col: j,
+                    });
+                }
+                c_max = c_max.max(count);
+            }
+        }
+    }
+    // Rounded f64 arithmetic: below 2^52 the true bound is below 2^53 for
+    // any k below 2^40 (a relative error of k·2^-53 at most).
+    let bound = a_max.iter().zip(&b_max).map(|(x, y)| x * y).sum::<f64>() + c_max;
+    Ok(bound < COUNT_LIMIT / 2.0)
+}
+
+/// Runs a checked product into C: in place when `exact` (the bound holds),
+/// else through a scratch copy that is checked for overflow first.
+#[allow(clippy::too_many_arguments)]
+fn run<S: CountingSemiring>(
+    kernel: CountingKernel<S>,
+    ws: &mut GemmWorkspace,
+    threads: usize,
+    a: CountingRef<'_, S::Value>,
+    b: CountingRef<'_, S::Value>,
+    mut c: CountingMut<'_, S::Value>,
+    accum: Accum,
+    exact: bool,
+) -> Result<(), Error> {
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    if !exact {
+        let (values, counts) = scratch_product::<S>(kernel, ws, threads, a, b, &c, accum)?;
+        write_back(&mut c, &values, &counts);
+        return Ok(());
+    }
+    if k == 0 {
+        empty_depth::<S>(&mut c, accum);
+        return Ok(());
+    }
+    let out = Output {
+        value_strides: (c.values.row_stride(), c.values.col_stride()),
+        count_strides: (c.counts.row_stride(), c.counts.col_stride()),
+        values: SharedPtr(c.values.as_mut_ptr()),
+        counts: SharedPtr(c.counts.as_mut_ptr()),
+    };
+    let ops = Operands {
+        a_values: a.values,
+        a_counts: a.counts,
+        b_values: b.values,
+        b_counts: b.counts,
+    };
+    // SAFETY: `out` is C's checked footprint, borrowed mutably here (so
+    // it overlaps neither A nor B), m × n through its strides.
+    unsafe { counting_product::<S>(kernel, ws, threads, ops, out, accum) }
+}
+
+/// k = 0: the empty ⊕ is ZERO, so C becomes ZERO (`Replace`) or stays,
+/// with the count of a ZERO value set to 0 (`Combine`).
+fn empty_depth<S: CountingSemiring>(c: &mut CountingMut<'_, S::Value>, accum: Accum) {
+    for i in 0..c.rows() {
+        for j in 0..c.cols() {
+            let zero = accum == Accum::Replace || c.values.get(i, j) == Some(S::ZERO_VALUE);
+            if zero {
+                c.values.set(i, j, S::ZERO_VALUE);
+                c.counts.set(i, j, 0.0);
+            }
+        }
+    }
+}
+
+/// The product into a row-major scratch copy of C (C's contents under
+/// `Combine`), or [`Error::CountOverflow`] at the first count ≥ 2^53.
+fn scratch_product<S: CountingSemiring>(
+    kernel: CountingKernel<S>,
+    ws: &mut GemmWorkspace,
+    threads: usize,
+    a: CountingRef<'_, S::Value>,
+    b: CountingRef<'_, S::Value>,
+    c: &CountingMut<'_, S::Value>,
+    accum: Accum,
+) -> Result<(Vec<S::Value>, Vec<f64>), Error> {
+    let (m, n) = (c.rows(), c.cols());
+    let mut values = vec![S::Value::ZERO; m * n];
+    let mut counts = vec![0.0f64; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            let (v, count) = c.get(i, j).unwrap();
+            values[i * n + j] = v;
+            counts[i * n + j] = count;
+        }
+    }
+    let scratch = CountingMut::new(
+        MatMut::row_major(&mut values, m, n)?,
+        MatMut::row_major(&mut counts, m, n)?,
+    )?;
+    run::<S>(kernel, ws, threads, a, b, scratch, accum, true)?;
+    if let Some(at) = counts.iter().position(|&count| count >= COUNT_LIMIT) {
+        return Err(Error::CountOverflow {
+            row: at / n.max(1),
+            col: at % n.max(1),
+        });
+    }
+    Ok((values, counts))
+}
+
+/// Copies a row-major result into C.
+fn write_back<T: Copy>(c: &mut CountingMut<'_, T>, values: &[T], counts: &[f64]) {
+    let n = c.cols();
+    for i in 0..c.rows() {
+        for j in 0..n {
+            c.values.set(i, j, values[i * n + j]);
+            c.counts.set(i, j, counts[i * n + j]);
+        }
+    }
+}

@@ -1,0 +1,369 @@
+//! The counting product's loop: BLIS-style blocks (columns by `NC`, depth
+//! by `KC`, rows by `MC`), value and count planes packed side by side, and
+//! the tile of the kernel handle on every MR×NR block of C. ISA-blind: the
+//! tile is a function pointer in the handle.
+//!
+//! The accumulators go through a small tile buffer: it is loaded from C
+//! (or set to ZERO on the first depth block of a `Replace`), folded by the
+//! kernel and stored back, so edge tiles need no masked kernels and every
+//! depth block continues the fold of the one before. On the last depth
+//! block the counts of outputs whose value is ZERO's are set to 0: a −∞
+//! product (max) ties −∞ and adds its count inside the kernel, and this is
+//! where ZERO's absorption is restored (the count of a ZERO is 0 whatever
+//! the products that tied it).
+//!
+//! Tasks split C into column (or row) strips. Each output is folded by
+//! one task, in increasing k; the values are selections and the counts
+//! exact integer sums (below 2^53, which the API guarantees), so the
+//! result is the same for every split and thread count.
+
+use crate::config::Accum;
+use crate::error::Error;
+use crate::frame::{run_tasks, split};
+use crate::semiring::counting::{CountValue, CountingKernel, CountingSemiring};
+use crate::view::MatRef;
+use crate::workspace::{GemmWorkspace, SharedPtr};
+
+/// Depth of a block: B's micro-panel (KC × NR values and counts, 24 KiB
+/// for f32 at NR = 16) stays in L1 while the A panels stream past it.
+const KC: usize = 128;
+/// Rows of a packed A block: a multiple of every tile's MR (3, 4, 8, 12).
+const MC: usize = 96;
+/// Columns of a packed B block (multiple of every NR: 4, 8, 16): 1.5 MiB
+/// for f32 at KC, within L2.
+const NC: usize = 512;
+/// Products smaller than this (m·n·k) run on one task.
+const PARALLEL_MIN_OPS: usize = 64 * 64 * 64;
+/// The largest tile (MR·NR) of any counting kernel.
+const MAX_TILE: usize = 16 * 16;
+
+/// A and B of a counting product: value and count planes.
+#[derive(Clone, Copy)]
+pub(crate) struct Operands<'a, T> {
+    /// A's values, m × k.
+    pub a_values: MatRef<'a, T>,
+    /// A's counts, m × k.
+    pub a_counts: MatRef<'a, f64>,
+    /// B's values, k × n.
+    pub b_values: MatRef<'a, T>,
+    /// B's counts, k × n.
+    pub b_counts: MatRef<'a, f64>,
+}
+
+/// C's planes as pointers to element (0, 0) and strides: tasks write
+/// disjoint strips of it.
+#[derive(Clone, Copy)]
+pub(crate) struct Output<T> {
+    /// Value of (0, 0).
+    pub values: SharedPtr<T>,
+    /// Row and column strides of the values.
+    pub value_strides: (isize, isize),
+    /// Count of (0, 0).
+    pub counts: SharedPtr<f64>,
+    /// Row and column strides of the counts.
+    pub count_strides: (isize, isize),
+}
+
+/// Rounds `x` up to a multiple of `unit`.
+fn round_up(x: usize, unit: usize) -> usize {
+    x.div_ceil(unit) * unit
+}
+
+/// Bytes of one task's packing buffers, each plane 64-byte aligned.
+fn task_bytes<T>(mc: usize, nc: usize, kc: usize) -> usize {
+    let plane = |elems: usize, size: usize| round_up(elems * size, 64);
+    let t = std::mem::size_of::<T>();
+    plane(mc * kc, t) + plane(mc * kc, 8) + plane(kc * nc, t) + plane(kc * nc, 8)
+}
+
+/// C ← A ⊗ B (`Replace`) or C ⊕ A ⊗ B (`Combine`) for m, n, k > 0, on
+/// `threads` tasks at most.
+///
+/// # Safety
+/// `out` addresses an m × n matrix writable through its strides, whose
+/// elements no other thread touches, and which overlaps neither operand.
+pub(crate) unsafe fn counting_product<S: CountingSemiring>(
+    kernel: CountingKernel<S>,
+    ws: &mut GemmWorkspace,
+    threads: usize,
+    ops: Operands<'_, S::Value>,
+    out: Output<S::Value>,
+    accum: Accum,
+) -> Result<(), Error> {
+    let (m, k, n) = (
+        ops.a_values.rows(),
+        ops.a_values.cols(),
+        ops.b_values.cols(),
+    );
+    let (mr, nr) = (kernel.mr, kernel.nr);
+    assert!(m > 0 && n > 0 && k > 0 && mr * nr <= MAX_TILE);
+    let by_columns = n >= m;
+    let units = if by_columns {
+        n.div_ceil(nr)
+    } else {
+        m.div_ceil(mr)
+    };
+    let wanted = if m * n * k < PARALLEL_MIN_OPS {
+        1
+    } else {
+        threads
+    };
+    let tasks = wanted.clamp(1, units);
+    let strip_rows = if by_columns {
+        m
+    } else {
+        m.div_ceil(tasks) + mr
+    };
+    let strip_cols = if by_columns {
+        n.div_ceil(tasks) + nr
+    } else {
+        n
+    };
+    let (mc, nc, kc) = (
+        MC.min(round_up(strip_rows, mr)),
+        NC.min(round_up(strip_cols, nr)),
+        KC.min(k),
+    );
+    let bytes = task_bytes::<S::Value>(mc, nc, kc);
+    let bases = ws.reserve_a_buffers::<u8>(tasks, bytes)?.to_vec();
+    run_tasks(tasks, |task| {
+        let (first, last) = split(units, tasks, task);
+        let (rows, cols) = if by_columns {
+            ((0, m), (first * nr, (last * nr).min(n)))
+        } else {
+            ((first * mr, (last * mr).min(m)), (0, n))
+        };
+        // SAFETY: the task's buffer holds `bytes` (reserved above), its
+        // strip of C is its own, and the caller's contract covers `out`.
+        unsafe {
+            strip::<S>(
+                kernel,
+                ops,
+                out,
+                accum,
+                rows,
+                cols,
+                (mc, nc, kc),
+                bases[task].get(),
+            )
+        };
+    });
+    Ok(())
+}
+
+/// One task: the strip rows × cols of C.
+///
+/// # Safety
+/// `buf` holds `task_bytes(mc, nc, kc)`, 64-byte aligned; the strip of
+/// `out` is this task's alone.
+#[allow(clippy::too_many_arguments)]
+unsafe fn strip<S: CountingSemiring>(
+    kernel: CountingKernel<S>,
+    ops: Operands<'_, S::Value>,
+    out: Output<S::Value>,
+    accum: Accum,
+    rows: (usize, usize),
+    cols: (usize, usize),
+    (mc, nc, kc): (usize, usize, usize),
+    buf: *mut u8,
+) {
+    let k = ops.a_values.cols();
+    let (mr, nr) = (kernel.mr, kernel.nr);
+    let t = std::mem::size_of::<S::Value>();
+    let plane = |elems: usize, size: usize| round_up(elems * size, 64);
+    // SAFETY: the four planes lie inside the buffer (task_bytes).
+    let (a_v, a_c, b_v, b_c) = unsafe {
+        let a_v = buf.cast::<S::Value>();
+        let a_c = buf.add(plane(mc * kc, t)).cast::<f64>();
+        let b_v = buf
+            .add(plane(mc * kc, t) + plane(mc * kc, 8))
+            .cast::<S::Value>();
+        let b_c = buf
+            .add(plane(mc * kc, t) + plane(mc * kc, 8) + plane(kc * nc, t))
+            .cast::<f64>();
+        (a_v, a_c, b_v, b_c)
+    };
+    let mut tile_v = [S::Value::ZERO; MAX_TILE];
+    let mut tile_c = [0.0f64; MAX_TILE];
+    for jc in (cols.0..cols.1).step_by(nc) {
+        let ncb = nc.min(cols.1 - jc);
+        for pc in (0..k).step_by(kc) {
+            let kcb = kc.min(k - pc);
+            let (first_block, last_block) = (pc == 0, pc + kcb == k);
+            // SAFETY: the B planes hold kc × round_up(ncb, nr) (nc is a
+            // multiple of nr).
+            unsafe {
+                pack::<S>(
+                    ops.b_values.t(),
+                    ops.b_counts.t(),
+                    jc,
+                    ncb,
+                    pc,
+                    kcb,
+                    nr,
+                    b_v,
+                    b_c,
+                )
+            };
+            for ic in (rows.0..rows.1).step_by(mc) {
+                let mcb = mc.min(rows.1 - ic);
+                // SAFETY: as for B, mc a multiple of mr.
+                unsafe { pack::<S>(ops.a_values, ops.a_counts, ic, mcb, pc, kcb, mr, a_v, a_c) };
+                for jr in (0..ncb).step_by(nr) {
+                    for ir in (0..mcb).step_by(mr) {
+                        let (i0, j0) = (ic + ir, jc + jr);
+                        let (h, w) = (mr.min(mcb - ir), nr.min(ncb - jr));
+                        let fresh = first_block && accum == Accum::Replace;
+                        // SAFETY: (i0.., j0..) h × w lies in the strip.
+                        unsafe {
+                            load_tile::<S>(out, i0, j0, h, w, nr, fresh, &mut tile_v, &mut tile_c)
+                        };
+                        // SAFETY: the kernel's tile reads kcb × mr of A's
+                        // panel ir / mr and kcb × nr of B's panel jr / nr,
+                        // and the mr × nr tile buffers.
+                        unsafe {
+                            (kernel.tile)(
+                                kcb,
+                                a_v.add(ir * kcb),
+                                a_c.add(ir * kcb),
+                                b_v.add(jr * kcb),
+                                b_c.add(jr * kcb),
+                                tile_v.as_mut_ptr(),
+                                tile_c.as_mut_ptr(),
+                            )
+                        };
+                        // SAFETY: as for the load.
+                        unsafe {
+                            store_tile::<S>(out, i0, j0, h, w, nr, last_block, &tile_v, &tile_c)
+                        };
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Packs rows `first..first + extent` (depths `p0..p0 + kc`) of the
+/// planes `values`/`counts` into panels of `unit` rows: panel r holds
+/// `[kc][unit]` at `r·unit·kc`, rows past the extent padded with ZERO
+/// (its value, count 0), which no tile can see as a product. B is packed
+/// through its transpose.
+///
+/// # Safety
+/// The destinations hold `kc · round_up(extent, unit)` elements.
+#[allow(clippy::too_many_arguments)]
+unsafe fn pack<S: CountingSemiring>(
+    values: MatRef<'_, S::Value>,
+    counts: MatRef<'_, f64>,
+    first: usize,
+    extent: usize,
+    p0: usize,
+    kc: usize,
+    unit: usize,
+    dst_values: *mut S::Value,
+    dst_counts: *mut f64,
+) {
+    let (vp, vrs, vcs) = (values.as_ptr(), values.row_stride(), values.col_stride());
+    let (cp, crs, ccs) = (counts.as_ptr(), counts.row_stride(), counts.col_stride());
+    for panel in 0..extent.div_ceil(unit) {
+        let base = panel * unit * kc;
+        for r in 0..unit {
+            let row = panel * unit + r;
+            for p in 0..kc {
+                let at = base + p * unit + r;
+                let (v, c) = if row < extent {
+                    let (i, j) = ((first + row) as isize, (p0 + p) as isize);
+                    // SAFETY: (first + row, p0 + p) is inside both views,
+                    // whose strides stay inside their checked slices.
+                    unsafe { (*vp.offset(i * vrs + j * vcs), *cp.offset(i * crs + j * ccs)) }
+                } else {
+                    (S::ZERO_VALUE, 0.0)
+                };
+                // SAFETY: `at` is below kc · round_up(extent, unit).
+                unsafe {
+                    *dst_values.add(at) = v;
+                    *dst_counts.add(at) = c;
+                }
+            }
+        }
+    }
+}
+
+/// Fills the tile buffers (`h` × `w` of C at (i0, j0), row stride `nr`)
+/// from C, or with ZERO when `fresh`; the rest of the tile is ZERO.
+///
+/// # Safety
+/// The block lies in C and in this task's strip.
+#[allow(clippy::too_many_arguments)]
+unsafe fn load_tile<S: CountingSemiring>(
+    out: Output<S::Value>,
+    i0: usize,
+    j0: usize,
+    h: usize,
+    w: usize,
+    nr: usize,
+    fresh: bool,
+    tile_v: &mut [S::Value; MAX_TILE],
+    tile_c: &mut [f64; MAX_TILE],
+) {
+    tile_v.fill(S::ZERO_VALUE);
+    tile_c.fill(0.0);
+    if fresh {
+        return;
+    }
+    for r in 0..h {
+        for j in 0..w {
+            let (i, jj) = ((i0 + r) as isize, (j0 + j) as isize);
+            // SAFETY: (i, jj) is in C (the caller's contract).
+            unsafe {
+                tile_v[r * nr + j] = *out
+                    .values
+                    .get()
+                    .offset(i * out.value_strides.0 + jj * out.value_strides.1);
+                tile_c[r * nr + j] = *out
+                    .counts
+                    .get()
+                    .offset(i * out.count_strides.0 + jj * out.count_strides.1);
+            }
+        }
+    }
+}
+
+/// Writes the `h` × `w` block of the tile buffers back to C; on the
+/// `last` depth block, a ZERO value gets count 0.
+///
+/// # Safety
+/// As [`load_tile`].
+#[allow(clippy::too_many_arguments)]
+unsafe fn store_tile<S: CountingSemiring>(
+    out: Output<S::Value>,
+    i0: usize,
+    j0: usize,
+    h: usize,
+    w: usize,
+    nr: usize,
+    last: bool,
+    tile_v: &[S::Value; MAX_TILE],
+    tile_c: &[f64; MAX_TILE],
+) {
+    for r in 0..h {
+        for j in 0..w {
+            let (i, jj) = ((i0 + r) as isize, (j0 + j) as isize);
+            let value = tile_v[r * nr + j];
+            let count = if last && value == S::ZERO_VALUE {
+                0.0
+            } else {
+                tile_c[r * nr + j]
+            };
+            // SAFETY: (i, jj) is in C (the caller's contract).
+            unsafe {
+                *out.values
+                    .get()
+                    .offset(i * out.value_strides.0 + jj * out.value_strides.1) = value;
+                *out.counts
+                    .get()
+                    .offset(i * out.count_strides.0 + jj * out.count_strides.1) = count;
+            }
+        }
+    }
+}

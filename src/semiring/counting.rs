@@ -1,0 +1,168 @@
+//! Counting tropical semirings (TropicalNumbers.jl's `CountingTropical`):
+//! an element is a (value, count) pair; ⊗ adds the values and multiplies
+//! the counts, ⊕ keeps the better value and adds the counts on a tie.
+//!
+//! This module says what the product is (the scalar rule every kernel
+//! reproduces) and what a counting kernel handle holds; the kernels are
+//! in `kernels::counting`, the loop in `frame::counting`, the choice of
+//! kernel in `binding::counting`.
+
+use std::marker::PhantomData;
+
+use crate::isa::IsaLevel;
+
+/// Counts are `f64` holding integers: exact below this bound (2^53), the
+/// largest power of two below which every integer is an `f64`. A product
+/// whose counts are all below it is exact whatever the order of the sums;
+/// a count that reaches it is an [`Error::CountOverflow`](crate::Error::CountOverflow).
+pub const COUNT_LIMIT: f64 = 9_007_199_254_740_992.0;
+
+pub(crate) mod sealed {
+    /// Seals the counting traits: the kernels exist for the built-ins only.
+    pub trait Sealed {}
+}
+
+/// The value types of the counting semirings: `f32` and `f64`.
+pub trait CountValue: crate::element::Element + PartialOrd + sealed::Sealed {
+    /// −∞.
+    const NEG_INFINITY: Self;
+    /// +∞.
+    const INFINITY: Self;
+    /// 0.
+    const ZERO: Self;
+    /// `a + b`.
+    fn plus(a: Self, b: Self) -> Self;
+}
+macro_rules! count_values {
+    ($($t:ident),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl CountValue for $t {
+            const NEG_INFINITY: $t = $t::NEG_INFINITY;
+            const INFINITY: $t = $t::INFINITY;
+            const ZERO: $t = 0.0;
+            #[inline(always)]
+            fn plus(a: $t, b: $t) -> $t {
+                a + b
+            }
+        }
+    )*};
+}
+count_values!(f32, f64);
+
+/// Counting max-plus: (max, +) on the values, the number of ways the
+/// maximum is reached in the counts. ZERO = (−∞, 0), ONE = (0, 1).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CountingMax<T>(PhantomData<T>);
+
+/// Counting min-plus: (min, +) on the values, the number of ways the
+/// minimum is reached in the counts. ZERO = (+∞, 0), ONE = (0, 1).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CountingMin<T>(PhantomData<T>);
+
+/// A counting tropical semiring: the direction of its ⊕ over the value
+/// type `Value`. Sealed: the kernels exist for the four built-ins only.
+pub trait CountingSemiring: Sized + Send + Sync + 'static + sealed::Sealed {
+    /// The value type (`f32` or `f64`); counts are always `f64`.
+    type Value: CountValue;
+    /// `true` for max (⊕ keeps the larger value), `false` for min.
+    const MAXIMIZES: bool;
+    /// The value of ZERO: −∞ for max, +∞ for min. An element with this
+    /// value is ZERO whatever its count.
+    const ZERO_VALUE: Self::Value = if Self::MAXIMIZES {
+        Self::Value::NEG_INFINITY
+    } else {
+        Self::Value::INFINITY
+    };
+
+    /// Whether the candidate `x` strictly beats the incumbent `acc`
+    /// (`x > acc` for max, `x < acc` for min; false when either is NaN).
+    #[inline(always)]
+    fn improves(x: Self::Value, acc: Self::Value) -> bool {
+        if Self::MAXIMIZES { x > acc } else { x < acc }
+    }
+
+    /// ⊕ of the product (`x`, `q`) into the accumulator: the one rule the
+    /// kernels reproduce. A win replaces the pair, a tie (`==`, so
+    /// −0 ties +0 and keeps the earlier value) adds the counts, anything
+    /// else (a worse value, a NaN on either side) keeps the accumulator.
+    #[inline(always)]
+    fn fold(acc: (Self::Value, f64), x: Self::Value, q: f64) -> (Self::Value, f64) {
+        if Self::improves(x, acc.0) {
+            (x, q)
+        } else if x == acc.0 {
+            (acc.0, acc.1 + q)
+        } else {
+            acc
+        }
+    }
+
+    /// The kernel handle for this semiring at `level` (capped by what
+    /// the CPU has): the built-ins' impls (in `builtin`) ask
+    /// `binding::counting` for it.
+    fn counting_kernel(level: IsaLevel) -> CountingKernel<Self>;
+}
+
+/// One MR×NR tile of a counting product: folds `kc` depths of packed A
+/// (values `[kc][MR]`, counts `[kc][MR]`) and packed B (values `[kc][NR]`,
+/// counts `[kc][NR]`) into the accumulator tile (values and counts, both
+/// `[MR][NR]` row-major), which it reads first and writes back.
+///
+/// # Safety
+/// The pointers hold those extents; the kernel's ISA is available.
+pub(crate) type CountingTileFn<T> = unsafe fn(
+    kc: usize,
+    a_values: *const T,
+    a_counts: *const f64,
+    b_values: *const T,
+    b_counts: *const f64,
+    acc_values: *mut T,
+    acc_counts: *mut f64,
+);
+
+/// A counting kernel: its tile shape and its tile function, as plain data.
+/// Only the binding builds one with a SIMD tile (after detecting the ISA),
+/// which is what makes calling `tile` sound.
+pub struct CountingKernel<S: CountingSemiring> {
+    pub(crate) name: &'static str,
+    pub(crate) level: IsaLevel,
+    pub(crate) mr: usize,
+    pub(crate) nr: usize,
+    pub(crate) tile: CountingTileFn<S::Value>,
+}
+
+impl<S: CountingSemiring> Clone for CountingKernel<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<S: CountingSemiring> Copy for CountingKernel<S> {}
+
+impl<S: CountingSemiring> std::fmt::Debug for CountingKernel<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CountingKernel")
+            .field("name", &self.name)
+            .field("level", &self.level)
+            .field("mr", &self.mr)
+            .field("nr", &self.nr)
+            .finish()
+    }
+}
+
+impl<S: CountingSemiring> CountingKernel<S> {
+    /// The kernel's name, e.g. `"avx512-count-8x16"`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+    /// The ISA level it runs at.
+    pub fn level(&self) -> IsaLevel {
+        self.level
+    }
+    /// Rows of its tile.
+    pub fn mr(&self) -> usize {
+        self.mr
+    }
+    /// Columns of its tile.
+    pub fn nr(&self) -> usize {
+        self.nr
+    }
+}
