@@ -102,7 +102,7 @@ def test_strided_and_negative_stride_views(semiring, dtype):
     for name_a, a in layouts(rng, semiring, dtype, 9, 13):
         for name_b, b in layouts(rng, semiring, dtype, 13, 6):
             want = reference_matmul(a, b, semiring)[0]
-            assert_bitwise(tb.matmul(a, b, semiring), want), (name_a, name_b)
+            assert_bitwise(tb.matmul(a, b, semiring), want, label=(name_a, name_b))
 
 
 @pytest.mark.parametrize("semiring,dtype", [("maxplus", "float64"), ("maxmin", "int32")])
