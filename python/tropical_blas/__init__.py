@@ -319,10 +319,16 @@ def matmul(
     accumulate: with ``out``, compute ``out = add(out, a (x) b)`` instead
         of overwriting (the crate's ``Accum.Combine``).
     threads: None for the crate default (every thread of its pool), or the
-        number of tasks (1 = the calling thread only). The GIL is released
-        during the product: other threads must not write the memory that
-        ``a`` and ``b`` span, or use the memory ``out`` spans (gaps of
-        strided views included), until it returns.
+        number of tasks (1 = the calling thread only).
+
+    Notes: the GIL is released during the product. Until the call returns,
+    each operand's memory span (from its lowest to its highest element,
+    gaps of a strided view included) is borrowed: other threads must not
+    write the spans of ``a`` and ``b``, nor read or write the span of
+    ``out`` (a second call writing an interleaved view of the same array,
+    say). ``out`` may have any layout numpy.matmul accepts (C or F order,
+    batch axis anywhere) as long as no two of its positions share an
+    element.
 
     Raises TypeError (dtype), ValueError (shape, semiring name, integer
     out of range, out unusable, threads); ``out`` is untouched on error.

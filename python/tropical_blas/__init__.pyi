@@ -35,7 +35,13 @@ def matmul(
     accumulate: bool = False,
     threads: Optional[int] = None,
 ) -> Any:
-    """The product of a and b in semiring, with numpy.matmul's shape rules."""
+    """The product of a and b in semiring, with numpy.matmul's shape rules.
+
+    The GIL is released during the product; until it returns, each
+    operand's memory span (gaps of a strided view included) is borrowed:
+    other threads must not write the spans of a and b, nor read or write
+    the span of out.
+    """
     ...
 
 def matmul_argmax(
