@@ -251,7 +251,14 @@ def test_vector_dot_vector_into_a_0d_out():
     out = np.zeros((), np.float64)
     assert tb.matmul(a, b, out=out) is out and out[()] == 5.0
     values, argk = tb.matmul_argmax(a, b)
-    assert values == 5.0 and argk.shape == () and argk[()] == 2
+    # Both numpy scalars, as numpy.matmul returns for 1-D . 1-D.
+    assert type(values) is np.float64 and values == 5.0
+    assert type(argk) is np.int64 and argk == 2
+    assert type(np.matmul(a, b)) is np.float64
+    out = np.zeros((), np.float64)
+    values, argk = tb.matmul_argmax(a, b, out=out)
+    assert values is out and out[()] == 5.0
+    assert isinstance(argk, np.ndarray) and argk.shape == () and argk[()] == 2
 
 
 def test_the_gil_is_released_during_the_product():

@@ -48,3 +48,11 @@ def test_backward_with_create_graph_and_once_differentiable():
     with pytest.raises(RuntimeError, match="once_differentiable"):
         (ga.sum() + gb.sum()).backward()
 
+
+def test_vector_dot_vector():
+    a = torch.tensor([1.0, 5.0, 2.0], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor([0.0, -1.0, 3.0], dtype=torch.float64, requires_grad=True)
+    c = tbt.matmul(a, b)
+    assert c.shape == () and c.item() == 5.0
+    c.backward()
+    assert a.grad.tolist() == [0.0, 0.0, 1.0] and b.grad.tolist() == [0.0, 0.0, 1.0]

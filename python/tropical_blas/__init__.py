@@ -287,13 +287,15 @@ def _product(a, b, semiring, out, accumulate, threads, argmax):
         bool(accumulate),
         threads,
     )
-    if out is None and result.ndim == 0:
+    scalar = out is None and result.ndim == 0  # 1-D . 1-D, as numpy.matmul
+    if scalar:
         result = result[()]
     if not argmax:
         return result
     index = argk.astype(np.int64)
     index[argk == _NO_ARG] = -1
-    return result, index.reshape(shapes.result)
+    index = index.reshape(shapes.result)
+    return result, (index[()] if scalar else index)
 
 
 def matmul(
@@ -352,7 +354,10 @@ def matmul_argmax(
     smallest on ties; an argmin for minplus/minmax), or -1 where no product
     beat the semiring's zero (k = 0, or every product zero or NaN). With
     ``accumulate=True``, -1 also marks outputs where ``out``'s old value
-    won (it comes first, so it wins ties). Not available for orand.
+    won (it comes first, so it wins ties). For 1-D . 1-D operands both are
+    numpy scalars (argk an ``np.int64``), as numpy.matmul returns a scalar
+    there; with ``out=`` values is that 0-d ``out`` and argk a 0-d array.
+    Not available for orand. The threading rule of ``matmul`` applies.
     """
     return _product(a, b, semiring, out, accumulate, threads, argmax=True)
 

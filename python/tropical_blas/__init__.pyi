@@ -53,7 +53,12 @@ def matmul_argmax(
     accumulate: bool = False,
     threads: Optional[int] = None,
 ) -> Tuple[Any, npt.NDArray[np.int64]]:
-    """(values, argk): matmul and the winning k per output (-1: none)."""
+    """(values, argk): matmul and the winning k per output (-1: none).
+
+    Numpy scalars for 1-D . 1-D operands without out= (argk an np.int64).
+    The GIL is released as in matmul, with the same rule: the spans of a
+    and b must not be written, nor out's span used, until it returns.
+    """
     ...
 
 def matmul_backward(

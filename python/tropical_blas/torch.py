@@ -25,7 +25,7 @@ class TropicalMatmul(torch.autograd.Function):
             if t.device.type != "cpu":
                 raise ValueError(f"{name} is on {t.device}; tropical_blas runs on CPU tensors")
         values, argk = matmul_argmax(a.detach().numpy(), b.detach().numpy(), semiring)
-        argk = torch.from_numpy(argk)
+        argk = torch.from_numpy(np.asarray(argk))  # a numpy scalar for 1-D . 1-D
         ctx.save_for_backward(a, b, argk)
         ctx.semiring = semiring
         ctx.mark_non_differentiable(argk)
