@@ -346,7 +346,7 @@ def matmul_argmax(
     out: Optional[np.ndarray] = None,
     accumulate: bool = False,
     threads: Optional[int] = None,
-) -> Tuple[Any, np.ndarray]:
+) -> Tuple[Any, Any]:
     """``matmul`` that also returns, for each output, the k that won.
 
     Returns ``(values, argk)``: values bit-identical to ``matmul``'s, and

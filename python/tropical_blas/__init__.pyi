@@ -52,7 +52,7 @@ def matmul_argmax(
     out: Optional[np.ndarray] = None,
     accumulate: bool = False,
     threads: Optional[int] = None,
-) -> Tuple[Any, npt.NDArray[np.int64]]:
+) -> Tuple[Any, Union[npt.NDArray[np.int64], np.int64]]:
     """(values, argk): matmul and the winning k per output (-1: none).
 
     Numpy scalars for 1-D . 1-D operands without out= (argk an np.int64).
