@@ -141,11 +141,12 @@ def _threads(threads: Optional[int]) -> int:
     return int(threads)
 
 
-def _operand(x: Any, name: str) -> np.ndarray:
+def _operand(x: Any, name: str, scalar: bool = False) -> np.ndarray:
     """``x`` as an array usable in place; copied only when its strides are
-    not whole elements or its data is misaligned."""
+    not whole elements or its data is misaligned. 0-d only with ``scalar``
+    (the gradient of a 1-D . 1-D product)."""
     x = np.asarray(x)
-    if x.ndim == 0:
+    if x.ndim == 0 and not scalar:
         raise ValueError(f"{name} is 0-d (a scalar); matmul needs at least 1 dimension")
     if x.size and (
         not x.flags.aligned or any(s % x.itemsize for s, d in zip(x.strides, x.shape) if d > 1)
@@ -383,7 +384,7 @@ def matmul_backward(
     if not sr.argmax:
         raise ValueError(f"semiring {sr.name!r} has no argmax, so no gradient")
     a, b = _operand(a, "a"), _operand(b, "b")
-    grad_out = _operand(grad_out, "grad_out")
+    grad_out = _operand(grad_out, "grad_out", scalar=True)  # shape checked below
     argk = np.asarray(argk)
     dtype = _check_dtypes(sr, (("a", a), ("b", b)))
     if dtype.name not in _FLOATS:
