@@ -6,6 +6,13 @@
 //! every operand steps through with a single stride becomes one crate call
 //! (count, stride); the dimensions outside it are looped over here, one
 //! crate call per index.
+//!
+//! The crate's mutable batch views hold each item in its own address
+//! range (`|batch stride| ≥` the item's span), so a written operand whose
+//! items interleave in memory (an F-order `out`, a batch axis that is not
+//! outermost) cannot be one crate call: then every item gets its own call.
+//! That items never share an element is checked separately, over the whole
+//! array ([`crate::layout::check_no_self_overlap`]).
 
 use std::ops::Range;
 
@@ -25,10 +32,13 @@ pub struct BatchPlan {
 
 impl BatchPlan {
     /// The plan for operands whose batch dimensions (every dimension but
-    /// the last two) have extents `batch`. With `merge` the innermost
-    /// mergeable run of dimensions becomes the crate's batch; without it
-    /// every item gets its own call (count 1).
-    pub fn new(batch: &[usize], layouts: &[&Layout], merge: bool) -> Self {
+    /// the last two) have extents `batch`; `written` are the indices in
+    /// `layouts` of the operands the calls write. With `merge` the
+    /// innermost mergeable run of dimensions becomes the crate's batch,
+    /// unless a written operand's items would not each lie in their own
+    /// address range along it (the crate's mutable batch views refuse
+    /// that); otherwise every item gets its own call (count 1).
+    pub fn new(batch: &[usize], layouts: &[&Layout], written: &[usize], merge: bool) -> Self {
         let operands = layouts.len();
         let stride = |op: usize, dim: usize| layouts[op].strides[dim];
         // Dimensions of extent 1 are never stepped along.
@@ -38,8 +48,20 @@ impl BatchPlan {
             .filter(|&(_, &extent)| extent != 1)
             .map(|(dim, &extent)| (extent, (0..operands).map(|op| stride(op, dim)).collect()))
             .collect();
+        // The items along the innermost dimension are disjoint address
+        // ranges for every written operand: a step is at least an item's
+        // span. Absorbing outer dimensions keeps that step, so this one
+        // check covers the merged run.
+        let separable = |strides: &[isize]| {
+            written.iter().all(|&op| {
+                let (rows, cols, rs, cs) = matrix_of(layouts[op]);
+                let span = extent_of(&[rows, cols], &[rs, cs]).map_or(usize::MAX, |(_, s)| s);
+                span == 0 || strides[op].unsigned_abs() >= span
+            })
+        };
         let (mut count, mut inner) = (1, vec![0; operands]);
-        if merge && let Some((extent, strides)) = dims.pop() {
+        if merge && dims.last().is_some_and(|(_, strides)| separable(strides)) {
+            let (extent, strides) = dims.pop().expect("checked above");
             (count, inner) = (extent, strides);
             // Absorb the next outer dimension while, for every operand, one
             // step along it is `count` steps along the inner run.

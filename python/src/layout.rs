@@ -193,3 +193,102 @@ pub fn check_disjoint(writable: &[&Layout], all: &[&Layout]) -> PyResult<()> {
     }
     Ok(())
 }
+
+/// Refuses a written array in which two positions share one element: a
+/// zero stride, or batch items (or rows) that overlap each other. Each
+/// crate call checks its own view, but items written by separate calls
+/// would otherwise be written one after another into shared elements.
+pub fn check_no_self_overlap(layout: &Layout) -> PyResult<()> {
+    if layout.span == 0 || !self_overlaps(&layout.shape, &layout.strides, layout.span) {
+        return Ok(());
+    }
+    Err(PyValueError::new_err(format!(
+        "{}: aliasing output layout: shape {:?} with element strides {:?} maps two \
+         positions to one element (batch items or rows overlap); every output needs \
+         its own element",
+        layout.name, layout.shape, layout.strides
+    )))
+}
+
+/// Whether two index tuples of a strided layout with elements (span
+/// `span`, from `extent_of`) reach the same element.
+fn self_overlaps(shape: &[usize], strides: &[isize], span: usize) -> bool {
+    if shape.contains(&0) {
+        return false;
+    }
+    // Mirroring a dimension (negating its stride) maps the set of offsets
+    // onto itself shifted, so only |stride| matters.
+    let mut dims: Vec<(usize, usize)> = shape
+        .iter()
+        .zip(strides)
+        .filter(|&(&extent, _)| extent > 1)
+        .map(|(&extent, &stride)| (extent, stride.unsigned_abs()))
+        .collect();
+    if dims.iter().any(|&(_, stride)| stride == 0) {
+        return true;
+    }
+    // Quick proof of disjointness: by increasing stride, each stride steps
+    // past everything the smaller ones reach (C or F order, transposes,
+    // slices). The sum stays below `span`, which fits in usize.
+    dims.sort_unstable_by_key(|&(_, stride)| stride);
+    let mut reach = 0usize;
+    let nested = dims.iter().all(|&(extent, stride)| {
+        let fits = stride > reach;
+        reach += (extent - 1) * stride;
+        fits
+    });
+    if nested {
+        return false;
+    }
+    // Otherwise exactly: mark each element's offset (0..span) in a bitmap.
+    let mut seen = vec![0u64; span.div_ceil(64)];
+    let mut index = vec![0usize; dims.len()];
+    let mut offset = 0usize;
+    loop {
+        let (word, bit) = (offset / 64, 1u64 << (offset % 64));
+        if seen[word] & bit != 0 {
+            return true;
+        }
+        seen[word] |= bit;
+        let mut d = dims.len();
+        loop {
+            if d == 0 {
+                return false;
+            }
+            d -= 1;
+            let (extent, stride) = dims[d];
+            index[d] += 1;
+            offset += stride;
+            if index[d] < extent {
+                break;
+            }
+            offset -= extent * stride;
+            index[d] = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn overlaps(shape: &[usize], strides: &[isize]) -> bool {
+        let (_, span) = extent_of(shape, strides).unwrap();
+        self_overlaps(shape, strides, span)
+    }
+
+    #[test]
+    fn self_overlap() {
+        assert!(!overlaps(&[3, 4, 5], &[20, 5, 1])); // C order
+        assert!(!overlaps(&[3, 4, 5], &[1, 3, 12])); // F order
+        assert!(!overlaps(&[3, 4, 5], &[5, -15, 1])); // batch in the middle, reversed
+        assert!(!overlaps(&[3, 2], &[2, 3])); // 0 2 4 3 5 7: interleaved, disjoint
+        assert!(overlaps(&[2, 4, 5], &[0, 5, 1])); // zero batch stride
+        assert!(overlaps(&[2, 4, 5], &[5, 5, 1])); // item 1 starts at item 0's row 1
+        assert!(overlaps(&[2, 2, 4, 5], &[20, 20, 5, 1])); // [0, 1] is [1, 0]
+        assert!(!overlaps(&[3, 3], &[2, 3])); // 0 3 6 2 5 8 4 7 10
+        assert!(overlaps(&[4, 3], &[2, 3])); // (3, 0) and (0, 2) are both 6
+        assert!(!overlaps(&[0, 4], &[0, 0]));
+        assert!(!overlaps(&[1, 1, 4], &[0, 0, 1]));
+    }
+}

@@ -95,7 +95,7 @@ fn matmul(
         ($($name:literal, $ty:literal => $s:ty, $scalar:ty $(, $argmax:ident)?;)*) => {
             match (semiring, dtype, argk.is_some()) {
                 $(
-                    ($name, $ty, false) => product::<$scalar>(py, ops, None, values::<$s>, accum, cfg),
+                    ($name, $ty, false) => product::<$s>(py, ops, None, values::<$s>, accum, cfg),
                     $(($name, $ty, true) => select!(@$argmax $s, $scalar),)?
                 )*
                 (_, _, false) => Err(unsupported(semiring, dtype, "matmul")),
@@ -103,7 +103,7 @@ fn matmul(
             }
         };
         (@argmax $s:ty, $scalar:ty) => {
-            product::<$scalar>(py, ops, argk, with_argmax::<$s>, accum, cfg)
+            product::<$s>(py, ops, argk, with_argmax::<$s>, accum, cfg)
         };
     }
     select! {

@@ -9,12 +9,12 @@ use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use tropical_blas::{
     Accum, BatchMut, BatchRef, DifferentiableSemiring, Error, GemmConfig, GemmWorkspace, MatMut,
-    MatRef, SelectingSemiring, Semiring, argmax_backward, gemm_argmax_batched_with,
+    MatRef, Operand, SelectingSemiring, Semiring, argmax_backward, gemm_argmax_batched_with,
     gemm_batched_with,
 };
 
 use crate::batch::{BatchPlan, group_range, matrix_of};
-use crate::layout::{Layout, check_disjoint};
+use crate::layout::{Layout, check_disjoint, check_no_self_overlap};
 
 thread_local! {
     /// One workspace per calling thread, reused across calls.
@@ -136,20 +136,56 @@ fn group_mut<'a, T: Copy>(
     BatchMut::new(&mut all[range], count, stride, rows, cols, rs, cs)
 }
 
-/// `out = a ⊗ b` (or `out ⊕= a ⊗ b`) over the batch, and `argk`, the
-/// winning k, when given. `operands` are `[a, b, out]`, N-d arrays of the
-/// same batch shape (the caller broadcasts).
-pub fn product<T: Element + Copy + 'static>(
+/// Refuses, as the crate would, a value of `S` that `S` does not accept
+/// (the integer range rule) in any item of one operand: with more than one
+/// crate call, a later call's refusal would come after earlier calls had
+/// written `out`, so the whole batch is scanned before the first call.
+fn scan_items<S: Semiring>(
+    all: &[S::Scalar],
+    layout: &Layout,
+    plan: &BatchPlan,
+    offsets: &[Vec<isize>],
+    op: usize,
+    operand: Operand,
+) -> Result<(), Error> {
+    let (rows, cols, rs, cs) = matrix_of(layout);
+    let mut items: Vec<isize> = offsets
+        .iter()
+        .flat_map(|off| (0..plan.count).map(move |i| off[op] + i as isize * plan.inner[op]))
+        .collect();
+    items.sort_unstable();
+    items.dedup(); // a broadcast operand repeats its items
+    for item in items {
+        for row in 0..rows {
+            for col in 0..cols {
+                let at = item + row as isize * rs + col as isize * cs - layout.low;
+                if !S::accepts_input(all[at as usize]) {
+                    return Err(Error::ValueOutOfRange { operand, row, col });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `out = a ⊗ b` (or `out ⊕= a ⊗ b`) in `S` over the batch, and `argk`,
+/// the winning k, when given. `operands` are `[a, b, out]`, N-d arrays of
+/// the same batch shape (the caller broadcasts).
+pub fn product<S: Semiring>(
     py: Python<'_>,
     operands: [&Bound<'_, PyAny>; 3],
     argk: Option<&Bound<'_, PyAny>>,
-    group: GroupFn<T>,
+    group: GroupFn<S::Scalar>,
     accum: Accum,
     cfg: GemmConfig,
-) -> PyResult<()> {
-    let (a, la) = array_of::<T>("a", operands[0])?;
-    let (b, lb) = array_of::<T>("b", operands[1])?;
-    let (c, lc) = array_of::<T>("out", operands[2])?;
+) -> PyResult<()>
+where
+    S::Scalar: Element,
+{
+    type T<S> = <S as Semiring>::Scalar;
+    let (a, la) = array_of::<T<S>>("a", operands[0])?;
+    let (b, lb) = array_of::<T<S>>("b", operands[1])?;
+    let (c, lc) = array_of::<T<S>>("out", operands[2])?;
     let argk = argk.map(|k| array_of::<u32>("argk", k)).transpose()?;
     let mut layouts = vec![&la, &lb, &lc];
     if let Some((_, lk)) = &argk {
@@ -157,6 +193,9 @@ pub fn product<T: Element + Copy + 'static>(
     }
     let batch = batch_shape(&layouts)?;
     check_disjoint(&layouts[2..], &layouts)?;
+    for written in &layouts[2..] {
+        check_no_self_overlap(written)?;
+    }
     let _a_read = a.try_readonly().map_err(|e| borrow_error("a", e))?;
     let _b_read = b.try_readonly().map_err(|e| borrow_error("b", e))?;
     let _c_write = c.try_readwrite().map_err(|e| borrow_error("out", e))?;
@@ -164,23 +203,32 @@ pub fn product<T: Element + Copy + 'static>(
         Some((k, _)) => Some(k.try_readwrite().map_err(|e| borrow_error("argk", e))?),
         None => None,
     };
-    if std::any::TypeId::of::<T>() == std::any::TypeId::of::<bool>() {
+    if std::any::TypeId::of::<T<S>>() == std::any::TypeId::of::<bool>() {
         for l in [&la, &lb, &lc] {
             // SAFETY: layouts of live arrays of bool, borrowed above.
             unsafe { l.check_bool_bytes()? };
         }
     }
-    let plan = BatchPlan::new(&batch, &layouts, true);
+    let written: &[usize] = if argk.is_some() { &[2, 3] } else { &[2] };
+    let plan = BatchPlan::new(&batch, &layouts, written, true);
     // SAFETY: each layout comes from `Layout::of` for its array and element
     // type; the arrays stay alive (held above) for this call, the read
     // borrows keep other Rust code from writing `a` and `b`, the write
     // borrows make `out` and `argk` writeable and exclusive to us among
     // NumPy borrowers, and `check_disjoint` proved that the memory of `out`
     // and `argk` meets no other operand's, so the shared and mutable slices
-    // never alias. (Python code in another thread writing these arrays
+    // never alias (and `check_no_self_overlap` that no two of their
+    // positions share an element, so calls over different items write
+    // different elements). (Python code in another thread writing these arrays
     // while the GIL is released races as it would with NumPy's own
     // GIL-free loops; nothing here can prevent that.)
-    let (a_all, b_all, c_all) = unsafe { (la.slice::<T>(), lb.slice::<T>(), lc.slice_mut::<T>()) };
+    let (a_all, b_all, c_all) = unsafe {
+        (
+            la.slice::<T<S>>(),
+            lb.slice::<T<S>>(),
+            lc.slice_mut::<T<S>>(),
+        )
+    };
     // SAFETY: as above, for the u32 array `argk`.
     let mut k_all = argk
         .as_ref()
@@ -189,7 +237,17 @@ pub fn product<T: Element + Copy + 'static>(
     let result = py.detach(move || {
         WORKSPACE.with(|ws| {
             let ws = &mut *ws.borrow_mut();
-            for off in plan.offsets() {
+            let offsets = plan.offsets();
+            // All checks before any write. Every call has the same shapes,
+            // strides and item count, so the layout checks give one answer
+            // for all and the first call makes them before it writes; the
+            // values differ per item, so with several calls they are
+            // scanned here first.
+            if offsets.len() > 1 && S::RESTRICTS_INPUT {
+                scan_items::<S>(a_all, la, &plan, &offsets, 0, Operand::A)?;
+                scan_items::<S>(b_all, lb, &plan, &offsets, 1, Operand::B)?;
+            }
+            for off in offsets {
                 let av = group_ref(a_all, la, &plan, off[0], 0)?;
                 let bv = group_ref(b_all, lb, &plan, off[1], 1)?;
                 let cv = group_mut(&mut c_all[..], lc, &plan, off[2], 2)?;
@@ -237,7 +295,9 @@ where
     let _k_read = k.try_readonly().map_err(|e| borrow_error("argk", e))?;
     let _ga_write = ga.try_readwrite().map_err(|e| borrow_error("grad_a", e))?;
     let _gb_write = gb.try_readwrite().map_err(|e| borrow_error("grad_b", e))?;
-    let plan = BatchPlan::new(&batch, &layouts, false);
+    // One call per item (count 1), in row-major batch order: a gradient
+    // repeated along a batch dimension adds every item into one matrix.
+    let plan = BatchPlan::new(&batch, &layouts, &[4, 5], false);
     // SAFETY: as in `product`: layouts from `Layout::of` with the same
     // element types, arrays alive and borrowed through NumPy's borrow
     // checker for this call, and the gradients' memory disjoint from

@@ -108,8 +108,11 @@ def sample(rng, semiring, dtype, shape, special=0.15):
     return np.where(mask, picks, base).astype(dtype)
 
 
-def assert_bitwise(got, want):
+def assert_bitwise(got, want, label=None):
+    """got and want have the same dtype, shape and bits; `label` (say, the
+    layouts under test) starts each failure message."""
+    at = "" if label is None else f"{label}: "
     got, want = np.asarray(got), np.asarray(want)
-    assert got.dtype == want.dtype, (got.dtype, want.dtype)
-    assert got.shape == want.shape, (got.shape, want.shape)
-    assert got.tobytes() == want.tobytes(), f"bits differ:\n got {got!r}\nwant {want!r}"
+    assert got.dtype == want.dtype, f"{at}dtype {got.dtype} != {want.dtype}"
+    assert got.shape == want.shape, f"{at}shape {got.shape} != {want.shape}"
+    assert got.tobytes() == want.tobytes(), f"{at}bits differ:\n got {got!r}\nwant {want!r}"

@@ -103,7 +103,7 @@ def reference_backward(a, b, argk, grad_out, semiring):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize(
     "shape_a,shape_b",
-    [((4, 5), (5, 3)), ((3, 1, 4, 5), (2, 5, 3)), ((5,), (2, 5, 3)), ((2, 4, 5), (5,))],
+    [((4, 5), (5, 3)), ((3, 1, 4, 5), (2, 5, 3)), ((5,), (2, 5, 3)), ((2, 4, 5), (5,)), ((5,), (5,))],
 )
 def test_backward_matches_the_scatter_add(semiring, dtype, shape_a, shape_b):
     rng = np.random.default_rng(21)

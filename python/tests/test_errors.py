@@ -208,3 +208,73 @@ def test_bool_views_of_other_bytes_are_refused():
     out = np.array([[0, 7], [0, 0]], np.uint8).view(bool)
     with pytest.raises(ValueError, match="bytes other than 0 and 1"):
         tb.matmul(good, good, "orand", out=out)
+
+
+def _strided(base, shape, elements):
+    """A writeable view of `base` with the given strides in elements."""
+    return np.lib.stride_tricks.as_strided(base, shape, [s * base.itemsize for s in elements], writeable=True)
+
+
+def test_out_whose_batch_items_overlap_is_refused():
+    # Items of an out that overlap each other: numpy.matmul would write
+    # them one after another; here it is refused before anything is written.
+    a, b = np.ones((3, 4, 5), np.float32), np.ones((5, 2), np.float32)
+    buf = np.full(64, 42, np.float32)
+    before = buf.copy()
+    overlapping = [
+        _strided(buf, (3, 4, 2), (2, 2, 1)),  # item i+1 starts at item i's row 1
+        _strided(buf, (3, 4, 2), (1, 2, 8)),  # interleaved, but a step of 1 lands on (0, 1)
+        _strided(buf, (3, 4, 2), (2, 2, 1))[::-1],  # the same, batch reversed
+    ]
+    for out in overlapping:
+        with pytest.raises(ValueError, match="aliasing output"):
+            tb.matmul(a, b, out=out)
+        with pytest.raises(ValueError, match="aliasing output"):
+            tb.matmul_argmax(a, b, out=out)
+    # A batch dimension that repeats another one's items: out[0, 1] is
+    # out[1, 0]. Each item alone is a valid matrix.
+    out = _strided(buf, (2, 2, 4, 2), (8, 8, 2, 1))
+    with pytest.raises(ValueError, match="aliasing output"):
+        tb.matmul(np.ones((2, 2, 4, 5), np.float32), b, out=out)
+    # Zero batch stride: the Python layer refuses it, and so does the
+    # native call on its own.
+    out = _strided(buf, (3, 4, 2), (0, 2, 1))
+    with pytest.raises(ValueError, match="zero stride"):
+        tb.matmul(a, b, out=out)
+    with pytest.raises(ValueError, match="aliasing output"):
+        _native.matmul("maxplus", a, np.broadcast_to(b, (3, 5, 2)), out, None, False, 1)
+    argk = _strided(np.zeros(64, np.uint32), (3, 4, 2), (2, 2, 1))
+    with pytest.raises(ValueError, match="argk: aliasing output"):
+        _native.matmul("maxplus", a, np.broadcast_to(b, (3, 5, 2)), np.empty((3, 4, 2), np.float32), argk, False, 1)
+    assert (buf == before).all()
+
+
+def test_interleaved_out_items_are_refused_only_when_they_share_elements():
+    a = np.arange(12, dtype=np.float64).reshape(2, 3, 2)
+    identity = np.where(np.eye(2) > 0, 0.0, -np.inf)  # max-plus: a (x) identity = a
+    buf = np.full(32, 42.0)
+    # Offsets i + 2r + 3c: (0, 2, 0) and (1, 1, 1) are both element 4.
+    with pytest.raises(ValueError, match="aliasing output"):
+        tb.matmul(a, identity, out=_strided(buf, (2, 3, 2), (1, 2, 3)))
+    assert (buf == 42).all()
+    # Offsets i + 2r + 7c: items 0 2 4 7 9 11 and 1 3 5 8 10 12 interleave
+    # but share nothing, so each item is written by its own call.
+    out = _strided(buf, (2, 3, 2), (1, 2, 7))
+    assert tb.matmul(a, identity, out=out) is out
+    assert (out == a).all()
+
+
+def test_range_check_of_per_item_calls_comes_before_any_write():
+    # An F-order out takes one crate call per item; the crate checks each
+    # call's inputs, so the native layer scans every item first.
+    a = np.zeros((3, 4, 5), np.int32)
+    a[2, 3, 1] = 2**29
+    out = np.full((3, 4, 2), 42, np.int32, order="F")
+    with pytest.raises(ValueError, match="value out of range"):
+        _native.matmul("maxplus", a, np.zeros((3, 5, 2), np.int32), out, None, False, 1)
+    assert (out == 42).all()
+    b = np.zeros((5, 2), np.int32)
+    b[4, 1] = -(2**29)
+    with pytest.raises(ValueError, match="value out of range"):
+        _native.matmul("minplus", np.zeros((3, 4, 5), np.int32), np.broadcast_to(b, (3, 5, 2)), out, None, False, 1)
+    assert (out == 42).all()

@@ -11,6 +11,7 @@ import pytest
 from reference import CASES, assert_bitwise, reference_matmul, sample
 
 import tropical_blas as tb
+from tropical_blas import _native
 
 
 @pytest.mark.parametrize("semiring,dtype", CASES)
@@ -102,7 +103,7 @@ def test_strided_and_negative_stride_views(semiring, dtype):
     for name_a, a in layouts(rng, semiring, dtype, 9, 13):
         for name_b, b in layouts(rng, semiring, dtype, 13, 6):
             want = reference_matmul(a, b, semiring)[0]
-            assert_bitwise(tb.matmul(a, b, semiring), want), (name_a, name_b)
+            assert_bitwise(tb.matmul(a, b, semiring), want, label=(name_a, name_b))
 
 
 @pytest.mark.parametrize("semiring,dtype", [("maxplus", "float64"), ("maxmin", "int32")])
@@ -250,7 +251,14 @@ def test_vector_dot_vector_into_a_0d_out():
     out = np.zeros((), np.float64)
     assert tb.matmul(a, b, out=out) is out and out[()] == 5.0
     values, argk = tb.matmul_argmax(a, b)
-    assert values == 5.0 and argk.shape == () and argk[()] == 2
+    # Both numpy scalars, as numpy.matmul returns for 1-D . 1-D.
+    assert type(values) is np.float64 and values == 5.0
+    assert type(argk) is np.int64 and argk == 2
+    assert type(np.matmul(a, b)) is np.float64
+    out = np.zeros((), np.float64)
+    values, argk = tb.matmul_argmax(a, b, out=out)
+    assert values is out and out[()] == 5.0
+    assert isinstance(argk, np.ndarray) and argk.shape == () and argk[()] == 2
 
 
 def test_the_gil_is_released_during_the_product():
@@ -269,3 +277,81 @@ def test_the_gil_is_released_during_the_product():
         longest, last = max(longest, now - last), now
     worker.join()
     assert longest < alone / 2, (longest, alone)
+
+
+def _out_layouts(dtype, batch, m, n):
+    """Output layouts numpy.matmul accepts whose batch items interleave in
+    memory (the batch axis is not outermost), by name."""
+    yield "F order", np.empty((batch, m, n), dtype, order="F")
+    yield "batch axis in the middle", np.empty((m, batch, n), dtype).transpose(1, 0, 2)
+    yield "batch axis innermost", np.empty((m, n, batch), dtype).transpose(2, 0, 1)
+    yield "F order, reversed batch", np.empty((batch, m, n), dtype, order="F")[::-1]
+
+
+@pytest.mark.parametrize("argmax", [False, True])
+@pytest.mark.parametrize("semiring,dtype", [("maxplus", "float64"), ("minplus", "int32"), ("maxmin", "float32")])
+def test_out_whose_batch_axis_is_not_outermost(semiring, dtype, argmax):
+    rng = np.random.default_rng(21)
+    a = sample(rng, semiring, dtype, (4, 5, 6))
+    b = sample(rng, semiring, dtype, (6, 3))
+    want, want_k = reference_matmul(a, b, semiring)
+    for name, out in _out_layouts(dtype, 4, 5, 3):
+        with np.errstate(all="ignore"):
+            np.matmul(a, b, out=out)  # numpy accepts this out
+        for threads in (1, None):
+            if argmax:
+                values, argk = tb.matmul_argmax(a, b, semiring, out=out, threads=threads)
+                assert_bitwise(argk, want_k, label=name)
+            else:
+                values = tb.matmul(a, b, semiring, out=out, threads=threads)
+            assert values is out
+            assert_bitwise(out, want, label=name)
+
+
+@pytest.mark.parametrize("argmax", [False, True])
+def test_batched_matrix_vector_into_an_f_order_out(argmax):
+    rng = np.random.default_rng(22)
+    a = sample(rng, "maxplus", "float32", (6, 5, 7))
+    b = sample(rng, "maxplus", "float32", (7,))
+    want, want_k = reference_matmul(a, b, "maxplus")
+    for out in (np.empty((6, 5), np.float32, order="F"), np.empty((5, 6), np.float32).T):
+        with np.errstate(all="ignore"):
+            np.matmul(a, b, out=out)
+        if argmax:
+            values, argk = tb.matmul_argmax(a, b, out=out)
+            assert_bitwise(argk, want_k)
+        else:
+            values = tb.matmul(a, b, out=out)
+        assert values is out
+        assert_bitwise(out, want)
+    # Vector times batched matrix: the batch axis of out innermost.
+    c = sample(rng, "maxplus", "float32", (6, 7, 4))
+    want, want_k = reference_matmul(b, c, "maxplus")
+    out = np.empty((6, 4), np.float32, order="F")
+    values, argk = tb.matmul_argmax(b, c, out=out)
+    assert_bitwise(out, want)
+    assert_bitwise(argk, want_k)
+
+
+def test_accumulate_into_an_f_order_out_with_broadcast_batches():
+    rng = np.random.default_rng(23)
+    a = sample(rng, "minplus", "float64", (3, 1, 4, 5))
+    b = sample(rng, "minplus", "float64", (2, 5, 6))
+    c = sample(rng, "minplus", "float64", (3, 2, 4, 6))
+    want, want_k = reference_matmul(a, b, "minplus", c)
+    out = np.asfortranarray(c)
+    values, argk = tb.matmul_argmax(a, b, "minplus", out=out, accumulate=True)
+    assert_bitwise(out, want)
+    assert_bitwise(argk, want_k)
+
+
+def test_native_argk_whose_batch_axis_is_not_outermost():
+    rng = np.random.default_rng(24)
+    a = sample(rng, "maxplus", "float32", (4, 5, 6))
+    b = sample(rng, "maxplus", "float32", (4, 6, 3))
+    want, want_k = reference_matmul(a, b, "maxplus")
+    out = np.empty((4, 5, 3), np.float32, order="F")
+    argk = np.empty((5, 4, 3), np.uint32).transpose(1, 0, 2)
+    _native.matmul("maxplus", a, b, out, argk, False, 1)
+    assert_bitwise(out, want)
+    assert_bitwise(np.where(argk == _native.NO_ARG, -1, argk.astype(np.int64)), want_k)

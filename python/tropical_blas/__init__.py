@@ -141,11 +141,12 @@ def _threads(threads: Optional[int]) -> int:
     return int(threads)
 
 
-def _operand(x: Any, name: str) -> np.ndarray:
+def _operand(x: Any, name: str, scalar: bool = False) -> np.ndarray:
     """``x`` as an array usable in place; copied only when its strides are
-    not whole elements or its data is misaligned."""
+    not whole elements or its data is misaligned. 0-d only with ``scalar``
+    (the gradient of a 1-D . 1-D product)."""
     x = np.asarray(x)
-    if x.ndim == 0:
+    if x.ndim == 0 and not scalar:
         raise ValueError(f"{name} is 0-d (a scalar); matmul needs at least 1 dimension")
     if x.size and (
         not x.flags.aligned or any(s % x.itemsize for s, d in zip(x.strides, x.shape) if d > 1)
@@ -287,13 +288,15 @@ def _product(a, b, semiring, out, accumulate, threads, argmax):
         bool(accumulate),
         threads,
     )
-    if out is None and result.ndim == 0:
+    scalar = out is None and result.ndim == 0  # 1-D . 1-D, as numpy.matmul
+    if scalar:
         result = result[()]
     if not argmax:
         return result
     index = argk.astype(np.int64)
     index[argk == _NO_ARG] = -1
-    return result, index.reshape(shapes.result)
+    index = index.reshape(shapes.result)
+    return result, (index[()] if scalar else index)
 
 
 def matmul(
@@ -319,10 +322,16 @@ def matmul(
     accumulate: with ``out``, compute ``out = add(out, a (x) b)`` instead
         of overwriting (the crate's ``Accum.Combine``).
     threads: None for the crate default (every thread of its pool), or the
-        number of tasks (1 = the calling thread only). The GIL is released
-        during the product: other threads must not write the memory that
-        ``a`` and ``b`` span, or use the memory ``out`` spans (gaps of
-        strided views included), until it returns.
+        number of tasks (1 = the calling thread only).
+
+    Notes: the GIL is released during the product. Until the call returns,
+    each operand's memory span (from its lowest to its highest element,
+    gaps of a strided view included) is borrowed: other threads must not
+    write the spans of ``a`` and ``b``, nor read or write the span of
+    ``out`` (a second call writing an interleaved view of the same array,
+    say). ``out`` may have any layout numpy.matmul accepts (C or F order,
+    batch axis anywhere) as long as no two of its positions share an
+    element.
 
     Raises TypeError (dtype), ValueError (shape, semiring name, integer
     out of range, out unusable, threads); ``out`` is untouched on error.
@@ -338,7 +347,7 @@ def matmul_argmax(
     out: Optional[np.ndarray] = None,
     accumulate: bool = False,
     threads: Optional[int] = None,
-) -> Tuple[Any, np.ndarray]:
+) -> Tuple[Any, Any]:
     """``matmul`` that also returns, for each output, the k that won.
 
     Returns ``(values, argk)``: values bit-identical to ``matmul``'s, and
@@ -346,7 +355,10 @@ def matmul_argmax(
     smallest on ties; an argmin for minplus/minmax), or -1 where no product
     beat the semiring's zero (k = 0, or every product zero or NaN). With
     ``accumulate=True``, -1 also marks outputs where ``out``'s old value
-    won (it comes first, so it wins ties). Not available for orand.
+    won (it comes first, so it wins ties). For 1-D . 1-D operands both are
+    numpy scalars (argk an ``np.int64``), as numpy.matmul returns a scalar
+    there; with ``out=`` values is that 0-d ``out`` and argk a 0-d array.
+    Not available for orand. The threading rule of ``matmul`` applies.
     """
     return _product(a, b, semiring, out, accumulate, threads, argmax=True)
 
@@ -372,7 +384,7 @@ def matmul_backward(
     if not sr.argmax:
         raise ValueError(f"semiring {sr.name!r} has no argmax, so no gradient")
     a, b = _operand(a, "a"), _operand(b, "b")
-    grad_out = _operand(grad_out, "grad_out")
+    grad_out = _operand(grad_out, "grad_out", scalar=True)  # shape checked below
     argk = np.asarray(argk)
     dtype = _check_dtypes(sr, (("a", a), ("b", b)))
     if dtype.name not in _FLOATS:

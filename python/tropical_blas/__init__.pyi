@@ -35,7 +35,13 @@ def matmul(
     accumulate: bool = False,
     threads: Optional[int] = None,
 ) -> Any:
-    """The product of a and b in semiring, with numpy.matmul's shape rules."""
+    """The product of a and b in semiring, with numpy.matmul's shape rules.
+
+    The GIL is released during the product; until it returns, each
+    operand's memory span (gaps of a strided view included) is borrowed:
+    other threads must not write the spans of a and b, nor read or write
+    the span of out.
+    """
     ...
 
 def matmul_argmax(
@@ -46,8 +52,13 @@ def matmul_argmax(
     out: Optional[np.ndarray] = None,
     accumulate: bool = False,
     threads: Optional[int] = None,
-) -> Tuple[Any, npt.NDArray[np.int64]]:
-    """(values, argk): matmul and the winning k per output (-1: none)."""
+) -> Tuple[Any, Union[npt.NDArray[np.int64], np.int64]]:
+    """(values, argk): matmul and the winning k per output (-1: none).
+
+    Numpy scalars for 1-D . 1-D operands without out= (argk an np.int64).
+    The GIL is released as in matmul, with the same rule: the spans of a
+    and b must not be written, nor out's span used, until it returns.
+    """
     ...
 
 def matmul_backward(

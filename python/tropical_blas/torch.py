@@ -25,17 +25,26 @@ class TropicalMatmul(torch.autograd.Function):
             if t.device.type != "cpu":
                 raise ValueError(f"{name} is on {t.device}; tropical_blas runs on CPU tensors")
         values, argk = matmul_argmax(a.detach().numpy(), b.detach().numpy(), semiring)
-        argk = torch.from_numpy(argk)
+        argk = torch.from_numpy(np.asarray(argk))  # a numpy scalar for 1-D . 1-D
         ctx.save_for_backward(a, b, argk)
         ctx.semiring = semiring
         ctx.mark_non_differentiable(argk)
         return torch.from_numpy(np.asarray(values)), argk
 
     @staticmethod
+    @torch.autograd.function.once_differentiable
     def backward(ctx, grad_values: torch.Tensor, _grad_argk: torch.Tensor):
+        # The backward pass is NumPy code, not differentiable itself: with
+        # create_graph=True the incoming gradient requires grad (detach it
+        # to read it), and once_differentiable makes a second derivative
+        # through it an error instead of a silent zero.
         a, b, argk = ctx.saved_tensors
         grad_a, grad_b = matmul_backward(
-            a.detach().numpy(), b.detach().numpy(), argk.numpy(), grad_values.numpy(), ctx.semiring
+            a.detach().numpy(),
+            b.detach().numpy(),
+            argk.numpy(),
+            grad_values.detach().numpy(),
+            ctx.semiring,
         )
         return torch.from_numpy(grad_a), torch.from_numpy(grad_b), None
 
