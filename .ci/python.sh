@@ -15,6 +15,9 @@ step "python: cargo fmt --check and clippy of the binding crate (python/, its ow
 cargo fmt --manifest-path python/Cargo.toml -- --check
 cargo clippy --manifest-path python/Cargo.toml --all-targets -- -D warnings
 
+step "python: the binding crate's unit tests"
+cargo test --manifest-path python/Cargo.toml --lib
+
 venv="$(mktemp -d)/venv"
 step "python: fresh virtual environment in $venv"
 if ! python3 -m venv "$venv" 2>/dev/null; then
