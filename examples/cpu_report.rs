@@ -9,8 +9,8 @@
 
 use tropical_blas::counting;
 use tropical_blas::{
-    Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxMin, MaxMul, MaxPlus, MinMax,
-    MinPlus, SelectingSemiring, Semiring, TilingParams, gemm_argmax_with, gemm_with,
+    Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, SelectingSemiring, Semiring,
+    TilingParams, gemm_argmax_with, gemm_with,
 };
 
 trait Sample: Copy + PartialEq {
@@ -260,38 +260,19 @@ fn main() {
     }
     tropical_blas::for_each_builtin_semiring!(check);
     macro_rules! arg_check {
-        ($($s:ty),* $(,)?) => {$(
+        ($(($name:literal, $s:ty)),* $(,)?) => {$(
             for &level in &levels {
                 match arg_self_check::<$s>(level) {
                     Ok(n) => checked += n,
                     Err(e) => {
                         failures += 1;
-                        println!("self-check FAILED: {} at {level}: {e}", stringify!($s));
+                        println!("self-check FAILED: {} at {level}: {e}", $name);
                     }
                 }
             }
         )*};
     }
-    arg_check!(
-        MaxPlus<f32>,
-        MinPlus<f32>,
-        MaxMul<f32>,
-        MaxMin<f32>,
-        MinMax<f32>,
-        MaxPlus<f64>,
-        MinPlus<f64>,
-        MaxMul<f64>,
-        MaxMin<f64>,
-        MinMax<f64>,
-        MaxPlus<i32>,
-        MinPlus<i32>,
-        MaxMin<i32>,
-        MinMax<i32>,
-        MaxPlus<i64>,
-        MinPlus<i64>,
-        MaxMin<i64>,
-        MinMax<i64>,
-    );
+    tropical_blas::for_each_selecting_semiring!(arg_check);
     macro_rules! counting_check {
         ($($s:ty),* $(,)?) => {$(
             for &level in &levels {

@@ -145,6 +145,33 @@ pub use workspace::{GemmWorkspace, MAX_WORKSPACE_BYTES};
 #[macro_export]
 macro_rules! for_each_builtin_semiring {
     ($callback:ident) => {
+        $crate::__selecting_builtins! { $callback; ("OrAnd", $crate::OrAnd), }
+    };
+}
+
+/// [`for_each_builtin_semiring!`] for the built-ins that are
+/// [`SelectingSemiring`]s (every one but `OrAnd`): the ones `gemm_argmax`
+/// takes.
+///
+/// ```
+/// macro_rules! names {
+///     ($(($name:literal, $s:ty)),* $(,)?) => { [$($name),*] };
+/// }
+/// assert_eq!(tropical_blas::for_each_selecting_semiring!(names).len(), 18);
+/// ```
+#[macro_export]
+macro_rules! for_each_selecting_semiring {
+    ($callback:ident) => {
+        $crate::__selecting_builtins! { $callback; }
+    };
+}
+
+/// The one list behind both macros above: the selecting built-ins, then
+/// whatever the caller appends.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __selecting_builtins {
+    ($callback:ident; $($more:tt)*) => {
         $callback! {
             ("MaxPlus<f32>", $crate::MaxPlus<f32>),
             ("MinPlus<f32>", $crate::MinPlus<f32>),
@@ -164,7 +191,7 @@ macro_rules! for_each_builtin_semiring {
             ("MinPlus<i64>", $crate::MinPlus<i64>),
             ("MaxMin<i64>", $crate::MaxMin<i64>),
             ("MinMax<i64>", $crate::MinMax<i64>),
-            ("OrAnd", $crate::OrAnd),
+            $($more)*
         }
     };
 }

@@ -248,33 +248,13 @@ pub fn all_semirings(grid: &ProcessGrid, tally: &mut Tally, quick: bool) {
 }
 
 pub fn argmax_semirings(grid: &ProcessGrid, tally: &mut Tally, quick: bool) {
-    use tropical_blas::{MaxMin, MaxMul, MaxPlus, MinMax, MinPlus};
     macro_rules! each {
-        ($($s:ty),*) => {
-            $(check_argmax::<$s>(stringify!($s), grid, tally, quick);)*
+        ($(($name:literal, $s:ty)),* $(,)?) => {
+            $(check_argmax::<$s>($name, grid, tally, quick);)*
         };
     }
     // Every SelectingSemiring among the built-ins (all but OrAnd).
-    each!(
-        MaxPlus<f32>,
-        MinPlus<f32>,
-        MaxMul<f32>,
-        MaxMin<f32>,
-        MinMax<f32>,
-        MaxPlus<f64>,
-        MinPlus<f64>,
-        MaxMul<f64>,
-        MaxMin<f64>,
-        MinMax<f64>,
-        MaxPlus<i32>,
-        MinPlus<i32>,
-        MaxMin<i32>,
-        MinMax<i32>,
-        MaxPlus<i64>,
-        MinPlus<i64>,
-        MaxMin<i64>,
-        MinMax<i64>
-    );
+    tropical_blas::for_each_selecting_semiring!(each);
 }
 
 /// Scatter from every root (a column-major view), gather to another, and
