@@ -163,6 +163,16 @@ pub enum Error {
         /// The value found in the environment.
         value: String,
     },
+    /// A bit matrix with more than one row whose row stride (in words) is
+    /// below the words a row needs, so rows would share words.
+    BitRowStride {
+        /// Its columns.
+        cols: usize,
+        /// The row stride given, in words.
+        row_stride: usize,
+        /// The words a row needs, ⌈cols / 64⌉.
+        words_per_row: usize,
+    },
     /// An ISA level was requested (by `TROPICAL_BLAS_ISA` or `GemmConfig`)
     /// that this CPU does not support.
     IsaUnavailable {
@@ -245,6 +255,14 @@ impl fmt::Display for Error {
             Error::InvalidIsaSetting { value } => write!(
                 f,
                 "TROPICAL_BLAS_ISA={value:?} is not one of: scalar, avx2, avx512"
+            ),
+            Error::BitRowStride {
+                cols,
+                row_stride,
+                words_per_row,
+            } => write!(
+                f,
+                "bit matrix row stride {row_stride} words is below the {words_per_row} words a row of {cols} columns needs (rows would overlap)"
             ),
             Error::IsaUnavailable {
                 requested,

@@ -1,0 +1,298 @@
+//! The bit-packed or-and kernels: the Method of Four Russians on blocks of
+//! [`BLOCK_WORDS`] words (512 columns).
+//!
+//! # Why tables
+//! The direct product ORs row k of B into row i of C for every set bit
+//! A[i, k]: one vector OR per (i, k) and 512 columns, so at best 1 k per
+//! instruction. Here the driver gives the kernel [`TABLES`] groups of 8
+//! rows of B at a time, and [`build_tables`] ORs every subset of each
+//! group once (256 entries, each one OR of an earlier entry and one row).
+//! Then a row of C takes the whole k-block of 16 in one step:
+//! `c |= T0[byte 0 of A] | T1[byte 1 of A]`, two loads and one
+//! `vpternlogq` (imm 0xFE, a three-way OR) on AVX-512: 16·512 entry
+//! operations per instruction where the direct product does 512. The
+//! tables (2 × 256 × 64 B = 32 KiB) stay in L1; building them costs 512
+//! ORs per block, repaid once the product has a few dozen rows.
+//!
+//! The kernels know nothing of loops over blocks or threads: they fill
+//! the tables of one block, and update rows of one block of C.
+
+/// Words of C (and of B) one block covers: one zmm, two ymm, eight u64.
+pub(crate) const BLOCK_WORDS: usize = 8;
+/// Rows of B in one table: one byte of A indexes it.
+pub(crate) const GROUP_ROWS: usize = 8;
+/// Tables per k-block: two, so one three-way OR takes both lookups.
+pub(crate) const TABLES: usize = 2;
+/// Rows of B (values of k) one block of tables covers.
+pub(crate) const K_BLOCK: usize = GROUP_ROWS * TABLES;
+/// Words of one table: 256 entries of one block.
+pub(crate) const TABLE_WORDS: usize = 256 * BLOCK_WORDS;
+
+/// One block of [`BLOCK_WORDS`] words in registers, and the ORs on it.
+///
+/// # Safety
+/// The methods may run the ISA's instructions: call them inside a function
+/// compiled with (and run on a CPU with) its features.
+pub(crate) trait WordBlock: Copy {
+    /// Loads `BLOCK_WORDS` words from `p` (any alignment).
+    unsafe fn load(p: *const u64) -> Self;
+    /// Stores `BLOCK_WORDS` words to `p` (any alignment).
+    unsafe fn store(self, p: *mut u64);
+    /// `self | x`.
+    unsafe fn or(self, x: Self) -> Self;
+    /// `self | x | y`.
+    unsafe fn or3(self, x: Self, y: Self) -> Self;
+}
+
+/// The portable block: eight words (the compiler vectorizes it with the
+/// baseline SSE2).
+#[derive(Clone, Copy)]
+pub(crate) struct PortableBlock([u64; BLOCK_WORDS]);
+
+impl WordBlock for PortableBlock {
+    #[inline(always)]
+    unsafe fn load(p: *const u64) -> Self {
+        // SAFETY: the caller passes BLOCK_WORDS readable words at p.
+        Self(unsafe { p.cast::<[u64; BLOCK_WORDS]>().read_unaligned() })
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut u64) {
+        // SAFETY: the caller passes BLOCK_WORDS writable words at p.
+        unsafe { p.cast::<[u64; BLOCK_WORDS]>().write_unaligned(self.0) }
+    }
+    #[inline(always)]
+    unsafe fn or(self, x: Self) -> Self {
+        Self(std::array::from_fn(|w| self.0[w] | x.0[w]))
+    }
+    #[inline(always)]
+    unsafe fn or3(self, x: Self, y: Self) -> Self {
+        Self(std::array::from_fn(|w| self.0[w] | x.0[w] | y.0[w]))
+    }
+}
+
+/// The AVX2 block: two ymm registers.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+pub(crate) struct Avx2Block([std::arch::x86_64::__m256i; 2]);
+
+#[cfg(target_arch = "x86_64")]
+impl WordBlock for Avx2Block {
+    #[inline(always)]
+    unsafe fn load(p: *const u64) -> Self {
+        use std::arch::x86_64::*;
+        // SAFETY: 8 readable words at p (caller); AVX enabled by the caller.
+        unsafe {
+            Self([
+                _mm256_loadu_si256(p.cast()),
+                _mm256_loadu_si256(p.add(4).cast()),
+            ])
+        }
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut u64) {
+        use std::arch::x86_64::*;
+        // SAFETY: 8 writable words at p (caller); AVX enabled by the caller.
+        unsafe {
+            _mm256_storeu_si256(p.cast(), self.0[0]);
+            _mm256_storeu_si256(p.add(4).cast(), self.0[1]);
+        }
+    }
+    #[inline(always)]
+    unsafe fn or(self, x: Self) -> Self {
+        use std::arch::x86_64::*;
+        // SAFETY: AVX2 enabled by the caller.
+        unsafe {
+            Self([
+                _mm256_or_si256(self.0[0], x.0[0]),
+                _mm256_or_si256(self.0[1], x.0[1]),
+            ])
+        }
+    }
+    #[inline(always)]
+    unsafe fn or3(self, x: Self, y: Self) -> Self {
+        // SAFETY: forwarded contract.
+        unsafe { self.or(x).or(y) }
+    }
+}
+
+/// The AVX-512 block: one zmm register.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+pub(crate) struct Avx512Block(std::arch::x86_64::__m512i);
+
+#[cfg(target_arch = "x86_64")]
+impl WordBlock for Avx512Block {
+    #[inline(always)]
+    unsafe fn load(p: *const u64) -> Self {
+        use std::arch::x86_64::*;
+        // SAFETY: 8 readable words at p (caller); AVX-512F enabled by the caller.
+        unsafe { Self(_mm512_loadu_si512(p.cast())) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut u64) {
+        use std::arch::x86_64::*;
+        // SAFETY: 8 writable words at p (caller); AVX-512F enabled by the caller.
+        unsafe { _mm512_storeu_si512(p.cast(), self.0) }
+    }
+    #[inline(always)]
+    unsafe fn or(self, x: Self) -> Self {
+        use std::arch::x86_64::*;
+        // SAFETY: AVX-512F enabled by the caller.
+        unsafe { Self(_mm512_or_si512(self.0, x.0)) }
+    }
+    #[inline(always)]
+    unsafe fn or3(self, x: Self, y: Self) -> Self {
+        use std::arch::x86_64::*;
+        // 0xFE: the truth table of a | b | c (every input row but 000).
+        // SAFETY: AVX-512F enabled by the caller.
+        unsafe { Self(_mm512_ternarylogic_epi64::<0xFE>(self.0, x.0, y.0)) }
+    }
+}
+
+/// Fills [`TABLES`] tables from `K_BLOCK` packed rows of B (`BLOCK_WORDS`
+/// words each, row after row): entry s of table t is the OR of the rows
+/// `8t + b` for the bits b set in s (entry 0 is zero).
+///
+/// # Safety
+/// `rows` holds `K_BLOCK · BLOCK_WORDS` readable words, `tables`
+/// `TABLES · TABLE_WORDS` writable ones; `B`'s ISA is enabled.
+#[inline(always)]
+pub(crate) unsafe fn build_tables<B: WordBlock>(rows: *const u64, tables: *mut u64) {
+    // SAFETY: every offset stays inside the two buffers (t < TABLES,
+    // entries < 256, rows < K_BLOCK).
+    unsafe {
+        for t in 0..TABLES {
+            let table = tables.add(t * TABLE_WORDS);
+            let group = rows.add(t * GROUP_ROWS * BLOCK_WORDS);
+            table.write_bytes(0, BLOCK_WORDS);
+            // Entries [2^b, 2^(b+1)) are entries [0, 2^b) with row b added.
+            for b in 0..GROUP_ROWS {
+                let row = B::load(group.add(b * BLOCK_WORDS));
+                let half = 1usize << b;
+                for s in 0..half {
+                    let entry = B::load(table.add(s * BLOCK_WORDS)).or(row);
+                    entry.store(table.add((half + s) * BLOCK_WORDS));
+                }
+            }
+        }
+    }
+}
+
+/// One k-block of rows of C over one block of columns: for each row r,
+/// `C[r] |= T0[A byte g] | T1[A byte g + 1]` on the first `words` words.
+pub(crate) struct LookupJob {
+    /// The tables of this k-block ([`build_tables`]).
+    pub tables: *const u64,
+    /// Word 0 of A's first row of the job.
+    pub a: *const u64,
+    /// Words from one row of A to the next.
+    pub a_stride: usize,
+    /// Bytes of an A row that hold columns, ⌈k / 8⌉: a byte past them
+    /// (the k-block's second group when k ends in its first) reads as 0.
+    pub a_bytes: usize,
+    /// The byte of A (k / 8) the k-block starts at.
+    pub byte: usize,
+    /// Word `block · BLOCK_WORDS` of C's first row of the job.
+    pub c: *mut u64,
+    /// Words from one row of C to the next.
+    pub c_stride: usize,
+    /// Rows of the job.
+    pub rows: usize,
+    /// Words of C the block covers (`BLOCK_WORDS`, fewer at the right edge).
+    pub words: usize,
+}
+
+/// Byte `byte` of an A row (bits 8·byte .. 8·byte + 8, least significant
+/// first), or 0 past `a_bytes`.
+///
+/// # Safety
+/// The row holds ⌈a_bytes / 8⌉ readable words.
+#[inline(always)]
+unsafe fn a_byte(row: *const u64, byte: usize, a_bytes: usize) -> usize {
+    if byte < a_bytes {
+        // SAFETY: byte / 8 < ⌈a_bytes / 8⌉, a word of the row.
+        (unsafe { *row.add(byte / 8) } >> (8 * (byte % 8)) & 0xFF) as usize
+    } else {
+        0
+    }
+}
+
+/// Runs a [`LookupJob`]. Bits of A past k select table entries built from
+/// the zero rows the driver packs past k, so they add nothing; the packed
+/// rows carry no bits past C's last column, so the OR leaves those alone.
+///
+/// # Safety
+/// The job's pointers cover what its fields say (A: `rows` rows of
+/// ⌈a_bytes / 8⌉ words; C: `rows` rows of `words` ≤ `BLOCK_WORDS` words,
+/// written by no one else during the call; tables: `TABLES · TABLE_WORDS`
+/// words); `B`'s ISA is enabled.
+#[inline(always)]
+pub(crate) unsafe fn lookup_rows<B: WordBlock>(job: &LookupJob) {
+    let t1_offset = TABLE_WORDS;
+    // SAFETY: (whole body) offsets as the contract above; a table entry is
+    // below 256, so entry · BLOCK_WORDS + BLOCK_WORDS ≤ TABLE_WORDS.
+    unsafe {
+        for r in 0..job.rows {
+            let a_row = job.a.add(r * job.a_stride);
+            let e0 = a_byte(a_row, job.byte, job.a_bytes);
+            let e1 = a_byte(a_row, job.byte + 1, job.a_bytes);
+            let t0 = B::load(job.tables.add(e0 * BLOCK_WORDS));
+            let t1 = B::load(job.tables.add(t1_offset + e1 * BLOCK_WORDS));
+            let c = job.c.add(r * job.c_stride);
+            if job.words == BLOCK_WORDS {
+                B::load(c).or3(t0, t1).store(c);
+            } else {
+                // The right edge: through a full block on the stack, so no
+                // word past the matrix is read or written.
+                let mut edge = [0u64; BLOCK_WORDS];
+                std::ptr::copy_nonoverlapping(c, edge.as_mut_ptr(), job.words);
+                B::load(edge.as_ptr()).or3(t0, t1).store(edge.as_mut_ptr());
+                std::ptr::copy_nonoverlapping(edge.as_ptr(), c, job.words);
+            }
+        }
+    }
+}
+
+/// Rows of C in the peak probe: 64 rows of one block are 4 KiB, which
+/// stay in L1 beside the 32 KiB of tables.
+const PROBE_ROWS: usize = 64;
+
+/// The peak probe: the lookup step of [`lookup_rows`] on L1-resident
+/// tables, A and C, `iters` times over [`PROBE_ROWS`] rows. Returns the
+/// entry operations done (rows · 512 columns · 16 k per pass), counted as
+/// a product counts them (m·n·k).
+///
+/// # Safety
+/// `B`'s ISA is enabled.
+#[inline(always)]
+pub(crate) unsafe fn probe_body<B: WordBlock>(iters: usize) -> u64 {
+    let rows: Vec<u64> = (0..K_BLOCK * BLOCK_WORDS)
+        .map(|i| (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .collect();
+    let mut tables = vec![0u64; TABLES * TABLE_WORDS];
+    let a: Vec<u64> = (0..PROBE_ROWS as u64)
+        .map(|i| i.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 7)
+        .collect();
+    let mut c = vec![0u64; PROBE_ROWS * BLOCK_WORDS];
+    // SAFETY: the buffers have the sizes the kernels' contracts ask for;
+    // the ISA is enabled by the caller.
+    unsafe {
+        build_tables::<B>(rows.as_ptr(), tables.as_mut_ptr());
+        let job = LookupJob {
+            tables: tables.as_ptr(),
+            a: a.as_ptr(),
+            a_stride: 1,
+            a_bytes: 8,
+            byte: 0,
+            c: c.as_mut_ptr(),
+            c_stride: BLOCK_WORDS,
+            rows: PROBE_ROWS,
+            words: BLOCK_WORDS,
+        };
+        for _ in 0..iters {
+            lookup_rows::<B>(std::hint::black_box(&job));
+        }
+    }
+    std::hint::black_box(&c);
+    (iters * PROBE_ROWS * BLOCK_WORDS * 64 * K_BLOCK) as u64
+}
