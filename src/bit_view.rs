@@ -160,11 +160,6 @@ impl<'a> BitMatRef<'a> {
         }
         out
     }
-
-    /// The slice the matrix was built on (padding included).
-    pub(crate) fn words(&self) -> &'a [u64] {
-        self.words
-    }
 }
 
 /// A mutable bit matrix over a slice of words; rows never share a word.

@@ -58,6 +58,8 @@ pub(crate) unsafe fn bit_product(
     let run_task = |task: usize| {
         let (first_row, last_row) = crate::frame::split(m, row_tasks, task / col_tasks);
         let (first_block, last_block) = crate::frame::split(blocks, col_tasks, task % col_tasks);
+        let rows = last_row - first_row;
+        let a_pairs = pack_a_pairs(&a, first_row, last_row);
         let mut packed = vec![0u64; K_BLOCK * BLOCK_WORDS];
         let mut tables = vec![0u64; TABLES * TABLE_WORDS];
         for block in first_block..last_block {
@@ -71,18 +73,15 @@ pub(crate) unsafe fn bit_product(
                 unsafe { (entries.tables)(packed.as_ptr(), tables.as_mut_ptr()) };
                 let job = LookupJob {
                     tables: tables.as_ptr(),
-                    a: a.words()[first_row * a.row_stride()..].as_ptr(),
-                    a_stride: a.row_stride(),
-                    a_bytes: k.div_ceil(8),
-                    byte: k0 / 8,
+                    a: a_pairs[(k0 / K_BLOCK) * rows..].as_ptr(),
                     // In bounds: row first_row < m exists in C's layout.
                     c: c_base.get().wrapping_add(first_row * c_stride + first_word),
                     c_stride,
-                    rows: last_row - first_row,
+                    rows,
                     words,
                 };
-                // SAFETY: A's rows first_row..last_row each hold
-                // ⌈k/64⌉ = ⌈a_bytes/8⌉ words (checked layout); C's rows
+                // SAFETY: `a_pairs` holds `rows` values from this
+                // k-block's start (one per row and k-block); C's rows
                 // of the job hold words first_word..first_word + words
                 // (< n_words), which no other task writes (tasks split
                 // rows × blocks); the tables were just built.
@@ -91,6 +90,30 @@ pub(crate) unsafe fn bit_product(
         }
     };
     crate::frame::run_tasks(col_tasks * row_tasks, run_task);
+}
+
+/// A's rows first_row..last_row as one `u16` per (k-block, row), k-block
+/// major: bytes 2·kb and 2·kb + 1 of each row (0 past ⌈k / 8⌉; bits past k
+/// within a byte select table entries of zero rows, see `pack_b_block`).
+fn pack_a_pairs(a: &BitMatRef<'_>, first_row: usize, last_row: usize) -> Vec<u16> {
+    let k_blocks = a.cols().div_ceil(K_BLOCK);
+    let bytes = a.cols().div_ceil(8);
+    let rows = last_row - first_row;
+    let mut pairs = vec![0u16; k_blocks * rows];
+    for (r, i) in (first_row..last_row).enumerate() {
+        let row = a.row(i).expect("a row of A");
+        let byte = |b: usize| {
+            if b < bytes {
+                (row[b / 8] >> (8 * (b % 8)) & 0xFF) as u16
+            } else {
+                0
+            }
+        };
+        for kb in 0..k_blocks {
+            pairs[kb * rows + r] = byte(2 * kb) | byte(2 * kb + 1) << 8;
+        }
+    }
+    pairs
 }
 
 /// Packs rows k0..k0 + K_BLOCK of B, words first_word..first_word + words,

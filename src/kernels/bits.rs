@@ -183,15 +183,12 @@ pub(crate) unsafe fn build_tables<B: WordBlock>(rows: *const u64, tables: *mut u
 pub(crate) struct LookupJob {
     /// The tables of this k-block ([`build_tables`]).
     pub tables: *const u64,
-    /// Word 0 of A's first row of the job.
-    pub a: *const u64,
-    /// Words from one row of A to the next.
-    pub a_stride: usize,
-    /// Bytes of an A row that hold columns, ⌈k / 8⌉: a byte past them
-    /// (the k-block's second group when k ends in its first) reads as 0.
-    pub a_bytes: usize,
-    /// The byte of A (k / 8) the k-block starts at.
-    pub byte: usize,
+    /// The job's rows of A at this k-block, packed by the driver: one
+    /// `u16` a row, its low byte indexing the first table, its high byte
+    /// the second. Packed so the rows' bytes are read in sequence (read in
+    /// place, each row is another cache line: 4096 rows of a 4096-column
+    /// A miss L2 every k-block).
+    pub a: *const u16,
     /// Word `block · BLOCK_WORDS` of C's first row of the job.
     pub c: *mut u64,
     /// Words from one row of C to the next.
@@ -202,28 +199,12 @@ pub(crate) struct LookupJob {
     pub words: usize,
 }
 
-/// Byte `byte` of an A row (bits 8·byte .. 8·byte + 8, least significant
-/// first), or 0 past `a_bytes`.
-///
-/// # Safety
-/// The row holds ⌈a_bytes / 8⌉ readable words.
-#[inline(always)]
-unsafe fn a_byte(row: *const u64, byte: usize, a_bytes: usize) -> usize {
-    if byte < a_bytes {
-        // SAFETY: byte / 8 < ⌈a_bytes / 8⌉, a word of the row.
-        (unsafe { *row.add(byte / 8) } >> (8 * (byte % 8)) & 0xFF) as usize
-    } else {
-        0
-    }
-}
-
 /// Runs a [`LookupJob`]. Bits of A past k select table entries built from
 /// the zero rows the driver packs past k, so they add nothing; the packed
 /// rows carry no bits past C's last column, so the OR leaves those alone.
 ///
 /// # Safety
-/// The job's pointers cover what its fields say (A: `rows` rows of
-/// ⌈a_bytes / 8⌉ words; C: `rows` rows of `words` ≤ `BLOCK_WORDS` words,
+/// The job's pointers cover what its fields say (A: `rows` values; C: `rows` rows of `words` ≤ `BLOCK_WORDS` words,
 /// written by no one else during the call; tables: `TABLES · TABLE_WORDS`
 /// words); `B`'s ISA is enabled.
 #[inline(always)]
@@ -233,9 +214,8 @@ pub(crate) unsafe fn lookup_rows<B: WordBlock>(job: &LookupJob) {
     // below 256, so entry · BLOCK_WORDS + BLOCK_WORDS ≤ TABLE_WORDS.
     unsafe {
         for r in 0..job.rows {
-            let a_row = job.a.add(r * job.a_stride);
-            let e0 = a_byte(a_row, job.byte, job.a_bytes);
-            let e1 = a_byte(a_row, job.byte + 1, job.a_bytes);
+            let pair = *job.a.add(r) as usize;
+            let (e0, e1) = (pair & 0xFF, pair >> 8);
             let t0 = B::load(job.tables.add(e0 * BLOCK_WORDS));
             let t1 = B::load(job.tables.add(t1_offset + e1 * BLOCK_WORDS));
             let c = job.c.add(r * job.c_stride);
@@ -270,8 +250,8 @@ pub(crate) unsafe fn probe_body<B: WordBlock>(iters: usize) -> u64 {
         .map(|i| (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
         .collect();
     let mut tables = vec![0u64; TABLES * TABLE_WORDS];
-    let a: Vec<u64> = (0..PROBE_ROWS as u64)
-        .map(|i| i.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 7)
+    let a: Vec<u16> = (0..PROBE_ROWS as u64)
+        .map(|i| (i.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 48) as u16)
         .collect();
     let mut c = vec![0u64; PROBE_ROWS * BLOCK_WORDS];
     // SAFETY: the buffers have the sizes the kernels' contracts ask for;
@@ -281,9 +261,6 @@ pub(crate) unsafe fn probe_body<B: WordBlock>(iters: usize) -> u64 {
         let job = LookupJob {
             tables: tables.as_ptr(),
             a: a.as_ptr(),
-            a_stride: 1,
-            a_bytes: 8,
-            byte: 0,
             c: c.as_mut_ptr(),
             c_stride: BLOCK_WORDS,
             rows: PROBE_ROWS,
