@@ -1,10 +1,10 @@
 //! The bit-packed or-and product's loops: blocks of 512 columns, k-blocks
-//! of 16 rows of B, and the split among threads. ISA-blind: the two
+//! of 32 rows of B, and the split among threads. ISA-blind: the two
 //! kernel steps come as `#[target_feature]` entries from the binding.
 //!
-//! For each column block (the outer loop, so a block's 32 KiB of tables
+//! For each column block (the outer loop, so a block's 64 KiB of tables
 //! serve every row of C before the next are built) and each k-block, the
-//! driver packs the 16 rows of B (zeros past k, the edge word masked to
+//! driver packs the 32 rows of B (zeros past k, the edge word masked to
 //! C's columns), has the kernel build the tables, then update every row of
 //! the task's C block. Every step is an OR, so any split among tasks and
 //! any order gives the same bits: the result is exact at every thread
@@ -92,25 +92,26 @@ pub(crate) unsafe fn bit_product(
     crate::frame::run_tasks(col_tasks * row_tasks, run_task);
 }
 
-/// A's rows first_row..last_row as one `u16` per (k-block, row), k-block
-/// major: bytes 2·kb and 2·kb + 1 of each row (0 past ⌈k / 8⌉; bits past k
+/// A's rows first_row..last_row as one `u64` per (k-block, row), k-block
+/// major: bytes TABLES·kb + t of each row in its byte t (0 past ⌈k / 8⌉; bits past k
 /// within a byte select table entries of zero rows, see `pack_b_block`).
-fn pack_a_pairs(a: &BitMatRef<'_>, first_row: usize, last_row: usize) -> Vec<u16> {
+fn pack_a_pairs(a: &BitMatRef<'_>, first_row: usize, last_row: usize) -> Vec<u64> {
     let k_blocks = a.cols().div_ceil(K_BLOCK);
     let bytes = a.cols().div_ceil(8);
     let rows = last_row - first_row;
-    let mut pairs = vec![0u16; k_blocks * rows];
+    let mut pairs = vec![0u64; k_blocks * rows];
     for (r, i) in (first_row..last_row).enumerate() {
         let row = a.row(i).expect("a row of A");
         let byte = |b: usize| {
             if b < bytes {
-                (row[b / 8] >> (8 * (b % 8)) & 0xFF) as u16
+                row[b / 8] >> (8 * (b % 8)) & 0xFF
             } else {
                 0
             }
         };
         for kb in 0..k_blocks {
-            pairs[kb * rows + r] = byte(2 * kb) | byte(2 * kb + 1) << 8;
+            pairs[kb * rows + r] =
+                (0..TABLES).fold(0, |acc, t| acc | byte(TABLES * kb + t) << (8 * t));
         }
     }
     pairs

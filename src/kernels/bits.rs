@@ -7,12 +7,13 @@
 //! instruction. Here the driver gives the kernel [`TABLES`] groups of 8
 //! rows of B at a time, and [`build_tables`] ORs every subset of each
 //! group once (256 entries, each one OR of an earlier entry and one row).
-//! Then a row of C takes the whole k-block of 16 in one step:
-//! `c |= T0[byte 0 of A] | T1[byte 1 of A]`, two loads and one
-//! `vpternlogq` (imm 0xFE, a three-way OR) on AVX-512: 16·512 entry
-//! operations per instruction where the direct product does 512. The
-//! tables (2 × 256 × 64 B = 32 KiB) stay in L1; building them costs 512
-//! ORs per block, repaid once the product has a few dozen rows.
+//! Then a row of C takes the whole k-block of 32 in one step:
+//! `c |= T0[byte 0 of A] | T1[byte 1] | T2[byte 2] | T3[byte 3]`, four
+//! loads and two `vpternlogq` (imm 0xFE, a three-way OR) on AVX-512:
+//! 16·512 entry operations per instruction where the direct product does
+//! 512. The tables (4 × 256 × 64 B = 64 KiB) sit in L1 and L2; building
+//! them costs 1024 ORs per block, repaid once the product has a few dozen
+//! rows.
 //!
 //! The kernels know nothing of loops over blocks or threads: they fill
 //! the tables of one block, and update rows of one block of C.
@@ -21,8 +22,10 @@
 pub(crate) const BLOCK_WORDS: usize = 8;
 /// Rows of B in one table: one byte of A indexes it.
 pub(crate) const GROUP_ROWS: usize = 8;
-/// Tables per k-block: two, so one three-way OR takes both lookups.
-pub(crate) const TABLES: usize = 2;
+/// Tables per k-block: four, so a row of C is loaded and stored once per
+/// 32 values of k (two three-way ORs of two lookups each); with two, C's
+/// traffic from L2 held the product at 6× the byte kernel.
+pub(crate) const TABLES: usize = 4;
 /// Rows of B (values of k) one block of tables covers.
 pub(crate) const K_BLOCK: usize = GROUP_ROWS * TABLES;
 /// Words of one table: 256 entries of one block.
@@ -184,11 +187,10 @@ pub(crate) struct LookupJob {
     /// The tables of this k-block ([`build_tables`]).
     pub tables: *const u64,
     /// The job's rows of A at this k-block, packed by the driver: one
-    /// `u16` a row, its low byte indexing the first table, its high byte
-    /// the second. Packed so the rows' bytes are read in sequence (read in
+    /// `u64` a row, its byte t indexing table t. Packed so the rows' bytes are read in sequence (read in
     /// place, each row is another cache line: 4096 rows of a 4096-column
     /// A miss L2 every k-block).
-    pub a: *const u16,
+    pub a: *const u64,
     /// Word `block · BLOCK_WORDS` of C's first row of the job.
     pub c: *mut u64,
     /// Words from one row of C to the next.
@@ -209,24 +211,31 @@ pub(crate) struct LookupJob {
 /// words); `B`'s ISA is enabled.
 #[inline(always)]
 pub(crate) unsafe fn lookup_rows<B: WordBlock>(job: &LookupJob) {
-    let t1_offset = TABLE_WORDS;
     // SAFETY: (whole body) offsets as the contract above; a table entry is
     // below 256, so entry · BLOCK_WORDS + BLOCK_WORDS ≤ TABLE_WORDS.
     unsafe {
         for r in 0..job.rows {
-            let pair = *job.a.add(r) as usize;
-            let (e0, e1) = (pair & 0xFF, pair >> 8);
-            let t0 = B::load(job.tables.add(e0 * BLOCK_WORDS));
-            let t1 = B::load(job.tables.add(t1_offset + e1 * BLOCK_WORDS));
+            let bytes = *job.a.add(r);
+            let entry = |t: usize| {
+                let e = (bytes >> (8 * t) & 0xFF) as usize;
+                B::load(job.tables.add(t * TABLE_WORDS + e * BLOCK_WORDS))
+            };
+            let update = |acc: B| {
+                let mut acc = acc;
+                for t in (0..TABLES).step_by(2) {
+                    acc = acc.or3(entry(t), entry(t + 1));
+                }
+                acc
+            };
             let c = job.c.add(r * job.c_stride);
             if job.words == BLOCK_WORDS {
-                B::load(c).or3(t0, t1).store(c);
+                update(B::load(c)).store(c);
             } else {
                 // The right edge: through a full block on the stack, so no
                 // word past the matrix is read or written.
                 let mut edge = [0u64; BLOCK_WORDS];
                 std::ptr::copy_nonoverlapping(c, edge.as_mut_ptr(), job.words);
-                B::load(edge.as_ptr()).or3(t0, t1).store(edge.as_mut_ptr());
+                update(B::load(edge.as_ptr())).store(edge.as_mut_ptr());
                 std::ptr::copy_nonoverlapping(edge.as_ptr(), c, job.words);
             }
         }
@@ -239,7 +248,7 @@ const PROBE_ROWS: usize = 64;
 
 /// The peak probe: the lookup step of [`lookup_rows`] on L1-resident
 /// tables, A and C, `iters` times over [`PROBE_ROWS`] rows. Returns the
-/// entry operations done (rows · 512 columns · 16 k per pass), counted as
+/// entry operations done (rows · 512 columns · 32 k per pass), counted as
 /// a product counts them (m·n·k).
 ///
 /// # Safety
@@ -250,8 +259,8 @@ pub(crate) unsafe fn probe_body<B: WordBlock>(iters: usize) -> u64 {
         .map(|i| (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
         .collect();
     let mut tables = vec![0u64; TABLES * TABLE_WORDS];
-    let a: Vec<u16> = (0..PROBE_ROWS as u64)
-        .map(|i| (i.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 48) as u16)
+    let a: Vec<u64> = (0..PROBE_ROWS as u64)
+        .map(|i| i.wrapping_mul(0x2545_F491_4F6C_DD1D))
         .collect();
     let mut c = vec![0u64; PROBE_ROWS * BLOCK_WORDS];
     // SAFETY: the buffers have the sizes the kernels' contracts ask for;
