@@ -182,6 +182,16 @@ pub enum Error {
         /// Its column.
         col: usize,
     },
+    /// A bit matrix with more than one row whose row stride (in words) is
+    /// below the words a row needs, so rows would share words.
+    BitRowStride {
+        /// Its columns.
+        cols: usize,
+        /// The row stride given, in words.
+        row_stride: usize,
+        /// The words a row needs, ⌈cols / 64⌉.
+        words_per_row: usize,
+    },
     /// An ISA level was requested (by `TROPICAL_BLAS_ISA` or `GemmConfig`)
     /// that this CPU does not support.
     IsaUnavailable {
@@ -272,6 +282,14 @@ impl fmt::Display for Error {
             Error::CountOverflow { row, col } => write!(
                 f,
                 "count overflow: the count of C[{row}, {col}] reaches 2^53, past which f64 counts are not exact"
+            ),
+            Error::BitRowStride {
+                cols,
+                row_stride,
+                words_per_row,
+            } => write!(
+                f,
+                "bit matrix row stride {row_stride} words is below the {words_per_row} words a row of {cols} columns needs (rows would overlap)"
             ),
             Error::IsaUnavailable {
                 requested,

@@ -83,6 +83,7 @@
 
 // Foundation: plain data and the contracts everything else builds on.
 mod batch_view;
+mod bit_view;
 mod blocking;
 mod config;
 mod element;
@@ -103,6 +104,31 @@ mod api;
 mod builtin;
 pub mod counting;
 pub mod graph;
+
+/// Bit-packed boolean matrices (64 entries to a `u64` word) and their
+/// or-and product.
+///
+/// Row i of a matrix starts at word `i · row_stride`; column j is bit
+/// `j % 64` (least significant first) of the row's word `j / 64`. The
+/// bits of the last word past the last column and the padding words
+/// between rows are never written, and never read as entries.
+///
+/// ```
+/// use tropical_blas::{Accum, bits::{self, BitMatrix}};
+/// let mut a = BitMatrix::zeros(2, 70); // 2 words a row
+/// a.set(0, 69, true);
+/// let mut b = BitMatrix::zeros(70, 3);
+/// b.set(69, 2, true);
+/// let mut c = BitMatrix::zeros(2, 3);
+/// bits::gemm(a.as_ref(), b.as_ref(), c.as_mut(), Accum::Replace)?; // C = A·B
+/// assert_eq!(c.get(0, 2), Some(true));
+/// assert_eq!(c.count_ones(), 1);
+/// # Ok::<(), tropical_blas::Error>(())
+/// ```
+pub mod bits {
+    pub use crate::api::bits::{BitKernel, gemm, gemm_with, kernel_at, kernel_for};
+    pub use crate::bit_view::{BitMatMut, BitMatRef, BitMatrix, words_per_row};
+}
 #[cfg(feature = "ndarray")]
 pub mod nd;
 

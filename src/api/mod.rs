@@ -3,6 +3,7 @@
 
 pub(crate) mod argmax;
 pub(crate) mod batch;
+pub(crate) mod bits;
 pub(crate) mod counting;
 pub(crate) mod gemm;
 pub(crate) mod prepare;

@@ -9,6 +9,7 @@ pub(crate) mod avx2;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx512;
 pub(crate) mod bind;
+pub(crate) mod bits;
 pub(crate) mod counting;
 pub(crate) mod dispatch;
 pub(crate) mod entries;

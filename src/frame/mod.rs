@@ -3,6 +3,7 @@
 //! small path, with the one work-splitting rule they share.
 //! Generic over the kernel traits; never names an ISA.
 
+pub(crate) mod bits;
 pub(crate) mod counting;
 pub(crate) mod direct;
 pub(crate) mod packed;

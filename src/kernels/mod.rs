@@ -3,6 +3,7 @@
 //! blocking loops, the API or which ISA the CPU has; `binding` compiles
 //! these bodies into `#[target_feature]` entries.
 
+pub(crate) mod bits;
 pub(crate) mod counting;
 pub(crate) mod micro;
 pub(crate) mod pack;

@@ -1,0 +1,136 @@
+//! The bit-packed or-and product's loops: blocks of 512 columns, k-blocks
+//! of 32 rows of B, and the split among threads. ISA-blind: the two
+//! kernel steps come as `#[target_feature]` entries from the binding.
+//!
+//! For each column block (the outer loop, so a block's 64 KiB of tables
+//! serve every row of C before the next are built) and each k-block, the
+//! driver packs the 32 rows of B (zeros past k, the edge word masked to
+//! C's columns), has the kernel build the tables, then update every row of
+//! the task's C block. Every step is an OR, so any split among tasks and
+//! any order gives the same bits: the result is exact at every thread
+//! count.
+
+use crate::bit_view::{BitMatMut, BitMatRef, last_word_mask, words_per_row};
+use crate::config::Accum;
+use crate::kernels::bits::{BLOCK_WORDS, K_BLOCK, LookupJob, TABLE_WORDS, TABLES};
+use crate::workspace::SharedPtr;
+
+/// A kernel's two steps, compiled for one ISA by the binding.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BitEntries {
+    /// `build_tables` (packed rows, tables).
+    pub tables: unsafe fn(*const u64, *mut u64),
+    /// `lookup_rows`.
+    pub lookups: unsafe fn(&LookupJob),
+}
+
+/// `C = A·B` (Replace) or `C |= A·B` (Combine) over the or-and semiring,
+/// in `threads` tasks.
+///
+/// # Safety
+/// `entries` may run on this CPU (the binding checked its ISA); the shapes
+/// agree (A m×k, B k×n, C m×n).
+pub(crate) unsafe fn bit_product(
+    entries: BitEntries,
+    threads: usize,
+    a: BitMatRef<'_>,
+    b: BitMatRef<'_>,
+    mut c: BitMatMut<'_>,
+    accum: Accum,
+) {
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    assert!(b.rows() == k && c.rows() == m && c.cols() == n);
+    if accum == Accum::Replace {
+        c.clear_entries();
+    }
+    if m == 0 || n == 0 || k == 0 {
+        return;
+    }
+    let n_words = words_per_row(n);
+    let blocks = n_words.div_ceil(BLOCK_WORDS);
+    // Columns first: tasks over column blocks share no table. Rows only
+    // when there are fewer blocks than threads (each row task builds the
+    // same tables again).
+    let col_tasks = threads.clamp(1, blocks);
+    let row_tasks = (threads / col_tasks).clamp(1, m);
+    let c_stride = c.row_stride();
+    let c_base = SharedPtr(c.as_mut_ptr());
+    let run_task = |task: usize| {
+        let (first_row, last_row) = crate::frame::split(m, row_tasks, task / col_tasks);
+        let (first_block, last_block) = crate::frame::split(blocks, col_tasks, task % col_tasks);
+        let rows = last_row - first_row;
+        let a_pairs = pack_a_pairs(&a, first_row, last_row);
+        let mut packed = vec![0u64; K_BLOCK * BLOCK_WORDS];
+        let mut tables = vec![0u64; TABLES * TABLE_WORDS];
+        for block in first_block..last_block {
+            let first_word = block * BLOCK_WORDS;
+            let words = BLOCK_WORDS.min(n_words - first_word);
+            for k0 in (0..k).step_by(K_BLOCK) {
+                pack_b_block(&b, k0, first_word, words, &mut packed);
+                // SAFETY: `packed` holds K_BLOCK·BLOCK_WORDS words and
+                // `tables` TABLES·TABLE_WORDS; the entry may run here
+                // (caller).
+                unsafe { (entries.tables)(packed.as_ptr(), tables.as_mut_ptr()) };
+                let job = LookupJob {
+                    tables: tables.as_ptr(),
+                    a: a_pairs[(k0 / K_BLOCK) * rows..].as_ptr(),
+                    // In bounds: row first_row < m exists in C's layout.
+                    c: c_base.get().wrapping_add(first_row * c_stride + first_word),
+                    c_stride,
+                    rows,
+                    words,
+                };
+                // SAFETY: `a_pairs` holds `rows` values from this
+                // k-block's start (one per row and k-block); C's rows
+                // of the job hold words first_word..first_word + words
+                // (< n_words), which no other task writes (tasks split
+                // rows × blocks); the tables were just built.
+                unsafe { (entries.lookups)(&job) };
+            }
+        }
+    };
+    crate::frame::run_tasks(col_tasks * row_tasks, run_task);
+}
+
+/// A's rows first_row..last_row as one `u64` per (k-block, row), k-block
+/// major: bytes TABLES·kb + t of each row in its byte t (0 past ⌈k / 8⌉; bits past k
+/// within a byte select table entries of zero rows, see `pack_b_block`).
+fn pack_a_pairs(a: &BitMatRef<'_>, first_row: usize, last_row: usize) -> Vec<u64> {
+    let k_blocks = a.cols().div_ceil(K_BLOCK);
+    let bytes = a.cols().div_ceil(8);
+    let rows = last_row - first_row;
+    let mut pairs = vec![0u64; k_blocks * rows];
+    for (r, i) in (first_row..last_row).enumerate() {
+        let row = a.row(i).expect("a row of A");
+        let byte = |b: usize| {
+            if b < bytes {
+                row[b / 8] >> (8 * (b % 8)) & 0xFF
+            } else {
+                0
+            }
+        };
+        for kb in 0..k_blocks {
+            pairs[kb * rows + r] =
+                (0..TABLES).fold(0, |acc, t| acc | byte(TABLES * kb + t) << (8 * t));
+        }
+    }
+    pairs
+}
+
+/// Packs rows k0..k0 + K_BLOCK of B, words first_word..first_word + words,
+/// into `packed` (BLOCK_WORDS words a row): zeros past k and past `words`,
+/// and B's last word masked to its columns, so the tables never hold a bit
+/// C must not receive.
+fn pack_b_block(b: &BitMatRef<'_>, k0: usize, first_word: usize, words: usize, packed: &mut [u64]) {
+    let n_words = b.words_per_row();
+    let mask = last_word_mask(b.cols());
+    for (kk, dst) in packed.chunks_exact_mut(BLOCK_WORDS).enumerate() {
+        dst.fill(0);
+        if let Some(row) = b.row(k0 + kk) {
+            dst[..words].copy_from_slice(&row[first_word..first_word + words]);
+            if first_word + words == n_words {
+                dst[words - 1] &= mask;
+            }
+        }
+    }
+}
