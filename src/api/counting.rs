@@ -36,13 +36,7 @@ impl<'a, T: Copy> CountingRef<'a, T> {
     /// ([`Error::ShapeMismatch`] otherwise, naming the counts as
     /// `operand`).
     pub fn new(values: MatRef<'a, T>, counts: MatRef<'a, f64>) -> Result<Self, Error> {
-        same_shape(
-            Operand::A,
-            values.rows(),
-            values.cols(),
-            counts.rows(),
-            counts.cols(),
-        )?;
+        same_shape(Operand::A, values.shape(), counts.shape())?;
         Ok(Self { values, counts })
     }
     /// The value plane.
@@ -81,13 +75,7 @@ pub struct CountingMut<'a, T> {
 impl<'a, T: Copy> CountingMut<'a, T> {
     /// Pairs a value view and a count view of the same shape.
     pub fn new(values: MatMut<'a, T>, counts: MatMut<'a, f64>) -> Result<Self, Error> {
-        same_shape(
-            Operand::C,
-            values.rows(),
-            values.cols(),
-            counts.rows(),
-            counts.cols(),
-        )?;
+        same_shape(Operand::C, values.shape(), counts.shape())?;
         Ok(Self { values, counts })
     }
     /// A shorter-lived view of the same planes.
@@ -111,18 +99,17 @@ impl<'a, T: Copy> CountingMut<'a, T> {
     }
 }
 
+/// `found` must be `expected`, else a shape error naming `operand`.
 fn same_shape(
     operand: Operand,
-    rows: usize,
-    cols: usize,
-    crows: usize,
-    ccols: usize,
+    expected: (usize, usize),
+    found: (usize, usize),
 ) -> Result<(), Error> {
-    if (rows, cols) != (crows, ccols) {
+    if expected != found {
         return Err(Error::ShapeMismatch {
             operand,
-            expected: (rows, cols),
-            found: (crows, ccols),
+            expected,
+            found,
         });
     }
     Ok(())
