@@ -26,6 +26,12 @@ impl AlignedBuf {
     /// returns [`Error::WorkspaceTooLarge`] (allocating nothing) when the
     /// size overflows, exceeds [`MAX_WORKSPACE_BYTES`] or cannot be had.
     pub(crate) fn reserve<T>(&mut self, elems: usize) -> Result<*mut T, Error> {
+        const {
+            assert!(
+                std::mem::align_of::<T>() <= 64,
+                "elements align to at most 64 bytes"
+            )
+        };
         let bytes = elems
             .checked_mul(std::mem::size_of::<T>())
             .ok_or(Error::WorkspaceTooLarge { bytes: usize::MAX })?;

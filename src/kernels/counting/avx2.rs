@@ -73,6 +73,11 @@ unsafe impl CountLanes for F32x8 {
         unsafe {
             let (better, reached) = predicates!(_mm256_cmp_ps, MAX, x, *acc);
             *acc = _mm256_blendv_ps(*acc, x, better);
+            if _mm256_testz_ps(reached, reached) != 0 {
+                // As on AVX-512: most steps reach no lane, and then the
+                // widening and both count updates are skipped.
+                return;
+            }
             let (better_lo, better_hi) = widen(better);
             let (reached_lo, reached_hi) = widen(reached);
             acc_counts.0 = update_counts(acc_counts.0, better_lo, reached_lo, a_count, b_counts.0);
