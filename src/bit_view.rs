@@ -137,6 +137,10 @@ impl<'a> BitMatRef<'a> {
     /// past `cols` are not entries), or `None` past the last row.
     pub fn row(&self, i: usize) -> Option<&'a [u64]> {
         (i < self.rows).then(|| {
+            if self.cols == 0 {
+                // No words: the stride of an empty row was never checked.
+                return &self.words[..0];
+            }
             let start = i * self.row_stride;
             &self.words[start..start + self.words_per_row()]
         })
@@ -276,6 +280,11 @@ pub struct BitMatrix {
 
 impl BitMatrix {
     /// A rows × cols matrix of `false`.
+    ///
+    /// # Panics
+    /// As `vec!`, when rows · ⌈cols / 64⌉ words overflow `usize` or cannot
+    /// be allocated (this and the other owning constructors allocate;
+    /// the views never do).
     pub fn zeros(rows: usize, cols: usize) -> Self {
         let len = rows
             .checked_mul(words_per_row(cols))

@@ -12,6 +12,19 @@ use crate::error::Error;
 /// promise.
 pub const MAX_WORKSPACE_BYTES: usize = 1 << 44;
 
+/// A vector of `len` copies of `value`, or [`Error::WorkspaceTooLarge`]
+/// when the memory cannot be had (never an abort): for buffers whose size
+/// comes from the caller's shapes, which a broadcast view can make huge.
+pub(crate) fn try_filled_vec<T: Clone>(len: usize, value: T) -> Result<Vec<T>, Error> {
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(len)
+        .map_err(|_| Error::WorkspaceTooLarge {
+            bytes: len.saturating_mul(std::mem::size_of::<T>()),
+        })?;
+    buf.resize(len, value);
+    Ok(buf)
+}
+
 /// One 64-byte aligned byte buffer that only ever grows.
 #[derive(Debug)]
 pub(crate) struct AlignedBuf(AVec<u8, ConstAlign<64>>);
