@@ -11,18 +11,6 @@ use std::arch::x86_64::*;
 use super::{CountLanes, OneReg, TwoRegs};
 use crate::kernels::simd::avx2::{F32s, F64s};
 
-/// (better, better or tied) as all-ones lanes; ordered predicates, so a
-/// NaN on either side gives neither.
-macro_rules! predicates {
-    ($cmp:ident, $max:expr, $x:expr, $acc:expr) => {
-        if $max {
-            ($cmp::<_CMP_GT_OQ>($x, $acc), $cmp::<_CMP_GE_OQ>($x, $acc))
-        } else {
-            ($cmp::<_CMP_LT_OQ>($x, $acc), $cmp::<_CMP_LE_OQ>($x, $acc))
-        }
-    };
-}
-
 /// The count update of one f64 register under all-ones lane masks.
 #[inline(always)]
 unsafe fn update_counts(
@@ -71,13 +59,14 @@ unsafe impl CountLanes for F32x8 {
     ) {
         // SAFETY: avx/avx2 enabled.
         unsafe {
-            let (better, reached) = predicates!(_mm256_cmp_ps, MAX, x, *acc);
-            *acc = _mm256_blendv_ps(*acc, x, better);
+            let reached = reaches!(_mm256_cmp_ps, MAX, x, *acc);
             if _mm256_testz_ps(reached, reached) != 0 {
-                // As on AVX-512: most steps reach no lane, and then the
-                // widening and both count updates are skipped.
+                // As on AVX-512: most steps reach no lane, and then
+                // nothing moves.
                 return;
             }
+            let better = beats!(_mm256_cmp_ps, MAX, x, *acc);
+            *acc = _mm256_blendv_ps(*acc, x, better);
             let (better_lo, better_hi) = widen(better);
             let (reached_lo, reached_hi) = widen(reached);
             acc_counts.0 = update_counts(acc_counts.0, better_lo, reached_lo, a_count, b_counts.0);
@@ -105,7 +94,11 @@ unsafe impl CountLanes for F64x4 {
     ) {
         // SAFETY: avx enabled.
         unsafe {
-            let (better, reached) = predicates!(_mm256_cmp_pd, MAX, x, *acc);
+            let reached = reaches!(_mm256_cmp_pd, MAX, x, *acc);
+            if _mm256_testz_pd(reached, reached) != 0 {
+                return; // as for f32
+            }
+            let better = beats!(_mm256_cmp_pd, MAX, x, *acc);
             *acc = _mm256_blendv_pd(*acc, x, better);
             acc_counts.0 = update_counts(acc_counts.0, better, reached, a_count, b_counts.0);
         }

@@ -1,9 +1,11 @@
 //! AVX-512 (avx512f) count lanes: a zmm of values and the counts of its
 //! lanes in f64 zmm registers (two for 16 f32 lanes, one for 8 f64).
-//! One product costs two compares into masks (better, and better-or-tied),
-//! a masked move of the value, and per count register a masked move of
-//! zero (drop the old count where the value improved) and a masked fused
-//! multiply-add (add A's count × B's count where it improved or tied).
+//! One product costs a compare into a mask (better or tied) and a test of
+//! it; only a product that reaches some lane, rare past the first few k,
+//! costs more: the compare for strictly better, a masked move of the
+//! value, and per count register a masked move of zero (drop the old
+//! count where the value improved) and a masked fused multiply-add (add
+//! A's count × B's count where it improved or tied).
 //! The fused multiply-add is exact whenever the result is below 2^53
 //! (see `semiring::counting::COUNT_LIMIT`), as the portable `·` then `+`.
 
@@ -11,18 +13,6 @@ use std::arch::x86_64::*;
 
 use super::{CountLanes, OneReg, TwoRegs};
 use crate::kernels::simd::avx512::{F32s, F64s};
-
-/// The two compare predicates of a direction: strictly better, and
-/// better or tied (ordered, so NaN on either side gives neither).
-macro_rules! predicates {
-    ($cmp:ident, $max:expr, $x:expr, $acc:expr) => {
-        if $max {
-            ($cmp::<_CMP_GT_OQ>($x, $acc), $cmp::<_CMP_GE_OQ>($x, $acc))
-        } else {
-            ($cmp::<_CMP_LT_OQ>($x, $acc), $cmp::<_CMP_LE_OQ>($x, $acc))
-        }
-    };
-}
 
 /// The count update of one f64 register under the masks of its lanes.
 #[inline(always)]
@@ -63,14 +53,14 @@ unsafe impl CountLanes for F32x16 {
     ) {
         // SAFETY: avx512f enabled.
         unsafe {
-            let (better, reached): (u16, u16) = predicates!(_mm512_cmp_ps_mask, MAX, x, *acc);
-            *acc = _mm512_mask_mov_ps(*acc, better, x);
+            let reached: u16 = reaches!(_mm512_cmp_ps_mask, MAX, x, *acc);
             if reached == 0 {
-                // Past the first few k, most steps reach none of the 16
-                // lanes, so skipping both count registers pays on typical
-                // inputs (with the 8 lanes of f64 it did not).
+                // Past the first few k most steps reach no lane: then no
+                // lane is better either, and nothing moves.
                 return;
             }
+            let better: u16 = beats!(_mm512_cmp_ps_mask, MAX, x, *acc);
+            *acc = _mm512_mask_mov_ps(*acc, better, x);
             acc_counts.0 = update_counts(
                 acc_counts.0,
                 better as u8,
@@ -108,7 +98,11 @@ unsafe impl CountLanes for F64x8 {
     ) {
         // SAFETY: avx512f enabled.
         unsafe {
-            let (better, reached): (u8, u8) = predicates!(_mm512_cmp_pd_mask, MAX, x, *acc);
+            let reached: u8 = reaches!(_mm512_cmp_pd_mask, MAX, x, *acc);
+            if reached == 0 {
+                return; // as for f32
+            }
+            let better: u8 = beats!(_mm512_cmp_pd_mask, MAX, x, *acc);
             *acc = _mm512_mask_mov_pd(*acc, better, x);
             acc_counts.0 = update_counts(acc_counts.0, better, reached, a_count, b_counts.0);
         }

@@ -8,6 +8,32 @@
 //! values and the counts of the same lanes come from a load of the count
 //! plane: no shuffles between the two widths (f32 values, f64 counts).
 
+/// The ordered compare of a product `x` against the row's value `acc`
+/// for direction `max` that finds the lanes it reaches: better or tied
+/// (`>=`/`<=`; NaN on either side reaches nothing).
+#[cfg(target_arch = "x86_64")]
+macro_rules! reaches {
+    ($cmp:ident, $max:expr, $x:expr, $acc:expr) => {
+        if $max {
+            $cmp::<_CMP_GE_OQ>($x, $acc)
+        } else {
+            $cmp::<_CMP_LE_OQ>($x, $acc)
+        }
+    };
+}
+
+/// The ordered compare that finds the lanes `x` strictly beats.
+#[cfg(target_arch = "x86_64")]
+macro_rules! beats {
+    ($cmp:ident, $max:expr, $x:expr, $acc:expr) => {
+        if $max {
+            $cmp::<_CMP_GT_OQ>($x, $acc)
+        } else {
+            $cmp::<_CMP_LT_OQ>($x, $acc)
+        }
+    };
+}
+
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2;
 #[cfg(target_arch = "x86_64")]
