@@ -22,9 +22,11 @@ pub(crate) trait CountingSimd: CountValue {
 
 /// The tile table: per value type, per ISA, the count lanes and MR (NR
 /// is the lanes' width). The tile rows are what the registers hold: a
-/// row is a value register and its count registers, and the tile leaves
-/// room for B's row and temporaries (AVX-512, 32 zmm: 8 rows × 3 for f32,
-/// 12 × 2 for f64; AVX2, 16 ymm: 3 × 3 for f32, 4 × 2 for f64).
+/// row is a value register, its count registers and its product (tested
+/// for the whole tile before any row folds), and the tile leaves room for
+/// B's row (AVX-512, 32 zmm: 6 rows × 4 for f32; 12 rows × 3 for f64 is
+/// more than 32, so some live in memory; AVX2, 16 ymm: 3 × 4 for f32,
+/// 4 × 3 for f64).
 macro_rules! counting_tiles {
     ($($t:ty: $(($level:ident, $isa:ident::$lanes:ident, $mr:literal, $name:literal))*;)*) => {$(
         #[cfg(target_arch = "x86_64")]
@@ -48,7 +50,7 @@ macro_rules! counting_tiles {
 }
 
 counting_tiles! {
-    f32: (Avx512, avx512::F32x16, 8, "avx512-count-8x16") (Avx2, avx2::F32x8, 3, "avx2-count-3x8");
+    f32: (Avx512, avx512::F32x16, 6, "avx512-count-6x16") (Avx2, avx2::F32x8, 3, "avx2-count-3x8");
     f64: (Avx512, avx512::F64x8, 12, "avx512-count-12x8") (Avx2, avx2::F64x4, 4, "avx2-count-4x4");
 }
 

@@ -27,7 +27,7 @@ use crate::workspace::{GemmWorkspace, SharedPtr};
 /// Depth of a block: B's micro-panel (KC × NR values and counts, 24 KiB
 /// for f32 at NR = 16) stays in L1 while the A panels stream past it.
 const KC: usize = 128;
-/// Rows of a packed A block: a multiple of every tile's MR (3, 4, 8, 12).
+/// Rows of a packed A block: a multiple of every tile's MR (3, 4, 6, 12).
 const MC: usize = 96;
 /// Columns of a packed B block (multiple of every NR: 4, 8, 16): 1.5 MiB
 /// for f32 at KC, within L2.

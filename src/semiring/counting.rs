@@ -161,7 +161,7 @@ impl<S: CountingSemiring> std::fmt::Debug for CountingKernel<S> {
 }
 
 impl<S: CountingSemiring> CountingKernel<S> {
-    /// The kernel's name, e.g. `"avx512-count-8x16"`.
+    /// The kernel's name, e.g. `"avx512-count-6x16"`.
     pub fn name(&self) -> &'static str {
         self.name
     }

@@ -48,23 +48,34 @@ unsafe impl CountLanes for F32x8 {
     type Values = F32s;
     type Count = F64s;
     type Counts = TwoRegs<__m256d>;
+    type Mask = __m256;
 
+    #[inline(always)]
+    unsafe fn reaches<const MAX: bool>(x: __m256, acc: __m256) -> __m256 {
+        // SAFETY: avx enabled.
+        unsafe { reaches!(_mm256_cmp_ps, MAX, x, acc) }
+    }
+    #[inline(always)]
+    unsafe fn either(a: __m256, b: __m256) -> __m256 {
+        // SAFETY: avx enabled.
+        unsafe { _mm256_or_ps(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn none(m: __m256) -> bool {
+        // SAFETY: avx enabled; a set lane is all ones, sign bit included.
+        unsafe { _mm256_testz_ps(m, m) != 0 }
+    }
     #[inline(always)]
     unsafe fn fold<const MAX: bool>(
         acc: &mut __m256,
         acc_counts: &mut TwoRegs<__m256d>,
         x: __m256,
+        reached: __m256,
         a_count: __m256d,
         b_counts: TwoRegs<__m256d>,
     ) {
         // SAFETY: avx/avx2 enabled.
         unsafe {
-            let reached = reaches!(_mm256_cmp_ps, MAX, x, *acc);
-            if _mm256_testz_ps(reached, reached) != 0 {
-                // As on AVX-512: most steps reach no lane, and then
-                // nothing moves.
-                return;
-            }
             let better = beats!(_mm256_cmp_ps, MAX, x, *acc);
             *acc = _mm256_blendv_ps(*acc, x, better);
             let (better_lo, better_hi) = widen(better);
@@ -83,21 +94,34 @@ unsafe impl CountLanes for F64x4 {
     type Values = F64s;
     type Count = F64s;
     type Counts = OneReg<__m256d>;
+    type Mask = __m256d;
 
+    #[inline(always)]
+    unsafe fn reaches<const MAX: bool>(x: __m256d, acc: __m256d) -> __m256d {
+        // SAFETY: avx enabled.
+        unsafe { reaches!(_mm256_cmp_pd, MAX, x, acc) }
+    }
+    #[inline(always)]
+    unsafe fn either(a: __m256d, b: __m256d) -> __m256d {
+        // SAFETY: avx enabled.
+        unsafe { _mm256_or_pd(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn none(m: __m256d) -> bool {
+        // SAFETY: avx enabled; a set lane is all ones, sign bit included.
+        unsafe { _mm256_testz_pd(m, m) != 0 }
+    }
     #[inline(always)]
     unsafe fn fold<const MAX: bool>(
         acc: &mut __m256d,
         acc_counts: &mut OneReg<__m256d>,
         x: __m256d,
+        reached: __m256d,
         a_count: __m256d,
         b_counts: OneReg<__m256d>,
     ) {
         // SAFETY: avx enabled.
         unsafe {
-            let reached = reaches!(_mm256_cmp_pd, MAX, x, *acc);
-            if _mm256_testz_pd(reached, reached) != 0 {
-                return; // as for f32
-            }
             let better = beats!(_mm256_cmp_pd, MAX, x, *acc);
             *acc = _mm256_blendv_pd(*acc, x, better);
             acc_counts.0 = update_counts(acc_counts.0, better, reached, a_count, b_counts.0);

@@ -42,23 +42,32 @@ unsafe impl CountLanes for F32x16 {
     type Values = F32s;
     type Count = F64s;
     type Counts = TwoRegs<__m512d>;
+    type Mask = u16;
 
+    #[inline(always)]
+    unsafe fn reaches<const MAX: bool>(x: __m512, acc: __m512) -> u16 {
+        // SAFETY: avx512f enabled.
+        unsafe { reaches!(_mm512_cmp_ps_mask, MAX, x, acc) }
+    }
+    #[inline(always)]
+    unsafe fn either(a: u16, b: u16) -> u16 {
+        a | b
+    }
+    #[inline(always)]
+    unsafe fn none(m: u16) -> bool {
+        m == 0
+    }
     #[inline(always)]
     unsafe fn fold<const MAX: bool>(
         acc: &mut __m512,
         acc_counts: &mut TwoRegs<__m512d>,
         x: __m512,
+        reached: u16,
         a_count: __m512d,
         b_counts: TwoRegs<__m512d>,
     ) {
         // SAFETY: avx512f enabled.
         unsafe {
-            let reached: u16 = reaches!(_mm512_cmp_ps_mask, MAX, x, *acc);
-            if reached == 0 {
-                // Past the first few k most steps reach no lane: then no
-                // lane is better either, and nothing moves.
-                return;
-            }
             let better: u16 = beats!(_mm512_cmp_ps_mask, MAX, x, *acc);
             *acc = _mm512_mask_mov_ps(*acc, better, x);
             acc_counts.0 = update_counts(
@@ -87,21 +96,32 @@ unsafe impl CountLanes for F64x8 {
     type Values = F64s;
     type Count = F64s;
     type Counts = OneReg<__m512d>;
+    type Mask = u8;
 
+    #[inline(always)]
+    unsafe fn reaches<const MAX: bool>(x: __m512d, acc: __m512d) -> u8 {
+        // SAFETY: avx512f enabled.
+        unsafe { reaches!(_mm512_cmp_pd_mask, MAX, x, acc) }
+    }
+    #[inline(always)]
+    unsafe fn either(a: u8, b: u8) -> u8 {
+        a | b
+    }
+    #[inline(always)]
+    unsafe fn none(m: u8) -> bool {
+        m == 0
+    }
     #[inline(always)]
     unsafe fn fold<const MAX: bool>(
         acc: &mut __m512d,
         acc_counts: &mut OneReg<__m512d>,
         x: __m512d,
+        reached: u8,
         a_count: __m512d,
         b_counts: OneReg<__m512d>,
     ) {
         // SAFETY: avx512f enabled.
         unsafe {
-            let reached: u8 = reaches!(_mm512_cmp_pd_mask, MAX, x, *acc);
-            if reached == 0 {
-                return; // as for f32
-            }
             let better: u8 = beats!(_mm512_cmp_pd_mask, MAX, x, *acc);
             *acc = _mm512_mask_mov_pd(*acc, better, x);
             acc_counts.0 = update_counts(acc_counts.0, better, reached, a_count, b_counts.0);

@@ -117,14 +117,26 @@ pub(crate) unsafe trait CountLanes {
     /// The counts of one value register's lanes.
     type Counts: CountRegs<Self::Count>;
 
+    /// The lanes a compare selects: a mask register, or all-ones lanes.
+    type Mask: Copy;
+
+    /// The lanes where `x` reaches `acc`: beats or ties it (`>=` for
+    /// `MAX`, `<=` otherwise; NaN on either side reaches nothing).
+    unsafe fn reaches<const MAX: bool>(x: ValueReg<Self>, acc: ValueReg<Self>) -> Self::Mask;
+    /// The lanes set in `a` or `b`.
+    unsafe fn either(a: Self::Mask, b: Self::Mask) -> Self::Mask;
+    /// Whether no lane of `m` is set.
+    unsafe fn none(m: Self::Mask) -> bool;
+
     /// ⊕ of the products (`x`, `a_count · b_counts`) into the row
-    /// (`acc`, `acc_counts`): where `x` beats `acc` (`>` for `MAX`, `<`
-    /// otherwise) the pair is replaced, where it ties (`>=`/`<=` and not
-    /// better) the count is added, elsewhere (NaN included) nothing moves.
+    /// (`acc`, `acc_counts`), given the lanes `x` reaches: where `x`
+    /// beats `acc` (`>` for `MAX`, `<` otherwise) the pair is replaced,
+    /// where it ties the count is added, elsewhere nothing moves.
     unsafe fn fold<const MAX: bool>(
         acc: &mut ValueReg<Self>,
         acc_counts: &mut Self::Counts,
         x: ValueReg<Self>,
+        reached: Self::Mask,
         a_count: CountReg<Self>,
         b_counts: Self::Counts,
     );
@@ -153,11 +165,25 @@ pub(crate) unsafe fn tile_body<L: CountLanes, const MAX: bool, const MR: usize>(
             std::array::from_fn(|r| L::Counts::load(t.acc_counts.add(r * nr)));
         for p in 0..t.kc {
             let bv = L::Values::load(t.b_values.add(p * nr));
+            let x: [ValueReg<L>; MR] = std::array::from_fn(|r| {
+                L::Values::plus(L::Values::splat(*t.a_values.add(p * MR + r)), bv)
+            });
+            let reached: [L::Mask; MR] =
+                std::array::from_fn(|r| L::reaches::<MAX>(x[r], values[r]));
+            // Past the first few k most depths reach no lane of any row:
+            // one test for the whole tile, and nothing moves.
+            let any = reached[1..]
+                .iter()
+                .fold(reached[0], |all, &row| L::either(all, row));
+            if L::none(any) {
+                continue;
+            }
             let bc = L::Counts::load(t.b_counts.add(p * nr));
             for r in 0..MR {
-                let x = L::Values::plus(L::Values::splat(*t.a_values.add(p * MR + r)), bv);
-                let ac = L::Count::splat(*t.a_counts.add(p * MR + r));
-                L::fold::<MAX>(&mut values[r], &mut counts[r], x, ac, bc);
+                if !L::none(reached[r]) {
+                    let ac = L::Count::splat(*t.a_counts.add(p * MR + r));
+                    L::fold::<MAX>(&mut values[r], &mut counts[r], x[r], reached[r], ac, bc);
+                }
             }
         }
         for r in 0..MR {
