@@ -26,6 +26,7 @@ macro_rules! fill {
     ($($t:ty => $e:expr),*) => {$(impl Fill for $t { fn fill(i: usize) -> Self { let f: fn(usize) -> $t = $e; f(i) } })*};
 }
 fill!(f32 => |i| ((i * 7919) % 1000) as f32 / 8.0, f64 => |i| ((i * 7919) % 1000) as f64 / 8.0,
+      i16 => |i| ((i * 7919) % 1000) as i16 - 500,
       i32 => |i| ((i * 7919) % 1000) as i32 - 500, i64 => |i| ((i * 7919) % 1000) as i64 - 500,
       bool => |i| (i * 7919).is_multiple_of(5));
 

@@ -8,6 +8,7 @@
 //! cargo run --release --example bench_report -- parallel # threads, batches, shapes
 //! cargo run --release --example bench_report -- shapes   # only the shapes
 //! cargo run --release --example bench_report -- argmax   # gemm_argmax vs gemm
+//! cargo run --release --example bench_report -- i16      # MaxPlus<i16> vs <f32>, n = 1024
 //! cargo run --release --example bench_report -- quick --csv report.csv
 //! cargo run --release --example bench_report -- --only OrAnd  # rows whose label contains OrAnd
 //! cargo run --release --manifest-path tuning/Cargo.toml --bin plot -- report.csv report.png
@@ -69,6 +70,11 @@ impl Fill for f32 {
 impl Fill for f64 {
     fn fill(i: usize) -> Self {
         ((i * 7919) % 1000) as f64 / 8.0
+    }
+}
+impl Fill for i16 {
+    fn fill(i: usize) -> Self {
+        ((i * 7919) % 1000) as i16 - 500
     }
 }
 impl Fill for i32 {
@@ -653,6 +659,30 @@ fn shapes_section() {
     }
 }
 
+/// MaxPlus<i16> against MaxPlus<f32> at each level, n × n, one thread, in
+/// one table (each row also against its own peak probe), then the ratio.
+fn i16_section(levels: &[IsaLevel], n: usize) {
+    let cpu = tropical_blas::dispatch_report().cpu;
+    println!("i16: MaxPlus<i16> vs MaxPlus<f32>, n = {n}, 1 thread, CPU: {cpu}");
+    let mut rows = Vec::new();
+    row::<MaxPlus<f32>>(&mut rows, "MaxPlus<f32>", levels, &[n], None, None);
+    row::<MaxPlus<i16>>(&mut rows, "MaxPlus<i16>", levels, &[n], None, None);
+    run_table(&mut rows);
+    for &level in levels {
+        let at = |label: &str| {
+            rows.iter()
+                .find(|r| r.label == label && r.level == level)
+                .map(|r| r.best.ours)
+        };
+        if let (Some(wide), Some(narrow)) = (at("MaxPlus<f32>"), at("MaxPlus<i16>")) {
+            println!(
+                "{level}: MaxPlus<i16> / MaxPlus<f32> = {:.2}x",
+                narrow / wide
+            );
+        }
+    }
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
     let args: Vec<String> = std::env::args().collect();
@@ -678,6 +708,10 @@ fn main() {
         .collect();
     if std::env::args().any(|a| a == "argmax") {
         argmax_section(&levels, if quick { 512 } else { 1024 });
+        return;
+    }
+    if std::env::args().any(|a| a == "i16") {
+        i16_section(&levels, if quick { 512 } else { 1024 });
         return;
     }
     let sizes: &[usize] = if quick {
@@ -731,6 +765,7 @@ fn main() {
     row::<MaxPlus<i32>>(&mut rows, "MaxPlus<i32>", &levels, big, None, None);
     row::<MinPlus<i64>>(&mut rows, "MinPlus<i64>", &levels, big, None, None);
     row::<MaxMin<i32>>(&mut rows, "MaxMin<i32>", &levels, big, None, None);
+    row::<MaxPlus<i16>>(&mut rows, "MaxPlus<i16>", &levels, big, None, None);
     row::<OrAnd>(&mut rows, "OrAnd", &levels, big, None, None);
     run_table(&mut rows);
     if let Some(path) = csv_path {

@@ -52,6 +52,7 @@ macro_rules! sample_int {
         }
     };
 }
+sample_int!(i16);
 sample_int!(i32);
 sample_int!(i64);
 impl Sample for bool {

@@ -47,12 +47,20 @@ macro_rules! zero_sized_semiring {
 zero_sized_semiring!(
     /// (max, +): ⊕ = max, ⊗ = +, zero = −∞ (`MIN` for integers), one = 0.
     /// Longest paths, Viterbi, tropical tensor networks.
+    ///
+    /// Over f32, f64, i16, i32, i64. Integer inputs other than ZERO must
+    /// satisfy |x| ≤ 2^(bits−4): 4096 for i16, 2^28 for i32, 2^60 for i64
+    /// (else [`Error::ValueOutOfRange`](crate::Error::ValueOutOfRange)).
     MaxPlus,
     "MAX_PLUS"
 );
 zero_sized_semiring!(
     /// (min, +): ⊕ = min, ⊗ = +, zero = +∞ (`MAX` for integers), one = 0.
     /// Shortest paths.
+    ///
+    /// Over f32, f64, i16, i32, i64. Integer inputs other than ZERO must
+    /// satisfy |x| ≤ 2^(bits−4): 4096 for i16, 2^28 for i32, 2^60 for i64
+    /// (else [`Error::ValueOutOfRange`](crate::Error::ValueOutOfRange)).
     MinPlus,
     "MIN_PLUS"
 );
@@ -64,13 +72,15 @@ zero_sized_semiring!(
 );
 zero_sized_semiring!(
     /// (max, min): zero = −∞, one = +∞ (`MIN`/`MAX` for integers).
-    /// Bottleneck (widest) paths.
+    /// Bottleneck (widest) paths. Over f32, f64, i16, i32, i64; every
+    /// integer value is accepted.
     MaxMin,
     "MAX_MIN"
 );
 zero_sized_semiring!(
     /// (min, max): zero = +∞, one = −∞ (`MAX`/`MIN` for integers).
-    /// Minimax paths.
+    /// Minimax paths. Over f32, f64, i16, i32, i64; every integer value is
+    /// accepted.
     MinMax,
     "MIN_MAX"
 );
@@ -208,7 +218,7 @@ macro_rules! integer_rows {
 }
 
 float_rows!(f32, f64);
-integer_rows!(i32, i64);
+integer_rows!(i16, i32, i64);
 builtin_semirings! {
     (OrAnd, bool): zero = false, one = true, add = Or, mul = And;
 }

@@ -9,7 +9,10 @@ pub enum IsaLevel {
     Scalar,
     /// 256-bit AVX2 kernels (x86-64 with `avx2`).
     Avx2,
-    /// 512-bit AVX-512 kernels (x86-64 with `avx512f`).
+    /// 512-bit AVX-512 kernels (x86-64 with `avx512f` and `avx512bw`: the
+    /// i16 kernels' 16-bit lanes are BW instructions, which every AVX-512
+    /// CPU since Skylake-SP has; a CPU with `avx512f` alone, the Xeon Phi,
+    /// runs the AVX2 level).
     Avx512,
 }
 

@@ -22,11 +22,11 @@
 //!
 //! | semiring | ⊕ | ⊗ | zero | one | types | GraphBLAS |
 //! |---|---|---|---|---|---|---|
-//! | [`MaxPlus<T>`] | max | + | −∞ (`MIN`) | 0 | f32 f64 i32 i64 | MAX_PLUS |
-//! | [`MinPlus<T>`] | min | + | +∞ (`MAX`) | 0 | f32 f64 i32 i64 | MIN_PLUS |
+//! | [`MaxPlus<T>`] | max | + | −∞ (`MIN`) | 0 | f32 f64 i16 i32 i64 | MAX_PLUS |
+//! | [`MinPlus<T>`] | min | + | +∞ (`MAX`) | 0 | f32 f64 i16 i32 i64 | MIN_PLUS |
 //! | [`MaxMul<T>`] | max | × | 0 | 1 | f32 f64 (inputs ≥ 0) | MAX_TIMES |
-//! | [`MaxMin<T>`] | max | min | −∞ (`MIN`) | +∞ (`MAX`) | f32 f64 i32 i64 | MAX_MIN |
-//! | [`MinMax<T>`] | min | max | +∞ (`MAX`) | −∞ (`MIN`) | f32 f64 i32 i64 | MIN_MAX |
+//! | [`MaxMin<T>`] | max | min | −∞ (`MIN`) | +∞ (`MAX`) | f32 f64 i16 i32 i64 | MAX_MIN |
+//! | [`MinMax<T>`] | min | max | +∞ (`MAX`) | −∞ (`MIN`) | f32 f64 i16 i32 i64 | MIN_MAX |
 //! | [`OrAnd`] | or | and | false | true | bool | LOR_LAND |
 //!
 //! Counting tropical numbers (value, count), which also count the ways an
@@ -58,7 +58,8 @@
 //! Integers have no ±∞, so ZERO is `MIN` (max-⊕) or `MAX` (min-⊕), and ⊗
 //! absorbs it exactly: `x ⊗ ZERO == ZERO` for every x, `MIN`/`MAX` included.
 //! The (max|min, +) semirings never wrap: their finite inputs must lie in
-//! `[-2^28, 2^28]` for `i32` and `[-2^60, 2^60]` for `i64` (ZERO is always
+//! `[-2^(bits-4), 2^(bits-4)]`: `[-4096, 4096]` for `i16`, `[-2^28, 2^28]`
+//! for `i32` and `[-2^60, 2^60]` for `i64` (ZERO is always
 //! accepted), so that no sum can overflow. `gemm` checks A and B before it
 //! writes anything and returns [`Error::ValueOutOfRange`] otherwise. The
 //! (max|min, min|max) semirings do no arithmetic and accept every value.
@@ -168,7 +169,7 @@ pub use workspace::{GemmWorkspace, MAX_WORKSPACE_BYTES};
 ///     ($(($name:literal, $s:ty)),* $(,)?) => { [$($name),*] };
 /// }
 /// let all = tropical_blas::for_each_builtin_semiring!(names);
-/// assert_eq!(all.len(), 19);
+/// assert_eq!(all.len(), 23);
 /// assert_eq!(all[0], "MaxPlus<f32>");
 /// ```
 #[macro_export]
@@ -186,7 +187,7 @@ macro_rules! for_each_builtin_semiring {
 /// macro_rules! names {
 ///     ($(($name:literal, $s:ty)),* $(,)?) => { [$($name),*] };
 /// }
-/// assert_eq!(tropical_blas::for_each_selecting_semiring!(names).len(), 18);
+/// assert_eq!(tropical_blas::for_each_selecting_semiring!(names).len(), 22);
 /// ```
 #[macro_export]
 macro_rules! for_each_selecting_semiring {
@@ -220,6 +221,10 @@ macro_rules! __selecting_builtins {
             ("MinPlus<i64>", $crate::MinPlus<i64>),
             ("MaxMin<i64>", $crate::MaxMin<i64>),
             ("MinMax<i64>", $crate::MinMax<i64>),
+            ("MaxPlus<i16>", $crate::MaxPlus<i16>),
+            ("MinPlus<i16>", $crate::MinPlus<i16>),
+            ("MaxMin<i16>", $crate::MaxMin<i16>),
+            ("MinMax<i16>", $crate::MinMax<i16>),
             $($more)*
         }
     };

@@ -202,6 +202,72 @@ arg_sweeps! {
     sweep_min_max_f64: MinMax<f64>, 116;
     sweep_min_max_i32: MinMax<i32>, 117;
     sweep_min_max_i64: MinMax<i64>, 118;
+    sweep_max_plus_i16: MaxPlus<i16>, 119;
+    sweep_min_plus_i16: MinPlus<i16>, 120;
+    sweep_max_min_i16: MaxMin<i16>, 121;
+    sweep_min_max_i16: MinMax<i16>, 122;
+}
+
+/// An i16 argmax tile numbers its chunks of 4 depths in 16-bit lanes, so
+/// a k-block deeper than 4·65535 runs in parts: a winner past that depth,
+/// a tie after it (which must not win), ZERO and the input bound, with
+/// one k-block over the whole depth, at every level, against the
+/// reference and against known indices.
+#[test]
+fn i16_deep_k_block_keeps_first_winner() {
+    let k = 4 * 65535 + 4 * 300 + 3;
+    let (m, n) = (3, 33);
+    let limit = 1i16 << 12;
+    let a = Dense::from_fn(m, k, |i, p| match (i, p) {
+        (_, 10) => 5,
+        (0, 262_000) | (0, 262_200) => 7,
+        (1, 262_150) | (1, 262_141) => limit,
+        (2, _) if p % 3 == 0 => i16::MIN,
+        (2, 262_143) => -limit,
+        _ => 0,
+    });
+    let b = Dense::from_fn(k, n, |p, j| if p == k - 1 { j as i16 - 16 } else { 0 });
+    let c = Dense::from_fn(m, n, |i, j| (i * n + j) as i16 - 50);
+    let mut rng = Rng::new(123);
+    for level in available_levels("i16_deep_k_block_keeps_first_winner") {
+        let cfg = GemmConfig::default()
+            .with_isa(level)
+            .with_tiling(TilingParams::new(8, k, 64));
+        let mut ws = GemmWorkspace::new();
+        for (case, accum) in [Accum::Replace, Accum::Combine].into_iter().enumerate() {
+            check_arg::<MaxPlus<i16>>(
+                &mut ws,
+                &cfg,
+                &a,
+                &b,
+                &c,
+                &old_indices(m, n),
+                layouts_for(case),
+                accum,
+                &format!("MaxPlus<i16> deep [{level}]"),
+            );
+        }
+        let (want, indices) =
+            reference_arg::<MaxPlus<i16>>(&a, &b, &c, &old_indices(m, n), Accum::Replace);
+        assert_eq!(want.at(0, 0), 7);
+        assert_eq!(indices.at(0, 0), 262_000);
+        assert_eq!(indices.at(1, 0), 262_141);
+        // The same depth through MinPlus, random small values.
+        let a2 = random_dense::<MinPlus<i16>>(&mut rng, 2, k);
+        let b2 = random_dense::<MinPlus<i16>>(&mut rng, k, 17);
+        let c2 = random_output::<MinPlus<i16>>(&mut rng, 2, 17);
+        check_arg::<MinPlus<i16>>(
+            &mut ws,
+            &cfg,
+            &a2,
+            &b2,
+            &c2,
+            &old_indices(2, 17),
+            layouts_for(3),
+            Accum::Combine,
+            &format!("MinPlus<i16> deep [{level}]"),
+        );
+    }
 }
 
 /// Every level binds its own SIMD argmax kernel for every built-in.
@@ -220,7 +286,11 @@ fn every_level_has_its_kernel() {
             MaxMul<f32>,
             MaxMin<i32>,
             MinMax<i64>,
-            MinPlus<i32>
+            MinPlus<i32>,
+            MaxPlus<i16>,
+            MinPlus<i16>,
+            MaxMin<i16>,
+            MinMax<i16>
         );
     }
 }

@@ -103,6 +103,8 @@ fn many_small_products_across_threads() {
     check_strided::<MaxPlus<f32>>(37, (5, 9, 3), Par::Rayon(3), 2);
     check_strided::<MinPlus<i32>>(64, (7, 1, 33), Par::Rayon(2), 3);
     check_strided::<MinPlus<i32>>(9, (7, 20, 33), Par::Seq, 4);
+    check_strided::<MaxPlus<i16>>(40, (9, 13, 33), Par::Rayon(2), 6);
+    check_strided::<MinPlus<i16>>(11, (16, 40, 64), Par::Seq, 7);
 }
 
 #[test]
@@ -335,6 +337,8 @@ fn batch_entry_matches_single_products() {
             run::<tropical_blas::MaxMin<i64>>(level, (17, 2, 8), 1, par, 14);
             run::<tropical_blas::OrAnd>(level, (5, 7, 64), 1, par, 15);
             run::<MinPlus<i32>>(level, (9, 4, 16), 1, par, 16);
+            run::<MaxPlus<i16>>(level, (9, 4, 32), 1, par, 19);
+            run::<tropical_blas::MinMax<i16>>(level, (17, 7, 40), 1, par, 20);
             run::<MaxPlus<f32>>(level, (6, 4, 16), 0, par, 17);
             run::<MaxPlus<f32>>(level, (6, 4, 20), 1, par, 18);
         }

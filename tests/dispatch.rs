@@ -22,7 +22,7 @@ fn detected_level_matches_expectation() {
 #[test]
 fn report_lists_every_builtin_with_its_tile() {
     let report = dispatch_report();
-    assert_eq!(report.kernels.len(), 19);
+    assert_eq!(report.kernels.len(), 23);
     let text = report.to_string();
     assert!(text.contains("detected level"));
     assert!(text.contains("OrAnd"));
@@ -83,6 +83,29 @@ fn each_level_binds_its_own_kernel() {
         assert_eq!(
             kernel_at::<OrAnd>(IsaLevel::Avx2).unwrap().name(),
             "avx2-8x32"
+        );
+        // i16: one register of 32 lanes per row, 16 rows.
+        let i16_kernel = kernel_at::<MaxPlus<i16>>(IsaLevel::Avx512).unwrap();
+        assert_eq!(
+            (i16_kernel.name(), i16_kernel.mr(), i16_kernel.nr()),
+            ("avx512-16x32", 16, 32)
+        );
+        let i16_arg = tropical_blas::arg_kernel_at::<MinPlus<i16>>(IsaLevel::Avx512).unwrap();
+        assert_eq!(
+            (i16_arg.name(), i16_arg.mr(), i16_arg.nr()),
+            ("avx512-arg-8x32", 8, 32)
+        );
+    }
+    if detected >= IsaLevel::Avx2 {
+        let i16_kernel = kernel_at::<MinPlus<i16>>(IsaLevel::Avx2).unwrap();
+        assert_eq!(
+            (i16_kernel.name(), i16_kernel.mr(), i16_kernel.nr()),
+            ("avx2-8x16", 8, 16)
+        );
+        let i16_arg = tropical_blas::arg_kernel_at::<MaxPlus<i16>>(IsaLevel::Avx2).unwrap();
+        assert_eq!(
+            (i16_arg.name(), i16_arg.mr(), i16_arg.nr()),
+            ("avx2-arg-6x16", 6, 16)
         );
     }
 }

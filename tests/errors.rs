@@ -409,6 +409,15 @@ fn range_check_finds_every_position_at_every_level() {
         [limit64, -limit64, i64::MIN],
         [limit64 + 1, -limit64 - 1, i64::MAX],
     );
+    let limit16 = 1i16 << 12;
+    sweep::<MinPlus<i16>>(
+        [limit16, -limit16, i16::MAX],
+        [limit16 + 1, -limit16 - 1, i16::MIN],
+    );
+    sweep::<MaxPlus<i16>>(
+        [limit16, -limit16, i16::MIN],
+        [limit16 + 1, -limit16 - 1, i16::MAX],
+    );
     let limit32 = 1i32 << 28;
     sweep::<MinPlus<i32>>(
         [limit32, -limit32, i32::MAX],

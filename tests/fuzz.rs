@@ -67,6 +67,10 @@ const SEMIRING_CASES: &[(&str, Case)] = cases! {
     MinPlus<i64>: [value_case, arg_case];
     MaxMin<i64>: [value_case];
     MinMax<i64>: [value_case, arg_case];
+    MaxPlus<i16>: [value_case, arg_case, huge_k_case];
+    MinPlus<i16>: [value_case, arg_case];
+    MaxMin<i16>: [value_case, arg_case];
+    MinMax<i16>: [value_case, arg_case];
     OrAnd: [value_case, value_case, huge_k_case];
     MaxPlus<f32>: [huge_k_case];
     MinMax<f64>: [huge_k_case];

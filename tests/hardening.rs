@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use common::available_levels;
 use tropical_blas::{
     Accum, BatchMut, BatchRef, Error, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxPlus,
-    NO_ARG, OrAnd, Par, Semiring, TilingParams, argmax_backward_batched, gemm, gemm_argmax_batched,
-    gemm_batched, gemm_raw, gemm_with, tuning,
+    MinPlus, NO_ARG, OrAnd, Par, Semiring, TilingParams, argmax_backward_batched, gemm,
+    gemm_argmax_batched, gemm_batched, gemm_raw, gemm_with, tuning,
 };
 
 fn config(level: IsaLevel) -> GemmConfig {
@@ -55,6 +55,7 @@ fn broadcast_depths_past_memory_are_refused() {
         for k in [(1usize << 55) + 1, 1 << 40] {
             refused::<OrAnd>(level, k, true, false);
             refused::<MaxPlus<f32>>(level, k, 1.0, 9.0);
+            refused::<MinPlus<i16>>(level, k, 1, 9);
         }
     }
 }

@@ -95,6 +95,21 @@ fn max_plus_i64_without_zero_every_thread_count() {
 }
 
 #[test]
+fn max_plus_i16_every_thread_count() {
+    check_threads::<MaxPlus<i16>>(46);
+}
+
+#[test]
+fn min_plus_i16_without_zero_every_thread_count() {
+    check_threads_on::<MinPlus<i16>>(47, common::random_dense_without_zero::<MinPlus<i16>>);
+}
+
+#[test]
+fn max_min_i16_every_thread_count() {
+    check_threads::<MaxMin<i16>>(48);
+}
+
+#[test]
 fn max_min_f64_every_thread_count() {
     check_threads::<MaxMin<f64>>(43);
 }
@@ -151,6 +166,8 @@ where
 fn row_groups_every_thread_count() {
     check_row_group_threads::<MaxPlus<f32>>(40);
     check_row_group_threads::<MinPlus<i64>>(41);
+    // 2-byte lanes take the direct tile instead: the same split, checked.
+    check_row_group_threads::<MaxPlus<i16>>(42);
 }
 
 #[test]

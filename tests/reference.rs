@@ -43,6 +43,10 @@ sweep_tests! {
     min_max_i32: MinMax<i32>, 17;
     min_max_i64: MinMax<i64>, 18;
     or_and_bool: OrAnd, 19;
+    max_plus_i16: MaxPlus<i16>, 25;
+    min_plus_i16: MinPlus<i16>, 26;
+    max_min_i16: MaxMin<i16>, 27;
+    min_max_i16: MinMax<i16>, 28;
 }
 
 /// OrAnd's A packing (4 copies of each byte, packed with gathers or
@@ -159,6 +163,8 @@ fn sentinel_kernels_read_operands_without_zero_in_place() {
     run::<MinPlus<i32>>(22);
     run::<MaxPlus<i64>>(23);
     run::<MinPlus<i64>>(24);
+    run::<MaxPlus<i16>>(29);
+    run::<MinPlus<i16>>(30);
 }
 
 /// The in-place reading above is the path taken: on the SIMD levels a

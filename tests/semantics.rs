@@ -1,6 +1,8 @@
 //! The documented edge semantics, spelled out case by case.
 
-use tropical_blas::{Accum, MatMut, MatRef, MaxMin, MaxMul, MaxPlus, MinPlus, Semiring, gemm};
+use tropical_blas::{
+    Accum, MatMut, MatRef, MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, Semiring, gemm,
+};
 
 fn one_by_k<S: Semiring>(
     a: &[S::Scalar],
@@ -89,6 +91,41 @@ fn integer_zero_absorbs_at_the_extremes() {
     // MaxMin accepts every value.
     let r = one_by_k::<MaxMin<i32>>(&[i32::MAX, i32::MIN], &[i32::MAX, 3], 0, Accum::Replace);
     assert_eq!(r, i32::MAX);
+}
+
+#[test]
+fn i16_zero_absorbs_and_the_bound_is_exact() {
+    let lim = 1i16 << 12;
+    assert_eq!(<MaxPlus<i16>>::mul(i16::MIN, -lim), i16::MIN);
+    assert_eq!(<MaxPlus<i16>>::mul(i16::MIN, i16::MIN), i16::MIN);
+    assert_eq!(<MinPlus<i16>>::mul(i16::MAX, lim), i16::MAX);
+    assert_eq!(<MaxPlus<i16>>::mul(i16::MAX, 1), i16::MAX);
+    // Through gemm, at the edges of the accepted range (the SIMD levels:
+    // the sweeps in reference.rs, whose samples include ±2^12 and ZERO).
+    let r = one_by_k::<MaxPlus<i16>>(
+        &[i16::MIN, -lim, lim],
+        &[-lim, i16::MIN, lim],
+        0,
+        Accum::Replace,
+    );
+    assert_eq!(r, 2 * lim);
+    let r = one_by_k::<MaxPlus<i16>>(&[i16::MIN, -lim], &[lim, i16::MIN], 5, Accum::Replace);
+    assert_eq!(r, i16::MIN);
+    let r = one_by_k::<MaxPlus<i16>>(&[-lim, -lim], &[-lim, -lim], 0, Accum::Replace);
+    assert_eq!(r, -2 * lim);
+    let r = one_by_k::<MinPlus<i16>>(&[-lim, i16::MAX], &[-lim, -lim], 0, Accum::Replace);
+    assert_eq!(r, -2 * lim);
+    let r = one_by_k::<MinPlus<i16>>(&[lim, i16::MAX], &[lim, lim], 0, Accum::Replace);
+    assert_eq!(r, 2 * lim);
+    let r = one_by_k::<MinPlus<i16>>(&[i16::MAX], &[-lim], 7, Accum::Combine);
+    assert_eq!(r, 7);
+    let r = one_by_k::<MinPlus<i16>>(&[i16::MAX], &[-lim], i16::MAX, Accum::Combine);
+    assert_eq!(r, i16::MAX);
+    // MaxMin and MinMax accept the whole range.
+    let r = one_by_k::<MaxMin<i16>>(&[i16::MAX, i16::MIN], &[i16::MAX, 3], 0, Accum::Replace);
+    assert_eq!(r, i16::MAX);
+    let r = one_by_k::<MinMax<i16>>(&[i16::MIN, i16::MAX], &[i16::MIN, -3], 0, Accum::Replace);
+    assert_eq!(r, i16::MIN);
 }
 
 #[test]

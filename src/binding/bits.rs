@@ -124,4 +124,4 @@ macro_rules! bit_entries {
 #[cfg(target_arch = "x86_64")]
 bit_entries!(avx2, Avx2Block, "avx,avx2", Avx2);
 #[cfg(target_arch = "x86_64")]
-bit_entries!(avx512, Avx512Block, "avx2,avx512f", Avx512);
+bit_entries!(avx512, Avx512Block, "avx2,avx512f,avx512bw", Avx512);

@@ -29,9 +29,15 @@ pub fn detected_isa() -> IsaLevel {
     *DETECTED.get_or_init(detect)
 }
 
+/// The AVX-512 level needs avx512f and avx512bw (the 16-bit lanes of the
+/// i16 kernels): every AVX-512 CPU since Skylake-SP has both; one with F
+/// alone (Xeon Phi) runs the AVX2 level.
 #[cfg(target_arch = "x86_64")]
 fn detect() -> IsaLevel {
-    if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx2") {
+    if is_x86_feature_detected!("avx512f")
+        && is_x86_feature_detected!("avx512bw")
+        && is_x86_feature_detected!("avx2")
+    {
         IsaLevel::Avx512
     } else if is_x86_feature_detected!("avx2") {
         IsaLevel::Avx2

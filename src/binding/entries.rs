@@ -27,9 +27,9 @@ macro_rules! isa_kernel {
         }
     };
     ($(#[$doc:meta])* $kernel:ident, level = $level:ident, features = $features:literal, mr = $mr:literal, probe = $probe:path,
-     names = [$name8:literal, $name_mid:literal, $name_bytes:literal],
+     names = [$name8:literal, $name_mid:literal, $name2:literal, $name_bytes:literal],
      tile_vectors = [$vectors8:literal, $vectors_mid:literal, $vectors_bytes:literal],
-     $(#[$arg_doc:meta])* $arg_kernel:ident, arg_mr = $arg_mr:literal, arg_names = [$arg_name8:literal, $arg_name4:literal]) => {
+     $(#[$arg_doc:meta])* $arg_kernel:ident, arg_mr = $arg_mr:literal, arg_names = [$arg_name8:literal, $arg_name4:literal, $arg_name2:literal]) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Default, Debug)]
         pub(crate) struct $kernel<O>(std::marker::PhantomData<O>);
@@ -38,8 +38,8 @@ macro_rules! isa_kernel {
         /// wide.
         pub(crate) const MR: usize = $mr;
 
-        /// Vectors per row of `O`'s packed tile (1 or 2, by scalar size, as
-        /// `names`); its rows are MR / that, so the accumulator count stays
+        /// Vectors per row of `O`'s packed tile (1 or 2, by scalar size: 8
+        /// bytes, 4 or 2 bytes, bool); its rows are MR / that, so the accumulator count stays
         /// MR. Two vectors per row load each A broadcast once for two
         /// operations.
         const fn tile_vectors<O: $crate::kernels::simd::VecOps>() -> usize {
@@ -61,9 +61,10 @@ macro_rules! isa_kernel {
             if O::LEVEL != IsaLevel::$level || $crate::binding::dispatch::detected_isa() < IsaLevel::$level {
                 return $crate::semiring::Kernel::portable();
             }
-            let name = match O::LANES * std::mem::size_of::<<O::S as $crate::semiring::Semiring>::Scalar>() {
-                n if n == O::LANES * 8 => $name8,
-                n if n == O::LANES => $name_bytes,
+            let name = match std::mem::size_of::<<O::S as $crate::semiring::Semiring>::Scalar>() {
+                8 => $name8,
+                2 => $name2,
+                1 => $name_bytes,
                 _ => $name_mid,
             };
             // SAFETY: checked just above: O's ISA is this one, and the CPU
@@ -236,10 +237,10 @@ macro_rules! isa_kernel {
             if O::LEVEL != IsaLevel::$level || $crate::binding::dispatch::detected_isa() < IsaLevel::$level {
                 return $crate::semiring::ArgKernel::portable();
             }
-            let name = if std::mem::size_of::<<O::S as $crate::semiring::Semiring>::Scalar>() == 8 {
-                $arg_name8
-            } else {
-                $arg_name4
+            let name = match std::mem::size_of::<<O::S as $crate::semiring::Semiring>::Scalar>() {
+                8 => $arg_name8,
+                2 => $arg_name2,
+                _ => $arg_name4,
             };
             // SAFETY: checked just above: O's ISA is this one, and the CPU
             // has it.

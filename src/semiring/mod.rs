@@ -140,12 +140,16 @@ pub trait DifferentiableSemiring: SelectingSemiring {
 }
 
 /// Largest magnitude a finite input of the integer (max|min, +) semirings
-/// may have: 2^28 for `i32`, 2^60 for `i64`. Sums of two such values never
+/// may have: 2^(bits−4), so 2^12 for `i16`, 2^28 for `i32`, 2^60 for
+/// `i64`. Sums of two such values never
 /// overflow, and the SIMD kernels can represent ZERO by a sentinel that
 /// stays below every finite sum (see `kernel::simd`).
 pub trait IntegerInputLimit {
     /// The bound, inclusive, on |x| for a finite input.
     const INPUT_LIMIT: Self;
+}
+impl IntegerInputLimit for i16 {
+    const INPUT_LIMIT: i16 = 1 << 12;
 }
 impl IntegerInputLimit for i32 {
     const INPUT_LIMIT: i32 = 1 << 28;

@@ -138,7 +138,7 @@ macro_rules! absorbing_addition {
         }
     )*};
 }
-absorbing_addition!(i32, i64);
+absorbing_addition!(i16, i32, i64);
 
 /// The inputs the integer (max|min, +) semirings accept: ZERO, and
 /// magnitudes up to `INPUT_LIMIT`.

@@ -88,6 +88,7 @@ macro_rules! int_scalar {
         }
     };
 }
+int_scalar!(i16);
 int_scalar!(i32);
 int_scalar!(i64);
 

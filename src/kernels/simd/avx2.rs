@@ -1,5 +1,5 @@
 //! AVX2 kernels: an 8-row tile of one ymm register per row, so 8×8 for
-//! f32/i32, 8×4 for f64/i64 and 8×32 for bool. 8 accumulators leave 8 of
+//! f32/i32, 8×4 for f64/i64, 8×16 for i16 and 8×32 for bool. 8 accumulators leave 8 of
 //! the 16 ymm registers for B, broadcasts and the i64 compare masks.
 
 use std::arch::x86_64::*;
@@ -55,6 +55,53 @@ unsafe fn first_lanes_64(count: usize) -> __m256i {
     unsafe { _mm256_loadu_si256(FIRST_LANES_64.as_ptr().add(4 - count).cast()) }
 }
 
+/// The first `count` (< 16) 16-bit lanes of `v` to `p`. AVX2 has no
+/// 16-bit `vmaskmov`: the first count / 2 pairs go as 32-bit lanes
+/// (`vmaskmovd` needs no alignment), an odd last element on its own, so
+/// memory past the `count` elements is never touched.
+///
+/// # Safety
+/// `count` < 16 elements are writable at `p`; AVX2 enabled.
+#[inline(always)]
+unsafe fn store_first_16(p: *mut i16, v: __m256i, count: usize) {
+    debug_assert!(count < 16);
+    // SAFETY: count / 2 ≤ 7 pairs, i.e. the first 2·(count / 2) ≤ count
+    // elements, are written by the masked store; the odd element, if
+    // any, is element count − 1 < count; the stack copy holds all 16
+    // lanes; AVX2 is enabled (caller).
+    unsafe {
+        _mm256_maskstore_epi32(p.cast(), first_lanes_32(count / 2), v);
+        if count % 2 == 1 {
+            let mut lanes = [0i16; 16];
+            _mm256_storeu_si256(lanes.as_mut_ptr().cast(), v);
+            *p.add(count - 1) = lanes[(count - 1) % 16];
+        }
+    }
+}
+
+/// The first `count` (< 16) 16-bit elements from `p` in the low lanes
+/// (the others 0), read as [`store_first_16`] writes: memory past them is
+/// never read.
+///
+/// # Safety
+/// `count` < 16 elements are readable at `p`; AVX2 enabled.
+#[inline(always)]
+unsafe fn load_first_16(p: *const i16, count: usize) -> __m256i {
+    debug_assert!(count < 16);
+    // SAFETY: as `store_first_16`, reading instead of writing.
+    unsafe {
+        let pairs = _mm256_maskload_epi32(p.cast(), first_lanes_32(count / 2));
+        if count % 2 == 1 {
+            let mut lanes = [0i16; 16];
+            _mm256_storeu_si256(lanes.as_mut_ptr().cast(), pairs);
+            lanes[(count - 1) % 16] = *p.add(count - 1);
+            _mm256_loadu_si256(lanes.as_ptr().cast())
+        } else {
+            pairs
+        }
+    }
+}
+
 // Edges: `vmaskmov`, which never touches, and (Intel SDM; also what LLVM
 // relies on for its own masked operations) never faults on, the lanes it
 // leaves out. Argmax marks without `vblendv`: since the encoded chunk
@@ -104,6 +151,24 @@ lanes! {
         sentinel = I32, threshold = I32_THRESHOLD,
         choose = |mask, yes, no| select(mask, yes, no);
     plus = |a, b| _mm256_add_epi32(a, b);
+}
+// 16-bit lanes: 16 per register; edges through the stack (no 16-bit
+// `vmaskmov`); the chunk numbers of argmax grow as unsigned 16-bit values
+// (`vpmaxuw`, see `IndexLane for i16`).
+lanes! {
+    i16s: i16, __m256i, 16;
+    splat = |x| _mm256_set1_epi16(x);
+    load = |p| _mm256_loadu_si256(p.cast());
+    store = |p, v| _mm256_storeu_si256(p.cast(), v);
+    edges = |p, v, count| store store_first_16(p, v, count), load load_first_16(p, count);
+    ordered(mask = __m256i): max = |a, b| _mm256_max_epi16(a, b),
+        min = |a, b| _mm256_min_epi16(a, b),
+        above = |x, y| _mm256_cmpgt_epi16(x, y),
+        below = |x, y| _mm256_cmpgt_epi16(y, x),
+        record = |chunk, mask, k| _mm256_max_epu16(chunk, _mm256_and_si256(mask, k));
+        sentinel = I16, threshold = I16_THRESHOLD,
+        choose = |mask, yes, no| select(mask, yes, no);
+    plus = |a, b| _mm256_add_epi16(a, b);
 }
 // AVX2 has no 64-bit max/min: compare and blend (vpcmpgtq + vpblendvb).
 lanes! {

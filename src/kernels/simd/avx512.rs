@@ -1,7 +1,9 @@
-//! AVX-512 (avx512f) kernels: a 16-row tile of one zmm register per row,
-//! so 16×16 for f32/i32; the packed f64/i64 and bool tiles are 8 rows of
-//! two registers, 8×16 and 8×128 (see `tile_vectors`). 16 zmm
-//! accumulators leave 16 registers for B and broadcasts.
+//! AVX-512 (avx512f, avx512bw) kernels: a 16-row tile of one zmm
+//! register per row, so 16×16 for f32/i32 and 16×32 for i16; the packed
+//! f64/i64 and bool tiles are 8 rows of two registers, 8×16 and 8×128
+//! (see `tile_vectors`). 16 zmm accumulators leave 16 registers for B and
+//! broadcasts. The 16-bit lanes (`vpaddw`, `vpmaxsw`, masks of 32 lanes)
+//! are AVX-512BW, which the AVX-512 level requires (`binding::dispatch`).
 
 use std::arch::x86_64::*;
 
@@ -22,6 +24,13 @@ super::lane_permutes!(__m512i, 16, _mm512_loadu_si512;
 fn first_lanes(count: usize) -> u16 {
     debug_assert!(count <= 16);
     ((1u32 << count) - 1) as u16
+}
+
+/// Mask of the first `count` (≤ 32) 16-bit lanes.
+#[inline(always)]
+fn first_lanes_32(count: usize) -> __mmask32 {
+    debug_assert!(count <= 32);
+    ((1u64 << count) - 1) as u32
 }
 
 // Edges: AVX-512 masks, which neither touch nor fault on the lanes they
@@ -86,6 +95,23 @@ lanes! {
         sentinel = I64, threshold = I64_THRESHOLD,
         choose = |mask, yes, no| _mm512_mask_blend_epi64(mask, no, yes);
     plus = |a, b| _mm512_add_epi64(a, b);
+}
+// 16-bit lanes (AVX-512BW): 32 per register.
+lanes! {
+    i16s: i16, __m512i, 32;
+    splat = |x| _mm512_set1_epi16(x);
+    load = |p| _mm512_loadu_epi16(p);
+    store = |p, v| _mm512_storeu_epi16(p, v);
+    edges = |p, v, count| store _mm512_mask_storeu_epi16(p, first_lanes_32(count), v),
+        load _mm512_maskz_loadu_epi16(first_lanes_32(count), p);
+    ordered(mask = __mmask32): max = |a, b| _mm512_max_epi16(a, b),
+        min = |a, b| _mm512_min_epi16(a, b),
+        above = |x, y| _mm512_cmpgt_epi16_mask(x, y),
+        below = |x, y| _mm512_cmplt_epi16_mask(x, y),
+        record = |chunk, mask, k| _mm512_mask_blend_epi16(mask, chunk, k);
+        sentinel = I16, threshold = I16_THRESHOLD,
+        choose = |mask, yes, no| _mm512_mask_blend_epi16(mask, no, yes);
+    plus = |a, b| _mm512_add_epi16(a, b);
 }
 // bool as bytes 0/1: ⊕ = or, ⊗ = and, 64 lanes; and/or of 0/1 bytes stay
 // valid bools. A panels of 16 rows (the direct path's tile) pack here, of

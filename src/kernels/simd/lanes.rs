@@ -6,6 +6,9 @@
 /// The integer sentinel constants for the (max|min, +) kernels.
 pub(crate) mod sentinel {
     /// ZERO's stand-in in packed panels, as a magnitude.
+    pub const I16: i16 = (1 << 14) - 1;
+    /// Sums beyond ±this came from a sentinel.
+    pub const I16_THRESHOLD: i16 = 1 << 13;
     pub const I32: i32 = (1 << 30) - 1;
     /// Sums beyond ±this came from a sentinel.
     pub const I32_THRESHOLD: i32 = 1 << 29;

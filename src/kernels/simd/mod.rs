@@ -11,6 +11,11 @@
 //! while every finite sum stays at or above it, and no sum overflows. The
 //! tile maps anything beyond that threshold back to ZERO once, before it
 //! stores. The result is the scalar reference's, bit for bit.
+//!
+//! For i16 (bits = 16): sentinel 2^14 − 1 = 16383, threshold 2^13 = 8192,
+//! inputs |x| ≤ 2^12 = 4096. A finite sum lies in [−8192, 8192]; one with
+//! a sentinel in [−16383 − 4096, −16383 + 4096] = [−20479, −12287]; two
+//! sentinels give −32766 ≥ `i16::MIN` + 2: nothing wraps.
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2;
@@ -204,22 +209,31 @@ macro_rules! lane_permutes {
 pub(crate) use lane_permutes;
 
 /// How a winning index sits in a lane of the value type: k + 1 (0 meaning
-/// "none"), as the bit pattern of a 32-bit lane or as the exact `f64`
-/// value in a 64-bit lane. Both encodings grow with k under the ISA's
-/// unsigned (32-bit) or float (64-bit) `max`, which the AVX2 kernels use to
-/// keep the latest winner in one instruction.
+/// "none"), as the bit pattern of a 16- or 32-bit lane or as the exact
+/// `f64` value in a 64-bit lane. Every encoding grows with k under the
+/// ISA's unsigned (16- and 32-bit) or float (64-bit) `max`, which the AVX2
+/// kernels use to keep the latest winner in one instruction.
+///
+/// Here k is the chunk number within one tile call (see
+/// `tile::arg_tile_body`), at most ⌈kc / ARG_CHUNK⌉; a tile whose kc would
+/// exceed [`MAX_K_PLUS_ONE`](IndexLane::MAX_K_PLUS_ONE) chunks runs in
+/// parts, so an encoding never wraps.
 pub(crate) trait IndexLane: Copy {
-    /// The lane holding `k_plus_one`.
+    /// The largest `k_plus_one` the lane holds exactly.
+    const MAX_K_PLUS_ONE: u32;
+    /// The lane holding `k_plus_one` (≤ `MAX_K_PLUS_ONE`).
     fn encode(k_plus_one: u32) -> Self;
     /// The `k_plus_one` this lane holds.
     fn decode(self) -> u32;
 }
 
 macro_rules! index_lanes {
-    ($($t:ty: encode |$k:ident| $encode:expr, decode |$x:ident| $decode:expr;)*) => {$(
+    ($($t:ty: max $max:expr, encode |$k:ident| $encode:expr, decode |$x:ident| $decode:expr;)*) => {$(
         impl IndexLane for $t {
+            const MAX_K_PLUS_ONE: u32 = $max;
             #[inline(always)]
             fn encode($k: u32) -> Self {
+                debug_assert!($k <= Self::MAX_K_PLUS_ONE);
                 $encode
             }
             #[inline(always)]
@@ -232,10 +246,11 @@ macro_rules! index_lanes {
 }
 
 index_lanes! {
-    f32: encode |k| f32::from_bits(k), decode |x| x.to_bits();
-    i32: encode |k| k as i32, decode |x| x as u32;
-    f64: encode |k| f64::from(k), decode |x| x as u32;
-    i64: encode |k| f64::from(k).to_bits() as i64, decode |x| f64::from_bits(x as u64) as u32;
+    f32: max u32::MAX, encode |k| f32::from_bits(k), decode |x| x.to_bits();
+    i16: max u16::MAX as u32, encode |k| k as u16 as i16, decode |x| u32::from(x as u16);
+    i32: max u32::MAX, encode |k| k as i32, decode |x| x as u32;
+    f64: max u32::MAX, encode |k| f64::from(k), decode |x| x as u32;
+    i64: max u32::MAX, encode |k| f64::from(k).to_bits() as i64, decode |x| f64::from_bits(x as u64) as u32;
 }
 
 /// The extra vector operations of an argmax kernel, per ISA.
@@ -291,7 +306,7 @@ macro_rules! element_lanes {
     )*};
 }
 
-element_lanes!(f32 => F32s, f64 => F64s, i32 => I32s, i64 => I64s, bool => Bools);
+element_lanes!(f32 => F32s, f64 => F64s, i16 => I16s, i32 => I32s, i64 => I64s, bool => Bools);
 
 /// Depths per chunk of the argmax tile (see [`arg_tile_body`]).
 pub(crate) const ARG_CHUNK: usize = 4;

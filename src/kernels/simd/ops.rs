@@ -363,6 +363,7 @@ macro_rules! lane_types {
             [edges] [ordered additive multiplicative]);
         $crate::kernels::simd::ops::lane_type!($level; F64s = f64s: f64
             [edges] [ordered additive multiplicative]);
+        $crate::kernels::simd::ops::lane_type!($level; I16s = i16s: i16 [edges sentinel] [ordered additive]);
         $crate::kernels::simd::ops::lane_type!($level; I32s = i32s: i32 [edges sentinel] [ordered additive]);
         $crate::kernels::simd::ops::lane_type!($level; I64s = i64s: i64 [edges sentinel] [ordered additive]);
         $crate::kernels::simd::ops::lane_type!($level; Bools = bools: bool [spread] [logical]);

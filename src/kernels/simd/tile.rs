@@ -51,6 +51,12 @@ unsafe fn fold_depths<O: VecOps, const MR: usize, const STEPS: usize>(
 /// As [`MicroKernel::tile`](crate::kernels::micro::MicroKernel::tile),
 /// with `a` a packed micro-panel of MR, inside a function compiled with
 /// `O`'s features.
+///
+/// A tile deeper than its index lanes can number (`IndexLane::
+/// MAX_K_PLUS_ONE` chunks: 65535 for i16, so only a kc above 262140
+/// given through `GemmConfig::with_tiling`) runs as consecutive parts,
+/// each after the first ⊕-combined into C by `store_arg_tile` as a
+/// further k-block would be, which keeps the first winner on ties.
 #[inline(always)]
 pub(crate) unsafe fn arg_tile_body<O: ArgVecOps, const MR: usize>(
     kc: usize,
@@ -59,7 +65,55 @@ pub(crate) unsafe fn arg_tile_body<O: ArgVecOps, const MR: usize>(
     b: *const <O::S as Semiring>::Scalar,
     out: ArgTile<<O::S as Semiring>::Scalar>,
 ) {
+    let part = ARG_CHUNK.saturating_mul(
+        usize::try_from(<<O::S as Semiring>::Scalar as IndexLane>::MAX_K_PLUS_ONE)
+            .unwrap_or(usize::MAX),
+    );
+    if kc <= part {
+        // SAFETY: forwarded contract.
+        unsafe { arg_tile_part::<O, MR>(kc, depth, a, b, out) };
+        return;
+    }
+    let mut out = out;
+    let mut start = 0;
+    while start < kc {
+        let len = part.min(kc - start);
+        // SAFETY: depths start..start + len of the packed panels (MR and
+        // NR values per depth) lie inside the caller's kc depths, and
+        // depth + start + len ≤ depth + kc < u32::MAX (contract).
+        unsafe {
+            arg_tile_part::<O, MR>(
+                len,
+                depth + start,
+                a.add(start * MR),
+                b.add(start * O::LANES),
+                out,
+            )
+        };
+        out.c.load_c = true;
+        start += len;
+    }
+}
+
+/// [`arg_tile_body`] for a kc of at most `ARG_CHUNK · MAX_K_PLUS_ONE`
+/// depths, so every chunk number ⌈kc / ARG_CHUNK⌉ ≤ `MAX_K_PLUS_ONE` fits
+/// its lane.
+///
+/// # Safety
+/// As [`arg_tile_body`].
+#[inline(always)]
+unsafe fn arg_tile_part<O: ArgVecOps, const MR: usize>(
+    kc: usize,
+    depth: usize,
+    a: *const <O::S as Semiring>::Scalar,
+    b: *const <O::S as Semiring>::Scalar,
+    out: ArgTile<<O::S as Semiring>::Scalar>,
+) {
     type Scalar<O> = <<O as VecOps>::S as Semiring>::Scalar;
+    debug_assert!(
+        kc.div_ceil(ARG_CHUNK) <= <Scalar<O> as IndexLane>::MAX_K_PLUS_ONE as usize,
+        "chunk numbers fit the index lane"
+    );
     const {
         assert!(std::mem::size_of::<O::V>() == O::LANES * std::mem::size_of::<Scalar<O>>());
         // The argmax kernels pack A plainly (`MicroKernel::pack_a`).
