@@ -6,8 +6,9 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// A plain scalar that can live in a matrix: the floats, the fixed-width
-/// integers and `bool`.
+/// A plain scalar that can live in a matrix: the floats (including the
+/// `half` crate's 2-byte `f16` and `bf16`), the fixed-width integers and
+/// `bool`.
 ///
 /// Sealed: packing buffers reinterpret raw aligned bytes as `T`, which is
 /// sound only for these plain-old-data types.
@@ -21,3 +22,5 @@ macro_rules! elements {
 }
 
 elements!(f32, f64, i8, i16, i32, i64, u8, u16, u32, u64, bool);
+// Plain-old-data too: one `u16` of bits each (`#[repr(transparent)]`).
+elements!(half::f16, half::bf16);

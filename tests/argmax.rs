@@ -9,6 +9,7 @@ use common::{
     Dense, LAYOUTS, Layout, Rng, TestScalar, available_levels, extents, quick, random_dense,
     random_output, reference_arg, store,
 };
+use tropical_blas::half::{bf16, f16};
 use tropical_blas::{
     Accum, BatchMut, BatchRef, DifferentiableSemiring, Error, GemmConfig, GemmWorkspace, IsaLevel,
     MatMut, MatRef, MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, NO_ARG, Operand, Par,
@@ -202,6 +203,13 @@ arg_sweeps! {
     sweep_min_max_f64: MinMax<f64>, 116;
     sweep_min_max_i32: MinMax<i32>, 117;
     sweep_min_max_i64: MinMax<i64>, 118;
+    sweep_max_plus_f16: MaxPlus<f16>, 119;
+    sweep_min_plus_f16: MinPlus<f16>, 120;
+    sweep_max_mul_f16: MaxMul<f16>, 121;
+    sweep_max_min_f16: MaxMin<f16>, 122;
+    sweep_min_max_f16: MinMax<f16>, 123;
+    sweep_max_plus_bf16: MaxPlus<bf16>, 124;
+    sweep_min_max_bf16: MinMax<bf16>, 125;
 }
 
 /// Every level binds its own SIMD argmax kernel for every built-in.
