@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks vzeroupper hygiene of the SIMD kernels in a release binary.
 
-Every AVX2/AVX-512 entry point (`binding::{avx2,avx512,scan}::*_entry`, and
+Every AVX2/AVX-512 entry point (`binding::{avx2,avx512,avx512fp16,scan}::*_entry`, and
 `binding::bits::{avx2,avx512}::*_entry`) that
 touches a ymm/zmm register must leave through `vzeroupper`: each `ret`
 and each tail-call `jmp` out of the function is preceded, within its
@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 # binding::bits::{avx2,avx512}::*_entry are the bit-matrix kernels' entries.
-ENTRY = re.compile(r"binding::(avx2|avx512|scan|bits)::(\w+::)?\w+_entry\b")
+ENTRY = re.compile(r"binding::(avx2|avx512|avx512fp16|scan|bits)::(\w+::)?\w+_entry\b")
 HEADER = re.compile(r"^([0-9a-f]+) <(.*)>:$")
 INSN = re.compile(r"^\s*([0-9a-f]+):\s+(.*)$")
 WIDE = re.compile(r"%[yz]mm")

@@ -10,6 +10,8 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::binding::select::{BuiltinSimd, select, select_arg};
+#[cfg(target_arch = "x86_64")]
+use crate::binding::select::{select_fp16, select_fp16_arg};
 use crate::isa::IsaLevel;
 #[cfg(target_arch = "x86_64")]
 use crate::kernels::simd::{ElementLanes, ops::Ops};
@@ -173,7 +175,9 @@ macro_rules! builtin_semirings {
 
 /// A row's kernels (`value` or `arg`) at a level, by the ladder its first
 /// word names: `lanes` (the element type's AVX-512 and AVX2 lanes, through
-/// `BuiltinSimd`) or `portable` (the portable kernel on every level).
+/// `BuiltinSimd`), `fp16` (`f16`'s AVX-512 FP16 lanes at `Avx512Fp16`, the
+/// portable kernel below) or `portable` (the portable kernel on every
+/// level).
 macro_rules! ladder {
     (lanes value, $level:expr, $t:ty, $add:ty, $mul:ty) => {
         select::<Self>($level)
@@ -181,6 +185,20 @@ macro_rules! ladder {
     (lanes arg, $level:expr, $t:ty, $add:ty, $mul:ty) => {
         select_arg::<Self>($level)
     };
+    (fp16 value, $level:expr, $t:ty, $add:ty, $mul:ty) => {{
+        #[cfg(target_arch = "x86_64")]
+        let kernel = select_fp16::<Ops<Self, crate::kernels::simd::avx512::F16s, $add, $mul>>($level);
+        #[cfg(not(target_arch = "x86_64"))]
+        let kernel = ladder!(portable value, $level, $t, $add, $mul);
+        kernel
+    }};
+    (fp16 arg, $level:expr, $t:ty, $add:ty, $mul:ty) => {{
+        #[cfg(target_arch = "x86_64")]
+        let kernel = select_fp16_arg::<Ops<Self, crate::kernels::simd::avx512::F16s, $add, $mul>>($level);
+        #[cfg(not(target_arch = "x86_64"))]
+        let kernel = ladder!(portable arg, $level, $t, $add, $mul);
+        kernel
+    }};
     (portable value, $level:expr, $t:ty, $add:ty, $mul:ty) => {{
         let _ = $level;
         Kernel::portable()
@@ -257,7 +275,7 @@ macro_rules! half_rows {
 }
 
 float_rows!(f32, f64);
-half_rows!(f16: portable, bf16: portable);
+half_rows!(f16: fp16, bf16: portable);
 integer_rows!(i32, i64);
 builtin_semirings! {
     lanes (OrAnd, bool): zero = false, one = true, add = Or, mul = And;

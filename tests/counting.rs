@@ -666,7 +666,8 @@ fn levels_match_dispatch() {
     for level in IsaLevel::ALL {
         let result = counting::kernel_at::<CountingMax<f32>>(level);
         if level <= detected {
-            assert_eq!(result.unwrap().level(), level);
+            // FP16 adds nothing to the counting kernels.
+            assert_eq!(result.unwrap().level(), level.min(IsaLevel::Avx512));
         } else {
             assert!(matches!(result, Err(Error::IsaUnavailable { .. })));
         }

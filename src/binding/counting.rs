@@ -80,7 +80,8 @@ where
     #[cfg(target_arch = "x86_64")]
     {
         let (name, tile, mr, nr, level) = match level.min(detected_isa()) {
-            IsaLevel::Avx512 => {
+            // FP16 adds nothing to the counting tiles.
+            IsaLevel::Avx512 | IsaLevel::Avx512Fp16 => {
                 let (name, tile, mr, nr) = if S::MAXIMIZES {
                     S::Value::avx512_tile::<true>()
                 } else {

@@ -250,6 +250,9 @@ macro_rules! isa_kernel {
             const MR: usize = ARG_MR;
             const NR: usize = O::LANES;
             type Out = $crate::kernels::micro::ArgTile<<O::S as $crate::semiring::Semiring>::Scalar>;
+            // A k-block's chunk numbers 1..=kc/ARG_CHUNK + 1 fit the lanes.
+            const MAX_KC: usize = (<<O::S as $crate::semiring::Semiring>::Scalar as $crate::kernels::simd::IndexLane>::MAX as usize - 1)
+                * $crate::kernels::simd::ARG_CHUNK;
 
             $crate::binding::entries::isa_kernel!(@packing O);
 

@@ -231,7 +231,11 @@ pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out
     let (mr, nr) = (K::MR, K::NR);
     // Clamped to the problem: buffer sizes stay within what
     // `check_packed_sizes` accepted, whatever the tiling override says.
-    let (mc, kc, nc) = (tiling.mc.min(m), tiling.kc.min(k), tiling.nc.min(n));
+    let (mc, kc, nc) = (
+        tiling.mc.min(m),
+        tiling.kc.min(k).min(K::MAX_KC),
+        tiling.nc.min(n),
+    );
     let grid = TaskGrid::new(threads, m, nc, mr, nr);
     // Both sizes are below (extent + tile)·k (times A_SPREAD for A), which
     // `check_packed_sizes` bounded before the call: no overflow.

@@ -105,6 +105,11 @@ pub(crate) trait MicroKernel<S: Semiring>: Copy + Default + Send + Sync + 'stati
     /// `VecOps::A_SPREAD`): a micro-panel holds `kc·MR·A_SPREAD` elements.
     const A_SPREAD: usize = 1;
 
+    /// The deepest k-block `tile` takes: the driver cuts k into blocks of
+    /// at most this, whatever the tiling says. Unbounded but for argmax
+    /// tiles whose chunk numbers live in 16-bit lanes (`f16`).
+    const MAX_KC: usize = usize::MAX;
+
     /// Packs an `extent × kc` block of A (its rows as lines) into
     /// micro-panels of MR rows, each element `A_SPREAD` times.
     ///

@@ -209,6 +209,8 @@ pub(crate) use lane_permutes;
 /// unsigned (32-bit) or float (64-bit) `max`, which the AVX2 kernels use to
 /// keep the latest winner in one instruction.
 pub(crate) trait IndexLane: Copy {
+    /// The largest `k_plus_one` a lane holds.
+    const MAX: u32 = u32::MAX;
     /// The lane holding `k_plus_one`.
     fn encode(k_plus_one: u32) -> Self;
     /// The `k_plus_one` this lane holds.
@@ -216,8 +218,9 @@ pub(crate) trait IndexLane: Copy {
 }
 
 macro_rules! index_lanes {
-    ($($t:ty: encode |$k:ident| $encode:expr, decode |$x:ident| $decode:expr;)*) => {$(
+    ($($t:ty: $(max = $max:expr,)? encode |$k:ident| $encode:expr, decode |$x:ident| $decode:expr;)*) => {$(
         impl IndexLane for $t {
+            $(const MAX: u32 = $max;)?
             #[inline(always)]
             fn encode($k: u32) -> Self {
                 $encode
@@ -236,6 +239,10 @@ index_lanes! {
     i32: encode |k| k as i32, decode |x| x as u32;
     f64: encode |k| f64::from(k), decode |x| x as u32;
     i64: encode |k| f64::from(k).to_bits() as i64, decode |x| f64::from_bits(x as u64) as u32;
+    // The 16 bits of a half lane: an argmax k-block holds at most
+    // (2^16 − 2)·ARG_CHUNK depths (`MicroKernel::MAX_KC`).
+    half::f16: max = u16::MAX as u32, encode |k| half::f16::from_bits(k as u16),
+        decode |x| u32::from(x.to_bits());
 }
 
 /// The extra vector operations of an argmax kernel, per ISA.
@@ -292,6 +299,8 @@ macro_rules! element_lanes {
 }
 
 element_lanes!(f32 => F32s, f64 => F64s, i32 => I32s, i64 => I64s, bool => Bools);
+// `half::f16` has lanes on one ISA only (`avx512::F16s`, level
+// `Avx512Fp16`), which `builtin.rs` names directly.
 
 /// Depths per chunk of the argmax tile (see [`arg_tile_body`]).
 pub(crate) const ARG_CHUNK: usize = 4;
