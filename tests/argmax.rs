@@ -709,3 +709,31 @@ fn backward_batched_matches_items() {
         assert_eq!(&gb[i * k * n..][..k * n], &gbi[..], "item {i}");
     }
 }
+
+/// An f16 argmax lane holds a chunk number in 16 bits: a k-block deeper
+/// than 2^16 chunks is cut (`MAX_KC`), whatever the tiling asks, so a
+/// winner past that depth still gets its own index.
+#[test]
+fn f16_winner_beyond_sixteen_bits_of_chunks() {
+    let k = 270_000;
+    let mut a = vec![f16::from_f32(1.0); k];
+    a[265_001] = f16::from_f32(2.0);
+    let b = vec![f16::from_f32(0.5); k];
+    for level in available_levels("f16_winner_beyond_sixteen_bits_of_chunks") {
+        let cfg = GemmConfig::default()
+            .with_isa(level)
+            .with_tiling(TilingParams::new(8, 1 << 20, 32));
+        let (mut c, mut argk) = ([f16::ZERO; 1], [0u32; 1]);
+        gemm_argmax_with::<MaxPlus<f16>>(
+            &mut GemmWorkspace::new(),
+            &cfg,
+            MatRef::row_major(&a, 1, k).unwrap(),
+            MatRef::row_major(&b, k, 1).unwrap(),
+            MatMut::row_major(&mut c, 1, 1).unwrap(),
+            MatMut::row_major(&mut argk, 1, 1).unwrap(),
+            Accum::Replace,
+        )
+        .unwrap();
+        assert_eq!((c[0].to_f32(), argk[0]), (2.5, 265_001), "{level}");
+    }
+}
