@@ -103,6 +103,7 @@ fn many_small_products_across_threads() {
     check_strided::<MaxPlus<f32>>(37, (5, 9, 3), Par::Rayon(3), 2);
     check_strided::<MinPlus<i32>>(64, (7, 1, 33), Par::Rayon(2), 3);
     check_strided::<MinPlus<i32>>(9, (7, 20, 33), Par::Seq, 4);
+    check_strided::<MaxPlus<tropical_blas::half::f16>>(50, (9, 7, 33), Par::Rayon(3), 7);
 }
 
 #[test]
@@ -337,6 +338,8 @@ fn batch_entry_matches_single_products() {
             run::<MinPlus<i32>>(level, (9, 4, 16), 1, par, 16);
             run::<MaxPlus<f32>>(level, (6, 4, 16), 0, par, 17);
             run::<MaxPlus<f32>>(level, (6, 4, 20), 1, par, 18);
+            run::<MaxPlus<tropical_blas::half::f16>>(level, (21, 5, 40), 1, par, 19);
+            run::<tropical_blas::MinMax<tropical_blas::half::f16>>(level, (7, 9, 32), 0, par, 20);
         }
     }
 }

@@ -487,6 +487,11 @@ where
 {
     let name = std::any::type_name::<S>();
     let kernel = tropical_blas::kernel_at::<S>(level).expect("level is available");
+    if kernel.isa() != level {
+        // The kernel of a lower level (every type but f16 at avx512fp16,
+        // f16 below it, bf16): swept at its own level.
+        return;
+    }
     let (mr, nr) = (kernel.mr(), kernel.nr());
     let tile = mr.max(nr);
     let step = if quick() { 3 } else { 1 };
