@@ -13,8 +13,10 @@ use common::Rng;
 /// `x` (not NaN) rounded once, to nearest with ties to even, to a binary
 /// format with `frac` fraction bits, exponents from `emin` to `emax` and
 /// subnormals below: the bits of that format. Written here rather than
-/// taken from `half`'s `from_f64`, whose software path (CPUs without F16C)
-/// rounds some subnormal-operand sums wrongly.
+/// taken from `half`'s f64 conversions, which on their software path
+/// (CPUs without F16C, e.g. qemu -cpu Nehalem) gave wrong references for
+/// some sums and products with a subnormal operand (the f32 path the crate
+/// uses was right).
 fn round_once(x: f64, frac: i32, emin: i32, emax: i32) -> u16 {
     let sign = if x.is_sign_negative() { 1u16 << 15 } else { 0 };
     let ax = x.abs();
