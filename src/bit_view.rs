@@ -69,6 +69,45 @@ fn bit_at(words: &[u64], row_stride: usize, i: usize, j: usize) -> bool {
     words[i * row_stride + j / 64] >> (j % 64) & 1 == 1
 }
 
+/// The constructors and shape accessors [`BitMatRef`] and [`BitMatMut`]
+/// share; `$words` is the slice type each borrows.
+macro_rules! bit_view_common {
+    ($words:ty, $(#[$new_doc:meta])*) => {
+        $(#[$new_doc])*
+        pub fn new(words: $words, rows: usize, cols: usize, row_stride: usize) -> Result<Self, Error> {
+            check_layout(words.len(), rows, cols, row_stride)?;
+            Ok(Self {
+                words,
+                rows,
+                cols,
+                row_stride,
+            })
+        }
+
+        /// Rows without padding: `row_stride = words_per_row(cols)`.
+        pub fn dense(words: $words, rows: usize, cols: usize) -> Result<Self, Error> {
+            Self::new(words, rows, cols, words_per_row(cols))
+        }
+
+        /// Number of rows.
+        pub fn rows(&self) -> usize {
+            self.rows
+        }
+        /// Number of (bit) columns.
+        pub fn cols(&self) -> usize {
+            self.cols
+        }
+        /// Words from one row to the next.
+        pub fn row_stride(&self) -> usize {
+            self.row_stride
+        }
+        /// Words a row takes, ⌈cols / 64⌉.
+        pub fn words_per_row(&self) -> usize {
+            words_per_row(self.cols)
+        }
+    };
+}
+
 /// A read-only bit matrix over a slice of words (see the module
 /// documentation for the layout).
 #[derive(Clone, Copy, Debug)]
@@ -80,47 +119,14 @@ pub struct BitMatRef<'a> {
 }
 
 impl<'a> BitMatRef<'a> {
-    /// Row i at word `i · row_stride`. Errors: `row_stride` below
-    /// [`words_per_row`]`(cols)` with more than one row
-    /// ([`Error::BitRowStride`]), a slice too short
-    /// ([`Error::BufferTooShort`]), an extent past `isize::MAX` words
-    /// ([`Error::LayoutOverflow`]).
-    pub fn new(
-        words: &'a [u64],
-        rows: usize,
-        cols: usize,
-        row_stride: usize,
-    ) -> Result<Self, Error> {
-        check_layout(words.len(), rows, cols, row_stride)?;
-        Ok(Self {
-            words,
-            rows,
-            cols,
-            row_stride,
-        })
-    }
-
-    /// Rows without padding: `row_stride = words_per_row(cols)`.
-    pub fn dense(words: &'a [u64], rows: usize, cols: usize) -> Result<Self, Error> {
-        Self::new(words, rows, cols, words_per_row(cols))
-    }
-
-    /// Number of rows.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-    /// Number of (bit) columns.
-    pub fn cols(&self) -> usize {
-        self.cols
-    }
-    /// Words from one row to the next.
-    pub fn row_stride(&self) -> usize {
-        self.row_stride
-    }
-    /// Words a row takes, ⌈cols / 64⌉.
-    pub fn words_per_row(&self) -> usize {
-        words_per_row(self.cols)
-    }
+    bit_view_common!(
+        &'a [u64],
+        /// Row i at word `i · row_stride`. Errors: `row_stride` below
+        /// [`words_per_row`]`(cols)` with more than one row
+        /// ([`Error::BitRowStride`]), a slice too short
+        /// ([`Error::BufferTooShort`]), an extent past `isize::MAX` words
+        /// ([`Error::LayoutOverflow`]).
+    );
 
     /// Entry (i, j), or `None` outside the matrix.
     pub fn get(&self, i: usize, j: usize) -> Option<bool> {
@@ -131,6 +137,10 @@ impl<'a> BitMatRef<'a> {
     /// past `cols` are not entries), or `None` past the last row.
     pub fn row(&self, i: usize) -> Option<&'a [u64]> {
         (i < self.rows).then(|| {
+            if self.cols == 0 {
+                // No words: the stride of an empty row was never checked.
+                return &self.words[..0];
+            }
             let start = i * self.row_stride;
             &self.words[start..start + self.words_per_row()]
         })
@@ -172,40 +182,11 @@ pub struct BitMatMut<'a> {
 }
 
 impl<'a> BitMatMut<'a> {
-    /// As [`BitMatRef::new`]; a row stride below `words_per_row(cols)`
-    /// would make rows overlap, and is [`Error::BitRowStride`].
-    pub fn new(
-        words: &'a mut [u64],
-        rows: usize,
-        cols: usize,
-        row_stride: usize,
-    ) -> Result<Self, Error> {
-        check_layout(words.len(), rows, cols, row_stride)?;
-        Ok(Self {
-            words,
-            rows,
-            cols,
-            row_stride,
-        })
-    }
-
-    /// Rows without padding: `row_stride = words_per_row(cols)`.
-    pub fn dense(words: &'a mut [u64], rows: usize, cols: usize) -> Result<Self, Error> {
-        Self::new(words, rows, cols, words_per_row(cols))
-    }
-
-    /// Number of rows.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-    /// Number of (bit) columns.
-    pub fn cols(&self) -> usize {
-        self.cols
-    }
-    /// Words from one row to the next.
-    pub fn row_stride(&self) -> usize {
-        self.row_stride
-    }
+    bit_view_common!(
+        &'a mut [u64],
+        /// As [`BitMatRef::new`]; a row stride below `words_per_row(cols)`
+        /// would make rows overlap, and is [`Error::BitRowStride`].
+    );
 
     /// A read-only view of the same matrix.
     pub fn as_ref(&self) -> BitMatRef<'_> {
@@ -299,6 +280,11 @@ pub struct BitMatrix {
 
 impl BitMatrix {
     /// A rows × cols matrix of `false`.
+    ///
+    /// # Panics
+    /// As `vec!`, when rows · ⌈cols / 64⌉ words overflow `usize` or cannot
+    /// be allocated (this and the other owning constructors allocate;
+    /// the views never do).
     pub fn zeros(rows: usize, cols: usize) -> Self {
         let len = rows
             .checked_mul(words_per_row(cols))

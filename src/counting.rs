@@ -37,8 +37,8 @@
 //!   stays, with its count.
 //! - **Counts** are `f64` holding integers, exact below 2^53
 //!   ([`COUNT_LIMIT`]). A count of A, B (or C under `Combine`) whose value
-//!   is not ZERO's must be an integer in [0, 2^53)
-//!   ([`Error::InvalidCount`](crate::Error::InvalidCount) otherwise). A
+//!   is not ZERO's must be an integer in [0, 2^53), and +0.0 rather than
+//!   −0.0 ([`Error::InvalidCount`](crate::Error::InvalidCount) otherwise). A
 //!   result count that would reach 2^53 is
 //!   [`Error::CountOverflow`](crate::Error::CountOverflow), never a rounded
 //!   count: every product and partial sum below 2^53 is exact, and sums of

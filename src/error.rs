@@ -164,7 +164,7 @@ pub enum Error {
         value: String,
     },
     /// A count of a counting tropical operand that is not an integer in
-    /// [0, 2^53) (see [`counting`](crate::counting)), in an element whose
+    /// [0, 2^53) (or is −0.0; see [`counting`](crate::counting)), in an element whose
     /// value is not ZERO's (a ZERO's count is never read).
     InvalidCount {
         /// The operand holding it (A, B, or C under `Combine`).
@@ -277,7 +277,7 @@ impl fmt::Display for Error {
             ),
             Error::InvalidCount { operand, row, col } => write!(
                 f,
-                "invalid count: {operand} count [{row}, {col}] is not an integer in [0, 2^53)"
+                "invalid count: {operand} count [{row}, {col}] is not an integer in [0, 2^53) (or is -0.0)"
             ),
             Error::CountOverflow { row, col } => write!(
                 f,

@@ -36,7 +36,7 @@ use crate::element::Element;
 use crate::error::{Error, Operand};
 use crate::semiring::{NO_ARG, SelectingSemiring, Semiring};
 use crate::view::{MatMut, MatRef};
-use crate::workspace::GemmWorkspace;
+use crate::workspace::{GemmWorkspace, try_filled_vec};
 use rayon::prelude::*;
 
 /// Vertices per block. Fixed, not tuned: the order in which float path
@@ -55,7 +55,10 @@ mod sealed {
 /// An edge weight [`shortest_paths`] takes: `f32`, `f64`, `i32`, `i64`.
 ///
 /// The "no edge" weight is [`MinPlus`]'s ZERO: +∞ for floats, `MAX` for
-/// integers. Floats may be any other value but NaN and −∞. Integers
+/// integers. A float weight must be finite with |w|·(n − 1) ≤ `MAX`/2,
+/// so that no sum of a route's edges overflows to ±∞ (an overflow to +∞
+/// would read as "no route"; the half leaves room for the rounding of the
+/// bound itself); NaN and −∞ are never weights. Integers
 /// follow the crate's integer rule for paths: every sum of up to n − 1
 /// edges must lie in `[-2^28, 2^28]` (i32) or `[-2^60, 2^60]` (i64), so
 /// |w|·(n − 1) may not exceed that bound; then every distance is exact.
@@ -68,8 +71,9 @@ macro_rules! float_weight {
     ($($t:ty),*) => {$(
         impl sealed::Sealed for $t {}
         impl PathWeight for $t {
-            fn usable(w: Self, _n: usize) -> bool {
-                !w.is_nan() && w != <$t>::NEG_INFINITY
+            fn usable(w: Self, n: usize) -> bool {
+                let edges = n.saturating_sub(1).max(1) as $t;
+                w == <$t>::INFINITY || w.abs() * edges <= <$t>::MAX / 2.0
             }
         }
     )*};
@@ -350,14 +354,7 @@ where
 /// An n × n buffer filled with `value`, or the error for one that cannot
 /// be had.
 fn allocate<X: Copy>(n: usize, value: X) -> Result<Vec<X>, Error> {
-    let len = n.checked_mul(n).ok_or(Error::LayoutOverflow)?;
-    let mut buf = Vec::new();
-    buf.try_reserve_exact(len)
-        .map_err(|_| Error::WorkspaceTooLarge {
-            bytes: len.saturating_mul(std::mem::size_of::<X>()),
-        })?;
-    buf.resize(len, value);
-    Ok(buf)
+    try_filled_vec(n.checked_mul(n).ok_or(Error::LayoutOverflow)?, value)
 }
 
 /// A vertex whose distance to itself is below ONE lies on a negative

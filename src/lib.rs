@@ -33,7 +33,8 @@
 //! optimum is reached: [`counting`] (`CountingMax`, `CountingMin`).
 //!
 //! Your own semiring: implement [`Semiring`] (five items) for a zero-sized
-//! type; it runs on the portable kernel.
+//! type; it runs on the portable kernel. The built-ins over another number
+//! type (`u16`, `i8`, a fixed-point type of yours): [`Number`].
 //!
 //! # Exactness
 //!
@@ -104,6 +105,7 @@ mod api;
 mod builtin;
 pub mod counting;
 pub mod graph;
+mod number;
 
 /// Bit-packed boolean matrices (64 entries to a `u64` word) and their
 /// or-and product.
@@ -153,6 +155,7 @@ pub use error::{Error, Operand};
 /// same version.
 pub use half;
 pub use isa::IsaLevel;
+pub use number::Number;
 pub use semiring::{
     ArgKernel, DifferentiableSemiring, IntegerInputLimit, Kernel, NO_ARG, SelectingSemiring,
     Semiring,

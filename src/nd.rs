@@ -37,6 +37,7 @@ use crate::config::Accum;
 use crate::error::Error;
 use crate::semiring::{NO_ARG, SelectingSemiring, Semiring};
 use crate::view::{MatMut, MatRef};
+use crate::workspace::try_filled_vec;
 
 /// The axes that move (more than one element, `nonzero`: a stride other
 /// than 0) as (|stride|, length), smallest stride first.
@@ -192,15 +193,30 @@ fn restore_signs<D: ndarray::RawData>(view: &mut ndarray::ArrayBase<D, Ix2>, rev
     }
 }
 
-impl<'a, T: Copy> From<MatRef<'a, T>> for ArrayView2<'a, T> {
-    /// Borrows the view with its strides (negative and zero ones included).
-    fn from(view: MatRef<'a, T>) -> Self {
+/// ndarray's bound on a shape: the product of its nonzero axis lengths
+/// at most `isize::MAX` ([`Error::LayoutOverflow`] otherwise). A
+/// broadcast `MatRef` (zero strides) can be far larger than its slice.
+fn check_ndarray_shape(rows: usize, cols: usize) -> Result<(), Error> {
+    rows.max(1)
+        .checked_mul(cols.max(1))
+        .filter(|&size| size <= isize::MAX as usize)
+        .map(|_| ())
+        .ok_or(Error::LayoutOverflow)
+}
+
+impl<'a, T: Copy> TryFrom<MatRef<'a, T>> for ArrayView2<'a, T> {
+    type Error = Error;
+
+    /// Borrows the view with its strides (negative and zero ones
+    /// included); [`Error::LayoutOverflow`] for a (broadcast) view with
+    /// more than `isize::MAX` elements, which ndarray cannot describe.
+    fn try_from(view: MatRef<'a, T>) -> Result<Self, Error> {
         let (rows, cols) = (view.rows(), view.cols());
+        check_ndarray_shape(rows, cols)?;
         if rows == 0 || cols == 0 {
             // ndarray may offset an empty view's pointer along its strides
             // (`invert_axis`, `index_axis`): give it none to follow.
-            return ArrayView2::from_shape((rows, cols), &[])
-                .expect("an empty shape fits an empty slice");
+            return ArrayView2::from_shape((rows, cols), &[]).map_err(|_| Error::LayoutOverflow);
         }
         let (rs, cs, low, reversed) =
             unsigned_layout(rows, cols, view.row_stride(), view.col_stride());
@@ -209,11 +225,12 @@ impl<'a, T: Copy> From<MatRef<'a, T>> for ArrayView2<'a, T> {
         // `lowest + i·|rs| + j·|cs|`, every one of them inside the slice
         // the `MatRef` was checked against and borrows shared for 'a
         // (aligned, initialized, not mutably aliased); the span fits isize
-        // (checked by its constructor); the view has elements (the empty
-        // one returned above), so `lowest` is the address of one of them.
+        // (checked by its constructor) and so does the element count
+        // (`check_ndarray_shape`); the view has elements (the empty one
+        // returned above), so `lowest` is the address of one of them.
         let mut out = unsafe { ArrayView2::from_shape_ptr((rows, cols).strides((rs, cs)), lowest) };
         restore_signs(&mut out, reversed);
-        out
+        Ok(out)
     }
 }
 
@@ -328,12 +345,7 @@ fn output<T: Copy, D: Dimension>(shape: D, fill: T) -> Result<Array<T, D>, Error
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
         .filter(|&len| len <= isize::MAX as usize)
         .ok_or(Error::LayoutOverflow)?;
-    let mut data = Vec::new();
-    data.try_reserve_exact(len)
-        .map_err(|_| Error::WorkspaceTooLarge {
-            bytes: len.saturating_mul(size_of::<T>()),
-        })?;
-    data.resize(len, fill);
+    let data = try_filled_vec(len, fill)?;
     Array::from_shape_vec(shape, data).map_err(|_| Error::LayoutOverflow)
 }
 

@@ -12,6 +12,19 @@ use crate::error::Error;
 /// promise.
 pub const MAX_WORKSPACE_BYTES: usize = 1 << 44;
 
+/// A vector of `len` copies of `value`, or [`Error::WorkspaceTooLarge`]
+/// when the memory cannot be had (never an abort): for buffers whose size
+/// comes from the caller's shapes, which a broadcast view can make huge.
+pub(crate) fn try_filled_vec<T: Clone>(len: usize, value: T) -> Result<Vec<T>, Error> {
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(len)
+        .map_err(|_| Error::WorkspaceTooLarge {
+            bytes: len.saturating_mul(std::mem::size_of::<T>()),
+        })?;
+    buf.resize(len, value);
+    Ok(buf)
+}
+
 /// One 64-byte aligned byte buffer that only ever grows.
 #[derive(Debug)]
 pub(crate) struct AlignedBuf(AVec<u8, ConstAlign<64>>);
@@ -26,6 +39,12 @@ impl AlignedBuf {
     /// returns [`Error::WorkspaceTooLarge`] (allocating nothing) when the
     /// size overflows, exceeds [`MAX_WORKSPACE_BYTES`] or cannot be had.
     pub(crate) fn reserve<T>(&mut self, elems: usize) -> Result<*mut T, Error> {
+        const {
+            assert!(
+                std::mem::align_of::<T>() <= 64,
+                "elements align to at most 64 bytes"
+            )
+        };
         let bytes = elems
             .checked_mul(std::mem::size_of::<T>())
             .ok_or(Error::WorkspaceTooLarge { bytes: usize::MAX })?;

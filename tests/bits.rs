@@ -281,6 +281,10 @@ fn errors() {
     assert!(BitMatMut::new(&mut out, 1, 640, 0).is_ok());
     assert!(BitMatRef::new(&[], 0, 100, 0).is_ok());
     assert!(BitMatRef::new(&[], 100, 0, 0).is_ok());
+    // Rows of no columns have no words, whatever the stride says.
+    let empty_rows = BitMatRef::new(&[], 2, 0, 10).unwrap();
+    assert_eq!(empty_rows.row(1), Some(&[][..]));
+    assert_eq!(empty_rows.row(2), None);
     // Short buffer: 3 rows of 2 words, stride 4: 2·4 + 2 = 10 fits, 11 not.
     assert!(BitMatRef::new(&words, 3, 128, 4).is_ok());
     assert_eq!(

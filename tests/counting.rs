@@ -462,9 +462,9 @@ fn count_overflow_and_invalid_counts() {
             Err(Error::CountOverflow { .. })
         ));
         assert!(c.1.iter().all(|&x| x == big * big), "C untouched");
-        // Invalid counts (non-integer, negative, NaN, 2^53) are refused
+        // Invalid counts (non-integer, negative, −0.0, NaN, 2^53) are refused
         // before anything is written; at a ZERO value they are ignored.
-        for bad in [0.5, -1.0, f64::NAN, 2.0 * big * big] {
+        for bad in [0.5, -1.0, -0.0, f64::NAN, 2.0 * big * big] {
             let a = Dense::from_fn(3, 2, |i, p| {
                 if (i, p) == (2, 1) {
                     (1.0, bad)

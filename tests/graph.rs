@@ -333,6 +333,35 @@ fn bad_weights_and_shapes_are_errors() {
         shortest_paths(MatRef::row_major(&too_big, 3, 3).unwrap(), Par::Seq),
         Err(Error::ValueOutOfRange { row: 0, col: 1, .. })
     ));
+    // Floats: a route's sum may not overflow (|w|·(n − 1) ≤ MAX/2).
+    let huge = [
+        0.0f32,
+        3e38,
+        f32::INFINITY,
+        f32::INFINITY,
+        0.0,
+        3e38,
+        0.0,
+        0.0,
+        0.0,
+    ];
+    assert!(matches!(
+        shortest_paths(MatRef::row_major(&huge, 3, 3).unwrap(), Par::Seq),
+        Err(Error::ValueOutOfRange { row: 0, col: 1, .. })
+    ));
+    let fits = [
+        0.0f32,
+        8e37,
+        f32::INFINITY,
+        f32::INFINITY,
+        0.0,
+        8e37,
+        0.0,
+        0.0,
+        0.0,
+    ];
+    let paths = shortest_paths(MatRef::row_major(&fits, 3, 3).unwrap(), Par::Seq).unwrap();
+    assert_eq!(paths.distance(0, 2), Some(1.6e38));
     let w = [0.0f32; 6];
     assert!(matches!(
         shortest_paths(MatRef::row_major(&w, 2, 3).unwrap(), Par::Seq),

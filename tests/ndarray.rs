@@ -59,7 +59,7 @@ fn strided_views_convert_without_copying() {
         for ((i, j), x) in view.indexed_iter() {
             assert_eq!(mat.get(i, j).unwrap().to_bits(), x.to_bits());
             // The element itself is borrowed, not a copy of it.
-            let back = ArrayView2::from(mat);
+            let back = ArrayView2::try_from(mat).unwrap();
             assert!(std::ptr::eq(&back[[i, j]], x));
         }
     }
@@ -234,9 +234,30 @@ fn outputs_past_memory_are_an_error_not_an_abort() {
 }
 
 #[test]
+fn broadcast_views_past_isize_elements_do_not_convert() {
+    let one = [1.0f32];
+    let huge = MatRef::new(&one[..], 1 << 32, 1 << 32, 0, 0).unwrap();
+    assert_eq!(
+        ArrayView2::try_from(huge).unwrap_err(),
+        Error::LayoutOverflow
+    );
+    let none: [f32; 0] = [];
+    let wide = MatRef::new(&none[..], 0, usize::MAX, 1, 1).unwrap();
+    assert_eq!(
+        ArrayView2::try_from(wide).unwrap_err(),
+        Error::LayoutOverflow
+    );
+    let fits = MatRef::new(&one[..], 1 << 20, 1 << 20, 0, 0).unwrap();
+    assert_eq!(
+        ArrayView2::try_from(fits).unwrap().dim(),
+        (1 << 20, 1 << 20)
+    );
+}
+
+#[test]
 fn empty_views_convert_with_any_strides() {
     let none: [f32; 0] = [];
-    let view = ArrayView2::from(MatRef::new(&none[..], 3, 0, -1000, 1).unwrap());
+    let view = ArrayView2::try_from(MatRef::new(&none[..], 3, 0, -1000, 1).unwrap()).unwrap();
     assert_eq!(view.dim(), (3, 0));
     assert_eq!(view.index_axis(Axis(0), 2).len(), 0);
     let mut nothing: [f32; 0] = [];

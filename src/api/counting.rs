@@ -17,7 +17,7 @@ use crate::frame::counting::{Operands, Output, counting_product};
 use crate::isa::IsaLevel;
 use crate::semiring::counting::{COUNT_LIMIT, CountValue, CountingKernel, CountingSemiring};
 use crate::view::{MatMut, MatRef};
-use crate::workspace::{GemmWorkspace, SharedPtr};
+use crate::workspace::{GemmWorkspace, SharedPtr, try_filled_vec};
 
 /// A read-only counting matrix: a value view and a count view of the same
 /// shape (element (i, j) is `(values[i, j], counts[i, j])`). Two planes,
@@ -36,13 +36,7 @@ impl<'a, T: Copy> CountingRef<'a, T> {
     /// ([`Error::ShapeMismatch`] otherwise, naming the counts as
     /// `operand`).
     pub fn new(values: MatRef<'a, T>, counts: MatRef<'a, f64>) -> Result<Self, Error> {
-        same_shape(
-            Operand::A,
-            values.rows(),
-            values.cols(),
-            counts.rows(),
-            counts.cols(),
-        )?;
+        same_shape(Operand::A, values.shape(), counts.shape())?;
         Ok(Self { values, counts })
     }
     /// The value plane.
@@ -81,13 +75,7 @@ pub struct CountingMut<'a, T> {
 impl<'a, T: Copy> CountingMut<'a, T> {
     /// Pairs a value view and a count view of the same shape.
     pub fn new(values: MatMut<'a, T>, counts: MatMut<'a, f64>) -> Result<Self, Error> {
-        same_shape(
-            Operand::C,
-            values.rows(),
-            values.cols(),
-            counts.rows(),
-            counts.cols(),
-        )?;
+        same_shape(Operand::C, values.shape(), counts.shape())?;
         Ok(Self { values, counts })
     }
     /// A shorter-lived view of the same planes.
@@ -111,18 +99,17 @@ impl<'a, T: Copy> CountingMut<'a, T> {
     }
 }
 
+/// `found` must be `expected`, else a shape error naming `operand`.
 fn same_shape(
     operand: Operand,
-    rows: usize,
-    cols: usize,
-    crows: usize,
-    ccols: usize,
+    expected: (usize, usize),
+    found: (usize, usize),
 ) -> Result<(), Error> {
-    if (rows, cols) != (crows, ccols) {
+    if expected != found {
         return Err(Error::ShapeMismatch {
             operand,
-            expected: (rows, cols),
-            found: (crows, ccols),
+            expected,
+            found,
         });
     }
     Ok(())
@@ -242,9 +229,11 @@ fn kernel_at_config<S: CountingSemiring>(cfg: &GemmConfig) -> Result<CountingKer
     Ok(S::counting_kernel(resolve_level(cfg.isa())?))
 }
 
-/// Whether `count` is a count the rule accepts: an integer in [0, 2^53).
+/// Whether `count` is a count the rule accepts: an integer in [0, 2^53),
+/// and not −0.0 (the kernels add counts to +0.0, the scalar rule keeps a
+/// lone −0.0: only +0.0 gives the same bits on every path).
 fn valid_count(count: f64) -> bool {
-    (0.0..COUNT_LIMIT).contains(&count) && count.fract() == 0.0
+    (0.0..COUNT_LIMIT).contains(&count) && count.fract() == 0.0 && count.is_sign_positive()
 }
 
 /// Checks one product's shapes and counts; returns whether the bound
@@ -262,8 +251,8 @@ fn check<S: CountingSemiring>(
     )?;
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     // The largest valid count of each depth, in A's columns and B's rows.
-    let mut a_max = vec![0.0f64; k];
-    let mut b_max = vec![0.0f64; k];
+    let mut a_max = try_filled_vec(k, 0.0f64)?;
+    let mut b_max = try_filled_vec(k, 0.0f64)?;
     for (operand, x, maxima, transposed) in [
         (Operand::A, a, &mut a_max, false),
         (Operand::B, b, &mut b_max, true),
@@ -381,8 +370,9 @@ fn scratch_product<S: CountingSemiring>(
     accum: Accum,
 ) -> Result<(Vec<S::Value>, Vec<f64>), Error> {
     let (m, n) = (c.rows(), c.cols());
-    let mut values = vec![S::Value::ZERO; m * n];
-    let mut counts = vec![0.0f64; m * n];
+    let len = m.checked_mul(n).ok_or(Error::LayoutOverflow)?;
+    let mut values = try_filled_vec(len, S::Value::ZERO)?;
+    let mut counts = try_filled_vec(len, 0.0f64)?;
     for i in 0..m {
         for j in 0..n {
             let (v, count) = c.get(i, j).unwrap();

@@ -12,52 +12,45 @@ use crate::semiring::counting::{CountValue, CountingKernel, CountingSemiring, Co
 /// A tile entry with its name and shape (MR, NR).
 type Tile<T> = (&'static str, CountingTileFn<T>, usize, usize);
 
-/// The SIMD tiles of one value type, per ISA and direction. The tile
-/// rows are what the registers hold: a row is a value register and its
-/// count registers, and the tile leaves room for B's row and temporaries
-/// (AVX-512, 32 zmm: 8 rows × 3 for f32, 12 × 2 for f64; AVX2, 16 ymm:
-/// 3 × 3 for f32, 4 × 2 for f64).
+/// The SIMD tiles of one value type, per ISA and direction.
 pub(crate) trait CountingSimd: CountValue {
-    /// The AVX-512 tile.
-    #[cfg(target_arch = "x86_64")]
-    fn avx512_tile<const MAX: bool>() -> Tile<Self>;
-    /// The AVX2 tile.
-    #[cfg(target_arch = "x86_64")]
-    fn avx2_tile<const MAX: bool>() -> Tile<Self>;
-}
-
-#[cfg(target_arch = "x86_64")]
-impl CountingSimd for f32 {
-    fn avx512_tile<const MAX: bool>() -> Tile<f32> {
-        use crate::kernels::counting::avx512::F32x16;
-        let tile = crate::binding::avx512::counting_tile_entry::<F32x16, MAX, 8>;
-        ("avx512-count-8x16", tile, 8, 16)
-    }
-    fn avx2_tile<const MAX: bool>() -> Tile<f32> {
-        use crate::kernels::counting::avx2::F32x8;
-        let tile = crate::binding::avx2::counting_tile_entry::<F32x8, MAX, 3>;
-        ("avx2-count-3x8", tile, 3, 8)
+    /// The tile at exactly `level`, if this type has one there.
+    fn tile<const MAX: bool>(_level: IsaLevel) -> Option<Tile<Self>> {
+        None
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-impl CountingSimd for f64 {
-    fn avx512_tile<const MAX: bool>() -> Tile<f64> {
-        use crate::kernels::counting::avx512::F64x8;
-        let tile = crate::binding::avx512::counting_tile_entry::<F64x8, MAX, 12>;
-        ("avx512-count-12x8", tile, 12, 8)
-    }
-    fn avx2_tile<const MAX: bool>() -> Tile<f64> {
-        use crate::kernels::counting::avx2::F64x4;
-        let tile = crate::binding::avx2::counting_tile_entry::<F64x4, MAX, 4>;
-        ("avx2-count-4x4", tile, 4, 4)
-    }
+/// The tile table: per value type, per ISA, the count lanes and MR (NR
+/// is the lanes' width). The tile rows are what the registers hold: a
+/// row is a value register and its count registers, and the tile leaves
+/// room for B's row and temporaries (AVX-512, 32 zmm: 8 rows × 3 for f32,
+/// 12 × 2 for f64; AVX2, 16 ymm: 3 × 3 for f32, 4 × 2 for f64).
+macro_rules! counting_tiles {
+    ($($t:ty: $(($level:ident, $isa:ident::$lanes:ident, $mr:literal, $name:literal))*;)*) => {$(
+        #[cfg(target_arch = "x86_64")]
+        impl CountingSimd for $t {
+            fn tile<const MAX: bool>(level: IsaLevel) -> Option<Tile<$t>> {
+                use crate::kernels::counting::CountLanes;
+                use crate::kernels::simd::ops::Lanes;
+                match level {
+                    $(IsaLevel::$level => {
+                        type L = crate::kernels::counting::$isa::$lanes;
+                        let tile = crate::binding::$isa::counting_tile_entry::<L, MAX, $mr>;
+                        Some(($name, tile, $mr, <L as CountLanes>::Values::LANES))
+                    })*
+                    _ => None,
+                }
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        impl CountingSimd for $t {}
+    )*};
 }
 
-#[cfg(not(target_arch = "x86_64"))]
-impl CountingSimd for f32 {}
-#[cfg(not(target_arch = "x86_64"))]
-impl CountingSimd for f64 {}
+counting_tiles! {
+    f32: (Avx512, avx512::F32x16, 8, "avx512-count-8x16") (Avx2, avx2::F32x8, 3, "avx2-count-3x8");
+    f64: (Avx512, avx512::F64x8, 12, "avx512-count-12x8") (Avx2, avx2::F64x4, 4, "avx2-count-4x4");
+}
 
 /// The portable counting kernel of `S`: always sound.
 pub(crate) fn portable<S: CountingSemiring>() -> CountingKernel<S> {
@@ -77,39 +70,21 @@ pub(crate) fn select<S>(level: IsaLevel) -> CountingKernel<S>
 where
     S: CountingSemiring<Value: CountingSimd>,
 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let (name, tile, mr, nr, level) = match level.min(detected_isa()) {
-            // FP16 adds nothing to the counting tiles.
-            IsaLevel::Avx512 | IsaLevel::Avx512Fp16 => {
-                let (name, tile, mr, nr) = if S::MAXIMIZES {
-                    S::Value::avx512_tile::<true>()
-                } else {
-                    S::Value::avx512_tile::<false>()
-                };
-                (name, tile, mr, nr, IsaLevel::Avx512)
-            }
-            IsaLevel::Avx2 => {
-                let (name, tile, mr, nr) = if S::MAXIMIZES {
-                    S::Value::avx2_tile::<true>()
-                } else {
-                    S::Value::avx2_tile::<false>()
-                };
-                (name, tile, mr, nr, IsaLevel::Avx2)
-            }
-            IsaLevel::Scalar => return portable::<S>(),
-        };
-        CountingKernel {
+    // FP16 adds nothing to the counting tiles: their top level is Avx512.
+    let level = level.min(detected_isa()).min(IsaLevel::Avx512);
+    let tile = if S::MAXIMIZES {
+        S::Value::tile::<true>(level)
+    } else {
+        S::Value::tile::<false>(level)
+    };
+    match tile {
+        Some((name, tile, mr, nr)) => CountingKernel {
             name,
             level,
             mr,
             nr,
             tile,
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = (level, detected_isa());
-        portable::<S>()
+        },
+        None => portable::<S>(),
     }
 }

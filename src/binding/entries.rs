@@ -321,7 +321,7 @@ macro_rules! counting_tile_entry {
         /// The counting tile compiled for this ISA.
         ///
         /// # Safety
-        /// As `CountingTileFn` with MR and NR = `L::LANES`; the CPU has the
+        /// As `CountingTileFn` with MR and NR = `L::Values::LANES`; the CPU has the
         /// ISA (the binding hands this out only after detecting it).
         #[target_feature(enable = $features)]
         pub(crate) unsafe fn counting_tile_entry<
@@ -329,20 +329,12 @@ macro_rules! counting_tile_entry {
             const MAX: bool,
             const MR: usize,
         >(
-            kc: usize,
-            a_values: *const L::T,
-            a_counts: *const f64,
-            b_values: *const L::T,
-            b_counts: *const f64,
-            acc_values: *mut L::T,
-            acc_counts: *mut f64,
+            tile: $crate::semiring::counting::CountingTile<
+                $crate::kernels::counting::CountValueOf<L>,
+            >,
         ) {
             // SAFETY: forwarded contract, features enabled here.
-            unsafe {
-                $crate::kernels::counting::tile_body::<L, MAX, MR>(
-                    kc, a_values, a_counts, b_values, b_counts, acc_values, acc_counts,
-                )
-            }
+            unsafe { $crate::kernels::counting::tile_body::<L, MAX, MR>(tile) }
         }
     };
 }

@@ -20,7 +20,7 @@
 use crate::config::Accum;
 use crate::error::Error;
 use crate::frame::{run_tasks, split};
-use crate::semiring::counting::{CountValue, CountingKernel, CountingSemiring};
+use crate::semiring::counting::{CountingKernel, CountingSemiring, CountingTile};
 use crate::view::MatRef;
 use crate::workspace::{GemmWorkspace, SharedPtr};
 
@@ -183,8 +183,7 @@ unsafe fn strip<S: CountingSemiring>(
             .cast::<f64>();
         (a_v, a_c, b_v, b_c)
     };
-    let mut tile_v = [S::Value::ZERO; MAX_TILE];
-    let mut tile_c = [0.0f64; MAX_TILE];
+    let mut buffer = TileBuffer::<S>::new(nr);
     for jc in (cols.0..cols.1).step_by(nc) {
         let ncb = nc.min(cols.1 - jc);
         for pc in (0..k).step_by(kc) {
@@ -211,31 +210,31 @@ unsafe fn strip<S: CountingSemiring>(
                 unsafe { pack::<S>(ops.a_values, ops.a_counts, ic, mcb, pc, kcb, mr, a_v, a_c) };
                 for jr in (0..ncb).step_by(nr) {
                     for ir in (0..mcb).step_by(mr) {
-                        let (i0, j0) = (ic + ir, jc + jr);
-                        let (h, w) = (mr.min(mcb - ir), nr.min(ncb - jr));
+                        let block = Block {
+                            i0: ic + ir,
+                            j0: jc + jr,
+                            rows: mr.min(mcb - ir),
+                            cols: nr.min(ncb - jr),
+                        };
                         let fresh = first_block && accum == Accum::Replace;
-                        // SAFETY: (i0.., j0..) h × w lies in the strip.
-                        unsafe {
-                            load_tile::<S>(out, i0, j0, h, w, nr, fresh, &mut tile_v, &mut tile_c)
+                        // SAFETY: the block lies in the strip.
+                        unsafe { buffer.load(out, block, fresh) };
+                        let tile = CountingTile {
+                            kc: kcb,
+                            // SAFETY: A's panel ir / mr and B's panel
+                            // jr / nr, each kcb deep, are inside the planes.
+                            a_values: unsafe { a_v.add(ir * kcb) },
+                            a_counts: unsafe { a_c.add(ir * kcb) },
+                            b_values: unsafe { b_v.add(jr * kcb) },
+                            b_counts: unsafe { b_c.add(jr * kcb) },
+                            acc_values: buffer.values.as_mut_ptr(),
+                            acc_counts: buffer.counts.as_mut_ptr(),
                         };
-                        // SAFETY: the kernel's tile reads kcb × mr of A's
-                        // panel ir / mr and kcb × nr of B's panel jr / nr,
-                        // and the mr × nr tile buffers.
-                        unsafe {
-                            (kernel.tile)(
-                                kcb,
-                                a_v.add(ir * kcb),
-                                a_c.add(ir * kcb),
-                                b_v.add(jr * kcb),
-                                b_c.add(jr * kcb),
-                                tile_v.as_mut_ptr(),
-                                tile_c.as_mut_ptr(),
-                            )
-                        };
+                        // SAFETY: the tile reads kcb × mr of A's panel,
+                        // kcb × nr of B's, and the mr × nr buffers.
+                        unsafe { (kernel.tile)(tile) };
                         // SAFETY: as for the load.
-                        unsafe {
-                            store_tile::<S>(out, i0, j0, h, w, nr, last_block, &tile_v, &tile_c)
-                        };
+                        unsafe { buffer.store(out, block, last_block) };
                     }
                 }
             }
@@ -289,80 +288,86 @@ unsafe fn pack<S: CountingSemiring>(
     }
 }
 
-/// Fills the tile buffers (`h` × `w` of C at (i0, j0), row stride `nr`)
-/// from C, or with ZERO when `fresh`; the rest of the tile is ZERO.
-///
-/// # Safety
-/// The block lies in C and in this task's strip.
-#[allow(clippy::too_many_arguments)]
-unsafe fn load_tile<S: CountingSemiring>(
-    out: Output<S::Value>,
+/// An `rows` × `cols` block of C at (`i0`, `j0`): one tile's outputs.
+#[derive(Clone, Copy)]
+struct Block {
     i0: usize,
     j0: usize,
-    h: usize,
-    w: usize,
-    nr: usize,
-    fresh: bool,
-    tile_v: &mut [S::Value; MAX_TILE],
-    tile_c: &mut [f64; MAX_TILE],
-) {
-    tile_v.fill(S::ZERO_VALUE);
-    tile_c.fill(0.0);
-    if fresh {
-        return;
-    }
-    for r in 0..h {
-        for j in 0..w {
-            let (i, jj) = ((i0 + r) as isize, (j0 + j) as isize);
-            // SAFETY: (i, jj) is in C (the caller's contract).
-            unsafe {
-                tile_v[r * nr + j] = *out
-                    .values
-                    .get()
-                    .offset(i * out.value_strides.0 + jj * out.value_strides.1);
-                tile_c[r * nr + j] = *out
-                    .counts
-                    .get()
-                    .offset(i * out.count_strides.0 + jj * out.count_strides.1);
-            }
-        }
+    rows: usize,
+    cols: usize,
+}
+
+impl Block {
+    /// The offsets of output (r, j) of the block in C's two planes.
+    fn offsets<T>(self, out: &Output<T>, r: usize, j: usize) -> (isize, isize) {
+        let (i, jj) = ((self.i0 + r) as isize, (self.j0 + j) as isize);
+        (
+            i * out.value_strides.0 + jj * out.value_strides.1,
+            i * out.count_strides.0 + jj * out.count_strides.1,
+        )
     }
 }
 
-/// Writes the `h` × `w` block of the tile buffers back to C; on the
-/// `last` depth block, a ZERO value gets count 0.
-///
-/// # Safety
-/// As [`load_tile`].
-#[allow(clippy::too_many_arguments)]
-unsafe fn store_tile<S: CountingSemiring>(
-    out: Output<S::Value>,
-    i0: usize,
-    j0: usize,
-    h: usize,
-    w: usize,
+/// A tile's accumulators between C and the kernel: values and counts,
+/// `[MR][nr]` row-major.
+struct TileBuffer<S: CountingSemiring> {
+    values: [S::Value; MAX_TILE],
+    counts: [f64; MAX_TILE],
     nr: usize,
-    last: bool,
-    tile_v: &[S::Value; MAX_TILE],
-    tile_c: &[f64; MAX_TILE],
-) {
-    for r in 0..h {
-        for j in 0..w {
-            let (i, jj) = ((i0 + r) as isize, (j0 + j) as isize);
-            let value = tile_v[r * nr + j];
-            let count = if last && value == S::ZERO_VALUE {
-                0.0
-            } else {
-                tile_c[r * nr + j]
-            };
-            // SAFETY: (i, jj) is in C (the caller's contract).
-            unsafe {
-                *out.values
-                    .get()
-                    .offset(i * out.value_strides.0 + jj * out.value_strides.1) = value;
-                *out.counts
-                    .get()
-                    .offset(i * out.count_strides.0 + jj * out.count_strides.1) = count;
+}
+
+impl<S: CountingSemiring> TileBuffer<S> {
+    fn new(nr: usize) -> Self {
+        Self {
+            values: [S::ZERO_VALUE; MAX_TILE],
+            counts: [0.0; MAX_TILE],
+            nr,
+        }
+    }
+
+    /// Fills the buffer with the block of C, or with ZERO when `fresh`;
+    /// the rest of the tile is ZERO.
+    ///
+    /// # Safety
+    /// The block lies in C and in this task's strip.
+    unsafe fn load(&mut self, out: Output<S::Value>, block: Block, fresh: bool) {
+        self.values.fill(S::ZERO_VALUE);
+        self.counts.fill(0.0);
+        if fresh {
+            return;
+        }
+        for r in 0..block.rows {
+            for j in 0..block.cols {
+                let (value_at, count_at) = block.offsets(&out, r, j);
+                // SAFETY: (r, j) of the block is in C (the caller's contract).
+                unsafe {
+                    self.values[r * self.nr + j] = *out.values.get().offset(value_at);
+                    self.counts[r * self.nr + j] = *out.counts.get().offset(count_at);
+                }
+            }
+        }
+    }
+
+    /// Writes the buffer's block back to C; on the `last` depth block, a
+    /// ZERO value gets count 0.
+    ///
+    /// # Safety
+    /// As [`TileBuffer::load`].
+    unsafe fn store(&self, out: Output<S::Value>, block: Block, last: bool) {
+        for r in 0..block.rows {
+            for j in 0..block.cols {
+                let (value_at, count_at) = block.offsets(&out, r, j);
+                let value = self.values[r * self.nr + j];
+                let count = if last && value == S::ZERO_VALUE {
+                    0.0
+                } else {
+                    self.counts[r * self.nr + j]
+                };
+                // SAFETY: (r, j) of the block is in C (the caller's contract).
+                unsafe {
+                    *out.values.get().offset(value_at) = value;
+                    *out.counts.get().offset(count_at) = count;
+                }
             }
         }
     }

@@ -102,22 +102,34 @@ pub trait CountingSemiring: Sized + Send + Sync + 'static + sealed::Sealed {
     fn counting_kernel(level: IsaLevel) -> CountingKernel<Self>;
 }
 
-/// One MR×NR tile of a counting product: folds `kc` depths of packed A
-/// (values `[kc][MR]`, counts `[kc][MR]`) and packed B (values `[kc][NR]`,
-/// counts `[kc][NR]`) into the accumulator tile (values and counts, both
-/// `[MR][NR]` row-major), which it reads first and writes back.
+/// The operands of one MR×NR tile of a counting product: `kc` depths of
+/// packed A (values `[kc][MR]`, counts `[kc][MR]`) and packed B (values
+/// `[kc][NR]`, counts `[kc][NR]`), and the accumulator tile (values and
+/// counts, both `[MR][NR]` row-major), which the tile reads first and
+/// writes back.
+#[derive(Clone, Copy)]
+pub(crate) struct CountingTile<T> {
+    /// Depths in the panels.
+    pub kc: usize,
+    /// A's packed values.
+    pub a_values: *const T,
+    /// A's packed counts.
+    pub a_counts: *const f64,
+    /// B's packed values.
+    pub b_values: *const T,
+    /// B's packed counts.
+    pub b_counts: *const f64,
+    /// The accumulator values.
+    pub acc_values: *mut T,
+    /// The accumulator counts.
+    pub acc_counts: *mut f64,
+}
+
+/// Folds one [`CountingTile`].
 ///
 /// # Safety
-/// The pointers hold those extents; the kernel's ISA is available.
-pub(crate) type CountingTileFn<T> = unsafe fn(
-    kc: usize,
-    a_values: *const T,
-    a_counts: *const f64,
-    b_values: *const T,
-    b_counts: *const f64,
-    acc_values: *mut T,
-    acc_counts: *mut f64,
-);
+/// The tile's pointers hold its extents; the kernel's ISA is available.
+pub(crate) type CountingTileFn<T> = unsafe fn(CountingTile<T>);
 
 /// A counting kernel: its tile shape and its tile function, as plain data.
 /// Only the binding builds one with a SIMD tile (after detecting the ISA),

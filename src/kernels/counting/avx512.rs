@@ -1,27 +1,18 @@
 //! AVX-512 (avx512f) count lanes: a zmm of values and the counts of its
 //! lanes in f64 zmm registers (two for 16 f32 lanes, one for 8 f64).
-//! One product costs two compares into masks (better, and better-or-tied),
-//! a masked move of the value, and per count register a masked move of
-//! zero (drop the old count where the value improved) and a masked fused
-//! multiply-add (add A's count × B's count where it improved or tied).
+//! One product costs a compare into a mask (better or tied) and a test of
+//! it; only a product that reaches some lane, rare past the first few k,
+//! costs more: the compare for strictly better, a masked move of the
+//! value, and per count register a masked move of zero (drop the old
+//! count where the value improved) and a masked fused multiply-add (add
+//! A's count × B's count where it improved or tied).
 //! The fused multiply-add is exact whenever the result is below 2^53
 //! (see `semiring::counting::COUNT_LIMIT`), as the portable `·` then `+`.
 
 use std::arch::x86_64::*;
 
-use super::CountLanes;
-
-/// The two compare predicates of a direction: strictly better, and
-/// better or tied (ordered, so NaN on either side gives neither).
-macro_rules! predicates {
-    ($cmp:ident, $max:expr, $x:expr, $acc:expr) => {
-        if $max {
-            ($cmp::<_CMP_GT_OQ>($x, $acc), $cmp::<_CMP_GE_OQ>($x, $acc))
-        } else {
-            ($cmp::<_CMP_LT_OQ>($x, $acc), $cmp::<_CMP_LE_OQ>($x, $acc))
-        }
-    };
-}
+use super::{CountLanes, OneReg, TwoRegs};
+use crate::kernels::simd::avx512::{F32s, F64s};
 
 /// The count update of one f64 register under the masks of its lanes.
 #[inline(always)]
@@ -43,74 +34,33 @@ unsafe fn update_counts(
 }
 
 /// f32 values, 16 lanes; their counts in two zmm (lanes 0–7, 8–15).
-#[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct F32x16;
 
-// SAFETY: every method uses avx512f only, and is called from entries
-// compiled with it after detection.
+// SAFETY: `fold` uses avx512f only, and is called from entries compiled
+// with it after detection.
 unsafe impl CountLanes for F32x16 {
-    type T = f32;
-    type Values = __m512;
-    type Counts = (__m512d, __m512d);
-    type Count = __m512d;
-    const LANES: usize = 16;
+    type Values = F32s;
+    type Count = F64s;
+    type Counts = TwoRegs<__m512d>;
 
-    #[inline(always)]
-    unsafe fn load_values(p: *const f32) -> __m512 {
-        // SAFETY: the caller's contract (16 values at p).
-        unsafe { _mm512_loadu_ps(p) }
-    }
-    #[inline(always)]
-    unsafe fn store_values(p: *mut f32, v: __m512) {
-        // SAFETY: the caller's contract.
-        unsafe { _mm512_storeu_ps(p, v) }
-    }
-    #[inline(always)]
-    unsafe fn load_counts(p: *const f64) -> (__m512d, __m512d) {
-        // SAFETY: the caller's contract (16 counts at p).
-        unsafe { (_mm512_loadu_pd(p), _mm512_loadu_pd(p.add(8))) }
-    }
-    #[inline(always)]
-    unsafe fn store_counts(p: *mut f64, c: (__m512d, __m512d)) {
-        // SAFETY: the caller's contract.
-        unsafe {
-            _mm512_storeu_pd(p, c.0);
-            _mm512_storeu_pd(p.add(8), c.1);
-        }
-    }
-    #[inline(always)]
-    unsafe fn splat_value(x: f32) -> __m512 {
-        // SAFETY: avx512f enabled.
-        unsafe { _mm512_set1_ps(x) }
-    }
-    #[inline(always)]
-    unsafe fn splat_count(x: f64) -> __m512d {
-        // SAFETY: avx512f enabled.
-        unsafe { _mm512_set1_pd(x) }
-    }
-    #[inline(always)]
-    unsafe fn add_values(a: __m512, b: __m512) -> __m512 {
-        // SAFETY: avx512f enabled.
-        unsafe { _mm512_add_ps(a, b) }
-    }
     #[inline(always)]
     unsafe fn fold<const MAX: bool>(
         acc: &mut __m512,
-        acc_counts: &mut (__m512d, __m512d),
+        acc_counts: &mut TwoRegs<__m512d>,
         x: __m512,
         a_count: __m512d,
-        b_counts: (__m512d, __m512d),
+        b_counts: TwoRegs<__m512d>,
     ) {
         // SAFETY: avx512f enabled.
         unsafe {
-            let (better, reached): (u16, u16) = predicates!(_mm512_cmp_ps_mask, MAX, x, *acc);
-            *acc = _mm512_mask_mov_ps(*acc, better, x);
+            let reached: u16 = reaches!(_mm512_cmp_ps_mask, MAX, x, *acc);
             if reached == 0 {
-                // Past the first few k, most steps reach none of the 16
-                // lanes, so skipping both count registers pays on typical
-                // inputs (with the 8 lanes of f64 it did not).
+                // Past the first few k most steps reach no lane: then no
+                // lane is better either, and nothing moves.
                 return;
             }
+            let better: u16 = beats!(_mm512_cmp_ps_mask, MAX, x, *acc);
+            *acc = _mm512_mask_mov_ps(*acc, better, x);
             acc_counts.0 = update_counts(
                 acc_counts.0,
                 better as u8,
@@ -130,65 +80,31 @@ unsafe impl CountLanes for F32x16 {
 }
 
 /// f64 values, 8 lanes; their counts in one zmm.
-#[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct F64x8;
 
 // SAFETY: as for `F32x16`.
 unsafe impl CountLanes for F64x8 {
-    type T = f64;
-    type Values = __m512d;
-    type Counts = __m512d;
-    type Count = __m512d;
-    const LANES: usize = 8;
+    type Values = F64s;
+    type Count = F64s;
+    type Counts = OneReg<__m512d>;
 
-    #[inline(always)]
-    unsafe fn load_values(p: *const f64) -> __m512d {
-        // SAFETY: the caller's contract (8 values at p).
-        unsafe { _mm512_loadu_pd(p) }
-    }
-    #[inline(always)]
-    unsafe fn store_values(p: *mut f64, v: __m512d) {
-        // SAFETY: the caller's contract.
-        unsafe { _mm512_storeu_pd(p, v) }
-    }
-    #[inline(always)]
-    unsafe fn load_counts(p: *const f64) -> __m512d {
-        // SAFETY: the caller's contract (8 counts at p).
-        unsafe { _mm512_loadu_pd(p) }
-    }
-    #[inline(always)]
-    unsafe fn store_counts(p: *mut f64, c: __m512d) {
-        // SAFETY: the caller's contract.
-        unsafe { _mm512_storeu_pd(p, c) }
-    }
-    #[inline(always)]
-    unsafe fn splat_value(x: f64) -> __m512d {
-        // SAFETY: avx512f enabled.
-        unsafe { _mm512_set1_pd(x) }
-    }
-    #[inline(always)]
-    unsafe fn splat_count(x: f64) -> __m512d {
-        // SAFETY: avx512f enabled.
-        unsafe { _mm512_set1_pd(x) }
-    }
-    #[inline(always)]
-    unsafe fn add_values(a: __m512d, b: __m512d) -> __m512d {
-        // SAFETY: avx512f enabled.
-        unsafe { _mm512_add_pd(a, b) }
-    }
     #[inline(always)]
     unsafe fn fold<const MAX: bool>(
         acc: &mut __m512d,
-        acc_counts: &mut __m512d,
+        acc_counts: &mut OneReg<__m512d>,
         x: __m512d,
         a_count: __m512d,
-        b_counts: __m512d,
+        b_counts: OneReg<__m512d>,
     ) {
         // SAFETY: avx512f enabled.
         unsafe {
-            let (better, reached): (u8, u8) = predicates!(_mm512_cmp_pd_mask, MAX, x, *acc);
+            let reached: u8 = reaches!(_mm512_cmp_pd_mask, MAX, x, *acc);
+            if reached == 0 {
+                return; // as for f32
+            }
+            let better: u8 = beats!(_mm512_cmp_pd_mask, MAX, x, *acc);
             *acc = _mm512_mask_mov_pd(*acc, better, x);
-            *acc_counts = update_counts(*acc_counts, better, reached, a_count, b_counts);
+            acc_counts.0 = update_counts(acc_counts.0, better, reached, a_count, b_counts.0);
         }
     }
 }

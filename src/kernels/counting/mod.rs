@@ -8,16 +8,101 @@
 //! values and the counts of the same lanes come from a load of the count
 //! plane: no shuffles between the two widths (f32 values, f64 counts).
 
+/// The ordered compare of a product `x` against the row's value `acc`
+/// for direction `max` that finds the lanes it reaches: better or tied
+/// (`>=`/`<=`; NaN on either side reaches nothing).
+#[cfg(target_arch = "x86_64")]
+macro_rules! reaches {
+    ($cmp:ident, $max:expr, $x:expr, $acc:expr) => {
+        if $max {
+            $cmp::<_CMP_GE_OQ>($x, $acc)
+        } else {
+            $cmp::<_CMP_LE_OQ>($x, $acc)
+        }
+    };
+}
+
+/// The ordered compare that finds the lanes `x` strictly beats.
+#[cfg(target_arch = "x86_64")]
+macro_rules! beats {
+    ($cmp:ident, $max:expr, $x:expr, $acc:expr) => {
+        if $max {
+            $cmp::<_CMP_GT_OQ>($x, $acc)
+        } else {
+            $cmp::<_CMP_LT_OQ>($x, $acc)
+        }
+    };
+}
+
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx512;
 
-use crate::semiring::counting::{CountValue, CountingSemiring};
+use crate::kernels::simd::ops::{Additive, Lanes};
+use crate::semiring::counting::{CountValue, CountingSemiring, CountingTile};
 
-/// An ISA's registers for one row of a counting tile: a value vector of
-/// `LANES` values and the counts of the same lanes in one or two `f64`
-/// vectors. The fold of one product into a row is the lane form of
+/// The counts of one value register's lanes, in f64 registers of `C`:
+/// [`OneReg`] when values are f64 (as many lanes), [`TwoRegs`] when they
+/// are f32 (twice as many).
+///
+/// # Safety
+/// As [`Lanes`]: the methods run `C`'s instructions.
+pub(crate) unsafe trait CountRegs<C: Lanes<T = f64>>: Copy {
+    /// The counts of a value register's lanes from `p`.
+    unsafe fn load(p: *const f64) -> Self;
+    /// The counts to `p`.
+    unsafe fn store(self, p: *mut f64);
+}
+
+/// One f64 register of counts.
+#[derive(Clone, Copy)]
+pub(crate) struct OneReg<V>(pub(crate) V);
+
+/// Two f64 registers of counts: the low lanes, then the high lanes.
+#[derive(Clone, Copy)]
+pub(crate) struct TwoRegs<V>(pub(crate) V, pub(crate) V);
+
+// SAFETY: forwards to `C`'s loads and stores (their contract).
+unsafe impl<C: Lanes<T = f64>> CountRegs<C> for OneReg<C::V> {
+    #[inline(always)]
+    unsafe fn load(p: *const f64) -> Self {
+        // SAFETY: C::LANES counts at p (the caller's contract).
+        unsafe { OneReg(C::load(p)) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f64) {
+        // SAFETY: as for `load`.
+        unsafe { C::store(p, self.0) }
+    }
+}
+
+// SAFETY: as for `OneReg`.
+unsafe impl<C: Lanes<T = f64>> CountRegs<C> for TwoRegs<C::V> {
+    #[inline(always)]
+    unsafe fn load(p: *const f64) -> Self {
+        // SAFETY: 2·C::LANES counts at p (the caller's contract).
+        unsafe { TwoRegs(C::load(p), C::load(p.add(C::LANES))) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f64) {
+        // SAFETY: as for `load`.
+        unsafe {
+            C::store(p, self.0);
+            C::store(p.add(C::LANES), self.1);
+        }
+    }
+}
+
+/// The value register type of count lanes `L`.
+type ValueReg<L> = <<L as CountLanes>::Values as Lanes>::V;
+/// The count register type of count lanes `L`.
+type CountReg<L> = <<L as CountLanes>::Count as Lanes>::V;
+
+/// An ISA's registers for one row of a counting tile: the ISA's value
+/// lanes (`Values`, whose loads, stores, splat and `+` the main kernels
+/// share), the counts of the same lanes in f64 registers (`Counts`), and
+/// the fold of one product into a row, the lane form of
 /// [`CountingSemiring::fold`] (compare, blend, masked add of counts);
 /// direction is the const `MAX`, so the semiring is written once.
 ///
@@ -25,81 +110,59 @@ use crate::semiring::counting::{CountValue, CountingSemiring};
 /// Implementors' methods use their ISA's instructions: call them only
 /// where that ISA is enabled and available.
 pub(crate) unsafe trait CountLanes {
-    /// The value type.
-    type T: CountValue;
-    /// A vector of `LANES` values.
-    type Values: Copy;
-    /// The counts of `LANES` lanes (one or two registers).
-    type Counts: Copy;
-    /// A count splat, for A's broadcast count.
-    type Count: Copy;
-    /// Value lanes per vector: the tile's NR.
-    const LANES: usize;
+    /// The value lanes; their `LANES` is the tile's NR.
+    type Values: Additive<T: CountValue>;
+    /// The f64 lanes of the counts.
+    type Count: Lanes<T = f64>;
+    /// The counts of one value register's lanes.
+    type Counts: CountRegs<Self::Count>;
 
-    /// `LANES` values from `p`.
-    unsafe fn load_values(p: *const Self::T) -> Self::Values;
-    /// `LANES` values to `p`.
-    unsafe fn store_values(p: *mut Self::T, v: Self::Values);
-    /// `LANES` counts from `p`.
-    unsafe fn load_counts(p: *const f64) -> Self::Counts;
-    /// `LANES` counts to `p`.
-    unsafe fn store_counts(p: *mut f64, c: Self::Counts);
-    /// `x` in every value lane.
-    unsafe fn splat_value(x: Self::T) -> Self::Values;
-    /// `x` in every count lane.
-    unsafe fn splat_count(x: f64) -> Self::Count;
-    /// ⊗ on the values: `a + b`.
-    unsafe fn add_values(a: Self::Values, b: Self::Values) -> Self::Values;
     /// ⊕ of the products (`x`, `a_count · b_counts`) into the row
     /// (`acc`, `acc_counts`): where `x` beats `acc` (`>` for `MAX`, `<`
     /// otherwise) the pair is replaced, where it ties (`>=`/`<=` and not
     /// better) the count is added, elsewhere (NaN included) nothing moves.
     unsafe fn fold<const MAX: bool>(
-        acc: &mut Self::Values,
+        acc: &mut ValueReg<Self>,
         acc_counts: &mut Self::Counts,
-        x: Self::Values,
-        a_count: Self::Count,
+        x: ValueReg<Self>,
+        a_count: CountReg<Self>,
         b_counts: Self::Counts,
     );
 }
 
-/// The SIMD tile: `MR` rows of one value vector (NR = `L::LANES`) and
-/// its counts, held in registers over the `kc` depths; see
-/// [`CountingTileFn`](crate::semiring::counting::CountingTileFn) for the
-/// operands.
+/// The value type of count lanes `L`.
+pub(crate) type CountValueOf<L> = <<L as CountLanes>::Values as Lanes>::T;
+
+/// The SIMD tile: `MR` rows of one value vector (NR = the value lanes)
+/// and its counts, held in registers over the `kc` depths.
 ///
 /// # Safety
-/// As `CountingTileFn`, with MR and NR = `L::LANES`; `L`'s ISA enabled.
+/// As `CountingTileFn`, with MR and NR = `L::Values::LANES`; `L`'s ISA
+/// enabled.
 #[inline(always)]
 pub(crate) unsafe fn tile_body<L: CountLanes, const MAX: bool, const MR: usize>(
-    kc: usize,
-    a_values: *const L::T,
-    a_counts: *const f64,
-    b_values: *const L::T,
-    b_counts: *const f64,
-    acc_values: *mut L::T,
-    acc_counts: *mut f64,
+    t: CountingTile<CountValueOf<L>>,
 ) {
-    let nr = L::LANES;
+    let nr = L::Values::LANES;
     // SAFETY: the caller's contract: every pointer holds the tile's
     // extent, and the ISA of `L` is enabled.
     unsafe {
-        let mut values: [L::Values; MR] =
-            std::array::from_fn(|r| L::load_values(acc_values.add(r * nr)));
+        let mut values: [ValueReg<L>; MR] =
+            std::array::from_fn(|r| L::Values::load(t.acc_values.add(r * nr)));
         let mut counts: [L::Counts; MR] =
-            std::array::from_fn(|r| L::load_counts(acc_counts.add(r * nr)));
-        for p in 0..kc {
-            let bv = L::load_values(b_values.add(p * nr));
-            let bc = L::load_counts(b_counts.add(p * nr));
+            std::array::from_fn(|r| L::Counts::load(t.acc_counts.add(r * nr)));
+        for p in 0..t.kc {
+            let bv = L::Values::load(t.b_values.add(p * nr));
+            let bc = L::Counts::load(t.b_counts.add(p * nr));
             for r in 0..MR {
-                let x = L::add_values(L::splat_value(*a_values.add(p * MR + r)), bv);
-                let ac = L::splat_count(*a_counts.add(p * MR + r));
+                let x = L::Values::plus(L::Values::splat(*t.a_values.add(p * MR + r)), bv);
+                let ac = L::Count::splat(*t.a_counts.add(p * MR + r));
                 L::fold::<MAX>(&mut values[r], &mut counts[r], x, ac, bc);
             }
         }
         for r in 0..MR {
-            L::store_values(acc_values.add(r * nr), values[r]);
-            L::store_counts(acc_counts.add(r * nr), counts[r]);
+            L::Values::store(t.acc_values.add(r * nr), values[r]);
+            counts[r].store(t.acc_counts.add(r * nr));
         }
     }
 }
@@ -114,15 +177,16 @@ pub(crate) const PORTABLE_NR: usize = 8;
 ///
 /// # Safety
 /// As `CountingTileFn` with MR = 4, NR = 8.
-pub(crate) unsafe fn portable_tile<S: CountingSemiring>(
-    kc: usize,
-    a_values: *const S::Value,
-    a_counts: *const f64,
-    b_values: *const S::Value,
-    b_counts: *const f64,
-    acc_values: *mut S::Value,
-    acc_counts: *mut f64,
-) {
+pub(crate) unsafe fn portable_tile<S: CountingSemiring>(t: CountingTile<S::Value>) {
+    let CountingTile {
+        kc,
+        a_values,
+        a_counts,
+        b_values,
+        b_counts,
+        acc_values,
+        acc_counts,
+    } = t;
     const MR: usize = PORTABLE_MR;
     const NR: usize = PORTABLE_NR;
     // SAFETY: the caller's contract: each operand holds its extent.
