@@ -28,7 +28,9 @@ macro_rules! fill {
 fill!(f32 => |i| ((i * 7919) % 1000) as f32 / 8.0, f64 => |i| ((i * 7919) % 1000) as f64 / 8.0,
       i16 => |i| ((i * 7919) % 1000) as i16 - 500,
       i32 => |i| ((i * 7919) % 1000) as i32 - 500, i64 => |i| ((i * 7919) % 1000) as i64 - 500,
-      bool => |i| (i * 7919).is_multiple_of(5));
+      bool => |i| (i * 7919).is_multiple_of(5),
+      tropical_blas::half::f16 => |i| tropical_blas::half::f16::from_f32(((i * 7919) % 1000) as f32 / 8.0),
+      tropical_blas::half::bf16 => |i| tropical_blas::half::bf16::from_f32(((i * 7919) % 1000) as f32 / 8.0));
 
 fn levels() -> Vec<(&'static str, Option<IsaLevel>)> {
     let detected = tropical_blas::detected_isa();

@@ -23,6 +23,7 @@
 //! multiply-adds/s), so "vs sgemm" compares the two at equal work counts.
 
 use std::time::{Duration, Instant};
+use tropical_blas::half::f16;
 
 use tropical_blas::{
     Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxMin, MaxMul, MaxPlus, MinMax,
@@ -85,6 +86,11 @@ impl Fill for i32 {
 impl Fill for i64 {
     fn fill(i: usize) -> Self {
         ((i * 7919) % 1000) as i64 - 500
+    }
+}
+impl Fill for f16 {
+    fn fill(i: usize) -> Self {
+        f16::from_f32(f32::fill(i))
     }
 }
 impl Fill for bool {
@@ -151,6 +157,9 @@ where
         else {
             continue;
         };
+        if kernel.isa() != level && levels.contains(&kernel.isa()) {
+            continue; // that level's row
+        }
         let cfg = GemmConfig::default().with_isa(level).with_par(Par::Seq);
         let (value, arg) = (0..3).fold((0.0f64, 0.0f64), |(v, a), _| {
             (v.max(rate::<S>(n, cfg)), a.max(arg_rate::<S>(n, cfg)))
@@ -169,6 +178,7 @@ fn argmax_section(levels: &[IsaLevel], n: usize) {
         "\nargmax: gemm_argmax vs gemm, 1 thread, square n, G tropical-ops/s (best of 3 alternating rounds)"
     );
     argmax_row::<MaxPlus<f32>>("MaxPlus<f32>", levels, n);
+    argmax_row::<MaxPlus<f16>>("MaxPlus<f16>", &levels[..1], n);
     argmax_row::<MinPlus<f32>>("MinPlus<f32>", levels, n);
     argmax_row::<MaxPlus<f64>>("MaxPlus<f64>", levels, n);
     argmax_row::<MaxMul<f64>>("MaxMul<f64>", levels, n);
@@ -367,6 +377,11 @@ fn row<S: Semiring>(
         let Ok(kernel) = kernel_at::<S>(level) else {
             continue;
         };
+        // A level that binds a lower level's kernel (`Avx512Fp16` for all
+        // but f16) repeats that level's row.
+        if kernel.isa() != level && levels.contains(&kernel.isa()) {
+            continue;
+        }
         for &n in sizes {
             let cfg = GemmConfig::default().with_isa(level).with_par(Par::Seq);
             let blocks = TilingParams::for_problem(n, n, n, kernel.mr(), kernel.nr());
@@ -767,6 +782,22 @@ fn main() {
     row::<MaxMin<i32>>(&mut rows, "MaxMin<i32>", &levels, big, None, None);
     row::<MaxPlus<i16>>(&mut rows, "MaxPlus<i16>", &levels, big, None, None);
     row::<OrAnd>(&mut rows, "OrAnd", &levels, big, None, None);
+    // f16: the AVX-512 FP16 kernel, and the portable kernel that every
+    // CPU without FP16 runs (at a size it finishes in seconds).
+    let fp16: Vec<IsaLevel> = levels
+        .iter()
+        .copied()
+        .filter(|&l| l == IsaLevel::Avx512Fp16)
+        .collect();
+    row::<MaxPlus<f16>>(&mut rows, "MaxPlus<f16>", &fp16, big, None, None);
+    row::<MaxPlus<f16>>(
+        &mut rows,
+        "MaxPlus<f16>",
+        &[IsaLevel::Scalar],
+        &[256],
+        None,
+        None,
+    );
     run_table(&mut rows);
     if let Some(path) = csv_path {
         let mut text = String::from(

@@ -36,6 +36,21 @@ macro_rules! sample_float {
 }
 sample_float!(f32);
 sample_float!(f64);
+/// The half-precision floats: the same pool, converted once.
+macro_rules! sample_half {
+    ($t:ty) => {
+        impl Sample for $t {
+            fn sample(i: usize) -> Self {
+                <$t>::from_f32(<f32 as Sample>::sample(i))
+            }
+            fn same(self, other: Self) -> bool {
+                self.to_bits() == other.to_bits()
+            }
+        }
+    };
+}
+sample_half!(tropical_blas::half::f16);
+sample_half!(tropical_blas::half::bf16);
 macro_rules! sample_int {
     ($t:ty) => {
         impl Sample for $t {

@@ -10,6 +10,8 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::binding::select::{BuiltinSimd, select, select_arg};
+#[cfg(target_arch = "x86_64")]
+use crate::binding::select::{select_fp16, select_fp16_arg};
 use crate::isa::IsaLevel;
 #[cfg(target_arch = "x86_64")]
 use crate::kernels::simd::{ElementLanes, ops::Ops};
@@ -132,14 +134,14 @@ mod partials {
 /// (for a selecting ⊕: its comparison), `DifferentiableSemiring` (⊗'s
 /// partials), and the kernels' vector operations per ISA.
 macro_rules! builtin_semirings {
-    ($(($s:ty, $t:ty): zero = $zero:expr, one = $one:expr, add = $add:ty, mul = $mul:ty
+    ($($simd:ident ($s:ty, $t:ty): zero = $zero:expr, one = $one:expr, add = $add:ty, mul = $mul:ty
         $(, $selects:ident)? $(, partials = $partials:path)? $(, input = $input:ident)?;)*) => {$(
         impl Semiring for $s {
             type Scalar = $t;
             const ZERO: $t = $zero;
             const ONE: $t = $one;
             fn kernel(level: IsaLevel) -> Kernel<Self> {
-                select::<Self>(level)
+                ladder!($simd value, level, $t, $add, $mul)
             }
             #[inline(always)]
             fn add(acc: $t, x: $t) -> $t {
@@ -165,7 +167,7 @@ macro_rules! builtin_semirings {
                     <$add as Selects<$t>>::improves(x, acc)
                 }
                 fn arg_kernel(level: IsaLevel) -> ArgKernel<Self> {
-                    select_arg::<Self>(level)
+                    ladder!($simd arg, level, $t, $add, $mul)
                 }
             }
         )?
@@ -177,28 +179,73 @@ macro_rules! builtin_semirings {
                 }
             }
         )?
+        simd_lanes!($simd $s, $t, $add, $mul);
+    )*};
+}
+
+/// A row's kernels (`value` or `arg`) at a level, by the ladder its first
+/// word names: `lanes` (the element type's AVX-512 and AVX2 lanes, through
+/// `BuiltinSimd`), `fp16` (`f16`'s AVX-512 FP16 lanes at `Avx512Fp16`, the
+/// portable kernel below) or `portable` (the portable kernel on every
+/// level).
+macro_rules! ladder {
+    (lanes value, $level:expr, $t:ty, $add:ty, $mul:ty) => {
+        select::<Self>($level)
+    };
+    (lanes arg, $level:expr, $t:ty, $add:ty, $mul:ty) => {
+        select_arg::<Self>($level)
+    };
+    (fp16 value, $level:expr, $t:ty, $add:ty, $mul:ty) => {{
+        #[cfg(target_arch = "x86_64")]
+        let kernel = select_fp16::<Ops<Self, crate::kernels::simd::avx512::F16s, $add, $mul>>($level);
+        #[cfg(not(target_arch = "x86_64"))]
+        let kernel = ladder!(portable value, $level, $t, $add, $mul);
+        kernel
+    }};
+    (fp16 arg, $level:expr, $t:ty, $add:ty, $mul:ty) => {{
+        #[cfg(target_arch = "x86_64")]
+        let kernel = select_fp16_arg::<Ops<Self, crate::kernels::simd::avx512::F16s, $add, $mul>>($level);
+        #[cfg(not(target_arch = "x86_64"))]
+        let kernel = ladder!(portable arg, $level, $t, $add, $mul);
+        kernel
+    }};
+    (portable value, $level:expr, $t:ty, $add:ty, $mul:ty) => {{
+        let _ = $level;
+        Kernel::portable()
+    }};
+    (portable arg, $level:expr, $t:ty, $add:ty, $mul:ty) => {{
+        let _ = $level;
+        ArgKernel::portable()
+    }};
+}
+
+/// `BuiltinSimd` (the vector operations per ISA) for the rows on the
+/// `lanes` ladder.
+macro_rules! simd_lanes {
+    (lanes $s:ty, $t:ty, $add:ty, $mul:ty) => {
         impl BuiltinSimd for $s {
             #[cfg(target_arch = "x86_64")]
             type Avx512 = Ops<Self, <$t as ElementLanes>::Avx512, $add, $mul>;
             #[cfg(target_arch = "x86_64")]
             type Avx2 = Ops<Self, <$t as ElementLanes>::Avx2, $add, $mul>;
         }
-    )*};
+    };
+    ($other:ident $s:ty, $t:ty, $add:ty, $mul:ty) => {};
 }
 
 /// The rows over floats, once for each float type.
 macro_rules! float_rows {
     ($($t:ident),*) => {$(
         builtin_semirings! {
-            (MaxPlus<$t>, $t): zero = $t::NEG_INFINITY, one = 0.0, add = Max, mul = Plus, selects,
+            lanes (MaxPlus<$t>, $t): zero = $t::NEG_INFINITY, one = 0.0, add = Max, mul = Plus, selects,
                 partials = partials::plus;
-            (MinPlus<$t>, $t): zero = $t::INFINITY, one = 0.0, add = Min, mul = Plus, selects,
+            lanes (MinPlus<$t>, $t): zero = $t::INFINITY, one = 0.0, add = Min, mul = Plus, selects,
                 partials = partials::plus;
-            (MaxMul<$t>, $t): zero = 0.0, one = 1.0, add = Max, mul = Times, selects,
+            lanes (MaxMul<$t>, $t): zero = 0.0, one = 1.0, add = Max, mul = Times, selects,
                 partials = partials::times;
-            (MaxMin<$t>, $t): zero = $t::NEG_INFINITY, one = $t::INFINITY, add = Max, mul = MinFirst,
+            lanes (MaxMin<$t>, $t): zero = $t::NEG_INFINITY, one = $t::INFINITY, add = Max, mul = MinFirst,
                 selects, partials = partials::min_first;
-            (MinMax<$t>, $t): zero = $t::INFINITY, one = $t::NEG_INFINITY, add = Min, mul = MaxFirst,
+            lanes (MinMax<$t>, $t): zero = $t::INFINITY, one = $t::NEG_INFINITY, add = Min, mul = MaxFirst,
                 selects, partials = partials::max_first;
         }
     )*};
@@ -209,18 +256,39 @@ macro_rules! float_rows {
 macro_rules! integer_rows {
     ($($t:ident),*) => {$(
         builtin_semirings! {
-            (MaxPlus<$t>, $t): zero = $t::MIN, one = 0, add = Max, mul = Plus, selects, input = in_range;
-            (MinPlus<$t>, $t): zero = $t::MAX, one = 0, add = Min, mul = Plus, selects, input = in_range;
-            (MaxMin<$t>, $t): zero = $t::MIN, one = $t::MAX, add = Max, mul = MinFirst, selects;
-            (MinMax<$t>, $t): zero = $t::MAX, one = $t::MIN, add = Min, mul = MaxFirst, selects;
+            lanes (MaxPlus<$t>, $t): zero = $t::MIN, one = 0, add = Max, mul = Plus, selects, input = in_range;
+            lanes (MinPlus<$t>, $t): zero = $t::MAX, one = 0, add = Min, mul = Plus, selects, input = in_range;
+            lanes (MaxMin<$t>, $t): zero = $t::MIN, one = $t::MAX, add = Max, mul = MinFirst, selects;
+            lanes (MinMax<$t>, $t): zero = $t::MAX, one = $t::MIN, add = Min, mul = MaxFirst, selects;
+        }
+    )*};
+}
+
+/// The half-precision rows (the `half` crate's `f16` and `bf16`): the
+/// float rows' rules, ⊗ computed in `f32` and rounded once (see
+/// `semiring::rules::Addition`), on the ladder `$simd`.
+macro_rules! half_rows {
+    ($($t:ident: $simd:ident),*) => {$(
+        builtin_semirings! {
+            $simd (MaxPlus<half::$t>, half::$t): zero = half::$t::NEG_INFINITY, one = half::$t::ZERO,
+                add = Max, mul = Plus, selects, partials = partials::plus;
+            $simd (MinPlus<half::$t>, half::$t): zero = half::$t::INFINITY, one = half::$t::ZERO,
+                add = Min, mul = Plus, selects, partials = partials::plus;
+            $simd (MaxMul<half::$t>, half::$t): zero = half::$t::ZERO, one = half::$t::ONE,
+                add = Max, mul = Times, selects, partials = partials::times;
+            $simd (MaxMin<half::$t>, half::$t): zero = half::$t::NEG_INFINITY, one = half::$t::INFINITY,
+                add = Max, mul = MinFirst, selects, partials = partials::min_first;
+            $simd (MinMax<half::$t>, half::$t): zero = half::$t::INFINITY, one = half::$t::NEG_INFINITY,
+                add = Min, mul = MaxFirst, selects, partials = partials::max_first;
         }
     )*};
 }
 
 float_rows!(f32, f64);
+half_rows!(f16: fp16, bf16: portable);
 integer_rows!(i16, i32, i64);
 builtin_semirings! {
-    (OrAnd, bool): zero = false, one = true, add = Or, mul = And;
+    lanes (OrAnd, bool): zero = false, one = true, add = Or, mul = And;
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 
 use std::fmt::Debug;
 
-/// A plain scalar that can live in a matrix: the floats, the fixed-width
-/// integers, `bool`, and plain-old-data types of yours.
+/// A plain scalar that can live in a matrix: the floats (including the
+/// `half` crate's 2-byte `f16` and `bf16`), the fixed-width integers,
+/// `bool`, and plain-old-data types of yours.
 ///
 /// # Safety
 /// Packing buffers are raw, 64-byte aligned bytes that the crate reads
@@ -33,3 +34,8 @@ macro_rules! elements {
 }
 
 elements!(f32, f64, i8, i16, i32, i64, u8, u16, u32, u64, bool);
+// SAFETY: plain old data too: one `u16` of bits each
+// (`#[repr(transparent)]`), every pattern a value (NaNs included).
+unsafe impl Element for half::f16 {}
+// SAFETY: as for `f16`.
+unsafe impl Element for half::bf16 {}

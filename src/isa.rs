@@ -14,11 +14,21 @@ pub enum IsaLevel {
     /// CPU since Skylake-SP has; a CPU with `avx512f` alone, the Xeon Phi,
     /// runs the AVX2 level).
     Avx512,
+    /// AVX-512 with half-precision arithmetic (`avx512fp16`, with
+    /// `avx512bw`): the `half::f16` kernels, 32 lanes a register. Every
+    /// other element type runs its `Avx512` kernels at this level; `f16`
+    /// runs the portable kernel below it.
+    Avx512Fp16,
 }
 
 impl IsaLevel {
     /// Every level, lowest first.
-    pub const ALL: [IsaLevel; 3] = [IsaLevel::Scalar, IsaLevel::Avx2, IsaLevel::Avx512];
+    pub const ALL: [IsaLevel; 4] = [
+        IsaLevel::Scalar,
+        IsaLevel::Avx2,
+        IsaLevel::Avx512,
+        IsaLevel::Avx512Fp16,
+    ];
 
     /// The lower-case name used by `TROPICAL_BLAS_ISA`.
     pub fn name(self) -> &'static str {
@@ -26,6 +36,7 @@ impl IsaLevel {
             IsaLevel::Scalar => "scalar",
             IsaLevel::Avx2 => "avx2",
             IsaLevel::Avx512 => "avx512",
+            IsaLevel::Avx512Fp16 => "avx512fp16",
         }
     }
 }

@@ -151,6 +151,10 @@ pub use builtin::{MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd};
 pub use config::{Accum, GemmConfig, Par};
 pub use element::Element;
 pub use error::{Error, Operand};
+/// The `half` crate, whose `f16` and `bf16` are element types of the
+/// built-ins (`MaxPlus<half::f16>`, …), re-exported so callers name the
+/// same version.
+pub use half;
 pub use isa::IsaLevel;
 pub use number::Number;
 pub use semiring::{
@@ -169,7 +173,7 @@ pub use workspace::{GemmWorkspace, MAX_WORKSPACE_BYTES};
 ///     ($(($name:literal, $s:ty)),* $(,)?) => { [$($name),*] };
 /// }
 /// let all = tropical_blas::for_each_builtin_semiring!(names);
-/// assert_eq!(all.len(), 23);
+/// assert_eq!(all.len(), 33);
 /// assert_eq!(all[0], "MaxPlus<f32>");
 /// ```
 #[macro_export]
@@ -187,7 +191,7 @@ macro_rules! for_each_builtin_semiring {
 /// macro_rules! names {
 ///     ($(($name:literal, $s:ty)),* $(,)?) => { [$($name),*] };
 /// }
-/// assert_eq!(tropical_blas::for_each_selecting_semiring!(names).len(), 22);
+/// assert_eq!(tropical_blas::for_each_selecting_semiring!(names).len(), 32);
 /// ```
 #[macro_export]
 macro_rules! for_each_selecting_semiring {
@@ -225,6 +229,16 @@ macro_rules! __selecting_builtins {
             ("MinPlus<i16>", $crate::MinPlus<i16>),
             ("MaxMin<i16>", $crate::MaxMin<i16>),
             ("MinMax<i16>", $crate::MinMax<i16>),
+            ("MaxPlus<f16>", $crate::MaxPlus<$crate::half::f16>),
+            ("MinPlus<f16>", $crate::MinPlus<$crate::half::f16>),
+            ("MaxMul<f16>", $crate::MaxMul<$crate::half::f16>),
+            ("MaxMin<f16>", $crate::MaxMin<$crate::half::f16>),
+            ("MinMax<f16>", $crate::MinMax<$crate::half::f16>),
+            ("MaxPlus<bf16>", $crate::MaxPlus<$crate::half::bf16>),
+            ("MinPlus<bf16>", $crate::MinPlus<$crate::half::bf16>),
+            ("MaxMul<bf16>", $crate::MaxMul<$crate::half::bf16>),
+            ("MaxMin<bf16>", $crate::MaxMin<$crate::half::bf16>),
+            ("MinMax<bf16>", $crate::MinMax<$crate::half::bf16>),
             $($more)*
         }
     };

@@ -9,6 +9,7 @@ use common::{
     Dense, LAYOUTS, Layout, Rng, TestScalar, available_levels, extents, quick, random_dense,
     random_output, reference_arg, store,
 };
+use tropical_blas::half::{bf16, f16};
 use tropical_blas::{
     Accum, BatchMut, BatchRef, DifferentiableSemiring, Error, GemmConfig, GemmWorkspace, IsaLevel,
     MatMut, MatRef, MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, NO_ARG, Operand, Par,
@@ -100,6 +101,11 @@ where
 {
     let name = std::any::type_name::<S>();
     let kernel = arg_kernel_at::<S>(level).expect("level is available");
+    if kernel.isa() != level {
+        // The kernel of a lower level (every type but f16 at avx512fp16,
+        // f16 below it, bf16): swept at its own level.
+        return;
+    }
     let (mr, nr) = (kernel.mr(), kernel.nr());
     let what = format!("{name} {} [{level}]", kernel.name());
     let step = if quick() { 3 } else { 1 };
@@ -206,6 +212,13 @@ arg_sweeps! {
     sweep_min_plus_i16: MinPlus<i16>, 120;
     sweep_max_min_i16: MaxMin<i16>, 121;
     sweep_min_max_i16: MinMax<i16>, 122;
+    sweep_max_plus_f16: MaxPlus<f16>, 123;
+    sweep_min_plus_f16: MinPlus<f16>, 124;
+    sweep_max_mul_f16: MaxMul<f16>, 125;
+    sweep_max_min_f16: MaxMin<f16>, 126;
+    sweep_min_max_f16: MinMax<f16>, 127;
+    sweep_max_plus_bf16: MaxPlus<bf16>, 128;
+    sweep_min_max_bf16: MinMax<bf16>, 129;
 }
 
 /// An i16 argmax tile numbers its chunks of 4 depths in 16-bit lanes, so
@@ -277,7 +290,13 @@ fn every_level_has_its_kernel() {
         macro_rules! check {
             ($($s:ty),*) => {$(
                 let kernel = arg_kernel_at::<$s>(level).unwrap();
-                assert_eq!(kernel.isa(), level, "{}: {}", stringify!($s), kernel.name());
+                assert_eq!(
+                    kernel.isa(),
+                    level.min(IsaLevel::Avx512),
+                    "{}: {}",
+                    stringify!($s),
+                    kernel.name()
+                );
             )*};
         }
         check!(
@@ -292,6 +311,14 @@ fn every_level_has_its_kernel() {
             MaxMin<i16>,
             MinMax<i16>
         );
+        // f16: its FP16 kernel at that level, the portable one below.
+        let kernel = arg_kernel_at::<MaxPlus<f16>>(level).unwrap();
+        let want = if level == IsaLevel::Avx512Fp16 {
+            level
+        } else {
+            IsaLevel::Scalar
+        };
+        assert_eq!(kernel.isa(), want, "{}", kernel.name());
     }
 }
 
@@ -755,5 +782,33 @@ fn backward_batched_matches_items() {
         .unwrap();
         assert_eq!(&ga[i * m * k..][..m * k], &gai[..], "item {i}");
         assert_eq!(&gb[i * k * n..][..k * n], &gbi[..], "item {i}");
+    }
+}
+
+/// An f16 argmax lane holds a chunk number in 16 bits: a tile deeper
+/// than 2^16 chunks runs in parts, whatever the tiling asks, so a winner
+/// past that depth still gets its own index.
+#[test]
+fn f16_winner_beyond_sixteen_bits_of_chunks() {
+    let k = 270_000;
+    let mut a = vec![f16::from_f32(1.0); k];
+    a[265_001] = f16::from_f32(2.0);
+    let b = vec![f16::from_f32(0.5); k];
+    for level in available_levels("f16_winner_beyond_sixteen_bits_of_chunks") {
+        let cfg = GemmConfig::default()
+            .with_isa(level)
+            .with_tiling(TilingParams::new(8, 1 << 20, 32));
+        let (mut c, mut argk) = ([f16::ZERO; 1], [0u32; 1]);
+        gemm_argmax_with::<MaxPlus<f16>>(
+            &mut GemmWorkspace::new(),
+            &cfg,
+            MatRef::row_major(&a, 1, k).unwrap(),
+            MatRef::row_major(&b, k, 1).unwrap(),
+            MatMut::row_major(&mut c, 1, 1).unwrap(),
+            MatMut::row_major(&mut argk, 1, 1).unwrap(),
+            Accum::Replace,
+        )
+        .unwrap();
+        assert_eq!((c[0].to_f32(), argk[0]), (2.5, 265_001), "{level}");
     }
 }

@@ -105,6 +105,7 @@ fn many_small_products_across_threads() {
     check_strided::<MinPlus<i32>>(9, (7, 20, 33), Par::Seq, 4);
     check_strided::<MaxPlus<i16>>(40, (9, 13, 33), Par::Rayon(2), 6);
     check_strided::<MinPlus<i16>>(11, (16, 40, 64), Par::Seq, 7);
+    check_strided::<MaxPlus<tropical_blas::half::f16>>(50, (9, 7, 33), Par::Rayon(3), 7);
 }
 
 #[test]
@@ -341,6 +342,8 @@ fn batch_entry_matches_single_products() {
             run::<tropical_blas::MinMax<i16>>(level, (17, 7, 40), 1, par, 20);
             run::<MaxPlus<f32>>(level, (6, 4, 16), 0, par, 17);
             run::<MaxPlus<f32>>(level, (6, 4, 20), 1, par, 18);
+            run::<MaxPlus<tropical_blas::half::f16>>(level, (21, 5, 40), 1, par, 19);
+            run::<tropical_blas::MinMax<tropical_blas::half::f16>>(level, (7, 9, 32), 0, par, 20);
         }
     }
 }

@@ -180,7 +180,17 @@ where
     let mut ws = GemmWorkspace::new();
     for level in available_levels(std::any::type_name::<S>()) {
         let kernel = counting::kernel_at::<S>(level).unwrap();
-        assert_eq!(kernel.level(), level, "{}", kernel.name());
+        // FP16 adds nothing to the counting kernels: that level runs the
+        // AVX-512 one, swept at its own level.
+        assert_eq!(
+            kernel.level(),
+            level.min(IsaLevel::Avx512),
+            "{}",
+            kernel.name()
+        );
+        if kernel.level() != level {
+            continue;
+        }
         let (mr, nr) = (kernel.mr(), kernel.nr());
         let step = if quick() { 3 } else { 1 };
         let rows: Vec<usize> = (0..=2 * mr + 1).step_by(step).collect();
@@ -666,7 +676,8 @@ fn levels_match_dispatch() {
     for level in IsaLevel::ALL {
         let result = counting::kernel_at::<CountingMax<f32>>(level);
         if level <= detected {
-            assert_eq!(result.unwrap().level(), level);
+            // FP16 adds nothing to the counting kernels.
+            assert_eq!(result.unwrap().level(), level.min(IsaLevel::Avx512));
         } else {
             assert!(matches!(result, Err(Error::IsaUnavailable { .. })));
         }

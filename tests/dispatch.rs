@@ -1,7 +1,8 @@
 //! Dispatch: the report, the kernels per level, and (under qemu in CI) the
 //! level a given CPU model must detect.
 
-use tropical_blas::{Error, IsaLevel, MaxPlus, MinPlus, OrAnd, dispatch_report, kernel_at};
+use tropical_blas::half::f16;
+use tropical_blas::{Error, IsaLevel, MaxPlus, MinMax, MinPlus, OrAnd, dispatch_report, kernel_at};
 
 /// CI runs this binary under `qemu-x86_64 -cpu Nehalem` / `-cpu Haswell`
 /// with `TROPICAL_BLAS_EXPECT_ISA` set: the detected level must match.
@@ -14,21 +15,38 @@ fn detected_level_matches_expectation() {
         assert_eq!(report.detected, expected, "{report}");
         assert_eq!(report.active, Ok(expected));
         for k in &report.kernels {
-            assert_eq!(k.isa, expected, "{k:?}");
+            assert_eq!(k.isa, kernel_level(k.semiring, expected), "{k:?}");
         }
+    }
+}
+
+/// The level of a built-in's kernel at `level`: `bf16` has only the
+/// portable kernel, `f16` its AVX-512 FP16 kernel at `Avx512Fp16` and the
+/// portable one below, every other type its own kernel up to `Avx512`.
+fn kernel_level(semiring: &str, level: IsaLevel) -> IsaLevel {
+    if semiring.ends_with("<bf16>") {
+        IsaLevel::Scalar
+    } else if semiring.ends_with("<f16>") {
+        if level == IsaLevel::Avx512Fp16 {
+            level
+        } else {
+            IsaLevel::Scalar
+        }
+    } else {
+        level.min(IsaLevel::Avx512)
     }
 }
 
 #[test]
 fn report_lists_every_builtin_with_its_tile() {
     let report = dispatch_report();
-    assert_eq!(report.kernels.len(), 23);
+    assert_eq!(report.kernels.len(), 33);
     let text = report.to_string();
     assert!(text.contains("detected level"));
     assert!(text.contains("OrAnd"));
     let level = report.active.clone().unwrap();
     for k in &report.kernels {
-        assert_eq!(k.isa, level);
+        assert_eq!(k.isa, kernel_level(k.semiring, level), "{k:?}");
         assert!(text.contains(k.kernel));
     }
 }
@@ -40,7 +58,7 @@ fn each_level_binds_its_own_kernel() {
         match level {
             IsaLevel::Scalar => ("portable", 4, 8),
             IsaLevel::Avx2 => ("avx2-8x8", 8, 8),
-            IsaLevel::Avx512 => ("avx512-16x16", 16, 16),
+            IsaLevel::Avx512 | IsaLevel::Avx512Fp16 => ("avx512-16x16", 16, 16),
         }
     };
     for level in IsaLevel::ALL {
@@ -48,7 +66,7 @@ fn each_level_binds_its_own_kernel() {
             Ok(k) => {
                 assert!(level <= detected);
                 assert_eq!((k.name(), k.mr(), k.nr()), expect(level));
-                assert_eq!(k.isa(), level);
+                assert_eq!(k.isa(), level.min(IsaLevel::Avx512));
             }
             Err(e) => {
                 assert!(level > detected);
@@ -63,6 +81,13 @@ fn each_level_binds_its_own_kernel() {
             }
         }
     }
+    if detected >= IsaLevel::Avx512Fp16 {
+        let k = kernel_at::<MaxPlus<f16>>(IsaLevel::Avx512Fp16).unwrap();
+        assert_eq!((k.name(), k.mr(), k.nr()), ("avx512fp16-16x32", 16, 32));
+        assert_eq!(k.isa(), IsaLevel::Avx512Fp16);
+        let k = tropical_blas::arg_kernel_at::<MinMax<f16>>(IsaLevel::Avx512Fp16).unwrap();
+        assert_eq!((k.name(), k.mr(), k.nr()), ("avx512fp16-arg-8x32", 8, 32));
+    }
     if detected >= IsaLevel::Avx512 {
         // The name states the packed tile, and the tile is what it says.
         let f64_kernel = kernel_at::<MinPlus<f64>>(IsaLevel::Avx512).unwrap();
@@ -74,6 +99,11 @@ fn each_level_binds_its_own_kernel() {
         assert_eq!(
             (f32_kernel.name(), f32_kernel.mr(), f32_kernel.nr()),
             ("avx512-16x16", 16, 16)
+        );
+        // f16 has no AVX-512F kernel: the portable one, bit-identical.
+        assert_eq!(
+            kernel_at::<MaxPlus<f16>>(IsaLevel::Avx512).unwrap().name(),
+            "portable"
         );
         let or_and = kernel_at::<OrAnd>(IsaLevel::Avx512).unwrap();
         assert_eq!(

@@ -220,6 +220,7 @@ fn unavailable_isa_is_an_error_not_a_fallback() {
 #[test]
 fn isa_names_parse_and_reject_unknown() {
     assert_eq!("avx512".parse::<IsaLevel>(), Ok(IsaLevel::Avx512));
+    assert_eq!("AVX512FP16".parse::<IsaLevel>(), Ok(IsaLevel::Avx512Fp16));
     assert_eq!(" AVX2 ".parse::<IsaLevel>(), Ok(IsaLevel::Avx2));
     assert_eq!("scalar".parse::<IsaLevel>(), Ok(IsaLevel::Scalar));
     let err = "sse9".parse::<IsaLevel>().unwrap_err();

@@ -18,7 +18,14 @@ fn env_var_caps_and_rejects() {
         ("", "ok:default"),
     ];
     match detected {
-        tropical_blas::IsaLevel::Avx512 => cases.push(("avx2", "ok:avx2")),
+        tropical_blas::IsaLevel::Avx512Fp16 => {
+            cases.push(("avx512", "ok:avx512"));
+            cases.push(("avx2", "ok:avx2"));
+        }
+        tropical_blas::IsaLevel::Avx512 => {
+            cases.push(("avx2", "ok:avx2"));
+            cases.push(("avx512fp16", "err:IsaUnavailable"));
+        }
         tropical_blas::IsaLevel::Avx2 => cases.push(("avx512", "err:IsaUnavailable")),
         tropical_blas::IsaLevel::Scalar => cases.push(("avx2", "err:IsaUnavailable")),
     }

@@ -94,6 +94,13 @@ fn max_plus_i64_without_zero_every_thread_count() {
     check_threads_on::<MaxPlus<i64>>(45, common::random_dense_without_zero::<MaxPlus<i64>>);
 }
 
+/// f16: the AVX-512 FP16 kernel (32 lanes) split among threads, and the
+/// portable kernel below its level.
+#[test]
+fn max_plus_f16_every_thread_count() {
+    check_threads::<MaxPlus<tropical_blas::half::f16>>(46);
+}
+
 #[test]
 fn max_plus_i16_every_thread_count() {
     check_threads::<MaxPlus<i16>>(46);

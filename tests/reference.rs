@@ -7,6 +7,7 @@ use common::{
     ALL_LAYOUTS, Dense, Layout, Rng, TestScalar, available_levels, check_product, random_dense,
     random_dense_without_zero, random_output, sweep,
 };
+use tropical_blas::half::{bf16, f16};
 use tropical_blas::{
     Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxMin, MaxMul, MaxPlus, MinMax,
     MinPlus, OrAnd, Semiring, TilingParams, gemm_with,
@@ -47,6 +48,16 @@ sweep_tests! {
     min_plus_i16: MinPlus<i16>, 26;
     max_min_i16: MaxMin<i16>, 27;
     min_max_i16: MinMax<i16>, 28;
+    max_plus_f16: MaxPlus<f16>, 20;
+    min_plus_f16: MinPlus<f16>, 21;
+    max_mul_f16: MaxMul<f16>, 22;
+    max_min_f16: MaxMin<f16>, 23;
+    min_max_f16: MinMax<f16>, 24;
+    max_plus_bf16: MaxPlus<bf16>, 25;
+    min_plus_bf16: MinPlus<bf16>, 26;
+    max_mul_bf16: MaxMul<bf16>, 27;
+    max_min_bf16: MaxMin<bf16>, 28;
+    min_max_bf16: MinMax<bf16>, 29;
 }
 
 /// OrAnd's A packing (4 copies of each byte, packed with gathers or

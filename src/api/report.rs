@@ -116,6 +116,7 @@ fn cpu_features() -> Vec<(&'static str, bool)> {
         ("avx512f", is_x86_feature_detected!("avx512f")),
         ("avx512bw", is_x86_feature_detected!("avx512bw")),
         ("avx512vl", is_x86_feature_detected!("avx512vl")),
+        ("avx512fp16", is_x86_feature_detected!("avx512fp16")),
     ]
 }
 

@@ -24,8 +24,9 @@ pub(crate) struct BitBinding {
 /// that makes the SIMD entries sound to call).
 pub(crate) fn bit_binding(level: IsaLevel) -> BitBinding {
     match level.min(detected_isa()) {
+        // FP16 adds nothing to the bit kernels.
         #[cfg(target_arch = "x86_64")]
-        IsaLevel::Avx512 => BitBinding {
+        IsaLevel::Avx512 | IsaLevel::Avx512Fp16 => BitBinding {
             name: "avx512-bits-4r",
             level: IsaLevel::Avx512,
             entries: BitEntries {

@@ -72,7 +72,8 @@ pub(crate) fn select<S>(level: IsaLevel) -> CountingKernel<S>
 where
     S: CountingSemiring<Value: CountingSimd>,
 {
-    let level = level.min(detected_isa());
+    // FP16 adds nothing to the counting tiles: their top level is Avx512.
+    let level = level.min(detected_isa()).min(IsaLevel::Avx512);
     let tile = if S::MAXIMIZES {
         S::Value::tile::<true>(level)
     } else {

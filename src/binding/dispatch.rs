@@ -16,6 +16,7 @@ impl FromStr for IsaLevel {
             "scalar" => Ok(IsaLevel::Scalar),
             "avx2" => Ok(IsaLevel::Avx2),
             "avx512" => Ok(IsaLevel::Avx512),
+            "avx512fp16" => Ok(IsaLevel::Avx512Fp16),
             _ => Err(Error::InvalidIsaSetting {
                 value: s.to_string(),
             }),
@@ -34,10 +35,12 @@ pub fn detected_isa() -> IsaLevel {
 /// alone (Xeon Phi) runs the AVX2 level.
 #[cfg(target_arch = "x86_64")]
 fn detect() -> IsaLevel {
-    if is_x86_feature_detected!("avx512f")
+    let avx512 = is_x86_feature_detected!("avx512f")
         && is_x86_feature_detected!("avx512bw")
-        && is_x86_feature_detected!("avx2")
-    {
+        && is_x86_feature_detected!("avx2");
+    if avx512 && is_x86_feature_detected!("avx512fp16") {
+        IsaLevel::Avx512Fp16
+    } else if avx512 {
         IsaLevel::Avx512
     } else if is_x86_feature_detected!("avx2") {
         IsaLevel::Avx2

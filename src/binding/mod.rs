@@ -8,6 +8,8 @@
 pub(crate) mod avx2;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx512;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512fp16;
 pub(crate) mod bind;
 pub(crate) mod bits;
 pub(crate) mod counting;

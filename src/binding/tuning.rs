@@ -476,7 +476,10 @@ impl TilingParams {
     /// dimension that needs several blocks gets equal ones instead of a
     /// full block plus a thin tail (`blocks = ceil(k/KC); kc = ceil(k/blocks)`).
     pub fn for_problem(m: usize, n: usize, k: usize, mr: usize, nr: usize) -> Self {
-        let level = crate::binding::dispatch::active_isa().unwrap_or(IsaLevel::Scalar);
+        // The limits of a 4-byte kernel, whose top level is Avx512.
+        let level = crate::binding::dispatch::active_isa()
+            .unwrap_or(IsaLevel::Scalar)
+            .min(IsaLevel::Avx512);
         let (limits, _) = limits_for(4, 1, mr, nr, level);
         TilingParams::balanced(m, n, k, mr, nr, limits)
     }

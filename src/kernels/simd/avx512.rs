@@ -17,6 +17,7 @@ super::lane_permutes!(__m512i, 16, _mm512_loadu_si512;
     __m512: |v, index| _mm512_permutexvar_ps(index, v),
     __m512d: |v, index| _mm512_castps_pd(_mm512_permutexvar_ps(index, _mm512_castpd_ps(v))),
     __m512i: |v, index| _mm512_permutexvar_epi32(index, v),
+    __m512h: |v, index| _mm512_castsi512_ph(_mm512_permutexvar_epi32(index, _mm512_castph_si512(v))),
 );
 
 /// Mask of the first `count` (≤ 16) lanes.
@@ -49,6 +50,25 @@ lanes! {
         record = |chunk, mask, k| _mm512_mask_blend_ps(mask, chunk, k);
     plus = |a, b| _mm512_add_ps(a, b);
     times = |a, b| _mm512_mul_ps(a, b);
+}
+// half::f16 in 32 lanes (AVX-512 FP16, level `Avx512Fp16`): moves,
+// splats and masked edges as 16-bit integers (avx512bw), arithmetic as
+// `vaddph`/`vmulph`, and `vmaxph`/`vminph`, which return the second operand
+// on NaN and on two zeros, as `vmaxps` does. Argmax chunk numbers are a
+// lane's 16 bits, moved by the blend.
+lanes! {
+    f16s: half::f16, __m512h, 32;
+    splat = |x| _mm512_castsi512_ph(_mm512_set1_epi16(x.to_bits() as i16));
+    load = |p| _mm512_castsi512_ph(_mm512_loadu_si512(p.cast()));
+    store = |p, v| _mm512_storeu_si512(p.cast(), _mm512_castph_si512(v));
+    edges = |p, v, count| store _mm512_mask_storeu_epi16(p.cast(), first_lanes_32(count), _mm512_castph_si512(v)),
+        load _mm512_castsi512_ph(_mm512_maskz_loadu_epi16(first_lanes_32(count), p.cast()));
+    ordered(mask = __mmask32): max = |a, b| _mm512_max_ph(a, b), min = |a, b| _mm512_min_ph(a, b),
+        above = |x, y| _mm512_cmp_ph_mask::<_CMP_GT_OQ>(x, y),
+        below = |x, y| _mm512_cmp_ph_mask::<_CMP_LT_OQ>(x, y),
+        record = |chunk, mask, k| _mm512_mask_blend_ph(mask, chunk, k);
+    plus = |a, b| _mm512_add_ph(a, b);
+    times = |a, b| _mm512_mul_ph(a, b);
 }
 lanes! {
     f64s: f64, __m512d, 8;
@@ -174,3 +194,5 @@ impl BoolPanel for BoolPanel16 {
 }
 
 crate::kernels::simd::ops::lane_types!(Avx512);
+crate::kernels::simd::ops::lane_type!(Avx512Fp16; F16s = f16s: half::f16
+    [edges] [ordered additive multiplicative]);

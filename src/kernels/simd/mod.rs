@@ -251,6 +251,9 @@ index_lanes! {
     i32: max u32::MAX, encode |k| k as i32, decode |x| x as u32;
     f64: max u32::MAX, encode |k| f64::from(k), decode |x| x as u32;
     i64: max u32::MAX, encode |k| f64::from(k).to_bits() as i64, decode |x| f64::from_bits(x as u64) as u32;
+    // The 16 bits of a half lane, as for i16.
+    half::f16: max u16::MAX as u32, encode |k| half::f16::from_bits(k as u16),
+        decode |x| u32::from(x.to_bits());
 }
 
 /// The extra vector operations of an argmax kernel, per ISA.
@@ -307,6 +310,8 @@ macro_rules! element_lanes {
 }
 
 element_lanes!(f32 => F32s, f64 => F64s, i16 => I16s, i32 => I32s, i64 => I64s, bool => Bools);
+// `half::f16` has lanes on one ISA only (`avx512::F16s`, level
+// `Avx512Fp16`), which `builtin.rs` names directly.
 
 /// Depths per chunk of the argmax tile (see [`arg_tile_body`]).
 pub(crate) const ARG_CHUNK: usize = 4;
