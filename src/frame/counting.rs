@@ -219,14 +219,22 @@ unsafe fn strip<S: CountingSemiring>(
                         let fresh = first_block && accum == Accum::Replace;
                         // SAFETY: the block lies in the strip.
                         unsafe { buffer.load(out, block, fresh) };
+                        // SAFETY: A's panel ir / mr and B's panel jr / nr,
+                        // each kcb deep, are inside the planes.
+                        let (a_values, a_counts, b_values, b_counts) = unsafe {
+                            (
+                                a_v.add(ir * kcb),
+                                a_c.add(ir * kcb),
+                                b_v.add(jr * kcb),
+                                b_c.add(jr * kcb),
+                            )
+                        };
                         let tile = CountingTile {
                             kc: kcb,
-                            // SAFETY: A's panel ir / mr and B's panel
-                            // jr / nr, each kcb deep, are inside the planes.
-                            a_values: unsafe { a_v.add(ir * kcb) },
-                            a_counts: unsafe { a_c.add(ir * kcb) },
-                            b_values: unsafe { b_v.add(jr * kcb) },
-                            b_counts: unsafe { b_c.add(jr * kcb) },
+                            a_values,
+                            a_counts,
+                            b_values,
+                            b_counts,
                             acc_values: buffer.values.as_mut_ptr(),
                             acc_counts: buffer.counts.as_mut_ptr(),
                         };
