@@ -23,7 +23,7 @@ use num_traits::{CheckedAdd, CheckedMul, ConstOne, ConstZero};
 
 use crate::builtin::{MaxMin, MaxMul, MaxPlus, MinMax, MinPlus};
 use crate::element::Element;
-use crate::semiring::rules::{Max, MaxFirst, Min, MinFirst, Rule, Selects};
+use crate::semiring::rules::{Addition, Max, MaxFirst, Min, MinFirst, Plus, Rule, Selects, Times};
 use crate::semiring::{SelectingSemiring, Semiring};
 
 /// A number type the built-in semirings run on through the portable
@@ -67,15 +67,17 @@ macro_rules! integer_numbers {
 }
 integer_numbers!(i8, u8, u16, u32, u64);
 
-/// `a + b` with ZERO absorbing; accepted inputs never overflow (see the
-/// module documentation), and a sum that would is ZERO rather than a
-/// wrapped value.
-#[inline(always)]
-fn absorbing_sum<S: Semiring<Scalar: Number>>(a: S::Scalar, b: S::Scalar) -> S::Scalar {
-    if a == S::ZERO || b == S::ZERO {
-        return S::ZERO;
+/// `+` of a `Number` for the `Plus` rule, as the crate's integers have it:
+/// ZERO absorbs, and accepted inputs never overflow (see the module
+/// documentation); a sum that would is ZERO rather than a wrapped value.
+impl<T: Number> Addition for T {
+    #[inline(always)]
+    fn plus<S: Semiring<Scalar = T>>(a: T, b: T) -> T {
+        if a == S::ZERO || b == S::ZERO {
+            return S::ZERO;
+        }
+        a.checked_add(&b).unwrap_or(S::ZERO)
     }
-    a.checked_add(&b).unwrap_or(S::ZERO)
 }
 
 /// The input rule of the plus semirings: ZERO, or `x + x` representable
@@ -86,10 +88,11 @@ fn sum_in_range<S: Semiring<Scalar: Number>>(x: S::Scalar) -> bool {
 }
 
 /// Implements `Semiring` and `SelectingSemiring` for `$s<T>` over every
-/// `T: Number` (and the extra bounds), from ZERO, ONE, the ⊕ rule and ⊗.
+/// `T: Number` (and the extra bounds), from ZERO, ONE and the rule types
+/// of ⊕ and ⊗, as the built-in table names them.
 macro_rules! number_semiring {
     ($s:ident<T: $($bound:path),+>: zero = $zero:expr, one = $one:expr, add = $add:ty,
-     mul = |$a:ident, $b:ident| $mul:expr $(, input = $input:expr)?) => {
+     mul = $mul:ty $(, input = $input:expr)?) => {
         impl<T: $($bound +)+> Semiring for $s<T> {
             type Scalar = T;
             const ZERO: T = $zero;
@@ -99,8 +102,8 @@ macro_rules! number_semiring {
                 <$add as Rule<Self>>::scalar(acc, x)
             }
             #[inline(always)]
-            fn mul($a: T, $b: T) -> T {
-                $mul
+            fn mul(a: T, b: T) -> T {
+                <$mul as Rule<Self>>::scalar(a, b)
             }
             $(
                 const RESTRICTS_INPUT: bool = true;
@@ -120,15 +123,14 @@ macro_rules! number_semiring {
 }
 
 number_semiring!(MaxPlus<T: Number, Neg<Output = T>>: zero = T::LOWEST, one = T::ZERO, add = Max,
-    mul = |a, b| absorbing_sum::<Self>(a, b), input = sum_in_range::<Self>);
-number_semiring!(MinPlus<T: Number>: zero = T::HIGHEST, one = T::ZERO, add = Min,
-    mul = |a, b| absorbing_sum::<Self>(a, b), input = sum_in_range::<Self>);
-number_semiring!(MaxMin<T: Number>: zero = T::LOWEST, one = T::HIGHEST, add = Max,
-    mul = |a, b| <MinFirst as Rule<Self>>::scalar(a, b));
-number_semiring!(MinMax<T: Number>: zero = T::HIGHEST, one = T::LOWEST, add = Min,
-    mul = |a, b| <MaxFirst as Rule<Self>>::scalar(a, b));
-number_semiring!(MaxMul<T: Number>: zero = T::ZERO, one = T::ONE, add = Max,
-    mul = |a, b| a.checked_mul(&b).unwrap_or(T::ZERO), input = product_in_range::<T>);
+    mul = Plus, input = sum_in_range::<Self>);
+number_semiring!(MinPlus<T: Number>: zero = T::HIGHEST, one = T::ZERO, add = Min, mul = Plus,
+    input = sum_in_range::<Self>);
+number_semiring!(MaxMin<T: Number>: zero = T::LOWEST, one = T::HIGHEST, add = Max, mul = MinFirst);
+number_semiring!(MinMax<T: Number>: zero = T::HIGHEST, one = T::LOWEST, add = Min, mul = MaxFirst);
+// `Times` is `a · b`: accepted inputs' products never overflow.
+number_semiring!(MaxMul<T: Number>: zero = T::ZERO, one = T::ONE, add = Max, mul = Times,
+    input = product_in_range::<T>);
 
 /// The input rule of max-times: 0, or `x ≥ 0` with `x · x` representable
 /// (a negative input is outside its domain, as for the float built-ins,
