@@ -6,75 +6,59 @@ use std::ops::{Add, Mul};
 
 use rayon::prelude::*;
 
-use crate::api::gemm::with_thread_workspace;
+use crate::api::gemm::{entry_points, with_thread_workspace};
 use crate::api::prepare::{Prepared, check_batch_counts, check_dimensions, run_product};
 use crate::batch_view::{BatchMut, BatchRef};
 use crate::binding::dispatch::resolve_level;
-use crate::config::{Accum, GemmConfig, Par};
+use crate::config::{Accum, Par};
 use crate::error::{Error, Operand};
 use crate::isa::IsaLevel;
 use crate::semiring::{ArgKernel, NO_ARG};
 use crate::semiring::{DifferentiableSemiring, SelectingSemiring};
 use crate::view::{MatMut, MatRef};
-use crate::workspace::GemmWorkspace;
 
-/// C = A ⊗ B together with `argk[i, j]`, the k whose product
-/// `A[i, k] ⊗ B[k, j]` produced `C[i, j]`.
-///
-/// - Values are bit-identical to [`gemm`](crate::gemm)'s.
-/// - Ties go to the smallest k, across every blocking and thread count.
-/// - Where no product beats ZERO (k = 0, all products ZERO or NaN),
-///   `argk` is [`NO_ARG`].
-/// - Under `Accum::Combine`, C's old value comes first: where it wins
-///   (including ties) C and `argk[i, j]` are left as they were, so `argk`
-///   keeps whatever the caller put there. Fill it with [`NO_ARG`] first to
-///   mark the outputs C's old value won.
-///
-/// For the min semirings (`MinPlus`, `MinMax`) the index is an argmin.
-/// Errors as for `gemm`, plus [`Error::ShapeMismatch`] if `argk` is not
-/// m × n and [`Error::IndexOverflow`] if k ≥ `u32::MAX`; nothing is
-/// written on error.
-///
-/// ```
-/// use tropical_blas::{gemm_argmax, Accum, MatMut, MatRef, MaxPlus};
-/// let a = [1.0f32, 5.0, 2.0, /* row 1 */ 0.0, 0.0, 0.0]; // 2×3
-/// let b = [0.0f32, 0.0, 0.0]; // 3×1
-/// let (mut c, mut argk) = ([0.0f32; 2], [0u32; 2]);
-/// gemm_argmax::<MaxPlus<f32>>(
-///     MatRef::row_major(&a, 2, 3)?,
-///     MatRef::row_major(&b, 3, 1)?,
-///     MatMut::row_major(&mut c, 2, 1)?,
-///     MatMut::row_major(&mut argk, 2, 1)?,
-///     Accum::Replace,
-/// )?;
-/// assert_eq!(c, [5.0, 0.0]);
-/// assert_eq!(argk, [1, 0]); // row 1 ties at k = 0: the smallest k wins
-/// # Ok::<(), tropical_blas::Error>(())
-/// ```
-pub fn gemm_argmax<S: SelectingSemiring>(
-    a: MatRef<'_, S::Scalar>,
-    b: MatRef<'_, S::Scalar>,
-    c: MatMut<'_, S::Scalar>,
-    argk: MatMut<'_, u32>,
-    accum: Accum,
-) -> Result<(), Error> {
-    with_thread_workspace(|ws| {
-        gemm_argmax_with::<S>(ws, &GemmConfig::default(), a, b, c, argk, accum)
-    })
-}
+entry_points! {
+    /// C = A ⊗ B together with `argk[i, j]`, the k whose product
+    /// `A[i, k] ⊗ B[k, j]` produced `C[i, j]`.
+    ///
+    /// - Values are bit-identical to [`gemm`](crate::gemm)'s.
+    /// - Ties go to the smallest k, across every blocking and thread count.
+    /// - Where no product beats ZERO (k = 0, all products ZERO or NaN),
+    ///   `argk` is [`NO_ARG`].
+    /// - Under `Accum::Combine`, C's old value comes first: where it wins
+    ///   (including ties) C and `argk[i, j]` are left as they were, so `argk`
+    ///   keeps whatever the caller put there. Fill it with [`NO_ARG`] first to
+    ///   mark the outputs C's old value won.
+    ///
+    /// For the min semirings (`MinPlus`, `MinMax`) the index is an argmin.
+    /// Errors as for `gemm`, plus [`Error::ShapeMismatch`] if `argk` is not
+    /// m × n and [`Error::IndexOverflow`] if k ≥ `u32::MAX`; nothing is
+    /// written on error.
+    ///
+    /// ```
+    /// use tropical_blas::{gemm_argmax, Accum, MatMut, MatRef, MaxPlus};
+    /// let a = [1.0f32, 5.0, 2.0, /* row 1 */ 0.0, 0.0, 0.0]; // 2×3
+    /// let b = [0.0f32, 0.0, 0.0]; // 3×1
+    /// let (mut c, mut argk) = ([0.0f32; 2], [0u32; 2]);
+    /// gemm_argmax::<MaxPlus<f32>>(
+    ///     MatRef::row_major(&a, 2, 3)?,
+    ///     MatRef::row_major(&b, 3, 1)?,
+    ///     MatMut::row_major(&mut c, 2, 1)?,
+    ///     MatMut::row_major(&mut argk, 2, 1)?,
+    ///     Accum::Replace,
+    /// )?;
+    /// assert_eq!(c, [5.0, 0.0]);
+    /// assert_eq!(argk, [1, 0]); // row 1 ties at k = 0: the smallest k wins
+    /// # Ok::<(), tropical_blas::Error>(())
+    /// ```
+    pub fn gemm_argmax;
 
-/// [`gemm_argmax`] with an explicit workspace and configuration.
-pub fn gemm_argmax_with<S: SelectingSemiring>(
-    ws: &mut GemmWorkspace,
-    cfg: &GemmConfig,
-    a: MatRef<'_, S::Scalar>,
-    b: MatRef<'_, S::Scalar>,
-    c: MatMut<'_, S::Scalar>,
-    argk: MatMut<'_, u32>,
-    accum: Accum,
-) -> Result<(), Error> {
-    check_arg_shapes(a.shape(), b.shape(), c.shape(), argk.shape())?;
-    run_product::<S, ArgKernel<S>>(ws, cfg, a, b, (c, argk), accum)
+    /// [`gemm_argmax`] with an explicit workspace and configuration.
+    pub fn gemm_argmax_with<S: SelectingSemiring>(ws, cfg, a: MatRef<'_, S::Scalar>,
+        b: MatRef<'_, S::Scalar>, c: MatMut<'_, S::Scalar>, argk: MatMut<'_, u32>, accum: Accum) {
+        check_arg_shapes(a.shape(), b.shape(), c.shape(), argk.shape())?;
+        run_product::<S, ArgKernel<S>>(ws, cfg, a, b, (c, argk), accum)
+    }
 }
 
 /// The argmax kernel `gemm_argmax` runs for `S` at the active level.
@@ -110,81 +94,67 @@ fn check_arg_shapes(
     Ok(())
 }
 
-/// [`gemm_argmax`] for every item of strided batches: C_i and argk_i from
-/// A_i ⊗ B_i. Small items run in parallel across the batch, large ones
-/// each on all threads. Every item is checked before anything is written.
-///
-/// ```
-/// use tropical_blas::{gemm_argmax_batched, Accum, BatchMut, BatchRef, MinPlus};
-/// let a = [0.0f32, 3.0, /* item 1 */ 2.0, 0.0]; // two 1×2
-/// let b = [1.0f32, 1.0]; // one 2×1, shared (batch stride 0)
-/// let (mut c, mut argk) = ([0.0f32; 2], [0u32; 2]);
-/// gemm_argmax_batched::<MinPlus<f32>>(
-///     BatchRef::row_major(&a, 2, 1, 2)?,
-///     BatchRef::new(&b, 2, 0, 2, 1, 1, 1)?,
-///     BatchMut::row_major(&mut c, 2, 1, 1)?,
-///     BatchMut::row_major(&mut argk, 2, 1, 1)?,
-///     Accum::Replace,
-/// )?;
-/// assert_eq!((c, argk), ([1.0, 1.0], [0, 1]));
-/// # Ok::<(), tropical_blas::Error>(())
-/// ```
-pub fn gemm_argmax_batched<S: SelectingSemiring>(
-    a: BatchRef<'_, S::Scalar>,
-    b: BatchRef<'_, S::Scalar>,
-    c: BatchMut<'_, S::Scalar>,
-    argk: BatchMut<'_, u32>,
-    accum: Accum,
-) -> Result<(), Error> {
-    with_thread_workspace(|ws| {
-        gemm_argmax_batched_with::<S>(ws, &GemmConfig::default(), a, b, c, argk, accum)
-    })
-}
+entry_points! {
+    /// [`gemm_argmax`] for every item of strided batches: C_i and argk_i from
+    /// A_i ⊗ B_i. Small items run in parallel across the batch, large ones
+    /// each on all threads. Every item is checked before anything is written.
+    ///
+    /// ```
+    /// use tropical_blas::{gemm_argmax_batched, Accum, BatchMut, BatchRef, MinPlus};
+    /// let a = [0.0f32, 3.0, /* item 1 */ 2.0, 0.0]; // two 1×2
+    /// let b = [1.0f32, 1.0]; // one 2×1, shared (batch stride 0)
+    /// let (mut c, mut argk) = ([0.0f32; 2], [0u32; 2]);
+    /// gemm_argmax_batched::<MinPlus<f32>>(
+    ///     BatchRef::row_major(&a, 2, 1, 2)?,
+    ///     BatchRef::new(&b, 2, 0, 2, 1, 1, 1)?,
+    ///     BatchMut::row_major(&mut c, 2, 1, 1)?,
+    ///     BatchMut::row_major(&mut argk, 2, 1, 1)?,
+    ///     Accum::Replace,
+    /// )?;
+    /// assert_eq!((c, argk), ([1.0, 1.0], [0, 1]));
+    /// # Ok::<(), tropical_blas::Error>(())
+    /// ```
+    pub fn gemm_argmax_batched;
 
-/// [`gemm_argmax_batched`] with an explicit workspace (used for large
-/// items) and configuration.
-pub fn gemm_argmax_batched_with<S: SelectingSemiring>(
-    ws: &mut GemmWorkspace,
-    cfg: &GemmConfig,
-    a: BatchRef<'_, S::Scalar>,
-    b: BatchRef<'_, S::Scalar>,
-    c: BatchMut<'_, S::Scalar>,
-    argk: BatchMut<'_, u32>,
-    accum: Accum,
-) -> Result<(), Error> {
-    let count = c.count();
-    check_batch_counts(count, a.count(), b.count(), &[argk.count()])?;
-    check_arg_shapes(a.shape(), b.shape(), c.shape(), argk.shape())?;
-    let (m, n, k) = (a.rows(), b.cols(), a.cols());
-    let prepared = Prepared::<S, ArgKernel<S>>::for_batch(cfg, &a, &b)?;
-    if m == 0 || n == 0 {
-        return Ok(()); // no item has an output
-    }
-    let mut items: Vec<_> = c
-        .into_item_views()
-        .into_iter()
-        .zip(argk.into_item_views())
-        .collect();
-    // One plan (blocking, route) for every item: they share one shape.
-    if prepared.items_in_parallel(count, m, n, k) {
-        let plan = prepared.with_par(Par::Seq).plan(m, n, k);
-        items
-            .par_iter_mut()
-            .enumerate()
-            .try_for_each(|(i, (ci, ki))| {
-                let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-                with_thread_workspace(|ws| {
-                    plan.execute(ws, ai, bi, (ci.rb_mut(), ki.rb_mut()), accum)
-                })
-            })
-    } else {
-        let plan = prepared.plan(m, n, k);
-        // One workspace: only the first item can need to grow it.
-        for (i, (ci, ki)) in items.iter_mut().enumerate() {
-            let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-            plan.execute(ws, ai, bi, (ci.rb_mut(), ki.rb_mut()), accum)?;
+    /// [`gemm_argmax_batched`] with an explicit workspace (used for large
+    /// items) and configuration.
+    pub fn gemm_argmax_batched_with<S: SelectingSemiring>(ws, cfg, a: BatchRef<'_, S::Scalar>,
+        b: BatchRef<'_, S::Scalar>, c: BatchMut<'_, S::Scalar>, argk: BatchMut<'_, u32>,
+        accum: Accum) {
+        let count = c.count();
+        check_batch_counts(count, a.count(), b.count(), &[argk.count()])?;
+        check_arg_shapes(a.shape(), b.shape(), c.shape(), argk.shape())?;
+        let (m, n, k) = (a.rows(), b.cols(), a.cols());
+        let prepared = Prepared::<S, ArgKernel<S>>::for_batch(cfg, &a, &b)?;
+        if m == 0 || n == 0 {
+            return Ok(()); // no item has an output
         }
-        Ok(())
+        let mut items: Vec<_> = c
+            .into_item_views()
+            .into_iter()
+            .zip(argk.into_item_views())
+            .collect();
+        // One plan (blocking, route) for every item: they share one shape.
+        if prepared.items_in_parallel(count, m, n, k) {
+            let plan = prepared.with_par(Par::Seq).plan(m, n, k);
+            items
+                .par_iter_mut()
+                .enumerate()
+                .try_for_each(|(i, (ci, ki))| {
+                    let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
+                    with_thread_workspace(|ws| {
+                        plan.execute(ws, ai, bi, (ci.rb_mut(), ki.rb_mut()), accum)
+                    })
+                })
+        } else {
+            let plan = prepared.plan(m, n, k);
+            // One workspace: only the first item can need to grow it.
+            for (i, (ci, ki)) in items.iter_mut().enumerate() {
+                let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
+                plan.execute(ws, ai, bi, (ci.rb_mut(), ki.rb_mut()), accum)?;
+            }
+            Ok(())
+        }
     }
 }
 

@@ -2,97 +2,86 @@
 
 use rayon::prelude::*;
 
-use crate::api::gemm::with_thread_workspace;
+use crate::api::gemm::{entry_points, with_thread_workspace};
 use crate::api::prepare::{Prepared, check_batch_counts, check_dimensions};
 use crate::batch_view::{BatchMut, BatchRef};
 use crate::config::{Accum, GemmConfig};
 use crate::error::Error;
 use crate::semiring::{Kernel, Semiring};
 use crate::view::{MatMut, MatRef};
-use crate::workspace::GemmWorkspace;
 
-/// C_i = A_i ⊗ B_i (or C_i ⊕ A_i ⊗ B_i) for every item of strided
-/// batches, with the default configuration.
-///
-/// Small products run in parallel across the batch (each on one thread,
-/// with that thread's workspace); large ones one after another, each on
-/// all threads. Every item is checked before anything is written.
-///
-/// ```
-/// use tropical_blas::{gemm_batched, Accum, BatchMut, BatchRef, MaxPlus};
-/// let a = [0.0f32, 1.0, 2.0, 3.0, /* item 1 */ 4.0, 5.0, 6.0, 7.0];
-/// let b = [0.0f32, 0.0, 0.0, 0.0]; // one 2×2 matrix shared by both items
-/// let mut c = [0.0f32; 8];
-/// gemm_batched::<MaxPlus<f32>>(
-///     BatchRef::row_major(&a, 2, 2, 2)?,
-///     BatchRef::new(&b, 2, 0, 2, 2, 2, 1)?,
-///     BatchMut::row_major(&mut c, 2, 2, 2)?,
-///     Accum::Replace,
-/// )?;
-/// assert_eq!(c, [1.0, 1.0, 3.0, 3.0, 5.0, 5.0, 7.0, 7.0]);
-/// # Ok::<(), tropical_blas::Error>(())
-/// ```
-pub fn gemm_batched<S: Semiring>(
-    a: BatchRef<'_, S::Scalar>,
-    b: BatchRef<'_, S::Scalar>,
-    c: BatchMut<'_, S::Scalar>,
-    accum: Accum,
-) -> Result<(), Error> {
-    with_thread_workspace(|ws| gemm_batched_with::<S>(ws, &GemmConfig::default(), a, b, c, accum))
-}
+entry_points! {
+    /// C_i = A_i ⊗ B_i (or C_i ⊕ A_i ⊗ B_i) for every item of strided
+    /// batches, with the default configuration.
+    ///
+    /// Small products run in parallel across the batch (each on one thread,
+    /// with that thread's workspace); large ones one after another, each on
+    /// all threads. Every item is checked before anything is written.
+    ///
+    /// ```
+    /// use tropical_blas::{gemm_batched, Accum, BatchMut, BatchRef, MaxPlus};
+    /// let a = [0.0f32, 1.0, 2.0, 3.0, /* item 1 */ 4.0, 5.0, 6.0, 7.0];
+    /// let b = [0.0f32, 0.0, 0.0, 0.0]; // one 2×2 matrix shared by both items
+    /// let mut c = [0.0f32; 8];
+    /// gemm_batched::<MaxPlus<f32>>(
+    ///     BatchRef::row_major(&a, 2, 2, 2)?,
+    ///     BatchRef::new(&b, 2, 0, 2, 2, 2, 1)?,
+    ///     BatchMut::row_major(&mut c, 2, 2, 2)?,
+    ///     Accum::Replace,
+    /// )?;
+    /// assert_eq!(c, [1.0, 1.0, 3.0, 3.0, 5.0, 5.0, 7.0, 7.0]);
+    /// # Ok::<(), tropical_blas::Error>(())
+    /// ```
+    pub fn gemm_batched;
 
-/// [`gemm_batched`] with an explicit workspace (used for large items) and
-/// configuration.
-pub fn gemm_batched_with<S: Semiring>(
-    ws: &mut GemmWorkspace,
-    cfg: &GemmConfig,
-    a: BatchRef<'_, S::Scalar>,
-    b: BatchRef<'_, S::Scalar>,
-    mut c: BatchMut<'_, S::Scalar>,
-    accum: Accum,
-) -> Result<(), Error> {
-    let count = c.count();
-    check_batch_counts(count, a.count(), b.count(), &[])?;
-    check_dimensions(a.shape(), b.shape(), c.shape())?;
-    let (m, n, k) = (a.rows(), b.cols(), a.cols());
-    let prepared = Prepared::<S, Kernel<S>>::for_batch(cfg, &a, &b)?;
-    if m == 0 || n == 0 {
-        return Ok(()); // no item has an output
-    }
-    let ops = m.saturating_mul(n).saturating_mul(k);
-    let across_batch = prepared.items_in_parallel(count, m, n, k);
-    if let Some(batch_entry) = prepared.plan(a.rows(), b.cols(), a.cols()).batch_entry() {
-        let threads = if across_batch { cfg.par().threads() } else { 1 };
-        if ops > 0 && batch_entry(threads, &a, &b, &mut c, accum) {
-            return Ok(());
+    /// [`gemm_batched`] with an explicit workspace (used for large items) and
+    /// configuration.
+    pub fn gemm_batched_with<S: Semiring>(ws, cfg, a: BatchRef<'_, S::Scalar>,
+        b: BatchRef<'_, S::Scalar>, c: BatchMut<'_, S::Scalar>, accum: Accum) {
+        let mut c = c;
+        let count = c.count();
+        check_batch_counts(count, a.count(), b.count(), &[])?;
+        check_dimensions(a.shape(), b.shape(), c.shape())?;
+        let (m, n, k) = (a.rows(), b.cols(), a.cols());
+        let prepared = Prepared::<S, Kernel<S>>::for_batch(cfg, &a, &b)?;
+        if m == 0 || n == 0 {
+            return Ok(()); // no item has an output
         }
-    }
-    // One plan (blocking, route) for every item: they share one shape.
-    if across_batch {
-        let plan = prepared
-            .with_par(crate::config::Par::Seq)
-            .plan(a.rows(), b.cols(), a.cols());
-        c.par_try_for_each_item(|i, ci| {
-            let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-            with_thread_workspace(|ws| plan.execute(ws, ai, bi, ci, accum))
-        })
-    } else {
-        let plan = prepared.plan(a.rows(), b.cols(), a.cols());
-        // One workspace for every item: only the first can need to grow
-        // it, so an allocation error comes before any item is written.
-        let mut outcome = Ok(());
-        c.for_each_item(|i, next, ci| {
-            if outcome.is_err() {
-                return;
+        let ops = m.saturating_mul(n).saturating_mul(k);
+        let across_batch = prepared.items_in_parallel(count, m, n, k);
+        if let Some(batch_entry) = prepared.plan(a.rows(), b.cols(), a.cols()).batch_entry() {
+            let threads = if across_batch { cfg.par().threads() } else { 1 };
+            if ops > 0 && batch_entry(threads, &a, &b, &mut c, accum) {
+                return Ok(());
             }
-            if let Some(next) = next {
-                a.prefetch(next);
-                b.prefetch(next);
-            }
-            let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-            outcome = plan.execute(ws, ai, bi, ci, accum);
-        });
-        outcome
+        }
+        // One plan (blocking, route) for every item: they share one shape.
+        if across_batch {
+            let plan = prepared
+                .with_par(crate::config::Par::Seq)
+                .plan(a.rows(), b.cols(), a.cols());
+            c.par_try_for_each_item(|i, ci| {
+                let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
+                with_thread_workspace(|ws| plan.execute(ws, ai, bi, ci, accum))
+            })
+        } else {
+            let plan = prepared.plan(a.rows(), b.cols(), a.cols());
+            // One workspace for every item: only the first can need to grow
+            // it, so an allocation error comes before any item is written.
+            let mut outcome = Ok(());
+            c.for_each_item(|i, next, ci| {
+                if outcome.is_err() {
+                    return;
+                }
+                if let Some(next) = next {
+                    a.prefetch(next);
+                    b.prefetch(next);
+                }
+                let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
+                outcome = plan.execute(ws, ai, bi, ci, accum);
+            });
+            outcome
+        }
     }
 }
 

@@ -8,7 +8,7 @@
 //! proves it cannot, the product runs in place; otherwise it runs into a
 //! scratch copy of C, which is checked before C is written.
 
-use crate::api::gemm::with_thread_workspace;
+use crate::api::gemm::entry_points;
 use crate::api::prepare::check_dimensions;
 use crate::binding::dispatch::resolve_level;
 use crate::config::{Accum, GemmConfig};
@@ -115,103 +115,81 @@ fn same_shape(
     Ok(())
 }
 
-/// C = A ⊗ B (`Replace`) or C = C ⊕ (A ⊗ B) (`Combine`) in the counting
-/// semiring `S` ([`CountingMax`](crate::counting::CountingMax) or
-/// [`CountingMin`](crate::counting::CountingMin)), with a per-thread
-/// workspace and the default configuration. On error C is untouched.
-///
-/// ```
-/// use tropical_blas::counting::{self, CountingMax, CountingMut, CountingRef};
-/// use tropical_blas::{Accum, MatMut, MatRef};
-/// // Two ways through k = 0 and k = 1 reach the best value 3, once each.
-/// let (av, ac) = ([1.0f32, 2.0], [1.0, 1.0]); // 1×2
-/// let (bv, bc) = ([2.0f32, 1.0], [1.0, 1.0]); // 2×1
-/// let (mut cv, mut cc) = ([0.0f32], [0.0]);
-/// counting::gemm::<CountingMax<f32>>(
-///     CountingRef::new(MatRef::row_major(&av, 1, 2)?, MatRef::row_major(&ac, 1, 2)?)?,
-///     CountingRef::new(MatRef::row_major(&bv, 2, 1)?, MatRef::row_major(&bc, 2, 1)?)?,
-///     CountingMut::new(MatMut::row_major(&mut cv, 1, 1)?, MatMut::row_major(&mut cc, 1, 1)?)?,
-///     Accum::Replace,
-/// )?;
-/// assert_eq!((cv[0], cc[0]), (3.0, 2.0));
-/// # Ok::<(), tropical_blas::Error>(())
-/// ```
-pub fn gemm<S: CountingSemiring>(
-    a: CountingRef<'_, S::Value>,
-    b: CountingRef<'_, S::Value>,
-    c: CountingMut<'_, S::Value>,
-    accum: Accum,
-) -> Result<(), Error> {
-    with_thread_workspace(|ws| gemm_with::<S>(ws, &GemmConfig::default(), a, b, c, accum))
+entry_points! {
+    /// C = A ⊗ B (`Replace`) or C = C ⊕ (A ⊗ B) (`Combine`) in the counting
+    /// semiring `S` ([`CountingMax`](crate::counting::CountingMax) or
+    /// [`CountingMin`](crate::counting::CountingMin)), with a per-thread
+    /// workspace and the default configuration. On error C is untouched.
+    ///
+    /// ```
+    /// use tropical_blas::counting::{self, CountingMax, CountingMut, CountingRef};
+    /// use tropical_blas::{Accum, MatMut, MatRef};
+    /// // Two ways through k = 0 and k = 1 reach the best value 3, once each.
+    /// let (av, ac) = ([1.0f32, 2.0], [1.0, 1.0]); // 1×2
+    /// let (bv, bc) = ([2.0f32, 1.0], [1.0, 1.0]); // 2×1
+    /// let (mut cv, mut cc) = ([0.0f32], [0.0]);
+    /// counting::gemm::<CountingMax<f32>>(
+    ///     CountingRef::new(MatRef::row_major(&av, 1, 2)?, MatRef::row_major(&ac, 1, 2)?)?,
+    ///     CountingRef::new(MatRef::row_major(&bv, 2, 1)?, MatRef::row_major(&bc, 2, 1)?)?,
+    ///     CountingMut::new(MatMut::row_major(&mut cv, 1, 1)?, MatMut::row_major(&mut cc, 1, 1)?)?,
+    ///     Accum::Replace,
+    /// )?;
+    /// assert_eq!((cv[0], cc[0]), (3.0, 2.0));
+    /// # Ok::<(), tropical_blas::Error>(())
+    /// ```
+    pub fn gemm;
+
+    /// [`gemm`] with an explicit workspace and configuration: the ISA level
+    /// (`with_isa`) and the threads (`with_par`; the result is the same for
+    /// every thread count) are honoured, the tiling is the counting kernels'
+    /// own (`with_tiling` is ignored).
+    pub fn gemm_with<S: CountingSemiring>(ws, cfg, a: CountingRef<'_, S::Value>,
+        b: CountingRef<'_, S::Value>, c: CountingMut<'_, S::Value>, accum: Accum) {
+        let kernel = kernel_at_config::<S>(cfg)?;
+        let exact = check::<S>(&a, &b, &c, accum)?;
+        run::<S>(kernel, ws, cfg.par().threads(), a, b, c, accum, exact)
+    }
 }
 
-/// [`gemm`] with an explicit workspace and configuration: the ISA level
-/// (`with_isa`) and the threads (`with_par`; the result is the same for
-/// every thread count) are honoured, the tiling is the counting kernels'
-/// own (`with_tiling` is ignored).
-pub fn gemm_with<S: CountingSemiring>(
-    ws: &mut GemmWorkspace,
-    cfg: &GemmConfig,
-    a: CountingRef<'_, S::Value>,
-    b: CountingRef<'_, S::Value>,
-    c: CountingMut<'_, S::Value>,
-    accum: Accum,
-) -> Result<(), Error> {
-    let kernel = kernel_at_config::<S>(cfg)?;
-    let exact = check::<S>(&a, &b, &c, accum)?;
-    run::<S>(kernel, ws, cfg.par().threads(), a, b, c, accum, exact)
-}
+entry_points! {
+    /// Many counting products, item i: `c[i] = a[i] ⊗ b[i]` (or ⊕-combined),
+    /// each of its own shape. Every item is checked before any is written;
+    /// an error leaves every C untouched.
+    pub fn gemm_batched;
 
-/// Many counting products, item i: `c[i] = a[i] ⊗ b[i]` (or ⊕-combined),
-/// each of its own shape. Every item is checked before any is written;
-/// an error leaves every C untouched.
-pub fn gemm_batched<S: CountingSemiring>(
-    a: &[CountingRef<'_, S::Value>],
-    b: &[CountingRef<'_, S::Value>],
-    c: &mut [CountingMut<'_, S::Value>],
-    accum: Accum,
-) -> Result<(), Error> {
-    with_thread_workspace(|ws| gemm_batched_with::<S>(ws, &GemmConfig::default(), a, b, c, accum))
-}
-
-/// [`gemm_batched`] with an explicit workspace and configuration.
-pub fn gemm_batched_with<S: CountingSemiring>(
-    ws: &mut GemmWorkspace,
-    cfg: &GemmConfig,
-    a: &[CountingRef<'_, S::Value>],
-    b: &[CountingRef<'_, S::Value>],
-    c: &mut [CountingMut<'_, S::Value>],
-    accum: Accum,
-) -> Result<(), Error> {
-    if a.len() != b.len() || a.len() != c.len() {
-        return Err(Error::BatchCountMismatch {
-            a: a.len(),
-            b: b.len(),
-            c: c.len(),
-        });
+    /// [`gemm_batched`] with an explicit workspace and configuration.
+    pub fn gemm_batched_with<S: CountingSemiring>(ws, cfg, a: &[CountingRef<'_, S::Value>],
+        b: &[CountingRef<'_, S::Value>], c: &mut [CountingMut<'_, S::Value>], accum: Accum) {
+        if a.len() != b.len() || a.len() != c.len() {
+            return Err(Error::BatchCountMismatch {
+                a: a.len(),
+                b: b.len(),
+                c: c.len(),
+            });
+        }
+        let kernel = kernel_at_config::<S>(cfg)?;
+        let mut exact = Vec::with_capacity(a.len());
+        for i in 0..a.len() {
+            exact.push(check::<S>(&a[i], &b[i], &c[i], accum)?);
+        }
+        let threads = cfg.par().threads();
+        // Items whose bound does not prove exactness run into scratch first:
+        // an overflow there must stop the call before any C is written.
+        let mut scratch = Vec::new();
+        for i in (0..a.len()).filter(|&i| !exact[i]) {
+            scratch.push((
+                i,
+                scratch_product::<S>(kernel, ws, threads, a[i], b[i], &c[i], accum)?,
+            ));
+        }
+        for (i, (values, counts)) in scratch {
+            write_back(&mut c[i], &values, &counts);
+        }
+        for i in (0..a.len()).filter(|&i| exact[i]) {
+            run::<S>(kernel, ws, threads, a[i], b[i], c[i].rb_mut(), accum, true)?;
+        }
+        Ok(())
     }
-    let kernel = kernel_at_config::<S>(cfg)?;
-    let mut exact = Vec::with_capacity(a.len());
-    for i in 0..a.len() {
-        exact.push(check::<S>(&a[i], &b[i], &c[i], accum)?);
-    }
-    let threads = cfg.par().threads();
-    // Items whose bound does not prove exactness run into scratch first:
-    // an overflow there must stop the call before any C is written.
-    let mut scratch = Vec::new();
-    for i in (0..a.len()).filter(|&i| !exact[i]) {
-        scratch.push((
-            i,
-            scratch_product::<S>(kernel, ws, threads, a[i], b[i], &c[i], accum)?,
-        ));
-    }
-    for (i, (values, counts)) in scratch {
-        write_back(&mut c[i], &values, &counts);
-    }
-    for i in (0..a.len()).filter(|&i| exact[i]) {
-        run::<S>(kernel, ws, threads, a[i], b[i], c[i].rb_mut(), accum, true)?;
-    }
-    Ok(())
 }
 
 /// The counting kernel `gemm` runs for `S` at the active level.
