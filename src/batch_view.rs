@@ -73,10 +73,40 @@ impl BatchLayout {
     }
 }
 
-/// What both batch views share: the dense constructor, the count and
-/// shape, and the layout check of their constructors.
+/// What both batch views share: `new` (the layout check; `then` names a
+/// further check of the checked batch, `BatchMut`'s aliasing), the dense
+/// constructor, the count and shape.
 macro_rules! batch_common {
-    ($data:ty) => {
+    ($(#[$new_doc:meta])* $data:ty $(, then $check:ident)?) => {
+        $(#[$new_doc])*
+        pub fn new(
+            data: $data,
+            count: usize,
+            batch_stride: isize,
+            rows: usize,
+            cols: usize,
+            row_stride: isize,
+            col_stride: isize,
+        ) -> Result<Self, Error> {
+            let layout = BatchLayout::new(
+                data.len(),
+                count,
+                batch_stride,
+                (rows, cols),
+                (row_stride, col_stride),
+            )?;
+            let batch = Self {
+                data,
+                layout,
+                rows,
+                cols,
+                row_stride,
+                col_stride,
+            };
+            $(batch.$check()?;)?
+            Ok(batch)
+        }
+
         /// `count` dense row-major rows×cols matrices stored one after another.
         pub fn row_major(
             data: $data,
@@ -107,33 +137,6 @@ macro_rules! batch_common {
         pub(crate) fn shape(&self) -> (usize, usize) {
             (self.rows, self.cols)
         }
-
-        /// The batch over `data` once every item is known to fit in it:
-        /// the check both `new`s make (`BatchMut::new` then checks
-        /// aliasing).
-        fn fitted(
-            data: $data,
-            count: usize,
-            batch_stride: isize,
-            (rows, cols): (usize, usize),
-            (row_stride, col_stride): (isize, isize),
-        ) -> Result<Self, Error> {
-            let layout = BatchLayout::new(
-                data.len(),
-                count,
-                batch_stride,
-                (rows, cols),
-                (row_stride, col_stride),
-            )?;
-            Ok(Self {
-                data,
-                layout,
-                rows,
-                cols,
-                row_stride,
-                col_stride,
-            })
-        }
     };
 }
 
@@ -151,26 +154,10 @@ pub struct BatchRef<'a, T> {
 }
 
 impl<'a, T: Copy> BatchRef<'a, T> {
-    /// Checks that every item fits in `data`.
-    pub fn new(
-        data: &'a [T],
-        count: usize,
-        batch_stride: isize,
-        rows: usize,
-        cols: usize,
-        row_stride: isize,
-        col_stride: isize,
-    ) -> Result<Self, Error> {
-        Self::fitted(
-            data,
-            count,
-            batch_stride,
-            (rows, cols),
-            (row_stride, col_stride),
-        )
-    }
-
-    batch_common!(&'a [T]);
+    batch_common!(
+        /// Checks that every item fits in `data`.
+        &'a [T]
+    );
 
     /// Starts loading item i's elements into cache, if it exists and is
     /// small (see [`prefetch_item`]).
@@ -241,33 +228,24 @@ pub struct BatchMut<'a, T> {
 }
 
 impl<'a, T: Copy> BatchMut<'a, T> {
-    /// Checks that every item fits in `data` and that no element is shared
-    /// ([`Error::AliasingOutput`] otherwise).
-    pub fn new(
-        data: &'a mut [T],
-        count: usize,
-        batch_stride: isize,
-        rows: usize,
-        cols: usize,
-        row_stride: isize,
-        col_stride: isize,
-    ) -> Result<Self, Error> {
-        let batch = Self::fitted(
-            data,
-            count,
-            batch_stride,
-            (rows, cols),
-            (row_stride, col_stride),
-        )?;
-        let span = batch.layout.item.span;
-        let overlapping_items = count > 1 && span > 0 && batch_stride.unsigned_abs() < span;
-        if overlapping_items || layout_aliases(rows, cols, row_stride, col_stride) {
-            return Err(aliasing_output(rows, cols, row_stride, col_stride));
-        }
-        Ok(batch)
-    }
+    batch_common!(
+        /// Checks that every item fits in `data` and that no element is shared
+        /// ([`Error::AliasingOutput`] otherwise).
+        &'a mut [T], then check_disjoint
+    );
 
-    batch_common!(&'a mut [T]);
+    /// `new`'s aliasing check: items occupy disjoint address ranges and no
+    /// item aliases itself.
+    fn check_disjoint(&self) -> Result<(), Error> {
+        let (count, span) = (self.layout.count, self.layout.item.span);
+        let overlapping_items =
+            count > 1 && span > 0 && self.layout.batch_stride.unsigned_abs() < span;
+        let (rows, cols, rs, cs) = (self.rows, self.cols, self.row_stride, self.col_stride);
+        if overlapping_items || layout_aliases(rows, cols, rs, cs) {
+            return Err(aliasing_output(rows, cols, rs, cs));
+        }
+        Ok(())
+    }
 
     /// Every item as its own mutable view, in item order (for calls that
     /// walk two mutable batches side by side).

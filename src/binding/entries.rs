@@ -52,24 +52,32 @@ macro_rules! isa_kernel {
             vectors
         }
 
+        /// The tile name for `O` from `names` (by element size: 8 bytes,
+        /// 4, 2, 1), or `None` unless both checks that make running its
+        /// kernel sound pass: the operations belong to this ISA, and the
+        /// CPU has it.
+        fn bindable_name<O: $crate::kernels::simd::VecOps>(names: [&'static str; 4]) -> Option<&'static str> {
+            use $crate::isa::IsaLevel;
+            if O::LEVEL != IsaLevel::$level || $crate::binding::dispatch::detected_isa() < IsaLevel::$level {
+                return None;
+            }
+            Some(match std::mem::size_of::<<O::S as $crate::semiring::Semiring>::Scalar>() {
+                8 => names[0],
+                2 => names[2],
+                1 => names[3],
+                _ => names[1],
+            })
+        }
+
         /// The kernel binding for `O`, or the portable one if this CPU
         /// lacks the ISA (the check that makes running it sound).
         pub(crate) fn kernel<O: $crate::kernels::simd::VecOps>() -> $crate::semiring::Kernel<O::S> {
-            use $crate::isa::IsaLevel;
-            // Both checks make running the kernel sound: the operations
-            // belong to this ISA, and the CPU has it.
-            if O::LEVEL != IsaLevel::$level || $crate::binding::dispatch::detected_isa() < IsaLevel::$level {
+            let Some(name) = bindable_name::<O>([$name8, $name_mid, $name2, $name_bytes]) else {
                 return $crate::semiring::Kernel::portable();
-            }
-            let name = match std::mem::size_of::<<O::S as $crate::semiring::Semiring>::Scalar>() {
-                8 => $name8,
-                2 => $name2,
-                1 => $name_bytes,
-                _ => $name_mid,
             };
-            // SAFETY: checked just above: O's ISA is this one, and the CPU
-            // has it.
-            unsafe { $crate::semiring::Kernel::from_microkernel::<$kernel<O>>(name, IsaLevel::$level) }
+            // SAFETY: `bindable_name` checked that O's ISA is this one and
+            // that the CPU has it.
+            unsafe { $crate::semiring::Kernel::from_microkernel::<$kernel<O>>(name, $crate::isa::IsaLevel::$level) }
                 .with_probe(probe_safe::<O>)
                 .with_small(small_safe::<O>, (MR, O::LANES))
                 .with_batch(batch_safe::<O>)
@@ -233,18 +241,12 @@ macro_rules! isa_kernel {
         /// The argmax kernel binding for `O`, or the portable one if this
         /// CPU lacks the ISA.
         pub(crate) fn arg_kernel<O: $crate::kernels::simd::ArgVecOps>() -> $crate::semiring::ArgKernel<O::S> {
-            use $crate::isa::IsaLevel;
-            if O::LEVEL != IsaLevel::$level || $crate::binding::dispatch::detected_isa() < IsaLevel::$level {
+            let Some(name) = bindable_name::<O>([$arg_name8, $arg_name4, $arg_name2, $arg_name4]) else {
                 return $crate::semiring::ArgKernel::portable();
-            }
-            let name = match std::mem::size_of::<<O::S as $crate::semiring::Semiring>::Scalar>() {
-                8 => $arg_name8,
-                2 => $arg_name2,
-                _ => $arg_name4,
             };
-            // SAFETY: checked just above: O's ISA is this one, and the CPU
-            // has it.
-            unsafe { $crate::semiring::ArgKernel::from_microkernel::<$arg_kernel<O>>(name, IsaLevel::$level) }
+            // SAFETY: `bindable_name` checked that O's ISA is this one and
+            // that the CPU has it.
+            unsafe { $crate::semiring::ArgKernel::from_microkernel::<$arg_kernel<O>>(name, $crate::isa::IsaLevel::$level) }
         }
 
         impl<O: $crate::kernels::simd::ArgVecOps> $crate::kernels::micro::MicroKernel<O::S> for $arg_kernel<O> {

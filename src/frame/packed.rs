@@ -151,10 +151,7 @@ impl<T: Copy + Send + Sync> Output for ValuesOut<T> {
 #[derive(Clone, Copy)]
 struct ArgOut<T> {
     values: ValuesOut<T>,
-    argk: SharedPtr<u32>,
-    rsi: isize,
-    csi: isize,
-    argk_shape: (usize, usize),
+    argk: ValuesOut<u32>,
 }
 
 impl<T: Copy> ArgOut<T> {
@@ -162,10 +159,7 @@ impl<T: Copy> ArgOut<T> {
     fn of(c: &mut MatMut<'_, T>, argk: &mut MatMut<'_, u32>) -> Self {
         Self {
             values: ValuesOut::of(c),
-            argk: SharedPtr(argk.as_mut_ptr()),
-            rsi: argk.row_stride(),
-            csi: argk.col_stride(),
-            argk_shape: (argk.rows(), argk.cols()),
+            argk: ValuesOut::of(argk),
         }
     }
 }
@@ -181,24 +175,25 @@ impl<T: Copy + Send + Sync> Output for ArgOut<T> {
         cols: usize,
         load_c: bool,
     ) -> ArgTile<T> {
+        // SAFETY: forwarded contract; argk has C's shape, so (i, j) lies in
+        // its checked footprint too.
+        let (c, argk) = unsafe {
+            (
+                self.values.tile(i, j, rows, cols, load_c),
+                self.argk.tile(i, j, rows, cols, load_c),
+            )
+        };
         ArgTile {
-            // SAFETY: forwarded contract.
-            c: unsafe { self.values.tile(i, j, rows, cols, load_c) },
-            // SAFETY: (i, j) lies in argk's checked footprint (same shape
-            // as C), so the offset stays inside its slice.
-            argk: unsafe {
-                self.argk
-                    .get()
-                    .offset(i as isize * self.rsi + j as isize * self.csi)
-            },
-            argk_row_stride: self.rsi,
-            argk_col_stride: self.csi,
+            c,
+            argk: argk.ptr,
+            argk_row_stride: argk.row_stride,
+            argk_col_stride: argk.col_stride,
         }
     }
     fn shape(&self) -> Option<(usize, usize)> {
         self.values
             .shape()
-            .filter(|&shape| shape == self.argk_shape)
+            .filter(|&shape| self.argk.shape() == Some(shape))
     }
 }
 
