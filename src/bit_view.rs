@@ -54,6 +54,26 @@ fn check_layout(len: usize, rows: usize, cols: usize, row_stride: usize) -> Resu
     Ok(())
 }
 
+/// Runs `f(i, j)` on every entry of a `shape` bit matrix, in row-major
+/// order, once the `bool` view's shape `other` is known to be the same (a
+/// shape error otherwise, before `f` runs): the copies between bit and
+/// `bool` views.
+fn each_entry_of_same_shape(
+    shape: (usize, usize),
+    other: (usize, usize),
+    mut f: impl FnMut(usize, usize),
+) -> Result<(), Error> {
+    if other != shape {
+        return Err(shape_error(shape, other));
+    }
+    for i in 0..shape.0 {
+        for j in 0..shape.1 {
+            f(i, j);
+        }
+    }
+    Ok(())
+}
+
 /// The shape error of a conversion between a bit matrix and a `bool` view.
 fn shape_error(expected: (usize, usize), found: (usize, usize)) -> Error {
     Error::ShapeMismatch {
@@ -148,18 +168,10 @@ impl<'a> BitMatRef<'a> {
 
     /// Writes every entry into a `bool` view of the same shape.
     pub fn copy_to_bools(&self, mut dst: MatMut<'_, bool>) -> Result<(), Error> {
-        if (dst.rows(), dst.cols()) != (self.rows, self.cols) {
-            return Err(shape_error(
-                (self.rows, self.cols),
-                (dst.rows(), dst.cols()),
-            ));
-        }
-        for i in 0..self.rows {
-            for j in 0..self.cols {
-                dst.set(i, j, bit_at(self.words, self.row_stride, i, j));
-            }
-        }
-        Ok(())
+        let shape = (self.rows, self.cols);
+        each_entry_of_same_shape(shape, (dst.rows(), dst.cols()), |i, j| {
+            dst.set(i, j, bit_at(self.words, self.row_stride, i, j));
+        })
     }
 
     /// The entries as a row-major `Vec<bool>` (rows × cols).
@@ -232,18 +244,10 @@ impl<'a> BitMatMut<'a> {
     /// Sets every entry from a `bool` view of the same shape (the bits
     /// past the last column and the padding words are left as they are).
     pub fn copy_from_bools(&mut self, src: MatRef<'_, bool>) -> Result<(), Error> {
-        if (src.rows(), src.cols()) != (self.rows, self.cols) {
-            return Err(shape_error(
-                (self.rows, self.cols),
-                (src.rows(), src.cols()),
-            ));
-        }
-        for i in 0..self.rows {
-            for j in 0..self.cols {
-                self.set(i, j, src.get(i, j) == Some(true));
-            }
-        }
-        Ok(())
+        let shape = (self.rows, self.cols);
+        each_entry_of_same_shape(shape, (src.rows(), src.cols()), |i, j| {
+            self.set(i, j, src.get(i, j) == Some(true));
+        })
     }
 
     /// Clears every entry (`Accum::Replace` before the first product),

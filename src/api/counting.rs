@@ -19,26 +19,59 @@ use crate::semiring::counting::{COUNT_LIMIT, CountValue, CountingKernel, Countin
 use crate::view::{MatMut, MatRef};
 use crate::workspace::{GemmWorkspace, SharedPtr, try_filled_vec};
 
-/// A read-only counting matrix: a value view and a count view of the same
-/// shape (element (i, j) is `(values[i, j], counts[i, j])`). Two planes,
-/// not an array of pairs: the kernels load NR values and the NR counts of
-/// the same lanes with plain vector loads, values and counts of different
-/// widths never share a register, and each plane keeps its own layout
-/// (strides, transposes) as any other view.
-#[derive(Clone, Copy, Debug)]
-pub struct CountingRef<'a, T> {
-    values: MatRef<'a, T>,
-    counts: MatRef<'a, f64>,
+/// Declares a counting view type: a value view and a count view (`$view`)
+/// of the same shape, paired by `new` (a shape error names `$operand`),
+/// with the accessors both kinds share.
+macro_rules! counting_view {
+    ($(#[$doc:meta])* $name:ident over $view:ident, operand = $operand:ident;
+     $(#[$new_doc:meta])*) => {
+        $(#[$doc])*
+        pub struct $name<'a, T> {
+            values: $view<'a, T>,
+            counts: $view<'a, f64>,
+        }
+
+        impl<'a, T: Copy> $name<'a, T> {
+            $(#[$new_doc])*
+            pub fn new(values: $view<'a, T>, counts: $view<'a, f64>) -> Result<Self, Error> {
+                same_shape(Operand::$operand, values.shape(), counts.shape())?;
+                Ok(Self { values, counts })
+            }
+            /// Rows.
+            pub fn rows(&self) -> usize {
+                self.values.rows()
+            }
+            /// Columns.
+            pub fn cols(&self) -> usize {
+                self.values.cols()
+            }
+        }
+    };
 }
 
-impl<'a, T: Copy> CountingRef<'a, T> {
+counting_view! {
+    /// A read-only counting matrix: a value view and a count view of the same
+    /// shape (element (i, j) is `(values[i, j], counts[i, j])`). Two planes,
+    /// not an array of pairs: the kernels load NR values and the NR counts of
+    /// the same lanes with plain vector loads, values and counts of different
+    /// widths never share a register, and each plane keeps its own layout
+    /// (strides, transposes) as any other view.
+    #[derive(Clone, Copy, Debug)]
+    CountingRef over MatRef, operand = A;
     /// Pairs a value view and a count view; they must have the same shape
     /// ([`Error::ShapeMismatch`] otherwise, naming the counts as
     /// `operand`).
-    pub fn new(values: MatRef<'a, T>, counts: MatRef<'a, f64>) -> Result<Self, Error> {
-        same_shape(Operand::A, values.shape(), counts.shape())?;
-        Ok(Self { values, counts })
-    }
+}
+
+counting_view! {
+    /// A mutable counting matrix: a value view and a count view of the same
+    /// shape (see [`CountingRef`]).
+    #[derive(Debug)]
+    CountingMut over MatMut, operand = C;
+    /// Pairs a value view and a count view of the same shape.
+}
+
+impl<'a, T: Copy> CountingRef<'a, T> {
     /// The value plane.
     pub fn values(&self) -> MatRef<'a, T> {
         self.values
@@ -46,14 +79,6 @@ impl<'a, T: Copy> CountingRef<'a, T> {
     /// The count plane.
     pub fn counts(&self) -> MatRef<'a, f64> {
         self.counts
-    }
-    /// Rows.
-    pub fn rows(&self) -> usize {
-        self.values.rows()
-    }
-    /// Columns.
-    pub fn cols(&self) -> usize {
-        self.values.cols()
     }
     /// The transpose (both planes).
     pub fn t(self) -> Self {
@@ -64,34 +89,13 @@ impl<'a, T: Copy> CountingRef<'a, T> {
     }
 }
 
-/// A mutable counting matrix: a value view and a count view of the same
-/// shape (see [`CountingRef`]).
-#[derive(Debug)]
-pub struct CountingMut<'a, T> {
-    values: MatMut<'a, T>,
-    counts: MatMut<'a, f64>,
-}
-
 impl<'a, T: Copy> CountingMut<'a, T> {
-    /// Pairs a value view and a count view of the same shape.
-    pub fn new(values: MatMut<'a, T>, counts: MatMut<'a, f64>) -> Result<Self, Error> {
-        same_shape(Operand::C, values.shape(), counts.shape())?;
-        Ok(Self { values, counts })
-    }
     /// A shorter-lived view of the same planes.
     pub fn rb_mut(&mut self) -> CountingMut<'_, T> {
         CountingMut {
             values: self.values.rb_mut(),
             counts: self.counts.rb_mut(),
         }
-    }
-    /// Rows.
-    pub fn rows(&self) -> usize {
-        self.values.rows()
-    }
-    /// Columns.
-    pub fn cols(&self) -> usize {
-        self.values.cols()
     }
     /// Element (i, j) as (value, count), or `None` outside.
     pub fn get(&self, i: usize, j: usize) -> Option<(T, f64)> {

@@ -8,30 +8,31 @@
 //! values and the counts of the same lanes come from a load of the count
 //! plane: no shuffles between the two widths (f32 values, f64 counts).
 
-/// The ordered compare of a product `x` against the row's value `acc`
-/// for direction `max` that finds the lanes it reaches: better or tied
-/// (`>=`/`<=`; NaN on either side reaches nothing).
+/// The ordered compares of a product `x` against the row's value `acc`
+/// for direction `max`: `reaches!` finds the lanes it reaches, better or
+/// tied (`>=`/`<=`), `beats!` those it strictly beats (`>`/`<`). NaN on
+/// either side reaches nothing.
 #[cfg(target_arch = "x86_64")]
-macro_rules! reaches {
-    ($cmp:ident, $max:expr, $x:expr, $acc:expr) => {
+macro_rules! directed_compare {
+    ($max_predicate:ident, $min_predicate:ident, $cmp:ident, $max:expr, $x:expr, $acc:expr) => {
         if $max {
-            $cmp::<_CMP_GE_OQ>($x, $acc)
+            $cmp::<$max_predicate>($x, $acc)
         } else {
-            $cmp::<_CMP_LE_OQ>($x, $acc)
+            $cmp::<$min_predicate>($x, $acc)
         }
     };
 }
 
-/// The ordered compare that finds the lanes `x` strictly beats.
+/// See [`directed_compare!`]: better or tied.
+#[cfg(target_arch = "x86_64")]
+macro_rules! reaches {
+    ($($args:tt)*) => { directed_compare!(_CMP_GE_OQ, _CMP_LE_OQ, $($args)*) };
+}
+
+/// See [`directed_compare!`]: strictly better.
 #[cfg(target_arch = "x86_64")]
 macro_rules! beats {
-    ($cmp:ident, $max:expr, $x:expr, $acc:expr) => {
-        if $max {
-            $cmp::<_CMP_GT_OQ>($x, $acc)
-        } else {
-            $cmp::<_CMP_LT_OQ>($x, $acc)
-        }
-    };
+    ($($args:tt)*) => { directed_compare!(_CMP_GT_OQ, _CMP_LT_OQ, $($args)*) };
 }
 
 #[cfg(target_arch = "x86_64")]
