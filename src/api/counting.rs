@@ -151,7 +151,8 @@ entry_points! {
         b: CountingRef<'_, S::Value>, c: CountingMut<'_, S::Value>, accum: Accum) {
         let kernel = kernel_at_config::<S>(cfg)?;
         let exact = check::<S>(&a, &b, &c, accum)?;
-        run::<S>(kernel, ws, cfg.par().threads(), a, b, c, accum, exact)
+        let threads = cfg.par().threads();
+        run(Product { kernel, threads, a, b, accum }, ws, c, exact)
     }
 }
 
@@ -181,16 +182,15 @@ entry_points! {
         // an overflow there must stop the call before any C is written.
         let mut scratch = Vec::new();
         for i in (0..a.len()).filter(|&i| !exact[i]) {
-            scratch.push((
-                i,
-                scratch_product::<S>(kernel, ws, threads, a[i], b[i], &c[i], accum)?,
-            ));
+            let product = Product { kernel, threads, a: a[i], b: b[i], accum };
+            scratch.push((i, scratch_product(product, ws, &c[i])?));
         }
         for (i, (values, counts)) in scratch {
             write_back(&mut c[i], &values, &counts);
         }
         for i in (0..a.len()).filter(|&i| exact[i]) {
-            run::<S>(kernel, ws, threads, a[i], b[i], c[i].rb_mut(), accum, true)?;
+            let product = Product { kernel, threads, a: a[i], b: b[i], accum };
+            run(product, ws, c[i].rb_mut(), true)?;
         }
         Ok(())
     }
@@ -283,25 +283,45 @@ fn check<S: CountingSemiring>(
     Ok(bound < COUNT_LIMIT / 2.0)
 }
 
+/// One checked counting product, apart from its C and workspace: the
+/// kernel, the threads, the factors and the accumulation.
+struct Product<'p, S: CountingSemiring> {
+    kernel: CountingKernel<S>,
+    threads: usize,
+    a: CountingRef<'p, S::Value>,
+    b: CountingRef<'p, S::Value>,
+    accum: Accum,
+}
+
+// By hand: a derive would ask `S: Copy`.
+impl<S: CountingSemiring> Clone for Product<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<S: CountingSemiring> Copy for Product<'_, S> {}
+
 /// Runs a checked product into C: in place when `exact` (the bound holds),
 /// else through a scratch copy that is checked for overflow first.
-#[allow(clippy::too_many_arguments)]
 fn run<S: CountingSemiring>(
-    kernel: CountingKernel<S>,
+    product: Product<'_, S>,
     ws: &mut GemmWorkspace,
-    threads: usize,
-    a: CountingRef<'_, S::Value>,
-    b: CountingRef<'_, S::Value>,
     mut c: CountingMut<'_, S::Value>,
-    accum: Accum,
     exact: bool,
 ) -> Result<(), Error> {
+    let Product {
+        kernel,
+        threads,
+        a,
+        b,
+        accum,
+    } = product;
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     if m == 0 || n == 0 {
         return Ok(());
     }
     if !exact {
-        let (values, counts) = scratch_product::<S>(kernel, ws, threads, a, b, &c, accum)?;
+        let (values, counts) = scratch_product(product, ws, &c)?;
         write_back(&mut c, &values, &counts);
         return Ok(());
     }
@@ -343,13 +363,9 @@ fn empty_depth<S: CountingSemiring>(c: &mut CountingMut<'_, S::Value>, accum: Ac
 /// The product into a row-major scratch copy of C (C's contents under
 /// `Combine`), or [`Error::CountOverflow`] at the first count ≥ 2^53.
 fn scratch_product<S: CountingSemiring>(
-    kernel: CountingKernel<S>,
+    product: Product<'_, S>,
     ws: &mut GemmWorkspace,
-    threads: usize,
-    a: CountingRef<'_, S::Value>,
-    b: CountingRef<'_, S::Value>,
     c: &CountingMut<'_, S::Value>,
-    accum: Accum,
 ) -> Result<(Vec<S::Value>, Vec<f64>), Error> {
     let (m, n) = (c.rows(), c.cols());
     let len = m.checked_mul(n).ok_or(Error::LayoutOverflow)?;
@@ -366,7 +382,7 @@ fn scratch_product<S: CountingSemiring>(
         MatMut::row_major(&mut values, m, n)?,
         MatMut::row_major(&mut counts, m, n)?,
     )?;
-    run::<S>(kernel, ws, threads, a, b, scratch, accum, true)?;
+    run(product, ws, scratch, true)?;
     if let Some(at) = counts.iter().position(|&count| count >= COUNT_LIMIT) {
         return Err(Error::CountOverflow {
             row: at / n.max(1),
