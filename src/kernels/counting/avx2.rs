@@ -8,7 +8,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{CountLanes, OneReg, TwoRegs};
+use super::{LaneMask, OneReg, TwoRegs};
 use crate::kernels::simd::avx2::{F32s, F64s};
 
 /// The count update of one f64 register under all-ones lane masks.
@@ -39,92 +39,44 @@ unsafe fn widen(m: __m256) -> (__m256d, __m256d) {
     }
 }
 
-/// f32 values, 8 lanes; their counts in two ymm (lanes 0–3, 4–7).
-pub(crate) struct F32x8;
-
-// SAFETY: `fold` uses avx/avx2 only, and is called from entries compiled
-// with them after detection.
-unsafe impl CountLanes for F32x8 {
-    type Values = F32s;
-    type Count = F64s;
-    type Counts = TwoRegs<__m256d>;
-    type Mask = __m256;
-
-    #[inline(always)]
-    unsafe fn reaches<const MAX: bool>(x: __m256, acc: __m256) -> __m256 {
-        // SAFETY: avx enabled.
-        unsafe { reaches!(_mm256_cmp_ps, MAX, x, acc) }
-    }
-    #[inline(always)]
-    unsafe fn either(a: __m256, b: __m256) -> __m256 {
-        // SAFETY: avx enabled.
-        unsafe { _mm256_or_ps(a, b) }
-    }
-    #[inline(always)]
-    unsafe fn none(m: __m256) -> bool {
-        // SAFETY: avx enabled; a set lane is all ones, sign bit included.
-        unsafe { _mm256_testz_ps(m, m) != 0 }
-    }
-    #[inline(always)]
-    unsafe fn fold<const MAX: bool>(
-        acc: &mut __m256,
-        acc_counts: &mut TwoRegs<__m256d>,
-        x: __m256,
-        reached: __m256,
-        a_count: __m256d,
-        b_counts: TwoRegs<__m256d>,
-    ) {
-        // SAFETY: avx/avx2 enabled.
-        unsafe {
-            let better = beats!(_mm256_cmp_ps, MAX, x, *acc);
-            *acc = _mm256_blendv_ps(*acc, x, better);
-            let (better_lo, better_hi) = widen(better);
-            let (reached_lo, reached_hi) = widen(reached);
-            acc_counts.0 = update_counts(acc_counts.0, better_lo, reached_lo, a_count, b_counts.0);
-            acc_counts.1 = update_counts(acc_counts.1, better_hi, reached_hi, a_count, b_counts.1);
+// All-ones lanes in float registers: `vorps`/`vorpd`, and `vtestps`/
+// `vtestpd` of the sign bits (a set lane is all ones, sign bit included).
+macro_rules! vector_masks {
+    ($($t:ty: $or:ident, $testz:ident);*) => {$(
+        // SAFETY: the methods use AVX only (the caller's entry enables it).
+        unsafe impl LaneMask for $t {
+            #[inline(always)]
+            unsafe fn either(self, other: Self) -> Self {
+                // SAFETY: AVX enabled.
+                unsafe { $or(self, other) }
+            }
+            #[inline(always)]
+            unsafe fn none(self) -> bool {
+                // SAFETY: AVX enabled.
+                unsafe { $testz(self, self) != 0 }
+            }
         }
+    )*};
+}
+vector_masks!(__m256: _mm256_or_ps, _mm256_testz_ps; __m256d: _mm256_or_pd, _mm256_testz_pd);
+
+count_lanes! {
+    /// f32 values, 8 lanes; their counts in two ymm (lanes 0–3, 4–7).
+    F32x8: values = F32s, counts = TwoRegs<__m256d>, mask = __m256, cmp = _mm256_cmp_ps;
+    fold = |acc, acc_counts, x, better, reached, a_count, b_counts| {
+        *acc = _mm256_blendv_ps(*acc, x, better);
+        let (better_lo, better_hi) = widen(better);
+        let (reached_lo, reached_hi) = widen(reached);
+        acc_counts.0 = update_counts(acc_counts.0, better_lo, reached_lo, a_count, b_counts.0);
+        acc_counts.1 = update_counts(acc_counts.1, better_hi, reached_hi, a_count, b_counts.1);
     }
 }
 
-/// f64 values, 4 lanes; their counts in one ymm.
-pub(crate) struct F64x4;
-
-// SAFETY: as for `F32x8`.
-unsafe impl CountLanes for F64x4 {
-    type Values = F64s;
-    type Count = F64s;
-    type Counts = OneReg<__m256d>;
-    type Mask = __m256d;
-
-    #[inline(always)]
-    unsafe fn reaches<const MAX: bool>(x: __m256d, acc: __m256d) -> __m256d {
-        // SAFETY: avx enabled.
-        unsafe { reaches!(_mm256_cmp_pd, MAX, x, acc) }
-    }
-    #[inline(always)]
-    unsafe fn either(a: __m256d, b: __m256d) -> __m256d {
-        // SAFETY: avx enabled.
-        unsafe { _mm256_or_pd(a, b) }
-    }
-    #[inline(always)]
-    unsafe fn none(m: __m256d) -> bool {
-        // SAFETY: avx enabled; a set lane is all ones, sign bit included.
-        unsafe { _mm256_testz_pd(m, m) != 0 }
-    }
-    #[inline(always)]
-    unsafe fn fold<const MAX: bool>(
-        acc: &mut __m256d,
-        acc_counts: &mut OneReg<__m256d>,
-        x: __m256d,
-        reached: __m256d,
-        a_count: __m256d,
-        b_counts: OneReg<__m256d>,
-    ) {
-        // SAFETY: avx enabled.
-        unsafe {
-            let better = beats!(_mm256_cmp_pd, MAX, x, *acc);
-            *acc = _mm256_blendv_pd(*acc, x, better);
-            acc_counts.0 = update_counts(acc_counts.0, better, reached, a_count, b_counts.0);
-        }
+count_lanes! {
+    /// f64 values, 4 lanes; their counts in one ymm.
+    F64x4: values = F64s, counts = OneReg<__m256d>, mask = __m256d, cmp = _mm256_cmp_pd;
+    fold = |acc, acc_counts, x, better, reached, a_count, b_counts| {
+        *acc = _mm256_blendv_pd(*acc, x, better);
+        acc_counts.0 = update_counts(acc_counts.0, better, reached, a_count, b_counts.0);
     }
 }

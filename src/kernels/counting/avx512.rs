@@ -11,7 +11,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{CountLanes, OneReg, TwoRegs};
+use super::{LaneMask, OneReg, TwoRegs};
 use crate::kernels::simd::avx512::{F32s, F64s};
 
 /// The count update of one f64 register under the masks of its lanes.
@@ -33,98 +33,41 @@ unsafe fn update_counts(
     }
 }
 
-/// f32 values, 16 lanes; their counts in two zmm (lanes 0–7, 8–15).
-pub(crate) struct F32x16;
-
-// SAFETY: `fold` uses avx512f only, and is called from entries compiled
-// with it after detection.
-unsafe impl CountLanes for F32x16 {
-    type Values = F32s;
-    type Count = F64s;
-    type Counts = TwoRegs<__m512d>;
-    type Mask = u16;
-
-    #[inline(always)]
-    unsafe fn reaches<const MAX: bool>(x: __m512, acc: __m512) -> u16 {
-        // SAFETY: avx512f enabled.
-        unsafe { reaches!(_mm512_cmp_ps_mask, MAX, x, acc) }
-    }
-    #[inline(always)]
-    unsafe fn either(a: u16, b: u16) -> u16 {
-        a | b
-    }
-    #[inline(always)]
-    unsafe fn none(m: u16) -> bool {
-        m == 0
-    }
-    #[inline(always)]
-    unsafe fn fold<const MAX: bool>(
-        acc: &mut __m512,
-        acc_counts: &mut TwoRegs<__m512d>,
-        x: __m512,
-        reached: u16,
-        a_count: __m512d,
-        b_counts: TwoRegs<__m512d>,
-    ) {
-        // SAFETY: avx512f enabled.
-        unsafe {
-            let better: u16 = beats!(_mm512_cmp_ps_mask, MAX, x, *acc);
-            *acc = _mm512_mask_mov_ps(*acc, better, x);
-            acc_counts.0 = update_counts(
-                acc_counts.0,
-                better as u8,
-                reached as u8,
-                a_count,
-                b_counts.0,
-            );
-            acc_counts.1 = update_counts(
-                acc_counts.1,
-                (better >> 8) as u8,
-                (reached >> 8) as u8,
-                a_count,
-                b_counts.1,
-            );
+// Mask registers: a lane is a bit.
+macro_rules! bit_masks {
+    ($($t:ty),*) => {$(
+        // SAFETY: plain integer operations.
+        unsafe impl LaneMask for $t {
+            #[inline(always)]
+            unsafe fn either(self, other: Self) -> Self {
+                self | other
+            }
+            #[inline(always)]
+            unsafe fn none(self) -> bool {
+                self == 0
+            }
         }
+    )*};
+}
+bit_masks!(u8, u16);
+
+count_lanes! {
+    /// f32 values, 16 lanes; their counts in two zmm (lanes 0–7, 8–15).
+    F32x16: values = F32s, counts = TwoRegs<__m512d>, mask = u16, cmp = _mm512_cmp_ps_mask;
+    fold = |acc, acc_counts, x, better, reached, a_count, b_counts| {
+        *acc = _mm512_mask_mov_ps(*acc, better, x);
+        let (low, high) = (b_counts.0, b_counts.1);
+        acc_counts.0 = update_counts(acc_counts.0, better as u8, reached as u8, a_count, low);
+        acc_counts.1 =
+            update_counts(acc_counts.1, (better >> 8) as u8, (reached >> 8) as u8, a_count, high);
     }
 }
 
-/// f64 values, 8 lanes; their counts in one zmm.
-pub(crate) struct F64x8;
-
-// SAFETY: as for `F32x16`.
-unsafe impl CountLanes for F64x8 {
-    type Values = F64s;
-    type Count = F64s;
-    type Counts = OneReg<__m512d>;
-    type Mask = u8;
-
-    #[inline(always)]
-    unsafe fn reaches<const MAX: bool>(x: __m512d, acc: __m512d) -> u8 {
-        // SAFETY: avx512f enabled.
-        unsafe { reaches!(_mm512_cmp_pd_mask, MAX, x, acc) }
-    }
-    #[inline(always)]
-    unsafe fn either(a: u8, b: u8) -> u8 {
-        a | b
-    }
-    #[inline(always)]
-    unsafe fn none(m: u8) -> bool {
-        m == 0
-    }
-    #[inline(always)]
-    unsafe fn fold<const MAX: bool>(
-        acc: &mut __m512d,
-        acc_counts: &mut OneReg<__m512d>,
-        x: __m512d,
-        reached: u8,
-        a_count: __m512d,
-        b_counts: OneReg<__m512d>,
-    ) {
-        // SAFETY: avx512f enabled.
-        unsafe {
-            let better: u8 = beats!(_mm512_cmp_pd_mask, MAX, x, *acc);
-            *acc = _mm512_mask_mov_pd(*acc, better, x);
-            acc_counts.0 = update_counts(acc_counts.0, better, reached, a_count, b_counts.0);
-        }
+count_lanes! {
+    /// f64 values, 8 lanes; their counts in one zmm.
+    F64x8: values = F64s, counts = OneReg<__m512d>, mask = u8, cmp = _mm512_cmp_pd_mask;
+    fold = |acc, acc_counts, x, better, reached, a_count, b_counts| {
+        *acc = _mm512_mask_mov_pd(*acc, better, x);
+        acc_counts.0 = update_counts(acc_counts.0, better, reached, a_count, b_counts.0);
     }
 }

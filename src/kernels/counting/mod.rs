@@ -35,6 +35,66 @@ macro_rules! beats {
     ($($args:tt)*) => { directed_compare!(_CMP_GT_OQ, _CMP_LT_OQ, $($args)*) };
 }
 
+/// An ISA's compare result: a mask register, or all-ones lanes.
+///
+/// # Safety
+/// As [`Lanes`]: the methods may run the ISA's instructions.
+pub(crate) unsafe trait LaneMask: Copy {
+    /// The lanes set in `self` or `other`.
+    unsafe fn either(self, other: Self) -> Self;
+    /// Whether no lane is set.
+    unsafe fn none(self) -> bool;
+}
+
+/// One ISA's [`CountLanes`] for one value type: the struct, its register
+/// types, the compare `$cmp` (given the `_CMP_*` predicate of `reaches`
+/// and, inside the fold, of `beats`), and the rest of the fold once
+/// `better` (the lanes `x` strictly beats) is known, written as
+/// `|names| body` like `lanes!`.
+#[cfg(target_arch = "x86_64")]
+macro_rules! count_lanes {
+    ($(#[$doc:meta])* $name:ident: values = $values:ty, counts = $counts:ty, mask = $mask:ty, cmp = $cmp:ident;
+     fold = |$acc:ident, $acc_counts:ident, $x:ident, $better:ident, $reached:ident, $a_count:ident, $b_counts:ident|
+        $fold:block) => {
+        $(#[$doc])*
+        pub(crate) struct $name;
+
+        // SAFETY: the methods run only the instructions of the ISA whose
+        // file invokes this, from entries compiled with its features after
+        // detecting it.
+        unsafe impl $crate::kernels::counting::CountLanes for $name {
+            type Values = $values;
+            type Count = F64s;
+            type Counts = $counts;
+            type Mask = $mask;
+
+            #[inline(always)]
+            unsafe fn reaches<const MAX: bool>(
+                x: $crate::kernels::counting::ValueReg<Self>,
+                acc: $crate::kernels::counting::ValueReg<Self>,
+            ) -> $mask {
+                // SAFETY: the ISA is enabled (trait contract).
+                unsafe { reaches!($cmp, MAX, x, acc) }
+            }
+            #[inline(always)]
+            unsafe fn fold<const MAX: bool>(
+                $acc: &mut $crate::kernels::counting::ValueReg<Self>,
+                $acc_counts: &mut $counts,
+                $x: $crate::kernels::counting::ValueReg<Self>,
+                $reached: $mask,
+                $a_count: $crate::kernels::counting::CountReg<Self>,
+                $b_counts: $counts,
+            ) {
+                // SAFETY: the ISA is enabled (trait contract).
+                unsafe {
+                    let $better: $mask = beats!($cmp, MAX, $x, *$acc);
+                    $fold
+                }
+            }
+        }
+    };
+}
+
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2;
 #[cfg(target_arch = "x86_64")]
@@ -119,15 +179,11 @@ pub(crate) unsafe trait CountLanes {
     type Counts: CountRegs<Self::Count>;
 
     /// The lanes a compare selects: a mask register, or all-ones lanes.
-    type Mask: Copy;
+    type Mask: LaneMask;
 
     /// The lanes where `x` reaches `acc`: beats or ties it (`>=` for
     /// `MAX`, `<=` otherwise; NaN on either side reaches nothing).
     unsafe fn reaches<const MAX: bool>(x: ValueReg<Self>, acc: ValueReg<Self>) -> Self::Mask;
-    /// The lanes set in `a` or `b`.
-    unsafe fn either(a: Self::Mask, b: Self::Mask) -> Self::Mask;
-    /// Whether no lane of `m` is set.
-    unsafe fn none(m: Self::Mask) -> bool;
 
     /// ⊕ of the products (`x`, `a_count · b_counts`) into the row
     /// (`acc`, `acc_counts`), given the lanes `x` reaches: where `x`
@@ -175,13 +231,13 @@ pub(crate) unsafe fn tile_body<L: CountLanes, const MAX: bool, const MR: usize>(
             // one test for the whole tile, and nothing moves.
             let any = reached[1..]
                 .iter()
-                .fold(reached[0], |all, &row| L::either(all, row));
-            if L::none(any) {
+                .fold(reached[0], |all, &row| all.either(row));
+            if any.none() {
                 continue;
             }
             let bc = L::Counts::load(t.b_counts.add(p * nr));
             for r in 0..MR {
-                if !L::none(reached[r]) {
+                if !reached[r].none() {
                     let ac = L::Count::splat(*t.a_counts.add(p * MR + r));
                     L::fold::<MAX>(&mut values[r], &mut counts[r], x[r], reached[r], ac, bc);
                 }
