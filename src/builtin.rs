@@ -195,20 +195,19 @@ macro_rules! ladder {
     (lanes arg, $level:expr, $t:ty, $add:ty, $mul:ty) => {
         select_arg::<Self>($level)
     };
-    (fp16 value, $level:expr, $t:ty, $add:ty, $mul:ty) => {{
+    (fp16 $kind:ident, $level:expr, $t:ty, $add:ty, $mul:ty) => {{
         #[cfg(target_arch = "x86_64")]
-        let kernel = select_fp16::<Ops<Self, crate::kernels::simd::avx512::F16s, $add, $mul>>($level);
+        let kernel = ladder!(@fp16 $kind, Ops<Self, crate::kernels::simd::avx512::F16s, $add, $mul>)($level);
         #[cfg(not(target_arch = "x86_64"))]
-        let kernel = ladder!(portable value, $level, $t, $add, $mul);
+        let kernel = ladder!(portable $kind, $level, $t, $add, $mul);
         kernel
     }};
-    (fp16 arg, $level:expr, $t:ty, $add:ty, $mul:ty) => {{
-        #[cfg(target_arch = "x86_64")]
-        let kernel = select_fp16_arg::<Ops<Self, crate::kernels::simd::avx512::F16s, $add, $mul>>($level);
-        #[cfg(not(target_arch = "x86_64"))]
-        let kernel = ladder!(portable arg, $level, $t, $add, $mul);
-        kernel
-    }};
+    (@fp16 value, $ops:ty) => {
+        select_fp16::<$ops>
+    };
+    (@fp16 arg, $ops:ty) => {
+        select_fp16_arg::<$ops>
+    };
     (portable value, $level:expr, $t:ty, $add:ty, $mul:ty) => {{
         let _ = $level;
         Kernel::portable()
