@@ -1,0 +1,421 @@
+//! The blocked Floyd–Warshall: every update of the distances is a
+//! min-plus product; with routes, each product's result is merged into the
+//! distances and the winner of every entry it improves is searched.
+
+use super::{PathWeight, SCALAR_BLOCK, ShortestPaths, allocate, check_diagonal};
+use crate::api::gemm::gemm_with;
+use crate::builtin::MinPlus;
+use crate::config::{Accum, GemmConfig, Par};
+use crate::error::Error;
+use crate::semiring::{NO_ARG, SelectingSemiring, Semiring};
+use crate::view::{MatMut, MatRef};
+use crate::workspace::GemmWorkspace;
+use rayon::prelude::*;
+
+/// What the blocked algorithm keeps across its products: their
+/// configuration and workspace, and with routes the buffer a product
+/// writes before it is merged.
+pub(super) struct FloydWarshall<T> {
+    cfg: GemmConfig,
+    ws: GemmWorkspace,
+    /// With routes, the result of the product being merged (up to n × n).
+    update: Vec<T>,
+}
+
+/// Copies of one block K's strips of the distances (and next hops): a
+/// product's factors may not alias its output. With routes also the
+/// transposes a winner's search reads (a column of a factor, as a row).
+struct Strips<T> {
+    /// The closed diagonal block D*[K, K] (b × b), its transpose and its
+    /// next hops.
+    diag: Vec<T>,
+    diag_t: Vec<T>,
+    diag_next: Vec<u32>,
+    /// The row strip D[K, W] (b × size) and its transpose.
+    row: Vec<T>,
+    row_t: Vec<T>,
+    /// The column strip D[W, K] (size × b) and its next hops.
+    col: Vec<T>,
+    col_next: Vec<u32>,
+}
+
+/// The rectangle of D a product updates, in vertex numbers.
+#[derive(Clone, Copy)]
+struct Target {
+    row0: usize,
+    rows: usize,
+    col0: usize,
+    cols: usize,
+}
+
+/// How a product's winner p for a target entry (i, j) turns into a next
+/// hop: `to_k` (rows × b) and `from_k_t` (cols × b) hold the factors of
+/// the product, row i of A and column j of B, so that p is the first with
+/// `to_k[i][p] ⊗ from_k_t[j][p]` equal to the new distance; `hops`
+/// (rows × b) holds the next hop from i toward the block's vertex p,
+/// which is where the new route starts.
+struct Factors<'a, T> {
+    to_k: &'a [T],
+    from_k_t: &'a [T],
+    hops: &'a [u32],
+    b: usize,
+}
+
+impl<T: PathWeight> FloydWarshall<T>
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    pub(super) fn new(n: usize, par: Par, routes: bool) -> Result<Self, Error> {
+        Ok(Self {
+            cfg: GemmConfig::default().with_par(par),
+            ws: GemmWorkspace::new(),
+            update: match routes {
+                true => allocate(n, MinPlus::<T>::ZERO)?,
+                false => Vec::new(),
+            },
+        })
+    }
+
+    /// Closes the window W = lo..lo+size of D (its shortest routes through
+    /// any vertex of W and of the windows closed before), block by block
+    /// of `block` vertices; a block is closed the same way with blocks an
+    /// eighth its size, down to [`SCALAR_BLOCK`], which the scalar
+    /// Floyd–Warshall closes. Next hops too unless `paths.next` is empty.
+    pub(super) fn close(
+        &mut self,
+        paths: &mut ShortestPaths<T>,
+        lo: usize,
+        size: usize,
+        block: usize,
+    ) -> Result<(), Error> {
+        if size <= SCALAR_BLOCK {
+            close_block(paths, lo, size);
+            return check_diagonal(paths, lo, size);
+        }
+        let routes = !paths.next.is_empty();
+        let mut strips = Strips::new(size, block.min(size), routes);
+        for k0 in (0..size).step_by(block) {
+            let b = block.min(size - k0);
+            let k = lo + k0;
+            self.close(paths, k, b, (block / 8).max(SCALAR_BLOCK))?;
+            strips.copy_diag(paths, k, b);
+            // Routes from the block: D[K, W] ⊕= D*[K, K] ⊗ D[K, W]; a
+            // winner p continues as the route from i to k + p.
+            strips.copy_rows(paths, lo, size, k, b);
+            let target = Target {
+                row0: k,
+                rows: b,
+                col0: lo,
+                cols: size,
+            };
+            let factors = Factors {
+                to_k: prefix(&strips.diag, b * b),
+                from_k_t: prefix(&strips.row_t, size * b),
+                hops: prefix(&strips.diag_next, b * b),
+                b,
+            };
+            let diag = MatRef::row_major(&strips.diag[..b * b], b, b)?;
+            let row = MatRef::row_major(&strips.row[..b * size], b, size)?;
+            self.update_target(paths, target, diag, row, factors)?;
+            // Routes into the block: D[W, K] ⊕= D[W, K] ⊗ D*[K, K]; a
+            // winner p: first to k + p as before, then on.
+            strips.copy_cols(paths, lo, size, k, b);
+            let target = Target {
+                row0: lo,
+                rows: size,
+                col0: k,
+                cols: b,
+            };
+            let factors = Factors {
+                to_k: prefix(&strips.col, size * b),
+                from_k_t: prefix(&strips.diag_t, b * b),
+                hops: prefix(&strips.col_next, size * b),
+                b,
+            };
+            let col = MatRef::row_major(&strips.col[..size * b], size, b)?;
+            let diag = MatRef::row_major(&strips.diag[..b * b], b, b)?;
+            self.update_target(paths, target, col, diag, factors)?;
+            // The rest of the window: D[W, W] ⊕= D[W, K] ⊗ D[K, W], with
+            // both strips as the two products above left them, outside
+            // K's rows and columns (the strips hold their final values
+            // already, and skipping them saves 2·size·b² of the size²·b
+            // operations: an eighth at n = 4096).
+            strips.copy_rows(paths, lo, size, k, b);
+            strips.copy_cols(paths, lo, size, k, b);
+            let outside = [(0, k0), (k0 + b, size)];
+            for (r0, r1) in outside.into_iter().filter(|(r0, r1)| r0 < r1) {
+                for (c0, c1) in outside.into_iter().filter(|(c0, c1)| c0 < c1) {
+                    let (rows, cols) = (r1 - r0, c1 - c0);
+                    let target = Target {
+                        row0: lo + r0,
+                        rows,
+                        col0: lo + c0,
+                        cols,
+                    };
+                    let factors = Factors {
+                        to_k: prefix(&strips.col[r0 * b..], rows * b),
+                        from_k_t: prefix(strips.row_t.get(c0 * b..).unwrap_or_default(), cols * b),
+                        hops: prefix(strips.col_next.get(r0 * b..).unwrap_or_default(), rows * b),
+                        b,
+                    };
+                    let col = MatRef::new(&strips.col[r0 * b..], rows, b, b as isize, 1)?;
+                    let row = MatRef::new(&strips.row[c0..], b, cols, size as isize, 1)?;
+                    self.update_target(paths, target, col, row, factors)?;
+                }
+            }
+            check_diagonal(paths, lo, size)?;
+        }
+        Ok(())
+    }
+
+    /// D[target] ⊕= a ⊗ b. Without routes a product with
+    /// `Accum::Combine`; with routes the value kernels write the product
+    /// to a buffer that is merged (see [`merge`]): the argmin kernels
+    /// would cost about twice as much, and few entries improve.
+    fn update_target(
+        &mut self,
+        paths: &mut ShortestPaths<T>,
+        target: Target,
+        a: MatRef<'_, T>,
+        b: MatRef<'_, T>,
+        factors: Factors<'_, T>,
+    ) -> Result<(), Error> {
+        let n = paths.n;
+        let (rows, cols) = (target.rows, target.cols);
+        if paths.next.is_empty() {
+            let at = target.row0 * n + target.col0;
+            let c = MatMut::new(&mut paths.dist[at..], rows, cols, n as isize, 1)?;
+            return gemm_with::<MinPlus<T>>(&mut self.ws, &self.cfg, a, b, c, Accum::Combine);
+        }
+        let update = MatMut::row_major(&mut self.update[..rows * cols], rows, cols)?;
+        gemm_with::<MinPlus<T>>(&mut self.ws, &self.cfg, a, b, update, Accum::Replace)?;
+        merge(
+            paths,
+            &self.update[..rows * cols],
+            target,
+            factors,
+            self.cfg.par(),
+        );
+        Ok(())
+    }
+}
+
+/// The first `len` entries, or none where there are no routes (the
+/// buffers for them are empty).
+fn prefix<X>(v: &[X], len: usize) -> &[X] {
+    v.get(..len).unwrap_or_default()
+}
+
+impl<T: Copy> Strips<T>
+where
+    MinPlus<T>: Semiring<Scalar = T>,
+{
+    /// The strips of a window of `size` vertices closed in blocks of up to
+    /// `b`.
+    fn new(size: usize, b: usize, routes: bool) -> Self {
+        let zero = MinPlus::<T>::ZERO;
+        let with_routes = |len: usize| if routes { len } else { 0 };
+        Self {
+            diag: vec![zero; b * b],
+            diag_t: vec![zero; with_routes(b * b)],
+            diag_next: vec![NO_ARG; with_routes(b * b)],
+            row: vec![zero; b * size],
+            row_t: vec![zero; with_routes(size * b)],
+            col: vec![zero; size * b],
+            col_next: vec![NO_ARG; with_routes(size * b)],
+        }
+    }
+
+    /// D*[K, K] for K = k..k+b, and with routes its transpose and hops.
+    fn copy_diag(&mut self, paths: &ShortestPaths<T>, k: usize, b: usize) {
+        let n = paths.n;
+        let routes = !paths.next.is_empty();
+        for i in 0..b {
+            let (from, to) = ((k + i) * n + k, i * b);
+            self.diag[to..to + b].copy_from_slice(&paths.dist[from..from + b]);
+            if routes {
+                self.diag_next[to..to + b].copy_from_slice(&paths.next[from..from + b]);
+            }
+        }
+        if routes {
+            transpose(&self.diag[..b * b], b, b, &mut self.diag_t);
+        }
+    }
+
+    /// D[K, W] for K = k..k+b, W = lo..lo+size, and with routes its
+    /// transpose.
+    fn copy_rows(&mut self, paths: &ShortestPaths<T>, lo: usize, size: usize, k: usize, b: usize) {
+        let n = paths.n;
+        for i in 0..b {
+            let from = (k + i) * n + lo;
+            self.row[i * size..(i + 1) * size].copy_from_slice(&paths.dist[from..from + size]);
+        }
+        if !paths.next.is_empty() {
+            transpose(&self.row[..b * size], b, size, &mut self.row_t);
+        }
+    }
+
+    /// D[W, K], and its next hops when there are routes.
+    fn copy_cols(&mut self, paths: &ShortestPaths<T>, lo: usize, size: usize, k: usize, b: usize) {
+        let n = paths.n;
+        let routes = !paths.next.is_empty();
+        for i in 0..size {
+            let (from, to) = ((lo + i) * n + k, i * b);
+            self.col[to..to + b].copy_from_slice(&paths.dist[from..from + b]);
+            if routes {
+                self.col_next[to..to + b].copy_from_slice(&paths.next[from..from + b]);
+            }
+        }
+    }
+}
+
+/// `to[j * rows + i] = from[i * cols + j]`, in square tiles so that both
+/// sides move whole cache lines (a plain loop writes one element per line
+/// and took longer than the merges it serves).
+fn transpose<T: Copy>(from: &[T], rows: usize, cols: usize, to: &mut [T]) {
+    const TILE: usize = 16;
+    for i0 in (0..rows).step_by(TILE) {
+        for j0 in (0..cols).step_by(TILE) {
+            for j in j0..(j0 + TILE).min(cols) {
+                for i in i0..(i0 + TILE).min(rows) {
+                    to[j * rows + i] = from[i * cols + j];
+                }
+            }
+        }
+    }
+}
+
+/// D[target] ⊕= `update` (the product, rows × cols), as `Accum::Combine`
+/// would: an entry takes the update's value only where it improves on it.
+/// There the winner is the first p whose product equals the new value
+/// (the value kernels formed exactly these products, so one does; the
+/// first is the smallest p, as `gemm_argmax` would give), and the route
+/// goes on as the one to the block's vertex p. Rows are independent: with
+/// more than one thread they are merged in parallel.
+fn merge<T: PathWeight>(
+    paths: &mut ShortestPaths<T>,
+    update: &[T],
+    target: Target,
+    factors: Factors<'_, T>,
+    par: Par,
+) where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    let (n, b, cols) = (paths.n, factors.b, target.cols);
+    // Row i of the target.
+    let merge_row = |i: usize, dist: &mut [T], next: &mut [u32], new: &[T]| {
+        let to_k = &factors.to_k[i * b..(i + 1) * b];
+        let hops = &factors.hops[i * b..(i + 1) * b];
+        // Few entries improve in most updates: a chunk is tested with a
+        // branch-free fold first (it vectorizes), and only a chunk that
+        // holds an improvement is walked.
+        for start in (0..new.len()).step_by(CHUNK) {
+            let end = (start + CHUNK).min(new.len());
+            if !any_improves(&new[start..end], &dist[start..end]) {
+                continue;
+            }
+            for j in start..end {
+                if MinPlus::<T>::improves(new[j], dist[j]) {
+                    dist[j] = new[j];
+                    let from_k = &factors.from_k_t[j * b..(j + 1) * b];
+                    if let Some(p) = first_product_equal(to_k, from_k, new[j]) {
+                        next[j] = hops[p];
+                    }
+                }
+            }
+        }
+    };
+    let rows = target.row0 * n..(target.row0 + target.rows) * n;
+    let new = &update[..target.rows * cols];
+    let segment = target.col0..target.col0 + cols;
+    if par.threads() > 1 {
+        let dist = paths.dist[rows.clone()].par_chunks_mut(n);
+        let next = paths.next[rows].par_chunks_mut(n);
+        let new = new.par_chunks(cols);
+        (dist.zip(next).zip(new).enumerate()).for_each(|(i, ((d, h), x))| {
+            merge_row(i, &mut d[segment.clone()], &mut h[segment.clone()], x)
+        });
+    } else {
+        let dist = paths.dist[rows.clone()].chunks_mut(n);
+        let next = paths.next[rows].chunks_mut(n);
+        let new = new.chunks(cols);
+        (dist.zip(next).zip(new).enumerate()).for_each(|(i, ((d, h), x))| {
+            merge_row(i, &mut d[segment.clone()], &mut h[segment.clone()], x)
+        });
+    }
+}
+
+/// The entries a merge or a search tests at once.
+const CHUNK: usize = 16;
+
+/// Whether some `new[t]` improves on `old[t]`: a fold without a branch,
+/// over a fixed-size array when the chunk is whole, so that it compiles
+/// to a few vector compares.
+fn any_improves<T: PathWeight>(new: &[T], old: &[T]) -> bool
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    let improves = |any: bool, (&x, &d): (&T, &T)| any | MinPlus::<T>::improves(x, d);
+    match (<&[T; CHUNK]>::try_from(new), <&[T; CHUNK]>::try_from(old)) {
+        (Ok(new), Ok(old)) => new.iter().zip(old).fold(false, improves),
+        _ => new.iter().zip(old).fold(false, improves),
+    }
+}
+
+/// The first p with `to_k[p] ⊗ from_k[p] == x`, tested a chunk at a time
+/// with a branch-free fold (which vectorizes; a search with an early exit
+/// does not), the matching chunk searched.
+fn first_product_equal<T: PathWeight>(to_k: &[T], from_k: &[T], x: T) -> Option<usize>
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    let equal = |a: T, b: T| MinPlus::<T>::mul(a, b) == x;
+    let whole = to_k.len() / CHUNK * CHUNK;
+    let chunks = to_k[..whole]
+        .chunks_exact(CHUNK)
+        .zip(from_k[..whole].chunks_exact(CHUNK));
+    for (q, (a, b)) in chunks.enumerate() {
+        let (a, b): (&[T; CHUNK], &[T; CHUNK]) = (a.try_into().ok()?, b.try_into().ok()?);
+        let hits = (0..CHUNK).fold(0u32, |hits, t| hits | (u32::from(equal(a[t], b[t])) << t));
+        if hits != 0 {
+            return Some(q * CHUNK + hits.trailing_zeros() as usize);
+        }
+    }
+    let mut rest = to_k[whole..].iter().zip(&from_k[whole..]);
+    rest.position(|(&a, &b)| equal(a, b)).map(|p| whole + p)
+}
+
+/// Floyd–Warshall inside the diagonal block K = k0..k0+b: afterwards
+/// D[K, K] holds the shortest routes between its vertices through any
+/// vertex of the blocks before it and of K.
+fn close_block<T: PathWeight>(paths: &mut ShortestPaths<T>, k0: usize, b: usize)
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    let n = paths.n;
+    let routes = !paths.next.is_empty();
+    let mut via_row = vec![MinPlus::<T>::ZERO; b];
+    for k in k0..k0 + b {
+        via_row.copy_from_slice(&paths.dist[k * n + k0..k * n + k0 + b]);
+        for i in k0..k0 + b {
+            let to_k = paths.dist[i * n + k];
+            if to_k == MinPlus::<T>::ZERO {
+                continue;
+            }
+            let hop = if routes {
+                paths.next[i * n + k]
+            } else {
+                NO_ARG
+            };
+            for (at, &from_k) in (i * n + k0..).zip(&via_row) {
+                let through = MinPlus::<T>::mul(to_k, from_k);
+                if MinPlus::<T>::improves(through, paths.dist[at]) {
+                    paths.dist[at] = through;
+                    if routes {
+                        paths.next[at] = hop;
+                    }
+                }
+            }
+        }
+    }
+}
