@@ -1,0 +1,193 @@
+//! The multi-thread, batch and shape sections of the report: each pits
+//! two configurations against each other, measured alternately.
+
+use super::{Fill, seconds_per_call};
+use tropical_blas::{
+    Accum, GemmConfig, GemmWorkspace, MatMut, MatRef, MaxPlus, Par, TilingParams, gemm_with,
+};
+
+/// Seconds per call of one f32 max-plus product of the given shape.
+fn shape_seconds(m: usize, k: usize, n: usize, cfg: GemmConfig) -> f64 {
+    let a: Vec<f32> = (0..m * k).map(f32::fill).collect();
+    let b: Vec<f32> = (0..k * n).map(|i| f32::fill(i + 3)).collect();
+    let mut c = vec![0.0f32; m * n];
+    let mut ws = GemmWorkspace::new();
+    seconds_per_call(|| {
+        gemm_with::<MaxPlus<f32>>(
+            &mut ws,
+            &cfg,
+            MatRef::row_major(&a, m, k).unwrap(),
+            MatRef::row_major(&b, k, n).unwrap(),
+            MatMut::row_major(&mut c, m, n).unwrap(),
+            Accum::Replace,
+        )
+        .unwrap()
+    })
+}
+
+/// Best times of two configurations measured alternately, 3 rounds each.
+fn paired(m: usize, k: usize, n: usize, x: GemmConfig, y: GemmConfig) -> (f64, f64) {
+    (0..3).fold((f64::MAX, f64::MAX), |(bx, by), _| {
+        (
+            bx.min(shape_seconds(m, k, n, x)),
+            by.min(shape_seconds(m, k, n, y)),
+        )
+    })
+}
+
+pub fn threads_section(sizes: &[usize]) {
+    println!("\nthreads: MaxPlus<f32>, square n, default kernel");
+    let seq = GemmConfig::default().with_par(Par::Seq);
+    let two = GemmConfig::default().with_par(Par::Rayon(2));
+    for &n in sizes {
+        let (t1, t2) = paired(n, n, n, seq, two);
+        let ops = (n * n * n) as f64;
+        println!(
+            "  n={n:>5}: 1 thread {:>6.2} Gops/s, 2 threads {:>6.2} Gops/s, speed-up {:.2}x",
+            ops / t1 / 1e9,
+            ops / t2 / 1e9,
+            t1 / t2
+        );
+    }
+}
+
+pub fn batched_section(count: usize) {
+    use tropical_blas::{BatchMut, BatchRef, gemm_batched_with};
+    let n = 16;
+    let item = n * n;
+    let a: Vec<f32> = (0..count * item).map(f32::fill).collect();
+    let b: Vec<f32> = (0..count * item).map(|i| f32::fill(i + 3)).collect();
+    let mut c = vec![0.0f32; count * item];
+    let mut ws = GemmWorkspace::new();
+    // A batch that fits in L2 shows the compute side alone; the whole
+    // batch (3 × count × 1 KiB) does not fit in cache.
+    let cached = 100.min(count);
+    let cases = [
+        (cached, "in cache, 1 thread", Par::Seq),
+        (count, "1 thread", Par::Seq),
+        (count, "2 threads", Par::Rayon(2)),
+    ];
+    // Alternating rounds, best of each: the reference rate, the memory
+    // floor (an element-wise max of A and B into C: the batch's reads and
+    // writes without the product) and every batch feel the same host.
+    let mut large = f64::MAX;
+    let mut stream = f64::MAX;
+    let mut stream_two = f64::MAX;
+    let mut batch = [f64::MAX; 3];
+    for _round in 0..3 {
+        large = large.min(shape_seconds(
+            1024,
+            1024,
+            1024,
+            GemmConfig::default().with_par(Par::Seq),
+        ));
+        stream = stream.min(seconds_per_call(|| {
+            for ((ci, ai), bi) in c.iter_mut().zip(&a).zip(&b) {
+                *ci = ai.max(*bi);
+            }
+            std::hint::black_box(&mut c);
+        }));
+        // The same on two threads, each streaming its half of the items
+        // (the split the batch itself makes).
+        stream_two = stream_two.min(seconds_per_call(|| {
+            use rayon::prelude::*;
+            let half = count.div_ceil(2) * item;
+            c.par_chunks_mut(half)
+                .zip(a.par_chunks(half))
+                .zip(b.par_chunks(half))
+                .for_each(|((cs, as_), bs)| {
+                    for ((ci, ai), bi) in cs.iter_mut().zip(as_).zip(bs) {
+                        *ci = ai.max(*bi);
+                    }
+                });
+            std::hint::black_box(&mut c);
+        }));
+        for (best, &(items, _, par)) in batch.iter_mut().zip(&cases) {
+            let cfg = GemmConfig::default().with_par(par);
+            *best = best.min(seconds_per_call(|| {
+                gemm_batched_with::<MaxPlus<f32>>(
+                    &mut ws,
+                    &cfg,
+                    BatchRef::row_major(&a[..items * item], items, n, n).unwrap(),
+                    BatchRef::row_major(&b[..items * item], items, n, n).unwrap(),
+                    BatchMut::row_major(&mut c[..items * item], items, n, n).unwrap(),
+                    Accum::Replace,
+                )
+                .unwrap()
+            }));
+        }
+    }
+    let large_rate = (1024usize.pow(3)) as f64 / large / 1e9;
+    println!(
+        "\nbatched: products of {n}x{n} by {n}x{n}, MaxPlus<f32>; single-thread n=1024 rate {large_rate:.2} Gops/s (best of 3 alternating rounds)"
+    );
+    println!(
+        "  memory floor for {count} items (read A and B, write C once): {:.0} ns per item on 1 thread, {:.0} on 2",
+        stream / count as f64 * 1e9,
+        stream_two / count as f64 * 1e9
+    );
+    // What 70 % of the n = 1024 rate per core would take, next to the
+    // floor: a batch cannot run faster than its bytes stream.
+    let target_ns = (n * n * n) as f64 / (0.7 * large_rate);
+    println!(
+        "  70 % of the n=1024 rate per core is {:.0} ns per item on 1 thread, {:.0} on 2",
+        target_ns,
+        target_ns / 2.0
+    );
+    for (secs, &(items, label, par)) in batch.iter().zip(&cases) {
+        let threads = if par == Par::Seq { 1.0 } else { 2.0 };
+        let rate = (items * n * n * n) as f64 / secs / 1e9;
+        println!(
+            "  {items:>6} items, {label:<18}: {rate:>6.2} Gops/s = {:>3.0}% of the n=1024 rate per core, {:>5.0} ns per item",
+            100.0 * rate / threads / large_rate,
+            secs / items as f64 * 1e9
+        );
+    }
+}
+
+pub fn shapes_section() {
+    println!(
+        "\nshapes: MaxPlus<f32>, default routing vs the generic packed path (same kernel), 1 thread"
+    );
+    let seq = GemmConfig::default().with_par(Par::Seq);
+    for (label, m, k, n) in [
+        ("tall-skinny", 1 << 20, 4, 4),
+        ("matrix-vector n=1", 4096, 4096, 1),
+        ("vector-matrix m=1", 1, 4096, 4096),
+        ("outer product k=1", 2048, 1, 2048),
+        ("short-wide", 4, 4, 1 << 20),
+    ] {
+        let kernel = tropical_blas::kernel_for::<MaxPlus<f32>>().unwrap();
+        let packed = seq.with_tiling(
+            TilingParams::for_problem(m, n, k, kernel.mr(), kernel.nr()).with_small_ops(0),
+        );
+        let (t_default, t_packed) = paired(m, k, n, seq, packed);
+        println!(
+            "  {label:<18} {m}x{k}x{n}: {:>8.3} ms routed, {:>8.3} ms packed ({:.2}x faster)",
+            t_default * 1e3,
+            t_packed * 1e3,
+            t_packed / t_default
+        );
+    }
+    // Tall-skinny against memory: reading A once and writing C once.
+    let (m, k, n) = (1usize << 20, 4, 4);
+    let a: Vec<f32> = (0..m * k).map(f32::fill).collect();
+    let mut c = vec![0.0f32; m * n];
+    for (label, cfg) in [
+        ("1 thread", seq),
+        ("2 threads", GemmConfig::default().with_par(Par::Rayon(2))),
+    ] {
+        // Alternating rounds, best of each: the copy and the product feel
+        // the same memory contention from other tenants.
+        let (t, copy) = (0..3).fold((f64::MAX, f64::MAX), |(best_t, best_copy), _| {
+            let copy = seconds_per_call(|| c.copy_from_slice(std::hint::black_box(&a[..m * n])));
+            (best_t.min(shape_seconds(m, k, n, cfg)), best_copy.min(copy))
+        });
+        println!(
+            "  tall-skinny {m}x{k}x{n} {label}: {:.3} ms; copying A's bytes to C takes {:.3} ms: {:.2}x that",
+            t * 1e3,
+            copy * 1e3,
+            t / copy
+        );
+    }
+}
