@@ -70,7 +70,7 @@ where
             cfg: GemmConfig::default().with_par(par),
             ws: GemmWorkspace::new(),
             update: match routes {
-                true => allocate(n, MinPlus::<T>::ZERO)?,
+                true => allocate(n, MinPlus::<T>::ZERO, par)?,
                 false => Vec::new(),
             },
         })

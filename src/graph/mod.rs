@@ -39,6 +39,7 @@ use crate::semiring::{NO_ARG, SelectingSemiring, Semiring};
 use crate::view::MatRef;
 use crate::workspace::try_filled_vec;
 use blocked::FloydWarshall;
+use rayon::prelude::*;
 use untangle::{has_zero_cycle, untangle_routes};
 
 /// Vertices per block. Fixed, not tuned: the order in which float path
@@ -222,34 +223,46 @@ where
     if n >= NO_ARG as usize {
         return Err(Error::IndexOverflow { k: n });
     }
+    // Every weight is checked before anything is written.
+    let unusable_in = |i: usize| (0..n).position(|j| !T::usable(weight(weights, i, j), n));
+    let first_unusable = match par.threads() {
+        1 => (0..n).find_map(|i| Some(i).zip(unusable_in(i))),
+        _ => (0..n)
+            .into_par_iter()
+            .find_map_first(|i| Some(i).zip(unusable_in(i))),
+    };
+    if let Some((row, col)) = first_unusable {
+        let operand = Operand::A;
+        return Err(Error::ValueOutOfRange { operand, row, col });
+    }
     let mut paths = ShortestPaths {
         n,
-        dist: allocate(n, MinPlus::<T>::ZERO)?,
+        dist: allocate(n, MinPlus::<T>::ZERO, par)?,
         next: if routes {
-            allocate(n, NO_ARG)?
+            allocate(n, NO_ARG, par)?
         } else {
             Vec::new()
         },
     };
-    for i in 0..n {
-        for j in 0..n {
-            let w = weights.get(i, j).expect("i, j < n");
-            if !T::usable(w, n) {
-                let (row, col) = (i, j);
-                let operand = Operand::A;
-                return Err(Error::ValueOutOfRange { operand, row, col });
-            }
-            let at = i * n + j;
-            if i == j {
-                paths.dist[at] = MinPlus::<T>::add(MinPlus::<T>::ONE, w);
-            } else if w != MinPlus::<T>::ZERO {
-                paths.dist[at] = w;
-                if routes {
-                    paths.next[at] = j as u32;
-                }
+    // D = W with ONE ⊕ w on the diagonal; a hop along every edge.
+    for_each_row(&mut paths.dist, n, par, |i, row| {
+        for (j, d) in row.iter_mut().enumerate() {
+            let w = weight(weights, i, j);
+            *d = if i == j {
+                MinPlus::<T>::add(MinPlus::<T>::ONE, w)
+            } else {
+                w
+            };
+        }
+    });
+    let dist = &paths.dist;
+    for_each_row(&mut paths.next, n, par, |i, row| {
+        for (j, hop) in row.iter_mut().enumerate() {
+            if i != j && dist[i * n + j] != MinPlus::<T>::ZERO {
+                *hop = j as u32;
             }
         }
-    }
+    });
     check_diagonal(&paths, 0, n)?;
     FloydWarshall::new(n, par, routes)?.close(&mut paths, 0, n, BLOCK)?;
     if routes && has_zero_cycle(&paths) {
@@ -259,9 +272,37 @@ where
 }
 
 /// An n × n buffer filled with `value`, or the error for one that cannot
-/// be had.
-pub(super) fn allocate<X: Copy>(n: usize, value: X) -> Result<Vec<X>, Error> {
-    try_filled_vec(n.checked_mul(n).ok_or(Error::LayoutOverflow)?, value)
+/// be had. With threads it is filled in parallel, so that the threads
+/// share its first touch (the page faults of a fresh allocation).
+pub(super) fn allocate<X: Copy + Send + Sync>(
+    n: usize,
+    value: X,
+    par: Par,
+) -> Result<Vec<X>, Error> {
+    let len = n.checked_mul(n).ok_or(Error::LayoutOverflow)?;
+    if par.threads() == 1 {
+        return try_filled_vec(len, value);
+    }
+    let mut buf = try_filled_vec(0, value)?;
+    let bytes = len.saturating_mul(std::mem::size_of::<X>());
+    (buf.try_reserve_exact(len)).map_err(|_| Error::WorkspaceTooLarge { bytes })?;
+    buf.par_extend(rayon::iter::repeat_n(value, len));
+    Ok(buf)
+}
+
+/// `f(i, row i)` for every row of an n × n buffer, in parallel with
+/// threads.
+fn for_each_row<X: Send>(buf: &mut [X], n: usize, par: Par, f: impl Fn(usize, &mut [X]) + Sync) {
+    if par.threads() > 1 {
+        (buf.par_chunks_mut(n.max(1)).enumerate()).for_each(|(i, row)| f(i, row));
+    } else {
+        (buf.chunks_mut(n.max(1)).enumerate()).for_each(|(i, row)| f(i, row));
+    }
+}
+
+/// Weight (i, j) of an n × n matrix, i, j < n.
+fn weight<T: Element>(weights: MatRef<'_, T>, i: usize, j: usize) -> T {
+    weights.get(i, j).expect("i, j < n")
 }
 
 /// A vertex whose distance to itself is below ONE lies on a negative
