@@ -2,7 +2,7 @@
 //! min-plus product; with routes, each product's result is merged into the
 //! distances and the winner of every entry it improves is searched.
 
-use super::{PathWeight, SCALAR_BLOCK, ShortestPaths, allocate, check_diagonal};
+use super::{PathWeight, SCALAR_BLOCK, ShortestPaths, allocate, check_diagonal, for_each_row};
 use crate::api::gemm::gemm_with;
 use crate::builtin::MinPlus;
 use crate::config::{Accum, GemmConfig, Par};
@@ -94,6 +94,11 @@ where
         }
         let routes = !paths.next.is_empty();
         let mut strips = Strips::new(size, block.min(size), routes);
+        let window = Window {
+            lo,
+            size,
+            par: self.cfg.par(),
+        };
         for k0 in (0..size).step_by(block) {
             let b = block.min(size - k0);
             let k = lo + k0;
@@ -101,7 +106,7 @@ where
             strips.copy_diag(paths, k, b);
             // Routes from the block: D[K, W] ⊕= D*[K, K] ⊗ D[K, W]; a
             // winner p continues as the route from i to k + p.
-            strips.copy_rows(paths, lo, size, k, b);
+            strips.copy_rows(paths, window, k, b);
             let target = Target {
                 row0: k,
                 rows: b,
@@ -119,7 +124,7 @@ where
             self.update_target(paths, target, diag, row, factors)?;
             // Routes into the block: D[W, K] ⊕= D[W, K] ⊗ D*[K, K]; a
             // winner p: first to k + p as before, then on.
-            strips.copy_cols(paths, lo, size, k, b);
+            strips.copy_cols(paths, window, k, b);
             let target = Target {
                 row0: lo,
                 rows: size,
@@ -140,8 +145,8 @@ where
             // K's rows and columns (the strips hold their final values
             // already, and skipping them saves 2·size·b² of the size²·b
             // operations: an eighth at n = 4096).
-            strips.copy_rows(paths, lo, size, k, b);
-            strips.copy_cols(paths, lo, size, k, b);
+            strips.copy_rows(paths, window, k, b);
+            strips.copy_cols(paths, window, k, b);
             let outside = [(0, k0), (k0 + b, size)];
             for (r0, r1) in outside.into_iter().filter(|(r0, r1)| r0 < r1) {
                 for (c0, c1) in outside.into_iter().filter(|(c0, c1)| c0 < c1) {
@@ -206,7 +211,7 @@ fn prefix<X>(v: &[X], len: usize) -> &[X] {
     v.get(..len).unwrap_or_default()
 }
 
-impl<T: Copy> Strips<T>
+impl<T: Copy + Send + Sync> Strips<T>
 where
     MinPlus<T>: Semiring<Scalar = T>,
 {
@@ -238,51 +243,66 @@ where
             }
         }
         if routes {
-            transpose(&self.diag[..b * b], b, b, &mut self.diag_t);
+            transpose(&self.diag[..b * b], b, b, &mut self.diag_t, Par::Seq);
         }
     }
 
     /// D[K, W] for K = k..k+b, W = lo..lo+size, and with routes its
     /// transpose.
-    fn copy_rows(&mut self, paths: &ShortestPaths<T>, lo: usize, size: usize, k: usize, b: usize) {
-        let n = paths.n;
-        for i in 0..b {
-            let from = (k + i) * n + lo;
-            self.row[i * size..(i + 1) * size].copy_from_slice(&paths.dist[from..from + size]);
-        }
+    fn copy_rows(&mut self, paths: &ShortestPaths<T>, window: Window, k: usize, b: usize) {
+        let (n, size) = (paths.n, window.size);
+        for_each_row(&mut self.row[..b * size], size, window.par, |i, row| {
+            let from = (k + i) * n + window.lo;
+            row.copy_from_slice(&paths.dist[from..from + size]);
+        });
         if !paths.next.is_empty() {
-            transpose(&self.row[..b * size], b, size, &mut self.row_t);
+            transpose(&self.row[..b * size], b, size, &mut self.row_t, window.par);
         }
     }
 
     /// D[W, K], and its next hops when there are routes.
-    fn copy_cols(&mut self, paths: &ShortestPaths<T>, lo: usize, size: usize, k: usize, b: usize) {
-        let n = paths.n;
-        let routes = !paths.next.is_empty();
-        for i in 0..size {
-            let (from, to) = ((lo + i) * n + k, i * b);
-            self.col[to..to + b].copy_from_slice(&paths.dist[from..from + b]);
-            if routes {
-                self.col_next[to..to + b].copy_from_slice(&paths.next[from..from + b]);
-            }
-        }
+    fn copy_cols(&mut self, paths: &ShortestPaths<T>, window: Window, k: usize, b: usize) {
+        let (n, size) = (paths.n, window.size);
+        let from = |i: usize| (window.lo + i) * n + k..(window.lo + i) * n + k + b;
+        for_each_row(&mut self.col[..size * b], b, window.par, |i, row| {
+            row.copy_from_slice(&paths.dist[from(i)]);
+        });
+        let hops = prefix_mut(&mut self.col_next, size * b);
+        for_each_row(hops, b, window.par, |i, row| {
+            row.copy_from_slice(&paths.next[from(i)]);
+        });
     }
+}
+
+/// The window being closed: vertices lo..lo+size, and the threads.
+#[derive(Clone, Copy)]
+struct Window {
+    lo: usize,
+    size: usize,
+    par: Par,
+}
+
+/// The first `len` entries, or none where there are no routes.
+fn prefix_mut<X>(v: &mut [X], len: usize) -> &mut [X] {
+    let len = len.min(v.len());
+    &mut v[..len]
 }
 
 /// `to[j * rows + i] = from[i * cols + j]`, in square tiles so that both
 /// sides move whole cache lines (a plain loop writes one element per line
-/// and took longer than the merges it serves).
-fn transpose<T: Copy>(from: &[T], rows: usize, cols: usize, to: &mut [T]) {
+/// and took longer than the merges it serves); a band of tiles per task.
+fn transpose<T: Copy + Send + Sync>(from: &[T], rows: usize, cols: usize, to: &mut [T], par: Par) {
     const TILE: usize = 16;
-    for i0 in (0..rows).step_by(TILE) {
-        for j0 in (0..cols).step_by(TILE) {
+    for_each_row(&mut to[..rows * cols], TILE * rows, par, |band, to| {
+        let j0 = band * TILE;
+        for i0 in (0..rows).step_by(TILE) {
             for j in j0..(j0 + TILE).min(cols) {
                 for i in i0..(i0 + TILE).min(rows) {
-                    to[j * rows + i] = from[i * cols + j];
+                    to[(j - j0) * rows + i] = from[i * cols + j];
                 }
             }
         }
-    }
+    });
 }
 
 /// D[target] ⊕= `update` (the product, rows × cols), as `Accum::Combine`

@@ -290,13 +290,13 @@ pub(super) fn allocate<X: Copy + Send + Sync>(
     Ok(buf)
 }
 
-/// `f(i, row i)` for every row of an n × n buffer, in parallel with
-/// threads.
-fn for_each_row<X: Send>(buf: &mut [X], n: usize, par: Par, f: impl Fn(usize, &mut [X]) + Sync) {
+/// `f(i, row i)` for every row of `len` entries of a buffer (the last
+/// may be shorter), in parallel with threads.
+fn for_each_row<X: Send>(buf: &mut [X], len: usize, par: Par, f: impl Fn(usize, &mut [X]) + Sync) {
     if par.threads() > 1 {
-        (buf.par_chunks_mut(n.max(1)).enumerate()).for_each(|(i, row)| f(i, row));
+        (buf.par_chunks_mut(len.max(1)).enumerate()).for_each(|(i, row)| f(i, row));
     } else {
-        (buf.chunks_mut(n.max(1)).enumerate()).for_each(|(i, row)| f(i, row));
+        (buf.chunks_mut(len.max(1)).enumerate()).for_each(|(i, row)| f(i, row));
     }
 }
 
