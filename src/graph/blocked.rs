@@ -2,14 +2,17 @@
 //! min-plus product; with routes, each product's result is merged into the
 //! distances and the winner of every entry it improves is searched.
 
-use super::{PathWeight, SCALAR_BLOCK, ShortestPaths, allocate, check_diagonal, for_each_row};
+use super::{
+    BLOCK, PathWeight, SCALAR_BLOCK, ShortestPaths, allocate, check_diagonal, for_each_row,
+};
+use crate::api::argmax::gemm_argmax_with;
 use crate::api::gemm::gemm_with;
 use crate::builtin::MinPlus;
 use crate::config::{Accum, GemmConfig, Par};
 use crate::error::Error;
 use crate::semiring::{NO_ARG, SelectingSemiring, Semiring};
 use crate::view::{MatMut, MatRef};
-use crate::workspace::GemmWorkspace;
+use crate::workspace::{GemmWorkspace, try_filled_vec};
 use rayon::prelude::*;
 
 /// What the blocked algorithm keeps across its products: their
@@ -20,18 +23,19 @@ pub(super) struct FloydWarshall<T> {
     ws: GemmWorkspace,
     /// With routes, the result of the product being merged (up to n × n).
     update: Vec<T>,
+    /// With routes, a strip's winning indices (NO_ARG between products;
+    /// up to n × BLOCK).
+    arg: Vec<u32>,
 }
 
 /// Copies of one block K's strips of the distances (and next hops): a
 /// product's factors may not alias its output. With routes also the
 /// transposes a winner's search reads (a column of a factor, as a row).
 struct Strips<T> {
-    /// The closed diagonal block D*[K, K] (b × b), its transpose and its
-    /// next hops.
+    /// The closed diagonal block D*[K, K] (b × b) and its next hops.
     diag: Vec<T>,
-    diag_t: Vec<T>,
     diag_next: Vec<u32>,
-    /// The row strip D[K, W] (b × size) and its transpose.
+    /// The row strip D[K, W] (b × size) and, with routes, its transpose.
     row: Vec<T>,
     row_t: Vec<T>,
     /// The column strip D[W, K] (size × b) and its next hops.
@@ -73,6 +77,10 @@ where
                 true => allocate(n, MinPlus::<T>::ZERO, par)?,
                 false => Vec::new(),
             },
+            arg: match routes {
+                true => try_filled_vec(n * BLOCK.min(n), NO_ARG)?,
+                false => Vec::new(),
+            },
         })
     }
 
@@ -106,22 +114,16 @@ where
             strips.copy_diag(paths, k, b);
             // Routes from the block: D[K, W] ⊕= D*[K, K] ⊗ D[K, W]; a
             // winner p continues as the route from i to k + p.
-            strips.copy_rows(paths, window, k, b);
+            strips.copy_rows(paths, window, k, b, false);
             let target = Target {
                 row0: k,
                 rows: b,
                 col0: lo,
                 cols: size,
             };
-            let factors = Factors {
-                to_k: prefix(&strips.diag, b * b),
-                from_k_t: prefix(&strips.row_t, size * b),
-                hops: prefix(&strips.diag_next, b * b),
-                b,
-            };
             let diag = MatRef::row_major(&strips.diag[..b * b], b, b)?;
             let row = MatRef::row_major(&strips.row[..b * size], b, size)?;
-            self.update_target(paths, target, diag, row, factors)?;
+            self.update_strip(paths, target, diag, row, &strips.diag_next, b)?;
             // Routes into the block: D[W, K] ⊕= D[W, K] ⊗ D*[K, K]; a
             // winner p: first to k + p as before, then on.
             strips.copy_cols(paths, window, k, b);
@@ -131,21 +133,15 @@ where
                 col0: k,
                 cols: b,
             };
-            let factors = Factors {
-                to_k: prefix(&strips.col, size * b),
-                from_k_t: prefix(&strips.diag_t, b * b),
-                hops: prefix(&strips.col_next, size * b),
-                b,
-            };
             let col = MatRef::row_major(&strips.col[..size * b], size, b)?;
             let diag = MatRef::row_major(&strips.diag[..b * b], b, b)?;
-            self.update_target(paths, target, col, diag, factors)?;
+            self.update_strip(paths, target, col, diag, &strips.col_next, b)?;
             // The rest of the window: D[W, W] ⊕= D[W, K] ⊗ D[K, W], with
             // both strips as the two products above left them, outside
             // K's rows and columns (the strips hold their final values
             // already, and skipping them saves 2·size·b² of the size²·b
             // operations: an eighth at n = 4096).
-            strips.copy_rows(paths, window, k, b);
+            strips.copy_rows(paths, window, k, b, routes);
             strips.copy_cols(paths, window, k, b);
             let outside = [(0, k0), (k0 + b, size)];
             for (r0, r1) in outside.into_iter().filter(|(r0, r1)| r0 < r1) {
@@ -169,6 +165,54 @@ where
                 }
             }
             check_diagonal(paths, lo, size)?;
+        }
+        Ok(())
+    }
+
+    /// D[target] ⊕= a ⊗ b for a strip of the block. Its entries improve
+    /// often (about half of them on a road-like graph), so with routes
+    /// the argmin kernels give each improved entry its winner p (a search
+    /// per entry, as [`merge`] does, costs more here), and the route goes
+    /// on as the one to the block's vertex p: `hops[i * depth + p]`.
+    fn update_strip(
+        &mut self,
+        paths: &mut ShortestPaths<T>,
+        target: Target,
+        a: MatRef<'_, T>,
+        b: MatRef<'_, T>,
+        hops: &[u32],
+        depth: usize,
+    ) -> Result<(), Error> {
+        let n = paths.n;
+        let (rows, cols) = (target.rows, target.cols);
+        let at = target.row0 * n + target.col0;
+        let c = MatMut::new(&mut paths.dist[at..], rows, cols, n as isize, 1)?;
+        if paths.next.is_empty() {
+            return gemm_with::<MinPlus<T>>(&mut self.ws, &self.cfg, a, b, c, Accum::Combine);
+        }
+        let arg = MatMut::row_major(&mut self.arg[..rows * cols], rows, cols)?;
+        gemm_argmax_with::<MinPlus<T>>(&mut self.ws, &self.cfg, a, b, c, arg, Accum::Combine)?;
+        // Row i's winners to hops; each index back to NO_ARG for the next
+        // strip (under Combine an entry C kept keeps its index).
+        let to_hops = |i: usize, next: &mut [u32], arg: &mut [u32]| {
+            let next = &mut next[target.col0..target.col0 + cols];
+            for (hop, p) in next.iter_mut().zip(arg) {
+                if *p != NO_ARG {
+                    *hop = hops[i * depth + *p as usize];
+                    *p = NO_ARG;
+                }
+            }
+        };
+        let (next, arg) = (
+            &mut paths.next[target.row0 * n..],
+            &mut self.arg[..rows * cols],
+        );
+        if self.cfg.par().threads() > 1 {
+            let rows = next.par_chunks_mut(n).zip(arg.par_chunks_mut(cols));
+            rows.enumerate().for_each(|(i, (h, p))| to_hops(i, h, p));
+        } else {
+            let rows = next.chunks_mut(n).zip(arg.chunks_mut(cols));
+            rows.enumerate().for_each(|(i, (h, p))| to_hops(i, h, p));
         }
         Ok(())
     }
@@ -222,7 +266,6 @@ where
         let with_routes = |len: usize| if routes { len } else { 0 };
         Self {
             diag: vec![zero; b * b],
-            diag_t: vec![zero; with_routes(b * b)],
             diag_next: vec![NO_ARG; with_routes(b * b)],
             row: vec![zero; b * size],
             row_t: vec![zero; with_routes(size * b)],
@@ -231,7 +274,7 @@ where
         }
     }
 
-    /// D*[K, K] for K = k..k+b, and with routes its transpose and hops.
+    /// D*[K, K] for K = k..k+b, and with routes its hops.
     fn copy_diag(&mut self, paths: &ShortestPaths<T>, k: usize, b: usize) {
         let n = paths.n;
         let routes = !paths.next.is_empty();
@@ -242,20 +285,24 @@ where
                 self.diag_next[to..to + b].copy_from_slice(&paths.next[from..from + b]);
             }
         }
-        if routes {
-            transpose(&self.diag[..b * b], b, b, &mut self.diag_t, Par::Seq);
-        }
     }
 
-    /// D[K, W] for K = k..k+b, W = lo..lo+size, and with routes its
-    /// transpose.
-    fn copy_rows(&mut self, paths: &ShortestPaths<T>, window: Window, k: usize, b: usize) {
+    /// D[K, W] for K = k..k+b, W = lo..lo+size, and its transpose when
+    /// `transposed`.
+    fn copy_rows(
+        &mut self,
+        paths: &ShortestPaths<T>,
+        window: Window,
+        k: usize,
+        b: usize,
+        transposed: bool,
+    ) {
         let (n, size) = (paths.n, window.size);
         for_each_row(&mut self.row[..b * size], size, window.par, |i, row| {
             let from = (k + i) * n + window.lo;
             row.copy_from_slice(&paths.dist[from..from + size]);
         });
-        if !paths.next.is_empty() {
+        if transposed {
             transpose(&self.row[..b * size], b, size, &mut self.row_t, window.par);
         }
     }
