@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::kernels::micro::{ArgTile, MicroKernel, TileC};
 use crate::kernels::pack::Lines;
 use crate::semiring::{SelectingSemiring, Semiring};
-use crate::view::{MatMut, MatRef};
+use crate::view::{MatMut, MatRef, StridedPtr};
 use crate::workspace::{GemmWorkspace, SharedPtr};
 
 /// How the (ic, jr) work of one KC×NC panel is split among tasks: a grid
@@ -105,9 +105,7 @@ pub(crate) trait Output: Copy + Send + Sync {
 /// C as raw parts.
 #[derive(Clone, Copy)]
 struct ValuesOut<T> {
-    c: SharedPtr<T>,
-    rsc: isize,
-    csc: isize,
+    c: StridedPtr<T>,
     shape: (usize, usize),
 }
 
@@ -115,9 +113,7 @@ impl<T: Copy> ValuesOut<T> {
     /// The raw parts of a checked C.
     fn of(c: &mut MatMut<'_, T>) -> Self {
         Self {
-            c: SharedPtr(c.as_mut_ptr()),
-            rsc: c.row_stride(),
-            csc: c.col_stride(),
+            c: c.raw_mut(),
             shape: (c.rows(), c.cols()),
         }
     }
@@ -128,15 +124,7 @@ impl<T: Copy + Send + Sync> Output for ValuesOut<T> {
     #[inline(always)]
     unsafe fn tile(&self, i: usize, j: usize, rows: usize, cols: usize, load_c: bool) -> TileC<T> {
         TileC {
-            // SAFETY: (i, j) lies in C's checked footprint (caller), so the
-            // offset stays inside C's slice.
-            ptr: unsafe {
-                self.c
-                    .get()
-                    .offset(i as isize * self.rsc + j as isize * self.csc)
-            },
-            row_stride: self.rsc,
-            col_stride: self.csc,
+            origin: self.c.starting_at(i, j),
             rows,
             cols,
             load_c,
@@ -185,9 +173,7 @@ impl<T: Copy + Send + Sync> Output for ArgOut<T> {
         };
         ArgTile {
             c,
-            argk: argk.ptr,
-            argk_row_stride: argk.row_stride,
-            argk_col_stride: argk.col_stride,
+            argk: argk.origin,
         }
     }
     fn shape(&self) -> Option<(usize, usize)> {
@@ -236,16 +222,7 @@ pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out
             .reserve::<S::Scalar>(nc.div_ceil(nr) * nr * kc)?,
     );
     let a_bases = ws.reserve_a_buffers::<S::Scalar>(grid.tasks(), a_elems)?;
-    let (pa, rsa, csa) = (
-        SharedPtr(a.as_ptr().cast_mut()),
-        a.row_stride(),
-        a.col_stride(),
-    );
-    let (pb, rsb, csb) = (
-        SharedPtr(b.as_ptr().cast_mut()),
-        b.row_stride(),
-        b.col_stride(),
-    );
+    let (a, b) = (a.raw(), b.raw());
 
     for jc in (0..n).step_by(nc) {
         let nc_cur = nc.min(n - jc);
@@ -262,18 +239,13 @@ pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out
                 if cols == 0 {
                     return;
                 }
-                let col = (jc + first * nr) as isize;
                 // SAFETY: columns jc+first·nr .. +cols and depths pc..pc+kc_cur
                 // lie in B's checked footprint; panels first..last of
                 // packed_b are this chunk's alone and within its
                 // ceil(nc/nr)·nr·kc reservation; the job's kernel (and so
                 // its packing entry) was bound only for a CPU with its ISA.
                 unsafe {
-                    let columns = Lines {
-                        ptr: pb.get().cast_const().offset(pc as isize * rsb + col * csb),
-                        line_stride: csb,
-                        depth_stride: rsb,
-                    };
+                    let columns = Lines::columns_of(b, pc, jc + first * nr);
                     K::pack(
                         nr,
                         cols,
@@ -307,14 +279,7 @@ pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out
                     // kc_cur ≤ kc; the job's kernel (and its A packing
                     // entry) was bound only for a CPU with its ISA.
                     unsafe {
-                        let rows_of_a = Lines {
-                            ptr: pa
-                                .get()
-                                .cast_const()
-                                .offset(ic as isize * rsa + pc as isize * csa),
-                            line_stride: rsa,
-                            depth_stride: csa,
-                        };
+                        let rows_of_a = Lines::rows_of(a, ic, pc);
                         K::pack_a(mc_cur, kc_cur, rows_of_a, packed_a)
                     };
                     for panel in first_panel..last_panel {

@@ -3,19 +3,18 @@
 
 use super::pack::{self, Lines};
 use crate::semiring::{SelectingSemiring, Semiring};
+use crate::view::StridedPtr;
 
 /// The most copies of an element any kernel keeps in a packed A panel
 /// (the bool kernels' `A_SPREAD`).
 pub(crate) const MAX_A_SPREAD: usize = 4;
 
-/// One tile's part of C: its element (0, 0), C's strides, the valid
-/// `rows × cols` (at least 1, at most the tile), and whether the tile
-/// ⊕-combines with what C holds (`load_c`) or replaces it.
+/// One tile's part of C: its element (0, 0) and C's strides (`origin`),
+/// the valid `rows × cols` (at least 1, at most the tile), and whether the
+/// tile ⊕-combines with what C holds (`load_c`) or replaces it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct TileC<T> {
-    pub(crate) ptr: *mut T,
-    pub(crate) row_stride: isize,
-    pub(crate) col_stride: isize,
+    pub(crate) origin: StridedPtr<T>,
     pub(crate) rows: usize,
     pub(crate) cols: usize,
     pub(crate) load_c: bool,
@@ -26,15 +25,13 @@ impl<T> TileC<T> {
     /// a loop that keeps them in registers.
     #[inline(always)]
     pub(crate) fn parts(self) -> (*mut T, isize, isize, usize, usize, bool) {
-        let Self {
+        let StridedPtr {
             ptr,
             row_stride,
             col_stride,
-            rows,
-            cols,
-            load_c,
-        } = self;
-        (ptr, row_stride, col_stride, rows, cols, load_c)
+        } = self.origin;
+        let (rows, cols, load_c) = (self.rows, self.cols, self.load_c);
+        (ptr.get(), row_stride, col_stride, rows, cols, load_c)
     }
 }
 
@@ -43,9 +40,7 @@ impl<T> TileC<T> {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ArgTile<T> {
     pub(crate) c: TileC<T>,
-    pub(crate) argk: *mut u32,
-    pub(crate) argk_row_stride: isize,
-    pub(crate) argk_col_stride: isize,
+    pub(crate) argk: StridedPtr<u32>,
 }
 
 /// A register-blocked microkernel for semiring `S`: a value kernel
@@ -175,7 +170,7 @@ pub(crate) unsafe fn store_arg_tile<S: SelectingSemiring>(
     out: ArgTile<S::Scalar>,
 ) {
     let (c, rsc, csc, rows, cols, load_c) = out.c.parts();
-    let (argk, rsi, csi) = (out.argk, out.argk_row_stride, out.argk_col_stride);
+    let (argk, rsi, csi) = (out.argk.ptr.get(), out.argk.row_stride, out.argk.col_stride);
     for i in 0..rows {
         for j in 0..cols {
             let (value, index) = (values[i * nr + j], index_of(i, j));

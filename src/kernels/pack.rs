@@ -1,5 +1,7 @@
 //! Packing of A blocks and B panels into the micro-panel layout.
 
+use crate::view::StridedPtr;
+
 /// A strided block to pack, as raw parts: line l (a row of A, or a column
 /// of B seen as a row of Bᵀ) at depth p (the k index) is the element at
 /// `ptr + l·line_stride + p·depth_stride`.
@@ -11,6 +13,28 @@ pub(crate) struct Lines<T> {
 }
 
 impl<T> Lines<T> {
+    /// The rows of `matrix` (A) from row `row` on, from depth (column)
+    /// `depth` on.
+    #[inline(always)]
+    pub(crate) fn rows_of(matrix: StridedPtr<T>, row: usize, depth: usize) -> Self {
+        Self {
+            ptr: matrix.at(row, depth).cast_const(),
+            line_stride: matrix.row_stride,
+            depth_stride: matrix.col_stride,
+        }
+    }
+
+    /// The columns of `matrix` (B) from column `col` on, from depth (row)
+    /// `depth` on.
+    #[inline(always)]
+    pub(crate) fn columns_of(matrix: StridedPtr<T>, depth: usize, col: usize) -> Self {
+        Self {
+            ptr: matrix.at(depth, col).cast_const(),
+            line_stride: matrix.col_stride,
+            depth_stride: matrix.row_stride,
+        }
+    }
+
     /// Element (line, depth); reading it is the caller's business.
     #[inline(always)]
     pub(crate) fn at(&self, line: usize, depth: usize) -> *const T {
