@@ -1,6 +1,8 @@
 //! The portable microkernel: plain Rust for any semiring, the reference the
 //! SIMD kernels are tested against.
 
+use std::marker::PhantomData;
+
 use super::micro::{ArgTile, MicroKernel, TileC, store_arg_tile, store_tile};
 use crate::semiring::NO_ARG;
 use crate::semiring::{SelectingSemiring, Semiring};
@@ -9,48 +11,84 @@ const MR: usize = 4;
 const NR: usize = 8;
 
 /// A 4×8 register tile in plain Rust; the compiler may vectorize it for
-/// the target's baseline, never beyond.
+/// the target's baseline, never beyond. `R` is what the tile records
+/// besides its values: nothing ([`PortableKernel`]) or the winning k of
+/// every output ([`PortableArgKernel`]).
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct PortableKernel;
+pub(crate) struct Portable<R>(PhantomData<R>);
 
-impl<S: Semiring> MicroKernel<S> for PortableKernel {
-    const MR: usize = MR;
-    const NR: usize = NR;
+/// The portable value kernel.
+pub(crate) type PortableKernel = Portable<Values>;
+
+/// The portable argmax kernel: [`PortableKernel`]'s values, with the
+/// winning k of every output.
+pub(crate) type PortableArgKernel = Portable<Args>;
+
+/// What a portable tile records besides its values, and where it stores
+/// them.
+pub(crate) trait Record<S: Semiring>: Copy + Default + Send + Sync + 'static {
+    /// The tile's place in the output (the kernel's `Out`).
+    type Out: Copy;
+    /// What the tile keeps per output while it folds.
+    type State;
+    /// A fresh tile's state.
+    fn start() -> Self::State;
+    /// Product `x` of depth `k` is about to be ⊕-ed into output `at`,
+    /// whose accumulator holds `acc`.
+    fn note(state: &mut Self::State, at: (usize, usize), k: u32, x: S::Scalar, acc: S::Scalar);
+    /// Stores the values (`acc`, rows of NR) and the state to `out`.
+    ///
+    /// # Safety
+    /// As [`MicroKernel::tile`] for `out`.
+    unsafe fn store(acc: &[S::Scalar], state: &Self::State, out: Self::Out);
+}
+
+/// Values only.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Values;
+
+impl<S: Semiring> Record<S> for Values {
     type Out = TileC<S::Scalar>;
-
+    type State = ();
     #[inline(always)]
-    unsafe fn tile(
-        self,
-        kc: usize,
-        _depth: usize,
-        a: *const S::Scalar,
-        b: *const S::Scalar,
-        out: TileC<S::Scalar>,
-    ) {
-        let mut acc = [[S::ZERO; NR]; MR];
-        for p in 0..kc {
-            // SAFETY: a holds kc·MR and b kc·NR packed elements.
-            let (a_col, b_row) = unsafe { depth_slices::<S::Scalar>(a, b, p) };
-            for (acc_row, &a_val) in acc.iter_mut().zip(a_col.iter()) {
-                for (acc_val, &b_val) in acc_row.iter_mut().zip(b_row.iter()) {
-                    *acc_val = S::add(*acc_val, S::mul(a_val, b_val));
-                }
-            }
-        }
-        // SAFETY: forwarded contract of `tile`.
-        unsafe { store_tile::<S>(acc.as_flattened(), NR, out) };
+    fn start() {}
+    #[inline(always)]
+    fn note(_: &mut (), _: (usize, usize), _: u32, _: S::Scalar, _: S::Scalar) {}
+    #[inline(always)]
+    unsafe fn store(acc: &[S::Scalar], _: &(), out: Self::Out) {
+        // SAFETY: forwarded contract.
+        unsafe { store_tile::<S>(acc, NR, out) };
     }
 }
 
-/// The portable argmax tile: [`PortableKernel`]'s, with the winning k of
-/// every output.
+/// Values and the smallest k whose product won each of them.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct PortableArgKernel;
+pub(crate) struct Args;
 
-impl<S: SelectingSemiring> MicroKernel<S> for PortableArgKernel {
+impl<S: SelectingSemiring> Record<S> for Args {
+    type Out = ArgTile<S::Scalar>;
+    type State = [[u32; NR]; MR];
+    #[inline(always)]
+    fn start() -> Self::State {
+        [[NO_ARG; NR]; MR]
+    }
+    #[inline(always)]
+    fn note(idx: &mut Self::State, (i, j): (usize, usize), k: u32, x: S::Scalar, acc: S::Scalar) {
+        if S::improves(x, acc) {
+            idx[i][j] = k;
+        }
+    }
+    #[inline(always)]
+    unsafe fn store(acc: &[S::Scalar], idx: &Self::State, out: Self::Out) {
+        // SAFETY: forwarded contract.
+        unsafe { store_arg_tile::<S>(acc, |i, j| idx[i][j], NR, out) };
+    }
+}
+
+impl<S: Semiring, R: Record<S>> MicroKernel<S> for Portable<R> {
     const MR: usize = MR;
     const NR: usize = NR;
-    type Out = ArgTile<S::Scalar>;
+    type Out = R::Out;
 
     #[inline(always)]
     unsafe fn tile(
@@ -59,30 +97,27 @@ impl<S: SelectingSemiring> MicroKernel<S> for PortableArgKernel {
         depth: usize,
         a: *const S::Scalar,
         b: *const S::Scalar,
-        out: ArgTile<S::Scalar>,
+        out: Self::Out,
     ) {
         let mut acc = [[S::ZERO; NR]; MR];
-        let mut idx = [[NO_ARG; NR]; MR];
+        let mut state = R::start();
         for p in 0..kc {
             // SAFETY: a holds kc·MR and b kc·NR packed elements.
             let (a_col, b_row) = unsafe { depth_slices::<S::Scalar>(a, b, p) };
             let k = (depth + p) as u32;
-            for ((acc_row, idx_row), &a_val) in acc.iter_mut().zip(idx.iter_mut()).zip(&a_col) {
-                for ((acc_val, idx_val), &b_val) in
-                    acc_row.iter_mut().zip(idx_row.iter_mut()).zip(&b_row)
-                {
+            for (i, (acc_row, &a_val)) in acc.iter_mut().zip(&a_col).enumerate() {
+                for (j, (acc_val, &b_val)) in acc_row.iter_mut().zip(&b_row).enumerate() {
                     let x = S::mul(a_val, b_val);
-                    if S::improves(x, *acc_val) {
-                        *idx_val = k;
-                    }
-                    // ⊕ itself (not `x`), so values match `gemm` even for
-                    // a semiring whose `improves` is looser than its ⊕.
+                    R::note(&mut state, (i, j), k, x, *acc_val);
+                    // ⊕ itself (not `x`), so argmax values match `gemm`
+                    // even for a semiring whose `improves` is looser
+                    // than its ⊕.
                     *acc_val = S::add(*acc_val, x);
                 }
             }
         }
         // SAFETY: forwarded contract of `tile`.
-        unsafe { store_arg_tile::<S>(acc.as_flattened(), |i, j| idx[i][j], NR, out) };
+        unsafe { R::store(acc.as_flattened(), &state, out) };
     }
 }
 
