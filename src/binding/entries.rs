@@ -202,9 +202,9 @@ macro_rules! isa_kernel {
             }
 
             #[inline(always)]
-            unsafe fn tile(self, kc: usize, _depth: usize, a: *const <O::S as $crate::semiring::Semiring>::Scalar, b: *const <O::S as $crate::semiring::Semiring>::Scalar, out: Self::Out) {
+            unsafe fn tile(self, panels: $crate::kernels::micro::PackedPanels<<O::S as $crate::semiring::Semiring>::Scalar>, out: Self::Out) {
                 // SAFETY: forwarded contract; the ISA was detected in `kernel`.
-                unsafe { tile_entry::<O>(kc, a, b, out) }
+                unsafe { tile_entry::<O>(panels.kc, panels.a, panels.b, out) }
             }
         }
 
@@ -257,10 +257,10 @@ macro_rules! isa_kernel {
             $crate::binding::entries::isa_kernel!(@packing O);
 
             #[inline(always)]
-            unsafe fn tile(self, kc: usize, depth: usize, a: *const <O::S as $crate::semiring::Semiring>::Scalar, b: *const <O::S as $crate::semiring::Semiring>::Scalar, out: Self::Out) {
+            unsafe fn tile(self, panels: $crate::kernels::micro::PackedPanels<<O::S as $crate::semiring::Semiring>::Scalar>, out: Self::Out) {
                 // SAFETY: forwarded contract; the ISA was detected in
                 // `arg_kernel`.
-                unsafe { arg_tile_entry::<O>(kc, depth, a, b, out) }
+                unsafe { arg_tile_entry::<O>(panels.kc, panels.depth, panels.a, panels.b, out) }
             }
         }
 

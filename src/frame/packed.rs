@@ -7,7 +7,7 @@ use super::split;
 use crate::blocking::TilingParams;
 use crate::config::Accum;
 use crate::error::Error;
-use crate::kernels::micro::{ArgTile, MicroKernel, TileC};
+use crate::kernels::micro::{ArgTile, MicroKernel, PackedPanels, TileC};
 use crate::kernels::pack::Lines;
 use crate::semiring::{SelectingSemiring, Semiring};
 use crate::view::{MatMut, MatRef, StridedPtr};
@@ -295,13 +295,14 @@ pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out
                             // this task alone; the job's kernel was bound
                             // only for a CPU that has its instructions.
                             unsafe {
-                                K::default().tile(
-                                    kc_cur,
-                                    pc,
-                                    packed_a.add(ir * kc_cur * K::A_SPREAD),
-                                    packed_b.get().add(jr * kc_cur),
-                                    out.tile(ic + ir, jc + jr, rows, cols, load_c),
-                                )
+                                let panels = PackedPanels {
+                                    a: packed_a.add(ir * kc_cur * K::A_SPREAD),
+                                    b: packed_b.get().add(jr * kc_cur),
+                                    kc: kc_cur,
+                                    depth: pc,
+                                };
+                                let tile = out.tile(ic + ir, jc + jr, rows, cols, load_c);
+                                K::default().tile(panels, tile)
                             };
                         }
                     }

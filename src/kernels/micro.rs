@@ -114,21 +114,26 @@ pub(crate) trait MicroKernel<S: Semiring>: Copy + Default + Send + Sync + 'stati
         unsafe { Self::pack(Self::MR, extent, kc, src, dst) }
     }
 
-    /// Computes one tile from depths `depth..depth + kc`.
+    /// Computes one tile from its packed panels.
     ///
     /// # Safety
-    /// `kc ≥ 1`; `a` holds `kc·MR·A_SPREAD` and `b` `kc·NR` packed elements; `out`
-    /// names a region of at most MR × NR (at least 1 × 1) writable through
-    /// its strides, C's and, for an argmax kernel, the index matrix's;
-    /// `depth + kc < u32::MAX`; the CPU supports the kernel's instructions.
-    unsafe fn tile(
-        self,
-        kc: usize,
-        depth: usize,
-        a: *const S::Scalar,
-        b: *const S::Scalar,
-        out: Self::Out,
-    );
+    /// `panels.kc ≥ 1`; `panels.a` holds `kc·MR·A_SPREAD` and `panels.b`
+    /// `kc·NR` packed elements; `out` names a region of at most MR × NR (at
+    /// least 1 × 1) writable through its strides, C's and, for an argmax
+    /// kernel, the index matrix's; `depth + kc < u32::MAX`; the CPU
+    /// supports the kernel's instructions.
+    unsafe fn tile(self, panels: PackedPanels<S::Scalar>, out: Self::Out);
+}
+
+/// What one tile folds: micro-panel `a` of packed A and `b` of packed B,
+/// `kc` deep, for depths `depth..depth + kc` of the product (argmax
+/// kernels number their winners by it).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PackedPanels<T> {
+    pub(crate) a: *const T,
+    pub(crate) b: *const T,
+    pub(crate) kc: usize,
+    pub(crate) depth: usize,
 }
 
 /// Writes the valid part of a full MR×NR tile held row-major (rows of `nr`)

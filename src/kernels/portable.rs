@@ -3,7 +3,7 @@
 
 use std::marker::PhantomData;
 
-use super::micro::{ArgTile, MicroKernel, TileC, store_arg_tile, store_tile};
+use super::micro::{ArgTile, MicroKernel, PackedPanels, TileC, store_arg_tile, store_tile};
 use crate::semiring::NO_ARG;
 use crate::semiring::{SelectingSemiring, Semiring};
 
@@ -91,14 +91,8 @@ impl<S: Semiring, R: Record<S>> MicroKernel<S> for Portable<R> {
     type Out = R::Out;
 
     #[inline(always)]
-    unsafe fn tile(
-        self,
-        kc: usize,
-        depth: usize,
-        a: *const S::Scalar,
-        b: *const S::Scalar,
-        out: Self::Out,
-    ) {
+    unsafe fn tile(self, panels: PackedPanels<S::Scalar>, out: Self::Out) {
+        let PackedPanels { a, b, kc, depth } = panels;
         let mut acc = [[S::ZERO; NR]; MR];
         let mut state = R::start();
         for p in 0..kc {
