@@ -6,7 +6,7 @@ use crate::config::Accum;
 use crate::error::Error;
 use crate::isa::IsaLevel;
 use crate::kernels::micro::MicroKernel;
-use crate::kernels::pack::Lines;
+use crate::kernels::pack::{Block, Lines};
 use crate::kernels::simd::VecOps;
 use crate::kernels::simd::direct::{BatchProblem, DirectJob, DirectShape};
 use crate::semiring::Semiring;
@@ -93,12 +93,12 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
         // footprint; packed_b holds ceil(packed_cols/width)·width·k; the
         // caller vouches for K on this CPU.
         unsafe {
-            let columns = Lines {
-                ptr: b.as_ptr().offset(b_in_place_cols as isize * b.col_stride()),
-                line_stride: b.col_stride(),
-                depth_stride: b.row_stride(),
+            let columns = Block {
+                lines: Lines::columns_of(b.raw(), 0, b_in_place_cols),
+                extent: packed_cols,
+                kc: k,
             };
-            K::pack(width, packed_cols, k, columns, packed_b)
+            K::pack(width, columns, packed_b)
         };
     }
     let (row_panels, col_panels) = (m.div_ceil(tile_rows), n.div_ceil(width));

@@ -8,7 +8,7 @@ use crate::blocking::TilingParams;
 use crate::config::Accum;
 use crate::error::Error;
 use crate::kernels::micro::{ArgTile, MicroKernel, PackedPanels, TileC};
-use crate::kernels::pack::Lines;
+use crate::kernels::pack::{Block, Lines};
 use crate::semiring::{SelectingSemiring, Semiring};
 use crate::view::{MatMut, MatRef, StridedPtr};
 use crate::workspace::{GemmWorkspace, SharedPtr};
@@ -245,14 +245,12 @@ pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out
                 // ceil(nc/nr)·nr·kc reservation; the job's kernel (and so
                 // its packing entry) was bound only for a CPU with its ISA.
                 unsafe {
-                    let columns = Lines::columns_of(b, pc, jc + first * nr);
-                    K::pack(
-                        nr,
-                        cols,
-                        kc_cur,
-                        columns,
-                        packed_b.get().add(first * nr * kc_cur),
-                    )
+                    let columns = Block {
+                        lines: Lines::columns_of(b, pc, jc + first * nr),
+                        extent: cols,
+                        kc: kc_cur,
+                    };
+                    K::pack(nr, columns, packed_b.get().add(first * nr * kc_cur))
                 };
             };
             if b_chunks == 1 {
@@ -279,8 +277,12 @@ pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out
                     // kc_cur ≤ kc; the job's kernel (and its A packing
                     // entry) was bound only for a CPU with its ISA.
                     unsafe {
-                        let rows_of_a = Lines::rows_of(a, ic, pc);
-                        K::pack_a(mc_cur, kc_cur, rows_of_a, packed_a)
+                        let rows_of_a = Block {
+                            lines: Lines::rows_of(a, ic, pc),
+                            extent: mc_cur,
+                            kc: kc_cur,
+                        };
+                        K::pack_a(rows_of_a, packed_a)
                     };
                     for panel in first_panel..last_panel {
                         let jr = panel * nr;

@@ -1,7 +1,7 @@
 //! The microkernel trait: one register tile of C from packed panels, and
 //! the small structs that name a block to pack and a tile's place in C.
 
-use super::pack::{self, Lines};
+use super::pack::{self, Block};
 use crate::semiring::{SelectingSemiring, Semiring};
 use crate::view::StridedPtr;
 
@@ -68,32 +68,16 @@ pub(crate) trait MicroKernel<S: Semiring>: Copy + Default + Send + Sync + 'stati
         x
     }
 
-    /// Packs an `extent × kc` block into micro-panels of `unit` (MR or NR)
-    /// lines.
+    /// Packs `block` into micro-panels of `unit` (MR or NR) lines.
     ///
     /// # Safety
     /// As for [`pack::pack_panels`]; the CPU supports the kernel's
     /// instructions.
     #[inline(always)]
-    unsafe fn pack(
-        unit: usize,
-        extent: usize,
-        kc: usize,
-        src: Lines<S::Scalar>,
-        dst: *mut S::Scalar,
-    ) {
+    unsafe fn pack(unit: usize, block: Block<S::Scalar>, dst: *mut S::Scalar) {
+        let pad = Self::packed_value(S::ZERO);
         // SAFETY: forwarded contract.
-        unsafe {
-            pack::pack_panels::<_, 1>(
-                unit,
-                extent,
-                kc,
-                src,
-                dst,
-                Self::packed_value(S::ZERO),
-                Self::packed_value,
-            )
-        }
+        unsafe { pack::pack_panels::<_, 1>(unit, block, dst, pad, Self::packed_value) }
     }
 
     /// Copies of each element in a packed A micro-panel (see
@@ -108,10 +92,10 @@ pub(crate) trait MicroKernel<S: Semiring>: Copy + Default + Send + Sync + 'stati
     /// `A_SPREAD·ceil(extent/MR)·MR·kc` elements; the CPU supports the
     /// kernel's instructions (`pack` may be a `#[target_feature]` entry).
     #[inline(always)]
-    unsafe fn pack_a(extent: usize, kc: usize, src: Lines<S::Scalar>, dst: *mut S::Scalar) {
+    unsafe fn pack_a(block: Block<S::Scalar>, dst: *mut S::Scalar) {
         const { assert!(Self::A_SPREAD == 1, "a spreading kernel packs A itself") };
         // SAFETY: forwarded contract.
-        unsafe { Self::pack(Self::MR, extent, kc, src, dst) }
+        unsafe { Self::pack(Self::MR, block, dst) }
     }
 
     /// Computes one tile from its packed panels.

@@ -52,8 +52,29 @@ impl<T> Lines<T> {
     }
 }
 
-/// Packs the `extent × kc` block at `src` into micro-panels of `unit`
-/// lines, every element stored `SPREAD` times in a row.
+/// An `extent × kc` block to pack: lines `0..extent` of `lines` at depths
+/// `0..kc`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Block<T> {
+    pub(crate) lines: Lines<T>,
+    pub(crate) extent: usize,
+    pub(crate) kc: usize,
+}
+
+impl<T> Block<T> {
+    /// The same block without its first `first` (≤ extent) lines.
+    #[inline(always)]
+    pub(crate) fn skip_lines(self, first: usize) -> Self {
+        Self {
+            lines: self.lines.skip_lines(first),
+            extent: self.extent - first,
+            kc: self.kc,
+        }
+    }
+}
+
+/// Packs `block` into micro-panels of `unit` lines, every element stored
+/// `SPREAD` times in a row.
 ///
 /// Line l (a row of A, or a column of B) and depth p (the k index) sit at
 /// `src + l·line_stride + p·depth_stride`. Panel q holds lines
@@ -71,18 +92,21 @@ impl<T> Lines<T> {
 #[inline(always)]
 pub(crate) unsafe fn pack_panels<T: Copy, const SPREAD: usize>(
     unit: usize,
-    extent: usize,
-    kc: usize,
-    src: Lines<T>,
+    block: Block<T>,
     dst: *mut T,
     pad: T,
     map: impl Fn(T) -> T,
 ) {
-    let Lines {
-        ptr: src,
-        line_stride,
-        depth_stride,
-    } = src;
+    let Block {
+        lines:
+            Lines {
+                ptr: src,
+                line_stride,
+                depth_stride,
+            },
+        extent,
+        kc,
+    } = block;
     for (panel, first) in (0..extent).step_by(unit).enumerate() {
         let lines = unit.min(extent - first);
         // SAFETY: panel < extent.div_ceil(unit), within dst's reservation.

@@ -7,7 +7,7 @@ use super::pack::pack_a_panels;
 use super::tile::{DirectA, PackedA, TileA, tile_body};
 use crate::batch_view::BatchOperand;
 use crate::kernels::micro::TileC;
-use crate::kernels::pack::Lines;
+use crate::kernels::pack::{Block, Lines};
 use crate::semiring::Semiring;
 use crate::view::StridedPtr;
 use crate::workspace::SharedPtr;
@@ -186,8 +186,12 @@ unsafe fn direct_tiles<O: VecOps, const TR: usize, const W: usize>(
             // SAFETY: rows i..i+rows of A (k deep) lie in its checked
             // footprint; packed_a is this task's own TR·k·A_SPREAD buffer.
             unsafe {
-                let a_rows = Lines::rows_of(job.a, i, 0);
-                pack_a_panels::<O>(TR, rows, job.k, a_rows, packed_a);
+                let a_rows = Block {
+                    lines: Lines::rows_of(job.a, i, 0),
+                    extent: rows,
+                    kc: job.k,
+                };
+                pack_a_panels::<O>(TR, a_rows, packed_a);
             }
             for col_panel in job.first_col_panel..job.last_col_panel {
                 // SAFETY: as for this function, A's panel packed above.
