@@ -45,47 +45,38 @@ impl TaskGrid {
     }
 }
 
-/// C = A ⊗ B (or C ⊕ A ⊗ B) through packed panels, on up to `threads`
-/// tasks of the current rayon pool.
-///
-/// jc walks NC-column panels of B and C; pc walks KC-deep slices of k and
-/// packs the KC×NC panel of B (its column chunks in parallel), shared by
-/// all tasks; each task then walks its MC-row blocks of A, packs them into
-/// its own buffer, and runs the jr/ir micro-tiles of its part of C. The
-/// pc loop is never split: every k-slice updates the same C. The first
-/// k-slice writes C (or combines it, under `Combine`); later slices
-/// combine with the partial result, which equals the in-order fold
-/// because ⊕ is a selection (see the crate docs, "Exactness"). Every
-/// element of C is computed by one task in the same order whatever the
-/// thread count, so the result is bit-identical for all of them.
-pub(crate) fn gemm_packed<S: Semiring, K: MicroKernel<S, Out = TileC<S::Scalar>>>(
-    ws: &mut GemmWorkspace,
-    tiling: &TilingParams,
-    threads: usize,
-    a: MatRef<'_, S::Scalar>,
-    b: MatRef<'_, S::Scalar>,
-    mut c: MatMut<'_, S::Scalar>,
-    accum: Accum,
-) -> Result<(), Error> {
-    run_packed::<S, K, _>(ws, tiling, threads, a, b, ValuesOut::of(&mut c), accum)
-}
-
-/// C = A ⊗ B with the winning k of every element in `argk`, through the
-/// argmax microkernel `K`: the same loops as [`gemm_packed`]. Later
-/// k-blocks replace a (value, index) pair only where they improve on it,
-/// so the index is global and the smallest on ties.
-pub(crate) fn gemm_packed_arg<S: SelectingSemiring, K: MicroKernel<S, Out = ArgTile<S::Scalar>>>(
-    ws: &mut GemmWorkspace,
-    tiling: &TilingParams,
-    threads: usize,
-    a: MatRef<'_, S::Scalar>,
-    b: MatRef<'_, S::Scalar>,
-    (mut c, mut argk): (MatMut<'_, S::Scalar>, MatMut<'_, u32>),
-    accum: Accum,
-) -> Result<(), Error> {
-    let out = ArgOut::of(&mut c, &mut argk);
-    run_packed::<S, K, _>(ws, tiling, threads, a, b, out, accum)
-}
+super::route!(
+    /// C = A ⊗ B (or C ⊕ A ⊗ B) through packed panels, on up to `threads`
+    /// tasks of the current rayon pool.
+    ///
+    /// jc walks NC-column panels of B and C; pc walks KC-deep slices of k and
+    /// packs the KC×NC panel of B (its column chunks in parallel), shared by
+    /// all tasks; each task then walks its MC-row blocks of A, packs them into
+    /// its own buffer, and runs the jr/ir micro-tiles of its part of C. The
+    /// pc loop is never split: every k-slice updates the same C. The first
+    /// k-slice writes C (or combines it, under `Combine`); later slices
+    /// combine with the partial result, which equals the in-order fold
+    /// because ⊕ is a selection (see the crate docs, "Exactness"). Every
+    /// element of C is computed by one task in the same order whatever the
+    /// thread count, so the result is bit-identical for all of them.
+    gemm_packed[S: Semiring, K: MicroKernel<S, Out = TileC<S::Scalar>>],
+    MatMut<'_, S::Scalar>,
+    |ws, tiling, threads, a, b, c, accum| {
+        run_packed::<S, K, _>(ws, tiling, threads, a, b, c.raw(), accum)
+    }
+);
+super::route!(
+    /// C = A ⊗ B with the winning k of every element in the index matrix,
+    /// through the argmax microkernel `K`: the same loops as
+    /// [`gemm_packed`]. Later k-blocks replace a (value, index) pair only
+    /// where they improve on it, so the index is global and the smallest
+    /// on ties.
+    gemm_packed_arg[S: SelectingSemiring, K: MicroKernel<S, Out = ArgTile<S::Scalar>>],
+    (MatMut<'_, S::Scalar>, MatMut<'_, u32>),
+    |ws, tiling, threads, a, b, out, accum| {
+        run_packed::<S, K, _>(ws, tiling, threads, a, b, out.raw(), accum)
+    }
+);
 
 /// A checked output as raw parts, cut into tiles for a kernel: the five
 /// loops never see an output pointer.
@@ -109,12 +100,19 @@ struct ValuesOut<T> {
     shape: (usize, usize),
 }
 
-impl<T: Copy> ValuesOut<T> {
-    /// The raw parts of a checked C.
-    fn of(c: &mut MatMut<'_, T>) -> Self {
-        Self {
-            c: c.raw_mut(),
-            shape: (c.rows(), c.cols()),
+/// A checked output view (C, or C and the index matrix) and its raw
+/// parts.
+trait OutputViews {
+    type Raw: Output;
+    fn raw(self) -> Self::Raw;
+}
+
+impl<T: Copy + Send + Sync> OutputViews for MatMut<'_, T> {
+    type Raw = ValuesOut<T>;
+    fn raw(mut self) -> ValuesOut<T> {
+        ValuesOut {
+            c: self.raw_mut(),
+            shape: (self.rows(), self.cols()),
         }
     }
 }
@@ -142,12 +140,12 @@ struct ArgOut<T> {
     argk: ValuesOut<u32>,
 }
 
-impl<T: Copy> ArgOut<T> {
-    /// The raw parts of a checked C and index matrix.
-    fn of(c: &mut MatMut<'_, T>, argk: &mut MatMut<'_, u32>) -> Self {
-        Self {
-            values: ValuesOut::of(c),
-            argk: ValuesOut::of(argk),
+impl<T: Copy + Send + Sync> OutputViews for (MatMut<'_, T>, MatMut<'_, u32>) {
+    type Raw = ArgOut<T>;
+    fn raw(self) -> ArgOut<T> {
+        ArgOut {
+            values: self.0.raw(),
+            argk: self.1.raw(),
         }
     }
 }
