@@ -279,34 +279,30 @@ impl BoolPanel for BoolPanel8 {
     }
 }
 
-/// Unsigned max of 32-bit index lanes held in a float register.
-///
-/// # Safety
-/// AVX2 is enabled.
-#[inline(always)]
-unsafe fn index_max_ps(idx: __m256, k: __m256) -> __m256 {
-    // SAFETY: callers run with AVX2 enabled.
-    unsafe {
-        _mm256_castsi256_ps(_mm256_max_epu32(
-            _mm256_castps_si256(idx),
-            _mm256_castps_si256(k),
-        ))
-    }
+/// Declares `$name(chunk, k)`, the larger argmax chunk number of each
+/// lane, for a register whose chunk numbers compare as another type:
+/// moved to it (`$to`, a cast, no instruction), compared there (`$max`),
+/// moved back (`$back`).
+macro_rules! index_max {
+    ($($(#[$doc:meta])* $name:ident($v:ty): $to:ident, $max:ident, $back:ident;)+) => {$(
+        $(#[$doc])*
+        ///
+        /// # Safety
+        /// AVX2 is enabled.
+        #[inline(always)]
+        unsafe fn $name(chunk: $v, k: $v) -> $v {
+            // SAFETY: callers run with AVX2 enabled.
+            unsafe { $back($max($to(chunk), $to(k))) }
+        }
+    )+};
 }
 
-/// Max of 64-bit index lanes (exact f64 values) held in an integer register.
-///
-/// # Safety
-/// AVX2 is enabled.
-#[inline(always)]
-unsafe fn index_max_epi64(idx: __m256i, k: __m256i) -> __m256i {
-    // SAFETY: callers run with AVX2 enabled.
-    unsafe {
-        _mm256_castpd_si256(_mm256_max_pd(
-            _mm256_castsi256_pd(idx),
-            _mm256_castsi256_pd(k),
-        ))
-    }
+index_max! {
+    /// Unsigned max of 32-bit chunk numbers held in a float register.
+    index_max_ps(__m256): _mm256_castps_si256, _mm256_max_epu32, _mm256_castsi256_ps;
+    /// Max of 64-bit chunk numbers (exact f64 values) held in an integer
+    /// register.
+    index_max_epi64(__m256i): _mm256_castsi256_pd, _mm256_max_pd, _mm256_castpd_si256;
 }
 
 crate::kernels::simd::ops::lane_types!(Avx2);
