@@ -29,18 +29,18 @@ pub(crate) type PortableArgKernel = Portable<Args>;
 pub(crate) trait Record<S: Semiring>: Copy + Default + Send + Sync + 'static {
     /// The tile's place in the output (the kernel's `Out`).
     type Out: Copy;
-    /// What the tile keeps per output while it folds.
-    type State;
-    /// A fresh tile's state.
-    fn start() -> Self::State;
-    /// Product `x` of depth `k` is about to be ⊕-ed into output `at`,
-    /// whose accumulator holds `acc`.
-    fn note(state: &mut Self::State, at: (usize, usize), k: u32, x: S::Scalar, acc: S::Scalar);
-    /// Stores the values (`acc`, rows of NR) and the state to `out`.
+    /// What the tile keeps per output besides its value.
+    type Mark: Copy;
+    /// A fresh output's mark.
+    const START: Self::Mark;
+    /// Product `x` of depth `k` is about to be ⊕-ed into an output whose
+    /// accumulator holds `acc`.
+    fn note(mark: &mut Self::Mark, k: u32, x: S::Scalar, acc: S::Scalar);
+    /// Stores the values (`acc`, rows of NR) and the marks to `out`.
     ///
     /// # Safety
     /// As [`MicroKernel::tile`] for `out`.
-    unsafe fn store(acc: &[S::Scalar], state: &Self::State, out: Self::Out);
+    unsafe fn store(acc: &[S::Scalar], marks: &[[Self::Mark; NR]; MR], out: Self::Out);
 }
 
 /// Values only.
@@ -49,13 +49,12 @@ pub(crate) struct Values;
 
 impl<S: Semiring> Record<S> for Values {
     type Out = TileC<S::Scalar>;
-    type State = ();
+    type Mark = ();
+    const START: () = ();
     #[inline(always)]
-    fn start() {}
+    fn note(_: &mut (), _: u32, _: S::Scalar, _: S::Scalar) {}
     #[inline(always)]
-    fn note(_: &mut (), _: (usize, usize), _: u32, _: S::Scalar, _: S::Scalar) {}
-    #[inline(always)]
-    unsafe fn store(acc: &[S::Scalar], _: &(), out: Self::Out) {
+    unsafe fn store(acc: &[S::Scalar], _: &[[(); NR]; MR], out: Self::Out) {
         // SAFETY: forwarded contract.
         unsafe { store_tile::<S>(acc, NR, out) };
     }
@@ -67,21 +66,18 @@ pub(crate) struct Args;
 
 impl<S: SelectingSemiring> Record<S> for Args {
     type Out = ArgTile<S::Scalar>;
-    type State = [[u32; NR]; MR];
+    type Mark = u32;
+    const START: u32 = NO_ARG;
     #[inline(always)]
-    fn start() -> Self::State {
-        [[NO_ARG; NR]; MR]
-    }
-    #[inline(always)]
-    fn note(idx: &mut Self::State, (i, j): (usize, usize), k: u32, x: S::Scalar, acc: S::Scalar) {
+    fn note(winner: &mut u32, k: u32, x: S::Scalar, acc: S::Scalar) {
         if S::improves(x, acc) {
-            idx[i][j] = k;
+            *winner = k;
         }
     }
     #[inline(always)]
-    unsafe fn store(acc: &[S::Scalar], idx: &Self::State, out: Self::Out) {
+    unsafe fn store(acc: &[S::Scalar], winners: &[[u32; NR]; MR], out: Self::Out) {
         // SAFETY: forwarded contract.
-        unsafe { store_arg_tile::<S>(acc, |i, j| idx[i][j], NR, out) };
+        unsafe { store_arg_tile::<S>(acc, |i, j| winners[i][j], NR, out) };
     }
 }
 
@@ -94,15 +90,17 @@ impl<S: Semiring, R: Record<S>> MicroKernel<S> for Portable<R> {
     unsafe fn tile(self, panels: PackedPanels<S::Scalar>, out: Self::Out) {
         let PackedPanels { a, b, kc, depth } = panels;
         let mut acc = [[S::ZERO; NR]; MR];
-        let mut state = R::start();
+        let mut marks = [[R::START; NR]; MR];
         for p in 0..kc {
             // SAFETY: a holds kc·MR and b kc·NR packed elements.
             let (a_col, b_row) = unsafe { depth_slices::<S::Scalar>(a, b, p) };
             let k = (depth + p) as u32;
-            for (i, (acc_row, &a_val)) in acc.iter_mut().zip(&a_col).enumerate() {
-                for (j, (acc_val, &b_val)) in acc_row.iter_mut().zip(&b_row).enumerate() {
+            for ((acc_row, mark_row), &a_val) in acc.iter_mut().zip(marks.iter_mut()).zip(&a_col) {
+                for ((acc_val, mark), &b_val) in
+                    acc_row.iter_mut().zip(mark_row.iter_mut()).zip(&b_row)
+                {
                     let x = S::mul(a_val, b_val);
-                    R::note(&mut state, (i, j), k, x, *acc_val);
+                    R::note(mark, k, x, *acc_val);
                     // ⊕ itself (not `x`), so argmax values match `gemm`
                     // even for a semiring whose `improves` is looser
                     // than its ⊕.
@@ -111,7 +109,7 @@ impl<S: Semiring, R: Record<S>> MicroKernel<S> for Portable<R> {
             }
         }
         // SAFETY: forwarded contract of `tile`.
-        unsafe { R::store(acc.as_flattened(), &state, out) };
+        unsafe { R::store(acc.as_flattened(), &marks, out) };
     }
 }
 
