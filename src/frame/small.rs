@@ -133,11 +133,17 @@ super::route!(
     /// [`scalar_product`] as a kernel's product routine.
     gemm_small[S: Semiring],
     MatMut<'_, S::Scalar>,
-    |_ws, _tiling, _threads, a, b, c, accum| Ok(scalar_product::<S, _>(a, b, c, accum))
+    |_ws, _tiling, _threads, a, b, c, accum| {
+        scalar_product::<S, _>(a, b, c, accum);
+        Ok(())
+    }
 );
 super::route!(
     /// [`scalar_product`] as an argmax kernel's product routine.
     gemm_small_arg[S: SelectingSemiring],
     (MatMut<'_, S::Scalar>, MatMut<'_, u32>),
-    |_ws, _tiling, _threads, a, b, out, accum| Ok(scalar_product::<S, _>(a, b, out, accum))
+    |_ws, _tiling, _threads, a, b, out, accum| {
+        scalar_product::<S, _>(a, b, out, accum);
+        Ok(())
+    }
 );
