@@ -4,7 +4,9 @@ use rayon::prelude::*;
 
 use crate::error::Error;
 use crate::kernels::prefetch::prefetch_item;
-use crate::view::{Footprint, MatMut, MatRef, aliasing_output, footprint, layout_aliases};
+use crate::view::{
+    Footprint, MatMut, MatRef, StridedPtr, aliasing_output, footprint, layout_aliases,
+};
 use crate::workspace::SharedPtr;
 
 /// Where item i of a strided batch starts in the slice: (first index of
@@ -60,15 +62,18 @@ impl BatchLayout {
         (self.origin as isize + i as isize * self.batch_stride) as usize - self.item.offset
     }
 
-    /// Raw parts for a batch stored at `data`.
-    fn operand<T>(&self, data: *mut T, row_stride: isize, col_stride: isize) -> BatchOperand<T> {
+    /// Raw parts for a batch of `shape` items stored at `data`.
+    fn operand<T>(
+        &self,
+        data: *mut T,
+        shape: (usize, usize),
+        (rs, cs): (isize, isize),
+    ) -> BatchOperand<T> {
         BatchOperand {
-            origin: SharedPtr(data.wrapping_add(self.origin)),
+            origin: StridedPtr::new(data.wrapping_add(self.origin), rs, cs),
+            shape,
             batch_stride: self.batch_stride,
-            row_stride,
-            col_stride,
-            before: self.item.offset,
-            span: self.item.span,
+            item: self.item,
         }
     }
 }
@@ -186,8 +191,8 @@ impl<'a, T: Copy> BatchRef<'a, T> {
     pub(crate) fn operand(&self) -> BatchOperand<T> {
         self.layout.operand(
             self.data.as_ptr().cast_mut(),
-            self.row_stride,
-            self.col_stride,
+            self.shape(),
+            (self.row_stride, self.col_stride),
         )
     }
 
@@ -325,8 +330,11 @@ impl<'a, T: Copy> BatchMut<'a, T> {
 
     /// The raw parts of this batch, for a kernel's batch entry.
     pub(crate) fn operand(&mut self) -> BatchOperand<T> {
-        self.layout
-            .operand(self.data.as_mut_ptr(), self.row_stride, self.col_stride)
+        self.layout.operand(
+            self.data.as_mut_ptr(),
+            self.shape(),
+            (self.row_stride, self.col_stride),
+        )
     }
 
     /// Runs `f(item, view)` for every item, in parallel on rayon, without
@@ -390,32 +398,37 @@ fn dense_strides(rows: usize, cols: usize) -> Result<(isize, isize), Error> {
 /// batch entry (see [`BatchFn`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct BatchOperand<T> {
-    /// Item 0's element (0, 0).
-    pub(crate) origin: SharedPtr<T>,
+    /// Item 0 (its element (0, 0) and the items' strides).
+    pub(crate) origin: StridedPtr<T>,
+    /// (rows, cols) of every item.
+    pub(crate) shape: (usize, usize),
     pub(crate) batch_stride: isize,
-    pub(crate) row_stride: isize,
-    pub(crate) col_stride: isize,
-    /// Item i's elements lie in the `span` elements starting `before`
-    /// elements ahead of its element (0, 0).
-    pub(crate) before: usize,
-    pub(crate) span: usize,
+    /// Item i's elements lie in the `item.span` elements starting
+    /// `item.offset` elements ahead of its element (0, 0).
+    pub(crate) item: Footprint,
 }
 
 impl<T> BatchOperand<T> {
-    /// Item i's element (0, 0); in bounds for i < the batch's count.
+    /// Item i; in bounds for i < the batch's count.
     #[inline(always)]
-    pub(crate) fn item(&self, i: usize) -> *mut T {
-        self.origin
-            .get()
-            .wrapping_offset(i as isize * self.batch_stride)
+    pub(crate) fn item(&self, i: usize) -> StridedPtr<T> {
+        let first = self.origin.ptr.get();
+        StridedPtr {
+            ptr: SharedPtr(first.wrapping_offset(i as isize * self.batch_stride)),
+            ..self.origin
+        }
     }
 
     /// Prefetches item i's elements (see [`prefetch_item`]).
     #[inline(always)]
     pub(crate) fn prefetch(&self, i: usize) {
         prefetch_item(
-            self.item(i).wrapping_sub(self.before).cast_const(),
-            self.span,
+            self.item(i)
+                .ptr
+                .get()
+                .wrapping_sub(self.item.offset)
+                .cast_const(),
+            self.item.span,
         );
     }
 }

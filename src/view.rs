@@ -7,6 +7,7 @@
 //! into pointers only after the layout has been checked here.
 
 use crate::error::Error;
+use crate::workspace::SharedPtr;
 
 /// Checked layout arithmetic shared by both views and the raw entry.
 #[derive(Clone, Copy, Debug)]
@@ -265,6 +266,11 @@ impl<'a, T: Copy> MatRef<'a, T> {
     pub(crate) fn as_ptr(&self) -> *const T {
         self.data.as_ptr().wrapping_add(self.offset)
     }
+
+    /// The checked view as raw parts, for reading only.
+    pub(crate) fn raw(&self) -> StridedPtr<T> {
+        StridedPtr::new(self.as_ptr().cast_mut(), self.row_stride, self.col_stride)
+    }
 }
 
 /// A mutable strided view of an m×n matrix; no two positions share an
@@ -346,5 +352,55 @@ impl<'a, T: Copy> MatMut<'a, T> {
     /// checked footprint.
     pub(crate) fn as_mut_ptr(&mut self) -> *mut T {
         self.data.as_mut_ptr().wrapping_add(self.offset)
+    }
+
+    /// The checked view as raw parts, with write permission for its
+    /// footprint.
+    pub(crate) fn raw_mut(&mut self) -> StridedPtr<T> {
+        StridedPtr::new(self.as_mut_ptr(), self.row_stride, self.col_stride)
+    }
+}
+
+/// A matrix as raw parts, for the loops and kernels past the checked
+/// views: element (0, 0) and the strides (in elements) to the others.
+/// Whether an element may be read or written is the holder's business.
+#[derive(Debug)]
+pub(crate) struct StridedPtr<T> {
+    pub(crate) ptr: SharedPtr<T>,
+    pub(crate) row_stride: isize,
+    pub(crate) col_stride: isize,
+}
+
+impl<T> Clone for StridedPtr<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for StridedPtr<T> {}
+
+impl<T> StridedPtr<T> {
+    /// Element (0, 0) at `ptr`, element (i, j) at
+    /// `ptr + i·row_stride + j·col_stride`.
+    pub(crate) fn new(ptr: *mut T, row_stride: isize, col_stride: isize) -> Self {
+        Self {
+            ptr: SharedPtr(ptr),
+            row_stride,
+            col_stride,
+        }
+    }
+
+    /// Element (i, j), by wrapping arithmetic: a pointer into the matrix
+    /// when (i, j) lies in it.
+    #[inline(always)]
+    pub(crate) fn at(self, i: usize, j: usize) -> *mut T {
+        self.ptr
+            .get()
+            .wrapping_offset(i as isize * self.row_stride + j as isize * self.col_stride)
+    }
+
+    /// The same strides from element (i, j) on.
+    #[inline(always)]
+    pub(crate) fn starting_at(self, i: usize, j: usize) -> Self {
+        Self::new(self.at(i, j), self.row_stride, self.col_stride)
     }
 }

@@ -16,14 +16,12 @@ macro_rules! isa_kernel {
         #[inline(always)]
         unsafe fn pack(
             unit: usize,
-            extent: usize,
-            kc: usize,
-            src: $crate::kernels::pack::Lines<<$O::S as $crate::semiring::Semiring>::Scalar>,
+            block: $crate::kernels::pack::Block<<$O::S as $crate::semiring::Semiring>::Scalar>,
             dst: *mut <$O::S as $crate::semiring::Semiring>::Scalar,
         ) {
             // SAFETY: forwarded contract; the kernels are only handed out
             // on CPUs with the ISA (checked in `kernel` and `arg_kernel`).
-            unsafe { pack_entry::<$O>(unit, extent, kc, src, dst) }
+            unsafe { pack_entry::<$O>(unit, block, dst) }
         }
     };
     ($(#[$doc:meta])* $kernel:ident, level = $level:ident, features = $features:literal, mr = $mr:literal, probe = $probe:path,
@@ -195,16 +193,16 @@ macro_rules! isa_kernel {
             };
 
             #[inline(always)]
-            unsafe fn pack_a(extent: usize, kc: usize, src: $crate::kernels::pack::Lines<<O::S as $crate::semiring::Semiring>::Scalar>, dst: *mut <O::S as $crate::semiring::Semiring>::Scalar) {
+            unsafe fn pack_a(block: $crate::kernels::pack::Block<<O::S as $crate::semiring::Semiring>::Scalar>, dst: *mut <O::S as $crate::semiring::Semiring>::Scalar) {
                 // SAFETY: forwarded contract; this kernel is only handed out
                 // on CPUs with the ISA (checked in `kernel`).
-                unsafe { pack_a_entry::<O>(extent, kc, src, dst) }
+                unsafe { pack_a_entry::<O>(block, dst) }
             }
 
             #[inline(always)]
-            unsafe fn tile(self, kc: usize, _depth: usize, a: *const <O::S as $crate::semiring::Semiring>::Scalar, b: *const <O::S as $crate::semiring::Semiring>::Scalar, out: Self::Out) {
+            unsafe fn tile(self, panels: $crate::kernels::micro::PackedPanels<<O::S as $crate::semiring::Semiring>::Scalar>, out: Self::Out) {
                 // SAFETY: forwarded contract; the ISA was detected in `kernel`.
-                unsafe { tile_entry::<O>(kc, a, b, out) }
+                unsafe { tile_entry::<O>(panels.kc, panels.a, panels.b, out) }
             }
         }
 
@@ -257,10 +255,10 @@ macro_rules! isa_kernel {
             $crate::binding::entries::isa_kernel!(@packing O);
 
             #[inline(always)]
-            unsafe fn tile(self, kc: usize, depth: usize, a: *const <O::S as $crate::semiring::Semiring>::Scalar, b: *const <O::S as $crate::semiring::Semiring>::Scalar, out: Self::Out) {
+            unsafe fn tile(self, panels: $crate::kernels::micro::PackedPanels<<O::S as $crate::semiring::Semiring>::Scalar>, out: Self::Out) {
                 // SAFETY: forwarded contract; the ISA was detected in
                 // `arg_kernel`.
-                unsafe { arg_tile_entry::<O>(kc, depth, a, b, out) }
+                unsafe { arg_tile_entry::<O>(panels.kc, panels.depth, panels.a, panels.b, out) }
             }
         }
 
@@ -284,15 +282,13 @@ macro_rules! isa_kernel {
         /// As `MicroKernel::pack_a`; the CPU supports the ISA.
         #[target_feature(enable = $features)]
         unsafe fn pack_a_entry<O: $crate::kernels::simd::VecOps>(
-            extent: usize,
-            kc: usize,
-            src: $crate::kernels::pack::Lines<<O::S as $crate::semiring::Semiring>::Scalar>,
+            block: $crate::kernels::pack::Block<<O::S as $crate::semiring::Semiring>::Scalar>,
             dst: *mut <O::S as $crate::semiring::Semiring>::Scalar,
         ) {
             let unit = MR / tile_vectors::<O>();
             // SAFETY: forwarded contract (dst holds A_SPREAD·ceil(extent/unit)·unit·kc
             // for the kernel's MR = unit), features enabled here.
-            unsafe { $crate::kernels::simd::pack::pack_a_panels::<O>(unit, extent, kc, src, dst) }
+            unsafe { $crate::kernels::simd::pack::pack_a_panels::<O>(unit, block, dst) }
         }
 
         /// Packing compiled with the ISA, so the contiguous copies vectorize.
@@ -302,13 +298,11 @@ macro_rules! isa_kernel {
         #[target_feature(enable = $features)]
         unsafe fn pack_entry<O: $crate::kernels::simd::VecOps>(
             unit: usize,
-            extent: usize,
-            kc: usize,
-            src: $crate::kernels::pack::Lines<<O::S as $crate::semiring::Semiring>::Scalar>,
+            block: $crate::kernels::pack::Block<<O::S as $crate::semiring::Semiring>::Scalar>,
             dst: *mut <O::S as $crate::semiring::Semiring>::Scalar,
         ) {
             // SAFETY: forwarded contract, features enabled here.
-            unsafe { $crate::kernels::simd::pack::pack_vector_panels::<O>(unit, extent, kc, src, dst) }
+            unsafe { $crate::kernels::simd::pack::pack_vector_panels::<O>(unit, block, dst) }
         }
     };
 }

@@ -6,7 +6,7 @@ use crate::config::Accum;
 use crate::error::Error;
 use crate::isa::IsaLevel;
 use crate::kernels::micro::MicroKernel;
-use crate::kernels::pack::Lines;
+use crate::kernels::pack::{Block, Lines};
 use crate::kernels::simd::VecOps;
 use crate::kernels::simd::direct::{BatchProblem, DirectJob, DirectShape};
 use crate::semiring::Semiring;
@@ -93,12 +93,12 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
         // footprint; packed_b holds ceil(packed_cols/width)·width·k; the
         // caller vouches for K on this CPU.
         unsafe {
-            let columns = Lines {
-                ptr: b.as_ptr().offset(b_in_place_cols as isize * b.col_stride()),
-                line_stride: b.col_stride(),
-                depth_stride: b.row_stride(),
+            let columns = Block {
+                lines: Lines::columns_of(b.raw(), 0, b_in_place_cols),
+                extent: packed_cols,
+                kc: k,
             };
-            K::pack(width, packed_cols, k, columns, packed_b)
+            K::pack(width, columns, packed_b)
         };
     }
     let (row_panels, col_panels) = (m.div_ceil(tile_rows), n.div_ceil(width));
@@ -119,18 +119,14 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
         &[]
     };
     let job = DirectJob {
-        a: SharedPtr(a.as_ptr().cast_mut()),
-        rsa: a.row_stride(),
-        csa: a.col_stride(),
+        a: a.raw(),
         b: SharedPtr(b.as_ptr().cast_mut()),
         rsb: b.row_stride(),
         b_in_place_cols,
         packed_b: SharedPtr(packed_b),
         pack_a,
         packed_a: SharedPtr(std::ptr::null_mut()),
-        c: SharedPtr(c.as_mut_ptr()),
-        rsc: c.row_stride(),
-        csc: c.col_stride(),
+        c: c.raw_mut(),
         m,
         n,
         k,
@@ -202,7 +198,7 @@ pub(crate) unsafe fn direct_batch<O: VecOps>(
         || n == 0
         || k == 0
         || !O::PACKS_AS_IS
-        || b.col_stride != 1
+        || b.origin.col_stride != 1
         || !n.is_multiple_of(O::LANES)
     {
         return false;
@@ -211,9 +207,6 @@ pub(crate) unsafe fn direct_batch<O: VecOps>(
         a,
         b,
         c,
-        m,
-        n,
-        k,
         load_c: accum == Accum::Combine,
     };
     let tasks = threads.clamp(1, count.max(1));

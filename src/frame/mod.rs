@@ -10,6 +10,33 @@ pub(crate) mod packed;
 pub(crate) mod row_group;
 pub(crate) mod small;
 
+/// Defines a kernel handle's product routine: a function with the
+/// handles' signature (`semiring::kernel::GemmFn`, or `ArgGemmFn`, whose
+/// output is C and the index matrix) of the output type `$out`, running
+/// `$body` on its parameters (named by the invocation). One function
+/// generic over the output cannot serve: the handles' function pointers
+/// take the output for any lifetime (higher-ranked), and a generic output
+/// type is fixed before that lifetime is chosen, so it does not coerce to
+/// them.
+macro_rules! route {
+    ($(#[$doc:meta])* $name:ident[$($generics:tt)*], $out:ty,
+     |$ws:ident, $tiling:ident, $threads:ident, $a:ident, $b:ident, $c:ident, $accum:ident| $body:expr) => {
+        $(#[$doc])*
+        pub(crate) fn $name<$($generics)*>(
+            $ws: &mut $crate::workspace::GemmWorkspace,
+            $tiling: &$crate::blocking::TilingParams,
+            $threads: usize,
+            $a: $crate::view::MatRef<'_, S::Scalar>,
+            $b: $crate::view::MatRef<'_, S::Scalar>,
+            $c: $out,
+            $accum: $crate::config::Accum,
+        ) -> Result<(), $crate::error::Error> {
+            $body
+        }
+    };
+}
+pub(crate) use route;
+
 /// Part `index` of `count` near-equal parts of `0..total`, as (start, end):
 /// how every driver splits its panels, groups or items among tasks.
 pub(crate) fn split(total: usize, count: usize, index: usize) -> (usize, usize) {

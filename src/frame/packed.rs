@@ -7,10 +7,10 @@ use super::split;
 use crate::blocking::TilingParams;
 use crate::config::Accum;
 use crate::error::Error;
-use crate::kernels::micro::{ArgTile, MicroKernel, TileC};
-use crate::kernels::pack::Lines;
+use crate::kernels::micro::{ArgTile, MicroKernel, PackedPanels, TileC};
+use crate::kernels::pack::{Block, Lines};
 use crate::semiring::{SelectingSemiring, Semiring};
-use crate::view::{MatMut, MatRef};
+use crate::view::{MatMut, MatRef, StridedPtr};
 use crate::workspace::{GemmWorkspace, SharedPtr};
 
 /// How the (ic, jr) work of one KC×NC panel is split among tasks: a grid
@@ -45,47 +45,38 @@ impl TaskGrid {
     }
 }
 
-/// C = A ⊗ B (or C ⊕ A ⊗ B) through packed panels, on up to `threads`
-/// tasks of the current rayon pool.
-///
-/// jc walks NC-column panels of B and C; pc walks KC-deep slices of k and
-/// packs the KC×NC panel of B (its column chunks in parallel), shared by
-/// all tasks; each task then walks its MC-row blocks of A, packs them into
-/// its own buffer, and runs the jr/ir micro-tiles of its part of C. The
-/// pc loop is never split: every k-slice updates the same C. The first
-/// k-slice writes C (or combines it, under `Combine`); later slices
-/// combine with the partial result, which equals the in-order fold
-/// because ⊕ is a selection (see the crate docs, "Exactness"). Every
-/// element of C is computed by one task in the same order whatever the
-/// thread count, so the result is bit-identical for all of them.
-pub(crate) fn gemm_packed<S: Semiring, K: MicroKernel<S, Out = TileC<S::Scalar>>>(
-    ws: &mut GemmWorkspace,
-    tiling: &TilingParams,
-    threads: usize,
-    a: MatRef<'_, S::Scalar>,
-    b: MatRef<'_, S::Scalar>,
-    mut c: MatMut<'_, S::Scalar>,
-    accum: Accum,
-) -> Result<(), Error> {
-    run_packed::<S, K, _>(ws, tiling, threads, a, b, ValuesOut::of(&mut c), accum)
-}
-
-/// C = A ⊗ B with the winning k of every element in `argk`, through the
-/// argmax microkernel `K`: the same loops as [`gemm_packed`]. Later
-/// k-blocks replace a (value, index) pair only where they improve on it,
-/// so the index is global and the smallest on ties.
-pub(crate) fn gemm_packed_arg<S: SelectingSemiring, K: MicroKernel<S, Out = ArgTile<S::Scalar>>>(
-    ws: &mut GemmWorkspace,
-    tiling: &TilingParams,
-    threads: usize,
-    a: MatRef<'_, S::Scalar>,
-    b: MatRef<'_, S::Scalar>,
-    (mut c, mut argk): (MatMut<'_, S::Scalar>, MatMut<'_, u32>),
-    accum: Accum,
-) -> Result<(), Error> {
-    let out = ArgOut::of(&mut c, &mut argk);
-    run_packed::<S, K, _>(ws, tiling, threads, a, b, out, accum)
-}
+super::route!(
+    /// C = A ⊗ B (or C ⊕ A ⊗ B) through packed panels, on up to `threads`
+    /// tasks of the current rayon pool.
+    ///
+    /// jc walks NC-column panels of B and C; pc walks KC-deep slices of k and
+    /// packs the KC×NC panel of B (its column chunks in parallel), shared by
+    /// all tasks; each task then walks its MC-row blocks of A, packs them into
+    /// its own buffer, and runs the jr/ir micro-tiles of its part of C. The
+    /// pc loop is never split: every k-slice updates the same C. The first
+    /// k-slice writes C (or combines it, under `Combine`); later slices
+    /// combine with the partial result, which equals the in-order fold
+    /// because ⊕ is a selection (see the crate docs, "Exactness"). Every
+    /// element of C is computed by one task in the same order whatever the
+    /// thread count, so the result is bit-identical for all of them.
+    gemm_packed[S: Semiring, K: MicroKernel<S, Out = TileC<S::Scalar>>],
+    MatMut<'_, S::Scalar>,
+    |ws, tiling, threads, a, b, c, accum| {
+        run_packed::<S, K, _>(ws, tiling, threads, a, b, c.raw(), accum)
+    }
+);
+super::route!(
+    /// C = A ⊗ B with the winning k of every element in the index matrix,
+    /// through the argmax microkernel `K`: the same loops as
+    /// [`gemm_packed`]. Later k-blocks replace a (value, index) pair only
+    /// where they improve on it, so the index is global and the smallest
+    /// on ties.
+    gemm_packed_arg[S: SelectingSemiring, K: MicroKernel<S, Out = ArgTile<S::Scalar>>],
+    (MatMut<'_, S::Scalar>, MatMut<'_, u32>),
+    |ws, tiling, threads, a, b, out, accum| {
+        run_packed::<S, K, _>(ws, tiling, threads, a, b, out.raw(), accum)
+    }
+);
 
 /// A checked output as raw parts, cut into tiles for a kernel: the five
 /// loops never see an output pointer.
@@ -105,20 +96,23 @@ pub(crate) trait Output: Copy + Send + Sync {
 /// C as raw parts.
 #[derive(Clone, Copy)]
 struct ValuesOut<T> {
-    c: SharedPtr<T>,
-    rsc: isize,
-    csc: isize,
+    c: StridedPtr<T>,
     shape: (usize, usize),
 }
 
-impl<T: Copy> ValuesOut<T> {
-    /// The raw parts of a checked C.
-    fn of(c: &mut MatMut<'_, T>) -> Self {
-        Self {
-            c: SharedPtr(c.as_mut_ptr()),
-            rsc: c.row_stride(),
-            csc: c.col_stride(),
-            shape: (c.rows(), c.cols()),
+/// A checked output view (C, or C and the index matrix) and its raw
+/// parts.
+trait OutputViews {
+    type Raw: Output;
+    fn raw(self) -> Self::Raw;
+}
+
+impl<T: Copy + Send + Sync> OutputViews for MatMut<'_, T> {
+    type Raw = ValuesOut<T>;
+    fn raw(mut self) -> ValuesOut<T> {
+        ValuesOut {
+            c: self.raw_mut(),
+            shape: (self.rows(), self.cols()),
         }
     }
 }
@@ -128,15 +122,7 @@ impl<T: Copy + Send + Sync> Output for ValuesOut<T> {
     #[inline(always)]
     unsafe fn tile(&self, i: usize, j: usize, rows: usize, cols: usize, load_c: bool) -> TileC<T> {
         TileC {
-            // SAFETY: (i, j) lies in C's checked footprint (caller), so the
-            // offset stays inside C's slice.
-            ptr: unsafe {
-                self.c
-                    .get()
-                    .offset(i as isize * self.rsc + j as isize * self.csc)
-            },
-            row_stride: self.rsc,
-            col_stride: self.csc,
+            origin: self.c.starting_at(i, j),
             rows,
             cols,
             load_c,
@@ -154,12 +140,12 @@ struct ArgOut<T> {
     argk: ValuesOut<u32>,
 }
 
-impl<T: Copy> ArgOut<T> {
-    /// The raw parts of a checked C and index matrix.
-    fn of(c: &mut MatMut<'_, T>, argk: &mut MatMut<'_, u32>) -> Self {
-        Self {
-            values: ValuesOut::of(c),
-            argk: ValuesOut::of(argk),
+impl<T: Copy + Send + Sync> OutputViews for (MatMut<'_, T>, MatMut<'_, u32>) {
+    type Raw = ArgOut<T>;
+    fn raw(self) -> ArgOut<T> {
+        ArgOut {
+            values: self.0.raw(),
+            argk: self.1.raw(),
         }
     }
 }
@@ -185,9 +171,7 @@ impl<T: Copy + Send + Sync> Output for ArgOut<T> {
         };
         ArgTile {
             c,
-            argk: argk.ptr,
-            argk_row_stride: argk.row_stride,
-            argk_col_stride: argk.col_stride,
+            argk: argk.origin,
         }
     }
     fn shape(&self) -> Option<(usize, usize)> {
@@ -236,16 +220,7 @@ pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out
             .reserve::<S::Scalar>(nc.div_ceil(nr) * nr * kc)?,
     );
     let a_bases = ws.reserve_a_buffers::<S::Scalar>(grid.tasks(), a_elems)?;
-    let (pa, rsa, csa) = (
-        SharedPtr(a.as_ptr().cast_mut()),
-        a.row_stride(),
-        a.col_stride(),
-    );
-    let (pb, rsb, csb) = (
-        SharedPtr(b.as_ptr().cast_mut()),
-        b.row_stride(),
-        b.col_stride(),
-    );
+    let (a, b) = (a.raw(), b.raw());
 
     for jc in (0..n).step_by(nc) {
         let nc_cur = nc.min(n - jc);
@@ -262,25 +237,18 @@ pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out
                 if cols == 0 {
                     return;
                 }
-                let col = (jc + first * nr) as isize;
                 // SAFETY: columns jc+first·nr .. +cols and depths pc..pc+kc_cur
                 // lie in B's checked footprint; panels first..last of
                 // packed_b are this chunk's alone and within its
                 // ceil(nc/nr)·nr·kc reservation; the job's kernel (and so
                 // its packing entry) was bound only for a CPU with its ISA.
                 unsafe {
-                    let columns = Lines {
-                        ptr: pb.get().cast_const().offset(pc as isize * rsb + col * csb),
-                        line_stride: csb,
-                        depth_stride: rsb,
+                    let columns = Block {
+                        lines: Lines::columns_of(b, pc, jc + first * nr),
+                        extent: cols,
+                        kc: kc_cur,
                     };
-                    K::pack(
-                        nr,
-                        cols,
-                        kc_cur,
-                        columns,
-                        packed_b.get().add(first * nr * kc_cur),
-                    )
+                    K::pack(nr, columns, packed_b.get().add(first * nr * kc_cur))
                 };
             };
             if b_chunks == 1 {
@@ -307,15 +275,12 @@ pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out
                     // kc_cur ≤ kc; the job's kernel (and its A packing
                     // entry) was bound only for a CPU with its ISA.
                     unsafe {
-                        let rows_of_a = Lines {
-                            ptr: pa
-                                .get()
-                                .cast_const()
-                                .offset(ic as isize * rsa + pc as isize * csa),
-                            line_stride: rsa,
-                            depth_stride: csa,
+                        let rows_of_a = Block {
+                            lines: Lines::rows_of(a, ic, pc),
+                            extent: mc_cur,
+                            kc: kc_cur,
                         };
-                        K::pack_a(mc_cur, kc_cur, rows_of_a, packed_a)
+                        K::pack_a(rows_of_a, packed_a)
                     };
                     for panel in first_panel..last_panel {
                         let jr = panel * nr;
@@ -330,13 +295,14 @@ pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out
                             // this task alone; the job's kernel was bound
                             // only for a CPU that has its instructions.
                             unsafe {
-                                K::default().tile(
-                                    kc_cur,
-                                    pc,
-                                    packed_a.add(ir * kc_cur * K::A_SPREAD),
-                                    packed_b.get().add(jr * kc_cur),
-                                    out.tile(ic + ir, jc + jr, rows, cols, load_c),
-                                )
+                                let panels = PackedPanels {
+                                    a: packed_a.add(ir * kc_cur * K::A_SPREAD),
+                                    b: packed_b.get().add(jr * kc_cur),
+                                    kc: kc_cur,
+                                    depth: pc,
+                                };
+                                let tile = out.tile(ic + ir, jc + jr, rows, cols, load_c);
+                                K::default().tile(panels, tile)
                             };
                         }
                     }

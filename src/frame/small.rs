@@ -1,12 +1,9 @@
 //! The scalar reference loop, read straight from the strided views: the
 //! portable kernels' small-matrix path, and every product with k = 0.
 
-use crate::blocking::TilingParams;
 use crate::config::Accum;
-use crate::error::Error;
 use crate::semiring::{NO_ARG, SelectingSemiring, Semiring};
 use crate::view::{MatMut, MatRef};
-use crate::workspace::GemmWorkspace;
 
 /// What the scalar loop writes: C (`gemm`), or C and the winning index of
 /// every element (`gemm_argmax`).
@@ -132,36 +129,21 @@ pub(crate) fn scalar_product<S: Semiring, O: ScalarOut<S>>(
     }
 }
 
-/// Defines a kernel route that runs [`scalar_product`], one body for both
-/// handles. One function generic over [`ScalarOut`] cannot serve: the
-/// handles' function pointers take the output for any lifetime
-/// (higher-ranked), and a generic output type is fixed before that
-/// lifetime is chosen, so it does not coerce to them.
-macro_rules! scalar_route {
-    ($(#[$doc:meta])* $name:ident<S: $bound:ident>, $out:ty) => {
-        $(#[$doc])*
-        pub(crate) fn $name<S: $bound>(
-            _ws: &mut GemmWorkspace,
-            _tiling: &TilingParams,
-            _threads: usize,
-            a: MatRef<'_, S::Scalar>,
-            b: MatRef<'_, S::Scalar>,
-            out: $out,
-            accum: Accum,
-        ) -> Result<(), Error> {
-            scalar_product::<S, _>(a, b, out, accum);
-            Ok(())
-        }
-    };
-}
-
-scalar_route!(
-    /// [`scalar_product`] with the signature of a kernel's product routine.
-    gemm_small<S: Semiring>,
-    MatMut<'_, S::Scalar>
+super::route!(
+    /// [`scalar_product`] as a kernel's product routine.
+    gemm_small[S: Semiring],
+    MatMut<'_, S::Scalar>,
+    |_ws, _tiling, _threads, a, b, c, accum| {
+        scalar_product::<S, _>(a, b, c, accum);
+        Ok(())
+    }
 );
-scalar_route!(
-    /// [`scalar_product`] with the signature of an argmax kernel's routine.
-    gemm_small_arg<S: SelectingSemiring>,
-    (MatMut<'_, S::Scalar>, MatMut<'_, u32>)
+super::route!(
+    /// [`scalar_product`] as an argmax kernel's product routine.
+    gemm_small_arg[S: SelectingSemiring],
+    (MatMut<'_, S::Scalar>, MatMut<'_, u32>),
+    |_ws, _tiling, _threads, a, b, out, accum| {
+        scalar_product::<S, _>(a, b, out, accum);
+        Ok(())
+    }
 );

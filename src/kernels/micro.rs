@@ -1,21 +1,20 @@
 //! The microkernel trait: one register tile of C from packed panels, and
 //! the small structs that name a block to pack and a tile's place in C.
 
-use super::pack::{self, Lines};
+use super::pack::{self, Block};
 use crate::semiring::{SelectingSemiring, Semiring};
+use crate::view::StridedPtr;
 
 /// The most copies of an element any kernel keeps in a packed A panel
 /// (the bool kernels' `A_SPREAD`).
 pub(crate) const MAX_A_SPREAD: usize = 4;
 
-/// One tile's part of C: its element (0, 0), C's strides, the valid
-/// `rows × cols` (at least 1, at most the tile), and whether the tile
-/// ⊕-combines with what C holds (`load_c`) or replaces it.
+/// One tile's part of C: its element (0, 0) and C's strides (`origin`),
+/// the valid `rows × cols` (at least 1, at most the tile), and whether the
+/// tile ⊕-combines with what C holds (`load_c`) or replaces it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct TileC<T> {
-    pub(crate) ptr: *mut T,
-    pub(crate) row_stride: isize,
-    pub(crate) col_stride: isize,
+    pub(crate) origin: StridedPtr<T>,
     pub(crate) rows: usize,
     pub(crate) cols: usize,
     pub(crate) load_c: bool,
@@ -26,15 +25,13 @@ impl<T> TileC<T> {
     /// a loop that keeps them in registers.
     #[inline(always)]
     pub(crate) fn parts(self) -> (*mut T, isize, isize, usize, usize, bool) {
-        let Self {
+        let StridedPtr {
             ptr,
             row_stride,
             col_stride,
-            rows,
-            cols,
-            load_c,
-        } = self;
-        (ptr, row_stride, col_stride, rows, cols, load_c)
+        } = self.origin;
+        let (rows, cols, load_c) = (self.rows, self.cols, self.load_c);
+        (ptr.get(), row_stride, col_stride, rows, cols, load_c)
     }
 }
 
@@ -43,9 +40,7 @@ impl<T> TileC<T> {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ArgTile<T> {
     pub(crate) c: TileC<T>,
-    pub(crate) argk: *mut u32,
-    pub(crate) argk_row_stride: isize,
-    pub(crate) argk_col_stride: isize,
+    pub(crate) argk: StridedPtr<u32>,
 }
 
 /// A register-blocked microkernel for semiring `S`: a value kernel
@@ -73,32 +68,16 @@ pub(crate) trait MicroKernel<S: Semiring>: Copy + Default + Send + Sync + 'stati
         x
     }
 
-    /// Packs an `extent × kc` block into micro-panels of `unit` (MR or NR)
-    /// lines.
+    /// Packs `block` into micro-panels of `unit` (MR or NR) lines.
     ///
     /// # Safety
     /// As for [`pack::pack_panels`]; the CPU supports the kernel's
     /// instructions.
     #[inline(always)]
-    unsafe fn pack(
-        unit: usize,
-        extent: usize,
-        kc: usize,
-        src: Lines<S::Scalar>,
-        dst: *mut S::Scalar,
-    ) {
+    unsafe fn pack(unit: usize, block: Block<S::Scalar>, dst: *mut S::Scalar) {
+        let pad = Self::packed_value(S::ZERO);
         // SAFETY: forwarded contract.
-        unsafe {
-            pack::pack_panels::<_, 1>(
-                unit,
-                extent,
-                kc,
-                src,
-                dst,
-                Self::packed_value(S::ZERO),
-                Self::packed_value,
-            )
-        }
+        unsafe { pack::pack_panels::<_, 1>(unit, block, dst, pad, Self::packed_value) }
     }
 
     /// Copies of each element in a packed A micro-panel (see
@@ -113,27 +92,32 @@ pub(crate) trait MicroKernel<S: Semiring>: Copy + Default + Send + Sync + 'stati
     /// `A_SPREAD·ceil(extent/MR)·MR·kc` elements; the CPU supports the
     /// kernel's instructions (`pack` may be a `#[target_feature]` entry).
     #[inline(always)]
-    unsafe fn pack_a(extent: usize, kc: usize, src: Lines<S::Scalar>, dst: *mut S::Scalar) {
+    unsafe fn pack_a(block: Block<S::Scalar>, dst: *mut S::Scalar) {
         const { assert!(Self::A_SPREAD == 1, "a spreading kernel packs A itself") };
         // SAFETY: forwarded contract.
-        unsafe { Self::pack(Self::MR, extent, kc, src, dst) }
+        unsafe { Self::pack(Self::MR, block, dst) }
     }
 
-    /// Computes one tile from depths `depth..depth + kc`.
+    /// Computes one tile from its packed panels.
     ///
     /// # Safety
-    /// `kc ≥ 1`; `a` holds `kc·MR·A_SPREAD` and `b` `kc·NR` packed elements; `out`
-    /// names a region of at most MR × NR (at least 1 × 1) writable through
-    /// its strides, C's and, for an argmax kernel, the index matrix's;
-    /// `depth + kc < u32::MAX`; the CPU supports the kernel's instructions.
-    unsafe fn tile(
-        self,
-        kc: usize,
-        depth: usize,
-        a: *const S::Scalar,
-        b: *const S::Scalar,
-        out: Self::Out,
-    );
+    /// `panels.kc ≥ 1`; `panels.a` holds `kc·MR·A_SPREAD` and `panels.b`
+    /// `kc·NR` packed elements; `out` names a region of at most MR × NR (at
+    /// least 1 × 1) writable through its strides, C's and, for an argmax
+    /// kernel, the index matrix's; `depth + kc < u32::MAX`; the CPU
+    /// supports the kernel's instructions.
+    unsafe fn tile(self, panels: PackedPanels<S::Scalar>, out: Self::Out);
+}
+
+/// What one tile folds: micro-panel `a` of packed A and `b` of packed B,
+/// `kc` deep, for depths `depth..depth + kc` of the product (argmax
+/// kernels number their winners by it).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PackedPanels<T> {
+    pub(crate) a: *const T,
+    pub(crate) b: *const T,
+    pub(crate) kc: usize,
+    pub(crate) depth: usize,
 }
 
 /// Writes the valid part of a full MR×NR tile held row-major (rows of `nr`)
@@ -175,7 +159,7 @@ pub(crate) unsafe fn store_arg_tile<S: SelectingSemiring>(
     out: ArgTile<S::Scalar>,
 ) {
     let (c, rsc, csc, rows, cols, load_c) = out.c.parts();
-    let (argk, rsi, csi) = (out.argk, out.argk_row_stride, out.argk_col_stride);
+    let (argk, rsi, csi) = (out.argk.ptr.get(), out.argk.row_stride, out.argk.col_stride);
     for i in 0..rows {
         for j in 0..cols {
             let (value, index) = (values[i * nr + j], index_of(i, j));

@@ -1,5 +1,7 @@
 //! Packing of A blocks and B panels into the micro-panel layout.
 
+use crate::view::StridedPtr;
+
 /// A strided block to pack, as raw parts: line l (a row of A, or a column
 /// of B seen as a row of Bᵀ) at depth p (the k index) is the element at
 /// `ptr + l·line_stride + p·depth_stride`.
@@ -11,6 +13,28 @@ pub(crate) struct Lines<T> {
 }
 
 impl<T> Lines<T> {
+    /// The rows of `matrix` (A) from row `row` on, from depth (column)
+    /// `depth` on.
+    #[inline(always)]
+    pub(crate) fn rows_of(matrix: StridedPtr<T>, row: usize, depth: usize) -> Self {
+        Self {
+            ptr: matrix.at(row, depth).cast_const(),
+            line_stride: matrix.row_stride,
+            depth_stride: matrix.col_stride,
+        }
+    }
+
+    /// The columns of `matrix` (B) from column `col` on, from depth (row)
+    /// `depth` on.
+    #[inline(always)]
+    pub(crate) fn columns_of(matrix: StridedPtr<T>, depth: usize, col: usize) -> Self {
+        Self {
+            ptr: matrix.at(depth, col).cast_const(),
+            line_stride: matrix.col_stride,
+            depth_stride: matrix.row_stride,
+        }
+    }
+
     /// Element (line, depth); reading it is the caller's business.
     #[inline(always)]
     pub(crate) fn at(&self, line: usize, depth: usize) -> *const T {
@@ -28,8 +52,29 @@ impl<T> Lines<T> {
     }
 }
 
-/// Packs the `extent × kc` block at `src` into micro-panels of `unit`
-/// lines, every element stored `SPREAD` times in a row.
+/// An `extent × kc` block to pack: lines `0..extent` of `lines` at depths
+/// `0..kc`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Block<T> {
+    pub(crate) lines: Lines<T>,
+    pub(crate) extent: usize,
+    pub(crate) kc: usize,
+}
+
+impl<T> Block<T> {
+    /// The same block without its first `first` (≤ extent) lines.
+    #[inline(always)]
+    pub(crate) fn skip_lines(self, first: usize) -> Self {
+        Self {
+            lines: self.lines.skip_lines(first),
+            extent: self.extent - first,
+            kc: self.kc,
+        }
+    }
+}
+
+/// Packs `block` into micro-panels of `unit` lines, every element stored
+/// `SPREAD` times in a row.
 ///
 /// Line l (a row of A, or a column of B) and depth p (the k index) sit at
 /// `src + l·line_stride + p·depth_stride`. Panel q holds lines
@@ -47,18 +92,21 @@ impl<T> Lines<T> {
 #[inline(always)]
 pub(crate) unsafe fn pack_panels<T: Copy, const SPREAD: usize>(
     unit: usize,
-    extent: usize,
-    kc: usize,
-    src: Lines<T>,
+    block: Block<T>,
     dst: *mut T,
     pad: T,
     map: impl Fn(T) -> T,
 ) {
-    let Lines {
-        ptr: src,
-        line_stride,
-        depth_stride,
-    } = src;
+    let Block {
+        lines:
+            Lines {
+                ptr: src,
+                line_stride,
+                depth_stride,
+            },
+        extent,
+        kc,
+    } = block;
     for (panel, first) in (0..extent).step_by(unit).enumerate() {
         let lines = unit.min(extent - first);
         // SAFETY: panel < extent.div_ceil(unit), within dst's reservation.

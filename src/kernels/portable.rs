@@ -1,7 +1,9 @@
 //! The portable microkernel: plain Rust for any semiring, the reference the
 //! SIMD kernels are tested against.
 
-use super::micro::{ArgTile, MicroKernel, TileC, store_arg_tile, store_tile};
+use std::marker::PhantomData;
+
+use super::micro::{ArgTile, MicroKernel, PackedPanels, TileC, store_arg_tile, store_tile};
 use crate::semiring::NO_ARG;
 use crate::semiring::{SelectingSemiring, Semiring};
 
@@ -9,80 +11,105 @@ const MR: usize = 4;
 const NR: usize = 8;
 
 /// A 4×8 register tile in plain Rust; the compiler may vectorize it for
-/// the target's baseline, never beyond.
+/// the target's baseline, never beyond. `R` is what the tile records
+/// besides its values: nothing ([`PortableKernel`]) or the winning k of
+/// every output ([`PortableArgKernel`]).
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct PortableKernel;
+pub(crate) struct Portable<R>(PhantomData<R>);
 
-impl<S: Semiring> MicroKernel<S> for PortableKernel {
-    const MR: usize = MR;
-    const NR: usize = NR;
+/// The portable value kernel.
+pub(crate) type PortableKernel = Portable<Values>;
+
+/// The portable argmax kernel: [`PortableKernel`]'s values, with the
+/// winning k of every output.
+pub(crate) type PortableArgKernel = Portable<Args>;
+
+/// What a portable tile records besides its values, and where it stores
+/// them.
+pub(crate) trait Record<S: Semiring>: Copy + Default + Send + Sync + 'static {
+    /// The tile's place in the output (the kernel's `Out`).
+    type Out: Copy;
+    /// What the tile keeps per output besides its value.
+    type Mark: Copy;
+    /// A fresh output's mark.
+    const START: Self::Mark;
+    /// Product `x` of depth `k` is about to be ⊕-ed into an output whose
+    /// accumulator holds `acc`.
+    fn note(mark: &mut Self::Mark, k: u32, x: S::Scalar, acc: S::Scalar);
+    /// Stores the values (`acc`, rows of NR) and the marks to `out`.
+    ///
+    /// # Safety
+    /// As [`MicroKernel::tile`] for `out`.
+    unsafe fn store(acc: &[S::Scalar], marks: &[[Self::Mark; NR]; MR], out: Self::Out);
+}
+
+/// Values only.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Values;
+
+impl<S: Semiring> Record<S> for Values {
     type Out = TileC<S::Scalar>;
-
+    type Mark = ();
+    const START: () = ();
     #[inline(always)]
-    unsafe fn tile(
-        self,
-        kc: usize,
-        _depth: usize,
-        a: *const S::Scalar,
-        b: *const S::Scalar,
-        out: TileC<S::Scalar>,
-    ) {
-        let mut acc = [[S::ZERO; NR]; MR];
-        for p in 0..kc {
-            // SAFETY: a holds kc·MR and b kc·NR packed elements.
-            let (a_col, b_row) = unsafe { depth_slices::<S::Scalar>(a, b, p) };
-            for (acc_row, &a_val) in acc.iter_mut().zip(a_col.iter()) {
-                for (acc_val, &b_val) in acc_row.iter_mut().zip(b_row.iter()) {
-                    *acc_val = S::add(*acc_val, S::mul(a_val, b_val));
-                }
-            }
-        }
-        // SAFETY: forwarded contract of `tile`.
-        unsafe { store_tile::<S>(acc.as_flattened(), NR, out) };
+    fn note(_: &mut (), _: u32, _: S::Scalar, _: S::Scalar) {}
+    #[inline(always)]
+    unsafe fn store(acc: &[S::Scalar], _: &[[(); NR]; MR], out: Self::Out) {
+        // SAFETY: forwarded contract.
+        unsafe { store_tile::<S>(acc, NR, out) };
     }
 }
 
-/// The portable argmax tile: [`PortableKernel`]'s, with the winning k of
-/// every output.
+/// Values and the smallest k whose product won each of them.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct PortableArgKernel;
+pub(crate) struct Args;
 
-impl<S: SelectingSemiring> MicroKernel<S> for PortableArgKernel {
+impl<S: SelectingSemiring> Record<S> for Args {
+    type Out = ArgTile<S::Scalar>;
+    type Mark = u32;
+    const START: u32 = NO_ARG;
+    #[inline(always)]
+    fn note(winner: &mut u32, k: u32, x: S::Scalar, acc: S::Scalar) {
+        if S::improves(x, acc) {
+            *winner = k;
+        }
+    }
+    #[inline(always)]
+    unsafe fn store(acc: &[S::Scalar], winners: &[[u32; NR]; MR], out: Self::Out) {
+        // SAFETY: forwarded contract.
+        unsafe { store_arg_tile::<S>(acc, |i, j| winners[i][j], NR, out) };
+    }
+}
+
+impl<S: Semiring, R: Record<S>> MicroKernel<S> for Portable<R> {
     const MR: usize = MR;
     const NR: usize = NR;
-    type Out = ArgTile<S::Scalar>;
+    type Out = R::Out;
 
     #[inline(always)]
-    unsafe fn tile(
-        self,
-        kc: usize,
-        depth: usize,
-        a: *const S::Scalar,
-        b: *const S::Scalar,
-        out: ArgTile<S::Scalar>,
-    ) {
+    unsafe fn tile(self, panels: PackedPanels<S::Scalar>, out: Self::Out) {
+        let PackedPanels { a, b, kc, depth } = panels;
         let mut acc = [[S::ZERO; NR]; MR];
-        let mut idx = [[NO_ARG; NR]; MR];
+        let mut marks = [[R::START; NR]; MR];
         for p in 0..kc {
             // SAFETY: a holds kc·MR and b kc·NR packed elements.
             let (a_col, b_row) = unsafe { depth_slices::<S::Scalar>(a, b, p) };
             let k = (depth + p) as u32;
-            for ((acc_row, idx_row), &a_val) in acc.iter_mut().zip(idx.iter_mut()).zip(&a_col) {
-                for ((acc_val, idx_val), &b_val) in
-                    acc_row.iter_mut().zip(idx_row.iter_mut()).zip(&b_row)
+            for ((acc_row, mark_row), &a_val) in acc.iter_mut().zip(marks.iter_mut()).zip(&a_col) {
+                for ((acc_val, mark), &b_val) in
+                    acc_row.iter_mut().zip(mark_row.iter_mut()).zip(&b_row)
                 {
                     let x = S::mul(a_val, b_val);
-                    if S::improves(x, *acc_val) {
-                        *idx_val = k;
-                    }
-                    // ⊕ itself (not `x`), so values match `gemm` even for
-                    // a semiring whose `improves` is looser than its ⊕.
+                    R::note(mark, k, x, *acc_val);
+                    // ⊕ itself (not `x`), so argmax values match `gemm`
+                    // even for a semiring whose `improves` is looser
+                    // than its ⊕.
                     *acc_val = S::add(*acc_val, x);
                 }
             }
         }
         // SAFETY: forwarded contract of `tile`.
-        unsafe { store_arg_tile::<S>(acc.as_flattened(), |i, j| idx[i][j], NR, out) };
+        unsafe { R::store(acc.as_flattened(), &marks, out) };
     }
 }
 

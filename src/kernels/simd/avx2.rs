@@ -102,56 +102,87 @@ unsafe fn load_first_16(p: *const i16, count: usize) -> __m256i {
     }
 }
 
-// Edges: `vmaskmov`, which never touches, and (Intel SDM; also what LLVM
-// relies on for its own masked operations) never faults on, the lanes it
-// leaves out. Argmax marks without `vblendv`: since the encoded chunk
-// number only grows, a lane takes `max(chunk, improved & k)`: one that did
-// not improve ANDs to 0 and keeps its chunk, one that did takes the new,
-// larger number.
-lanes! {
-    f32s: f32, __m256, 8;
-    splat = |x| _mm256_set1_ps(x);
-    load = |p| _mm256_loadu_ps(p);
-    store = |p, v| _mm256_storeu_ps(p, v);
-    edges = |p, v, count| store _mm256_maskstore_ps(p, first_lanes_32(count), v),
-        load _mm256_maskload_ps(p, first_lanes_32(count));
-    ordered(mask = __m256): max = |a, b| _mm256_max_ps(a, b), min = |a, b| _mm256_min_ps(a, b),
-        above = |x, y| _mm256_cmp_ps::<_CMP_GT_OQ>(x, y),
-        below = |x, y| _mm256_cmp_ps::<_CMP_LT_OQ>(x, y),
-        record = |chunk, mask, k| index_max_ps(chunk, _mm256_and_ps(mask, k));
-    plus = |a, b| _mm256_add_ps(a, b);
-    times = |a, b| _mm256_mul_ps(a, b);
+/// `vmax a, b` of i64 lanes, which AVX2 lacks: compare and blend.
+///
+/// # Safety
+/// AVX2 is enabled.
+#[inline(always)]
+unsafe fn max_epi64(a: __m256i, b: __m256i) -> __m256i {
+    // SAFETY: callers run with AVX2 enabled.
+    unsafe { select(_mm256_cmpgt_epi64(a, b), a, b) }
 }
-lanes! {
-    f64s: f64, __m256d, 4;
-    splat = |x| _mm256_set1_pd(x);
-    load = |p| _mm256_loadu_pd(p);
-    store = |p, v| _mm256_storeu_pd(p, v);
-    edges = |p, v, count| store _mm256_maskstore_pd(p, first_lanes_64(count), v),
-        load _mm256_maskload_pd(p, first_lanes_64(count));
-    ordered(mask = __m256d): max = |a, b| _mm256_max_pd(a, b), min = |a, b| _mm256_min_pd(a, b),
-        above = |x, y| _mm256_cmp_pd::<_CMP_GT_OQ>(x, y),
-        below = |x, y| _mm256_cmp_pd::<_CMP_LT_OQ>(x, y),
-        record = |chunk, mask, k| _mm256_max_pd(chunk, _mm256_and_pd(mask, k));
-    plus = |a, b| _mm256_add_pd(a, b);
-    times = |a, b| _mm256_mul_pd(a, b);
+
+/// `vmin a, b` of i64 lanes: compare and blend.
+///
+/// # Safety
+/// AVX2 is enabled.
+#[inline(always)]
+unsafe fn min_epi64(a: __m256i, b: __m256i) -> __m256i {
+    // SAFETY: callers run with AVX2 enabled.
+    unsafe { select(_mm256_cmpgt_epi64(b, a), a, b) }
 }
-lanes! {
-    i32s: i32, __m256i, 8;
-    splat = |x| _mm256_set1_epi32(x);
-    load = |p| _mm256_loadu_si256(p.cast());
-    store = |p, v| _mm256_storeu_si256(p.cast(), v);
-    edges = |p, v, count| store _mm256_maskstore_epi32(p, first_lanes_32(count), v),
-        load _mm256_maskload_epi32(p, first_lanes_32(count));
-    ordered(mask = __m256i): max = |a, b| _mm256_max_epi32(a, b),
-        min = |a, b| _mm256_min_epi32(a, b),
-        above = |x, y| _mm256_cmpgt_epi32(x, y),
-        below = |x, y| _mm256_cmpgt_epi32(y, x),
-        record = |chunk, mask, k| _mm256_max_epu32(chunk, _mm256_and_si256(mask, k));
-        sentinel = I32, threshold = I32_THRESHOLD,
-        choose = |mask, yes, no| select(mask, yes, no);
-    plus = |a, b| _mm256_add_epi32(a, b);
+
+/// The lane modules of the element types whose instructions follow
+/// AVX2's one pattern, a row each: the module, element, register (also
+/// the type of its compare masks), lanes and the `vmaskmov` mask of the
+/// first `count` lanes; the splat and unaligned moves; the `vmaskmov`
+/// edges, which never touch, and (Intel SDM; also what LLVM relies on for
+/// its own masked operations) never fault on, the lanes they leave out;
+/// max, min and add; the argmax record, without `vblendv`: since the
+/// encoded chunk number only grows, a lane takes `index_max(chunk,
+/// improved & k)`, so one that did not improve ANDs to 0 and keeps its
+/// chunk, one that did takes the new, larger number; then a float's
+/// compare (with `>` and `<` predicates) and multiply, or an integer's
+/// `>` compare and its sentinel constants (sentinels chosen by `vpblendvb`).
+macro_rules! ymm_lanes {
+    ($($mod:ident: $t:ty, $v:ty, $count:literal, $first:ident; record $index_max:ident, $and:ident;
+        moves $set1:ident, $loadu:ident, $storeu:ident;
+        edges $maskstore:ident, $maskload:ident;
+        ordered $max:ident, $min:ident, plus $add:ident;
+        $([float: $cmp:ident, $mul:ident])?
+        $([int: $gt:ident, sentinel $sentinel:ident, $threshold:ident])?)+) => {$(
+        lanes! {
+            $mod: $t, $v, $count;
+            splat = |x| $set1(x);
+            load = |p| $loadu(p.cast());
+            store = |p, v| $storeu(p.cast(), v);
+            edges = |p, v, count| store $maskstore(p, $first(count), v),
+                load $maskload(p, $first(count));
+            ordered(mask = $v): max = |a, b| $max(a, b), min = |a, b| $min(a, b),
+                above = |x, y| $($cmp::<_CMP_GT_OQ>(x, y))? $($gt(x, y))?,
+                below = |x, y| $($cmp::<_CMP_LT_OQ>(x, y))? $($gt(y, x))?,
+                record = |chunk, mask, k| $index_max(chunk, $and(mask, k));
+                $(sentinel = $sentinel, threshold = $threshold,
+                    choose = |mask, yes, no| select(mask, yes, no);)?
+            plus = |a, b| $add(a, b);
+            $(times = |a, b| $mul(a, b);)?
+        }
+    )+};
 }
+
+ymm_lanes! {
+    f32s: f32, __m256, 8, first_lanes_32; record index_max_ps, _mm256_and_ps;
+        moves _mm256_set1_ps, _mm256_loadu_ps, _mm256_storeu_ps;
+        edges _mm256_maskstore_ps, _mm256_maskload_ps;
+        ordered _mm256_max_ps, _mm256_min_ps, plus _mm256_add_ps;
+        [float: _mm256_cmp_ps, _mm256_mul_ps]
+    f64s: f64, __m256d, 4, first_lanes_64; record _mm256_max_pd, _mm256_and_pd;
+        moves _mm256_set1_pd, _mm256_loadu_pd, _mm256_storeu_pd;
+        edges _mm256_maskstore_pd, _mm256_maskload_pd;
+        ordered _mm256_max_pd, _mm256_min_pd, plus _mm256_add_pd;
+        [float: _mm256_cmp_pd, _mm256_mul_pd]
+    i32s: i32, __m256i, 8, first_lanes_32; record _mm256_max_epu32, _mm256_and_si256;
+        moves _mm256_set1_epi32, _mm256_loadu_si256, _mm256_storeu_si256;
+        edges _mm256_maskstore_epi32, _mm256_maskload_epi32;
+        ordered _mm256_max_epi32, _mm256_min_epi32, plus _mm256_add_epi32;
+        [int: _mm256_cmpgt_epi32, sentinel I32, I32_THRESHOLD]
+    i64s: i64, __m256i, 4, first_lanes_64; record index_max_epi64, _mm256_and_si256;
+        moves _mm256_set1_epi64x, _mm256_loadu_si256, _mm256_storeu_si256;
+        edges _mm256_maskstore_epi64, _mm256_maskload_epi64;
+        ordered max_epi64, min_epi64, plus _mm256_add_epi64;
+        [int: _mm256_cmpgt_epi64, sentinel I64, I64_THRESHOLD]
+}
+
 // 16-bit lanes: 16 per register; edges through the stack (no 16-bit
 // `vmaskmov`); the chunk numbers of argmax grow as unsigned 16-bit values
 // (`vpmaxuw`, see `IndexLane for i16`).
@@ -170,23 +201,7 @@ lanes! {
         choose = |mask, yes, no| select(mask, yes, no);
     plus = |a, b| _mm256_add_epi16(a, b);
 }
-// AVX2 has no 64-bit max/min: compare and blend (vpcmpgtq + vpblendvb).
-lanes! {
-    i64s: i64, __m256i, 4;
-    splat = |x| _mm256_set1_epi64x(x);
-    load = |p| _mm256_loadu_si256(p.cast());
-    store = |p, v| _mm256_storeu_si256(p.cast(), v);
-    edges = |p, v, count| store _mm256_maskstore_epi64(p, first_lanes_64(count), v),
-        load _mm256_maskload_epi64(p, first_lanes_64(count));
-    ordered(mask = __m256i): max = |a, b| select(_mm256_cmpgt_epi64(a, b), a, b),
-        min = |a, b| select(_mm256_cmpgt_epi64(b, a), a, b),
-        above = |x, y| _mm256_cmpgt_epi64(x, y),
-        below = |x, y| _mm256_cmpgt_epi64(y, x),
-        record = |chunk, mask, k| index_max_epi64(chunk, _mm256_and_si256(mask, k));
-        sentinel = I64, threshold = I64_THRESHOLD,
-        choose = |mask, yes, no| select(mask, yes, no);
-    plus = |a, b| _mm256_add_epi64(a, b);
-}
+
 // bool as bytes 0/1: ⊕ = or, ⊗ = and, 32 lanes; and/or of 0/1 bytes stay
 // valid bools.
 lanes! {
@@ -264,34 +279,30 @@ impl BoolPanel for BoolPanel8 {
     }
 }
 
-/// Unsigned max of 32-bit index lanes held in a float register.
-///
-/// # Safety
-/// AVX2 is enabled.
-#[inline(always)]
-unsafe fn index_max_ps(idx: __m256, k: __m256) -> __m256 {
-    // SAFETY: callers run with AVX2 enabled.
-    unsafe {
-        _mm256_castsi256_ps(_mm256_max_epu32(
-            _mm256_castps_si256(idx),
-            _mm256_castps_si256(k),
-        ))
-    }
+/// Declares `$name(chunk, k)`, the larger argmax chunk number of each
+/// lane, for a register whose chunk numbers compare as another type:
+/// moved to it (`$to`, a cast, no instruction), compared there (`$max`),
+/// moved back (`$back`).
+macro_rules! index_max {
+    ($($(#[$doc:meta])* $name:ident($v:ty): $to:ident, $max:ident, $back:ident;)+) => {$(
+        $(#[$doc])*
+        ///
+        /// # Safety
+        /// AVX2 is enabled.
+        #[inline(always)]
+        unsafe fn $name(chunk: $v, k: $v) -> $v {
+            // SAFETY: callers run with AVX2 enabled.
+            unsafe { $back($max($to(chunk), $to(k))) }
+        }
+    )+};
 }
 
-/// Max of 64-bit index lanes (exact f64 values) held in an integer register.
-///
-/// # Safety
-/// AVX2 is enabled.
-#[inline(always)]
-unsafe fn index_max_epi64(idx: __m256i, k: __m256i) -> __m256i {
-    // SAFETY: callers run with AVX2 enabled.
-    unsafe {
-        _mm256_castpd_si256(_mm256_max_pd(
-            _mm256_castsi256_pd(idx),
-            _mm256_castsi256_pd(k),
-        ))
-    }
+index_max! {
+    /// Unsigned max of 32-bit chunk numbers held in a float register.
+    index_max_ps(__m256): _mm256_castps_si256, _mm256_max_epu32, _mm256_castsi256_ps;
+    /// Max of 64-bit chunk numbers (exact f64 values) held in an integer
+    /// register.
+    index_max_epi64(__m256i): _mm256_castsi256_pd, _mm256_max_pd, _mm256_castpd_si256;
 }
 
 crate::kernels::simd::ops::lane_types!(Avx2);

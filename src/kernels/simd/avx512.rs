@@ -20,9 +20,15 @@ super::lane_permutes!(__m512i, 16, _mm512_loadu_si512;
     __m512h: |v, index| _mm512_castsi512_ph(_mm512_permutexvar_epi32(index, _mm512_castph_si512(v))),
 );
 
+/// Mask of the first `count` (≤ 8) lanes.
+#[inline(always)]
+fn first_lanes_8(count: usize) -> __mmask8 {
+    first_lanes_16(count) as u8
+}
+
 /// Mask of the first `count` (≤ 16) lanes.
 #[inline(always)]
-fn first_lanes(count: usize) -> u16 {
+fn first_lanes_16(count: usize) -> __mmask16 {
     debug_assert!(count <= 16);
     ((1u32 << count) - 1) as u16
 }
@@ -34,23 +40,69 @@ fn first_lanes_32(count: usize) -> __mmask32 {
     ((1u64 << count) - 1) as u32
 }
 
-// Edges: AVX-512 masks, which neither touch nor fault on the lanes they
-// leave out. Argmax marks: a compare into a mask register and a masked
-// blend of the chunk number.
-lanes! {
-    f32s: f32, __m512, 16;
-    splat = |x| _mm512_set1_ps(x);
-    load = |p| _mm512_loadu_ps(p);
-    store = |p, v| _mm512_storeu_ps(p, v);
-    edges = |p, v, count| store _mm512_mask_storeu_ps(p, first_lanes(count), v),
-        load _mm512_maskz_loadu_ps(first_lanes(count), p);
-    ordered(mask = __mmask16): max = |a, b| _mm512_max_ps(a, b), min = |a, b| _mm512_min_ps(a, b),
-        above = |x, y| _mm512_cmp_ps_mask::<_CMP_GT_OQ>(x, y),
-        below = |x, y| _mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, y),
-        record = |chunk, mask, k| _mm512_mask_blend_ps(mask, chunk, k);
-    plus = |a, b| _mm512_add_ps(a, b);
-    times = |a, b| _mm512_mul_ps(a, b);
+/// The lane modules of the element types whose instructions follow
+/// AVX-512's one pattern, a row each: the module, element, register,
+/// lanes, compare mask type and the mask of the first `count` lanes;
+/// the splat and unaligned moves; the masked moves of the edges, which
+/// neither touch nor fault on the lanes they leave out; max, min, the
+/// masked blend (argmax marks; sentinel choices) and add; then a float's
+/// compare (with `>` and `<` predicates) and multiply, or an integer's
+/// `>` and `<` compares and its sentinel constants.
+macro_rules! zmm_lanes {
+    ($($mod:ident: $t:ty, $v:ty, $count:literal, $mask:ty, $first:ident;
+        moves $set1:ident, $loadu:ident, $storeu:ident;
+        edges $mask_storeu:ident, $maskz_loadu:ident;
+        ordered $max:ident, $min:ident, $blend:ident, plus $add:ident;
+        $([float: $cmp:ident, $mul:ident])?
+        $([int: $gt:ident, $lt:ident, sentinel $sentinel:ident, $threshold:ident])?)+) => {$(
+        lanes! {
+            $mod: $t, $v, $count;
+            splat = |x| $set1(x);
+            load = |p| $loadu(p);
+            store = |p, v| $storeu(p, v);
+            edges = |p, v, count| store $mask_storeu(p, $first(count), v),
+                load $maskz_loadu($first(count), p);
+            ordered(mask = $mask): max = |a, b| $max(a, b), min = |a, b| $min(a, b),
+                above = |x, y| $($cmp::<_CMP_GT_OQ>(x, y))? $($gt(x, y))?,
+                below = |x, y| $($cmp::<_CMP_LT_OQ>(x, y))? $($lt(x, y))?,
+                record = |chunk, mask, k| $blend(mask, chunk, k);
+                $(sentinel = $sentinel, threshold = $threshold,
+                    choose = |mask, yes, no| $blend(mask, no, yes);)?
+            plus = |a, b| $add(a, b);
+            $(times = |a, b| $mul(a, b);)?
+        }
+    )+};
 }
+
+zmm_lanes! {
+    f32s: f32, __m512, 16, __mmask16, first_lanes_16;
+        moves _mm512_set1_ps, _mm512_loadu_ps, _mm512_storeu_ps;
+        edges _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps;
+        ordered _mm512_max_ps, _mm512_min_ps, _mm512_mask_blend_ps, plus _mm512_add_ps;
+        [float: _mm512_cmp_ps_mask, _mm512_mul_ps]
+    f64s: f64, __m512d, 8, __mmask8, first_lanes_8;
+        moves _mm512_set1_pd, _mm512_loadu_pd, _mm512_storeu_pd;
+        edges _mm512_mask_storeu_pd, _mm512_maskz_loadu_pd;
+        ordered _mm512_max_pd, _mm512_min_pd, _mm512_mask_blend_pd, plus _mm512_add_pd;
+        [float: _mm512_cmp_pd_mask, _mm512_mul_pd]
+    i32s: i32, __m512i, 16, __mmask16, first_lanes_16;
+        moves _mm512_set1_epi32, _mm512_loadu_epi32, _mm512_storeu_epi32;
+        edges _mm512_mask_storeu_epi32, _mm512_maskz_loadu_epi32;
+        ordered _mm512_max_epi32, _mm512_min_epi32, _mm512_mask_blend_epi32, plus _mm512_add_epi32;
+        [int: _mm512_cmpgt_epi32_mask, _mm512_cmplt_epi32_mask, sentinel I32, I32_THRESHOLD]
+    i64s: i64, __m512i, 8, __mmask8, first_lanes_8;
+        moves _mm512_set1_epi64, _mm512_loadu_epi64, _mm512_storeu_epi64;
+        edges _mm512_mask_storeu_epi64, _mm512_maskz_loadu_epi64;
+        ordered _mm512_max_epi64, _mm512_min_epi64, _mm512_mask_blend_epi64, plus _mm512_add_epi64;
+        [int: _mm512_cmpgt_epi64_mask, _mm512_cmplt_epi64_mask, sentinel I64, I64_THRESHOLD]
+    // 16-bit lanes (AVX-512BW): 32 per register.
+    i16s: i16, __m512i, 32, __mmask32, first_lanes_32;
+        moves _mm512_set1_epi16, _mm512_loadu_epi16, _mm512_storeu_epi16;
+        edges _mm512_mask_storeu_epi16, _mm512_maskz_loadu_epi16;
+        ordered _mm512_max_epi16, _mm512_min_epi16, _mm512_mask_blend_epi16, plus _mm512_add_epi16;
+        [int: _mm512_cmpgt_epi16_mask, _mm512_cmplt_epi16_mask, sentinel I16, I16_THRESHOLD]
+}
+
 // half::f16 in 32 lanes (AVX-512 FP16, level `Avx512Fp16`): moves,
 // splats and masked edges as 16-bit integers (avx512bw), arithmetic as
 // `vaddph`/`vmulph`, and `vmaxph`/`vminph`, which return the second operand
@@ -69,69 +121,6 @@ lanes! {
         record = |chunk, mask, k| _mm512_mask_blend_ph(mask, chunk, k);
     plus = |a, b| _mm512_add_ph(a, b);
     times = |a, b| _mm512_mul_ph(a, b);
-}
-lanes! {
-    f64s: f64, __m512d, 8;
-    splat = |x| _mm512_set1_pd(x);
-    load = |p| _mm512_loadu_pd(p);
-    store = |p, v| _mm512_storeu_pd(p, v);
-    edges = |p, v, count| store _mm512_mask_storeu_pd(p, first_lanes(count) as u8, v),
-        load _mm512_maskz_loadu_pd(first_lanes(count) as u8, p);
-    ordered(mask = __mmask8): max = |a, b| _mm512_max_pd(a, b), min = |a, b| _mm512_min_pd(a, b),
-        above = |x, y| _mm512_cmp_pd_mask::<_CMP_GT_OQ>(x, y),
-        below = |x, y| _mm512_cmp_pd_mask::<_CMP_LT_OQ>(x, y),
-        record = |chunk, mask, k| _mm512_mask_blend_pd(mask, chunk, k);
-    plus = |a, b| _mm512_add_pd(a, b);
-    times = |a, b| _mm512_mul_pd(a, b);
-}
-lanes! {
-    i32s: i32, __m512i, 16;
-    splat = |x| _mm512_set1_epi32(x);
-    load = |p| _mm512_loadu_epi32(p);
-    store = |p, v| _mm512_storeu_epi32(p, v);
-    edges = |p, v, count| store _mm512_mask_storeu_epi32(p, first_lanes(count), v),
-        load _mm512_maskz_loadu_epi32(first_lanes(count), p);
-    ordered(mask = __mmask16): max = |a, b| _mm512_max_epi32(a, b),
-        min = |a, b| _mm512_min_epi32(a, b),
-        above = |x, y| _mm512_cmpgt_epi32_mask(x, y),
-        below = |x, y| _mm512_cmplt_epi32_mask(x, y),
-        record = |chunk, mask, k| _mm512_mask_blend_epi32(mask, chunk, k);
-        sentinel = I32, threshold = I32_THRESHOLD,
-        choose = |mask, yes, no| _mm512_mask_blend_epi32(mask, no, yes);
-    plus = |a, b| _mm512_add_epi32(a, b);
-}
-lanes! {
-    i64s: i64, __m512i, 8;
-    splat = |x| _mm512_set1_epi64(x);
-    load = |p| _mm512_loadu_epi64(p);
-    store = |p, v| _mm512_storeu_epi64(p, v);
-    edges = |p, v, count| store _mm512_mask_storeu_epi64(p, first_lanes(count) as u8, v),
-        load _mm512_maskz_loadu_epi64(first_lanes(count) as u8, p);
-    ordered(mask = __mmask8): max = |a, b| _mm512_max_epi64(a, b),
-        min = |a, b| _mm512_min_epi64(a, b),
-        above = |x, y| _mm512_cmpgt_epi64_mask(x, y),
-        below = |x, y| _mm512_cmplt_epi64_mask(x, y),
-        record = |chunk, mask, k| _mm512_mask_blend_epi64(mask, chunk, k);
-        sentinel = I64, threshold = I64_THRESHOLD,
-        choose = |mask, yes, no| _mm512_mask_blend_epi64(mask, no, yes);
-    plus = |a, b| _mm512_add_epi64(a, b);
-}
-// 16-bit lanes (AVX-512BW): 32 per register.
-lanes! {
-    i16s: i16, __m512i, 32;
-    splat = |x| _mm512_set1_epi16(x);
-    load = |p| _mm512_loadu_epi16(p);
-    store = |p, v| _mm512_storeu_epi16(p, v);
-    edges = |p, v, count| store _mm512_mask_storeu_epi16(p, first_lanes_32(count), v),
-        load _mm512_maskz_loadu_epi16(first_lanes_32(count), p);
-    ordered(mask = __mmask32): max = |a, b| _mm512_max_epi16(a, b),
-        min = |a, b| _mm512_min_epi16(a, b),
-        above = |x, y| _mm512_cmpgt_epi16_mask(x, y),
-        below = |x, y| _mm512_cmplt_epi16_mask(x, y),
-        record = |chunk, mask, k| _mm512_mask_blend_epi16(mask, chunk, k);
-        sentinel = I16, threshold = I16_THRESHOLD,
-        choose = |mask, yes, no| _mm512_mask_blend_epi16(mask, no, yes);
-    plus = |a, b| _mm512_add_epi16(a, b);
 }
 // bool as bytes 0/1: ⊕ = or, ⊗ = and, 64 lanes; and/or of 0/1 bytes stay
 // valid bools. A panels of 16 rows (the direct path's tile) pack here, of

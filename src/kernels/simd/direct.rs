@@ -7,8 +7,9 @@ use super::pack::pack_a_panels;
 use super::tile::{DirectA, PackedA, TileA, tile_body};
 use crate::batch_view::BatchOperand;
 use crate::kernels::micro::TileC;
-use crate::kernels::pack::Lines;
+use crate::kernels::pack::{Block, Lines};
 use crate::semiring::Semiring;
+use crate::view::StridedPtr;
 use crate::workspace::SharedPtr;
 
 /// The tile shapes of the direct path, as (rows, vectors per row): all
@@ -82,9 +83,7 @@ impl DirectShape {
 /// from there on.
 #[derive(Clone, Copy)]
 pub(crate) struct DirectJob<T> {
-    pub(crate) a: SharedPtr<T>,
-    pub(crate) rsa: isize,
-    pub(crate) csa: isize,
+    pub(crate) a: StridedPtr<T>,
     pub(crate) b: SharedPtr<T>,
     pub(crate) rsb: isize,
     pub(crate) b_in_place_cols: usize,
@@ -94,9 +93,7 @@ pub(crate) struct DirectJob<T> {
     /// This task's buffer for one packed A row panel when `pack_a`; null
     /// otherwise.
     pub(crate) packed_a: SharedPtr<T>,
-    pub(crate) c: SharedPtr<T>,
-    pub(crate) rsc: isize,
-    pub(crate) csc: isize,
+    pub(crate) c: StridedPtr<T>,
     pub(crate) m: usize,
     pub(crate) n: usize,
     pub(crate) k: usize,
@@ -189,13 +186,12 @@ unsafe fn direct_tiles<O: VecOps, const TR: usize, const W: usize>(
             // SAFETY: rows i..i+rows of A (k deep) lie in its checked
             // footprint; packed_a is this task's own TR·k·A_SPREAD buffer.
             unsafe {
-                let a_rows = job.a.get().cast_const().offset(i as isize * job.rsa);
-                let a_rows = Lines {
-                    ptr: a_rows,
-                    line_stride: job.rsa,
-                    depth_stride: job.csa,
+                let a_rows = Block {
+                    lines: Lines::rows_of(job.a, i, 0),
+                    extent: rows,
+                    kc: job.k,
                 };
-                pack_a_panels::<O>(TR, rows, job.k, a_rows, packed_a);
+                pack_a_panels::<O>(TR, a_rows, packed_a);
             }
             for col_panel in job.first_col_panel..job.last_col_panel {
                 // SAFETY: as for this function, A's panel packed above.
@@ -214,13 +210,10 @@ unsafe fn direct_tiles<O: VecOps, const TR: usize, const W: usize>(
             for col_panel in job.first_col_panel..job.last_col_panel {
                 let i = panel * TR;
                 let a = DirectA::<O, TR>::new(
-                    job.a
-                        .get()
-                        .cast_const()
-                        .wrapping_offset(i as isize * job.rsa),
+                    job.a.at(i, 0).cast_const(),
                     TR.min(job.m - i),
-                    job.rsa,
-                    job.csa,
+                    job.a.row_stride,
+                    job.a.col_stride,
                 );
                 // SAFETY: as for this function; A's rows i.. are read in
                 // place.
@@ -254,12 +247,7 @@ unsafe fn direct_tile<O: VecOps, const TR: usize, const W: usize>(
     // belongs to this job alone.
     unsafe {
         let out = TileC {
-            ptr: job
-                .c
-                .get()
-                .offset(i as isize * job.rsc + j as isize * job.csc),
-            row_stride: job.rsc,
-            col_stride: job.csc,
+            origin: job.c.starting_at(i, j),
             rows,
             cols,
             load_c: job.load_c,
@@ -268,14 +256,12 @@ unsafe fn direct_tile<O: VecOps, const TR: usize, const W: usize>(
     };
 }
 
-/// Checked strided batches, as raw parts (see [`direct_batch`]).
+/// Checked strided batches, as raw parts (see [`direct_batch`]): items
+/// of A are m×k, of B k×n, of C m×n.
 pub(crate) struct BatchProblem<T> {
     pub(crate) a: BatchOperand<T>,
     pub(crate) b: BatchOperand<T>,
     pub(crate) c: BatchOperand<T>,
-    pub(crate) m: usize,
-    pub(crate) n: usize,
-    pub(crate) k: usize,
     pub(crate) load_c: bool,
 }
 
@@ -291,6 +277,7 @@ pub(crate) unsafe fn direct_batch_items<O: VecOps, const MR: usize>(
     last: usize,
 ) {
     let p = problem;
+    let ((m, k), n) = (p.a.shape, p.b.shape.1);
     for i in first..last {
         if i + 1 < last {
             p.a.prefetch(i + 1);
@@ -298,27 +285,23 @@ pub(crate) unsafe fn direct_batch_items<O: VecOps, const MR: usize>(
             p.c.prefetch(i + 1);
         }
         let job = DirectJob {
-            a: SharedPtr(p.a.item(i)),
-            rsa: p.a.row_stride,
-            csa: p.a.col_stride,
-            b: SharedPtr(p.b.item(i)),
-            rsb: p.b.row_stride,
-            b_in_place_cols: p.n,
+            a: p.a.item(i),
+            b: p.b.item(i).ptr,
+            rsb: p.b.origin.row_stride,
+            b_in_place_cols: n,
             packed_b: SharedPtr(std::ptr::null_mut()),
             pack_a: false,
             packed_a: SharedPtr(std::ptr::null_mut()),
-            c: SharedPtr(p.c.item(i)),
-            rsc: p.c.row_stride,
-            csc: p.c.col_stride,
-            m: p.m,
-            n: p.n,
-            k: p.k,
+            c: p.c.item(i),
+            m,
+            n,
+            k,
             load_c: p.load_c,
             shape: DirectShape::Tall,
             first_panel: 0,
-            last_panel: p.m.div_ceil(MR),
+            last_panel: m.div_ceil(MR),
             first_col_panel: 0,
-            last_col_panel: p.n / O::LANES,
+            last_col_panel: n / O::LANES,
         };
         // SAFETY: item i < count of checked batches: A's m×k, B's k×n
         // (unit column stride, n a multiple of LANES, so every panel is

@@ -1,7 +1,7 @@
 //! Packing with vector instructions.
 
 use super::VecOps;
-use crate::kernels::pack::Lines;
+use crate::kernels::pack::{Block, Lines};
 use crate::semiring::Semiring;
 
 /// [`pack_panels`](crate::kernels::pack::pack_panels) for `O`: whole
@@ -15,11 +15,10 @@ use crate::semiring::Semiring;
 #[inline(always)]
 pub(crate) unsafe fn pack_vector_panels<O: VecOps>(
     unit: usize,
-    extent: usize,
-    kc: usize,
-    lines: Lines<<O::S as Semiring>::Scalar>,
+    block: Block<<O::S as Semiring>::Scalar>,
     dst: *mut <O::S as Semiring>::Scalar,
 ) {
+    let Block { lines, extent, kc } = block;
     let Lines {
         ptr: src,
         line_stride,
@@ -50,9 +49,7 @@ pub(crate) unsafe fn pack_vector_panels<O: VecOps>(
         if whole < extent {
             crate::kernels::pack::pack_panels::<_, 1>(
                 unit,
-                extent - whole,
-                kc,
-                lines.skip_lines(whole),
+                block.skip_lines(whole),
                 dst.add(whole * kc),
                 O::packed_value(<O::S as Semiring>::ZERO),
                 O::packed_value,
@@ -74,11 +71,10 @@ pub(crate) unsafe fn pack_vector_panels<O: VecOps>(
 #[inline(always)]
 pub(crate) unsafe fn pack_a_panels<O: VecOps>(
     unit: usize,
-    extent: usize,
-    kc: usize,
-    rows_of_a: Lines<<O::S as Semiring>::Scalar>,
+    rows_of_a: Block<<O::S as Semiring>::Scalar>,
     dst: *mut <O::S as Semiring>::Scalar,
 ) {
+    let Block { lines, extent, kc } = rows_of_a;
     let pad = O::packed_value(<O::S as Semiring>::ZERO);
     let spread = O::A_SPREAD;
     // The spread tail below is compiled for MAX_A_SPREAD copies.
@@ -88,7 +84,7 @@ pub(crate) unsafe fn pack_a_panels<O: VecOps>(
     // elements of dst; features enabled (caller).
     unsafe {
         if spread == 1 {
-            pack_vector_panels::<O>(unit, extent, kc, rows_of_a, dst);
+            pack_vector_panels::<O>(unit, rows_of_a, dst);
             return;
         }
         let mut rows = 0;
@@ -96,7 +92,7 @@ pub(crate) unsafe fn pack_a_panels<O: VecOps>(
             && O::pack_spread_panel(
                 unit,
                 kc,
-                rows_of_a.skip_lines(rows),
+                lines.skip_lines(rows),
                 dst.add(rows * kc * spread),
             )
         {
@@ -105,8 +101,6 @@ pub(crate) unsafe fn pack_a_panels<O: VecOps>(
         if rows < extent {
             crate::kernels::pack::pack_panels::<_, { crate::kernels::micro::MAX_A_SPREAD }>(
                 unit,
-                extent - rows,
-                kc,
                 rows_of_a.skip_lines(rows),
                 dst.add(rows * kc * spread),
                 pad,
@@ -197,17 +191,20 @@ pub(crate) unsafe fn pack_bool_panel<P: BoolPanel>(
             P::spread_4_depths(offsets, a.ptr.add(p), dst.add(p * depth_bytes));
             p += 4;
         }
-        crate::kernels::pack::pack_panels::<_, 4>(
-            P::ROWS,
-            P::ROWS,
-            kc - p,
-            Lines {
+        let tail = Block {
+            lines: Lines {
                 // Wrapping: p = kc when kc is a multiple of 4 (then no
                 // depth is left to read).
                 ptr: a.ptr.wrapping_add(p),
                 line_stride: a.line_stride,
                 depth_stride: 1,
             },
+            extent: P::ROWS,
+            kc: kc - p,
+        };
+        crate::kernels::pack::pack_panels::<_, 4>(
+            P::ROWS,
+            tail,
             dst.add(p * depth_bytes),
             false,
             |x| x,
