@@ -115,27 +115,17 @@ where
             // Routes from the block: D[K, W] ⊕= D*[K, K] ⊗ D[K, W]; a
             // winner p continues as the route from i to k + p.
             strips.copy_rows(paths, window, k, b, false);
-            let target = Target {
-                row0: k,
-                rows: b,
-                col0: lo,
-                cols: size,
-            };
             let diag = MatRef::row_major(&strips.diag[..b * b], b, b)?;
             let row = MatRef::row_major(&strips.row[..b * size], b, size)?;
-            self.update_strip(paths, target, diag, row, &strips.diag_next, b)?;
+            let hops = HopsBy::winners(&strips.diag_next, b);
+            self.update(paths, Target::new(k..k + b, lo..lo + size), diag, row, hops)?;
             // Routes into the block: D[W, K] ⊕= D[W, K] ⊗ D*[K, K]; a
             // winner p: first to k + p as before, then on.
             strips.copy_cols(paths, window, k, b);
-            let target = Target {
-                row0: lo,
-                rows: size,
-                col0: k,
-                cols: b,
-            };
             let col = MatRef::row_major(&strips.col[..size * b], size, b)?;
             let diag = MatRef::row_major(&strips.diag[..b * b], b, b)?;
-            self.update_strip(paths, target, col, diag, &strips.col_next, b)?;
+            let hops = HopsBy::winners(&strips.col_next, b);
+            self.update(paths, Target::new(lo..lo + size, k..k + b), col, diag, hops)?;
             // The rest of the window: D[W, W] ⊕= D[W, K] ⊗ D[K, W], with
             // both strips as the two products above left them, outside
             // K's rows and columns (the strips hold their final values
@@ -147,12 +137,7 @@ where
             for (r0, r1) in outside.into_iter().filter(|(r0, r1)| r0 < r1) {
                 for (c0, c1) in outside.into_iter().filter(|(c0, c1)| c0 < c1) {
                     let (rows, cols) = (r1 - r0, c1 - c0);
-                    let target = Target {
-                        row0: lo + r0,
-                        rows,
-                        col0: lo + c0,
-                        cols,
-                    };
+                    let target = Target::new(lo + r0..lo + r1, lo + c0..lo + c1);
                     let factors = Factors {
                         to_k: prefix(&strips.col[r0 * b..], rows * b),
                         from_k_t: prefix(strips.row_t.get(c0 * b..).unwrap_or_default(), cols * b),
@@ -161,7 +146,7 @@ where
                     };
                     let col = MatRef::new(&strips.col[r0 * b..], rows, b, b as isize, 1)?;
                     let row = MatRef::new(&strips.row[c0..], b, cols, size as isize, 1)?;
-                    self.update_target(paths, target, col, row, factors)?;
+                    self.update(paths, target, col, row, HopsBy::Search(factors))?;
                 }
             }
             check_diagonal(paths, lo, size)?;
@@ -169,83 +154,115 @@ where
         Ok(())
     }
 
-    /// D[target] ⊕= a ⊗ b for a strip of the block. Its entries improve
-    /// often (about half of them on a road-like graph), so with routes
-    /// the argmin kernels give each improved entry its winner p (a search
-    /// per entry, as [`merge`] does, costs more here), and the route goes
-    /// on as the one to the block's vertex p: `hops[i * depth + p]`.
-    fn update_strip(
+    /// D[target] ⊕= a ⊗ b: without routes one product with
+    /// `Accum::Combine`; with routes the next hops of the entries that
+    /// improve change too, found as `hops` says.
+    fn update(
         &mut self,
         paths: &mut ShortestPaths<T>,
         target: Target,
         a: MatRef<'_, T>,
         b: MatRef<'_, T>,
-        hops: &[u32],
-        depth: usize,
+        hops: HopsBy<'_, T>,
     ) -> Result<(), Error> {
         let n = paths.n;
         let (rows, cols) = (target.rows, target.cols);
         let at = target.row0 * n + target.col0;
-        let c = MatMut::new(&mut paths.dist[at..], rows, cols, n as isize, 1)?;
-        if paths.next.is_empty() {
-            return gemm_with::<MinPlus<T>>(&mut self.ws, &self.cfg, a, b, c, Accum::Combine);
-        }
-        let arg = MatMut::row_major(&mut self.arg[..rows * cols], rows, cols)?;
-        gemm_argmax_with::<MinPlus<T>>(&mut self.ws, &self.cfg, a, b, c, arg, Accum::Combine)?;
-        // Row i's winners to hops; each index back to NO_ARG for the next
-        // strip (under Combine an entry C kept keeps its index).
-        let to_hops = |i: usize, next: &mut [u32], arg: &mut [u32]| {
-            let next = &mut next[target.col0..target.col0 + cols];
-            for (hop, p) in next.iter_mut().zip(arg) {
-                if *p != NO_ARG {
-                    *hop = hops[i * depth + *p as usize];
-                    *p = NO_ARG;
-                }
+        let (ws, cfg) = (&mut self.ws, &self.cfg);
+        match hops {
+            _ if paths.next.is_empty() => {
+                let c = MatMut::new(&mut paths.dist[at..], rows, cols, n as isize, 1)?;
+                gemm_with::<MinPlus<T>>(ws, cfg, a, b, c, Accum::Combine)
             }
-        };
-        let (next, arg) = (
-            &mut paths.next[target.row0 * n..],
-            &mut self.arg[..rows * cols],
-        );
-        if self.cfg.par().threads() > 1 {
-            let rows = next.par_chunks_mut(n).zip(arg.par_chunks_mut(cols));
-            rows.enumerate().for_each(|(i, (h, p))| to_hops(i, h, p));
-        } else {
-            let rows = next.chunks_mut(n).zip(arg.chunks_mut(cols));
-            rows.enumerate().for_each(|(i, (h, p))| to_hops(i, h, p));
+            HopsBy::Winners(winners) => {
+                let c = MatMut::new(&mut paths.dist[at..], rows, cols, n as isize, 1)?;
+                let arg = MatMut::row_major(&mut self.arg[..rows * cols], rows, cols)?;
+                gemm_argmax_with::<MinPlus<T>>(ws, cfg, a, b, c, arg, Accum::Combine)?;
+                let next = &mut paths.next[target.row0 * n..(target.row0 + rows) * n];
+                let arg = &mut self.arg[..rows * cols];
+                winners_to_hops(next, n, arg, target, winners, cfg.par());
+                Ok(())
+            }
+            HopsBy::Search(factors) => {
+                let update = MatMut::row_major(&mut self.update[..rows * cols], rows, cols)?;
+                gemm_with::<MinPlus<T>>(ws, cfg, a, b, update, Accum::Replace)?;
+                let update = &self.update[..rows * cols];
+                merge(paths, update, target, factors, cfg.par());
+                Ok(())
+            }
         }
-        Ok(())
     }
+}
 
-    /// D[target] ⊕= a ⊗ b. Without routes a product with
-    /// `Accum::Combine`; with routes the value kernels write the product
-    /// to a buffer that is merged (see [`merge`]): the argmin kernels
-    /// would cost about twice as much, and few entries improve.
-    fn update_target(
-        &mut self,
-        paths: &mut ShortestPaths<T>,
-        target: Target,
-        a: MatRef<'_, T>,
-        b: MatRef<'_, T>,
-        factors: Factors<'_, T>,
-    ) -> Result<(), Error> {
-        let n = paths.n;
-        let (rows, cols) = (target.rows, target.cols);
-        if paths.next.is_empty() {
-            let at = target.row0 * n + target.col0;
-            let c = MatMut::new(&mut paths.dist[at..], rows, cols, n as isize, 1)?;
-            return gemm_with::<MinPlus<T>>(&mut self.ws, &self.cfg, a, b, c, Accum::Combine);
+impl Target {
+    /// The rectangle of these rows and columns.
+    fn new(rows: std::ops::Range<usize>, cols: std::ops::Range<usize>) -> Self {
+        Self {
+            row0: rows.start,
+            rows: rows.len(),
+            col0: cols.start,
+            cols: cols.len(),
         }
-        let update = MatMut::row_major(&mut self.update[..rows * cols], rows, cols)?;
-        gemm_with::<MinPlus<T>>(&mut self.ws, &self.cfg, a, b, update, Accum::Replace)?;
-        merge(
-            paths,
-            &self.update[..rows * cols],
-            target,
-            factors,
-            self.cfg.par(),
-        );
-        Ok(())
+    }
+}
+
+impl<'a, T> HopsBy<'a, T> {
+    /// Winners from the argmin kernels, with `hops` (rows × depth) the
+    /// next hops toward the block's vertices.
+    fn winners(hops: &'a [u32], depth: usize) -> Self {
+        Self::Winners(Winners { hops, depth })
+    }
+}
+
+/// How an update with routes finds the winner p of an entry it improves.
+enum HopsBy<'a, T> {
+    /// The argmin kernels give it: for the strips of the block, whose
+    /// entries improve often (about half of them on a road-like graph),
+    /// where a search per entry costs more than they do.
+    Winners(Winners<'a>),
+    /// The value kernels write the product to a buffer that is merged,
+    /// and p is searched for each entry that improved (see [`merge`]):
+    /// for the rest of the window, where few entries improve and the
+    /// argmin kernels would cost about twice the value kernels.
+    Search(Factors<'a, T>),
+}
+
+/// The next hop from target row i toward the block's vertex p, at
+/// `hops[i * depth + p]`: where a route won by p starts.
+struct Winners<'a> {
+    hops: &'a [u32],
+    depth: usize,
+}
+
+/// Each entry of `arg` (target rows × cols) that a product won, with p:
+/// its next hop (in `next`, the target's rows of `n` hops) becomes the one
+/// toward the block's vertex p, and its index goes back to NO_ARG for the
+/// next product (under Combine an entry C kept keeps its index). Rows in
+/// parallel with threads.
+fn winners_to_hops(
+    next: &mut [u32],
+    n: usize,
+    arg: &mut [u32],
+    target: Target,
+    winners: Winners<'_>,
+    par: Par,
+) {
+    let cols = target.cols;
+    let row = |i: usize, next: &mut [u32], arg: &mut [u32]| {
+        let next = &mut next[target.col0..target.col0 + cols];
+        for (hop, p) in next.iter_mut().zip(arg) {
+            if *p != NO_ARG {
+                *hop = winners.hops[i * winners.depth + *p as usize];
+                *p = NO_ARG;
+            }
+        }
+    };
+    if par.threads() > 1 {
+        let rows = next.par_chunks_mut(n).zip(arg.par_chunks_mut(cols));
+        rows.enumerate().for_each(|(i, (h, p))| row(i, h, p));
+    } else {
+        let rows = next.chunks_mut(n).zip(arg.chunks_mut(cols));
+        rows.enumerate().for_each(|(i, (h, p))| row(i, h, p));
     }
 }
 
