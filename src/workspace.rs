@@ -16,12 +16,19 @@ pub const MAX_WORKSPACE_BYTES: usize = 1 << 44;
 /// when the memory cannot be had (never an abort): for buffers whose size
 /// comes from the caller's shapes, which a broadcast view can make huge.
 pub(crate) fn try_filled_vec<T: Clone>(len: usize, value: T) -> Result<Vec<T>, Error> {
+    let mut buf = try_empty_vec(len)?;
+    buf.resize(len, value);
+    Ok(buf)
+}
+
+/// An empty vector with room for `len` elements (for a caller that fills
+/// it its own way), or [`Error::WorkspaceTooLarge`] as above.
+pub(crate) fn try_empty_vec<T>(len: usize) -> Result<Vec<T>, Error> {
     let mut buf = Vec::new();
     buf.try_reserve_exact(len)
         .map_err(|_| Error::WorkspaceTooLarge {
             bytes: len.saturating_mul(std::mem::size_of::<T>()),
         })?;
-    buf.resize(len, value);
     Ok(buf)
 }
 

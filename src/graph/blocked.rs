@@ -139,9 +139,9 @@ where
                     let (rows, cols) = (r1 - r0, c1 - c0);
                     let target = Target::new(lo + r0..lo + r1, lo + c0..lo + c1);
                     let factors = Factors {
-                        to_k: prefix(&strips.col[r0 * b..], rows * b),
-                        from_k_t: prefix(strips.row_t.get(c0 * b..).unwrap_or_default(), cols * b),
-                        hops: prefix(strips.col_next.get(r0 * b..).unwrap_or_default(), rows * b),
+                        to_k: part(&strips.col, r0 * b, rows * b),
+                        from_k_t: part(&strips.row_t, c0 * b, cols * b),
+                        hops: part(&strips.col_next, r0 * b, rows * b),
                         b,
                     };
                     let col = MatRef::new(&strips.col[r0 * b..], rows, b, b as isize, 1)?;
@@ -266,10 +266,10 @@ fn winners_to_hops(
     }
 }
 
-/// The first `len` entries, or none where there are no routes (the
+/// Entries start..start+len, or none where there are no routes (the
 /// buffers for them are empty).
-fn prefix<X>(v: &[X], len: usize) -> &[X] {
-    v.get(..len).unwrap_or_default()
+fn part<X>(v: &[X], start: usize, len: usize) -> &[X] {
+    v.get(start..start + len).unwrap_or_default()
 }
 
 impl<T: Copy + Send + Sync> Strips<T>
@@ -331,7 +331,7 @@ where
         for_each_row(&mut self.col[..size * b], b, window.par, |i, row| {
             row.copy_from_slice(&paths.dist[from(i)]);
         });
-        let hops = prefix_mut(&mut self.col_next, size * b);
+        let hops = part_mut(&mut self.col_next, 0, size * b);
         for_each_row(hops, b, window.par, |i, row| {
             row.copy_from_slice(&paths.next[from(i)]);
         });
@@ -346,10 +346,9 @@ struct Window {
     par: Par,
 }
 
-/// The first `len` entries, or none where there are no routes.
-fn prefix_mut<X>(v: &mut [X], len: usize) -> &mut [X] {
-    let len = len.min(v.len());
-    &mut v[..len]
+/// [`part`], to write.
+fn part_mut<X>(v: &mut [X], start: usize, len: usize) -> &mut [X] {
+    v.get_mut(start..start + len).unwrap_or_default()
 }
 
 /// `to[j * rows + i] = from[i * cols + j]`, in square tiles so that both

@@ -37,7 +37,7 @@ use crate::element::Element;
 use crate::error::{Error, Operand};
 use crate::semiring::{NO_ARG, SelectingSemiring, Semiring};
 use crate::view::MatRef;
-use crate::workspace::try_filled_vec;
+use crate::workspace::{try_empty_vec, try_filled_vec};
 use blocked::FloydWarshall;
 use rayon::prelude::*;
 use untangle::{has_zero_cycle, untangle_routes};
@@ -283,9 +283,7 @@ pub(super) fn allocate<X: Copy + Send + Sync>(
     if par.threads() == 1 {
         return try_filled_vec(len, value);
     }
-    let mut buf = try_filled_vec(0, value)?;
-    let bytes = len.saturating_mul(std::mem::size_of::<X>());
-    (buf.try_reserve_exact(len)).map_err(|_| Error::WorkspaceTooLarge { bytes })?;
+    let mut buf = try_empty_vec(len)?;
     buf.par_extend(rayon::iter::repeat_n(value, len));
     Ok(buf)
 }
