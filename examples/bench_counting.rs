@@ -8,7 +8,10 @@
 //! cargo run --release --example bench_counting -- 512
 //! ```
 
-use std::time::{Duration, Instant};
+#[path = "common/timing.rs"]
+mod timing;
+
+use std::time::Duration;
 
 use tropical_blas::counting::{
     self, CountingMax, CountingMin, CountingMut, CountingRef, CountingSemiring,
@@ -21,28 +24,8 @@ use tropical_blas::{
 const ROUNDS: usize = 3;
 
 /// Best seconds per call over 3 batches of at least 100 ms.
-fn seconds_per_call(mut f: impl FnMut()) -> f64 {
-    f();
-    let mut reps = 1usize;
-    loop {
-        let start = Instant::now();
-        for _ in 0..reps {
-            f();
-        }
-        if start.elapsed() >= Duration::from_millis(100) {
-            break;
-        }
-        reps *= 2;
-    }
-    (0..3)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..reps {
-                f();
-            }
-            start.elapsed().as_secs_f64() / reps as f64
-        })
-        .fold(f64::INFINITY, f64::min)
+fn seconds_per_call(f: impl FnMut()) -> f64 {
+    timing::seconds_per_call(Duration::from_millis(100), 3, f)
 }
 
 /// Values with many ties (small integers, as energies are), in f32 or f64.

@@ -25,7 +25,10 @@
 mod sections;
 
 use sections::{batched_section, shapes_section, threads_section};
-use std::time::{Duration, Instant};
+#[path = "../common/timing.rs"]
+mod timing;
+
+use std::time::Duration;
 use tropical_blas::half::f16;
 
 use tropical_blas::{
@@ -34,33 +37,9 @@ use tropical_blas::{
     gemm_argmax_with, gemm_with, kernel_at,
 };
 
-/// Best seconds per call over 5 batches of at least 30 ms each (on a
-/// shared machine the minimum is the stable estimate of what the code
-/// does; noise only ever adds time).
-fn seconds_per_call(mut f: impl FnMut()) -> f64 {
-    f();
-    let mut reps = 1usize;
-    loop {
-        let start = Instant::now();
-        for _ in 0..reps {
-            f();
-        }
-        if start.elapsed() >= Duration::from_millis(30) {
-            break;
-        }
-        reps *= 2;
-    }
-    let mut samples: Vec<f64> = (0..5)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..reps {
-                f();
-            }
-            start.elapsed().as_secs_f64() / reps as f64
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    samples[0]
+/// Best seconds per call over 5 batches of at least 30 ms.
+fn seconds_per_call(f: impl FnMut()) -> f64 {
+    timing::seconds_per_call(Duration::from_millis(30), 5, f)
 }
 
 trait Fill: Copy {
