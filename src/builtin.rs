@@ -9,6 +9,8 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use half::{bf16, f16};
+
 use crate::binding::select::{BuiltinSimd, select, select_arg};
 #[cfg(target_arch = "x86_64")]
 use crate::binding::select::{select_fp16, select_fp16_arg};
@@ -232,62 +234,148 @@ macro_rules! simd_lanes {
     ($other:ident $s:ty, $t:ty, $add:ty, $mul:ty) => {};
 }
 
-/// The rows over floats, once for each float type.
-macro_rules! float_rows {
-    ($($t:ident),*) => {$(
-        builtin_semirings! {
-            lanes (MaxPlus<$t>, $t): zero = $t::NEG_INFINITY, one = 0.0, add = Max, mul = Plus, selects,
-                partials = partials::plus;
-            lanes (MinPlus<$t>, $t): zero = $t::INFINITY, one = 0.0, add = Min, mul = Plus, selects,
-                partials = partials::plus;
-            lanes (MaxMul<$t>, $t): zero = 0.0, one = 1.0, add = Max, mul = Times, selects,
-                partials = partials::times;
-            lanes (MaxMin<$t>, $t): zero = $t::NEG_INFINITY, one = $t::INFINITY, add = Max, mul = MinFirst,
-                selects, partials = partials::min_first;
-            lanes (MinMax<$t>, $t): zero = $t::INFINITY, one = $t::NEG_INFINITY, add = Min, mul = MaxFirst,
-                selects, partials = partials::max_first;
-        }
-    )*};
+/// The rules of each (semiring, kind of scalar) as one `builtin_semirings!`
+/// row: the semiring `$s` over the scalar `$t`, on the kernel ladder
+/// `$ladder`. Integers have no ∞ (ZERO is `MIN` or `MAX`) and their
+/// (max|min, +) rows accept inputs in range only; the half-precision rows
+/// (the `half` crate's `f16` and `bf16`) compute ⊗ in `f32` and round once
+/// (see `semiring::rules::Addition`).
+macro_rules! rules {
+    (MaxPlus float, $ladder:ident, $s:ty, $t:ty) => { builtin_semirings! {
+        $ladder ($s, $t): zero = <$t>::NEG_INFINITY, one = 0.0, add = Max, mul = Plus, selects,
+            partials = partials::plus;
+    } };
+    (MinPlus float, $ladder:ident, $s:ty, $t:ty) => { builtin_semirings! {
+        $ladder ($s, $t): zero = <$t>::INFINITY, one = 0.0, add = Min, mul = Plus, selects,
+            partials = partials::plus;
+    } };
+    (MaxMul float, $ladder:ident, $s:ty, $t:ty) => { builtin_semirings! {
+        $ladder ($s, $t): zero = 0.0, one = 1.0, add = Max, mul = Times, selects,
+            partials = partials::times;
+    } };
+    (MaxMin float, $ladder:ident, $s:ty, $t:ty) => { builtin_semirings! {
+        $ladder ($s, $t): zero = <$t>::NEG_INFINITY, one = <$t>::INFINITY, add = Max, mul = MinFirst,
+            selects, partials = partials::min_first;
+    } };
+    (MinMax float, $ladder:ident, $s:ty, $t:ty) => { builtin_semirings! {
+        $ladder ($s, $t): zero = <$t>::INFINITY, one = <$t>::NEG_INFINITY, add = Min, mul = MaxFirst,
+            selects, partials = partials::max_first;
+    } };
+    (MaxPlus half, $ladder:ident, $s:ty, $t:ty) => { builtin_semirings! {
+        $ladder ($s, $t): zero = <$t>::NEG_INFINITY, one = <$t>::ZERO, add = Max, mul = Plus, selects,
+            partials = partials::plus;
+    } };
+    (MinPlus half, $ladder:ident, $s:ty, $t:ty) => { builtin_semirings! {
+        $ladder ($s, $t): zero = <$t>::INFINITY, one = <$t>::ZERO, add = Min, mul = Plus, selects,
+            partials = partials::plus;
+    } };
+    (MaxMul half, $ladder:ident, $s:ty, $t:ty) => { builtin_semirings! {
+        $ladder ($s, $t): zero = <$t>::ZERO, one = <$t>::ONE, add = Max, mul = Times, selects,
+            partials = partials::times;
+    } };
+    (MaxMin half, $ladder:ident, $s:ty, $t:ty) => { rules!(MaxMin float, $ladder, $s, $t); };
+    (MinMax half, $ladder:ident, $s:ty, $t:ty) => { rules!(MinMax float, $ladder, $s, $t); };
+    (MaxPlus integer, $ladder:ident, $s:ty, $t:ty) => { builtin_semirings! {
+        $ladder ($s, $t): zero = <$t>::MIN, one = 0, add = Max, mul = Plus, selects, input = in_range;
+    } };
+    (MinPlus integer, $ladder:ident, $s:ty, $t:ty) => { builtin_semirings! {
+        $ladder ($s, $t): zero = <$t>::MAX, one = 0, add = Min, mul = Plus, selects, input = in_range;
+    } };
+    (MaxMin integer, $ladder:ident, $s:ty, $t:ty) => { builtin_semirings! {
+        $ladder ($s, $t): zero = <$t>::MIN, one = <$t>::MAX, add = Max, mul = MinFirst, selects;
+    } };
+    (MinMax integer, $ladder:ident, $s:ty, $t:ty) => { builtin_semirings! {
+        $ladder ($s, $t): zero = <$t>::MAX, one = <$t>::MIN, add = Min, mul = MaxFirst, selects;
+    } };
+    (OrAnd bool, $ladder:ident, $s:ty, $t:ty) => { builtin_semirings! {
+        $ladder ($s, $t): zero = false, one = true, add = Or, mul = And;
+    } };
 }
 
-/// The rows over integers (no ∞: ZERO is `MIN` or `MAX`), once for each
-/// integer type. The (max|min, +) rows accept inputs in range only.
-macro_rules! integer_rows {
-    ($($t:ident),*) => {$(
-        builtin_semirings! {
-            lanes (MaxPlus<$t>, $t): zero = $t::MIN, one = 0, add = Max, mul = Plus, selects, input = in_range;
-            lanes (MinPlus<$t>, $t): zero = $t::MAX, one = 0, add = Min, mul = Plus, selects, input = in_range;
-            lanes (MaxMin<$t>, $t): zero = $t::MIN, one = $t::MAX, add = Max, mul = MinFirst, selects;
-            lanes (MinMax<$t>, $t): zero = $t::MAX, one = $t::MIN, add = Min, mul = MaxFirst, selects;
-        }
-    )*};
+/// What [`visit_builtins`] calls once for each built-in (semiring, scalar)
+/// pair: the crate's own use of the table (the dispatch report), where the
+/// exported list cannot be named by path.
+pub(crate) trait BuiltinVisitor {
+    /// One pair: its name (`"MaxPlus<f32>"`) and type.
+    fn visit<S: Semiring>(&mut self, name: &'static str);
 }
 
-/// The half-precision rows (the `half` crate's `f16` and `bf16`): the
-/// float rows' rules, ⊗ computed in `f32` and rounded once (see
-/// `semiring::rules::Addition`), on the ladder `$simd`.
-macro_rules! half_rows {
-    ($($t:ident: $simd:ident),*) => {$(
-        builtin_semirings! {
-            $simd (MaxPlus<half::$t>, half::$t): zero = half::$t::NEG_INFINITY, one = half::$t::ZERO,
-                add = Max, mul = Plus, selects, partials = partials::plus;
-            $simd (MinPlus<half::$t>, half::$t): zero = half::$t::INFINITY, one = half::$t::ZERO,
-                add = Min, mul = Plus, selects, partials = partials::plus;
-            $simd (MaxMul<half::$t>, half::$t): zero = half::$t::ZERO, one = half::$t::ONE,
-                add = Max, mul = Times, selects, partials = partials::times;
-            $simd (MaxMin<half::$t>, half::$t): zero = half::$t::NEG_INFINITY, one = half::$t::INFINITY,
-                add = Max, mul = MinFirst, selects, partials = partials::min_first;
-            $simd (MinMax<half::$t>, half::$t): zero = half::$t::INFINITY, one = half::$t::NEG_INFINITY,
-                add = Min, mul = MaxFirst, selects, partials = partials::max_first;
+/// Everything that is per built-in pair, from the one table below: each
+/// row's traits (through `rules!`), the exported list behind
+/// `for_each_builtin_semiring!` and `for_each_selecting_semiring!`
+/// (`$d` is a `$`, for the generated macro's own variables), and
+/// [`visit_builtins`].
+macro_rules! builtin_table {
+    ($d:tt
+     selecting: $($name:literal = $s:ident<$t:ident>: $ladder:ident $kind:ident;)*
+     other: $($other_name:literal = $other:ident($other_t:ident): $other_ladder:ident $other_kind:ident;)*) => {
+        $(rules!($s $kind, $ladder, $s<$t>, $t);)*
+        $(rules!($other $other_kind, $other_ladder, $other, $other_t);)*
+
+        /// The list behind `for_each_builtin_semiring!` (`all`) and
+        /// `for_each_selecting_semiring!` (`selecting`).
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! __builtin_pairs {
+            ($d callback:ident, selecting) => {
+                $d callback! { $(($name, $crate::$s<$crate::__scalars::$t>),)* }
+            };
+            ($d callback:ident, all) => {
+                $d callback! {
+                    $(($name, $crate::$s<$crate::__scalars::$t>),)*
+                    $(($other_name, $crate::$other),)*
+                }
+            };
         }
-    )*};
+
+        /// Calls `visitor` for every built-in pair, in the exported list's
+        /// order.
+        pub(crate) fn visit_builtins(visitor: &mut impl BuiltinVisitor) {
+            $(visitor.visit::<$s<$t>>($name);)*
+            $(visitor.visit::<$other>($other_name);)*
+        }
+    };
 }
 
-float_rows!(f32, f64);
-half_rows!(f16: fp16, bf16: portable);
-integer_rows!(i16, i32, i64);
-builtin_semirings! {
-    lanes (OrAnd, bool): zero = false, one = true, add = Or, mul = And;
+// Every built-in (semiring, scalar) pair, once: its name, its semiring
+// over its scalar, its kernels' ladder (`ladder!`) and its rules' kind
+// (`rules!`). A new pair is one row here (and its rules, if new).
+builtin_table! { $
+    selecting:
+    "MaxPlus<f32>" = MaxPlus<f32>: lanes float;
+    "MinPlus<f32>" = MinPlus<f32>: lanes float;
+    "MaxMul<f32>" = MaxMul<f32>: lanes float;
+    "MaxMin<f32>" = MaxMin<f32>: lanes float;
+    "MinMax<f32>" = MinMax<f32>: lanes float;
+    "MaxPlus<f64>" = MaxPlus<f64>: lanes float;
+    "MinPlus<f64>" = MinPlus<f64>: lanes float;
+    "MaxMul<f64>" = MaxMul<f64>: lanes float;
+    "MaxMin<f64>" = MaxMin<f64>: lanes float;
+    "MinMax<f64>" = MinMax<f64>: lanes float;
+    "MaxPlus<i32>" = MaxPlus<i32>: lanes integer;
+    "MinPlus<i32>" = MinPlus<i32>: lanes integer;
+    "MaxMin<i32>" = MaxMin<i32>: lanes integer;
+    "MinMax<i32>" = MinMax<i32>: lanes integer;
+    "MaxPlus<i64>" = MaxPlus<i64>: lanes integer;
+    "MinPlus<i64>" = MinPlus<i64>: lanes integer;
+    "MaxMin<i64>" = MaxMin<i64>: lanes integer;
+    "MinMax<i64>" = MinMax<i64>: lanes integer;
+    "MaxPlus<i16>" = MaxPlus<i16>: lanes integer;
+    "MinPlus<i16>" = MinPlus<i16>: lanes integer;
+    "MaxMin<i16>" = MaxMin<i16>: lanes integer;
+    "MinMax<i16>" = MinMax<i16>: lanes integer;
+    "MaxPlus<f16>" = MaxPlus<f16>: fp16 half;
+    "MinPlus<f16>" = MinPlus<f16>: fp16 half;
+    "MaxMul<f16>" = MaxMul<f16>: fp16 half;
+    "MaxMin<f16>" = MaxMin<f16>: fp16 half;
+    "MinMax<f16>" = MinMax<f16>: fp16 half;
+    "MaxPlus<bf16>" = MaxPlus<bf16>: portable half;
+    "MinPlus<bf16>" = MinPlus<bf16>: portable half;
+    "MaxMul<bf16>" = MaxMul<bf16>: portable half;
+    "MaxMin<bf16>" = MaxMin<bf16>: portable half;
+    "MinMax<bf16>" = MinMax<bf16>: portable half;
+    other:
+    "OrAnd" = OrAnd(bool): lanes bool;
 }
 
 #[cfg(test)]

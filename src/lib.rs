@@ -179,7 +179,7 @@ pub use workspace::{GemmWorkspace, MAX_WORKSPACE_BYTES};
 #[macro_export]
 macro_rules! for_each_builtin_semiring {
     ($callback:ident) => {
-        $crate::__selecting_builtins! { $callback; ("OrAnd", $crate::OrAnd), }
+        $crate::__builtin_pairs!($callback, all)
     };
 }
 
@@ -196,50 +196,15 @@ macro_rules! for_each_builtin_semiring {
 #[macro_export]
 macro_rules! for_each_selecting_semiring {
     ($callback:ident) => {
-        $crate::__selecting_builtins! { $callback; }
+        $crate::__builtin_pairs!($callback, selecting)
     };
 }
 
-/// The one list behind both macros above: the selecting built-ins, then
-/// whatever the caller appends.
+/// The scalar types of the built-ins by one path each, for the exported
+/// list (`__builtin_pairs!`, generated from the table in `builtin.rs`),
+/// which expands in the caller's crate.
 #[doc(hidden)]
-#[macro_export]
-macro_rules! __selecting_builtins {
-    ($callback:ident; $($more:tt)*) => {
-        $callback! {
-            ("MaxPlus<f32>", $crate::MaxPlus<f32>),
-            ("MinPlus<f32>", $crate::MinPlus<f32>),
-            ("MaxMul<f32>", $crate::MaxMul<f32>),
-            ("MaxMin<f32>", $crate::MaxMin<f32>),
-            ("MinMax<f32>", $crate::MinMax<f32>),
-            ("MaxPlus<f64>", $crate::MaxPlus<f64>),
-            ("MinPlus<f64>", $crate::MinPlus<f64>),
-            ("MaxMul<f64>", $crate::MaxMul<f64>),
-            ("MaxMin<f64>", $crate::MaxMin<f64>),
-            ("MinMax<f64>", $crate::MinMax<f64>),
-            ("MaxPlus<i32>", $crate::MaxPlus<i32>),
-            ("MinPlus<i32>", $crate::MinPlus<i32>),
-            ("MaxMin<i32>", $crate::MaxMin<i32>),
-            ("MinMax<i32>", $crate::MinMax<i32>),
-            ("MaxPlus<i64>", $crate::MaxPlus<i64>),
-            ("MinPlus<i64>", $crate::MinPlus<i64>),
-            ("MaxMin<i64>", $crate::MaxMin<i64>),
-            ("MinMax<i64>", $crate::MinMax<i64>),
-            ("MaxPlus<i16>", $crate::MaxPlus<i16>),
-            ("MinPlus<i16>", $crate::MinPlus<i16>),
-            ("MaxMin<i16>", $crate::MaxMin<i16>),
-            ("MinMax<i16>", $crate::MinMax<i16>),
-            ("MaxPlus<f16>", $crate::MaxPlus<$crate::half::f16>),
-            ("MinPlus<f16>", $crate::MinPlus<$crate::half::f16>),
-            ("MaxMul<f16>", $crate::MaxMul<$crate::half::f16>),
-            ("MaxMin<f16>", $crate::MaxMin<$crate::half::f16>),
-            ("MinMax<f16>", $crate::MinMax<$crate::half::f16>),
-            ("MaxPlus<bf16>", $crate::MaxPlus<$crate::half::bf16>),
-            ("MinPlus<bf16>", $crate::MinPlus<$crate::half::bf16>),
-            ("MaxMul<bf16>", $crate::MaxMul<$crate::half::bf16>),
-            ("MaxMin<bf16>", $crate::MaxMin<$crate::half::bf16>),
-            ("MinMax<bf16>", $crate::MinMax<$crate::half::bf16>),
-            $($more)*
-        }
-    };
+pub mod __scalars {
+    pub use core::primitive::{bool, f32, f64, i16, i32, i64};
+    pub use half::{bf16, f16};
 }

@@ -5,6 +5,7 @@
 use std::fmt;
 
 use crate::binding::dispatch::{ISA_ENV_VAR, detected_isa, env_cap, resolve_level};
+use crate::builtin::{BuiltinVisitor, visit_builtins};
 use crate::error::Error;
 use crate::isa::IsaLevel;
 use crate::semiring::Semiring;
@@ -66,13 +67,12 @@ pub fn dispatch_report() -> DispatchReport {
     let detected = detected_isa();
     let active = resolve_level(None);
     let level = active.clone().unwrap_or(detected);
-    let mut kernels = Vec::new();
-    macro_rules! rows {
-        ($(($name:literal, $s:ty)),* $(,)?) => {$(
-            kernels.push(choice::<$s>($name, level));
-        )*};
-    }
-    crate::for_each_builtin_semiring!(rows);
+    let mut kernels = Choices {
+        level,
+        rows: Vec::new(),
+    };
+    visit_builtins(&mut kernels);
+    let kernels = kernels.rows;
     let f32_kernel = <crate::builtin::MaxPlus<f32> as Semiring>::kernel(level);
     let (limits, source) = crate::binding::tuning::limits_for(
         4,
@@ -95,14 +95,22 @@ pub fn dispatch_report() -> DispatchReport {
     }
 }
 
-fn choice<S: Semiring>(name: &'static str, level: IsaLevel) -> KernelChoice {
-    let k = S::kernel(level);
-    KernelChoice {
-        semiring: name,
-        kernel: k.name(),
-        isa: k.isa(),
-        mr: k.mr(),
-        nr: k.nr(),
+/// The report's kernel rows, one per built-in pair, at one level.
+struct Choices {
+    level: IsaLevel,
+    rows: Vec<KernelChoice>,
+}
+
+impl BuiltinVisitor for Choices {
+    fn visit<S: Semiring>(&mut self, name: &'static str) {
+        let k = S::kernel(self.level);
+        self.rows.push(KernelChoice {
+            semiring: name,
+            kernel: k.name(),
+            isa: k.isa(),
+            mr: k.mr(),
+            nr: k.nr(),
+        });
     }
 }
 
