@@ -6,7 +6,14 @@
 //! ```text
 //! cargo run --release --example bench_counting            # n = 1024, every level
 //! cargo run --release --example bench_counting -- 512
+//! cargo run --release --example bench_counting -- 1024 distinct
 //! ```
+//!
+//! The values are small integers by default (61 levels: an entry's
+//! optimum is tied every 61 depths or so, as energies of a spin glass
+//! are), so the counting kernels take their count-update path often;
+//! `distinct` draws them from 2^20 levels by a hash, where ties are rare and
+//! the kernels mostly compare and move on.
 
 #[path = "common/timing.rs"]
 mod timing;
@@ -28,24 +35,39 @@ fn seconds_per_call(f: impl FnMut()) -> f64 {
     timing::seconds_per_call(Duration::from_millis(100), 3, f)
 }
 
-/// Values with many ties (small integers, as energies are), in f32 or f64.
+/// Which values the matrices hold (see the module docs).
+#[derive(Clone, Copy)]
+enum Data {
+    Ties,
+    Distinct,
+}
+
+/// Entry i of a matrix of values, exact in f32 and f64.
 trait Values: Copy {
-    fn fill(i: usize) -> Self;
+    fn fill(i: usize, data: Data) -> Self;
+}
+fn level(i: usize, data: Data) -> i32 {
+    match data {
+        Data::Ties => ((i * 7919) % 61) as i32 - 30,
+        // A multiplicative hash: no arithmetic progression along a row or
+        // a column, whose running maximum would improve at every depth.
+        Data::Distinct => ((i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 44) as i32 - (1 << 19),
+    }
 }
 impl Values for f32 {
-    fn fill(i: usize) -> Self {
-        ((i * 7919) % 61) as f32 - 30.0
+    fn fill(i: usize, data: Data) -> Self {
+        level(i, data) as f32
     }
 }
 impl Values for f64 {
-    fn fill(i: usize) -> Self {
-        ((i * 7919) % 61) as f64 - 30.0
+    fn fill(i: usize, data: Data) -> Self {
+        level(i, data) as f64
     }
 }
 
-fn value_rate<S: Semiring<Scalar: Values>>(n: usize, cfg: GemmConfig) -> f64 {
-    let a: Vec<S::Scalar> = (0..n * n).map(S::Scalar::fill).collect();
-    let b: Vec<S::Scalar> = (0..n * n).map(|i| S::Scalar::fill(i + 3)).collect();
+fn value_rate<S: Semiring<Scalar: Values>>(n: usize, cfg: GemmConfig, data: Data) -> f64 {
+    let a: Vec<S::Scalar> = (0..n * n).map(|i| S::Scalar::fill(i, data)).collect();
+    let b: Vec<S::Scalar> = (0..n * n).map(|i| S::Scalar::fill(i + 3, data)).collect();
     let mut c = vec![S::ZERO; n * n];
     let mut ws = GemmWorkspace::new();
     let secs = seconds_per_call(|| {
@@ -62,9 +84,9 @@ fn value_rate<S: Semiring<Scalar: Values>>(n: usize, cfg: GemmConfig) -> f64 {
     (n * n * n) as f64 / secs / 1e9
 }
 
-fn counting_rate<S: CountingSemiring<Value: Values>>(n: usize, cfg: GemmConfig) -> f64 {
-    let av: Vec<S::Value> = (0..n * n).map(S::Value::fill).collect();
-    let bv: Vec<S::Value> = (0..n * n).map(|i| S::Value::fill(i + 3)).collect();
+fn counting_rate<S: CountingSemiring<Value: Values>>(n: usize, cfg: GemmConfig, data: Data) -> f64 {
+    let av: Vec<S::Value> = (0..n * n).map(|i| S::Value::fill(i, data)).collect();
+    let bv: Vec<S::Value> = (0..n * n).map(|i| S::Value::fill(i + 3, data)).collect();
     let counts: Vec<f64> = (0..n * n).map(|i| (1 + i % 3) as f64).collect();
     let (mut cv, mut cc) = (vec![S::ZERO_VALUE; n * n], vec![0.0f64; n * n]);
     let mut ws = GemmWorkspace::new();
@@ -98,9 +120,14 @@ fn main() {
     let n: usize = std::env::args()
         .nth(1)
         .map_or(1024, |s| s.parse().expect("n"));
+    let (data, values) = match std::env::args().nth(2).as_deref() {
+        None | Some("ties") => (Data::Ties, "61 levels, many ties"),
+        Some("distinct") => (Data::Distinct, "2^20 levels, few ties"),
+        Some(other) => panic!("unknown data {other:?}: ties or distinct"),
+    };
     let detected = tropical_blas::detected_isa();
     println!(
-        "counting tropical vs MaxPlus, n = {n}, 1 thread, G ops/s (best of {ROUNDS} alternating rounds)"
+        "counting tropical vs MaxPlus, n = {n}, values of {values}, 1 thread, G ops/s (best of {ROUNDS} alternating rounds)"
     );
     println!(
         "| level | MaxPlus<f32> | CountingMax<f32> | ratio | CountingMin<f32> | MaxPlus<f64> | CountingMax<f64> | ratio |"
@@ -111,11 +138,11 @@ fn main() {
         let mut best = [0.0f64; 5];
         for _ in 0..ROUNDS {
             let rates = [
-                value_rate::<MaxPlus<f32>>(n, cfg),
-                counting_rate::<CountingMax<f32>>(n, cfg),
-                counting_rate::<CountingMin<f32>>(n, cfg),
-                value_rate::<MaxPlus<f64>>(n, cfg),
-                counting_rate::<CountingMax<f64>>(n, cfg),
+                value_rate::<MaxPlus<f32>>(n, cfg, data),
+                counting_rate::<CountingMax<f32>>(n, cfg, data),
+                counting_rate::<CountingMin<f32>>(n, cfg, data),
+                value_rate::<MaxPlus<f64>>(n, cfg, data),
+                counting_rate::<CountingMax<f64>>(n, cfg, data),
             ];
             for (b, r) in best.iter_mut().zip(rates) {
                 *b = b.max(r);

@@ -170,7 +170,8 @@ fn check<S: CountingSemiring>(
     }
 }
 
-/// Shapes around the tile edges, depths around the depth block (128),
+/// Shapes around the tile edges, depths within and past the depth block
+/// (512),
 /// layouts and accumulation cycling, thread counts 1–3.
 fn sweep<S: CountingSemiring>(seed: u64)
 where
@@ -196,9 +197,9 @@ where
         let rows: Vec<usize> = (0..=2 * mr + 1).step_by(step).collect();
         let cols: Vec<usize> = (0..=2 * nr + 1).step_by(step).collect();
         let depths: &[usize] = if quick() {
-            &[0, 1, 5, 129]
+            &[0, 1, 5, 513]
         } else {
-            &[0, 1, 2, 7, 127, 128, 129, 300]
+            &[0, 1, 2, 7, 300, 511, 513]
         };
         let mut case = 0usize;
         for &m in &rows {
@@ -238,7 +239,7 @@ where
         // Larger products: several depth, row and column blocks, and
         // every thread count.
         let big: &[(usize, usize, usize)] = if quick() {
-            &[(37, 300, 45)]
+            &[(37, 600, 45)]
         } else {
             &[(100, 300, 530), (530, 130, 97), (97, 1000, 33)]
         };

@@ -24,14 +24,17 @@ use crate::semiring::counting::{CountingKernel, CountingSemiring, CountingTile};
 use crate::view::MatRef;
 use crate::workspace::{GemmWorkspace, SharedPtr};
 
-/// Depth of a block: B's micro-panel (KC × NR values and counts, 24 KiB
-/// for f32 at NR = 16) stays in L1 while the A panels stream past it.
-const KC: usize = 128;
+/// Depth of a block: B's micro-panel values (KC × NR, 32 KiB for f32 at
+/// NR = 16) stay in L1 while the A panels stream past them (its counts are
+/// read only where a product reaches the row, rare past the first depths).
+/// Every depth block loads and stores each tile of C through the tile
+/// buffer, so a deep block pays that less often.
+const KC: usize = 512;
 /// Rows of a packed A block: a multiple of every tile's MR (3, 4, 6, 12).
 const MC: usize = 96;
-/// Columns of a packed B block (multiple of every NR: 4, 8, 16): 1.5 MiB
-/// for f32 at KC, within L2.
-const NC: usize = 512;
+/// Columns of a packed B block (multiple of every NR: 4, 8, 16): values
+/// and counts 1.5 MiB for f32 at KC, within L2.
+const NC: usize = 256;
 /// Products smaller than this (m·n·k) run on one task.
 const PARALLEL_MIN_OPS: usize = 64 * 64 * 64;
 /// The largest tile (MR·NR) of any counting kernel.
