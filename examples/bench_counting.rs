@@ -24,7 +24,7 @@ use tropical_blas::counting::{
     self, CountingMax, CountingMin, CountingMut, CountingRef, CountingSemiring,
 };
 use tropical_blas::{
-    Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxPlus, Par, Semiring, gemm_with,
+    Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxPlus, Par, Semiring,
 };
 
 /// Rounds of the side-by-side comparison.
@@ -68,19 +68,7 @@ impl Values for f64 {
 fn value_rate<S: Semiring<Scalar: Values>>(n: usize, cfg: GemmConfig, data: Data) -> f64 {
     let a: Vec<S::Scalar> = (0..n * n).map(|i| S::Scalar::fill(i, data)).collect();
     let b: Vec<S::Scalar> = (0..n * n).map(|i| S::Scalar::fill(i + 3, data)).collect();
-    let mut c = vec![S::ZERO; n * n];
-    let mut ws = GemmWorkspace::new();
-    let secs = seconds_per_call(|| {
-        gemm_with::<S>(
-            &mut ws,
-            &cfg,
-            MatRef::row_major(&a, n, n).unwrap(),
-            MatRef::row_major(&b, n, n).unwrap(),
-            MatMut::row_major(&mut c, n, n).unwrap(),
-            Accum::Replace,
-        )
-        .unwrap()
-    });
+    let secs = seconds_per_call(timing::product::<S>(&a, &b, (n, n, n), cfg));
     (n * n * n) as f64 / secs / 1e9
 }
 

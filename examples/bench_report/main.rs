@@ -34,7 +34,7 @@ use tropical_blas::half::f16;
 use tropical_blas::{
     Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxMin, MaxMul, MaxPlus, MinMax,
     MinPlus, OrAnd, Par, SelectingSemiring, Semiring, TilingParams, arg_kernel_at,
-    gemm_argmax_with, gemm_with, kernel_at,
+    gemm_argmax_with, kernel_at,
 };
 
 /// Best seconds per call over 5 batches of at least 30 ms.
@@ -88,19 +88,7 @@ where
 {
     let a: Vec<S::Scalar> = (0..n * n).map(S::Scalar::fill).collect();
     let b: Vec<S::Scalar> = (0..n * n).map(|i| S::Scalar::fill(i + 3)).collect();
-    let mut c = vec![S::ZERO; n * n];
-    let mut ws = GemmWorkspace::new();
-    let secs = seconds_per_call(|| {
-        gemm_with::<S>(
-            &mut ws,
-            &cfg,
-            MatRef::row_major(&a, n, n).unwrap(),
-            MatRef::row_major(&b, n, n).unwrap(),
-            MatMut::row_major(&mut c, n, n).unwrap(),
-            Accum::Replace,
-        )
-        .unwrap()
-    });
+    let secs = seconds_per_call(timing::product::<S>(&a, &b, (n, n, n), cfg));
     (n * n * n) as f64 / secs / 1e9
 }
 
@@ -230,24 +218,43 @@ fn today() -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-fn sgemm_rate(n: usize) -> f64 {
-    let a: Vec<f32> = (0..n * n).map(f32::fill).collect();
-    let b: Vec<f32> = (0..n * n).map(f32::fill).collect();
-    let mut c = vec![0.0f32; n * n];
+/// A matrixmultiply product's signature (`sgemm`, `dgemm`).
+type RealGemm<T> = unsafe fn(
+    usize,
+    usize,
+    usize,
+    T,
+    *const T,
+    isize,
+    isize,
+    *const T,
+    isize,
+    isize,
+    T,
+    *mut T,
+    isize,
+    isize,
+);
+
+/// Multiply-adds per second of one square real product.
+fn real_gemm_rate<T: Fill + From<u8>>(n: usize, gemm: RealGemm<T>) -> f64 {
+    let a: Vec<T> = (0..n * n).map(T::fill).collect();
+    let b: Vec<T> = (0..n * n).map(T::fill).collect();
+    let mut c = vec![T::from(0); n * n];
     let secs = seconds_per_call(|| unsafe {
         // SAFETY: all three buffers hold n·n row-major elements.
-        matrixmultiply::sgemm(
+        gemm(
             n,
             n,
             n,
-            1.0,
+            T::from(1),
             a.as_ptr(),
             n as isize,
             1,
             b.as_ptr(),
             n as isize,
             1,
-            0.0,
+            T::from(0),
             c.as_mut_ptr(),
             n as isize,
             1,
@@ -256,30 +263,12 @@ fn sgemm_rate(n: usize) -> f64 {
     (n * n * n) as f64 / secs / 1e9
 }
 
+fn sgemm_rate(n: usize) -> f64 {
+    real_gemm_rate::<f32>(n, matrixmultiply::sgemm)
+}
+
 fn dgemm_rate(n: usize) -> f64 {
-    let a: Vec<f64> = (0..n * n).map(f64::fill).collect();
-    let b: Vec<f64> = (0..n * n).map(f64::fill).collect();
-    let mut c = vec![0.0f64; n * n];
-    let secs = seconds_per_call(|| unsafe {
-        // SAFETY: all three buffers hold n·n row-major elements.
-        matrixmultiply::dgemm(
-            n,
-            n,
-            n,
-            1.0,
-            a.as_ptr(),
-            n as isize,
-            1,
-            b.as_ptr(),
-            n as isize,
-            1,
-            0.0,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        )
-    });
-    (n * n * n) as f64 / secs / 1e9
+    real_gemm_rate::<f64>(n, matrixmultiply::dgemm)
 }
 
 /// Passes over the whole single-thread table: 5, or 3 in quick mode. Each

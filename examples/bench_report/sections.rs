@@ -2,27 +2,18 @@
 //! two configurations against each other, measured alternately.
 
 use super::{Fill, seconds_per_call};
-use tropical_blas::{
-    Accum, GemmConfig, GemmWorkspace, MatMut, MatRef, MaxPlus, Par, TilingParams, gemm_with,
-};
+use tropical_blas::{Accum, GemmConfig, GemmWorkspace, MaxPlus, Par, TilingParams};
 
 /// Seconds per call of one f32 max-plus product of the given shape.
 fn shape_seconds(m: usize, k: usize, n: usize, cfg: GemmConfig) -> f64 {
     let a: Vec<f32> = (0..m * k).map(f32::fill).collect();
     let b: Vec<f32> = (0..k * n).map(|i| f32::fill(i + 3)).collect();
-    let mut c = vec![0.0f32; m * n];
-    let mut ws = GemmWorkspace::new();
-    seconds_per_call(|| {
-        gemm_with::<MaxPlus<f32>>(
-            &mut ws,
-            &cfg,
-            MatRef::row_major(&a, m, k).unwrap(),
-            MatRef::row_major(&b, k, n).unwrap(),
-            MatMut::row_major(&mut c, m, n).unwrap(),
-            Accum::Replace,
-        )
-        .unwrap()
-    })
+    seconds_per_call(super::timing::product::<MaxPlus<f32>>(
+        &a,
+        &b,
+        (m, k, n),
+        cfg,
+    ))
 }
 
 /// Best times of two configurations measured alternately, 3 rounds each.
