@@ -67,7 +67,7 @@ impl TilingParams {
         Self { small_ops, ..self }
     }
 
-    /// Block sizes for an argmax product. Its tiles end with a scalar pass
+    /// Block sizes for an argmax product. Its tiles end with a pass
     /// over their outputs (see `kernels::simd::tile::arg_tile_body`), paid
     /// once per k-block, so k-blocks are longer: up to 8 KiB of one row of
     /// A (2048 f32 or 1024 f64), which doubled the argmax kernel's speed

@@ -43,9 +43,9 @@ unsafe fn fold_depths<O: VecOps, const MR: usize, const STEPS: usize>(
 /// fold is exactly the value kernel's, so values match bit for bit. Since
 /// ⊕ keeps the first of equal values, the winner is the first depth of
 /// the recorded chunk whose product equals the final value (`==`: NaN
-/// never won, and ±0 compare equal as they tie under ⊕). A scalar scan of
-/// at most ARG_CHUNK products per output finds it after the loop,
-/// recomputing ⊗ exactly as the vector does.
+/// never won, and ±0 compare equal as they tie under ⊕). A scan of at
+/// most ARG_CHUNK products per output finds it after the loop,
+/// recomputing ⊗ exactly as the vector does, a row's outputs at once.
 ///
 /// # Safety
 /// As [`MicroKernel::tile`](crate::kernels::micro::MicroKernel::tile),
@@ -120,6 +120,7 @@ unsafe fn arg_tile_part<O: ArgVecOps, const MR: usize>(
         assert!(O::A_SPREAD == 1);
     };
     let nr = O::LANES;
+    const { assert!(O::LANES <= MAX_TILE_LANES) };
     debug_assert!(kc > 0, "the tile contract asks for kc ≥ 1");
     // SAFETY: (whole body) reads stay within the kc·MR and kc·NR packed
     // elements (`index_of` clamps its depth to kc − 1, inside the panel
@@ -163,26 +164,35 @@ unsafe fn arg_tile_part<O: ArgVecOps, const MR: usize>(
         // Branch-free: the winner's position in a random chunk would
         // mispredict a search loop once per output. Test every depth of
         // the chunk (clamped inside the panel), keep a bit per match, take
-        // the first.
-        let index_of = |i: usize, j: usize| {
-            let chunk = IndexLane::decode(lanes[i * nr + j]) as usize;
-            let value = values[i * nr + j];
-            let first = chunk.saturating_sub(1) * ARG_CHUNK;
-            let mut matches = 0u32;
-            for step in 0..ARG_CHUNK {
-                let p = (first + step).min(kc - 1);
-                let product = O::packed_product(*a.add(p * MR + i), *b.add(p * nr + j));
-                matches |= u32::from(product == value && first + step < kc) << step;
+        // the first. A row's lanes are found in one loop of their own, not
+        // output by output as they are stored, so that it vectorizes
+        // (gathers of the chunk's products) where the ISA has gathers.
+        let mut winners = [[0u32; MAX_TILE_LANES]; MR];
+        for (i, row) in winners.iter_mut().enumerate() {
+            for (j, winner) in row[..nr].iter_mut().enumerate() {
+                let chunk = IndexLane::decode(lanes[i * nr + j]) as usize;
+                let value = values[i * nr + j];
+                let first = chunk.saturating_sub(1) * ARG_CHUNK;
+                let mut matches = 0u32;
+                for step in 0..ARG_CHUNK {
+                    let p = (first + step).min(kc - 1);
+                    let product = O::packed_product(*a.add(p * MR + i), *b.add(p * nr + j));
+                    matches |= u32::from(product == value && first + step < kc) << step;
+                }
+                *winner = if chunk == 0 {
+                    crate::semiring::NO_ARG // nothing won
+                } else {
+                    (depth + first) as u32 + matches.trailing_zeros()
+                };
             }
-            if chunk == 0 {
-                crate::semiring::NO_ARG // nothing won
-            } else {
-                (depth + first) as u32 + matches.trailing_zeros()
-            }
-        };
+        }
+        let index_of = |i: usize, j: usize| winners[i][j];
         store_arg_tile::<O::S>(values, index_of, nr, out);
     }
 }
+
+/// The most lanes of an argmax tile's register (32 16-bit lanes).
+const MAX_TILE_LANES: usize = 32;
 
 /// Where a tile reads A from: a packed micro-panel, or A itself.
 pub(crate) trait TileA<O: VecOps> {
