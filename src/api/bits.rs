@@ -114,6 +114,5 @@ pub fn gemm_with(
     };
     // SAFETY: `bit_binding` returns SIMD entries only for a level the CPU
     // has; the shapes agree (checked above).
-    unsafe { crate::frame::bits::bit_product(binding.entries, threads, a, b, c, accum) };
-    Ok(())
+    unsafe { crate::frame::bits::bit_product(binding.entries, threads, a, b, c, accum) }
 }

@@ -13,7 +13,7 @@ use crate::api::prepare::check_dimensions;
 use crate::binding::dispatch::resolve_level;
 use crate::config::{Accum, GemmConfig};
 use crate::error::{Error, Operand};
-use crate::frame::counting::{Operands, Output, counting_product};
+use crate::frame::counting::{Operands, Output, counting_product, reserve_workspace};
 use crate::isa::IsaLevel;
 use crate::semiring::counting::{COUNT_LIMIT, CountValue, CountingKernel, CountingSemiring};
 use crate::view::{MatMut, MatRef};
@@ -184,6 +184,13 @@ entry_points! {
         for i in (0..a.len()).filter(|&i| !exact[i]) {
             let product = Product { kernel, threads, a: a[i], b: b[i], accum };
             scratch.push((i, scratch_product(product, ws, &c[i])?));
+        }
+        // The exact items' workspace, reserved before anything is written:
+        // a later item cannot then fail to allocate after earlier ones
+        // were written.
+        for i in (0..a.len()).filter(|&i| exact[i]) {
+            let shape = (a[i].rows(), a[i].cols(), b[i].cols());
+            reserve_workspace(kernel, ws, threads, shape)?;
         }
         for (i, (values, counts)) in scratch {
             write_back(&mut c[i], &values, &counts);

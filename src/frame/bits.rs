@@ -12,8 +12,10 @@
 
 use crate::bit_view::{BitMatMut, BitMatRef, last_word_mask, words_per_row};
 use crate::config::Accum;
+use crate::error::Error;
 use crate::kernels::bits::{BLOCK_WORDS, K_BLOCK, LookupJob, TABLE_WORDS, TABLES};
-use crate::workspace::SharedPtr;
+use crate::workspace::{SharedPtr, try_filled_vec};
+use std::sync::Mutex;
 
 /// A kernel's two steps, compiled for one ISA by the binding.
 #[derive(Clone, Copy, Debug)]
@@ -25,7 +27,8 @@ pub(crate) struct BitEntries {
 }
 
 /// `C = A·B` (Replace) or `C |= A·B` (Combine) over the or-and semiring,
-/// in `threads` tasks.
+/// in `threads` tasks. Every task's buffers are allocated before C is
+/// touched, so a failed allocation leaves C as it was.
 ///
 /// # Safety
 /// `entries` may run on this CPU (the binding checked its ISA); the shapes
@@ -37,14 +40,14 @@ pub(crate) unsafe fn bit_product(
     b: BitMatRef<'_>,
     mut c: BitMatMut<'_>,
     accum: Accum,
-) {
+) -> Result<(), Error> {
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     assert!(b.rows() == k && c.rows() == m && c.cols() == n);
-    if accum == Accum::Replace {
-        c.clear_entries();
-    }
     if m == 0 || n == 0 || k == 0 {
-        return;
+        if accum == Accum::Replace {
+            c.clear_entries();
+        }
+        return Ok(());
     }
     let n_words = words_per_row(n);
     let blocks = n_words.div_ceil(BLOCK_WORDS);
@@ -53,20 +56,38 @@ pub(crate) unsafe fn bit_product(
     // same tables again).
     let col_tasks = threads.clamp(1, blocks);
     let row_tasks = (threads / col_tasks).clamp(1, m);
+    let rows_of = |task: usize| crate::frame::split(m, row_tasks, task / col_tasks);
+    let buffers = (0..col_tasks * row_tasks)
+        .map(|task| {
+            let (first_row, last_row) = rows_of(task);
+            TaskBuffers::new(k, last_row - first_row).map(Mutex::new)
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    if accum == Accum::Replace {
+        c.clear_entries();
+    }
     let c_stride = c.row_stride();
     let c_base = SharedPtr(c.as_mut_ptr());
     let run_task = |task: usize| {
-        let (first_row, last_row) = crate::frame::split(m, row_tasks, task / col_tasks);
+        let (first_row, last_row) = rows_of(task);
         let (first_block, last_block) = crate::frame::split(blocks, col_tasks, task % col_tasks);
         let rows = last_row - first_row;
-        let a_pairs = pack_a_pairs(&a, first_row, last_row);
-        let mut packed = vec![0u64; K_BLOCK * BLOCK_WORDS];
-        let mut tables = vec![0u64; TABLES * TABLE_WORDS];
+        // Each task locks only its own buffers: never contended, and never
+        // poisoned but by a panic, which run_tasks propagates anyway.
+        let mut buffers = buffers[task]
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let TaskBuffers {
+            a_pairs,
+            packed,
+            tables,
+        } = &mut *buffers;
+        pack_a_pairs(&a, first_row, last_row, a_pairs);
         for block in first_block..last_block {
             let first_word = block * BLOCK_WORDS;
             let words = BLOCK_WORDS.min(n_words - first_word);
             for k0 in (0..k).step_by(K_BLOCK) {
-                pack_b_block(&b, k0, first_word, words, &mut packed);
+                pack_b_block(&b, k0, first_word, words, packed);
                 // SAFETY: `packed` holds K_BLOCK·BLOCK_WORDS words and
                 // `tables` TABLES·TABLE_WORDS; the entry may run here
                 // (caller).
@@ -90,16 +111,36 @@ pub(crate) unsafe fn bit_product(
         }
     };
     crate::frame::run_tasks(col_tasks * row_tasks, run_task);
+    Ok(())
+}
+
+/// One task's buffers: its rows of A as pairs, one packed k-block of B
+/// and the tables built from it.
+struct TaskBuffers {
+    a_pairs: Vec<u64>,
+    packed: Vec<u64>,
+    tables: Vec<u64>,
+}
+
+impl TaskBuffers {
+    /// For a task of `rows` rows of A, k deep.
+    fn new(k: usize, rows: usize) -> Result<Self, Error> {
+        Ok(Self {
+            a_pairs: try_filled_vec(k.div_ceil(K_BLOCK).saturating_mul(rows), 0)?,
+            packed: try_filled_vec(K_BLOCK * BLOCK_WORDS, 0)?,
+            tables: try_filled_vec(TABLES * TABLE_WORDS, 0)?,
+        })
+    }
 }
 
 /// A's rows first_row..last_row as one `u64` per (k-block, row), k-block
-/// major: bytes TABLES·kb + t of each row in its byte t (0 past ⌈k / 8⌉; bits past k
-/// within a byte select table entries of zero rows, see `pack_b_block`).
-fn pack_a_pairs(a: &BitMatRef<'_>, first_row: usize, last_row: usize) -> Vec<u64> {
+/// major, into `pairs` (⌈k / K_BLOCK⌉ · rows words): bytes TABLES·kb + t
+/// of each row in its byte t (0 past ⌈k / 8⌉; bits past k within a byte
+/// select table entries of zero rows, see `pack_b_block`).
+fn pack_a_pairs(a: &BitMatRef<'_>, first_row: usize, last_row: usize, pairs: &mut [u64]) {
     let k_blocks = a.cols().div_ceil(K_BLOCK);
     let bytes = a.cols().div_ceil(8);
     let rows = last_row - first_row;
-    let mut pairs = vec![0u64; k_blocks * rows];
     for (r, i) in (first_row..last_row).enumerate() {
         let row = a.row(i).expect("a row of A");
         let byte = |b: usize| {
@@ -114,7 +155,6 @@ fn pack_a_pairs(a: &BitMatRef<'_>, first_row: usize, last_row: usize) -> Vec<u64
                 (0..TABLES).fold(0, |acc, t| acc | byte(TABLES * kb + t) << (8 * t));
         }
     }
-    pairs
 }
 
 /// Packs rows k0..k0 + K_BLOCK of B, words first_word..first_word + words,

@@ -79,6 +79,78 @@ fn task_bytes<T>(mc: usize, nc: usize, kc: usize) -> usize {
     plane(mc * kc, t) + plane(mc * kc, 8) + plane(kc * nc, t) + plane(kc * nc, 8)
 }
 
+/// How a product of m × k by k × n splits: by column or row strips,
+/// the units (tile columns or rows) the tasks share, the blocks, and the
+/// bytes of each task's buffer.
+struct Plan {
+    by_columns: bool,
+    units: usize,
+    tasks: usize,
+    blocks: (usize, usize, usize),
+    bytes: usize,
+}
+
+impl Plan {
+    fn new<S: CountingSemiring>(
+        kernel: CountingKernel<S>,
+        threads: usize,
+        (m, k, n): (usize, usize, usize),
+    ) -> Self {
+        let (mr, nr) = (kernel.mr, kernel.nr);
+        let by_columns = n >= m;
+        let units = if by_columns {
+            n.div_ceil(nr)
+        } else {
+            m.div_ceil(mr)
+        };
+        let wanted = if m * n * k < PARALLEL_MIN_OPS {
+            1
+        } else {
+            threads
+        };
+        let tasks = wanted.clamp(1, units);
+        let strip_rows = if by_columns {
+            m
+        } else {
+            m.div_ceil(tasks) + mr
+        };
+        let strip_cols = if by_columns {
+            n.div_ceil(tasks) + nr
+        } else {
+            n
+        };
+        let (mc, nc, kc) = (
+            MC.min(round_up(strip_rows, mr)),
+            NC.min(round_up(strip_cols, nr)),
+            KC.min(k),
+        );
+        Self {
+            by_columns,
+            units,
+            tasks,
+            blocks: (mc, nc, kc),
+            bytes: task_bytes::<S::Value>(mc, nc, kc),
+        }
+    }
+}
+
+/// Reserves in `ws` what [`counting_product`] of this shape will take,
+/// so that a batch can fail before it writes its first item rather than
+/// midway.
+pub(crate) fn reserve_workspace<S: CountingSemiring>(
+    kernel: CountingKernel<S>,
+    ws: &mut GemmWorkspace,
+    threads: usize,
+    (m, k, n): (usize, usize, usize),
+) -> Result<(), Error> {
+    if m == 0 || n == 0 || k == 0 {
+        return Ok(());
+    }
+    let plan = Plan::new(kernel, threads, (m, k, n));
+    ws.reserve_a_buffers::<u8>(plan.tasks, plan.bytes)
+        .map(|_| ())
+}
+
 /// C ← A ⊗ B (`Replace`) or C ⊕ A ⊗ B (`Combine`) for m, n, k > 0, on
 /// `threads` tasks at most.
 ///
@@ -100,34 +172,13 @@ pub(crate) unsafe fn counting_product<S: CountingSemiring>(
     );
     let (mr, nr) = (kernel.mr, kernel.nr);
     assert!(m > 0 && n > 0 && k > 0 && mr * nr <= MAX_TILE);
-    let by_columns = n >= m;
-    let units = if by_columns {
-        n.div_ceil(nr)
-    } else {
-        m.div_ceil(mr)
-    };
-    let wanted = if m * n * k < PARALLEL_MIN_OPS {
-        1
-    } else {
-        threads
-    };
-    let tasks = wanted.clamp(1, units);
-    let strip_rows = if by_columns {
-        m
-    } else {
-        m.div_ceil(tasks) + mr
-    };
-    let strip_cols = if by_columns {
-        n.div_ceil(tasks) + nr
-    } else {
-        n
-    };
-    let (mc, nc, kc) = (
-        MC.min(round_up(strip_rows, mr)),
-        NC.min(round_up(strip_cols, nr)),
-        KC.min(k),
-    );
-    let bytes = task_bytes::<S::Value>(mc, nc, kc);
+    let Plan {
+        by_columns,
+        units,
+        tasks,
+        blocks: (mc, nc, kc),
+        bytes,
+    } = Plan::new(kernel, threads, (m, k, n));
     let bases = ws.reserve_a_buffers::<u8>(tasks, bytes)?.to_vec();
     run_tasks(tasks, |task| {
         let (first, last) = split(units, tasks, task);
