@@ -184,4 +184,4 @@ impl BoolPanel for BoolPanel16 {
 
 crate::kernels::simd::ops::lane_types!(Avx512);
 crate::kernels::simd::ops::lane_type!(Avx512Fp16; F16s = f16s: half::f16
-    [edges] [ordered additive multiplicative]);
+    [edges software_scalars] [ordered additive multiplicative]);

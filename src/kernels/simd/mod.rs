@@ -278,8 +278,11 @@ pub(crate) trait ArgVecOps: VecOps<S: SelectingSemiring<Scalar: IndexLane>> {
     /// The scalar ⊗ of two packed values, exactly as the vector computes
     /// it (the semiring's own `mul` for every built-in: the integer
     /// sentinels are ordinary in-range values to it).
+    ///
+    /// # Safety
+    /// Features enabled (an implementation may compute it in a register).
     #[inline(always)]
-    fn packed_product(
+    unsafe fn packed_product(
         a: <Self::S as Semiring>::Scalar,
         b: <Self::S as Semiring>::Scalar,
     ) -> <Self::S as Semiring>::Scalar {

@@ -68,6 +68,11 @@ pub(crate) trait Lanes: Copy + Default + Send + Sync + 'static {
         false
     }
 
+    /// Whether the element's scalar arithmetic is a software routine
+    /// (`half::f16`: conversions to and from f32 the compiler cannot
+    /// vectorize), so that a kernel's scalar ⊗ runs in a register instead.
+    const SOFTWARE_SCALARS: bool = false;
+
     /// Whether the (max|min, +) semirings over these lanes keep ZERO as a
     /// sentinel (integers: see `kernels::simd`).
     const SENTINEL: bool = false;
@@ -350,6 +355,25 @@ where
             A::arg_start_sentinel()
         }
     }
+    #[inline(always)]
+    unsafe fn packed_product(a: L::T, b: L::T) -> L::T {
+        if !L::SOFTWARE_SCALARS {
+            return S::mul(a, b);
+        }
+        const { assert!(L::LANES <= 64) };
+        // The vector ⊗ of two splats, lane 0: the vector's own result,
+        // without the scalar type's software conversions. Whole registers
+        // (`black_box`): narrowed to the lane that is read, LLVM asked for
+        // 128-bit half instructions the kernel's features do not name.
+        let mut lanes = [a; 64];
+        // SAFETY: features enabled (trait contract); `lanes` holds LANES
+        // ≤ 64 elements.
+        unsafe {
+            let product = std::hint::black_box(M::lanes(L::splat(a), L::splat(b)));
+            L::store(lanes.as_mut_ptr(), product);
+        }
+        lanes[0]
+    }
 }
 
 /// Implements the lane traits for the lane types of one ISA file, from its
@@ -412,6 +436,9 @@ pub(crate) use lane_type;
 
 /// One optional part of [`Lanes`], forwarding to the lane module.
 macro_rules! lane_part {
+    (software_scalars $m:ident: $t:ty) => {
+        const SOFTWARE_SCALARS: bool = true;
+    };
     (edges $m:ident: $t:ty) => {
         const MASKED_EDGES: bool = true;
         #[inline(always)]
