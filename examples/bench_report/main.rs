@@ -153,6 +153,7 @@ fn argmax_section(levels: &[IsaLevel], n: usize) {
     argmax_row::<MaxPlus<f64>>("MaxPlus<f64>", levels, n);
     argmax_row::<MaxMul<f64>>("MaxMul<f64>", levels, n);
     argmax_row::<MaxPlus<i32>>("MaxPlus<i32>", levels, n);
+    argmax_row::<MaxPlus<i16>>("MaxPlus<i16>", levels, n);
 }
 
 /// G tropical-ops/s of the tropical-gemm crate (the peer) on the same
