@@ -239,9 +239,9 @@ where
         // Larger products: several depth, row and column blocks, and
         // every thread count.
         let big: &[(usize, usize, usize)] = if quick() {
-            &[(37, 600, 45)]
+            &[(37, 1100, 45)]
         } else {
-            &[(100, 300, 530), (530, 130, 97), (97, 1000, 33)]
+            &[(100, 300, 530), (530, 130, 97), (97, 1100, 33)]
         };
         for &(m, k, n) in big {
             for threads in 1..=3 {
@@ -465,7 +465,19 @@ fn count_overflow_and_invalid_counts() {
         assert!(c.1.iter().all(|&x| x == big * big), "C untouched");
         // Invalid counts (non-integer, negative, −0.0, NaN, 2^53) are refused
         // before anything is written; at a ZERO value they are ignored.
-        for bad in [0.5, -1.0, -0.0, f64::NAN, 2.0 * big * big] {
+        let below_2_52 = (1u64 << 52) as f64 - 0.5;
+        let bads = [
+            0.5,
+            -1.0,
+            -0.0,
+            f64::NAN,
+            2.0 * big * big,
+            below_2_52,
+            1e-300,
+            1.0 + f64::EPSILON,
+            f64::INFINITY,
+        ];
+        for bad in bads {
             let a = Dense::from_fn(3, 2, |i, p| {
                 if (i, p) == (2, 1) {
                     (1.0, bad)
@@ -504,6 +516,72 @@ fn count_overflow_and_invalid_counts() {
                 })
             );
         }
+    }
+}
+
+/// Counts just inside the rule are accepted (an integer above 2^52, where
+/// every float is one), and with strided planes an invalid count is
+/// still named by its row and column, the first in row order.
+#[test]
+fn count_rule_edges_and_strided_planes() {
+    use tropical_blas::MatRef;
+    for cfg in levels_cfgs("count_rule_edges") {
+        let top = (1u64 << 52) as f64 + 1.0;
+        let (av, ac, bv, bc) = ([1.0f64], [top], [2.0f64], [1.0f64]);
+        let (mut cv, mut cc) = ([0.0f64], [0.0f64]);
+        fn one(x: &[f64]) -> MatRef<'_, f64> {
+            MatRef::row_major(x, 1, 1).unwrap()
+        }
+        counting::gemm_with::<CountingMax<f64>>(
+            &mut GemmWorkspace::new(),
+            &cfg,
+            CountingRef::new(one(&av), one(&ac)).unwrap(),
+            CountingRef::new(one(&bv), one(&bc)).unwrap(),
+            CountingMut::new(
+                MatMut::row_major(&mut cv, 1, 1).unwrap(),
+                MatMut::row_major(&mut cc, 1, 1).unwrap(),
+            )
+            .unwrap(),
+            Accum::Replace,
+        )
+        .unwrap();
+        assert_eq!((cv[0], cc[0]), (3.0, top));
+        // A is 3 × 2, column-major; invalid counts at (2, 0) and (0, 1):
+        // (0, 1) comes first in row order.
+        let values = [1.0f64; 6];
+        let mut counts = [1.0f64; 6];
+        counts[2] = 0.5; // (2, 0)
+        counts[3] = -1.0; // (0, 1)
+        fn col_major(x: &[f64]) -> MatRef<'_, f64> {
+            MatRef::new(x, 3, 2, 1, 3).unwrap()
+        }
+        let (bv, bc) = ([1.0f64; 2], [1.0f64; 2]);
+        let (mut cv, mut cc) = ([7.0f64; 3], [7.0f64; 3]);
+        let result = counting::gemm_with::<CountingMin<f64>>(
+            &mut GemmWorkspace::new(),
+            &cfg,
+            CountingRef::new(col_major(&values), col_major(&counts)).unwrap(),
+            CountingRef::new(
+                MatRef::row_major(&bv, 2, 1).unwrap(),
+                MatRef::row_major(&bc, 2, 1).unwrap(),
+            )
+            .unwrap(),
+            CountingMut::new(
+                MatMut::row_major(&mut cv, 3, 1).unwrap(),
+                MatMut::row_major(&mut cc, 3, 1).unwrap(),
+            )
+            .unwrap(),
+            Accum::Replace,
+        );
+        assert_eq!(
+            result,
+            Err(Error::InvalidCount {
+                operand: Operand::A,
+                row: 0,
+                col: 1
+            })
+        );
+        assert!(cv.iter().chain(&cc).all(|&x| x == 7.0), "C untouched");
     }
 }
 

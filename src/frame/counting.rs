@@ -24,17 +24,19 @@ use crate::semiring::counting::{CountingKernel, CountingSemiring, CountingTile};
 use crate::view::MatRef;
 use crate::workspace::{GemmWorkspace, SharedPtr};
 
-/// Depth of a block: B's micro-panel values (KC × NR, 32 KiB for f32 at
-/// NR = 16) stay in L1 while the A panels stream past them (its counts are
-/// read only where a product reaches the row, rare past the first depths).
-/// Every depth block loads and stores each tile of C through the tile
-/// buffer, so a deep block pays that less often.
-const KC: usize = 512;
+/// Depth of a block. Every depth block loads and stores each tile of C
+/// through the tile buffer, 12 bytes an f32 entry from memory for a large
+/// C, so a deep block pays that less often; B's micro-panel (KC × NR, 64
+/// KiB of f32 values) then streams from L2, which the compare-bound tiles
+/// do not notice.
+const KC: usize = 1024;
 /// Rows of a packed A block: a multiple of every tile's MR (3, 4, 6, 12).
 const MC: usize = 96;
-/// Columns of a packed B block (multiple of every NR: 4, 8, 16): values
-/// and counts 1.5 MiB for f32 at KC, within L2.
-const NC: usize = 256;
+/// Columns of a packed B block (multiple of every NR: 4, 8, 16). A is
+/// packed again for every column block, so a wide one packs it less
+/// often; B's block (6 MiB for f32 at KC) is read from L3 a micro-panel
+/// at a time, each reused by the MC / MR tiles of a row block.
+const NC: usize = 512;
 /// Products smaller than this (m·n·k) run on one task.
 const PARALLEL_MIN_OPS: usize = 64 * 64 * 64;
 /// The largest tile (MR·NR) of any counting kernel.
@@ -237,7 +239,7 @@ unsafe fn strip<S: CountingSemiring>(
             .cast::<f64>();
         (a_v, a_c, b_v, b_c)
     };
-    let mut buffer = TileBuffer::<S>::new(nr);
+    let mut buffer = TileBuffer::<S>::new(mr, nr);
     for jc in (cols.0..cols.1).step_by(nc) {
         let ncb = nc.min(cols.1 - jc);
         for pc in (0..k).step_by(kc) {
@@ -326,25 +328,32 @@ unsafe fn pack<S: CountingSemiring>(
 ) {
     let (vp, vrs, vcs) = (values.as_ptr(), values.row_stride(), values.col_stride());
     let (cp, crs, ccs) = (counts.as_ptr(), counts.row_stride(), counts.col_stride());
+    // Element (row, p) of the extent into panel place `at`.
+    let move_one = |row: usize, p: usize, at: usize| {
+        let (v, c) = if row < extent {
+            let (i, j) = ((first + row) as isize, (p0 + p) as isize);
+            // SAFETY: (first + row, p0 + p) is inside both views, whose
+            // strides stay inside their checked slices.
+            unsafe { (*vp.offset(i * vrs + j * vcs), *cp.offset(i * crs + j * ccs)) }
+        } else {
+            (S::ZERO_VALUE, 0.0)
+        };
+        // SAFETY: `at` is below kc · round_up(extent, unit).
+        unsafe {
+            *dst_values.add(at) = v;
+            *dst_counts.add(at) = c;
+        }
+    };
+    // Depth outer, the panel's rows inner: the writes run in order, and
+    // the reads keep `unit` lines of the source in use (along its rows for
+    // a row-major A, along one row for a row-major B read through its
+    // transpose). The other order walked B down its columns, a new line
+    // at every step (4 KiB apart at n = 1024).
     for panel in 0..extent.div_ceil(unit) {
         let base = panel * unit * kc;
-        for r in 0..unit {
-            let row = panel * unit + r;
-            for p in 0..kc {
-                let at = base + p * unit + r;
-                let (v, c) = if row < extent {
-                    let (i, j) = ((first + row) as isize, (p0 + p) as isize);
-                    // SAFETY: (first + row, p0 + p) is inside both views,
-                    // whose strides stay inside their checked slices.
-                    unsafe { (*vp.offset(i * vrs + j * vcs), *cp.offset(i * crs + j * ccs)) }
-                } else {
-                    (S::ZERO_VALUE, 0.0)
-                };
-                // SAFETY: `at` is below kc · round_up(extent, unit).
-                unsafe {
-                    *dst_values.add(at) = v;
-                    *dst_counts.add(at) = c;
-                }
+        for p in 0..kc {
+            for r in 0..unit {
+                move_one(panel * unit + r, p, base + p * unit + r);
             }
         }
     }
@@ -360,13 +369,32 @@ struct Block {
 }
 
 impl Block {
-    /// The offsets of output (r, j) of the block in C's two planes.
-    fn offsets<T>(self, out: &Output<T>, r: usize, j: usize) -> (isize, isize) {
-        let (i, jj) = ((self.i0 + r) as isize, (self.j0 + j) as isize);
-        (
-            i * out.value_strides.0 + jj * out.value_strides.1,
-            i * out.count_strides.0 + jj * out.count_strides.1,
-        )
+    /// Row r of the block in C's value and count planes.
+    ///
+    /// # Safety
+    /// The block lies in C.
+    unsafe fn row<T>(self, out: &Output<T>, r: usize) -> (RowOfC<T>, RowOfC<f64>) {
+        let (i, j) = ((self.i0 + r) as isize, self.j0 as isize);
+        // SAFETY: (i0 + r, j0) is in C (the caller's contract), so both
+        // offsets stay inside C's planes.
+        unsafe {
+            (
+                RowOfC {
+                    first: out
+                        .values
+                        .get()
+                        .offset(i * out.value_strides.0 + j * out.value_strides.1),
+                    col_stride: out.value_strides.1,
+                },
+                RowOfC {
+                    first: out
+                        .counts
+                        .get()
+                        .offset(i * out.count_strides.0 + j * out.count_strides.1),
+                    col_stride: out.count_strides.1,
+                },
+            )
+        }
     }
 }
 
@@ -375,14 +403,16 @@ impl Block {
 struct TileBuffer<S: CountingSemiring> {
     values: [S::Value; MAX_TILE],
     counts: [f64; MAX_TILE],
+    mr: usize,
     nr: usize,
 }
 
 impl<S: CountingSemiring> TileBuffer<S> {
-    fn new(nr: usize) -> Self {
+    fn new(mr: usize, nr: usize) -> Self {
         Self {
             values: [S::ZERO_VALUE; MAX_TILE],
             counts: [0.0; MAX_TILE],
+            mr,
             nr,
         }
     }
@@ -393,19 +423,22 @@ impl<S: CountingSemiring> TileBuffer<S> {
     /// # Safety
     /// The block lies in C and in this task's strip.
     unsafe fn load(&mut self, out: Output<S::Value>, block: Block, fresh: bool) {
-        self.values.fill(S::ZERO_VALUE);
-        self.counts.fill(0.0);
+        let tile = self.mr * self.nr;
+        if fresh || block.rows < self.mr || block.cols < self.nr {
+            self.values[..tile].fill(S::ZERO_VALUE);
+            self.counts[..tile].fill(0.0);
+        }
         if fresh {
             return;
         }
         for r in 0..block.rows {
-            for j in 0..block.cols {
-                let (value_at, count_at) = block.offsets(&out, r, j);
-                // SAFETY: (r, j) of the block is in C (the caller's contract).
-                unsafe {
-                    self.values[r * self.nr + j] = *out.values.get().offset(value_at);
-                    self.counts[r * self.nr + j] = *out.counts.get().offset(count_at);
-                }
+            let at = r * self.nr;
+            // SAFETY: row r of the block, `block.cols` long, is in C (the
+            // caller's contract).
+            unsafe {
+                let (values, counts) = block.row(&out, r);
+                values.read_into(&mut self.values[at..at + block.cols]);
+                counts.read_into(&mut self.counts[at..at + block.cols]);
             }
         }
     }
@@ -415,21 +448,65 @@ impl<S: CountingSemiring> TileBuffer<S> {
     ///
     /// # Safety
     /// As [`TileBuffer::load`].
-    unsafe fn store(&self, out: Output<S::Value>, block: Block, last: bool) {
+    unsafe fn store(&mut self, out: Output<S::Value>, block: Block, last: bool) {
         for r in 0..block.rows {
-            for j in 0..block.cols {
-                let (value_at, count_at) = block.offsets(&out, r, j);
-                let value = self.values[r * self.nr + j];
-                let count = if last && value == S::ZERO_VALUE {
-                    0.0
-                } else {
-                    self.counts[r * self.nr + j]
-                };
-                // SAFETY: (r, j) of the block is in C (the caller's contract).
-                unsafe {
-                    *out.values.get().offset(value_at) = value;
-                    *out.counts.get().offset(count_at) = count;
+            let at = r * self.nr;
+            let values = &self.values[at..at + block.cols];
+            let counts = &mut self.counts[at..at + block.cols];
+            if last {
+                for (count, &value) in counts.iter_mut().zip(values) {
+                    if value == S::ZERO_VALUE {
+                        *count = 0.0;
+                    }
                 }
+            }
+            // SAFETY: as for the load; the strip is this task's alone.
+            unsafe {
+                let (value_row, count_row) = block.row(&out, r);
+                value_row.write_from(values);
+                count_row.write_from(counts);
+            }
+        }
+    }
+}
+
+/// Row r of a block in one plane of C: its first element and the column
+/// stride (1 in the common row-major case, which copies as a slice).
+struct RowOfC<T> {
+    first: *mut T,
+    col_stride: isize,
+}
+
+impl<T: Copy> RowOfC<T> {
+    /// `to.len()` elements of the row into `to`.
+    ///
+    /// # Safety
+    /// The row holds `to.len()` elements of C from `first`.
+    unsafe fn read_into(&self, to: &mut [T]) {
+        if self.col_stride == 1 {
+            // SAFETY: they are contiguous (unit stride), inside C.
+            to.copy_from_slice(unsafe { std::slice::from_raw_parts(self.first, to.len()) });
+        } else {
+            for (j, x) in to.iter_mut().enumerate() {
+                // SAFETY: element j of the row is in C.
+                *x = unsafe { *self.first.offset(j as isize * self.col_stride) };
+            }
+        }
+    }
+
+    /// `from` into the row's first `from.len()` elements.
+    ///
+    /// # Safety
+    /// As [`RowOfC::read_into`], and no other thread touches them.
+    unsafe fn write_from(&self, from: &[T]) {
+        if self.col_stride == 1 {
+            // SAFETY: contiguous and inside C, this task's alone; C
+            // overlaps no buffer of the tile.
+            unsafe { std::slice::from_raw_parts_mut(self.first, from.len()) }.copy_from_slice(from);
+        } else {
+            for (j, &x) in from.iter().enumerate() {
+                // SAFETY: element j of the row is in C, this task's alone.
+                unsafe { *self.first.offset(j as isize * self.col_stride) = x };
             }
         }
     }
