@@ -226,6 +226,7 @@ fn kernel_at_config<S: CountingSemiring>(cfg: &GemmConfig) -> Result<CountingKer
 /// 2^52 to an integer (every float from 2^52 up is one): `fract` is a call
 /// to libm's `trunc` on the baseline target, which made these checks a
 /// tenth of an n = 1024 product.
+#[inline]
 fn valid_count(count: f64) -> bool {
     const TWO_52: f64 = (1u64 << 52) as f64;
     let integral = (count >= TWO_52) | ((count + TWO_52) - TWO_52 == count);

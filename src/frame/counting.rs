@@ -344,16 +344,29 @@ unsafe fn pack<S: CountingSemiring>(
             *dst_counts.add(at) = c;
         }
     };
-    // Depth outer, the panel's rows inner: the writes run in order, and
-    // the reads keep `unit` lines of the source in use (along its rows for
-    // a row-major A, along one row for a row-major B read through its
-    // transpose). The other order walked B down its columns, a new line
-    // at every step (4 KiB apart at n = 1024).
-    for panel in 0..extent.div_ceil(unit) {
-        let base = panel * unit * kc;
+    // The writes run in order within each panel. A source whose panel
+    // rows are contiguous (a row-major B, read through its transpose) is
+    // read a depth at a time across all panels: one stream, where panel
+    // by panel each depth is another line, 4 KiB apart at n = 1024, and
+    // another page. Otherwise (a row-major A) panel by panel, depth outer,
+    // which keeps `unit` rows' lines in use.
+    let panels = extent.div_ceil(unit);
+    if vrs.unsigned_abs() < vcs.unsigned_abs() {
         for p in 0..kc {
-            for r in 0..unit {
-                move_one(panel * unit + r, p, base + p * unit + r);
+            for panel in 0..panels {
+                let at = panel * unit * kc + p * unit;
+                for r in 0..unit {
+                    move_one(panel * unit + r, p, at + r);
+                }
+            }
+        }
+    } else {
+        for panel in 0..panels {
+            for p in 0..kc {
+                let at = panel * unit * kc + p * unit;
+                for r in 0..unit {
+                    move_one(panel * unit + r, p, at + r);
+                }
             }
         }
     }

@@ -1,11 +1,13 @@
 //! AVX-512 (avx512f) count lanes: a zmm of values and the counts of its
 //! lanes in f64 zmm registers (two for 16 f32 lanes, one for 8 f64).
-//! One product costs a compare into a mask (better or tied) and a test of
-//! it; only a product that reaches some lane, rare past the first few k,
-//! costs more: the compare for strictly better, a masked move of the
-//! value, and per count register a masked move of zero (drop the old
-//! count where the value improved) and a masked fused multiply-add (add
-//! A's count × B's count where it improved or tied).
+//! One product costs a compare into a mask, under the mask of the rows
+//! before (the lanes missed so far), and the tile tests the last mask once
+//! per depth; only a depth that some lane of some row reaches, rare past
+//! the first few k, costs more: each row's compare again (better or
+//! tied), for a row it reaches the compare for strictly better, a masked
+//! move of the value, and per count register a masked move of zero (drop
+//! the old count where the value improved) and a masked fused
+//! multiply-add (add A's count × B's count where it improved or tied).
 //! The fused multiply-add is exact whenever the result is below 2^53
 //! (see `semiring::counting::COUNT_LIMIT`), as the portable `·` then `+`.
 
@@ -53,7 +55,8 @@ bit_masks!(u8, u16);
 
 count_lanes! {
     /// f32 values, 16 lanes; their counts in two zmm (lanes 0–7, 8–15).
-    F32x16: values = F32s, counts = TwoRegs<__m512d>, mask = u16, cmp = _mm512_cmp_ps_mask;
+    F32x16: values = F32s, counts = TwoRegs<__m512d>, mask = u16, cmp = _mm512_cmp_ps_mask,
+        chain = _mm512_mask_cmp_ps_mask;
     fold = |acc, acc_counts, x, better, reached, a_count, b_counts| {
         *acc = _mm512_mask_mov_ps(*acc, better, x);
         let (low, high) = (b_counts.0, b_counts.1);
@@ -65,7 +68,8 @@ count_lanes! {
 
 count_lanes! {
     /// f64 values, 8 lanes; their counts in one zmm.
-    F64x8: values = F64s, counts = OneReg<__m512d>, mask = u8, cmp = _mm512_cmp_pd_mask;
+    F64x8: values = F64s, counts = OneReg<__m512d>, mask = u8, cmp = _mm512_cmp_pd_mask,
+        chain = _mm512_mask_cmp_pd_mask;
     fold = |acc, acc_counts, x, better, reached, a_count, b_counts| {
         *acc = _mm512_mask_mov_pd(*acc, better, x);
         acc_counts.0 = update_counts(acc_counts.0, better, reached, a_count, b_counts.0);

@@ -53,7 +53,8 @@ pub(crate) unsafe trait LaneMask: Copy {
 /// `|names| body` like `lanes!`.
 #[cfg(target_arch = "x86_64")]
 macro_rules! count_lanes {
-    ($(#[$doc:meta])* $name:ident: values = $values:ty, counts = $counts:ty, mask = $mask:ty, cmp = $cmp:ident;
+    ($(#[$doc:meta])* $name:ident: values = $values:ty, counts = $counts:ty, mask = $mask:ty, cmp = $cmp:ident
+     $(, chain = $chain:ident)?;
      fold = |$acc:ident, $acc_counts:ident, $x:ident, $better:ident, $reached:ident, $a_count:ident, $b_counts:ident|
         $fold:block) => {
         $(#[$doc])*
@@ -76,6 +77,30 @@ macro_rules! count_lanes {
                 // SAFETY: the ISA is enabled (trait contract).
                 unsafe { reaches!($cmp, MAX, x, acc) }
             }
+            $(
+            /// One compare per row into one mask register, each under the
+            /// mask of the rows before (`$chain` is the masked compare):
+            /// the lanes that miss in every row. Or-ing the rows' masks
+            /// took one `korw` per row besides, on port 0 (as the test).
+            #[inline(always)]
+            unsafe fn reaches_none<const MAX: bool, const MR: usize>(
+                x: &[$crate::kernels::counting::ValueReg<Self>; MR],
+                acc: &[$crate::kernels::counting::ValueReg<Self>; MR],
+            ) -> bool {
+                // SAFETY: the ISA is enabled (trait contract).
+                unsafe {
+                    let mut missed: $mask = directed_compare!(_CMP_NGE_UQ, _CMP_NLE_UQ, $cmp, MAX, x[0], acc[0]);
+                    for r in 1..MR {
+                        missed = if MAX {
+                            $chain::<_CMP_NGE_UQ>(missed, x[r], acc[r])
+                        } else {
+                            $chain::<_CMP_NLE_UQ>(missed, x[r], acc[r])
+                        };
+                    }
+                    missed == <$mask>::MAX
+                }
+            }
+            )?
             #[inline(always)]
             unsafe fn fold<const MAX: bool>(
                 $acc: &mut $crate::kernels::counting::ValueReg<Self>,
@@ -185,6 +210,22 @@ pub(crate) unsafe trait CountLanes {
     /// `MAX`, `<=` otherwise; NaN on either side reaches nothing).
     unsafe fn reaches<const MAX: bool>(x: ValueReg<Self>, acc: ValueReg<Self>) -> Self::Mask;
 
+    /// Whether no row's `x` reaches its `acc` in any lane: the one test
+    /// of most depths. By default the rows' [`CountLanes::reaches`], or-ed.
+    #[inline(always)]
+    unsafe fn reaches_none<const MAX: bool, const MR: usize>(
+        x: &[ValueReg<Self>; MR],
+        acc: &[ValueReg<Self>; MR],
+    ) -> bool {
+        // SAFETY: the ISA is enabled (the trait's contract).
+        unsafe {
+            let reached = |r: usize| Self::reaches::<MAX>(x[r], acc[r]);
+            (1..MR)
+                .fold(reached(0), |all, r| all.either(reached(r)))
+                .none()
+        }
+    }
+
     /// ⊕ of the products (`x`, `a_count · b_counts`) into the row
     /// (`acc`, `acc_counts`), given the lanes `x` reaches: where `x`
     /// beats `acc` (`>` for `MAX`, `<` otherwise) the pair is replaced,
@@ -225,21 +266,18 @@ pub(crate) unsafe fn tile_body<L: CountLanes, const MAX: bool, const MR: usize>(
             let x: [ValueReg<L>; MR] = std::array::from_fn(|r| {
                 L::Values::plus(L::Values::splat(*t.a_values.add(p * MR + r)), bv)
             });
-            let reached: [L::Mask; MR] =
-                std::array::from_fn(|r| L::reaches::<MAX>(x[r], values[r]));
             // Past the first few k most depths reach no lane of any row:
             // one test for the whole tile, and nothing moves.
-            let any = reached[1..]
-                .iter()
-                .fold(reached[0], |all, &row| all.either(row));
-            if any.none() {
+            if L::reaches_none::<MAX, MR>(&x, &values) {
                 continue;
             }
             let bc = L::Counts::load(t.b_counts.add(p * nr));
             for r in 0..MR {
-                if !reached[r].none() {
+                // Row r's value is as the test saw it: rows fold apart.
+                let reached = L::reaches::<MAX>(x[r], values[r]);
+                if !reached.none() {
                     let ac = L::Count::splat(*t.a_counts.add(p * MR + r));
-                    L::fold::<MAX>(&mut values[r], &mut counts[r], x[r], reached[r], ac, bc);
+                    L::fold::<MAX>(&mut values[r], &mut counts[r], x[r], reached, ac, bc);
                 }
             }
         }
