@@ -548,8 +548,11 @@ fn count_rule_edges_and_strided_planes() {
         assert_eq!((cv[0], cc[0]), (3.0, top));
         // A is 3 × 2, column-major; invalid counts at (2, 0) and (0, 1):
         // (0, 1) comes first in row order.
-        let values = [1.0f64; 6];
+        // (0, 0) is ZERO (+∞ for min), whose count is never read: NaN
+        // there is no error, and the search goes on past it.
+        let mut values = [1.0f64; 6];
         let mut counts = [1.0f64; 6];
+        (values[0], counts[0]) = (f64::INFINITY, f64::NAN);
         counts[2] = 0.5; // (2, 0)
         counts[3] = -1.0; // (0, 1)
         fn col_major(x: &[f64]) -> MatRef<'_, f64> {

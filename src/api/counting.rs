@@ -11,6 +11,7 @@
 use crate::api::gemm::entry_points;
 use crate::api::prepare::check_dimensions;
 use crate::binding::dispatch::resolve_level;
+use crate::binding::scan::first_invalid_count;
 use crate::config::{Accum, GemmConfig};
 use crate::error::{Error, Operand};
 use crate::frame::counting::{Operands, Output, counting_product, reserve_workspace};
@@ -150,7 +151,7 @@ entry_points! {
     pub fn gemm_with<S: CountingSemiring>(ws, cfg, a: CountingRef<'_, S::Value>,
         b: CountingRef<'_, S::Value>, c: CountingMut<'_, S::Value>, accum: Accum) {
         let kernel = kernel_at_config::<S>(cfg)?;
-        let exact = check::<S>(&a, &b, &c, accum)?;
+        let exact = check::<S>(&a, &b, &c, accum, kernel.level)?;
         let threads = cfg.par().threads();
         run(Product { kernel, threads, a, b, accum }, ws, c, exact)
     }
@@ -175,7 +176,7 @@ entry_points! {
         let kernel = kernel_at_config::<S>(cfg)?;
         let mut exact = Vec::with_capacity(a.len());
         for i in 0..a.len() {
-            exact.push(check::<S>(&a[i], &b[i], &c[i], accum)?);
+            exact.push(check::<S>(&a[i], &b[i], &c[i], accum, kernel.level)?);
         }
         let threads = cfg.par().threads();
         // Items whose bound does not prove exactness run into scratch first:
@@ -218,21 +219,6 @@ fn kernel_at_config<S: CountingSemiring>(cfg: &GemmConfig) -> Result<CountingKer
     Ok(S::counting_kernel(resolve_level(cfg.isa())?))
 }
 
-/// Whether `count` is a count the rule accepts: an integer in [0, 2^53),
-/// and not −0.0 (the kernels add counts to +0.0, the scalar rule keeps a
-/// lone −0.0: only +0.0 gives the same bits on every path).
-///
-/// Integral by adding and subtracting 2^52, which rounds a number below
-/// 2^52 to an integer (every float from 2^52 up is one): `fract` is a call
-/// to libm's `trunc` on the baseline target, which made these checks a
-/// tenth of an n = 1024 product.
-#[inline]
-fn valid_count(count: f64) -> bool {
-    const TWO_52: f64 = (1u64 << 52) as f64;
-    let integral = (count >= TWO_52) | ((count + TWO_52) - TWO_52 == count);
-    (0.0..COUNT_LIMIT).contains(&count) & integral & count.is_sign_positive()
-}
-
 /// Checks one product's shapes and counts; returns whether the bound
 /// proves every count of the result below 2^53.
 fn check<S: CountingSemiring>(
@@ -240,6 +226,7 @@ fn check<S: CountingSemiring>(
     b: &CountingRef<'_, S::Value>,
     c: &CountingMut<'_, S::Value>,
     accum: Accum,
+    level: IsaLevel,
 ) -> Result<bool, Error> {
     check_dimensions(
         (a.rows(), a.cols()),
@@ -251,17 +238,27 @@ fn check<S: CountingSemiring>(
     let mut a_max = try_filled_vec(k, 0.0f64)?;
     let mut b_max = try_filled_vec(k, 0.0f64)?;
     let mut b_col_max = try_filled_vec(n, 0.0f64)?;
-    scan_counts::<S>(a.values, a.counts, Operand::A, &mut a_max, |_, _| {})?;
-    scan_counts::<S>(b.values, b.counts, Operand::B, &mut b_col_max, |i, max| {
-        b_max[i] = max
-    })?;
+    scan_counts::<S>(a.values, a.counts, Operand::A, level, &mut a_max, |_, _| {})?;
+    scan_counts::<S>(
+        b.values,
+        b.counts,
+        Operand::B,
+        level,
+        &mut b_col_max,
+        |i, max| b_max[i] = max,
+    )?;
     let mut c_max = 0.0f64;
     if accum == Accum::Combine {
         let mut c_col_max = try_filled_vec(n, 0.0f64)?;
         let (values, counts) = (c.values.as_ref(), c.counts.as_ref());
-        scan_counts::<S>(values, counts, Operand::C, &mut c_col_max, |_, max| {
-            c_max = c_max.max(max)
-        })?;
+        scan_counts::<S>(
+            values,
+            counts,
+            Operand::C,
+            level,
+            &mut c_col_max,
+            |_, max| c_max = c_max.max(max),
+        )?;
     }
     // Rounded f64 arithmetic: below 2^52 the true bound is below 2^53 for
     // any k below 2^40 (a relative error of k·2^-53 at most).
@@ -279,6 +276,7 @@ fn scan_counts<S: CountingSemiring>(
     values: MatRef<'_, S::Value>,
     counts: MatRef<'_, f64>,
     operand: Operand,
+    level: IsaLevel,
     col_max: &mut [f64],
     mut row_max: impl FnMut(usize, f64),
 ) -> Result<(), Error> {
@@ -299,25 +297,26 @@ fn scan_counts<S: CountingSemiring>(
             }
         };
         let live = |v: S::Value| v != S::ZERO_VALUE;
-        let (mut all_valid, mut max) = (true, 0.0f64);
-        for ((&v, &count), column) in values.iter().zip(counts).zip(col_max.iter_mut()) {
-            all_valid &= !live(v) | valid_count(count);
-            let count = if live(v) { count } else { 0.0 };
-            if count > *column {
-                *column = count;
+        // The counts alone first, with the widest instructions the level
+        // has; an invalid count at a ZERO value is no error (it is never
+        // read), so the search goes on past it.
+        let mut from = 0;
+        while let Some(j) = first_invalid_count(&counts[from..], level) {
+            let col = from + j;
+            if live(values[col]) {
+                return Err(Error::InvalidCount {
+                    operand,
+                    row: i,
+                    col,
+                });
             }
-            if count > max {
-                max = count;
-            }
+            from = col + 1;
         }
-        if !all_valid {
-            let invalid = |(&v, &count): (&S::Value, &f64)| live(v) && !valid_count(count);
-            let col = values.iter().zip(counts).position(invalid).unwrap_or(0);
-            return Err(Error::InvalidCount {
-                operand,
-                row: i,
-                col,
-            });
+        let mut max = 0.0f64;
+        for ((&v, &count), column) in values.iter().zip(counts).zip(col_max.iter_mut()) {
+            let count = if live(v) { count } else { 0.0 };
+            *column = column.max(count);
+            max = max.max(count);
         }
         row_max(i, max);
     }

@@ -17,6 +17,21 @@ use crate::isa::IsaLevel;
 /// a count that reaches it is an [`Error::CountOverflow`](crate::Error::CountOverflow).
 pub const COUNT_LIMIT: f64 = 9_007_199_254_740_992.0;
 
+/// Whether `count` is a count the rule accepts: an integer in [0, 2^53),
+/// and not −0.0 (the kernels add counts to +0.0, the scalar rule keeps a
+/// lone −0.0: only +0.0 gives the same bits on every path).
+///
+/// Integral by adding and subtracting 2^52, which rounds a number below
+/// 2^52 to an integer (every float from 2^52 up is one): `fract` is a call
+/// to libm's `trunc` on the baseline target; this is branch-free, so that
+/// a scan of counts vectorizes.
+#[inline(always)]
+pub(crate) fn valid_count(count: f64) -> bool {
+    const TWO_52: f64 = (1u64 << 52) as f64;
+    let integral = (count >= TWO_52) | ((count + TWO_52) - TWO_52 == count);
+    (0.0..COUNT_LIMIT).contains(&count) & integral & count.is_sign_positive()
+}
+
 pub(crate) mod sealed {
     /// Seals the counting traits: the kernels exist for the built-ins only.
     pub trait Sealed {}
