@@ -350,24 +350,21 @@ unsafe fn pack<S: CountingSemiring>(
     // by panel each depth is another line, 4 KiB apart at n = 1024, and
     // another page. Otherwise (a row-major A) panel by panel, depth outer,
     // which keeps `unit` rows' lines in use.
+    // Depth p of one panel.
+    let move_depth = |panel: usize, p: usize| {
+        let at = panel * unit * kc + p * unit;
+        for r in 0..unit {
+            move_one(panel * unit + r, p, at + r);
+        }
+    };
     let panels = extent.div_ceil(unit);
     if vrs.unsigned_abs() < vcs.unsigned_abs() {
         for p in 0..kc {
-            for panel in 0..panels {
-                let at = panel * unit * kc + p * unit;
-                for r in 0..unit {
-                    move_one(panel * unit + r, p, at + r);
-                }
-            }
+            (0..panels).for_each(|panel| move_depth(panel, p));
         }
     } else {
         for panel in 0..panels {
-            for p in 0..kc {
-                let at = panel * unit * kc + p * unit;
-                for r in 0..unit {
-                    move_one(panel * unit + r, p, at + r);
-                }
-            }
+            (0..kc).for_each(|p| move_depth(panel, p));
         }
     }
 }
@@ -386,26 +383,13 @@ impl Block {
     ///
     /// # Safety
     /// The block lies in C.
-    unsafe fn row<T>(self, out: &Output<T>, r: usize) -> (RowOfC<T>, RowOfC<f64>) {
+    unsafe fn row<T: Copy>(self, out: &Output<T>, r: usize) -> (RowOfC<T>, RowOfC<f64>) {
         let (i, j) = ((self.i0 + r) as isize, self.j0 as isize);
-        // SAFETY: (i0 + r, j0) is in C (the caller's contract), so both
-        // offsets stay inside C's planes.
+        // SAFETY: (i0 + r, j0) is in C (the caller's contract).
         unsafe {
             (
-                RowOfC {
-                    first: out
-                        .values
-                        .get()
-                        .offset(i * out.value_strides.0 + j * out.value_strides.1),
-                    col_stride: out.value_strides.1,
-                },
-                RowOfC {
-                    first: out
-                        .counts
-                        .get()
-                        .offset(i * out.count_strides.0 + j * out.count_strides.1),
-                    col_stride: out.count_strides.1,
-                },
+                RowOfC::at(out.values.get(), out.value_strides, i, j),
+                RowOfC::at(out.counts.get(), out.count_strides, i, j),
             )
         }
     }
@@ -491,6 +475,23 @@ struct RowOfC<T> {
 }
 
 impl<T: Copy> RowOfC<T> {
+    /// The row from element (i, j) of a plane with these strides.
+    ///
+    /// # Safety
+    /// (i, j) is in the plane.
+    unsafe fn at(
+        plane: *mut T,
+        (row_stride, col_stride): (isize, isize),
+        i: isize,
+        j: isize,
+    ) -> Self {
+        Self {
+            // SAFETY: (i, j) is in the plane, so the offset stays inside it.
+            first: unsafe { plane.offset(i * row_stride + j * col_stride) },
+            col_stride,
+        }
+    }
+
     /// `to.len()` elements of the row into `to`.
     ///
     /// # Safety
