@@ -268,10 +268,11 @@ fn check<S: CountingSemiring>(
 
 /// Checks every count of an operand's two planes (those of ZERO values
 /// are never read, so any goes); the largest of each column goes into
-/// `col_max` (`cols` long) and of each row to `row_max(i, max)`. A row is
-/// checked without a branch (it vectorizes: a product's checks read every
-/// entry of A and B) and searched only when it holds an invalid count, so
-/// that the error names the first.
+/// `col_max` (`cols` long) and of each row to `row_max(i, max)`. A row's
+/// counts are scanned alone, as slices, with the input scan of the level
+/// (`binding::scan`, AVX2 where it can), and only an invalid one is
+/// looked at with its value; the first invalid count of a live entry in
+/// row order is the error.
 fn scan_counts<S: CountingSemiring>(
     values: MatRef<'_, S::Value>,
     counts: MatRef<'_, f64>,

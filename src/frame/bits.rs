@@ -2,13 +2,13 @@
 //! of 32 rows of B, and the split among threads. ISA-blind: the two
 //! kernel steps come as `#[target_feature]` entries from the binding.
 //!
-//! For each column block (the outer loop, so a block's 64 KiB of tables
-//! serve every row of C before the next are built) and each k-block, the
-//! driver packs the 32 rows of B (zeros past k, the edge word masked to
-//! C's columns), has the kernel build the tables, then update every row of
-//! the task's C block. Every step is an OR, so any split among tasks and
-//! any order gives the same bits: the result is exact at every thread
-//! count.
+//! For each column block (the outer loop) and each group of
+//! [`GROUP_BLOCKS`] k-blocks, the driver packs each k-block's 32 rows of B
+//! (zeros past k, the edge word masked to C's columns) and has the kernel
+//! build its tables; then each chunk of [`ROW_CHUNK`] rows of the task's C
+//! block takes the whole group while it sits in L1. Every step is an OR,
+//! so any split among tasks and any order gives the same bits: the result
+//! is exact at every thread count.
 
 use crate::bit_view::{BitMatMut, BitMatRef, last_word_mask, words_per_row};
 use crate::config::Accum;
@@ -82,31 +82,45 @@ pub(crate) unsafe fn bit_product(
             packed,
             tables,
         } = &mut *buffers;
+        let tables = aligned_to_line(tables);
         pack_a_pairs(&a, first_row, last_row, a_pairs);
+        let k_blocks = k.div_ceil(K_BLOCK);
         for block in first_block..last_block {
             let first_word = block * BLOCK_WORDS;
             let words = BLOCK_WORDS.min(n_words - first_word);
-            for k0 in (0..k).step_by(K_BLOCK) {
-                pack_b_block(&b, k0, first_word, words, packed);
-                // SAFETY: `packed` holds K_BLOCK·BLOCK_WORDS words and
-                // `tables` TABLES·TABLE_WORDS; the entry may run here
-                // (caller).
-                unsafe { (entries.tables)(packed.as_ptr(), tables.as_mut_ptr()) };
-                let job = LookupJob {
-                    tables: tables.as_ptr(),
-                    a: a_pairs[(k0 / K_BLOCK) * rows..].as_ptr(),
-                    // In bounds: row first_row < m exists in C's layout.
-                    c: c_base.get().wrapping_add(first_row * c_stride + first_word),
-                    c_stride,
-                    rows,
-                    words,
-                };
-                // SAFETY: `a_pairs` holds `rows` values from this
-                // k-block's start (one per row and k-block); C's rows
-                // of the job hold words first_word..first_word + words
-                // (< n_words), which no other task writes (tasks split
-                // rows × blocks); the tables were just built.
-                unsafe { (entries.lookups)(&job) };
+            for kb0 in (0..k_blocks).step_by(GROUP_BLOCKS) {
+                let group = GROUP_BLOCKS.min(k_blocks - kb0);
+                for g in 0..group {
+                    pack_b_block(&b, (kb0 + g) * K_BLOCK, first_word, words, packed);
+                    let tables = tables[g * TABLES * TABLE_WORDS..].as_mut_ptr();
+                    // SAFETY: `packed` holds K_BLOCK·BLOCK_WORDS words and
+                    // `tables` TABLES·TABLE_WORDS from there (GROUP_BLOCKS
+                    // sets); the entry may run here (caller).
+                    unsafe { (entries.tables)(packed.as_ptr(), tables) };
+                }
+                for r0 in (0..rows).step_by(ROW_CHUNK) {
+                    for g in 0..group {
+                        let job = LookupJob {
+                            tables: tables[g * TABLES * TABLE_WORDS..].as_ptr(),
+                            a: a_pairs[(kb0 + g) * rows + r0..].as_ptr(),
+                            // In bounds: row first_row + r0 < m is in C.
+                            c: c_base
+                                .get()
+                                .wrapping_add((first_row + r0) * c_stride + first_word),
+                            c_stride,
+                            rows: ROW_CHUNK.min(rows - r0),
+                            words,
+                        };
+                        // SAFETY: `a_pairs` holds `rows` values from each
+                        // k-block's start (one per row and k-block), so
+                        // the chunk's from r0; C's rows of the job hold
+                        // words first_word..first_word + words (<
+                        // n_words), which no other task writes (tasks
+                        // split rows × blocks); the tables were just
+                        // built.
+                        unsafe { (entries.lookups)(&job) };
+                    }
+                }
             }
         }
     };
@@ -114,8 +128,17 @@ pub(crate) unsafe fn bit_product(
     Ok(())
 }
 
+/// k-blocks whose tables are built together (16 × 64 KiB, in L2): a
+/// chunk of [`ROW_CHUNK`] rows of C then takes all of them while it sits
+/// in L1. One k-block at a time, every row of C's block (256 KiB at
+/// n = 4096) came from L2 and went back for each 32 values of k.
+const GROUP_BLOCKS: usize = 16;
+/// Rows of C one pass over a group of k-blocks updates: 64 rows of one
+/// column block are 4 KiB.
+const ROW_CHUNK: usize = 64;
+
 /// One task's buffers: its rows of A as pairs, one packed k-block of B
-/// and the tables built from it.
+/// and the tables of a group of k-blocks.
 struct TaskBuffers {
     a_pairs: Vec<u64>,
     packed: Vec<u64>,
@@ -125,12 +148,24 @@ struct TaskBuffers {
 impl TaskBuffers {
     /// For a task of `rows` rows of A, k deep.
     fn new(k: usize, rows: usize) -> Result<Self, Error> {
+        let group = GROUP_BLOCKS.min(k.div_ceil(K_BLOCK));
         Ok(Self {
             a_pairs: try_filled_vec(k.div_ceil(K_BLOCK).saturating_mul(rows), 0)?,
             packed: try_filled_vec(K_BLOCK * BLOCK_WORDS, 0)?,
-            tables: try_filled_vec(TABLES * TABLE_WORDS, 0)?,
+            // A group's tables (no more k-blocks than k has), and room to
+            // start them on a cache line (see `aligned_to_line`).
+            tables: try_filled_vec(group * TABLES * TABLE_WORDS + BLOCK_WORDS - 1, 0)?,
         })
     }
+}
+
+/// `words` from its first 64-byte aligned word on, all but the last
+/// `BLOCK_WORDS - 1`: every table entry is then one cache line, where an
+/// entry across two lines costs two loads (`Vec` aligns to 8 bytes only).
+fn aligned_to_line(words: &mut [u64]) -> &mut [u64] {
+    let skip = (64 - words.as_ptr() as usize % 64) % 64 / 8;
+    let len = words.len() - (BLOCK_WORDS - 1);
+    &mut words[skip..skip + len]
 }
 
 /// A's rows first_row..last_row as one `u64` per (k-block, row), k-block

@@ -344,19 +344,18 @@ unsafe fn pack<S: CountingSemiring>(
             *dst_counts.add(at) = c;
         }
     };
-    // The writes run in order within each panel. A source whose panel
-    // rows are contiguous (a row-major B, read through its transpose) is
-    // read a depth at a time across all panels: one stream, where panel
-    // by panel each depth is another line, 4 KiB apart at n = 1024, and
-    // another page. Otherwise (a row-major A) panel by panel, depth outer,
-    // which keeps `unit` rows' lines in use.
-    // Depth p of one panel.
+    // Depth p of one panel: its writes run in order.
     let move_depth = |panel: usize, p: usize| {
         let at = panel * unit * kc + p * unit;
         for r in 0..unit {
             move_one(panel * unit + r, p, at + r);
         }
     };
+    // A source whose panel rows are contiguous (a row-major B, read
+    // through its transpose) is read a depth at a time across all panels,
+    // one stream; panel by panel each depth would be another line, 4 KiB
+    // apart at n = 1024, and another page. Otherwise (a row-major A)
+    // panel by panel, depth outer, which keeps `unit` rows' lines in use.
     let panels = extent.div_ceil(unit);
     if vrs.unsigned_abs() < vcs.unsigned_abs() {
         for p in 0..kc {
