@@ -32,6 +32,18 @@ pub(crate) fn try_empty_vec<T>(len: usize) -> Result<Vec<T>, Error> {
     Ok(buf)
 }
 
+/// `len` zero words starting on a cache line, or
+/// [`Error::WorkspaceTooLarge`] as [`try_filled_vec`].
+pub(crate) fn try_zeroed_line_aligned(len: usize) -> Result<AVec<u64, ConstAlign<64>>, Error> {
+    let mut buf = AVec::new(64);
+    buf.try_reserve_exact(len)
+        .map_err(|_| Error::WorkspaceTooLarge {
+            bytes: len.saturating_mul(8),
+        })?;
+    buf.resize(len, 0);
+    Ok(buf)
+}
+
 /// One 64-byte aligned byte buffer that only ever grows.
 #[derive(Debug)]
 pub(crate) struct AlignedBuf(AVec<u8, ConstAlign<64>>);

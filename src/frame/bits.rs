@@ -14,7 +14,8 @@ use crate::bit_view::{BitMatMut, BitMatRef, last_word_mask, words_per_row};
 use crate::config::Accum;
 use crate::error::Error;
 use crate::kernels::bits::{BLOCK_WORDS, K_BLOCK, LookupJob, TABLE_WORDS, TABLES};
-use crate::workspace::{SharedPtr, try_filled_vec};
+use crate::workspace::{SharedPtr, try_filled_vec, try_zeroed_line_aligned};
+use aligned_vec::{AVec, ConstAlign};
 use std::sync::Mutex;
 
 /// A kernel's two steps, compiled for one ISA by the binding.
@@ -82,7 +83,6 @@ pub(crate) unsafe fn bit_product(
             packed,
             tables,
         } = &mut *buffers;
-        let tables = aligned_to_line(tables);
         pack_a_pairs(&a, first_row, last_row, a_pairs);
         let k_blocks = k.div_ceil(K_BLOCK);
         for block in first_block..last_block {
@@ -142,7 +142,7 @@ const ROW_CHUNK: usize = 64;
 struct TaskBuffers {
     a_pairs: Vec<u64>,
     packed: Vec<u64>,
-    tables: Vec<u64>,
+    tables: AVec<u64, ConstAlign<64>>,
 }
 
 impl TaskBuffers {
@@ -152,20 +152,12 @@ impl TaskBuffers {
         Ok(Self {
             a_pairs: try_filled_vec(k.div_ceil(K_BLOCK).saturating_mul(rows), 0)?,
             packed: try_filled_vec(K_BLOCK * BLOCK_WORDS, 0)?,
-            // A group's tables (no more k-blocks than k has), and room to
-            // start them on a cache line (see `aligned_to_line`).
-            tables: try_filled_vec(group * TABLES * TABLE_WORDS + BLOCK_WORDS - 1, 0)?,
+            // A group's tables (no more k-blocks than k has), on cache
+            // lines: a `Vec<u64>` aligns to 8 bytes, and a 64-byte entry
+            // across two lines costs two loads.
+            tables: try_zeroed_line_aligned(group * TABLES * TABLE_WORDS)?,
         })
     }
-}
-
-/// `words` from its first 64-byte aligned word on, all but the last
-/// `BLOCK_WORDS - 1`: every table entry is then one cache line, where an
-/// entry across two lines costs two loads (`Vec` aligns to 8 bytes only).
-fn aligned_to_line(words: &mut [u64]) -> &mut [u64] {
-    let skip = (64 - words.as_ptr() as usize % 64) % 64 / 8;
-    let len = words.len() - (BLOCK_WORDS - 1);
-    &mut words[skip..skip + len]
 }
 
 /// A's rows first_row..last_row as one `u64` per (k-block, row), k-block

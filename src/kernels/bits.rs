@@ -259,10 +259,8 @@ pub(crate) unsafe fn probe_body<B: WordBlock>(iters: usize) -> u64 {
     let rows: Vec<u64> = (0..K_BLOCK * BLOCK_WORDS)
         .map(|i| (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
         .collect();
-    // Tables from a cache line on, as the driver's: 64-byte entries.
-    let mut room = vec![0u64; TABLES * TABLE_WORDS + BLOCK_WORDS - 1];
-    let skip = (64 - room.as_ptr() as usize % 64) % 64 / 8;
-    let tables = &mut room[skip..skip + TABLES * TABLE_WORDS];
+    // Tables on cache lines, as the driver's: 64-byte entries.
+    let mut tables = aligned_vec::avec![[64] | 0u64; TABLES * TABLE_WORDS];
     let a: Vec<u64> = (0..PROBE_ROWS as u64)
         .map(|i| i.wrapping_mul(0x2545_F491_4F6C_DD1D))
         .collect();
