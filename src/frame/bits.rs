@@ -1,14 +1,14 @@
 //! The bit-packed or-and product's loops: blocks of 512 columns, k-blocks
-//! of 32 rows of B, and the split among threads. ISA-blind: the two
-//! kernel steps come as `#[target_feature]` entries from the binding.
+//! of [`K_BLOCK`] rows of B, and the split among threads. ISA-blind: the
+//! two kernel steps come as `#[target_feature]` entries from the binding.
 //!
-//! For each column block (the outer loop) and each group of
-//! [`GROUP_BLOCKS`] k-blocks, the driver packs each k-block's 32 rows of B
-//! (zeros past k, the edge word masked to C's columns) and has the kernel
-//! build its tables; then each chunk of [`ROW_CHUNK`] rows of the task's C
-//! block takes the whole group while it sits in L1. Every step is an OR,
-//! so any split among tasks and any order gives the same bits: the result
-//! is exact at every thread count.
+//! For each column block (the outer loop), the driver copies the task's
+//! rows of C at that block into one contiguous buffer; then for each
+//! k-block it packs the k-block's rows of B (zeros past k, the edge word
+//! masked to C's columns), has the kernel build its tables (40 KiB, in
+//! L1), and runs every row of the buffer past them; then it copies the
+//! buffer back. Every step is an OR, so any split among tasks and any
+//! order gives the same bits: the result is exact at every thread count.
 
 use crate::bit_view::{BitMatMut, BitMatRef, last_word_mask, words_per_row};
 use crate::config::Accum;
@@ -79,107 +79,133 @@ pub(crate) unsafe fn bit_product(
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
         let TaskBuffers {
-            a_pairs,
+            a_fields,
             packed,
             tables,
+            c_block,
         } = &mut *buffers;
-        pack_a_pairs(&a, first_row, last_row, a_pairs);
-        let k_blocks = k.div_ceil(K_BLOCK);
+        pack_a_fields(&a, first_row, last_row, a_fields);
         for block in first_block..last_block {
             let first_word = block * BLOCK_WORDS;
             let words = BLOCK_WORDS.min(n_words - first_word);
-            for kb0 in (0..k_blocks).step_by(GROUP_BLOCKS) {
-                let group = GROUP_BLOCKS.min(k_blocks - kb0);
-                for g in 0..group {
-                    pack_b_block(&b, (kb0 + g) * K_BLOCK, first_word, words, packed);
-                    let tables = tables[g * TABLES * TABLE_WORDS..].as_mut_ptr();
-                    // SAFETY: `packed` holds K_BLOCK·BLOCK_WORDS words and
-                    // `tables` TABLES·TABLE_WORDS from there (GROUP_BLOCKS
-                    // sets); the entry may run here (caller).
-                    unsafe { (entries.tables)(packed.as_ptr(), tables) };
-                }
-                for r0 in (0..rows).step_by(ROW_CHUNK) {
-                    for g in 0..group {
-                        let job = LookupJob {
-                            tables: tables[g * TABLES * TABLE_WORDS..].as_ptr(),
-                            a: a_pairs[(kb0 + g) * rows + r0..].as_ptr(),
-                            // In bounds: row first_row + r0 < m is in C.
-                            c: c_base
-                                .get()
-                                .wrapping_add((first_row + r0) * c_stride + first_word),
-                            c_stride,
-                            rows: ROW_CHUNK.min(rows - r0),
-                            words,
-                        };
-                        // SAFETY: `a_pairs` holds `rows` values from each
-                        // k-block's start (one per row and k-block), so
-                        // the chunk's from r0; C's rows of the job hold
-                        // words first_word..first_word + words (<
-                        // n_words), which no other task writes (tasks
-                        // split rows × blocks); the tables were just
-                        // built.
-                        unsafe { (entries.lookups)(&job) };
-                    }
-                }
+            let c_rows = c_base.get().wrapping_add(first_row * c_stride + first_word);
+            // SAFETY: rows first_row..last_row of C hold words first_word..
+            // first_word + words (< n_words), which no other task reads or
+            // writes (tasks split rows × blocks); `c_block` holds `rows`
+            // blocks.
+            unsafe { copy_c_block(c_rows, c_stride, words, c_block, rows, CopyTo::Block) };
+            for kb in 0..k.div_ceil(K_BLOCK) {
+                pack_b_block(&b, kb * K_BLOCK, first_word, words, packed);
+                // SAFETY: `packed` holds K_BLOCK·BLOCK_WORDS words and
+                // `tables` TABLES·TABLE_WORDS; the entry may run here
+                // (caller).
+                unsafe { (entries.tables)(packed.as_ptr(), tables.as_mut_ptr()) };
+                let job = LookupJob {
+                    tables: tables.as_ptr(),
+                    a: a_fields[kb * rows..].as_ptr(),
+                    c: c_block.as_mut_ptr(),
+                    rows,
+                };
+                // SAFETY: `a_fields` holds `rows` values from each
+                // k-block's start, `c_block` rows·BLOCK_WORDS words; the
+                // tables were just built.
+                unsafe { (entries.lookups)(&job) };
             }
+            // SAFETY: as the copy in.
+            unsafe { copy_c_block(c_rows, c_stride, words, c_block, rows, CopyTo::C) };
         }
     };
     crate::frame::run_tasks(col_tasks * row_tasks, run_task);
     Ok(())
 }
 
-/// k-blocks whose tables are built together (16 × 64 KiB, in L2): a
-/// chunk of [`ROW_CHUNK`] rows of C then takes all of them while it sits
-/// in L1. One k-block at a time, every row of C's block (256 KiB at
-/// n = 4096) came from L2 and went back for each 32 values of k.
-const GROUP_BLOCKS: usize = 16;
-/// Rows of C one pass over a group of k-blocks updates: 64 rows of one
-/// column block are 4 KiB.
-const ROW_CHUNK: usize = 64;
-
-/// One task's buffers: its rows of A as pairs, one packed k-block of B
-/// and the tables of a group of k-blocks.
+/// One task's buffers: its rows of A as k-block fields, one packed
+/// k-block of B, its tables, and the task's rows of C at one column block.
 struct TaskBuffers {
-    a_pairs: Vec<u64>,
+    a_fields: Vec<u64>,
     packed: Vec<u64>,
     tables: AVec<u64, ConstAlign<64>>,
+    c_block: AVec<u64, ConstAlign<64>>,
 }
 
 impl TaskBuffers {
     /// For a task of `rows` rows of A, k deep.
     fn new(k: usize, rows: usize) -> Result<Self, Error> {
-        let group = GROUP_BLOCKS.min(k.div_ceil(K_BLOCK));
         Ok(Self {
-            a_pairs: try_filled_vec(k.div_ceil(K_BLOCK).saturating_mul(rows), 0)?,
+            a_fields: try_filled_vec(k.div_ceil(K_BLOCK).saturating_mul(rows), 0)?,
             packed: try_filled_vec(K_BLOCK * BLOCK_WORDS, 0)?,
-            // A group's tables (no more k-blocks than k has), on cache
-            // lines: a `Vec<u64>` aligns to 8 bytes, and a 64-byte entry
-            // across two lines costs two loads.
-            tables: try_zeroed_line_aligned(group * TABLES * TABLE_WORDS)?,
+            // On cache lines: a `Vec<u64>` aligns to 8 bytes, and a 64-byte
+            // entry across two lines costs two loads.
+            tables: try_zeroed_line_aligned(TABLES * TABLE_WORDS)?,
+            c_block: try_zeroed_line_aligned(rows.saturating_mul(BLOCK_WORDS))?,
         })
     }
 }
 
 /// A's rows first_row..last_row as one `u64` per (k-block, row), k-block
-/// major, into `pairs` (⌈k / K_BLOCK⌉ · rows words): bytes TABLES·kb + t
-/// of each row in its byte t (0 past ⌈k / 8⌉; bits past k within a byte
-/// select table entries of zero rows, see `pack_b_block`).
-fn pack_a_pairs(a: &BitMatRef<'_>, first_row: usize, last_row: usize, pairs: &mut [u64]) {
+/// major, into `fields` (⌈k / K_BLOCK⌉ · rows words): bits K_BLOCK·kb ..
+/// K_BLOCK·(kb + 1) of the row (bits past k are whatever A's last word
+/// holds there: they select table entries of zero rows, see
+/// `pack_b_block`).
+fn pack_a_fields(a: &BitMatRef<'_>, first_row: usize, last_row: usize, fields: &mut [u64]) {
+    const MASK: u64 = if K_BLOCK == 64 {
+        !0
+    } else {
+        (1 << K_BLOCK) - 1
+    };
     let k_blocks = a.cols().div_ceil(K_BLOCK);
-    let bytes = a.cols().div_ceil(8);
     let rows = last_row - first_row;
     for (r, i) in (first_row..last_row).enumerate() {
         let row = a.row(i).expect("a row of A");
-        let byte = |b: usize| {
-            if b < bytes {
-                row[b / 8] >> (8 * (b % 8)) & 0xFF
-            } else {
-                0
-            }
-        };
+        let word = |w: usize| row.get(w).copied().unwrap_or(0);
         for kb in 0..k_blocks {
-            pairs[kb * rows + r] =
-                (0..TABLES).fold(0, |acc, t| acc | byte(TABLES * kb + t) << (8 * t));
+            let (w, shift) = (kb * K_BLOCK / 64, kb * K_BLOCK % 64);
+            let high = if shift == 0 {
+                0
+            } else {
+                word(w + 1) << (64 - shift)
+            };
+            fields[kb * rows + r] = (word(w) >> shift | high) & MASK;
+        }
+    }
+}
+
+/// Which way [`copy_c_block`] copies.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CopyTo {
+    Block,
+    C,
+}
+
+/// Copies `words` words of each of `rows` rows of C (from `c`, `c_stride`
+/// words apart) to `block` (BLOCK_WORDS words a row, zeros after
+/// `words`), or back. The kernel then reads C's rows in sequence: in
+/// place, 64 bytes of each 512-byte row at n = 4096 spread a task's rows
+/// over 2 MiB and a few L1 sets, and the product ran 1.7× slower.
+///
+/// # Safety
+/// Those rows hold `words` words at `c`, which nobody else touches during
+/// the call; `block` holds `rows · BLOCK_WORDS` words.
+unsafe fn copy_c_block(
+    c: *mut u64,
+    c_stride: usize,
+    words: usize,
+    block: &mut [u64],
+    rows: usize,
+    to: CopyTo,
+) {
+    for (r, row) in block[..rows * BLOCK_WORDS]
+        .chunks_exact_mut(BLOCK_WORDS)
+        .enumerate()
+    {
+        // SAFETY: row r of the rows the caller names.
+        let c_row = unsafe { std::slice::from_raw_parts_mut(c.add(r * c_stride), words) };
+        match to {
+            CopyTo::Block => {
+                row[..words].copy_from_slice(c_row);
+                row[words..].fill(0);
+            }
+            CopyTo::C => c_row.copy_from_slice(&row[..words]),
         }
     }
 }

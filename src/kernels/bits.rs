@@ -4,32 +4,37 @@
 //! # Why tables
 //! The direct product ORs row k of B into row i of C for every set bit
 //! A[i, k]: one vector OR per (i, k) and 512 columns, so at best 1 k per
-//! instruction. Here the driver gives the kernel [`TABLES`] groups of 8
-//! rows of B at a time, and [`build_tables`] ORs every subset of each
-//! group once (256 entries, each one OR of an earlier entry and one row).
-//! Then a row of C takes the whole k-block of 32 in one step:
-//! `c |= T0[byte 0 of A] | T1[byte 1] | T2[byte 2] | T3[byte 3]`, four
-//! loads and two `vpternlogq` (imm 0xFE, a three-way OR) on AVX-512:
-//! 16·512 entry operations per instruction where the direct product does
-//! 512. The tables (4 × 256 × 64 B = 64 KiB) sit in L1 and L2; building
-//! them costs 1024 ORs per block, repaid once the product has a few dozen
-//! rows.
+//! instruction. Here the driver gives the kernel [`TABLES`] groups of
+//! [`GROUP_ROWS`] rows of B at a time, and [`build_tables`] ORs every
+//! subset of each group once (64 entries, each one OR of an earlier entry
+//! and one row). Then a row of C takes the whole k-block of 60 in one
+//! step: `c |= T0[field 0 of A] | … | T9[field 9]`, ten loads and five
+//! `vpternlogq` (imm 0xFE, a three-way OR) on AVX-512: 6·512 entry
+//! operations per lookup where the direct product does 512 per OR.
+//!
+//! Six rows a table, not eight: the ten tables (10 × 64 × 64 B = 40 KiB)
+//! stay in a 48 KiB L1 while every row of C streams past them, where
+//! 256-entry tables (64 KiB a k-block) had to come from L2 for each
+//! lookup. Building them costs 640 ORs per k-block, repaid once the
+//! product has a few dozen rows.
 //!
 //! The kernels know nothing of loops over blocks or threads: they fill
 //! the tables of one block, and update rows of one block of C.
 
 /// Words of C (and of B) one block covers: one zmm, two ymm, eight u64.
 pub(crate) const BLOCK_WORDS: usize = 8;
-/// Rows of B in one table: one byte of A indexes it.
-pub(crate) const GROUP_ROWS: usize = 8;
-/// Tables per k-block: four, so a row of C is loaded and stored once per
-/// 32 values of k (two three-way ORs of two lookups each); with two, C's
-/// traffic from L2 held the product at 6× the byte kernel.
-pub(crate) const TABLES: usize = 4;
+/// Rows of B in one table: six bits of A index it.
+pub(crate) const GROUP_ROWS: usize = 6;
+/// Tables per k-block: ten, so a row of C is loaded and stored once per
+/// 60 values of k and the tables still fit L1 (eight tables, 32 KiB, ran
+/// about 5 % slower; 5-row tables, 12 of them, too).
+pub(crate) const TABLES: usize = 10;
 /// Rows of B (values of k) one block of tables covers.
 pub(crate) const K_BLOCK: usize = GROUP_ROWS * TABLES;
-/// Words of one table: 256 entries of one block.
-pub(crate) const TABLE_WORDS: usize = 256 * BLOCK_WORDS;
+/// Entries of one table: every subset of its group's rows.
+pub(crate) const TABLE_ENTRIES: usize = 1 << GROUP_ROWS;
+/// Words of one table.
+pub(crate) const TABLE_WORDS: usize = TABLE_ENTRIES * BLOCK_WORDS;
 
 /// One block of [`BLOCK_WORDS`] words in registers, and the ORs on it.
 ///
@@ -154,7 +159,7 @@ impl WordBlock for Avx512Block {
 
 /// Fills [`TABLES`] tables from `K_BLOCK` packed rows of B (`BLOCK_WORDS`
 /// words each, row after row): entry s of table t is the OR of the rows
-/// `8t + b` for the bits b set in s (entry 0 is zero).
+/// `GROUP_ROWS · t + b` for the bits b set in s (entry 0 is zero).
 ///
 /// # Safety
 /// `rows` holds `K_BLOCK · BLOCK_WORDS` readable words, `tables`
@@ -162,7 +167,7 @@ impl WordBlock for Avx512Block {
 #[inline(always)]
 pub(crate) unsafe fn build_tables<B: WordBlock>(rows: *const u64, tables: *mut u64) {
     // SAFETY: every offset stays inside the two buffers (t < TABLES,
-    // entries < 256, rows < K_BLOCK).
+    // entries < TABLE_ENTRIES, rows < K_BLOCK).
     unsafe {
         for t in 0..TABLES {
             let table = tables.add(t * TABLE_WORDS);
@@ -182,23 +187,20 @@ pub(crate) unsafe fn build_tables<B: WordBlock>(rows: *const u64, tables: *mut u
 }
 
 /// One k-block of rows of C over one block of columns: for each row r,
-/// `C[r] |= T0[A byte g] | T1[A byte g + 1]` on the first `words` words.
+/// `C[r] |= T0[field 0 of A's bits] | … | T9[field 9]`.
 pub(crate) struct LookupJob {
     /// The tables of this k-block ([`build_tables`]).
     pub tables: *const u64,
     /// The job's rows of A at this k-block, packed by the driver: one
-    /// `u64` a row, its byte t indexing table t. Packed so the rows' bytes are read in sequence (read in
-    /// place, each row is another cache line: 4096 rows of a 4096-column
-    /// A miss L2 every k-block).
+    /// `u64` a row holding its K_BLOCK bits, bits `GROUP_ROWS · t ..` of
+    /// it indexing table t. Packed so the rows' bits are read in sequence
+    /// (read in place, each row is another cache line).
     pub a: *const u64,
-    /// Word `block · BLOCK_WORDS` of C's first row of the job.
+    /// The job's rows of C: `BLOCK_WORDS` words each, one after the other
+    /// (the driver's copy of C's block).
     pub c: *mut u64,
-    /// Words from one row of C to the next.
-    pub c_stride: usize,
     /// Rows of the job.
     pub rows: usize,
-    /// Words of C the block covers (`BLOCK_WORDS`, fewer at the right edge).
-    pub words: usize,
 }
 
 /// Runs a [`LookupJob`]. Bits of A past k select table entries built from
@@ -206,50 +208,40 @@ pub(crate) struct LookupJob {
 /// rows carry no bits past C's last column, so the OR leaves those alone.
 ///
 /// # Safety
-/// The job's pointers cover what its fields say (A: `rows` values; C: `rows` rows of `words` ≤ `BLOCK_WORDS` words,
-/// written by no one else during the call; tables: `TABLES · TABLE_WORDS`
-/// words); `B`'s ISA is enabled.
+/// The job's pointers cover what its fields say (A: `rows` values; C:
+/// `rows · BLOCK_WORDS` words, written by no one else during the call;
+/// tables: `TABLES · TABLE_WORDS` words); `B`'s ISA is enabled.
 #[inline(always)]
 pub(crate) unsafe fn lookup_rows<B: WordBlock>(job: &LookupJob) {
+    // Tables in pairs (one three-way OR each); a row's bits in one word.
+    const { assert!(TABLES.is_multiple_of(2) && K_BLOCK <= 64) };
     // SAFETY: (whole body) offsets as the contract above; a table entry is
-    // below 256, so entry · BLOCK_WORDS + BLOCK_WORDS ≤ TABLE_WORDS.
+    // below TABLE_ENTRIES, so entry · BLOCK_WORDS + BLOCK_WORDS ≤
+    // TABLE_WORDS.
     unsafe {
         for r in 0..job.rows {
-            let bytes = *job.a.add(r);
+            let bits = *job.a.add(r);
             let entry = |t: usize| {
-                let e = (bytes >> (8 * t) & 0xFF) as usize;
+                let e = (bits >> (GROUP_ROWS * t)) as usize & (TABLE_ENTRIES - 1);
                 B::load(job.tables.add(t * TABLE_WORDS + e * BLOCK_WORDS))
             };
-            let update = |acc: B| {
-                let mut acc = acc;
-                for t in (0..TABLES).step_by(2) {
-                    acc = acc.or3(entry(t), entry(t + 1));
-                }
-                acc
-            };
-            let c = job.c.add(r * job.c_stride);
-            if job.words == BLOCK_WORDS {
-                update(B::load(c)).store(c);
-            } else {
-                // The right edge: through a full block on the stack, so no
-                // word past the matrix is read or written.
-                let mut edge = [0u64; BLOCK_WORDS];
-                std::ptr::copy_nonoverlapping(c, edge.as_mut_ptr(), job.words);
-                update(B::load(edge.as_ptr())).store(edge.as_mut_ptr());
-                std::ptr::copy_nonoverlapping(edge.as_ptr(), c, job.words);
+            let mut acc = B::load(job.c.add(r * BLOCK_WORDS));
+            for t in (0..TABLES).step_by(2) {
+                acc = acc.or3(entry(t), entry(t + 1));
             }
+            acc.store(job.c.add(r * BLOCK_WORDS));
         }
     }
 }
 
 /// Rows of C in the peak probe: 64 rows of one block are 4 KiB, which
-/// stay in L1 beside the tables (64 KiB, so partly in L2), as in the
-/// driver's chunks of rows.
+/// stay in L1 beside the tables (40 KiB); the driver streams its rows of
+/// C from L2 past them instead.
 const PROBE_ROWS: usize = 64;
 
 /// The peak probe: the lookup step of [`lookup_rows`] on L1-resident
 /// tables, A and C, `iters` times over [`PROBE_ROWS`] rows. Returns the
-/// entry operations done (rows · 512 columns · 32 k per pass), counted as
+/// entry operations done (rows · 512 columns · K_BLOCK k per pass), counted as
 /// a product counts them (m·n·k).
 ///
 /// # Safety
@@ -273,9 +265,7 @@ pub(crate) unsafe fn probe_body<B: WordBlock>(iters: usize) -> u64 {
             tables: tables.as_ptr(),
             a: a.as_ptr(),
             c: c.as_mut_ptr(),
-            c_stride: BLOCK_WORDS,
             rows: PROBE_ROWS,
-            words: BLOCK_WORDS,
         };
         for _ in 0..iters {
             lookup_rows::<B>(std::hint::black_box(&job));
