@@ -11,8 +11,8 @@
 //! pair joined by a walk of at most 2^s edges, so ⌈log₂ n⌉ products
 //! suffice, and the loop stops as soon as a product changes nothing (the
 //! longest shortest route has been covered). Each product is n³ entry
-//! operations, but at 64 entries a word and one table lookup per 16 values
-//! of k it runs at trillions of them a second; the matrix output (n² bits)
+//! operations, but at 64 entries a word and one table lookup per 6 values
+//! of k (for 512 columns at once) it runs at trillions of them a second; the matrix output (n² bits)
 //! is what a caller of a closure wants, where a search from every node
 //! also costs n·(n + edges) and allocates per source.
 //!

@@ -114,7 +114,8 @@ mod number;
 /// Row i of a matrix starts at word `i · row_stride`; column j is bit
 /// `j % 64` (least significant first) of the row's word `j / 64`. The
 /// bits of the last word past the last column and the padding words
-/// between rows are never written, and never read as entries.
+/// between rows keep their values through a product, and are never read
+/// as entries.
 ///
 /// ```
 /// use tropical_blas::{Accum, bits::{self, BitMatrix}};

@@ -141,31 +141,33 @@ fn sweep_against_the_scalar_definition() {
 #[test]
 fn thread_counts_give_the_same_bits() {
     let mut rng = Rng::new(0x7123);
+    // 513 columns are two blocks, so 3 and 4 threads split rows too; 4100
+    // rows take two passes of a column block; k = 1000 has 17 k-blocks
+    // (the last starts word-aligned again).
     let shapes: &[(usize, usize, usize)] = if quick() {
-        &[(260, 520, 513)]
+        &[(260, 520, 513), (70, 1000, 100)]
     } else {
-        &[(260, 520, 513), (400, 450, 450), (130, 700, 1100)]
+        &[
+            (260, 520, 513),
+            (400, 450, 450),
+            (130, 700, 1100),
+            (70, 1000, 100),
+            (4100, 61, 65),
+        ]
     };
     for &(m, k, n) in shapes {
         let a = Bools::random(&mut rng, m, k, 1);
         let b = Bools::random(&mut rng, k, n, 1);
         let expected = reference(&a, &b);
         for level in available_levels("bits threads") {
-            for threads in 1..=3 {
+            for threads in 1..=4 {
                 let cfg = GemmConfig::default()
                     .with_isa(level)
                     .with_par(Par::Rayon(threads));
-                let what = format!("{level} {m}x{k}x{n} {threads} threads");
-                check(
-                    &mut rng,
-                    &cfg,
-                    &a,
-                    &b,
-                    &expected,
-                    Accum::Combine,
-                    (1, 0, 2),
-                    &what,
-                );
+                for accum in [Accum::Replace, Accum::Combine] {
+                    let what = format!("{level} {m}x{k}x{n} {threads} threads {accum:?}");
+                    check(&mut rng, &cfg, &a, &b, &expected, accum, (1, 0, 2), &what);
+                }
             }
         }
     }

@@ -29,9 +29,10 @@ impl BitKernel {
         self.0.level
     }
 
-    /// Entry operations per second of the kernel's inner step (four table
-    /// lookups ORed into a 512-column block of a row of C, 32 values of k)
-    /// with tables, A and C in cache (L1, the tables partly L2): the ceiling of [`gemm`] on this kernel,
+    /// Entry operations per second of the kernel's inner step (ten table
+    /// lookups ORed into a 512-column block of a row of C, 60 values of k)
+    /// with tables, A and C in L1: the ceiling of [`gemm`] on this kernel
+    /// (whose rows of C stream from L2),
     /// counted as m·n·k. The best of 3 runs of at least `min_time` / 8.
     pub fn peak_ops_per_second(&self, min_time: Duration) -> f64 {
         let probe = self.0.probe;
@@ -82,7 +83,7 @@ pub fn gemm(
 /// count gives the same bits: the product is an OR of ORs) and
 /// `cfg.isa()` to choose the level (else `TROPICAL_BLAS_ISA`, else the
 /// detected one). The tiling, if any, is ignored (the bit kernels block by
-/// 512 columns and 32 rows of B, fixed).
+/// 512 columns and 60 rows of B, fixed).
 ///
 /// Only the entries of C are written: the bits of its last word past
 /// column n − 1 and its padding words keep their values; Replace never

@@ -3,11 +3,12 @@
 //! two kernel steps come as `#[target_feature]` entries from the binding.
 //!
 //! For each column block (the outer loop), the driver copies the task's
-//! rows of C at that block into one contiguous buffer; then for each
-//! k-block it packs the k-block's rows of B (zeros past k, the edge word
-//! masked to C's columns), has the kernel build its tables (40 KiB, in
-//! L1), and runs every row of the buffer past them; then it copies the
-//! buffer back. Every step is an OR, so any split among tasks and any
+//! rows of C at that block into one contiguous buffer (up to
+//! [`PASS_ROWS`] rows at a time); then for each k-block it packs the
+//! k-block's rows of B (zeros past k, the edge word masked to C's
+//! columns), has the kernel build its tables (40 KiB, in a 48 KiB L1),
+//! and runs every row of the buffer past them; then it copies the buffer
+//! back. Every step is an OR, so any split among tasks and any
 //! order gives the same bits: the result is exact at every thread count.
 
 use crate::bit_view::{BitMatMut, BitMatRef, last_word_mask, words_per_row};
@@ -64,9 +65,6 @@ pub(crate) unsafe fn bit_product(
             TaskBuffers::new(k, last_row - first_row).map(Mutex::new)
         })
         .collect::<Result<Vec<_>, Error>>()?;
-    if accum == Accum::Replace {
-        c.clear_entries();
-    }
     let c_stride = c.row_stride();
     let c_base = SharedPtr(c.as_mut_ptr());
     let run_task = |task: usize| {
@@ -88,39 +86,61 @@ pub(crate) unsafe fn bit_product(
         for block in first_block..last_block {
             let first_word = block * BLOCK_WORDS;
             let words = BLOCK_WORDS.min(n_words - first_word);
-            let c_rows = c_base.get().wrapping_add(first_row * c_stride + first_word);
-            // SAFETY: rows first_row..last_row of C hold words first_word..
-            // first_word + words (< n_words), which no other task reads or
-            // writes (tasks split rows × blocks); `c_block` holds `rows`
-            // blocks.
-            unsafe { copy_c_block(c_rows, c_stride, words, c_block, rows, CopyTo::Block) };
-            for kb in 0..k.div_ceil(K_BLOCK) {
-                pack_b_block(&b, kb * K_BLOCK, first_word, words, packed);
-                // SAFETY: `packed` holds K_BLOCK·BLOCK_WORDS words and
-                // `tables` TABLES·TABLE_WORDS; the entry may run here
-                // (caller).
-                unsafe { (entries.tables)(packed.as_ptr(), tables.as_mut_ptr()) };
-                let job = LookupJob {
-                    tables: tables.as_ptr(),
-                    a: a_fields[kb * rows..].as_ptr(),
-                    c: c_block.as_mut_ptr(),
-                    rows,
-                };
-                // SAFETY: `a_fields` holds `rows` values from each
-                // k-block's start, `c_block` rows·BLOCK_WORDS words; the
-                // tables were just built.
-                unsafe { (entries.lookups)(&job) };
+            let copy = BlockCopy {
+                words,
+                // The entries' bits of the block's last word.
+                last_mask: match first_word + words == n_words {
+                    true => last_word_mask(n),
+                    false => !0,
+                },
+                replace: accum == Accum::Replace,
+            };
+            for pass0 in (0..rows).step_by(PASS_ROWS) {
+                let pass_rows = PASS_ROWS.min(rows - pass0);
+                let c_rows = c_base
+                    .get()
+                    .wrapping_add((first_row + pass0) * c_stride + first_word);
+                let c_block = &mut c_block[..pass_rows * BLOCK_WORDS];
+                // SAFETY: rows first_row + pass0.. of C, pass_rows of them
+                // (c_block's), hold words first_word..first_word + words
+                // (≤ n_words), which no other task reads or writes (tasks
+                // split rows × blocks).
+                unsafe { copy.fill_block(c_rows, c_stride, c_block) };
+                for kb in 0..k.div_ceil(K_BLOCK) {
+                    pack_b_block(&b, kb * K_BLOCK, first_word, words, packed);
+                    // SAFETY: `packed` holds K_BLOCK·BLOCK_WORDS words and
+                    // `tables` TABLES·TABLE_WORDS; the entry may run here
+                    // (caller).
+                    unsafe { (entries.tables)(packed.as_ptr(), tables.as_mut_ptr()) };
+                    let job = LookupJob {
+                        tables: tables.as_ptr(),
+                        a: a_fields[kb * rows + pass0..].as_ptr(),
+                        c: c_block.as_mut_ptr(),
+                        rows: pass_rows,
+                    };
+                    // SAFETY: `a_fields` holds `rows` values from each
+                    // k-block's start, so pass_rows from pass0; `c_block`
+                    // pass_rows·BLOCK_WORDS words; the tables were just
+                    // built.
+                    unsafe { (entries.lookups)(&job) };
+                }
+                // SAFETY: as the copy in.
+                unsafe { copy.back_to_c(c_rows, c_stride, c_block) };
             }
-            // SAFETY: as the copy in.
-            unsafe { copy_c_block(c_rows, c_stride, words, c_block, rows, CopyTo::C) };
         }
     };
     crate::frame::run_tasks(col_tasks * row_tasks, run_task);
     Ok(())
 }
 
+/// Rows of C one pass over the k-blocks takes at one column block: their
+/// copy is 256 KiB, in L2, and the tables are built again for each pass
+/// (a few per cent of the lookups' work when a task has more rows).
+const PASS_ROWS: usize = 4096;
+
 /// One task's buffers: its rows of A as k-block fields, one packed
-/// k-block of B, its tables, and the task's rows of C at one column block.
+/// k-block of B, its tables, and up to PASS_ROWS of its rows of C at one
+/// column block.
 struct TaskBuffers {
     a_fields: Vec<u64>,
     packed: Vec<u64>,
@@ -137,7 +157,7 @@ impl TaskBuffers {
             // On cache lines: a `Vec<u64>` aligns to 8 bytes, and a 64-byte
             // entry across two lines costs two loads.
             tables: try_zeroed_line_aligned(TABLES * TABLE_WORDS)?,
-            c_block: try_zeroed_line_aligned(rows.saturating_mul(BLOCK_WORDS))?,
+            c_block: try_zeroed_line_aligned(rows.min(PASS_ROWS) * BLOCK_WORDS)?,
         })
     }
 }
@@ -148,11 +168,7 @@ impl TaskBuffers {
 /// holds there: they select table entries of zero rows, see
 /// `pack_b_block`).
 fn pack_a_fields(a: &BitMatRef<'_>, first_row: usize, last_row: usize, fields: &mut [u64]) {
-    const MASK: u64 = if K_BLOCK == 64 {
-        !0
-    } else {
-        (1 << K_BLOCK) - 1
-    };
+    const MASK: u64 = u64::MAX >> (64 - K_BLOCK);
     let k_blocks = a.cols().div_ceil(K_BLOCK);
     let rows = last_row - first_row;
     for (r, i) in (first_row..last_row).enumerate() {
@@ -170,42 +186,53 @@ fn pack_a_fields(a: &BitMatRef<'_>, first_row: usize, last_row: usize, fields: &
     }
 }
 
-/// Which way [`copy_c_block`] copies.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum CopyTo {
-    Block,
-    C,
+/// How a task's rows of C at one column block go into its buffer
+/// (BLOCK_WORDS words a row, zeros after `words`) and back. The kernel
+/// then reads C's rows in sequence: in place, the 64 bytes of each
+/// 512-byte row at n = 4096 spread a task's rows over 2 MiB and a few L1
+/// sets, and the product ran 1.4× slower.
+struct BlockCopy {
+    /// Words of C the block covers.
+    words: usize,
+    /// The bits of the block's last word that are entries.
+    last_mask: u64,
+    /// Under `Accum::Replace` the entries start as zeros, not as read.
+    replace: bool,
 }
 
-/// Copies `words` words of each of `rows` rows of C (from `c`, `c_stride`
-/// words apart) to `block` (BLOCK_WORDS words a row, zeros after
-/// `words`), or back. The kernel then reads C's rows in sequence: in
-/// place, 64 bytes of each 512-byte row at n = 4096 spread a task's rows
-/// over 2 MiB and a few L1 sets, and the product ran 1.7× slower.
-///
-/// # Safety
-/// Those rows hold `words` words at `c`, which nobody else touches during
-/// the call; `block` holds `rows · BLOCK_WORDS` words.
-unsafe fn copy_c_block(
-    c: *mut u64,
-    c_stride: usize,
-    words: usize,
-    block: &mut [u64],
-    rows: usize,
-    to: CopyTo,
-) {
-    for (r, row) in block[..rows * BLOCK_WORDS]
-        .chunks_exact_mut(BLOCK_WORDS)
-        .enumerate()
-    {
-        // SAFETY: row r of the rows the caller names.
-        let c_row = unsafe { std::slice::from_raw_parts_mut(c.add(r * c_stride), words) };
-        match to {
-            CopyTo::Block => {
-                row[..words].copy_from_slice(c_row);
-                row[words..].fill(0);
+impl BlockCopy {
+    /// Fills `block` from the rows of C at `c`, `c_stride` words apart (one
+    /// per BLOCK_WORDS words of `block`). Under Replace only the bits of
+    /// the last word that are not entries are read, and kept.
+    ///
+    /// # Safety
+    /// Each of those rows holds `words` words at `c`, which nobody writes
+    /// during the call.
+    unsafe fn fill_block(&self, c: *const u64, c_stride: usize, block: &mut [u64]) {
+        let last = self.words - 1;
+        for (r, row) in block.chunks_exact_mut(BLOCK_WORDS).enumerate() {
+            // SAFETY: row r of the rows the caller names (r < their count,
+            // as `block` holds one per BLOCK_WORDS words).
+            let c_row = unsafe { std::slice::from_raw_parts(c.add(r * c_stride), self.words) };
+            row.fill(0);
+            if self.replace {
+                row[last] = c_row[last] & !self.last_mask;
+            } else {
+                row[..self.words].copy_from_slice(c_row);
             }
-            CopyTo::C => c_row.copy_from_slice(&row[..words]),
+        }
+    }
+
+    /// Writes `block` back to the rows of C [`Self::fill_block`] read.
+    ///
+    /// # Safety
+    /// Each of those rows holds `words` words at `c`, which nobody else
+    /// reads or writes during the call.
+    unsafe fn back_to_c(&self, c: *mut u64, c_stride: usize, block: &[u64]) {
+        for (r, row) in block.chunks_exact(BLOCK_WORDS).enumerate() {
+            // SAFETY: row r of the rows the caller names, as above.
+            let c_row = unsafe { std::slice::from_raw_parts_mut(c.add(r * c_stride), self.words) };
+            c_row.copy_from_slice(&row[..self.words]);
         }
     }
 }

@@ -15,7 +15,7 @@
 //! Six rows a table, not eight: the ten tables (10 × 64 × 64 B = 40 KiB)
 //! stay in a 48 KiB L1 while every row of C streams past them, where
 //! 256-entry tables (64 KiB a k-block) had to come from L2 for each
-//! lookup. Building them costs 640 ORs per k-block, repaid once the
+//! lookup. Building them costs 630 ORs per k-block, repaid once the
 //! product has a few dozen rows.
 //!
 //! The kernels know nothing of loops over blocks or threads: they fill
@@ -26,7 +26,7 @@ pub(crate) const BLOCK_WORDS: usize = 8;
 /// Rows of B in one table: six bits of A index it.
 pub(crate) const GROUP_ROWS: usize = 6;
 /// Tables per k-block: ten, so a row of C is loaded and stored once per
-/// 60 values of k and the tables still fit L1 (eight tables, 32 KiB, ran
+/// 60 values of k and the tables still fit a 48 KiB L1 (eight tables, 32 KiB, ran
 /// about 5 % slower; 5-row tables, 12 of them, too).
 pub(crate) const TABLES: usize = 10;
 /// Rows of B (values of k) one block of tables covers.
@@ -221,17 +221,27 @@ pub(crate) unsafe fn lookup_rows<B: WordBlock>(job: &LookupJob) {
     unsafe {
         for r in 0..job.rows {
             let bits = *job.a.add(r);
-            let entry = |t: usize| {
-                let e = (bits >> (GROUP_ROWS * t)) as usize & (TABLE_ENTRIES - 1);
-                B::load(job.tables.add(t * TABLE_WORDS + e * BLOCK_WORDS))
-            };
             let mut acc = B::load(job.c.add(r * BLOCK_WORDS));
             for t in (0..TABLES).step_by(2) {
+                let entry = |t| table_entry::<B>(job.tables, bits, t);
                 acc = acc.or3(entry(t), entry(t + 1));
             }
             acc.store(job.c.add(r * BLOCK_WORDS));
         }
     }
+}
+
+/// Table t's entry for a row whose k-block bits are `bits`.
+///
+/// # Safety
+/// `tables` holds `TABLES · TABLE_WORDS` words, t < TABLES; `B`'s ISA is
+/// enabled.
+#[inline(always)]
+unsafe fn table_entry<B: WordBlock>(tables: *const u64, bits: u64, t: usize) -> B {
+    let entry = (bits >> (GROUP_ROWS * t)) as usize & (TABLE_ENTRIES - 1);
+    // SAFETY: entry < TABLE_ENTRIES, so the entry's BLOCK_WORDS words lie
+    // inside table t (caller's bounds).
+    unsafe { B::load(tables.add(t * TABLE_WORDS + entry * BLOCK_WORDS)) }
 }
 
 /// Rows of C in the peak probe: 64 rows of one block are 4 KiB, which
