@@ -223,8 +223,8 @@ pub(crate) unsafe fn lookup_rows<B: WordBlock>(job: &LookupJob) {
             let bits = *job.a.add(r);
             let mut acc = B::load(job.c.add(r * BLOCK_WORDS));
             for t in (0..TABLES).step_by(2) {
-                let entry = |t| table_entry::<B>(job.tables, bits, t);
-                acc = acc.or3(entry(t), entry(t + 1));
+                let first = table_entry::<B>(job.tables, bits, t);
+                acc = acc.or3(first, table_entry::<B>(job.tables, bits, t + 1));
             }
             acc.store(job.c.add(r * BLOCK_WORDS));
         }
