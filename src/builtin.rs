@@ -16,7 +16,10 @@ use crate::binding::select::{BuiltinSimd, select, select_arg};
 use crate::binding::select::{select_fp16, select_fp16_arg};
 use crate::isa::IsaLevel;
 #[cfg(target_arch = "x86_64")]
-use crate::kernels::simd::{ElementLanes, ops::Ops};
+use crate::kernels::simd::{
+    ElementLanes,
+    ops::{OnFma, Ops},
+};
 use crate::semiring::counting::{CountingKernel, CountingMax, CountingMin, CountingSemiring};
 use crate::semiring::rules::{
     And, Max, MaxFirst, Min, MinFirst, Or, Plus, Rule, Selects, Times, in_range,
@@ -229,6 +232,11 @@ macro_rules! simd_lanes {
             type Avx512 = Ops<Self, <$t as ElementLanes>::Avx512, $add, $mul>;
             #[cfg(target_arch = "x86_64")]
             type Avx2 = Ops<Self, <$t as ElementLanes>::Avx2, $add, $mul>;
+            #[cfg(target_arch = "x86_64")]
+            type Avx512OnFma =
+                Ops<Self, <$t as ElementLanes>::Avx512, $add, <$mul as OnFma<$t>>::Rule>;
+            #[cfg(target_arch = "x86_64")]
+            type Avx2OnFma = Ops<Self, <$t as ElementLanes>::Avx2, $add, <$mul as OnFma<$t>>::Rule>;
         }
     };
     ($other:ident $s:ty, $t:ty, $add:ty, $mul:ty) => {};

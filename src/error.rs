@@ -157,9 +157,14 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
-    /// `TROPICAL_BLAS_ISA` holds a value that is not `scalar`, `avx2` or
-    /// `avx512`.
+    /// `TROPICAL_BLAS_ISA` holds a value that is not `scalar`, `avx2`,
+    /// `avx512` or `avx512fp16`.
     InvalidIsaSetting {
+        /// The value found in the environment.
+        value: String,
+    },
+    /// `TROPICAL_BLAS_ADD_ON_FMA` holds a value that is not `on` or `off`.
+    InvalidAddOnFmaSetting {
         /// The value found in the environment.
         value: String,
     },
@@ -273,7 +278,11 @@ impl fmt::Display for Error {
             Error::InvalidTiling { reason } => write!(f, "invalid tiling parameters: {reason}"),
             Error::InvalidIsaSetting { value } => write!(
                 f,
-                "TROPICAL_BLAS_ISA={value:?} is not one of: scalar, avx2, avx512"
+                "TROPICAL_BLAS_ISA={value:?} is not one of: scalar, avx2, avx512, avx512fp16"
+            ),
+            Error::InvalidAddOnFmaSetting { value } => write!(
+                f,
+                "TROPICAL_BLAS_ADD_ON_FMA={value:?} is not one of: on, off"
             ),
             Error::InvalidCount { operand, row, col } => write!(
                 f,

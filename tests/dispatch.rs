@@ -2,7 +2,9 @@
 //! level a given CPU model must detect.
 
 use tropical_blas::half::f16;
-use tropical_blas::{Error, IsaLevel, MaxPlus, MinMax, MinPlus, OrAnd, dispatch_report, kernel_at};
+use tropical_blas::{
+    Error, IsaLevel, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd, dispatch_report, kernel_at,
+};
 
 /// CI runs this binary under `qemu-x86_64 -cpu Nehalem` / `-cpu Haswell`
 /// with `TROPICAL_BLAS_EXPECT_ISA` set: the detected level must match.
@@ -54,18 +56,25 @@ fn report_lists_every_builtin_with_its_tile() {
 #[test]
 fn each_level_binds_its_own_kernel() {
     let detected = tropical_blas::detected_isa();
-    let expect = |level: IsaLevel| -> (&'static str, usize, usize) {
+    // The float (max|min, +) kernels add on the multiply-add units where
+    // the report says so, and their names end in "-fma"; only they do.
+    let fma = if dispatch_report().add_on_fma.0 {
+        "-fma"
+    } else {
+        ""
+    };
+    let expect = |level: IsaLevel| -> (String, usize, usize) {
         match level {
-            IsaLevel::Scalar => ("portable", 4, 8),
-            IsaLevel::Avx2 => ("avx2-8x8", 8, 8),
-            IsaLevel::Avx512 | IsaLevel::Avx512Fp16 => ("avx512-16x16", 16, 16),
+            IsaLevel::Scalar => ("portable".into(), 4, 8),
+            IsaLevel::Avx2 => (format!("avx2-8x8{fma}"), 8, 8),
+            IsaLevel::Avx512 | IsaLevel::Avx512Fp16 => (format!("avx512-16x16{fma}"), 16, 16),
         }
     };
     for level in IsaLevel::ALL {
         match kernel_at::<MaxPlus<f32>>(level) {
             Ok(k) => {
                 assert!(level <= detected);
-                assert_eq!((k.name(), k.mr(), k.nr()), expect(level));
+                assert_eq!((k.name().to_string(), k.mr(), k.nr()), expect(level));
                 assert_eq!(k.isa(), level.min(IsaLevel::Avx512));
             }
             Err(e) => {
@@ -92,14 +101,17 @@ fn each_level_binds_its_own_kernel() {
         // The name states the packed tile, and the tile is what it says.
         let f64_kernel = kernel_at::<MinPlus<f64>>(IsaLevel::Avx512).unwrap();
         assert_eq!(
-            (f64_kernel.name(), f64_kernel.mr(), f64_kernel.nr()),
-            ("avx512-8x16", 8, 16)
+            (
+                f64_kernel.name().to_string(),
+                f64_kernel.mr(),
+                f64_kernel.nr()
+            ),
+            (format!("avx512-8x16{fma}"), 8, 16)
         );
-        let f32_kernel = kernel_at::<MaxPlus<f32>>(IsaLevel::Avx512).unwrap();
-        assert_eq!(
-            (f32_kernel.name(), f32_kernel.mr(), f32_kernel.nr()),
-            ("avx512-16x16", 16, 16)
-        );
+        let f64_times = kernel_at::<MaxMul<f64>>(IsaLevel::Avx512).unwrap();
+        assert_eq!(f64_times.name(), "avx512-8x16");
+        let f32_arg = tropical_blas::arg_kernel_at::<MinPlus<f32>>(IsaLevel::Avx512).unwrap();
+        assert_eq!(f32_arg.name(), format!("avx512-arg-8x16{fma}"));
         // f16 has no AVX-512F kernel: the portable one, bit-identical.
         assert_eq!(
             kernel_at::<MaxPlus<f16>>(IsaLevel::Avx512).unwrap().name(),

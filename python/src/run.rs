@@ -27,6 +27,7 @@ pub fn to_py_err(e: Error) -> PyErr {
         Error::WorkspaceTooLarge { .. } => PyMemoryError::new_err(e.to_string()),
         Error::InvalidTuningFile { .. }
         | Error::InvalidIsaSetting { .. }
+        | Error::InvalidAddOnFmaSetting { .. }
         | Error::IsaUnavailable { .. } => PyRuntimeError::new_err(e.to_string()),
         _ => PyValueError::new_err(e.to_string()),
     }

@@ -4,7 +4,10 @@
 
 use std::fmt;
 
-use crate::binding::dispatch::{ISA_ENV_VAR, detected_isa, env_cap, resolve_level};
+use crate::binding::dispatch::{
+    ISA_ENV_VAR, add_on_fma_setting, detected_isa, env_cap, resolve_level,
+};
+use crate::binding::select::{add_on_fma, add_on_fma_measured};
 use crate::builtin::{BuiltinVisitor, visit_builtins};
 use crate::error::Error;
 use crate::isa::IsaLevel;
@@ -53,6 +56,11 @@ pub struct DispatchReport {
     ),
     /// An error in the tuning file named by `TROPICAL_BLAS_TUNING`, if any.
     pub tuning_error: Option<Error>,
+    /// Whether the float (max|min, +) kernels add on the multiply-add
+    /// units (kernel names ending in `-fma`), and why: the value of
+    /// `TROPICAL_BLAS_ADD_ON_FMA`, or whether this CPU is one where that
+    /// was measured faster.
+    pub add_on_fma: (bool, &'static str),
 }
 
 /// Reports the detected CPU features, the `TROPICAL_BLAS_ISA` cap, and the
@@ -92,6 +100,15 @@ pub fn dispatch_report() -> DispatchReport {
         caches: crate::binding::tuning::cache_sizes(),
         blocks: ((limits.mc, limits.kc, limits.nc, limits.small_ops), source),
         tuning_error: crate::binding::tuning::tuned().err(),
+        add_on_fma: (
+            add_on_fma(),
+            match add_on_fma_setting() {
+                Ok(Some(_)) => "set by TROPICAL_BLAS_ADD_ON_FMA",
+                Err(_) => "TROPICAL_BLAS_ADD_ON_FMA invalid, calls fail",
+                Ok(None) if add_on_fma_measured() => "measured faster on this CPU",
+                Ok(None) => "not known to be faster on this CPU",
+            },
+        ),
     }
 }
 
@@ -179,11 +196,17 @@ impl fmt::Display for DispatchReport {
             Ok(level) => writeln!(f, "active level:   {level}")?,
             Err(e) => writeln!(f, "active level:   none, calls fail: {e}")?,
         }
-        writeln!(f, "{:<14} {:<14} {:<7} MRxNR", "semiring", "kernel", "isa")?;
+        let (on, why) = self.add_on_fma;
+        writeln!(
+            f,
+            "add on FMA:     {} ({why})",
+            if on { "yes" } else { "no" }
+        )?;
+        writeln!(f, "{:<14} {:<18} {:<7} MRxNR", "semiring", "kernel", "isa")?;
         for k in &self.kernels {
             writeln!(
                 f,
-                "{:<14} {:<14} {:<7} {}x{}",
+                "{:<14} {:<18} {:<7} {}x{}",
                 k.semiring, k.kernel, k.isa, k.mr, k.nr
             )?;
         }

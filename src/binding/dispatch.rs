@@ -9,6 +9,11 @@ use crate::isa::IsaLevel;
 /// The name of the environment variable that caps the ISA level.
 pub const ISA_ENV_VAR: &str = "TROPICAL_BLAS_ISA";
 
+/// The name of the environment variable that turns the float `+` on the
+/// multiply-add units `on` or `off` for every CPU (unset: where
+/// `binding::select` knows it to be faster).
+pub const ADD_ON_FMA_ENV_VAR: &str = "TROPICAL_BLAS_ADD_ON_FMA";
+
 impl FromStr for IsaLevel {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
@@ -68,10 +73,37 @@ pub(crate) fn env_cap() -> Result<Option<IsaLevel>, Error> {
     .clone()
 }
 
+/// The setting of `TROPICAL_BLAS_ADD_ON_FMA` (`Ok(None)` when unset or
+/// empty), read once per process.
+pub(crate) fn add_on_fma_setting() -> Result<Option<bool>, Error> {
+    static SETTING: OnceLock<Result<Option<bool>, Error>> = OnceLock::new();
+    SETTING
+        .get_or_init(|| {
+            let value = match std::env::var(ADD_ON_FMA_ENV_VAR) {
+                Ok(value) => value,
+                Err(std::env::VarError::NotPresent) => return Ok(None),
+                Err(std::env::VarError::NotUnicode(raw)) => {
+                    return Err(Error::InvalidAddOnFmaSetting {
+                        value: raw.to_string_lossy().into_owned(),
+                    });
+                }
+            };
+            match value.trim().to_ascii_lowercase().as_str() {
+                "" => Ok(None),
+                "on" => Ok(Some(true)),
+                "off" => Ok(Some(false)),
+                _ => Err(Error::InvalidAddOnFmaSetting { value }),
+            }
+        })
+        .clone()
+}
+
 /// The level a call runs at: the explicit request, else the environment
 /// cap, else the detected level. Asking for more than the CPU has is an
-/// error, never a silent fallback.
+/// error, never a silent fallback; so is an invalid
+/// `TROPICAL_BLAS_ADD_ON_FMA`, whatever the level.
 pub(crate) fn resolve_level(requested: Option<IsaLevel>) -> Result<IsaLevel, Error> {
+    add_on_fma_setting()?;
     let detected = detected_isa();
     // An explicit request overrides the environment, whatever it holds
     // (even a value that does not parse).

@@ -24,10 +24,12 @@ macro_rules! isa_kernel {
             unsafe { pack_entry::<$O>(unit, block, dst) }
         }
     };
-    ($(#[$doc:meta])* $kernel:ident, level = $level:ident, features = $features:literal, mr = $mr:literal, probe = $probe:path,
+    ($(#[$doc:meta])* $kernel:ident, level = $level:ident, features = $features:literal, mr = $mr:literal, probe = $probe:path, probe_on_fma = $probe_fma:path,
      names = [$name8:literal, $name_mid:literal, $name2:literal, $name_bytes:literal],
+     fma_names = [$fma_name8:literal, $fma_name4:literal],
      tile_vectors = [$vectors8:literal, $vectors_mid:literal, $vectors_bytes:literal],
-     $(#[$arg_doc:meta])* $arg_kernel:ident, arg_mr = $arg_mr:literal, arg_names = [$arg_name8:literal, $arg_name4:literal, $arg_name2:literal]) => {
+     $(#[$arg_doc:meta])* $arg_kernel:ident, arg_mr = $arg_mr:literal, arg_names = [$arg_name8:literal, $arg_name4:literal, $arg_name2:literal],
+     arg_fma_names = [$arg_fma_name8:literal, $arg_fma_name4:literal]) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Default, Debug)]
         pub(crate) struct $kernel<O>(std::marker::PhantomData<O>);
@@ -51,15 +53,26 @@ macro_rules! isa_kernel {
         }
 
         /// The tile name for `O` from `names` (by element size: 8 bytes,
-        /// 4, 2, 1), or `None` unless both checks that make running its
-        /// kernel sound pass: the operations belong to this ISA, and the
-        /// CPU has it.
-        fn bindable_name<O: $crate::kernels::simd::VecOps>(names: [&'static str; 4]) -> Option<&'static str> {
+        /// 4, 2, 1), or from `fma_names` (8 bytes, 4) for a ⊗ on the
+        /// multiply-add units, or `None` unless every check that makes
+        /// running its kernel sound passes: the operations belong to this
+        /// ISA, the CPU has it, and it has FMA if the ⊗ needs it.
+        fn bindable_name<O: $crate::kernels::simd::VecOps>(
+            names: [&'static str; 4],
+            fma_names: [&'static str; 2],
+        ) -> Option<&'static str> {
             use $crate::isa::IsaLevel;
             if O::LEVEL != IsaLevel::$level || $crate::binding::dispatch::detected_isa() < IsaLevel::$level {
                 return None;
             }
-            Some(match std::mem::size_of::<<O::S as $crate::semiring::Semiring>::Scalar>() {
+            let size = std::mem::size_of::<<O::S as $crate::semiring::Semiring>::Scalar>();
+            if O::ON_FMA {
+                if !std::is_x86_feature_detected!("fma") {
+                    return None;
+                }
+                return Some(if size == 8 { fma_names[0] } else { fma_names[1] });
+            }
+            Some(match size {
                 8 => names[0],
                 2 => names[2],
                 1 => names[3],
@@ -70,7 +83,7 @@ macro_rules! isa_kernel {
         /// The kernel binding for `O`, or the portable one if this CPU
         /// lacks the ISA (the check that makes running it sound).
         pub(crate) fn kernel<O: $crate::kernels::simd::VecOps>() -> $crate::semiring::Kernel<O::S> {
-            let Some(name) = bindable_name::<O>([$name8, $name_mid, $name2, $name_bytes]) else {
+            let Some(name) = bindable_name::<O>([$name8, $name_mid, $name2, $name_bytes], [$fma_name8, $fma_name4]) else {
                 return $crate::semiring::Kernel::portable();
             };
             // SAFETY: `bindable_name` checked that O's ISA is this one and
@@ -153,8 +166,15 @@ macro_rules! isa_kernel {
         /// The CPU supports the ISA.
         #[target_feature(enable = $features)]
         unsafe fn probe_entry<O: $crate::kernels::simd::VecOps>(iters: usize) -> u64 {
+            use $crate::kernels::simd::probe::probe_body;
             // SAFETY: features enabled here.
-            let (ops, folded) = unsafe { $crate::kernels::simd::probe::probe_body::<O, { $probe.0 }, { $probe.1 }>(iters) };
+            let (ops, folded) = unsafe {
+                if O::ON_FMA {
+                    probe_body::<O, { $probe_fma.0 }, { $probe_fma.1 }>(iters)
+                } else {
+                    probe_body::<O, { $probe.0 }, { $probe.1 }>(iters)
+                }
+            };
             std::hint::black_box(folded);
             ops
         }
@@ -239,7 +259,7 @@ macro_rules! isa_kernel {
         /// The argmax kernel binding for `O`, or the portable one if this
         /// CPU lacks the ISA.
         pub(crate) fn arg_kernel<O: $crate::kernels::simd::ArgVecOps>() -> $crate::semiring::ArgKernel<O::S> {
-            let Some(name) = bindable_name::<O>([$arg_name8, $arg_name4, $arg_name2, $arg_name4]) else {
+            let Some(name) = bindable_name::<O>([$arg_name8, $arg_name4, $arg_name2, $arg_name4], [$arg_fma_name8, $arg_fma_name4]) else {
                 return $crate::semiring::ArgKernel::portable();
             };
             // SAFETY: `bindable_name` checked that O's ISA is this one and

@@ -1,17 +1,56 @@
 //! The ISA ladder: the best kernel of a built-in semiring that this CPU
 //! runs at or below a level.
 
-use crate::binding::dispatch::detected_isa;
+use std::sync::OnceLock;
+
+use crate::binding::dispatch::{add_on_fma_setting, detected_isa};
+use crate::binding::tuning::cpu_identity;
 use crate::isa::IsaLevel;
 use crate::kernels::simd::{ArgVecOps, VecOps};
 use crate::semiring::{ArgKernel, Kernel, SelectingSemiring, Semiring};
 
-/// The built-in semirings name their vector operations per ISA.
+/// The built-in semirings name their vector operations per ISA: as their
+/// rules say, and with `+` on the multiply-add units (`ops::PlusOnFma`;
+/// the same types for every row whose ⊗ is not a float `+`).
 pub(crate) trait BuiltinSimd: Semiring {
     #[cfg(target_arch = "x86_64")]
     type Avx512: VecOps<S = Self>;
     #[cfg(target_arch = "x86_64")]
     type Avx2: VecOps<S = Self>;
+    #[cfg(target_arch = "x86_64")]
+    type Avx512OnFma: VecOps<S = Self>;
+    #[cfg(target_arch = "x86_64")]
+    type Avx2OnFma: VecOps<S = Self>;
+}
+
+/// The CPUs (CPUID vendor, family) whose float (max|min, +) kernels add on
+/// the multiply-add units, when they have AVX-512: AMD family 25 with
+/// AVX-512 is Zen 4, whose add and max share two of its four FP ports,
+/// so max-plus ran at half the rate of max-times there (0.5 zmm add+max
+/// per cycle). Elsewhere the add stays an add: where add, multiply-add
+/// and max share the same ports (Intel), nothing is gained, and a CPU
+/// not measured is not assumed.
+const ADD_ON_FMA_CPUS: &[(&str, u32)] = &[("AuthenticAMD", 25)];
+
+/// Whether the float (max|min, +) kernels add on the multiply-add units:
+/// `TROPICAL_BLAS_ADD_ON_FMA` if set, else whether this CPU is in
+/// [`ADD_ON_FMA_CPUS`] (an invalid setting counts as unset here; every
+/// call reports it as an error before it reaches a kernel).
+pub fn add_on_fma() -> bool {
+    static CHOICE: OnceLock<bool> = OnceLock::new();
+    *CHOICE.get_or_init(|| match add_on_fma_setting() {
+        Ok(Some(on)) => on,
+        _ => add_on_fma_measured(),
+    })
+}
+
+/// Whether this CPU is one [`ADD_ON_FMA_CPUS`] names.
+pub fn add_on_fma_measured() -> bool {
+    let id = cpu_identity();
+    detected_isa() >= IsaLevel::Avx512
+        && ADD_ON_FMA_CPUS
+            .iter()
+            .any(|&(vendor, family)| id.vendor == vendor && id.family == family)
 }
 
 /// The best kernel for `S` at or below `level` that this CPU can run.
@@ -19,7 +58,13 @@ pub(crate) fn select<S: BuiltinSimd>(level: IsaLevel) -> Kernel<S> {
     match level.min(detected_isa()) {
         // FP16 adds nothing to the other element types' kernels.
         #[cfg(target_arch = "x86_64")]
+        IsaLevel::Avx512 | IsaLevel::Avx512Fp16 if add_on_fma() => {
+            crate::binding::avx512::kernel::<S::Avx512OnFma>()
+        }
+        #[cfg(target_arch = "x86_64")]
         IsaLevel::Avx512 | IsaLevel::Avx512Fp16 => crate::binding::avx512::kernel::<S::Avx512>(),
+        #[cfg(target_arch = "x86_64")]
+        IsaLevel::Avx2 if add_on_fma() => crate::binding::avx2::kernel::<S::Avx2OnFma>(),
         #[cfg(target_arch = "x86_64")]
         IsaLevel::Avx2 => crate::binding::avx2::kernel::<S::Avx2>(),
         _ => Kernel::portable(),
@@ -33,12 +78,20 @@ where
     S: BuiltinSimd + SelectingSemiring,
     S::Avx512: ArgVecOps,
     S::Avx2: ArgVecOps,
+    S::Avx512OnFma: ArgVecOps,
+    S::Avx2OnFma: ArgVecOps,
 {
     match level.min(detected_isa()) {
+        #[cfg(target_arch = "x86_64")]
+        IsaLevel::Avx512 | IsaLevel::Avx512Fp16 if add_on_fma() => {
+            crate::binding::avx512::arg_kernel::<S::Avx512OnFma>()
+        }
         #[cfg(target_arch = "x86_64")]
         IsaLevel::Avx512 | IsaLevel::Avx512Fp16 => {
             crate::binding::avx512::arg_kernel::<S::Avx512>()
         }
+        #[cfg(target_arch = "x86_64")]
+        IsaLevel::Avx2 if add_on_fma() => crate::binding::avx2::arg_kernel::<S::Avx2OnFma>(),
         #[cfg(target_arch = "x86_64")]
         IsaLevel::Avx2 => crate::binding::avx2::arg_kernel::<S::Avx2>(),
         _ => ArgKernel::portable(),

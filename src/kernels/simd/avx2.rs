@@ -139,7 +139,7 @@ macro_rules! ymm_lanes {
         moves $set1:ident, $loadu:ident, $storeu:ident;
         edges $maskstore:ident, $maskload:ident;
         ordered $max:ident, $min:ident, plus $add:ident;
-        $([float: $cmp:ident, $mul:ident])?
+        $([float: $cmp:ident, $mul:ident, on_fma $fma:ident, $fma_at:ident])?
         $([int: $gt:ident, sentinel $sentinel:ident, $threshold:ident])?)+) => {$(
         lanes! {
             $mod: $t, $v, $count;
@@ -155,22 +155,55 @@ macro_rules! ymm_lanes {
                 $(sentinel = $sentinel, threshold = $threshold,
                     choose = |mask, yes, no| select(mask, yes, no);)?
             plus = |a, b| $add(a, b);
+            $(plus_on_fma = |a, b| $fma(a, b), at |p, b| $fma_at(p, b);)?
             $(times = |a, b| $mul(a, b);)?
         }
     )+};
 }
+
+/// `a + b` as `1 · a + b` in the multiply-add units (see the AVX-512
+/// file's `add_on_fma!`); without embedded broadcasts, the form `at`
+/// broadcasts the element first.
+macro_rules! add_on_fma {
+    ($plus:ident, $plus_at:ident: $t:ty, $v:ty, $splat:ident, $op:literal) => {
+        #[doc = concat!("`a + b`, one `", $op, "` by 1.")]
+        #[inline]
+        #[target_feature(enable = "avx")]
+        unsafe fn $plus(a: $v, b: $v) -> $v {
+            let one = $splat(1.0);
+            let mut sum = b;
+            // SAFETY: a register operation; the CPU has FMA (the kernels
+            // over these lanes are bound only where it is detected).
+            unsafe {
+                std::arch::asm!(concat!($op, " {sum}, {one}, {a}"), sum = inout(ymm_reg) sum,
+                    one = in(ymm_reg) one, a = in(ymm_reg) a,
+                    options(pure, nomem, nostack, preserves_flags));
+            }
+            sum
+        }
+        #[doc = concat!("`*p + b` with `*p` in every lane.")]
+        #[inline]
+        #[target_feature(enable = "avx")]
+        unsafe fn $plus_at(p: *const $t, b: $v) -> $v {
+            // SAFETY: `p` is readable (caller's contract); as above.
+            unsafe { $plus($splat(*p), b) }
+        }
+    };
+}
+add_on_fma!(add_on_fma_ps, add_at_on_fma_ps: f32, __m256, _mm256_set1_ps, "vfmadd231ps");
+add_on_fma!(add_on_fma_pd, add_at_on_fma_pd: f64, __m256d, _mm256_set1_pd, "vfmadd231pd");
 
 ymm_lanes! {
     f32s: f32, __m256, 8, first_lanes_32; record index_max_ps, _mm256_and_ps;
         moves _mm256_set1_ps, _mm256_loadu_ps, _mm256_storeu_ps;
         edges _mm256_maskstore_ps, _mm256_maskload_ps;
         ordered _mm256_max_ps, _mm256_min_ps, plus _mm256_add_ps;
-        [float: _mm256_cmp_ps, _mm256_mul_ps]
+        [float: _mm256_cmp_ps, _mm256_mul_ps, on_fma add_on_fma_ps, add_at_on_fma_ps]
     f64s: f64, __m256d, 4, first_lanes_64; record _mm256_max_pd, _mm256_and_pd;
         moves _mm256_set1_pd, _mm256_loadu_pd, _mm256_storeu_pd;
         edges _mm256_maskstore_pd, _mm256_maskload_pd;
         ordered _mm256_max_pd, _mm256_min_pd, plus _mm256_add_pd;
-        [float: _mm256_cmp_pd, _mm256_mul_pd]
+        [float: _mm256_cmp_pd, _mm256_mul_pd, on_fma add_on_fma_pd, add_at_on_fma_pd]
     i32s: i32, __m256i, 8, first_lanes_32; record _mm256_max_epu32, _mm256_and_si256;
         moves _mm256_set1_epi32, _mm256_loadu_si256, _mm256_storeu_si256;
         edges _mm256_maskstore_epi32, _mm256_maskload_epi32;

@@ -46,14 +46,15 @@ fn first_lanes_32(count: usize) -> __mmask32 {
 /// the splat and unaligned moves; the masked moves of the edges, which
 /// neither touch nor fault on the lanes they leave out; max, min, the
 /// masked blend (argmax marks; sentinel choices) and add; then a float's
-/// compare (with `>` and `<` predicates) and multiply, or an integer's
-/// `>` and `<` compares and its sentinel constants.
+/// compare (with `>` and `<` predicates), multiply and add on the
+/// multiply-add units, or an integer's `>` and `<` compares and its
+/// sentinel constants.
 macro_rules! zmm_lanes {
     ($($mod:ident: $t:ty, $v:ty, $count:literal, $mask:ty, $first:ident;
         moves $set1:ident, $loadu:ident, $storeu:ident;
         edges $mask_storeu:ident, $maskz_loadu:ident;
         ordered $max:ident, $min:ident, $blend:ident, plus $add:ident;
-        $([float: $cmp:ident, $mul:ident])?
+        $([float: $cmp:ident, $mul:ident, on_fma $fma:ident, $fma_at:ident])?
         $([int: $gt:ident, $lt:ident, sentinel $sentinel:ident, $threshold:ident])?)+) => {$(
         lanes! {
             $mod: $t, $v, $count;
@@ -69,22 +70,68 @@ macro_rules! zmm_lanes {
                 $(sentinel = $sentinel, threshold = $threshold,
                     choose = |mask, yes, no| $blend(mask, no, yes);)?
             plus = |a, b| $add(a, b);
+            $(plus_on_fma = |a, b| $fma(a, b), at |p, b| $fma_at(p, b);)?
             $(times = |a, b| $mul(a, b);)?
         }
     )+};
 }
+
+/// `a + b` as `1 · a + b` in the multiply-add units, by the instruction
+/// `$op` (`vfmadd231ps`/`pd`), and the same with `a` an element in memory,
+/// broadcast by the instruction itself (`$broadcast`: `{1to16}`, `{1to8}`).
+/// The product by 1 is exact and the sum is rounded once, so every result
+/// is `vaddps`'s bit for bit, but for which NaN comes out when an operand
+/// is NaN (no NaN product is ever kept: see the NaN rule). Inline assembly,
+/// because LLVM folds `fma(a, 1, b)` back into an add; the functions enable
+/// only what their registers need and inline into the kernel entries.
+macro_rules! add_on_fma {
+    ($plus:ident, $plus_at:ident: $t:ty, $v:ty, $splat:ident, $op:literal, $width:literal, $broadcast:literal) => {
+        #[doc = concat!("`a + b`, one `", $op, "` by 1.")]
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        unsafe fn $plus(a: $v, b: $v) -> $v {
+            let one = $splat(1.0);
+            let mut sum = b;
+            // SAFETY: a register operation; the CPU has FMA (the kernels
+            // over these lanes are bound only where it is detected).
+            unsafe {
+                std::arch::asm!(concat!($op, " {sum}, {one}, {a}"), sum = inout(zmm_reg) sum,
+                    one = in(zmm_reg) one, a = in(zmm_reg) a,
+                    options(pure, nomem, nostack, preserves_flags));
+            }
+            sum
+        }
+        #[doc = concat!("`*p + b` with `*p` in every lane, one `", $op, "` by 1 with `*p` broadcast from memory.")]
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        unsafe fn $plus_at(p: *const $t, b: $v) -> $v {
+            let one = $splat(1.0);
+            let mut sum = b;
+            // SAFETY: reads the one element at `p` (caller's contract:
+            // readable); FMA as in the register form.
+            unsafe {
+                std::arch::asm!(concat!($op, " {sum}, {one}, ", $width, " ptr [{p}]", $broadcast),
+                    sum = inout(zmm_reg) sum, one = in(zmm_reg) one, p = in(reg) p,
+                    options(pure, readonly, nostack, preserves_flags));
+            }
+            sum
+        }
+    };
+}
+add_on_fma!(add_on_fma_ps, add_at_on_fma_ps: f32, __m512, _mm512_set1_ps, "vfmadd231ps", "dword", "{{1to16}}");
+add_on_fma!(add_on_fma_pd, add_at_on_fma_pd: f64, __m512d, _mm512_set1_pd, "vfmadd231pd", "qword", "{{1to8}}");
 
 zmm_lanes! {
     f32s: f32, __m512, 16, __mmask16, first_lanes_16;
         moves _mm512_set1_ps, _mm512_loadu_ps, _mm512_storeu_ps;
         edges _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps;
         ordered _mm512_max_ps, _mm512_min_ps, _mm512_mask_blend_ps, plus _mm512_add_ps;
-        [float: _mm512_cmp_ps_mask, _mm512_mul_ps]
+        [float: _mm512_cmp_ps_mask, _mm512_mul_ps, on_fma add_on_fma_ps, add_at_on_fma_ps]
     f64s: f64, __m512d, 8, __mmask8, first_lanes_8;
         moves _mm512_set1_pd, _mm512_loadu_pd, _mm512_storeu_pd;
         edges _mm512_mask_storeu_pd, _mm512_maskz_loadu_pd;
         ordered _mm512_max_pd, _mm512_min_pd, _mm512_mask_blend_pd, plus _mm512_add_pd;
-        [float: _mm512_cmp_pd_mask, _mm512_mul_pd]
+        [float: _mm512_cmp_pd_mask, _mm512_mul_pd, on_fma add_on_fma_pd, add_at_on_fma_pd]
     i32s: i32, __m512i, 16, __mmask16, first_lanes_16;
         moves _mm512_set1_epi32, _mm512_loadu_epi32, _mm512_storeu_epi32;
         edges _mm512_mask_storeu_epi32, _mm512_maskz_loadu_epi32;

@@ -30,7 +30,9 @@ pub(crate) mod sentinel {
 ///   second operand on ties and NaN), `above`/`below` as comparison masks
 ///   (of type `mask`) of `x > y`/`x < y`, and `record`, which sets the
 ///   lanes of an argmax chunk to `k` where a mask is set;
-/// - `plus`, `times`;
+/// - `plus`, then, for floats, `plus_on_fma` (the same sum as `1 · a + b`
+///   on the multiply-add units: see `ops::PlusOnFma`) with its form
+///   `at` that takes `a` as an element in memory, in every lane; `times`;
 /// - `sentinel`: the integer sentinel constants (names in [`sentinel`])
 ///   and `choose(mask, yes, no)`, which map sentinel sums back to ZERO;
 /// - `logical`: `or`, `and`, the spread broadcast of a packed A element
@@ -51,6 +53,8 @@ macro_rules! lanes {
        $(sentinel = $sentinel:ident, threshold = $threshold:ident,
            choose = |$choose_mask:ident, $choose_yes:ident, $choose_no:ident| $choose:expr;)?)?
      $(plus = |$plus_a:ident, $plus_b:ident| $plus:expr;)?
+     $(plus_on_fma = |$fma_a:ident, $fma_b:ident| $fma:expr,
+         at |$fma_at_p:ident, $fma_at_b:ident| $fma_at:expr;)?
      $(times = |$times_a:ident, $times_b:ident| $times:expr;)?
      $(logical: or = |$or_a:ident, $or_b:ident| $or:expr,
          and = |$and_a:ident, $and_b:ident| $and:expr,
@@ -133,6 +137,13 @@ macro_rules! lanes {
                 )?
             )?
             $(lane_fn!(pub(crate) plus($plus_a: V, $plus_b: V) -> V = $plus);)?
+            $(
+                lane_fn!(pub(crate) plus_on_fma($fma_a: V, $fma_b: V) -> V = $fma);
+                lane_fn!(
+                    /// `plus_on_fma` of the element at `p` in every lane and `b`.
+                    pub(crate) plus_on_fma_at($fma_at_p: *const $t, $fma_at_b: V) -> V = $fma_at
+                );
+            )?
             $(lane_fn!(pub(crate) times($times_a: V, $times_b: V) -> V = $times);)?
             $(
                 lane_fn!(pub(crate) or($or_a: V, $or_b: V) -> V = $or);
@@ -172,7 +183,8 @@ macro_rules! lane_fn {
             // doc names: LANES elements (loads, stores), the first `count`
             // with 0 < count < LANES (edges: masked-off lanes are neither
             // touched nor faulted, mask tables are indexed with count ≤
-            // LANES), A_SPREAD elements (`broadcast_spread`), or a whole
+            // LANES), one element (`plus_on_fma_at`), A_SPREAD elements
+            // (`broadcast_spread`), or a whole
             // panel as `pack_bool_panel`'s contract states
             // (`pack_spread_panel`).
             unsafe { $body }

@@ -58,6 +58,19 @@ pub(crate) trait VecOps: Copy + Default + Send + Sync + 'static {
     unsafe fn add(acc: Self::V, x: Self::V) -> Self::V;
     /// ⊗, lane-wise, A's element first.
     unsafe fn mul(a: Self::V, b: Self::V) -> Self::V;
+    /// ⊗ of the packed A element at `p` (`A_SPREAD` copies) in every lane
+    /// and `b`: the tile's step, which may read `p` as a memory operand.
+    ///
+    /// # Safety
+    /// `p` is readable for `A_SPREAD` elements; features enabled.
+    #[inline(always)]
+    unsafe fn mul_at(p: *const <Self::S as Semiring>::Scalar, b: Self::V) -> Self::V {
+        // SAFETY: forwarded contract.
+        unsafe { Self::mul(Self::broadcast_packed(p), b) }
+    }
+    /// Whether ⊗ is `+` on the multiply-add units (`ops::PlusOnFma`):
+    /// such a kernel runs only where the CPU has FMA.
+    const ON_FMA: bool = false;
     /// Maps internal sentinels back to ZERO (identity but for the integer
     /// plus semirings).
     #[inline(always)]

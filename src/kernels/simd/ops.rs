@@ -129,6 +129,14 @@ pub(crate) trait Additive: Lanes {
     unsafe fn plus(a: Self::V, b: Self::V) -> Self::V;
 }
 
+/// Float lanes that also add on the multiply-add units (`PlusOnFma`).
+pub(crate) trait AdditiveOnFma: Additive {
+    /// `a + b` as `1 · a + b`: the same sum, on the multiply-add units.
+    unsafe fn plus_on_fma(a: Self::V, b: Self::V) -> Self::V;
+    /// `plus_on_fma` of the element at `p` (readable) in every lane and `b`.
+    unsafe fn plus_on_fma_at(p: *const Self::T, b: Self::V) -> Self::V;
+}
+
 /// Lanes with multiplication.
 pub(crate) trait Multiplicative: Lanes {
     /// `a · b`, lane-wise.
@@ -151,9 +159,76 @@ pub(crate) trait LaneRule<L: Lanes> {
     /// # Safety
     /// `L`'s features are enabled.
     unsafe fn lanes(a: L::V, b: L::V) -> L::V;
+    /// The rule of the packed A element at `p` (`A_SPREAD` copies, in
+    /// every lane) and `b`: the tile's step, which a rule may compute with
+    /// `p` as a memory operand.
+    ///
+    /// # Safety
+    /// `p` is readable for `A_SPREAD` elements; `L`'s features are enabled.
+    #[inline(always)]
+    unsafe fn lanes_at(p: *const L::T, b: L::V) -> L::V {
+        // SAFETY: forwarded contract.
+        unsafe { Self::lanes(L::broadcast_packed(p), b) }
+    }
     /// Whether this is `+`, which integer lanes compute on sentinels.
     const PLUS: bool = false;
+    /// Whether this is `+` on the multiply-add units (`PlusOnFma`): the
+    /// kernel then needs FMA, and its name says so.
+    const ON_FMA: bool = false;
 }
+
+/// The `+` of float lanes computed as `1 · a + b` on the multiply-add
+/// units: the same sum bit for bit (the product by 1 is exact and the sum
+/// rounded once; only a NaN's payload may differ, and a NaN product never
+/// wins), in other execution units. On a core whose add and max share
+/// two ports while its multiply-add units sit on two others (AMD Zen 4),
+/// max-plus then issues twice as fast; `binding::select` decides where
+/// to use it. The tile's form takes A's element as a memory operand
+/// (AVX-512: an embedded broadcast), which a separate broadcast would
+/// otherwise put back on the shared ports.
+pub(crate) struct PlusOnFma;
+
+impl<L: AdditiveOnFma> LaneRule<L> for PlusOnFma {
+    #[inline(always)]
+    unsafe fn lanes(a: L::V, b: L::V) -> L::V {
+        // SAFETY: features enabled (trait contract).
+        unsafe { L::plus_on_fma(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn lanes_at(p: *const L::T, b: L::V) -> L::V {
+        // SAFETY: `p` readable, features enabled (trait contract); float
+        // lanes have A_SPREAD = 1, so `p` holds the one element.
+        unsafe { L::plus_on_fma_at(p, b) }
+    }
+    const PLUS: bool = true;
+    const ON_FMA: bool = true;
+}
+
+/// The ⊗ rule a kernel on the multiply-add units computes for element
+/// type `T`: `PlusOnFma` for a float `Plus`, the rule itself otherwise
+/// (so those kernels are the same type, compiled once).
+pub(crate) trait OnFma<T> {
+    /// The rule.
+    type Rule;
+}
+
+impl OnFma<f32> for Plus {
+    type Rule = PlusOnFma;
+}
+impl OnFma<f64> for Plus {
+    type Rule = PlusOnFma;
+}
+macro_rules! same_on_fma {
+    (plus: $($t:ty),*; rules: $($rule:ty),*) => {
+        $(impl OnFma<$t> for Plus {
+            type Rule = Plus;
+        })*
+        $(impl<T> OnFma<T> for $rule {
+            type Rule = $rule;
+        })*
+    };
+}
+same_on_fma!(plus: i16, i32, i64; rules: Times, MinFirst, MaxFirst, And);
 
 /// A ⊕ rule: how it maps the integer sentinels back, and, for a selecting
 /// one, how the argmax tile marks an improvement.
@@ -290,6 +365,12 @@ where
         // SAFETY: forwarded trait contract (features enabled).
         unsafe { M::lanes(a, b) }
     }
+    #[inline(always)]
+    unsafe fn mul_at(p: *const L::T, b: L::V) -> L::V {
+        // SAFETY: forwarded trait contract (A_SPREAD readable).
+        unsafe { M::lanes_at(p, b) }
+    }
+    const ON_FMA: bool = M::ON_FMA;
 
     const PACKS_AS_IS: bool = !(L::SENTINEL && M::PLUS);
     #[inline(always)]
@@ -384,9 +465,9 @@ where
 macro_rules! lane_types {
     ($level:ident) => {
         $crate::kernels::simd::ops::lane_type!($level; F32s = f32s: f32
-            [edges] [ordered additive multiplicative]);
+            [edges] [ordered additive on_fma multiplicative]);
         $crate::kernels::simd::ops::lane_type!($level; F64s = f64s: f64
-            [edges] [ordered additive multiplicative]);
+            [edges] [ordered additive on_fma multiplicative]);
         $crate::kernels::simd::ops::lane_type!($level; I16s = i16s: i16 [edges sentinel] [ordered additive]);
         $crate::kernels::simd::ops::lane_type!($level; I32s = i32s: i32 [edges sentinel] [ordered additive]);
         $crate::kernels::simd::ops::lane_type!($level; I64s = i64s: i64 [edges sentinel] [ordered additive]);
@@ -522,6 +603,16 @@ macro_rules! lane_trait {
     (additive $name:ident = $m:ident) => {
         impl $crate::kernels::simd::ops::Additive for $name {
             $crate::kernels::simd::ops::forward_binary!($m: plus);
+        }
+    };
+    (on_fma $name:ident = $m:ident) => {
+        impl $crate::kernels::simd::ops::AdditiveOnFma for $name {
+            $crate::kernels::simd::ops::forward_binary!($m: plus_on_fma);
+            #[inline(always)]
+            unsafe fn plus_on_fma_at(p: *const Self::T, b: $m::V) -> $m::V {
+                // SAFETY: forwarded trait contract (`p` readable).
+                unsafe { $m::plus_on_fma_at(p, b) }
+            }
         }
     };
     (multiplicative $name:ident = $m:ident) => {

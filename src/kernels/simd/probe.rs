@@ -8,6 +8,9 @@ use crate::semiring::Semiring;
 /// registers for the operands.
 /// (accumulators, distinct x registers) per ISA.
 pub(crate) const PROBE_AVX2: (usize, usize) = (12, 2);
+/// AVX2 with `+` on the multiply-add units: the constant 1 takes a
+/// register, and with 12 accumulators the 16 no longer hold the loop.
+pub(crate) const PROBE_AVX2_ON_FMA: (usize, usize) = (10, 2);
 pub(crate) const PROBE_AVX512: (usize, usize) = (24, 4);
 
 /// The peak probe: `iters` steps of `acc[r] = acc[r] ⊕ (x[r % X] ⊗ y[r / X])`

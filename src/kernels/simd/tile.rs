@@ -24,7 +24,7 @@ unsafe fn fold_depths<O: VecOps, const MR: usize, const STEPS: usize>(
         for _ in 0..steps {
             let b_row = O::load(*pb);
             for (i, acc_i) in acc.iter_mut().enumerate() {
-                *acc_i = O::add(*acc_i, O::mul(O::splat(*pa.add(i)), b_row));
+                *acc_i = O::add(*acc_i, O::mul_at(pa.add(i), b_row));
             }
             *pa = pa.add(MR);
             *pb = pb.add(O::LANES);
@@ -196,16 +196,18 @@ const MAX_TILE_LANES: usize = 32;
 
 /// Where a tile reads A from: a packed micro-panel, or A itself.
 pub(crate) trait TileA<O: VecOps> {
-    /// Element (i, p) for the current depth p, in its packed
-    /// representation, in every lane (A read in place holds only values
-    /// that pack as themselves: see [`DirectA`]).
+    /// ⊗ of element (i, p) for the current depth p, in its packed
+    /// representation and in every lane, and `b` (A read in place holds
+    /// only values that pack as themselves: see [`DirectA`]). The element
+    /// stays in memory, so a ⊗ that takes a memory operand
+    /// (`VecOps::mul_at`) reads it there.
     ///
     /// # Safety
     /// i < MR and the current depth is < kc; `self` was built over a
     /// valid source (`PackedA`: a kc·MR·A_SPREAD packed panel; `DirectA`:
     /// element (0, 0) of `rows` ≥ 1 readable rows of A, kc depths deep);
     /// `O`'s features are enabled.
-    unsafe fn broadcast(&self, i: usize) -> O::V;
+    unsafe fn times(&self, i: usize, b: O::V) -> O::V;
     /// Moves to the next depth (after the last one, to one past the end).
     ///
     /// # Safety
@@ -218,10 +220,10 @@ pub(crate) struct PackedA<O: VecOps, const MR: usize>(pub *const <O::S as Semiri
 
 impl<O: VecOps, const MR: usize> TileA<O> for PackedA<O, MR> {
     #[inline(always)]
-    unsafe fn broadcast(&self, i: usize) -> O::V {
+    unsafe fn times(&self, i: usize, b: O::V) -> O::V {
         // SAFETY: the panel holds MR·A_SPREAD values per depth; features
         // enabled (caller).
-        unsafe { O::broadcast_packed(self.0.add(i * O::A_SPREAD)) }
+        unsafe { O::mul_at(self.0.add(i * O::A_SPREAD), b) }
     }
     #[inline(always)]
     unsafe fn advance(&mut self) {
@@ -262,10 +264,18 @@ impl<O: VecOps, const MR: usize> TileA<O> for DirectA<O, MR> {
     /// packing would store it unchanged (a kernel that packs as is, or a
     /// sentinel kernel's A without ZERO, see [`direct_driver`]).
     #[inline(always)]
-    unsafe fn broadcast(&self, i: usize) -> O::V {
+    unsafe fn times(&self, i: usize, b: O::V) -> O::V {
         // SAFETY: row_offsets[i] names a row < rows of A at the current
-        // depth; features enabled (caller).
-        unsafe { O::splat(*self.ptr.offset(self.row_offsets[i])) }
+        // depth; features enabled (caller). A in place holds one copy of
+        // each element: `mul_at` reads `A_SPREAD` of them.
+        unsafe {
+            let p = self.ptr.offset(self.row_offsets[i]);
+            if O::A_SPREAD == 1 {
+                O::mul_at(p, b)
+            } else {
+                O::mul(O::splat(*p), b)
+            }
+        }
     }
     #[inline(always)]
     unsafe fn advance(&mut self) {
@@ -311,9 +321,8 @@ pub(crate) unsafe fn tile_body<O: VecOps, const MR: usize, const W: usize>(
         for _ in 0..kc {
             let b_row: [O::V; W] = std::array::from_fn(|w| O::load(b.add(w * nr)));
             for (i, acc_i) in acc.iter_mut().enumerate() {
-                let a_i = a.broadcast(i);
                 for (acc_iw, &b_w) in acc_i.iter_mut().zip(&b_row) {
-                    *acc_iw = O::add(*acc_iw, O::mul(a_i, b_w));
+                    *acc_iw = O::add(*acc_iw, a.times(i, b_w));
                 }
             }
             a.advance();

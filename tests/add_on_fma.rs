@@ -1,0 +1,269 @@
+//! `TROPICAL_BLAS_ADD_ON_FMA`: the float (max|min, +) kernels that add on
+//! the multiply-add units (`1 · a + b`), forced on and off in this test
+//! binary's own processes (the variable is read once per process), must
+//! give the scalar reference's results bit for bit: sums that round,
+//! overflow to ∞, subnormals, signed zeros, NaN; values, argmax, every
+//! level; and only those kernels change.
+
+mod common;
+
+use std::process::Command;
+
+use common::{
+    Dense, LAYOUTS, Rng, TestScalar, available_levels, check_product, reference_arg, sweep,
+};
+use tropical_blas::{
+    Accum, Error, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxMul, MaxPlus, MinPlus,
+    NO_ARG, Semiring, TilingParams, arg_kernel_at, dispatch_report, gemm, gemm_argmax_with,
+    kernel_at,
+};
+
+/// Re-runs this binary with each setting (`TROPICAL_BLAS_FMA_CHILD` marks
+/// the child and says what it expects).
+#[test]
+fn add_on_fma_setting() {
+    if let Ok(mode) = std::env::var("TROPICAL_BLAS_FMA_CHILD") {
+        return child(&mode);
+    }
+    let exe = std::env::current_exe().unwrap();
+    for (value, want) in [
+        ("on", "on"),
+        ("OFF", "off"),
+        ("", "default"),
+        ("sideways", "invalid"),
+    ] {
+        let out = Command::new(&exe)
+            .args([
+                "--exact",
+                "add_on_fma_setting",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("TROPICAL_BLAS_ADD_ON_FMA", value)
+            .env("TROPICAL_BLAS_FMA_CHILD", want)
+            // The bitwise sweeps below in their reduced form: the default
+            // setting's full sweep is tests/reference.rs.
+            .env("TROPICAL_BLAS_TEST_QUICK", "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "TROPICAL_BLAS_ADD_ON_FMA={value:?}: {text}"
+        );
+    }
+}
+
+fn child(want: &str) {
+    let report = dispatch_report();
+    if want == "invalid" {
+        let a = [1.0f32; 4];
+        let mut c = [7.0f32; 4];
+        let result = gemm::<MaxPlus<f32>>(
+            MatRef::row_major(&a, 2, 2).unwrap(),
+            MatRef::row_major(&a, 2, 2).unwrap(),
+            MatMut::row_major(&mut c, 2, 2).unwrap(),
+            Accum::Replace,
+        );
+        assert!(
+            matches!(&result, Err(Error::InvalidAddOnFmaSetting { value }) if value == "sideways"),
+            "{result:?}"
+        );
+        assert_eq!(c, [7.0; 4], "C written before the error");
+        assert!(report.to_string().contains("calls fail"), "{report}");
+        return;
+    }
+    let on = report.add_on_fma.0;
+    match want {
+        "on" => assert!(on),
+        "off" => assert!(!on),
+        _ => {}
+    }
+    println!("add on FMA: {on} ({})", report.add_on_fma.1);
+    let fma = has_fma();
+    for level in available_levels("add_on_fma") {
+        let simd = level != IsaLevel::Scalar;
+        let suffix = on && simd && fma;
+        for (name, arg_name) in [
+            (
+                kernel_at::<MaxPlus<f32>>(level).unwrap().name(),
+                arg_kernel_at::<MinPlus<f32>>(level).unwrap().name(),
+            ),
+            (
+                kernel_at::<MinPlus<f64>>(level).unwrap().name(),
+                arg_kernel_at::<MaxPlus<f64>>(level).unwrap().name(),
+            ),
+        ] {
+            assert_eq!(name.ends_with("-fma"), suffix, "{name} at {level}");
+            assert_eq!(arg_name.ends_with("-fma"), suffix, "{arg_name} at {level}");
+        }
+        // Only a float + moves: max-times keeps its kernel.
+        assert!(
+            !kernel_at::<MaxMul<f32>>(level)
+                .unwrap()
+                .name()
+                .ends_with("-fma")
+        );
+
+        sweep::<MaxPlus<f32>>(level, 31);
+        sweep::<MinPlus<f64>>(level, 32);
+        rounding_products::<MaxPlus<f32>>(level, 33);
+        rounding_products::<MinPlus<f32>>(level, 34);
+        rounding_products::<MaxPlus<f64>>(level, 35);
+        rounding_products::<MinPlus<f64>>(level, 36);
+    }
+}
+
+/// Floats whose sums round, overflow and underflow: full-precision values
+/// of nearby magnitudes, values near the largest finite one, subnormals
+/// and the smallest normals, and the test pool's ties, ±0, ±∞ and NaN.
+trait RoundingEdges: TestScalar + Copy {
+    fn rounding_edge(rng: &mut Rng) -> Self;
+    /// Whether the finite sum `x + y` is not exact.
+    fn inexact_sum(x: Self, y: Self) -> bool;
+    /// Whether finite `x` and `y` sum to ∞.
+    fn is_overflow(x: Self, y: Self, sum: Self) -> bool;
+    fn is_subnormal(x: Self) -> bool;
+}
+
+macro_rules! rounding_edges {
+    ($t:ident, $bits:ident, $mantissa:expr) => {
+        impl RoundingEdges for $t {
+            fn rounding_edge(rng: &mut Rng) -> Self {
+                let sign = if rng.below(2) == 0 { 1.0 } else { -1.0 };
+                let mantissa = rng.next_u64() as $bits & $mantissa;
+                match rng.below(8) {
+                    0 => <$t as TestScalar>::sample(rng),
+                    1 => sign * $t::MAX * (0.5 + rng.below(64) as $t / 128.0),
+                    2 => sign * $t::from_bits(mantissa),
+                    3 => sign * $t::from_bits(mantissa | (1 << ($t::MANTISSA_DIGITS - 1))),
+                    _ => {
+                        let unit = $t::from_bits(mantissa | (1.0 as $t).to_bits());
+                        sign * unit * (1 << rng.below(12)) as $t / 64.0
+                    }
+                }
+            }
+            fn inexact_sum(x: Self, y: Self) -> bool {
+                let sum = x + y;
+                // Two-sum: the rounding error of x + y, exact in floats.
+                let y_part = sum - x;
+                let error = (x - (sum - y_part)) + (y - y_part);
+                sum.is_finite() && error != 0.0
+            }
+            fn is_overflow(x: Self, y: Self, sum: Self) -> bool {
+                x.is_finite() && y.is_finite() && sum.is_infinite()
+            }
+            fn is_subnormal(x: Self) -> bool {
+                x.is_subnormal()
+            }
+        }
+    };
+}
+rounding_edges!(f32, u32, (1u32 << 23) - 1);
+rounding_edges!(f64, u64, (1u64 << 52) - 1);
+
+/// Products of rounding-edge floats, bitwise against the reference: the
+/// packed path (forced small blocks, so k-blocks and edge tiles), the
+/// direct path (a thin shape), and argmax.
+fn rounding_products<S>(level: IsaLevel, seed: u64)
+where
+    S: tropical_blas::SelectingSemiring,
+    S::Scalar: RoundingEdges,
+{
+    let mut rng = Rng::new(seed);
+    let mut ws = GemmWorkspace::new();
+    let edges = |rng: &mut Rng, rows, cols| {
+        Dense::from_fn(rows, cols, |_, _| S::Scalar::rounding_edge(rng))
+    };
+    let what = format!("{} [{level}] rounding edges", std::any::type_name::<S>());
+    for (case, (m, k, n)) in [(37, 53, 29), (3, 200, 70), (64, 9, 48)]
+        .into_iter()
+        .enumerate()
+    {
+        let a = edges(&mut rng, m, k);
+        let b = edges(&mut rng, k, n);
+        if case == 0 {
+            assert_covers_edges::<S>(&a, &b);
+        }
+        let c = edges(&mut rng, m, n);
+        for accum in [Accum::Replace, Accum::Combine] {
+            let layouts = [
+                LAYOUTS[case % 6],
+                LAYOUTS[(case + 1) % 6],
+                LAYOUTS[(case + 3) % 6],
+            ];
+            let packed = GemmConfig::default()
+                .with_isa(level)
+                .with_tiling(TilingParams::new(17, 19, 23).with_small_ops(0));
+            check_product::<S>(&mut ws, &packed, &a, &b, &c, layouts, accum, &what);
+            let default = GemmConfig::default().with_isa(level);
+            check_product::<S>(&mut ws, &default, &a, &b, &c, layouts, accum, &what);
+        }
+        let old = Dense::from_fn(m, n, |_, _| NO_ARG);
+        let (want_c, want_k) = reference_arg::<S>(&a, &b, &c, &old, Accum::Replace);
+        let mut got_c = vec![S::ZERO; m * n];
+        let mut got_k = vec![0u32; m * n];
+        gemm_argmax_with::<S>(
+            &mut ws,
+            &GemmConfig::default().with_isa(level),
+            MatRef::row_major(&a.data, m, k).unwrap(),
+            MatRef::row_major(&b.data, k, n).unwrap(),
+            MatMut::row_major(&mut got_c, m, n).unwrap(),
+            MatMut::row_major(&mut got_k, m, n).unwrap(),
+            Accum::Replace,
+        )
+        .unwrap();
+        for (idx, (got, want)) in got_c.iter().zip(&want_c.data).enumerate() {
+            assert_eq!(
+                got.bits(),
+                want.bits(),
+                "{what} argmax value {idx}: {got:?} vs {want:?}"
+            );
+        }
+        assert_eq!(got_k, want_k.data, "{what} argmax indices");
+    }
+}
+
+/// The data holds what the test claims: sums that round, that overflow
+/// to ∞, and that are subnormal.
+fn assert_covers_edges<S: Semiring>(a: &Dense<S::Scalar>, b: &Dense<S::Scalar>)
+where
+    S::Scalar: RoundingEdges,
+{
+    let (mut rounded, mut overflowed, mut subnormal) = (0, 0, 0);
+    for i in 0..a.rows {
+        for p in 0..a.cols {
+            for j in 0..b.cols {
+                let (x, y) = (a.at(i, p), b.at(p, j));
+                let sum = S::mul(x, y);
+                rounded += usize::from(S::Scalar::inexact_sum(x, y));
+                overflowed += usize::from(S::Scalar::is_overflow(x, y, sum));
+                subnormal += usize::from(S::Scalar::is_subnormal(sum));
+            }
+        }
+    }
+    assert!(
+        rounded > 100 && overflowed > 0 && subnormal > 0,
+        "{rounded} {overflowed} {subnormal}"
+    );
+}
+
+#[test]
+fn rounding_edges_hold_at_the_default_setting() {
+    if std::env::var("TROPICAL_BLAS_FMA_CHILD").is_ok() {
+        return;
+    }
+    for level in available_levels("rounding_edges") {
+        rounding_products::<MaxPlus<f32>>(level, 41);
+        rounding_products::<MinPlus<f64>>(level, 42);
+    }
+}
+
+/// Whether this CPU has FMA (the `-fma` kernels are bound only then).
+fn has_fma() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return std::arch::is_x86_feature_detected!("fma");
+    #[cfg(not(target_arch = "x86_64"))]
+    return false;
+}
