@@ -204,6 +204,7 @@ fn cpu_report(py: Python<'_>) -> PyResult<(String, Bound<'_, PyDict>)> {
         kernels.set_item(k.semiring, row)?;
     }
     dict.set_item("kernels", kernels)?;
+    dict.set_item("add_on_fma", report.add_on_fma.0)?;
     Ok((report.to_string(), dict))
 }
 

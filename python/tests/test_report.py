@@ -16,6 +16,9 @@ def test_cpu_report_text_and_dict_agree():
     row = data["kernels"]["MaxPlus<f32>"]
     assert set(row) == {"kernel", "isa", "mr", "nr"}
     assert row["kernel"] in text
+    # Float max-plus adds on the multiply-add units where the report says.
+    assert isinstance(data["add_on_fma"], bool)
+    assert row["kernel"].endswith("-fma") == (data["add_on_fma"] and data["active"] != "scalar")
     data["kernels"].clear()
     assert len(report.as_dict()["kernels"]) == builtins  # as_dict returns a copy
     assert "CpuReport" in repr(report)

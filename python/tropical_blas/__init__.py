@@ -431,8 +431,10 @@ class CpuReport:
     features, ISA level, kernel per semiring and dtype), ``as_dict()`` the
     same as data: ``cpu``, ``detected``, ``active`` (ISA levels),
     ``features`` ({name: bool}), ``kernels`` ({"MaxPlus<f32>": {"kernel",
-    "isa", "mr", "nr"}}), and ``error`` when ``TROPICAL_BLAS_ISA`` is
-    invalid."""
+    "isa", "mr", "nr"}}), ``add_on_fma`` (whether the float max-plus and
+    min-plus kernels add on the multiply-add units: names ending in
+    ``-fma``), and ``error`` when ``TROPICAL_BLAS_ISA`` or
+    ``TROPICAL_BLAS_ADD_ON_FMA`` is invalid."""
 
     def __init__(self, text: str, data: Dict[str, Any]):
         self._text = text
