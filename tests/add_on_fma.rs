@@ -10,12 +10,13 @@ mod common;
 use std::process::Command;
 
 use common::{
-    Dense, LAYOUTS, Rng, TestScalar, available_levels, check_product, reference_arg, sweep,
+    Dense, LAYOUTS, Rng, TestScalar, available_levels, check_product, reference, reference_arg,
+    sweep,
 };
 use tropical_blas::{
-    Accum, Error, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxMul, MaxPlus, MinPlus,
-    NO_ARG, Semiring, TilingParams, arg_kernel_at, dispatch_report, gemm, gemm_argmax_with,
-    kernel_at,
+    Accum, BatchMut, BatchRef, Error, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxMul,
+    MaxPlus, MinPlus, NO_ARG, Semiring, TilingParams, arg_kernel_at, dispatch_report, gemm,
+    gemm_argmax_batched_with, gemm_argmax_with, gemm_batched_with, kernel_at,
 };
 
 /// Re-runs this binary with each setting (`TROPICAL_BLAS_FMA_CHILD` marks
@@ -72,13 +73,16 @@ fn child(want: &str) {
         );
         assert_eq!(c, [7.0; 4], "C written before the error");
         assert!(report.to_string().contains("calls fail"), "{report}");
+        println!("add on FMA: invalid setting refused");
         return;
     }
     let on = report.add_on_fma.0;
+    let simd = report.active.clone().unwrap() >= IsaLevel::Avx2;
     match want {
-        "on" => assert!(on),
+        "on" => assert_eq!(on, simd && has_fma()),
         "off" => assert!(!on),
-        _ => {}
+        // Unset: on exactly where the CPU list names this CPU.
+        _ => assert_eq!(on, report.add_on_fma.1 == "measured faster on this CPU"),
     }
     println!("add on FMA: {on} ({})", report.add_on_fma.1);
     let fma = has_fma();
@@ -165,7 +169,10 @@ rounding_edges!(f64, u64, (1u64 << 52) - 1);
 
 /// Products of rounding-edge floats, bitwise against the reference: the
 /// packed path (forced small blocks, so k-blocks and edge tiles), the
-/// direct path (a thin shape), and argmax.
+/// default routes (direct for the thin shapes), argmax under both
+/// accumulations, and batches of values and argmax; the outer product
+/// (k = 1) puts the sums themselves in C, so rounded, overflowing and
+/// subnormal sums reach the output.
 fn rounding_products<S>(level: IsaLevel, seed: u64)
 where
     S: tropical_blas::SelectingSemiring,
@@ -177,70 +184,141 @@ where
         Dense::from_fn(rows, cols, |_, _| S::Scalar::rounding_edge(rng))
     };
     let what = format!("{} [{level}] rounding edges", std::any::type_name::<S>());
-    for (case, (m, k, n)) in [(37, 53, 29), (3, 200, 70), (64, 9, 48)]
-        .into_iter()
-        .enumerate()
-    {
+    let shapes = [(48, 1, 40), (37, 53, 29), (3, 200, 70), (64, 9, 48)];
+    for (case, (m, k, n)) in shapes.into_iter().enumerate() {
         let a = edges(&mut rng, m, k);
         let b = edges(&mut rng, k, n);
-        if case == 0 {
-            assert_covers_edges::<S>(&a, &b);
-        }
         let c = edges(&mut rng, m, n);
+        if k == 1 {
+            assert_covers_edges::<S>(&a, &b, &reference::<S>(&a, &b, &c, Accum::Replace));
+        }
+        let cfg = GemmConfig::default().with_isa(level);
         for accum in [Accum::Replace, Accum::Combine] {
             let layouts = [
                 LAYOUTS[case % 6],
                 LAYOUTS[(case + 1) % 6],
                 LAYOUTS[(case + 3) % 6],
             ];
-            let packed = GemmConfig::default()
-                .with_isa(level)
-                .with_tiling(TilingParams::new(17, 19, 23).with_small_ops(0));
+            let packed = cfg.with_tiling(TilingParams::new(17, 19, 23).with_small_ops(0));
             check_product::<S>(&mut ws, &packed, &a, &b, &c, layouts, accum, &what);
-            let default = GemmConfig::default().with_isa(level);
-            check_product::<S>(&mut ws, &default, &a, &b, &c, layouts, accum, &what);
+            check_product::<S>(&mut ws, &cfg, &a, &b, &c, layouts, accum, &what);
+
+            let old = Dense::from_fn(m, n, |i, j| ((i * n + j) % 5) as u32);
+            let (want_c, want_k) = reference_arg::<S>(&a, &b, &c, &old, accum);
+            let (mut got_c, mut got_k) = (c.data.clone(), old.data.clone());
+            gemm_argmax_with::<S>(
+                &mut ws,
+                &cfg,
+                MatRef::row_major(&a.data, m, k).unwrap(),
+                MatRef::row_major(&b.data, k, n).unwrap(),
+                MatMut::row_major(&mut got_c, m, n).unwrap(),
+                MatMut::row_major(&mut got_k, m, n).unwrap(),
+                accum,
+            )
+            .unwrap();
+            assert_bits::<S>(&got_c, &want_c.data, &format!("{what} argmax {accum:?}"));
+            assert_eq!(got_k, want_k.data, "{what} argmax indices {accum:?}");
         }
-        let old = Dense::from_fn(m, n, |_, _| NO_ARG);
-        let (want_c, want_k) = reference_arg::<S>(&a, &b, &c, &old, Accum::Replace);
-        let mut got_c = vec![S::ZERO; m * n];
-        let mut got_k = vec![0u32; m * n];
-        gemm_argmax_with::<S>(
-            &mut ws,
-            &GemmConfig::default().with_isa(level),
-            MatRef::row_major(&a.data, m, k).unwrap(),
-            MatRef::row_major(&b.data, k, n).unwrap(),
-            MatMut::row_major(&mut got_c, m, n).unwrap(),
-            MatMut::row_major(&mut got_k, m, n).unwrap(),
-            Accum::Replace,
-        )
-        .unwrap();
-        for (idx, (got, want)) in got_c.iter().zip(&want_c.data).enumerate() {
-            assert_eq!(
-                got.bits(),
-                want.bits(),
-                "{what} argmax value {idx}: {got:?} vs {want:?}"
-            );
-        }
-        assert_eq!(got_k, want_k.data, "{what} argmax indices");
+        batches::<S>(&mut rng, level, (m, k, n), &what);
     }
 }
 
-/// The data holds what the test claims: sums that round, that overflow
-/// to ∞, and that are subnormal.
-fn assert_covers_edges<S: Semiring>(a: &Dense<S::Scalar>, b: &Dense<S::Scalar>)
+/// Three items of rounding-edge floats through `gemm_batched` and
+/// `gemm_argmax_batched`, each item against the reference.
+fn batches<S>(rng: &mut Rng, level: IsaLevel, (m, k, n): (usize, usize, usize), what: &str)
 where
+    S: tropical_blas::SelectingSemiring,
+    S::Scalar: RoundingEdges,
+{
+    const ITEMS: usize = 3;
+    let items: Vec<_> = (0..ITEMS)
+        .map(|_| {
+            let a = Dense::from_fn(m, k, |_, _| S::Scalar::rounding_edge(rng));
+            let b = Dense::from_fn(k, n, |_, _| S::Scalar::rounding_edge(rng));
+            (a, b)
+        })
+        .collect();
+    let a_all: Vec<_> = items
+        .iter()
+        .flat_map(|(a, _)| a.data.iter().copied())
+        .collect();
+    let b_all: Vec<_> = items
+        .iter()
+        .flat_map(|(_, b)| b.data.iter().copied())
+        .collect();
+    let a_view = || BatchRef::row_major(&a_all, ITEMS, m, k).unwrap();
+    let b_view = || BatchRef::row_major(&b_all, ITEMS, k, n).unwrap();
+    let cfg = GemmConfig::default().with_isa(level);
+    let mut ws = GemmWorkspace::new();
+    let mut c = vec![S::ZERO; ITEMS * m * n];
+    let mut c_arg = vec![S::ZERO; ITEMS * m * n];
+    let mut argk = vec![0u32; ITEMS * m * n];
+    let c_view = BatchMut::row_major(&mut c, ITEMS, m, n).unwrap();
+    gemm_batched_with::<S>(&mut ws, &cfg, a_view(), b_view(), c_view, Accum::Replace).unwrap();
+    gemm_argmax_batched_with::<S>(
+        &mut ws,
+        &cfg,
+        a_view(),
+        b_view(),
+        BatchMut::row_major(&mut c_arg, ITEMS, m, n).unwrap(),
+        BatchMut::row_major(&mut argk, ITEMS, m, n).unwrap(),
+        Accum::Replace,
+    )
+    .unwrap();
+    let (zeros, none) = (
+        Dense::from_fn(m, n, |_, _| S::ZERO),
+        Dense::from_fn(m, n, |_, _| NO_ARG),
+    );
+    for (item, (a, b)) in items.iter().enumerate() {
+        let (want_c, want_k) = reference_arg::<S>(a, b, &zeros, &none, Accum::Replace);
+        let range = item * m * n..(item + 1) * m * n;
+        assert_bits::<S>(
+            &c[range.clone()],
+            &want_c.data,
+            &format!("{what} batch item {item}"),
+        );
+        assert_bits::<S>(
+            &c_arg[range.clone()],
+            &want_c.data,
+            &format!("{what} argmax batch item {item}"),
+        );
+        assert_eq!(
+            argk[range], want_k.data,
+            "{what} argmax batch item {item} indices"
+        );
+    }
+}
+
+fn assert_bits<S: Semiring>(got: &[S::Scalar], want: &[S::Scalar], what: &str)
+where
+    S::Scalar: TestScalar,
+{
+    for (idx, (got, want)) in got.iter().zip(want).enumerate() {
+        assert_eq!(
+            got.bits(),
+            want.bits(),
+            "{what} [{idx}]: {got:?} vs {want:?}"
+        );
+    }
+}
+
+/// The outputs of an outer product (k = 1: each output is the sum of its
+/// row's and column's element, or ZERO for NaN) hold what the test claims:
+/// sums that rounded, that overflowed to ∞, and that are subnormal.
+fn assert_covers_edges<S: Semiring>(
+    a: &Dense<S::Scalar>,
+    b: &Dense<S::Scalar>,
+    sums: &Dense<S::Scalar>,
+) where
     S::Scalar: RoundingEdges,
 {
     let (mut rounded, mut overflowed, mut subnormal) = (0, 0, 0);
-    for i in 0..a.rows {
-        for p in 0..a.cols {
-            for j in 0..b.cols {
-                let (x, y) = (a.at(i, p), b.at(p, j));
-                let sum = S::mul(x, y);
-                rounded += usize::from(S::Scalar::inexact_sum(x, y));
-                overflowed += usize::from(S::Scalar::is_overflow(x, y, sum));
-                subnormal += usize::from(S::Scalar::is_subnormal(sum));
-            }
+    for i in 0..sums.rows {
+        for j in 0..sums.cols {
+            let (x, y, sum) = (a.at(i, 0), b.at(0, j), sums.at(i, j));
+            rounded += usize::from(S::Scalar::inexact_sum(x, y));
+            overflowed += usize::from(S::Scalar::is_overflow(x, y, sum));
+            subnormal += usize::from(S::Scalar::is_subnormal(sum));
         }
     }
     assert!(

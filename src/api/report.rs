@@ -56,8 +56,8 @@ pub struct DispatchReport {
     ),
     /// An error in the tuning file named by `TROPICAL_BLAS_TUNING`, if any.
     pub tuning_error: Option<Error>,
-    /// Whether the float (max|min, +) kernels add on the multiply-add
-    /// units (kernel names ending in `-fma`), and why: the value of
+    /// Whether the float (max|min, +) kernels of the active level add on
+    /// the multiply-add units (kernel names ending in `-fma`), and why:
     /// `TROPICAL_BLAS_ADD_ON_FMA`, or whether this CPU is one where that
     /// was measured faster.
     pub add_on_fma: (bool, &'static str),
@@ -101,10 +101,12 @@ pub fn dispatch_report() -> DispatchReport {
         blocks: ((limits.mc, limits.kc, limits.nc, limits.small_ops), source),
         tuning_error: crate::binding::tuning::tuned().err(),
         add_on_fma: (
-            add_on_fma(),
+            add_on_fma() && level >= IsaLevel::Avx2,
             match add_on_fma_setting() {
-                Ok(Some(_)) => "set by TROPICAL_BLAS_ADD_ON_FMA",
                 Err(_) => "TROPICAL_BLAS_ADD_ON_FMA invalid, calls fail",
+                _ if level < IsaLevel::Avx2 => "no SIMD kernels at this level",
+                Ok(Some(true)) if !add_on_fma() => "set on, but this CPU has no FMA",
+                Ok(Some(_)) => "set by TROPICAL_BLAS_ADD_ON_FMA",
                 Ok(None) if add_on_fma_measured() => "measured faster on this CPU",
                 Ok(None) => "not known to be faster on this CPU",
             },

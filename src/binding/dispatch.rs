@@ -121,7 +121,8 @@ pub(crate) fn resolve_level(requested: Option<IsaLevel>) -> Result<IsaLevel, Err
 }
 
 /// The level calls with a default [`GemmConfig`](crate::GemmConfig) run at,
-/// or the error they return (a bad `TROPICAL_BLAS_ISA`).
+/// or the error they return (a bad `TROPICAL_BLAS_ISA` or
+/// `TROPICAL_BLAS_ADD_ON_FMA`).
 pub fn active_isa() -> Result<IsaLevel, Error> {
     resolve_level(None)
 }

@@ -32,16 +32,29 @@ pub(crate) trait BuiltinSimd: Semiring {
 /// not measured is not assumed.
 const ADD_ON_FMA_CPUS: &[(&str, u32)] = &[("AuthenticAMD", 25)];
 
-/// Whether the float (max|min, +) kernels add on the multiply-add units:
-/// `TROPICAL_BLAS_ADD_ON_FMA` if set, else whether this CPU is in
-/// [`ADD_ON_FMA_CPUS`] (an invalid setting counts as unset here; every
-/// call reports it as an error before it reaches a kernel).
+/// Whether the float (max|min, +) SIMD kernels add on the multiply-add
+/// units: `TROPICAL_BLAS_ADD_ON_FMA` if set, else whether this CPU is in
+/// [`ADD_ON_FMA_CPUS`]; never on a CPU without FMA (where `on` keeps the
+/// plain kernels rather than fall to the portable one). An invalid
+/// setting counts as unset here: every call reports it as an error before
+/// it reaches a kernel.
 pub fn add_on_fma() -> bool {
     static CHOICE: OnceLock<bool> = OnceLock::new();
-    *CHOICE.get_or_init(|| match add_on_fma_setting() {
-        Ok(Some(on)) => on,
-        _ => add_on_fma_measured(),
+    *CHOICE.get_or_init(|| {
+        let wanted = match add_on_fma_setting() {
+            Ok(Some(on)) => on,
+            _ => add_on_fma_measured(),
+        };
+        wanted && has_fma()
     })
+}
+
+/// Whether this CPU has FMA.
+fn has_fma() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return std::is_x86_feature_detected!("fma");
+    #[cfg(not(target_arch = "x86_64"))]
+    return false;
 }
 
 /// Whether this CPU is one [`ADD_ON_FMA_CPUS`] names.

@@ -177,7 +177,7 @@ macro_rules! add_on_fma {
             unsafe {
                 std::arch::asm!(concat!($op, " {sum}, {one}, {a}"), sum = inout(ymm_reg) sum,
                     one = in(ymm_reg) one, a = in(ymm_reg) a,
-                    options(pure, nomem, nostack, preserves_flags));
+                    options(pure, nomem, nostack));
             }
             sum
         }

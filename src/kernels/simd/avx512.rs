@@ -97,7 +97,7 @@ macro_rules! add_on_fma {
             unsafe {
                 std::arch::asm!(concat!($op, " {sum}, {one}, {a}"), sum = inout(zmm_reg) sum,
                     one = in(zmm_reg) one, a = in(zmm_reg) a,
-                    options(pure, nomem, nostack, preserves_flags));
+                    options(pure, nomem, nostack));
             }
             sum
         }
@@ -112,7 +112,7 @@ macro_rules! add_on_fma {
             unsafe {
                 std::arch::asm!(concat!($op, " {sum}, {one}, ", $width, " ptr [{p}]", $broadcast),
                     sum = inout(zmm_reg) sum, one = in(zmm_reg) one, p = in(reg) p,
-                    options(pure, readonly, nostack, preserves_flags));
+                    options(pure, readonly, nostack));
             }
             sum
         }

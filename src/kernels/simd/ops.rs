@@ -196,8 +196,9 @@ impl<L: AdditiveOnFma> LaneRule<L> for PlusOnFma {
     }
     #[inline(always)]
     unsafe fn lanes_at(p: *const L::T, b: L::V) -> L::V {
-        // SAFETY: `p` readable, features enabled (trait contract); float
-        // lanes have A_SPREAD = 1, so `p` holds the one element.
+        // `p` holds A_SPREAD copies; the memory operand reads the first.
+        const { assert!(L::A_SPREAD == 1) };
+        // SAFETY: `p` readable, features enabled (trait contract).
         unsafe { L::plus_on_fma_at(p, b) }
     }
     const PLUS: bool = true;
