@@ -16,10 +16,7 @@ use crate::binding::select::{BuiltinSimd, select, select_arg};
 use crate::binding::select::{select_fp16, select_fp16_arg};
 use crate::isa::IsaLevel;
 #[cfg(target_arch = "x86_64")]
-use crate::kernels::simd::{
-    ElementLanes,
-    ops::{OnFma, Ops},
-};
+use crate::kernels::simd::{ElementLanes, on_fma::OnFma, ops::Ops};
 use crate::semiring::counting::{CountingKernel, CountingMax, CountingMin, CountingSemiring};
 use crate::semiring::rules::{
     And, Max, MaxFirst, Min, MinFirst, Or, Plus, Rule, Selects, Times, in_range,

@@ -10,7 +10,7 @@ use crate::kernels::simd::{ArgVecOps, VecOps};
 use crate::semiring::{ArgKernel, Kernel, SelectingSemiring, Semiring};
 
 /// The built-in semirings name their vector operations per ISA: as their
-/// rules say, and with `+` on the multiply-add units (`ops::PlusOnFma`;
+/// rules say, and with `+` on the multiply-add units (`on_fma::PlusOnFma`;
 /// the same types for every row whose ⊗ is not a float `+`).
 pub(crate) trait BuiltinSimd: Semiring {
     #[cfg(target_arch = "x86_64")]

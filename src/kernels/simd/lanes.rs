@@ -31,7 +31,7 @@ pub(crate) mod sentinel {
 ///   (of type `mask`) of `x > y`/`x < y`, and `record`, which sets the
 ///   lanes of an argmax chunk to `k` where a mask is set;
 /// - `plus`, then, for floats, `plus_on_fma` (the same sum as `1 · a + b`
-///   on the multiply-add units: see `ops::PlusOnFma`) with its form
+///   on the multiply-add units: see `on_fma::PlusOnFma`) with its form
 ///   `at` that takes `a` as an element in memory, in every lane; `times`;
 /// - `sentinel`: the integer sentinel constants (names in [`sentinel`])
 ///   and `choose(mask, yes, no)`, which map sentinel sums back to ZERO;

@@ -23,6 +23,7 @@ pub(crate) mod avx2;
 pub(crate) mod avx512;
 pub(crate) mod direct;
 pub(crate) mod lanes;
+pub(crate) mod on_fma;
 pub(crate) mod ops;
 pub(crate) mod pack;
 pub(crate) mod probe;
@@ -68,7 +69,7 @@ pub(crate) trait VecOps: Copy + Default + Send + Sync + 'static {
         // SAFETY: forwarded contract.
         unsafe { Self::mul(Self::broadcast_packed(p), b) }
     }
-    /// Whether ⊗ is `+` on the multiply-add units (`ops::PlusOnFma`):
+    /// Whether ⊗ is `+` on the multiply-add units (`on_fma::PlusOnFma`):
     /// such a kernel runs only where the CPU has FMA.
     const ON_FMA: bool = false;
     /// Maps internal sentinels back to ZERO (identity but for the integer
