@@ -4,7 +4,7 @@
 
 use std::arch::x86_64::*;
 
-use super::lanes::lanes;
+use super::lanes::{add_on_fma, lanes};
 use super::pack::BoolPanel;
 
 // Whole-register permutes in 32-bit units (`vpermps`/`vpermd`; an f64
@@ -161,37 +161,12 @@ macro_rules! ymm_lanes {
     )+};
 }
 
-/// `a + b` as `1 · a + b` in the multiply-add units (see the AVX-512
-/// file's `add_on_fma!`); without embedded broadcasts, the form `at`
-/// broadcasts the element first.
-macro_rules! add_on_fma {
-    ($plus:ident, $plus_at:ident: $t:ty, $v:ty, $splat:ident, $op:literal) => {
-        #[doc = concat!("`a + b`, one `", $op, "` by 1.")]
-        #[inline]
-        #[target_feature(enable = "avx")]
-        unsafe fn $plus(a: $v, b: $v) -> $v {
-            let one = $splat(1.0);
-            let mut sum = b;
-            // SAFETY: a register operation; the CPU has FMA (the kernels
-            // over these lanes are bound only where it is detected).
-            unsafe {
-                std::arch::asm!(concat!($op, " {sum}, {one}, {a}"), sum = inout(ymm_reg) sum,
-                    one = in(ymm_reg) one, a = in(ymm_reg) a,
-                    options(pure, nomem, nostack));
-            }
-            sum
-        }
-        #[doc = concat!("`*p + b` with `*p` in every lane.")]
-        #[inline]
-        #[target_feature(enable = "avx")]
-        unsafe fn $plus_at(p: *const $t, b: $v) -> $v {
-            // SAFETY: `p` is readable (caller's contract); as above.
-            unsafe { $plus($splat(*p), b) }
-        }
-    };
-}
-add_on_fma!(add_on_fma_ps, add_at_on_fma_ps: f32, __m256, _mm256_set1_ps, "vfmadd231ps");
-add_on_fma!(add_on_fma_pd, add_at_on_fma_pd: f64, __m256d, _mm256_set1_pd, "vfmadd231pd");
+// `+` on the multiply-add units (`lanes::add_on_fma!`); no embedded
+// broadcasts, so A's element is splat first.
+add_on_fma!(add_on_fma_ps, add_at_on_fma_ps: f32, __m256, _mm256_set1_ps, "vfmadd231ps", ymm_reg,
+    "avx", broadcast first);
+add_on_fma!(add_on_fma_pd, add_at_on_fma_pd: f64, __m256d, _mm256_set1_pd, "vfmadd231pd", ymm_reg,
+    "avx", broadcast first);
 
 ymm_lanes! {
     f32s: f32, __m256, 8, first_lanes_32; record index_max_ps, _mm256_and_ps;

@@ -7,7 +7,7 @@
 
 use std::arch::x86_64::*;
 
-use super::lanes::lanes;
+use super::lanes::{add_on_fma, lanes};
 use super::pack::BoolPanel;
 
 // Whole-register permutes in 32-bit units (`vpermps`/`vpermd`; an f64
@@ -76,50 +76,12 @@ macro_rules! zmm_lanes {
     )+};
 }
 
-/// `a + b` as `1 · a + b` in the multiply-add units, by the instruction
-/// `$op` (`vfmadd231ps`/`pd`), and the same with `a` an element in memory,
-/// broadcast by the instruction itself (`$broadcast`: `{1to16}`, `{1to8}`).
-/// The product by 1 is exact and the sum is rounded once, so every result
-/// is `vaddps`'s bit for bit, but for which NaN comes out when an operand
-/// is NaN (no NaN product is ever kept: see the NaN rule). Inline assembly,
-/// because LLVM folds `fma(a, 1, b)` back into an add; the functions enable
-/// only what their registers need and inline into the kernel entries.
-macro_rules! add_on_fma {
-    ($plus:ident, $plus_at:ident: $t:ty, $v:ty, $splat:ident, $op:literal, $width:literal, $broadcast:literal) => {
-        #[doc = concat!("`a + b`, one `", $op, "` by 1.")]
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        unsafe fn $plus(a: $v, b: $v) -> $v {
-            let one = $splat(1.0);
-            let mut sum = b;
-            // SAFETY: a register operation; the CPU has FMA (the kernels
-            // over these lanes are bound only where it is detected).
-            unsafe {
-                std::arch::asm!(concat!($op, " {sum}, {one}, {a}"), sum = inout(zmm_reg) sum,
-                    one = in(zmm_reg) one, a = in(zmm_reg) a,
-                    options(pure, nomem, nostack));
-            }
-            sum
-        }
-        #[doc = concat!("`*p + b` with `*p` in every lane, one `", $op, "` by 1 with `*p` broadcast from memory.")]
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        unsafe fn $plus_at(p: *const $t, b: $v) -> $v {
-            let one = $splat(1.0);
-            let mut sum = b;
-            // SAFETY: reads the one element at `p` (caller's contract:
-            // readable); FMA as in the register form.
-            unsafe {
-                std::arch::asm!(concat!($op, " {sum}, {one}, ", $width, " ptr [{p}]", $broadcast),
-                    sum = inout(zmm_reg) sum, one = in(zmm_reg) one, p = in(reg) p,
-                    options(pure, readonly, nostack));
-            }
-            sum
-        }
-    };
-}
-add_on_fma!(add_on_fma_ps, add_at_on_fma_ps: f32, __m512, _mm512_set1_ps, "vfmadd231ps", "dword", "{{1to16}}");
-add_on_fma!(add_on_fma_pd, add_at_on_fma_pd: f64, __m512d, _mm512_set1_pd, "vfmadd231pd", "qword", "{{1to8}}");
+// `+` on the multiply-add units (`lanes::add_on_fma!`), A's element
+// broadcast by the instruction itself.
+add_on_fma!(add_on_fma_ps, add_at_on_fma_ps: f32, __m512, _mm512_set1_ps, "vfmadd231ps", zmm_reg,
+    "avx512f", memory "dword" "{{1to16}}");
+add_on_fma!(add_on_fma_pd, add_at_on_fma_pd: f64, __m512d, _mm512_set1_pd, "vfmadd231pd", zmm_reg,
+    "avx512f", memory "qword" "{{1to8}}");
 
 zmm_lanes! {
     f32s: f32, __m512, 16, __mmask16, first_lanes_16;

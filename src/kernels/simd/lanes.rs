@@ -170,6 +170,70 @@ macro_rules! lanes {
 }
 pub(crate) use lanes;
 
+/// `a + b` as `1 · a + b` in the multiply-add units, by the instruction
+/// `$op` (`vfmadd231ps`/`pd`) on registers of class `$reg` under
+/// `$feature`, and its form `$plus_at` with `a` an element in memory:
+/// `memory` (AVX-512) broadcasts it in the instruction itself (`$width`
+/// `ptr [p]` `$broadcast`: `{1to16}`, `{1to8}`), `broadcast first` (AVX2,
+/// which has no embedded broadcast) splats it into a register. The
+/// product by 1 is exact and the sum is rounded once, so every result is
+/// the add's bit for bit, but for which NaN comes out when an operand is
+/// NaN (no NaN product is ever kept: see the NaN rule). Inline assembly,
+/// because LLVM folds `fma(a, 1, b)` back into an add; the functions
+/// enable only what their registers need and inline into the kernel
+/// entries (CI checks that none is left on its own). Not `preserves_flags`:
+/// an FMA sets MXCSR's exception flags.
+macro_rules! add_on_fma {
+    ($plus:ident, $plus_at:ident: $t:ty, $v:ty, $splat:ident, $op:literal, $reg:ident,
+     $feature:literal, $($at:tt)+) => {
+        #[doc = concat!("`a + b`, one `", $op, "` by 1.")]
+        #[inline]
+        #[target_feature(enable = $feature)]
+        unsafe fn $plus(a: $v, b: $v) -> $v {
+            let one = $splat(1.0);
+            let mut sum = b;
+            // SAFETY: a register operation; the CPU has FMA (the kernels
+            // over these lanes are bound only where it is detected).
+            unsafe {
+                std::arch::asm!(concat!($op, " {sum}, {one}, {a}"), sum = inout($reg) sum,
+                    one = in($reg) one, a = in($reg) a, options(pure, nomem, nostack));
+            }
+            sum
+        }
+        $crate::kernels::simd::lanes::add_on_fma!(@at $plus, $plus_at: $t, $v, $splat, $op, $reg,
+            $feature, $($at)+);
+    };
+    (@at $plus:ident, $plus_at:ident: $t:ty, $v:ty, $splat:ident, $op:literal, $reg:ident,
+     $feature:literal, broadcast first) => {
+        #[doc = "`*p + b` with `*p` splat into every lane first."]
+        #[inline]
+        #[target_feature(enable = $feature)]
+        unsafe fn $plus_at(p: *const $t, b: $v) -> $v {
+            // SAFETY: `p` is readable (caller's contract); as above.
+            unsafe { $plus($splat(*p), b) }
+        }
+    };
+    (@at $plus:ident, $plus_at:ident: $t:ty, $v:ty, $splat:ident, $op:literal, $reg:ident,
+     $feature:literal, memory $width:literal $broadcast:literal) => {
+        #[doc = concat!("`*p + b` with `*p` in every lane, one `", $op, "` by 1 with `*p` broadcast from memory.")]
+        #[inline]
+        #[target_feature(enable = $feature)]
+        unsafe fn $plus_at(p: *const $t, b: $v) -> $v {
+            let one = $splat(1.0);
+            let mut sum = b;
+            // SAFETY: reads the one element at `p` (caller's contract:
+            // readable); FMA as in the register form.
+            unsafe {
+                std::arch::asm!(concat!($op, " {sum}, {one}, ", $width, " ptr [{p}]", $broadcast),
+                    sum = inout($reg) sum, one = in($reg) one, p = in(reg) p,
+                    options(pure, readonly, nostack));
+            }
+            sum
+        }
+    };
+}
+pub(crate) use add_on_fma;
+
 /// One function of a lane module: `body` (an instruction on the
 /// arguments) in an `unsafe` block, under the one contract they all
 /// share; `pub` makes it `pub(crate)`.
