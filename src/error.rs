@@ -168,6 +168,12 @@ pub enum Error {
         /// The value found in the environment.
         value: String,
     },
+    /// `TROPICAL_BLAS_NARROW_TILES` holds a value that is not `on` or
+    /// `off`.
+    InvalidNarrowTilesSetting {
+        /// The value found in the environment.
+        value: String,
+    },
     /// A count of a counting tropical operand that is not an integer in
     /// [0, 2^53) (or is −0.0; see [`counting`](crate::counting)), in an element whose
     /// value is not ZERO's (a ZERO's count is never read).
@@ -283,6 +289,10 @@ impl fmt::Display for Error {
             Error::InvalidAddOnFmaSetting { value } => write!(
                 f,
                 "TROPICAL_BLAS_ADD_ON_FMA={value:?} is not one of: on, off"
+            ),
+            Error::InvalidNarrowTilesSetting { value } => write!(
+                f,
+                "TROPICAL_BLAS_NARROW_TILES={value:?} is not one of: on, off"
             ),
             Error::InvalidCount { operand, row, col } => write!(
                 f,

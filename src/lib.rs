@@ -145,7 +145,9 @@ pub use api::gemm::{gemm, gemm_with, kernel_at, kernel_for};
 pub use api::raw::gemm_raw;
 pub use api::report::{DispatchReport, KernelChoice, dispatch_report};
 pub use batch_view::{BatchMut, BatchRef};
-pub use binding::dispatch::{ADD_ON_FMA_ENV_VAR, ISA_ENV_VAR, active_isa, detected_isa};
+pub use binding::dispatch::{
+    ADD_ON_FMA_ENV_VAR, ISA_ENV_VAR, NARROW_TILES_ENV_VAR, active_isa, detected_isa,
+};
 pub use binding::tuning;
 pub use blocking::TilingParams;
 pub use builtin::{MaxMin, MaxMul, MaxPlus, MinMax, MinPlus, OrAnd};

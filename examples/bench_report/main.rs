@@ -563,6 +563,7 @@ fn main() {
     row::<MaxMul<f32>>(&mut rows, "MaxMul<f32>", &levels, big, None, None);
     row::<MaxMin<f32>>(&mut rows, "MaxMin<f32>", &levels, big, None, None);
     row::<MinMax<f64>>(&mut rows, "MinMax<f64>", &levels, big, None, None);
+    row::<MaxMul<f64>>(&mut rows, "MaxMul<f64>", &levels, big, None, None);
     row::<MaxPlus<i32>>(&mut rows, "MaxPlus<i32>", &levels, big, None, None);
     row::<MinPlus<i64>>(&mut rows, "MinPlus<i64>", &levels, big, None, None);
     row::<MaxMin<i32>>(&mut rows, "MaxMin<i32>", &levels, big, None, None);

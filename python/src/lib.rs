@@ -205,6 +205,7 @@ fn cpu_report(py: Python<'_>) -> PyResult<(String, Bound<'_, PyDict>)> {
     }
     dict.set_item("kernels", kernels)?;
     dict.set_item("add_on_fma", report.add_on_fma.0)?;
+    dict.set_item("narrow_tiles", report.narrow_tiles.0)?;
     Ok((report.to_string(), dict))
 }
 

@@ -28,6 +28,7 @@ pub fn to_py_err(e: Error) -> PyErr {
         Error::InvalidTuningFile { .. }
         | Error::InvalidIsaSetting { .. }
         | Error::InvalidAddOnFmaSetting { .. }
+        | Error::InvalidNarrowTilesSetting { .. }
         | Error::IsaUnavailable { .. } => PyRuntimeError::new_err(e.to_string()),
         _ => PyValueError::new_err(e.to_string()),
     }

@@ -433,8 +433,10 @@ class CpuReport:
     ``features`` ({name: bool}), ``kernels`` ({"MaxPlus<f32>": {"kernel",
     "isa", "mr", "nr"}}), ``add_on_fma`` (whether the float max-plus and
     min-plus kernels add on the multiply-add units: names ending in
-    ``-fma``), and ``error`` when ``TROPICAL_BLAS_ISA`` or
-    ``TROPICAL_BLAS_ADD_ON_FMA`` is invalid."""
+    ``-fma``), ``narrow_tiles`` (whether the AVX-512 tiles of 8-byte and
+    bool elements are one vector wide: 16×8, 16×64), and ``error`` when
+    ``TROPICAL_BLAS_ISA``, ``TROPICAL_BLAS_ADD_ON_FMA`` or
+    ``TROPICAL_BLAS_NARROW_TILES`` is invalid."""
 
     def __init__(self, text: str, data: Dict[str, Any]):
         self._text = text

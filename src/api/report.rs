@@ -5,9 +5,11 @@
 use std::fmt;
 
 use crate::binding::dispatch::{
-    ISA_ENV_VAR, add_on_fma_setting, detected_isa, env_cap, resolve_level,
+    ISA_ENV_VAR, add_on_fma_setting, detected_isa, env_cap, narrow_tiles_setting, resolve_level,
 };
-use crate::binding::select::{add_on_fma, add_on_fma_measured};
+use crate::binding::select::{
+    add_on_fma, add_on_fma_measured, narrow_tiles, narrow_tiles_measured,
+};
 use crate::builtin::{BuiltinVisitor, visit_builtins};
 use crate::error::Error;
 use crate::isa::IsaLevel;
@@ -61,6 +63,12 @@ pub struct DispatchReport {
     /// `TROPICAL_BLAS_ADD_ON_FMA`, or whether this CPU is one where that
     /// was measured faster.
     pub add_on_fma: (bool, &'static str),
+    /// Whether the AVX-512 tiles of 8-byte and bool elements at the
+    /// active level are one vector wide (16×8 and 16×64 instead of 8×16
+    /// and 8×128; the float max-plus and min-plus kernels on FMA keep
+    /// 8×16), and why: `TROPICAL_BLAS_NARROW_TILES`, or whether this CPU
+    /// is one where that was measured faster.
+    pub narrow_tiles: (bool, &'static str),
 }
 
 /// Reports the detected CPU features, the `TROPICAL_BLAS_ISA` cap, and the
@@ -108,6 +116,16 @@ pub fn dispatch_report() -> DispatchReport {
                 Ok(Some(true)) if !add_on_fma() => "set on, but this CPU has no FMA",
                 Ok(Some(_)) => "set by TROPICAL_BLAS_ADD_ON_FMA",
                 Ok(None) if add_on_fma_measured() => "measured faster on this CPU",
+                Ok(None) => "not known to be faster on this CPU",
+            },
+        ),
+        narrow_tiles: (
+            narrow_tiles() && level >= IsaLevel::Avx512,
+            match narrow_tiles_setting() {
+                Err(_) => "TROPICAL_BLAS_NARROW_TILES invalid, calls fail",
+                _ if level < IsaLevel::Avx512 => "no AVX-512 kernels at this level",
+                Ok(Some(_)) => "set by TROPICAL_BLAS_NARROW_TILES",
+                Ok(None) if narrow_tiles_measured() => "measured faster on this CPU",
                 Ok(None) => "not known to be faster on this CPU",
             },
         ),
@@ -202,6 +220,12 @@ impl fmt::Display for DispatchReport {
         writeln!(
             f,
             "add on FMA:     {} ({why})",
+            if on { "yes" } else { "no" }
+        )?;
+        let (on, why) = self.narrow_tiles;
+        writeln!(
+            f,
+            "narrow tiles:   {} ({why})",
             if on { "yes" } else { "no" }
         )?;
         writeln!(f, "{:<14} {:<18} {:<7} MRxNR", "semiring", "kernel", "isa")?;

@@ -5,6 +5,7 @@ crate::binding::entries::isa_kernel! {
     Avx2Kernel, level = Avx2, features = "avx,avx2", mr = 8, probe = crate::kernels::simd::probe::PROBE_AVX2,
     probe_on_fma = crate::kernels::simd::probe::PROBE_AVX2_ON_FMA,
     names = ["avx2-8x4", "avx2-8x8", "avx2-8x16", "avx2-8x32"],
+    narrow_names = ["avx2-8x4", "avx2-8x32"],
     fma_names = ["avx2-8x4-fma", "avx2-8x8-fma"],
     tile_vectors = [1, 1, 1],
     /// The AVX2 argmax kernel: 6 rows × (value, value before the chunk,

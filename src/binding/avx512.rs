@@ -5,6 +5,7 @@ crate::binding::entries::isa_kernel! {
     Avx512Kernel, level = Avx512, features = "avx2,avx512f,avx512bw", mr = 16, probe = crate::kernels::simd::probe::PROBE_AVX512,
     probe_on_fma = crate::kernels::simd::probe::PROBE_AVX512,
     names = ["avx512-8x16", "avx512-16x16", "avx512-16x32", "avx512-8x128"],
+    narrow_names = ["avx512-16x8", "avx512-16x64"],
     fma_names = ["avx512-8x16-fma", "avx512-16x16-fma"],
     // Two vectors per row (8-byte and bool tiles) where one vector left the
     // most on the table: each A broadcast then feeds two operations.

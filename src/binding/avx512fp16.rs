@@ -10,6 +10,7 @@ crate::binding::entries::isa_kernel! {
     probe = crate::kernels::simd::probe::PROBE_AVX512,
     probe_on_fma = crate::kernels::simd::probe::PROBE_AVX512,
     names = ["avx512fp16-8x16", "avx512fp16-16x16", "avx512fp16-16x32", "avx512fp16-8x128"],
+    narrow_names = ["avx512fp16-16x8", "avx512fp16-16x64"],
     fma_names = ["avx512fp16-8x16-fma", "avx512fp16-16x16-fma"],
     tile_vectors = [2, 1, 2],
     /// The AVX-512 FP16 argmax kernel: 8 rows × (value, value before the

@@ -14,6 +14,11 @@ pub const ISA_ENV_VAR: &str = "TROPICAL_BLAS_ISA";
 /// `binding::select` knows it to be faster).
 pub const ADD_ON_FMA_ENV_VAR: &str = "TROPICAL_BLAS_ADD_ON_FMA";
 
+/// The name of the environment variable that makes the AVX-512 tiles of
+/// 8-byte and bool elements one vector wide (`on`) or two (`off`) for
+/// every CPU (unset: as `binding::select` knows to be faster).
+pub const NARROW_TILES_ENV_VAR: &str = "TROPICAL_BLAS_NARROW_TILES";
+
 impl FromStr for IsaLevel {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
@@ -79,31 +84,52 @@ pub(crate) fn add_on_fma_setting() -> Result<Option<bool>, Error> {
     static SETTING: OnceLock<Result<Option<bool>, Error>> = OnceLock::new();
     SETTING
         .get_or_init(|| {
-            let value = match std::env::var(ADD_ON_FMA_ENV_VAR) {
-                Ok(value) => value,
-                Err(std::env::VarError::NotPresent) => return Ok(None),
-                Err(std::env::VarError::NotUnicode(raw)) => {
-                    return Err(Error::InvalidAddOnFmaSetting {
-                        value: raw.to_string_lossy().into_owned(),
-                    });
-                }
-            };
-            match value.trim().to_ascii_lowercase().as_str() {
-                "" => Ok(None),
-                "on" => Ok(Some(true)),
-                "off" => Ok(Some(false)),
-                _ => Err(Error::InvalidAddOnFmaSetting { value }),
-            }
+            on_off_setting(ADD_ON_FMA_ENV_VAR, |value| Error::InvalidAddOnFmaSetting {
+                value,
+            })
         })
         .clone()
+}
+
+/// The setting of `TROPICAL_BLAS_NARROW_TILES` (`Ok(None)` when unset or
+/// empty), read once per process.
+pub(crate) fn narrow_tiles_setting() -> Result<Option<bool>, Error> {
+    static SETTING: OnceLock<Result<Option<bool>, Error>> = OnceLock::new();
+    SETTING
+        .get_or_init(|| {
+            on_off_setting(NARROW_TILES_ENV_VAR, |value| {
+                Error::InvalidNarrowTilesSetting { value }
+            })
+        })
+        .clone()
+}
+
+/// An `on`/`off` switch from the environment: `Ok(None)` when unset or
+/// empty, `invalid(value)` when it is anything else.
+fn on_off_setting(variable: &str, invalid: fn(String) -> Error) -> Result<Option<bool>, Error> {
+    let value = match std::env::var(variable) {
+        Ok(value) => value,
+        Err(std::env::VarError::NotPresent) => return Ok(None),
+        Err(std::env::VarError::NotUnicode(raw)) => {
+            return Err(invalid(raw.to_string_lossy().into_owned()));
+        }
+    };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" => Ok(None),
+        "on" => Ok(Some(true)),
+        "off" => Ok(Some(false)),
+        _ => Err(invalid(value)),
+    }
 }
 
 /// The level a call runs at: the explicit request, else the environment
 /// cap, else the detected level. Asking for more than the CPU has is an
 /// error, never a silent fallback; so is an invalid
-/// `TROPICAL_BLAS_ADD_ON_FMA`, whatever the level.
+/// `TROPICAL_BLAS_ADD_ON_FMA` or `TROPICAL_BLAS_NARROW_TILES`, whatever
+/// the level.
 pub(crate) fn resolve_level(requested: Option<IsaLevel>) -> Result<IsaLevel, Error> {
     add_on_fma_setting()?;
+    narrow_tiles_setting()?;
     let detected = detected_isa();
     // An explicit request overrides the environment, whatever it holds
     // (even a value that does not parse).
@@ -121,8 +147,8 @@ pub(crate) fn resolve_level(requested: Option<IsaLevel>) -> Result<IsaLevel, Err
 }
 
 /// The level calls with a default [`GemmConfig`](crate::GemmConfig) run at,
-/// or the error they return (a bad `TROPICAL_BLAS_ISA` or
-/// `TROPICAL_BLAS_ADD_ON_FMA`).
+/// or the error they return (a bad `TROPICAL_BLAS_ISA`,
+/// `TROPICAL_BLAS_ADD_ON_FMA` or `TROPICAL_BLAS_NARROW_TILES`).
 pub fn active_isa() -> Result<IsaLevel, Error> {
     resolve_level(None)
 }

@@ -26,23 +26,34 @@ macro_rules! isa_kernel {
     };
     ($(#[$doc:meta])* $kernel:ident, level = $level:ident, features = $features:literal, mr = $mr:literal, probe = $probe:path, probe_on_fma = $probe_fma:path,
      names = [$name8:literal, $name_mid:literal, $name2:literal, $name_bytes:literal],
+     narrow_names = [$narrow_name8:literal, $narrow_name_bytes:literal],
      fma_names = [$fma_name8:literal, $fma_name4:literal],
      tile_vectors = [$vectors8:literal, $vectors_mid:literal, $vectors_bytes:literal],
      $(#[$arg_doc:meta])* $arg_kernel:ident, arg_mr = $arg_mr:literal, arg_names = [$arg_name8:literal, $arg_name4:literal, $arg_name2:literal],
      arg_fma_names = [$arg_fma_name8:literal, $arg_fma_name4:literal]) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Default, Debug)]
-        pub(crate) struct $kernel<O>(std::marker::PhantomData<O>);
+        ///
+        /// `NARROW`: one vector per packed row for every element type
+        /// (see `tile_vectors`).
+        pub(crate) struct $kernel<O, const NARROW: bool>(std::marker::PhantomData<O>);
 
         /// Rows of the direct path's tiles, and of packed tiles one vector
         /// wide.
         pub(crate) const MR: usize = $mr;
 
         /// Vectors per row of `O`'s packed tile (1 or 2, by scalar size: 8
-        /// bytes, 4 or 2 bytes, bool); its rows are MR / that, so the accumulator count stays
-        /// MR. Two vectors per row load each A broadcast once for two
-        /// operations.
-        const fn tile_vectors<O: $crate::kernels::simd::VecOps>() -> usize {
+        /// bytes, 4 or 2 bytes, bool); its rows are MR / that, so the
+        /// accumulator count stays MR. Two vectors per row load each A
+        /// broadcast once for two operations; `NARROW` tiles are one
+        /// vector wide, so the broadcast folds into the one operation
+        /// that reads it (a CPU where a separate broadcast takes a vector
+        /// port: `binding::select`), except where the ⊗ already reads A's
+        /// element as a memory operand (`O::ON_FMA`).
+        const fn tile_vectors<O: $crate::kernels::simd::VecOps, const NARROW: bool>() -> usize {
+            if NARROW && !O::ON_FMA {
+                return 1;
+            }
             let vectors = match std::mem::size_of::<<O::S as $crate::semiring::Semiring>::Scalar>() {
                 8 => $vectors8,
                 1 => $vectors_bytes,
@@ -80,15 +91,27 @@ macro_rules! isa_kernel {
             })
         }
 
-        /// The kernel binding for `O`, or the portable one if this CPU
-        /// lacks the ISA (the check that makes running it sound).
-        pub(crate) fn kernel<O: $crate::kernels::simd::VecOps>() -> $crate::semiring::Kernel<O::S> {
-            let Some(name) = bindable_name::<O>([$name8, $name_mid, $name2, $name_bytes], [$fma_name8, $fma_name4]) else {
+        /// Whether `O`'s narrow tile differs from its default one (so a
+        /// narrow kernel is worth binding).
+        pub(crate) const fn narrows<O: $crate::kernels::simd::VecOps>() -> bool {
+            tile_vectors::<O, true>() != tile_vectors::<O, false>()
+        }
+
+        /// The kernel binding for `O` with the default or the `NARROW`
+        /// tile, or the portable one if this CPU lacks the ISA (the check
+        /// that makes running it sound).
+        pub(crate) fn kernel<O: $crate::kernels::simd::VecOps, const NARROW: bool>() -> $crate::semiring::Kernel<O::S> {
+            let names = if NARROW && narrows::<O>() {
+                [$narrow_name8, $name_mid, $name2, $narrow_name_bytes]
+            } else {
+                [$name8, $name_mid, $name2, $name_bytes]
+            };
+            let Some(name) = bindable_name::<O>(names, [$fma_name8, $fma_name4]) else {
                 return $crate::semiring::Kernel::portable();
             };
             // SAFETY: `bindable_name` checked that O's ISA is this one and
             // that the CPU has it.
-            unsafe { $crate::semiring::Kernel::from_microkernel::<$kernel<O>>(name, $crate::isa::IsaLevel::$level) }
+            unsafe { $crate::semiring::Kernel::from_microkernel::<$kernel<O, NARROW>>(name, $crate::isa::IsaLevel::$level) }
                 .with_probe(probe_safe::<O>)
                 .with_small(small_safe::<O>, (MR, O::LANES))
                 .with_batch(batch_safe::<O>)
@@ -144,7 +167,7 @@ macro_rules! isa_kernel {
                 ) {
                     return Ok(());
                 }
-                $crate::frame::direct::direct_driver::<O, $kernel<O>, MR>(
+                $crate::frame::direct::direct_driver::<O, $kernel<O, false>, MR>(
                     ws, threads, a, b, c, accum,
                     $crate::frame::direct::DirectEntries {
                         rows: direct_rows_entry::<O>,
@@ -199,9 +222,9 @@ macro_rules! isa_kernel {
             unsafe { $crate::kernels::simd::row_group::row_groups::<O>(job) }
         }
 
-        impl<O: $crate::kernels::simd::VecOps> $crate::kernels::micro::MicroKernel<O::S> for $kernel<O> {
-            const MR: usize = MR / tile_vectors::<O>();
-            const NR: usize = O::LANES * tile_vectors::<O>();
+        impl<O: $crate::kernels::simd::VecOps, const NARROW: bool> $crate::kernels::micro::MicroKernel<O::S> for $kernel<O, NARROW> {
+            const MR: usize = MR / tile_vectors::<O, NARROW>();
+            const NR: usize = O::LANES * tile_vectors::<O, NARROW>();
             type Out = $crate::kernels::micro::TileC<<O::S as $crate::semiring::Semiring>::Scalar>;
 
             $crate::binding::entries::isa_kernel!(@packing O);
@@ -216,20 +239,20 @@ macro_rules! isa_kernel {
             unsafe fn pack_a(block: $crate::kernels::pack::Block<<O::S as $crate::semiring::Semiring>::Scalar>, dst: *mut <O::S as $crate::semiring::Semiring>::Scalar) {
                 // SAFETY: forwarded contract; this kernel is only handed out
                 // on CPUs with the ISA (checked in `kernel`).
-                unsafe { pack_a_entry::<O>(block, dst) }
+                unsafe { pack_a_entry::<O, NARROW>(block, dst) }
             }
 
             #[inline(always)]
             unsafe fn tile(self, panels: $crate::kernels::micro::PackedPanels<<O::S as $crate::semiring::Semiring>::Scalar>, out: Self::Out) {
                 // SAFETY: forwarded contract; the ISA was detected in `kernel`.
-                unsafe { tile_entry::<O>(panels.kc, panels.a, panels.b, out) }
+                unsafe { tile_entry::<O, NARROW>(panels.kc, panels.a, panels.b, out) }
             }
         }
 
         /// # Safety
         /// As `MicroKernel::tile`; the CPU supports the ISA.
         #[target_feature(enable = $features)]
-        unsafe fn tile_entry<O: $crate::kernels::simd::VecOps>(
+        unsafe fn tile_entry<O: $crate::kernels::simd::VecOps, const NARROW: bool>(
             kc: usize,
             a: *const <O::S as $crate::semiring::Semiring>::Scalar,
             b: *const <O::S as $crate::semiring::Semiring>::Scalar,
@@ -238,7 +261,7 @@ macro_rules! isa_kernel {
             // SAFETY: forwarded contract, features enabled here; the tile
             // is MicroKernel::MR × NR for either width.
             unsafe {
-                if tile_vectors::<O>() == 2 {
+                if tile_vectors::<O, NARROW>() == 2 {
                     let a = $crate::kernels::simd::tile::PackedA::<O, { MR / 2 }>(a);
                     $crate::kernels::simd::tile::tile_body::<O, { MR / 2 }, 2>(kc, a, b, 2 * O::LANES as isize, out)
                 } else {
@@ -301,11 +324,11 @@ macro_rules! isa_kernel {
         /// # Safety
         /// As `MicroKernel::pack_a`; the CPU supports the ISA.
         #[target_feature(enable = $features)]
-        unsafe fn pack_a_entry<O: $crate::kernels::simd::VecOps>(
+        unsafe fn pack_a_entry<O: $crate::kernels::simd::VecOps, const NARROW: bool>(
             block: $crate::kernels::pack::Block<<O::S as $crate::semiring::Semiring>::Scalar>,
             dst: *mut <O::S as $crate::semiring::Semiring>::Scalar,
         ) {
-            let unit = MR / tile_vectors::<O>();
+            let unit = MR / tile_vectors::<O, NARROW>();
             // SAFETY: forwarded contract (dst holds A_SPREAD·ceil(extent/unit)·unit·kc
             // for the kernel's MR = unit), features enabled here.
             unsafe { $crate::kernels::simd::pack::pack_a_panels::<O>(unit, block, dst) }

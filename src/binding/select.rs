@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use crate::binding::dispatch::{add_on_fma_setting, detected_isa};
+use crate::binding::dispatch::{add_on_fma_setting, detected_isa, narrow_tiles_setting};
 use crate::binding::tuning::cpu_identity;
 use crate::isa::IsaLevel;
 use crate::kernels::simd::{ArgVecOps, VecOps};
@@ -23,19 +23,52 @@ pub(crate) trait BuiltinSimd: Semiring {
     type Avx2OnFma: VecOps<S = Self>;
 }
 
-/// The CPUs (CPUID vendor, family) whose float (max|min, +) kernels add on
-/// the multiply-add units, when they have AVX-512: AMD family 25 with
-/// AVX-512 is Zen 4, whose add and max share two of its four FP ports,
-/// so max-plus ran at half the rate of max-times there (0.5 zmm add+max
-/// per cycle). Elsewhere the add stays an add: where add, multiply-add
-/// and max share the same ports (Intel), nothing is gained, and a CPU
-/// not measured is not assumed.
-const ADD_ON_FMA_CPUS: &[(&str, u32)] = &[("AuthenticAMD", 25)];
+/// How the SIMD kernels are built on one kind of CPU, where that was
+/// measured to differ from the default (no entry: both `false`).
+#[derive(Clone, Copy)]
+struct KernelForm {
+    /// The float (max|min, +) kernels add on the multiply-add units
+    /// (`on_fma::PlusOnFma`), on AVX-512 and AVX2.
+    add_on_fma: bool,
+    /// The AVX-512 tiles of 8-byte and bool elements are one vector wide
+    /// (16×8, 16×64) instead of two (8×16, 8×128).
+    narrow_tiles: bool,
+}
+
+/// The measured kernel forms, by CPUID vendor and family, for CPUs with
+/// AVX-512. AMD family 25 with AVX-512 is Zen 4: its FP add and max
+/// share two of its four FP ports (max-plus ran at half the rate of
+/// max-times, 0.5 zmm add+max per cycle), and an A element broadcast into
+/// a register for two vectors takes a port slot that a broadcast folded
+/// into the one operation reading it does not (MaxMul<f64> 16-17 G ops/s
+/// on 8×16, 25.6 on 16×8). Intel keeps the defaults: there add,
+/// multiply-add and max share the same ports, and the 8×16 tile was
+/// measured fastest; a CPU not measured is not assumed.
+const MEASURED_FORMS: &[(&str, u32, KernelForm)] = &[(
+    "AuthenticAMD",
+    25,
+    KernelForm {
+        add_on_fma: true,
+        narrow_tiles: true,
+    },
+)];
+
+/// This CPU's entry in [`MEASURED_FORMS`], if it has one.
+fn measured_form() -> Option<KernelForm> {
+    let id = cpu_identity();
+    if detected_isa() < IsaLevel::Avx512 {
+        return None;
+    }
+    MEASURED_FORMS
+        .iter()
+        .find(|(vendor, family, _)| id.vendor == *vendor && id.family == *family)
+        .map(|&(_, _, form)| form)
+}
 
 /// Whether the float (max|min, +) SIMD kernels add on the multiply-add
-/// units: `TROPICAL_BLAS_ADD_ON_FMA` if set, else whether this CPU is in
-/// [`ADD_ON_FMA_CPUS`]; never on a CPU without FMA (where `on` keeps the
-/// plain kernels rather than fall to the portable one). An invalid
+/// units: `TROPICAL_BLAS_ADD_ON_FMA` if set, else this CPU's
+/// [`MEASURED_FORMS`] entry; never on a CPU without FMA (where `on` keeps
+/// the plain kernels rather than fall to the portable one). An invalid
 /// setting counts as unset here: every call reports it as an error before
 /// it reaches a kernel.
 pub fn add_on_fma() -> bool {
@@ -57,13 +90,26 @@ fn has_fma() -> bool {
     return false;
 }
 
-/// Whether this CPU is one [`ADD_ON_FMA_CPUS`] names.
+/// Whether this CPU's [`MEASURED_FORMS`] entry adds on FMA.
 pub fn add_on_fma_measured() -> bool {
-    let id = cpu_identity();
-    detected_isa() >= IsaLevel::Avx512
-        && ADD_ON_FMA_CPUS
-            .iter()
-            .any(|&(vendor, family)| id.vendor == vendor && id.family == family)
+    measured_form().is_some_and(|form| form.add_on_fma)
+}
+
+/// Whether the AVX-512 tiles of 8-byte and bool elements are one vector
+/// wide: `TROPICAL_BLAS_NARROW_TILES` if set, else this CPU's
+/// [`MEASURED_FORMS`] entry (an invalid setting counts as unset, as in
+/// [`add_on_fma`]).
+pub fn narrow_tiles() -> bool {
+    static CHOICE: OnceLock<bool> = OnceLock::new();
+    *CHOICE.get_or_init(|| match narrow_tiles_setting() {
+        Ok(Some(on)) => on,
+        _ => narrow_tiles_measured(),
+    })
+}
+
+/// Whether this CPU's [`MEASURED_FORMS`] entry has narrow tiles.
+pub fn narrow_tiles_measured() -> bool {
+    measured_form().is_some_and(|form| form.narrow_tiles)
 }
 
 /// The best kernel for `S` at or below `level` that this CPU can run.
@@ -71,15 +117,23 @@ pub(crate) fn select<S: BuiltinSimd>(level: IsaLevel) -> Kernel<S> {
     match level.min(detected_isa()) {
         // FP16 adds nothing to the other element types' kernels.
         #[cfg(target_arch = "x86_64")]
-        IsaLevel::Avx512 | IsaLevel::Avx512Fp16 if add_on_fma() => {
-            crate::binding::avx512::kernel::<S::Avx512OnFma>()
+        IsaLevel::Avx512 | IsaLevel::Avx512Fp16 if add_on_fma() && S::Avx512OnFma::ON_FMA => {
+            crate::binding::avx512::kernel::<S::Avx512OnFma, false>()
         }
         #[cfg(target_arch = "x86_64")]
-        IsaLevel::Avx512 | IsaLevel::Avx512Fp16 => crate::binding::avx512::kernel::<S::Avx512>(),
+        IsaLevel::Avx512 | IsaLevel::Avx512Fp16
+            if narrow_tiles() && const { crate::binding::avx512::narrows::<S::Avx512>() } =>
+        {
+            crate::binding::avx512::kernel::<S::Avx512, true>()
+        }
         #[cfg(target_arch = "x86_64")]
-        IsaLevel::Avx2 if add_on_fma() => crate::binding::avx2::kernel::<S::Avx2OnFma>(),
+        IsaLevel::Avx512 | IsaLevel::Avx512Fp16 => {
+            crate::binding::avx512::kernel::<S::Avx512, false>()
+        }
         #[cfg(target_arch = "x86_64")]
-        IsaLevel::Avx2 => crate::binding::avx2::kernel::<S::Avx2>(),
+        IsaLevel::Avx2 if add_on_fma() => crate::binding::avx2::kernel::<S::Avx2OnFma, false>(),
+        #[cfg(target_arch = "x86_64")]
+        IsaLevel::Avx2 => crate::binding::avx2::kernel::<S::Avx2, false>(),
         _ => Kernel::portable(),
     }
 }
@@ -117,7 +171,7 @@ where
 pub(crate) fn select_fp16<O: VecOps>(level: IsaLevel) -> Kernel<O::S> {
     match level.min(detected_isa()) {
         #[cfg(target_arch = "x86_64")]
-        IsaLevel::Avx512Fp16 => crate::binding::avx512fp16::kernel::<O>(),
+        IsaLevel::Avx512Fp16 => crate::binding::avx512fp16::kernel::<O, false>(),
         _ => Kernel::portable(),
     }
 }

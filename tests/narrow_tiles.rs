@@ -1,0 +1,160 @@
+//! `TROPICAL_BLAS_NARROW_TILES`: the AVX-512 tiles of 8-byte and bool
+//! elements one vector wide (16×8, 16×64) instead of two (8×16, 8×128),
+//! forced on and off in this test binary's own processes (the variable is
+//! read once per process). Either shape must give the scalar reference's
+//! results bit for bit, at every level, thread count and block size, and
+//! only those tiles change.
+
+mod common;
+
+use std::process::Command;
+
+use common::{LAYOUTS, Rng, available_levels, check_product, random_dense, random_output, sweep};
+use tropical_blas::{
+    Accum, Error, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxMin, MaxMul, MaxPlus,
+    MinMax, MinPlus, OrAnd, Par, Semiring, TilingParams, dispatch_report, gemm, kernel_at,
+};
+
+/// Re-runs this binary with each setting (`TROPICAL_BLAS_NARROW_CHILD`
+/// marks the child and says what it expects).
+#[test]
+fn narrow_tiles_setting() {
+    if let Ok(mode) = std::env::var("TROPICAL_BLAS_NARROW_CHILD") {
+        return child(&mode);
+    }
+    let exe = std::env::current_exe().unwrap();
+    for (value, want) in [
+        ("on", "on"),
+        (" Off ", "off"),
+        ("", "default"),
+        ("2", "invalid"),
+    ] {
+        let out = Command::new(&exe)
+            .args([
+                "--exact",
+                "narrow_tiles_setting",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("TROPICAL_BLAS_NARROW_TILES", value)
+            .env("TROPICAL_BLAS_NARROW_CHILD", want)
+            // The reduced sweeps: the default setting's full sweep is
+            // tests/reference.rs.
+            .env("TROPICAL_BLAS_TEST_QUICK", "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "TROPICAL_BLAS_NARROW_TILES={value:?}: {text}"
+        );
+        assert!(text.contains("narrow tiles checked"), "{text}");
+    }
+}
+
+fn child(want: &str) {
+    let report = dispatch_report();
+    if want == "invalid" {
+        let a = [1i64; 4];
+        let mut c = [7i64; 4];
+        let result = gemm::<MinPlus<i64>>(
+            MatRef::row_major(&a, 2, 2).unwrap(),
+            MatRef::row_major(&a, 2, 2).unwrap(),
+            MatMut::row_major(&mut c, 2, 2).unwrap(),
+            Accum::Replace,
+        );
+        assert!(
+            matches!(&result, Err(Error::InvalidNarrowTilesSetting { value }) if value == "2"),
+            "{result:?}"
+        );
+        assert_eq!(c, [7; 4], "C written before the error");
+        assert!(report.to_string().contains("calls fail"), "{report}");
+        println!("narrow tiles checked: invalid setting refused");
+        return;
+    }
+    let on = report.narrow_tiles.0;
+    let avx512 = report.active.clone().unwrap() >= IsaLevel::Avx512;
+    match want {
+        "on" => assert_eq!(on, avx512),
+        "off" => assert!(!on),
+        // Unset: on exactly where the measured table names this CPU.
+        _ => assert_eq!(on, report.narrow_tiles.1 == "measured faster on this CPU"),
+    }
+    println!("narrow tiles: {on} ({})", report.narrow_tiles.1);
+    for level in available_levels("narrow_tiles") {
+        let narrow = on && level >= IsaLevel::Avx512;
+        let shape = |mr: usize, nr: usize| if narrow { (16, nr / 2) } else { (mr, nr) };
+        if level >= IsaLevel::Avx512 {
+            assert_tile::<MaxMul<f64>>(level, "avx512", shape(8, 16));
+            assert_tile::<MinPlus<i64>>(level, "avx512", shape(8, 16));
+            assert_tile::<MaxMin<f64>>(level, "avx512", shape(8, 16));
+            assert_tile::<OrAnd>(level, "avx512", shape(8, 128));
+            // One vector per row already: unchanged.
+            assert_tile::<MaxPlus<i32>>(level, "avx512", (16, 16));
+            assert_tile::<MaxPlus<i16>>(level, "avx512", (16, 32));
+            // The ⊗ on FMA reads A's element as a memory operand in
+            // either shape, and keeps its two vectors.
+            let fma = kernel_at::<MaxPlus<f64>>(level).unwrap();
+            if fma.name().ends_with("-fma") {
+                assert_eq!((fma.mr(), fma.nr()), (8, 16), "{}", fma.name());
+            }
+        }
+        sweep::<MaxMul<f64>>(level, 41);
+        sweep::<MinPlus<i64>>(level, 42);
+        sweep::<MinMax<f64>>(level, 43);
+        sweep::<MaxPlus<i64>>(level, 44);
+        sweep::<OrAnd>(level, 45);
+        threads_and_blocks::<MaxMul<f64>>(level, 46);
+        threads_and_blocks::<MinPlus<i64>>(level, 47);
+        threads_and_blocks::<OrAnd>(level, 48);
+    }
+    println!("narrow tiles checked: {want}");
+}
+
+/// The kernel of `S` at `level` is the `prefix` ISA's with this tile, and
+/// its name says so.
+fn assert_tile<S: Semiring>(level: IsaLevel, prefix: &str, (mr, nr): (usize, usize)) {
+    let k = kernel_at::<S>(level).unwrap();
+    assert_eq!(
+        (k.name(), k.mr(), k.nr()),
+        (format!("{prefix}-{mr}x{nr}").as_str(), mr, nr),
+        "{}",
+        std::any::type_name::<S>()
+    );
+}
+
+/// Products large enough to split among threads, with blocks that leave
+/// edge tiles in every direction, on 1, 2 and 3 threads: bitwise the
+/// reference.
+fn threads_and_blocks<S: Semiring>(level: IsaLevel, seed: u64)
+where
+    S::Scalar: common::TestScalar,
+{
+    let kernel = kernel_at::<S>(level).unwrap();
+    let mut rng = Rng::new(seed);
+    let mut ws = GemmWorkspace::new();
+    let (m, k, n) = (5 * kernel.mr() + 3, 61, 3 * kernel.nr() + 5);
+    let a = random_dense::<S>(&mut rng, m, k);
+    let b = random_dense::<S>(&mut rng, k, n);
+    let c = random_output::<S>(&mut rng, m, n);
+    for (i, threads) in [1, 2, 3].into_iter().enumerate() {
+        for tiling in [
+            TilingParams::new(2 * kernel.mr() + 1, 13, kernel.nr() + 3),
+            TilingParams::for_problem(m, n, k, kernel.mr(), kernel.nr()).with_small_ops(0),
+        ] {
+            let cfg = GemmConfig::default()
+                .with_isa(level)
+                .with_par(Par::Rayon(threads))
+                .with_tiling(tiling);
+            let accum = if i % 2 == 0 {
+                Accum::Combine
+            } else {
+                Accum::Replace
+            };
+            let what = format!("{} [{level}] {threads} threads", kernel.name());
+            let layouts = [LAYOUTS[i], LAYOUTS[i + 1], LAYOUTS[i + 2]];
+            check_product::<S>(&mut ws, &cfg, &a, &b, &c, layouts, accum, &what);
+        }
+    }
+}
