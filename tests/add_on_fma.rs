@@ -7,15 +7,13 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::{
-    Dense, LAYOUTS, Rng, TestScalar, available_levels, check_product, reference, reference_arg,
-    sweep,
+    Dense, LAYOUTS, Rng, TestScalar, assert_calls_refused, available_levels, check_product,
+    reference, reference_arg, rerun_test, sweep,
 };
 use tropical_blas::{
     Accum, BatchMut, BatchRef, Error, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxMul,
-    MaxPlus, MinPlus, NO_ARG, Semiring, TilingParams, arg_kernel_at, dispatch_report, gemm,
+    MaxPlus, MinPlus, NO_ARG, Semiring, TilingParams, arg_kernel_at, dispatch_report,
     gemm_argmax_batched_with, gemm_argmax_with, gemm_batched_with, kernel_at,
 };
 
@@ -26,53 +24,29 @@ fn add_on_fma_setting() {
     if let Ok(mode) = std::env::var("TROPICAL_BLAS_FMA_CHILD") {
         return child(&mode);
     }
-    let exe = std::env::current_exe().unwrap();
     for (value, want) in [
         ("on", "on"),
         ("OFF", "off"),
         ("", "default"),
         ("sideways", "invalid"),
     ] {
-        let out = Command::new(&exe)
-            .args([
-                "--exact",
-                "add_on_fma_setting",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("TROPICAL_BLAS_ADD_ON_FMA", value)
-            .env("TROPICAL_BLAS_FMA_CHILD", want)
-            // The bitwise sweeps below in their reduced form: the default
-            // setting's full sweep is tests/reference.rs.
-            .env("TROPICAL_BLAS_TEST_QUICK", "1")
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned()
-            + &String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "TROPICAL_BLAS_ADD_ON_FMA={value:?}: {text}"
+        let text = rerun_test(
+            "add_on_fma_setting",
+            &[
+                ("TROPICAL_BLAS_ADD_ON_FMA", value),
+                ("TROPICAL_BLAS_FMA_CHILD", want),
+            ],
         );
+        assert!(text.contains("add on FMA: "), "{text}");
     }
 }
 
 fn child(want: &str) {
     let report = dispatch_report();
     if want == "invalid" {
-        let a = [1.0f32; 4];
-        let mut c = [7.0f32; 4];
-        let result = gemm::<MaxPlus<f32>>(
-            MatRef::row_major(&a, 2, 2).unwrap(),
-            MatRef::row_major(&a, 2, 2).unwrap(),
-            MatMut::row_major(&mut c, 2, 2).unwrap(),
-            Accum::Replace,
-        );
-        assert!(
-            matches!(&result, Err(Error::InvalidAddOnFmaSetting { value }) if value == "sideways"),
-            "{result:?}"
-        );
-        assert_eq!(c, [7.0; 4], "C written before the error");
-        assert!(report.to_string().contains("calls fail"), "{report}");
+        assert_calls_refused(Error::InvalidAddOnFmaSetting {
+            value: "sideways".into(),
+        });
         println!("add on FMA: invalid setting refused");
         return;
     }

@@ -7,12 +7,13 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{LAYOUTS, Rng, available_levels, check_product, random_dense, random_output, sweep};
+use common::{
+    LAYOUTS, Rng, assert_calls_refused, available_levels, check_product, random_dense,
+    random_output, rerun_test, sweep,
+};
 use tropical_blas::{
-    Accum, Error, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxMin, MaxMul, MaxPlus,
-    MinMax, MinPlus, OrAnd, Par, Semiring, TilingParams, dispatch_report, gemm, kernel_at,
+    Accum, Error, GemmConfig, GemmWorkspace, IsaLevel, MaxMin, MaxMul, MaxPlus, MinMax, MinPlus,
+    OrAnd, Par, Semiring, TilingParams, dispatch_report, kernel_at,
 };
 
 /// Re-runs this binary with each setting (`TROPICAL_BLAS_NARROW_CHILD`
@@ -22,32 +23,18 @@ fn narrow_tiles_setting() {
     if let Ok(mode) = std::env::var("TROPICAL_BLAS_NARROW_CHILD") {
         return child(&mode);
     }
-    let exe = std::env::current_exe().unwrap();
     for (value, want) in [
         ("on", "on"),
         (" Off ", "off"),
         ("", "default"),
         ("2", "invalid"),
     ] {
-        let out = Command::new(&exe)
-            .args([
-                "--exact",
-                "narrow_tiles_setting",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("TROPICAL_BLAS_NARROW_TILES", value)
-            .env("TROPICAL_BLAS_NARROW_CHILD", want)
-            // The reduced sweeps: the default setting's full sweep is
-            // tests/reference.rs.
-            .env("TROPICAL_BLAS_TEST_QUICK", "1")
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned()
-            + &String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "TROPICAL_BLAS_NARROW_TILES={value:?}: {text}"
+        let text = rerun_test(
+            "narrow_tiles_setting",
+            &[
+                ("TROPICAL_BLAS_NARROW_TILES", value),
+                ("TROPICAL_BLAS_NARROW_CHILD", want),
+            ],
         );
         assert!(text.contains("narrow tiles checked"), "{text}");
     }
@@ -56,20 +43,7 @@ fn narrow_tiles_setting() {
 fn child(want: &str) {
     let report = dispatch_report();
     if want == "invalid" {
-        let a = [1i64; 4];
-        let mut c = [7i64; 4];
-        let result = gemm::<MinPlus<i64>>(
-            MatRef::row_major(&a, 2, 2).unwrap(),
-            MatRef::row_major(&a, 2, 2).unwrap(),
-            MatMut::row_major(&mut c, 2, 2).unwrap(),
-            Accum::Replace,
-        );
-        assert!(
-            matches!(&result, Err(Error::InvalidNarrowTilesSetting { value }) if value == "2"),
-            "{result:?}"
-        );
-        assert_eq!(c, [7; 4], "C written before the error");
-        assert!(report.to_string().contains("calls fail"), "{report}");
+        assert_calls_refused(Error::InvalidNarrowTilesSetting { value: "2".into() });
         println!("narrow tiles checked: invalid setting refused");
         return;
     }

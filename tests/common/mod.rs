@@ -675,3 +675,37 @@ where
         }
     }
 }
+
+/// Under an invalid environment setting a call returns `want` before it
+/// writes C, and the dispatch report says that calls fail.
+pub fn assert_calls_refused(want: tropical_blas::Error) {
+    let a = [1.0f32; 4];
+    let mut c = [7.0f32; 4];
+    let result = tropical_blas::gemm::<tropical_blas::MaxPlus<f32>>(
+        MatRef::row_major(&a, 2, 2).unwrap(),
+        MatRef::row_major(&a, 2, 2).unwrap(),
+        MatMut::row_major(&mut c, 2, 2).unwrap(),
+        Accum::Replace,
+    );
+    assert_eq!(result, Err(want));
+    assert_eq!(c, [7.0; 4], "C written before the error");
+    let report = tropical_blas::dispatch_report();
+    assert!(report.to_string().contains("calls fail"), "{report}");
+}
+
+/// Runs `test` of this test binary again, alone, in a child process with
+/// `vars` set and the reduced sweeps (`TROPICAL_BLAS_TEST_QUICK`: the
+/// default setting's full sweep is tests/reference.rs); asserts that it
+/// passed and returns its output.
+pub fn rerun_test(test: &str, vars: &[(&str, &str)]) -> String {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .envs(vars.iter().copied())
+        .env("TROPICAL_BLAS_TEST_QUICK", "1")
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{test} with {vars:?}: {text}");
+    text
+}
