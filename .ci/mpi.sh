@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
 
-step() { printf '\n=== %s\n' "$*"; }
+step() { printf '\n=== [%s] %s\n' "$(date +%T)" "$*"; }
 
 step "install: Open MPI (libopenmpi-dev, openmpi-bin) and libclang-dev (rsmpi's bindings)"
 if ! command -v mpirun >/dev/null || ! command -v mpicc >/dev/null \
