@@ -278,3 +278,18 @@ def test_range_check_of_per_item_calls_comes_before_any_write():
     with pytest.raises(ValueError, match="value out of range"):
         _native.matmul("minplus", np.zeros((3, 4, 5), np.int32), np.broadcast_to(b, (3, 5, 2)), out, None, False, 1)
     assert (out == 42).all()
+
+
+def test_bad_narrow_tiles_setting_raises_runtime_error():
+    code = (
+        "import numpy as np, tropical_blas as tb\n"
+        "assert 'error' in tb.cpu_report().as_dict()\n"
+        "try:\n"
+        "    tb.matmul(np.ones((2, 2), np.float64), np.ones((2, 2), np.float64))\n"
+        "except RuntimeError as e:\n"
+        "    print('RuntimeError', e)\n"
+    )
+    env = dict(os.environ, TROPICAL_BLAS_NARROW_TILES="wide")
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "RuntimeError" in run.stdout and "TROPICAL_BLAS_NARROW_TILES" in run.stdout

@@ -34,8 +34,9 @@ macro_rules! isa_kernel {
         $(#[$doc])*
         #[derive(Clone, Copy, Default, Debug)]
         ///
-        /// `NARROW`: one vector per packed row for every element type
-        /// (see `tile_vectors`).
+        /// `NARROW`: one vector per packed row for every element type,
+        /// but where the ⊗ reads A's element from memory (`O::ON_FMA`;
+        /// see `tile_vectors`).
         pub(crate) struct $kernel<O, const NARROW: bool>(std::marker::PhantomData<O>);
 
         /// Rows of the direct path's tiles, and of packed tiles one vector

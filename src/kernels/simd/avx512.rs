@@ -1,9 +1,10 @@
 //! AVX-512 (avx512f, avx512bw) kernels: a 16-row tile of one zmm
 //! register per row, so 16×16 for f32/i32 and 16×32 for i16; the packed
-//! f64/i64 and bool tiles are 8 rows of two registers, 8×16 and 8×128,
-//! or on CPUs that want narrow tiles 16×8 and 16×64 (see `tile_vectors`
-//! in `binding/entries.rs`). 16 zmm accumulators leave 16 registers for B and
-//! broadcasts. The 16-bit lanes (`vpaddw`, `vpmaxsw`, masks of 32 lanes)
+//! f64/i64 and bool tiles are 8 rows of two registers, 8×16 and 8×128
+//! (each A broadcast feeds two operations), or on CPUs where a broadcast
+//! kept in a register costs a port slot 16×8 and 16×64 (narrow tiles:
+//! see `tile_vectors` in `binding/entries.rs`). 16 zmm accumulators leave
+//! 16 registers for B and broadcasts. The 16-bit lanes (`vpaddw`, `vpmaxsw`, masks of 32 lanes)
 //! are AVX-512BW, which the AVX-512 level requires (`binding::dispatch`).
 
 use std::arch::x86_64::*;
