@@ -160,20 +160,78 @@ pub(crate) unsafe fn store_arg_tile<S: SelectingSemiring>(
 ) {
     let (c, rsc, csc, rows, cols, load_c) = out.c.parts();
     let (argk, rsi, csi) = (out.argk.ptr.get(), out.argk.row_stride, out.argk.col_stride);
+    if csc == 1 && csi == 1 && cols == nr && matches!(nr, 4 | 8 | 16 | 32) {
+        // SAFETY: forwarded contract; the rows are whole and in place.
+        unsafe {
+            match nr {
+                4 => store_whole_rows::<S, 4>(values, &index_of, out),
+                8 => store_whole_rows::<S, 8>(values, &index_of, out),
+                16 => store_whole_rows::<S, 16>(values, &index_of, out),
+                _ => store_whole_rows::<S, 32>(values, &index_of, out),
+            }
+        }
+        return;
+    }
     for i in 0..rows {
         for j in 0..cols {
             let (value, index) = (values[i * nr + j], index_of(i, j));
             // SAFETY: i < rows and j < cols, inside the regions the caller
             // guarantees writable.
-            // Branch-free select: whether a new k-block wins is data
-            // dependent and would mispredict about every other output.
+            // The same rule as `store_whole_rows`, one output at a time.
             unsafe {
                 let dst = c.offset(i as isize * rsc + j as isize * csc);
                 let dst_arg = argk.offset(i as isize * rsi + j as isize * csi);
-                let take = !load_c || S::improves(value, *dst);
-                *dst = if take { value } else { *dst };
-                *dst_arg = if take { index } else { *dst_arg };
+                let (old, old_arg) = (*dst, *dst_arg);
+                let take = !load_c || S::improves(value, old);
+                *dst = if load_c { S::add(old, value) } else { value };
+                *dst_arg = if take { index } else { old_arg };
             }
         }
+    }
+}
+
+/// [`store_arg_tile`] for a tile whose rows are whole (`N` = NR columns)
+/// and lie in place (unit column strides in C and argk), without a branch
+/// on the data: each row is read, combined as fixed-size arrays and
+/// written back whole, which compiles to vector compares and blends.
+/// Under `Accum::Combine` whether a tile's value beats C's is as good as
+/// random (about half the entries of a shortest-paths strip improve), and
+/// the element-wise loop's branch on it mispredicted.
+///
+/// # Safety
+/// As [`store_arg_tile`], and the tile's C and argk have unit column
+/// strides and `N` valid columns.
+#[inline(always)]
+unsafe fn store_whole_rows<S: SelectingSemiring, const N: usize>(
+    values: &[S::Scalar],
+    index_of: &impl Fn(usize, usize) -> u32,
+    out: ArgTile<S::Scalar>,
+) {
+    let (c, rsc, _, rows, _, load_c) = out.c.parts();
+    let (argk, rsi) = (out.argk.ptr.get(), out.argk.row_stride);
+    for (i, new) in values.chunks_exact(N).take(rows).enumerate() {
+        let indices: [u32; N] = std::array::from_fn(|j| index_of(i, j));
+        // SAFETY: row i < rows of the tile is N consecutive elements of C
+        // and of argk (unit column strides, N valid columns), writable
+        // (caller); C and argk are distinct matrices borrowed mutably by
+        // the call, so the two references do not overlap.
+        let (c_row, arg_row) = unsafe {
+            (
+                &mut *c.offset(i as isize * rsc).cast::<[S::Scalar; N]>(),
+                &mut *argk.offset(i as isize * rsi).cast::<[u32; N]>(),
+            )
+        };
+        if !load_c {
+            c_row.copy_from_slice(new);
+            *arg_row = indices;
+            continue;
+        }
+        let (old, old_arg) = (*c_row, *arg_row);
+        // All ones where the tile's value wins; ⊕ picks it there too (the
+        // `SelectingSemiring` contract ties `add` to `improves`).
+        let wins: [u32; N] =
+            std::array::from_fn(|j| 0u32.wrapping_sub(u32::from(S::improves(new[j], old[j]))));
+        *c_row = std::array::from_fn(|j| S::add(old[j], new[j]));
+        *arg_row = std::array::from_fn(|j| (indices[j] & wins[j]) | (old_arg[j] & !wins[j]));
     }
 }
