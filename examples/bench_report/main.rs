@@ -7,7 +7,7 @@
 //! cargo run --release --example bench_report -- quick   # a subset (under a minute)
 //! cargo run --release --example bench_report -- parallel # threads, batches, shapes
 //! cargo run --release --example bench_report -- shapes   # only the shapes
-//! cargo run --release --example bench_report -- argmax   # gemm_argmax vs gemm
+//! cargo run --release --example bench_report -- argmax   # gemm_argmax vs gemm (Replace, Combine)
 //! cargo run --release --example bench_report -- i16      # MaxPlus<i16> vs <f32>, n = 1024
 //! cargo run --release --example bench_report -- quick --csv report.csv
 //! cargo run --release --example bench_report -- --only OrAnd  # rows whose label contains OrAnd
@@ -24,7 +24,7 @@
 
 mod sections;
 
-use sections::{batched_section, shapes_section, threads_section};
+use sections::{batched_section, combine_argmax_section, shapes_section, threads_section};
 #[path = "../common/timing.rs"]
 mod timing;
 
@@ -509,6 +509,7 @@ fn main() {
         .collect();
     if std::env::args().any(|a| a == "argmax") {
         argmax_section(&levels, if quick { 512 } else { 1024 });
+        combine_argmax_section(&levels);
         return;
     }
     if std::env::args().any(|a| a == "i16") {

@@ -2,7 +2,10 @@
 //! two configurations against each other, measured alternately.
 
 use super::{Fill, seconds_per_call};
-use tropical_blas::{Accum, GemmConfig, GemmWorkspace, MaxPlus, Par, TilingParams};
+use tropical_blas::{
+    Accum, GemmConfig, GemmWorkspace, IsaLevel, MatMut, MatRef, MaxPlus, MinPlus, Par, Semiring,
+    TilingParams, arg_kernel_at, gemm_argmax_with, gemm_with,
+};
 
 /// Seconds per call of one f32 max-plus product of the given shape.
 fn shape_seconds(m: usize, k: usize, n: usize, cfg: GemmConfig) -> f64 {
@@ -181,4 +184,71 @@ pub fn shapes_section() {
             t / copy
         );
     }
+}
+
+/// `gemm_argmax` and `gemm` under `Accum::Combine` on the shapes of a
+/// blocked shortest-paths strip (k = 256), into a C where the product
+/// improves about half the entries, scattered by a hash so that no
+/// branch predictor learns which: the case where a store that branches on
+/// the comparison mispredicts. Each call first restores C (m·n copies,
+/// under 1 % of the m·n·k operations), timed alike on both sides.
+pub fn combine_argmax_section(levels: &[IsaLevel]) {
+    println!(
+        "\nargmax under Combine, MinPlus<f32>, half of C improved, 1 thread, G tropical-ops/s (best of 3 alternating rounds)"
+    );
+    for (m, k, n) in [(256, 256, 4096), (4096, 256, 256), (1024, 1024, 1024)] {
+        for &level in levels {
+            let Ok(arg_kernel) = arg_kernel_at::<MinPlus<f32>>(level) else {
+                continue;
+            };
+            if arg_kernel.isa() != level {
+                continue;
+            }
+            let cfg = GemmConfig::default().with_isa(level).with_par(Par::Seq);
+            let (value, arg) = (0..3).fold((0.0f64, 0.0f64), |(v, a), _| {
+                let (value, arg) = combine_rates((m, k, n), cfg);
+                (v.max(value), a.max(arg))
+            });
+            println!(
+                "{m:>5}x{k:<5}x{n:<5} {:<16} {value:>7.2}   argmax {arg:>7.2}   argmax/value {:.2}",
+                arg_kernel.name(),
+                arg / value
+            );
+        }
+    }
+}
+
+/// G tropical-ops/s of `gemm` and of `gemm_argmax` with `Accum::Combine`
+/// (see [`combine_argmax_section`]).
+fn combine_rates((m, k, n): (usize, usize, usize), cfg: GemmConfig) -> (f64, f64) {
+    let a: Vec<f32> = (0..m * k).map(f32::fill).collect();
+    let b: Vec<f32> = (0..k * n).map(|i| f32::fill(i + 3)).collect();
+    let (av, bv) = (
+        MatRef::row_major(&a, m, k).unwrap(),
+        MatRef::row_major(&b, k, n).unwrap(),
+    );
+    let mut ws = GemmWorkspace::new();
+    // C holds the product itself (a tie: kept) or ZERO (improved).
+    let mut start = vec![0.0f32; m * n];
+    let c = MatMut::row_major(&mut start, m, n).unwrap();
+    gemm_with::<MinPlus<f32>>(&mut ws, &cfg, av, bv, c, Accum::Replace).unwrap();
+    for (i, x) in start.iter_mut().enumerate() {
+        if (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 63 == 1 {
+            *x = MinPlus::<f32>::ZERO;
+        }
+    }
+    let (mut c, mut argk) = (start.clone(), vec![0u32; m * n]);
+    let ops = (m * n * k) as f64;
+    let value = seconds_per_call(|| {
+        c.copy_from_slice(&start);
+        let cv = MatMut::row_major(&mut c, m, n).unwrap();
+        gemm_with::<MinPlus<f32>>(&mut ws, &cfg, av, bv, cv, Accum::Combine).unwrap();
+    });
+    let arg = seconds_per_call(|| {
+        c.copy_from_slice(&start);
+        let cv = MatMut::row_major(&mut c, m, n).unwrap();
+        let gv = MatMut::row_major(&mut argk, m, n).unwrap();
+        gemm_argmax_with::<MinPlus<f32>>(&mut ws, &cfg, av, bv, cv, gv, Accum::Combine).unwrap();
+    });
+    (ops / value / 1e9, ops / arg / 1e9)
 }
