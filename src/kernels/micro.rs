@@ -37,6 +37,8 @@ impl<T> TileC<T> {
 
 /// One tile of an argmax product: its part of C, and the same part of the
 /// index matrix (element (0, 0) and strides; rows and columns are C's).
+/// The two regions never overlap (they come from two matrices borrowed
+/// mutably by the call), which the stores rely on.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ArgTile<T> {
     pub(crate) c: TileC<T>,
@@ -104,8 +106,8 @@ pub(crate) trait MicroKernel<S: Semiring>: Copy + Default + Send + Sync + 'stati
     /// `panels.kc ≥ 1`; `panels.a` holds `kc·MR·A_SPREAD` and `panels.b`
     /// `kc·NR` packed elements; `out` names a region of at most MR × NR (at
     /// least 1 × 1) writable through its strides, C's and, for an argmax
-    /// kernel, the index matrix's; `depth + kc < u32::MAX`; the CPU
-    /// supports the kernel's instructions.
+    /// kernel, the index matrix's, disjoint from C's; `depth + kc <
+    /// u32::MAX`; the CPU supports the kernel's instructions.
     unsafe fn tile(self, panels: PackedPanels<S::Scalar>, out: Self::Out);
 }
 
@@ -149,8 +151,8 @@ pub(crate) unsafe fn store_tile<S: Semiring>(tile: &[S::Scalar], nr: usize, out:
 /// value) win ties and keep their index.
 ///
 /// # Safety
-/// `out` as in [`MicroKernel::tile`]; `values` holds at least `rows·nr`
-/// entries.
+/// `out` as in [`MicroKernel::tile`] (C's and argk's regions writable and
+/// disjoint); `values` holds at least `rows·nr` entries.
 #[inline(always)]
 pub(crate) unsafe fn store_arg_tile<S: SelectingSemiring>(
     values: &[S::Scalar],
@@ -181,10 +183,15 @@ pub(crate) unsafe fn store_arg_tile<S: SelectingSemiring>(
             unsafe {
                 let dst = c.offset(i as isize * rsc + j as isize * csc);
                 let dst_arg = argk.offset(i as isize * rsi + j as isize * csi);
-                let (old, old_arg) = (*dst, *dst_arg);
-                let take = !load_c || S::improves(value, old);
-                *dst = if load_c { S::add(old, value) } else { value };
-                *dst_arg = if take { index } else { old_arg };
+                if load_c {
+                    let old = *dst;
+                    if S::improves(value, old) {
+                        *dst_arg = index;
+                    }
+                    *dst = S::add(old, value);
+                } else {
+                    (*dst, *dst_arg) = (value, index);
+                }
             }
         }
     }
@@ -198,9 +205,14 @@ pub(crate) unsafe fn store_arg_tile<S: SelectingSemiring>(
 /// random (about half the entries of a shortest-paths strip improve), and
 /// the element-wise loop's branch on it mispredicted.
 ///
+/// Values take ⊕ (C's old value and the tile's) and indices follow
+/// `improves`, as within a tile (`Portable::tile`): the same pair for
+/// every semiring that keeps the `SelectingSemiring` contract, and values
+/// equal to `gemm`'s even for one whose `improves` is looser than its ⊕.
+///
 /// # Safety
-/// As [`store_arg_tile`], and the tile's C and argk have unit column
-/// strides and `N` valid columns.
+/// As [`store_arg_tile`], with `values` in rows of `N`; the tile's C and
+/// argk have unit column strides and `N` valid columns.
 #[inline(always)]
 unsafe fn store_whole_rows<S: SelectingSemiring, const N: usize>(
     values: &[S::Scalar],
@@ -209,12 +221,14 @@ unsafe fn store_whole_rows<S: SelectingSemiring, const N: usize>(
 ) {
     let (c, rsc, _, rows, _, load_c) = out.c.parts();
     let (argk, rsi) = (out.argk.ptr.get(), out.argk.row_stride);
+    debug_assert!(values.len() >= rows * N, "a value for every output");
     for (i, new) in values.chunks_exact(N).take(rows).enumerate() {
         let indices: [u32; N] = std::array::from_fn(|j| index_of(i, j));
         // SAFETY: row i < rows of the tile is N consecutive elements of C
-        // and of argk (unit column strides, N valid columns), writable
-        // (caller); C and argk are distinct matrices borrowed mutably by
-        // the call, so the two references do not overlap.
+        // and of argk (unit column strides, N valid columns), writable;
+        // the two regions are disjoint (both by the caller's contract), so
+        // the two references do not overlap; arrays of T and u32 have
+        // their element's alignment, which the pointers have.
         let (c_row, arg_row) = unsafe {
             (
                 &mut *c.offset(i as isize * rsc).cast::<[S::Scalar; N]>(),
