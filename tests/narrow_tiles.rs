@@ -68,8 +68,7 @@ fn child(want: &str) {
     // levels).
     let levels = available_levels("narrow_tiles");
     for level in levels.into_iter().filter(|&l| l >= IsaLevel::Avx512) {
-        let narrow = on;
-        let shape = |mr: usize, nr: usize| if narrow { (16, nr / 2) } else { (mr, nr) };
+        let shape = |mr: usize, nr: usize| if on { (16, nr / 2) } else { (mr, nr) };
         assert_tile::<MaxMul<f64>>(level, "avx512", shape(8, 16));
         assert_tile::<MinPlus<i64>>(level, "avx512", shape(8, 16));
         assert_tile::<MaxMin<f64>>(level, "avx512", shape(8, 16));

@@ -162,17 +162,15 @@ pub(crate) unsafe fn store_arg_tile<S: SelectingSemiring>(
 ) {
     let (c, rsc, csc, rows, cols, load_c) = out.c.parts();
     let (argk, rsi, csi) = (out.argk.ptr.get(), out.argk.row_stride, out.argk.col_stride);
-    if csc == 1 && csi == 1 && cols == nr && matches!(nr, 4 | 8 | 16 | 32) {
-        // SAFETY: forwarded contract; the rows are whole and in place.
-        unsafe {
-            match nr {
-                4 => store_whole_rows::<S, 4>(values, &index_of, out),
-                8 => store_whole_rows::<S, 8>(values, &index_of, out),
-                16 => store_whole_rows::<S, 16>(values, &index_of, out),
-                _ => store_whole_rows::<S, 32>(values, &index_of, out),
-            }
-        }
-        return;
+    let whole_rows = csc == 1 && csi == 1 && cols == nr;
+    // SAFETY (every arm): forwarded contract; the rows are whole and in
+    // place, N = nr.
+    match nr {
+        4 if whole_rows => return unsafe { store_whole_rows::<S, 4>(values, &index_of, out) },
+        8 if whole_rows => return unsafe { store_whole_rows::<S, 8>(values, &index_of, out) },
+        16 if whole_rows => return unsafe { store_whole_rows::<S, 16>(values, &index_of, out) },
+        32 if whole_rows => return unsafe { store_whole_rows::<S, 32>(values, &index_of, out) },
+        _ => {}
     }
     for i in 0..rows {
         for j in 0..cols {
