@@ -1,8 +1,8 @@
 //! AVX-512 (avx512f) count lanes: a zmm of values and the counts of its
 //! lanes in f64 zmm registers (two for 16 f32 lanes, one for 8 f64).
 //! One product costs a compare into a mask, under the mask of the rows
-//! before (the lanes missed so far), and the tile tests the last mask once
-//! per depth; only a depth that some lane of some row reaches, rare past
+//! before it in its short chain (the lanes missed so far), and the tile
+//! tests the chains' masks, and-ed, once per depth; only a depth that some lane of some row reaches, rare past
 //! the first few k, costs more: each row's compare again (better or
 //! tied), for a row it reaches the compare for strictly better, a masked
 //! move of the value, and per count register a masked move of zero (drop

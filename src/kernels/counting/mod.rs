@@ -35,6 +35,13 @@ macro_rules! beats {
     ($($args:tt)*) => { directed_compare!(_CMP_GT_OQ, _CMP_LT_OQ, $($args)*) };
 }
 
+/// Rows per chain of masked compares in a mask-register ISA's
+/// `reaches_none`: each compare waits for the mask of the one before, so
+/// one chain through every row made the tile's one test per depth wait
+/// for MR compare latencies; short chains, and-ed, run side by side.
+#[cfg(target_arch = "x86_64")]
+pub(crate) const CHAIN_ROWS: usize = 3;
+
 /// An ISA's compare result: a mask register, or all-ones lanes.
 ///
 /// # Safety
@@ -78,25 +85,35 @@ macro_rules! count_lanes {
                 unsafe { reaches!($cmp, MAX, x, acc) }
             }
             $(
-            /// One compare per row into one mask register, each under the
-            /// mask of the rows before (`$chain` is the masked compare):
-            /// the lanes that miss in every row. Or-ing the rows' masks
+            /// One compare per row into a mask register, each under the
+            /// mask of the rows before it in its chain of
+            /// [`CHAIN_ROWS`](crate::kernels::counting::CHAIN_ROWS) rows
+            /// (`$chain` is the masked compare), the chains' masks and-ed:
+            /// the lanes that miss in every row. Or-ing every row's mask
             /// took one `korw` per row besides, on port 0 (as the test).
             #[inline(always)]
             unsafe fn reaches_none<const MAX: bool, const MR: usize>(
                 x: &[$crate::kernels::counting::ValueReg<Self>; MR],
                 acc: &[$crate::kernels::counting::ValueReg<Self>; MR],
             ) -> bool {
+                use $crate::kernels::counting::CHAIN_ROWS;
                 // SAFETY: the ISA is enabled (trait contract).
                 unsafe {
-                    let mut missed: $mask = directed_compare!(_CMP_NGE_UQ, _CMP_NLE_UQ, $cmp, MAX, x[0], acc[0]);
-                    for r in 1..MR {
-                        missed = if MAX {
-                            $chain::<_CMP_NGE_UQ>(missed, x[r], acc[r])
-                        } else {
-                            $chain::<_CMP_NLE_UQ>(missed, x[r], acc[r])
-                        };
-                    }
+                    let missed_in = |first: usize| {
+                        let rows = first..MR.min(first + CHAIN_ROWS);
+                        let mut missed: $mask =
+                            directed_compare!(_CMP_NGE_UQ, _CMP_NLE_UQ, $cmp, MAX, x[first], acc[first]);
+                        for r in rows.skip(1) {
+                            missed = if MAX {
+                                $chain::<_CMP_NGE_UQ>(missed, x[r], acc[r])
+                            } else {
+                                $chain::<_CMP_NLE_UQ>(missed, x[r], acc[r])
+                            };
+                        }
+                        missed
+                    };
+                    let chains = (0..MR).step_by(CHAIN_ROWS);
+                    let missed = chains.fold(<$mask>::MAX, |all, first| all & missed_in(first));
                     missed == <$mask>::MAX
                 }
             }
