@@ -2,14 +2,15 @@
 //! lanes in f64 zmm registers (two for 16 f32 lanes, one for 8 f64).
 //! One product costs a compare into a mask, under the mask of the rows
 //! before it in its short chain (the lanes missed so far), and the tile
-//! tests the chains' masks, and-ed, once per depth; only a depth that some lane of some row reaches, rare past
-//! the first few k, costs more: each row's compare again (better or
-//! tied), for a row it reaches the compare for strictly better, a masked
-//! move of the value, and per count register a masked move of zero (drop
-//! the old count where the value improved) and a masked fused
-//! multiply-add (add A's count × B's count where it improved or tied).
-//! The fused multiply-add is exact whenever the result is below 2^53
-//! (see `semiring::counting::COUNT_LIMIT`), as the portable `·` then `+`.
+//! tests the chains' masks, and-ed, once per depth; only a depth that some
+//! lane of some row reaches, rare past the first few k, costs more: each
+//! row's compare again (better or tied), for a row it reaches the compare
+//! for strictly better, a masked move of the value, and per count register
+//! a masked move of zero (drop the old count where the value improved) and
+//! a masked fused multiply-add (add A's count × B's count where it improved
+//! or tied). The fused multiply-add is exact whenever the result is below
+//! 2^53 (see `semiring::counting::COUNT_LIMIT`), as the portable `·` then
+//! `+`.
 
 use std::arch::x86_64::*;
 
