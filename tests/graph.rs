@@ -8,7 +8,7 @@ mod common;
 
 use common::{Rng, quick};
 use tropical_blas::graph::{BLOCK, PathWeight, ShortestPaths, shortest_distances, shortest_paths};
-use tropical_blas::{Error, MatRef, MinPlus, Operand, Par, Semiring};
+use tropical_blas::{Error, MatRef, MinPlus, Operand, Par, SelectingSemiring, Semiring};
 
 /// How a test graph is drawn.
 #[derive(Clone, Copy, Debug)]
@@ -239,6 +239,68 @@ fn threads_do_not_change_the_result() {
     }
 }
 
+/// Float routes end at their targets where rounding ties routes of
+/// different exact lengths: cycles of edges so small that a long
+/// distance absorbs them (`fl(ε + d) == d`) let a block's products set
+/// hops that go round them, which must be rebuilt.
+#[test]
+fn float_routes_end_where_rounding_absorbs_small_cycles() {
+    fn walk_all<T: PathWeight + Into<f64>>(w: &[T], n: usize, what: &str)
+    where
+        MinPlus<T>: SelectingSemiring<Scalar = T>,
+    {
+        let p = shortest_paths(MatRef::row_major(w, n, n).unwrap(), Par::Seq).unwrap();
+        for i in 0..n {
+            for j in 0..n {
+                let Some(d) = p.distance(i, j) else { continue };
+                let route = p
+                    .route(i, j)
+                    .unwrap_or_else(|| panic!("{what}: no route {i} -> {j}"));
+                assert_eq!((route[0], *route.last().unwrap()), (i, j), "{what}");
+                let length: f64 = route.windows(2).map(|h| w[h[0] * n + h[1]].into()).sum();
+                let d: f64 = d.into();
+                assert!(
+                    (length - d).abs() <= 1e-5 * d.abs().max(1.0),
+                    "{what}: route {i} -> {j} sums to {length}, the distance is {d}"
+                );
+            }
+        }
+    }
+    let mut rng = Rng::new(22);
+    let sizes: &[usize] = if quick() {
+        &[40, 70]
+    } else {
+        &[40, 70, 130, 300]
+    };
+    for &n in sizes {
+        for density in [30, 300] {
+            let mut w = vec![f64::INFINITY; n * n];
+            for (ij, x) in w.iter_mut().enumerate() {
+                if ij / n == ij % n {
+                    *x = 0.0;
+                } else if rng.below(1000) < density {
+                    *x = 100.0 + rng.below(100_000) as f64 / 7.0;
+                }
+            }
+            let mut tiny_cycles = |w: &mut [f64], tiny: f64| {
+                for _ in 0..n {
+                    let (u, v) = (rng.below(n as u64) as usize, rng.below(n as u64) as usize);
+                    if u != v {
+                        let t = (1 + rng.below(9)) as f64 * tiny / 3.0;
+                        (w[u * n + v], w[v * n + u]) = (t, t * 1.3);
+                    }
+                }
+            };
+            let mut w32 = w.clone();
+            tiny_cycles(&mut w32, 1e-7);
+            let w32: Vec<f32> = w32.iter().map(|&x| x as f32).collect();
+            walk_all(&w32, n, &format!("f32, n = {n}, density {density}"));
+            tiny_cycles(&mut w, 1e-16);
+            walk_all(&w, n, &format!("f64, n = {n}, density {density}"));
+        }
+    }
+}
+
 /// Whether each vertex lies on a closed walk of negative length: the
 /// textbook Floyd–Warshall's diagonal (saturating, so a negative cycle
 /// cannot overflow it).
@@ -367,4 +429,22 @@ fn bad_weights_and_shapes_are_errors() {
         shortest_paths(MatRef::row_major(&w, 2, 3).unwrap(), Par::Seq),
         Err(Error::ShapeMismatch { .. })
     ));
+    // One vertex: a route has no edge, so any weight but NaN and −∞ is
+    // usable (its loop never enters a sum; a negative one is a cycle).
+    let one = [1i32 << 29];
+    let paths = shortest_paths(MatRef::row_major(&one, 1, 1).unwrap(), Par::Seq).unwrap();
+    assert_eq!(paths.distance(0, 0), Some(0));
+    let one = [f32::MAX];
+    let paths = shortest_paths(MatRef::row_major(&one, 1, 1).unwrap(), Par::Seq).unwrap();
+    assert_eq!(paths.distance(0, 0), Some(0.0));
+    for bad in [f32::NAN, f32::NEG_INFINITY] {
+        assert!(matches!(
+            shortest_paths(MatRef::row_major(&[bad], 1, 1).unwrap(), Par::Seq),
+            Err(Error::ValueOutOfRange { row: 0, col: 0, .. })
+        ));
+    }
+    assert_eq!(
+        shortest_paths(MatRef::row_major(&[-1i64], 1, 1).unwrap(), Par::Seq).err(),
+        Some(Error::NegativeCycle { vertex: 0 })
+    );
 }

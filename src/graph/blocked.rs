@@ -100,8 +100,13 @@ where
             close_block(paths, lo, size);
             return check_diagonal(paths, lo, size);
         }
+        if size <= block {
+            // One block: closing it closes the window, and its strips
+            // would be the whole window again (two more size³ products).
+            return self.close(paths, lo, size, (block / 8).max(SCALAR_BLOCK));
+        }
         let routes = !paths.next.is_empty();
-        let mut strips = Strips::new(size, block.min(size), routes);
+        let mut strips = Strips::new(size, block, routes)?;
         let window = Window {
             lo,
             size,
@@ -277,18 +282,18 @@ where
     MinPlus<T>: Semiring<Scalar = T>,
 {
     /// The strips of a window of `size` vertices closed in blocks of up to
-    /// `b`.
-    fn new(size: usize, b: usize, routes: bool) -> Self {
+    /// `b`, or [`Error::WorkspaceTooLarge`] when they do not fit in memory.
+    fn new(size: usize, b: usize, routes: bool) -> Result<Self, Error> {
         let zero = MinPlus::<T>::ZERO;
         let with_routes = |len: usize| if routes { len } else { 0 };
-        Self {
-            diag: vec![zero; b * b],
-            diag_next: vec![NO_ARG; with_routes(b * b)],
-            row: vec![zero; b * size],
-            row_t: vec![zero; with_routes(size * b)],
-            col: vec![zero; size * b],
-            col_next: vec![NO_ARG; with_routes(size * b)],
-        }
+        Ok(Self {
+            diag: try_filled_vec(b * b, zero)?,
+            diag_next: try_filled_vec(with_routes(b * b), NO_ARG)?,
+            row: try_filled_vec(b * size, zero)?,
+            row_t: try_filled_vec(with_routes(size * b), zero)?,
+            col: try_filled_vec(size * b, zero)?,
+            col_next: try_filled_vec(with_routes(size * b), NO_ARG)?,
+        })
     }
 
     /// D*[K, K] for K = k..k+b, and with routes its hops.

@@ -40,7 +40,7 @@ use crate::view::MatRef;
 use crate::workspace::{try_empty_vec, try_filled_vec};
 use blocked::FloydWarshall;
 use rayon::prelude::*;
-use untangle::{has_zero_cycle, untangle_routes};
+use untangle::untangle_routes;
 
 /// Vertices per block. Fixed, not tuned: the order in which float path
 /// sums are formed follows the blocks, so a fixed size makes the result a
@@ -75,7 +75,7 @@ macro_rules! float_weight {
         impl sealed::Sealed for $t {}
         impl PathWeight for $t {
             fn usable(w: Self, n: usize) -> bool {
-                let edges = n.saturating_sub(1).max(1) as $t;
+                let edges = n.saturating_sub(1) as $t;
                 w == <$t>::INFINITY || w.abs() * edges <= <$t>::MAX / 2.0
             }
         }
@@ -88,7 +88,7 @@ macro_rules! integer_weight {
         impl sealed::Sealed for $t {}
         impl PathWeight for $t {
             fn usable(w: Self, n: usize) -> bool {
-                let edges = n.saturating_sub(1).max(1) as u128;
+                let edges = n.saturating_sub(1) as u128;
                 w == <$t>::MAX || w.unsigned_abs() as u128 * edges <= $bound
             }
         }
@@ -173,6 +173,16 @@ where
 /// exact (integers below 2^24 for f32) it is the exact length. The block
 /// size is fixed ([`BLOCK`]) and every product is bit-identical at every
 /// thread count, so the result does not depend on the thread count.
+///
+/// **Routes.** Every route ends at its target and uses real edges. A next
+/// hop is the one toward the vertex whose product won the entry. Where
+/// equal distances let the hops toward a target go round (a cycle of
+/// length zero, or with floats a cycle of edges so small that rounding
+/// absorbs them into a long distance), that target's hops are rebuilt as
+/// a tree: over edges on which the distance is exact
+/// (`w(u, v) ⊗ D[v, j] == D[u, j]`), and where a float distance summed in
+/// another order has no such edge, through the neighbour with the
+/// smallest `w(u, v) ⊗ D[v, j]`.
 pub fn shortest_paths<T: PathWeight>(
     weights: MatRef<'_, T>,
     par: Par,
@@ -265,7 +275,7 @@ where
     });
     check_diagonal(&paths, 0, n)?;
     FloydWarshall::new(n, par, routes)?.close(&mut paths, 0, n, BLOCK)?;
-    if routes && has_zero_cycle(&paths) {
+    if routes {
         untangle_routes(&mut paths, weights);
     }
     Ok(paths)
