@@ -276,7 +276,7 @@ where
     check_diagonal(&paths, 0, n)?;
     FloydWarshall::new(n, par, routes)?.close(&mut paths, 0, n, BLOCK)?;
     if routes {
-        untangle_routes(&mut paths, weights);
+        untangle_routes(&mut paths, weights)?;
     }
     Ok(paths)
 }

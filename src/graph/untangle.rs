@@ -2,8 +2,12 @@
 
 use super::{PathWeight, ShortestPaths};
 use crate::builtin::MinPlus;
+use crate::error::Error;
 use crate::semiring::{NO_ARG, SelectingSemiring, Semiring};
 use crate::view::MatRef;
+use crate::workspace::try_filled_vec;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 
 /// Makes every next-hop chain end at its target. A block's product
 /// weighs all its vertices at once and takes the smallest on a tie, so
@@ -13,12 +17,84 @@ use crate::view::MatRef;
 /// that rounding absorbs (`fl(ε + d) == d`), which makes two routes of
 /// different exact lengths tie. A target whose hops loop gets them anew
 /// ([`rebuild_hops`]); the others keep theirs.
-pub(super) fn untangle_routes<T: PathWeight>(paths: &mut ShortestPaths<T>, weights: MatRef<'_, T>)
+pub(super) fn untangle_routes<T: PathWeight>(
+    paths: &mut ShortestPaths<T>,
+    weights: MatRef<'_, T>,
+) -> Result<(), Error>
 where
     MinPlus<T>: SelectingSemiring<Scalar = T>,
 {
-    for j in tangled_targets(paths) {
-        rebuild_hops(paths, weights, j);
+    let tangled = tangled_targets(paths);
+    if tangled.is_empty() {
+        return Ok(());
+    }
+    let n = paths.n;
+    let edges = EdgesInto::new(weights)?;
+    let (mut placed, mut to_j) = (vec![false; n], vec![MinPlus::<T>::ZERO; n]);
+    for j in tangled {
+        // The distances to j, a column of D, read once.
+        for (u, d) in to_j.iter_mut().enumerate() {
+            *d = paths.dist[u * n + j];
+        }
+        rebuild_hops(&mut paths.next, n, &to_j, &edges, &mut placed, j);
+    }
+    Ok(())
+}
+
+/// The edges of the graph by their head: for each vertex v, the tails u
+/// of the edges u → v (u ≠ v), in increasing order, with their weights.
+/// A rebuild walks edges backwards from the target; read from the
+/// weight matrix, each step would scan a column of n weights.
+struct EdgesInto<T> {
+    /// Edges into v are `start[v]..start[v + 1]`.
+    start: Vec<usize>,
+    tail: Vec<u32>,
+    weight: Vec<T>,
+}
+
+impl<T: PathWeight> EdgesInto<T>
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    fn new(weights: MatRef<'_, T>) -> Result<Self, Error> {
+        let n = weights.rows();
+        let zero = MinPlus::<T>::ZERO;
+        let weight = |u: usize, v: usize| weights.get(u, v).expect("u, v < n");
+        let mut start = try_filled_vec(n + 1, 0usize)?;
+        for u in 0..n {
+            for v in (0..n).filter(|&v| v != u && weight(u, v) != zero) {
+                start[v + 1] += 1;
+            }
+        }
+        for v in 0..n {
+            start[v + 1] += start[v];
+        }
+        let count = start[n];
+        let (mut tail, mut weight_of) =
+            (try_filled_vec(count, 0u32)?, try_filled_vec(count, zero)?);
+        let mut at = start.clone();
+        for u in 0..n {
+            for v in (0..n).filter(|&v| v != u) {
+                let w = weight(u, v);
+                if w != zero {
+                    (tail[at[v]], weight_of[at[v]]) = (u as u32, w);
+                    at[v] += 1;
+                }
+            }
+        }
+        Ok(Self {
+            start,
+            tail,
+            weight: weight_of,
+        })
+    }
+
+    /// The edges u → v as (u, w(u, v)), u increasing.
+    fn into(&self, v: usize) -> impl Iterator<Item = (usize, T)> + '_ {
+        let edges = self.start[v]..self.start[v + 1];
+        (self.tail[edges.clone()].iter())
+            .zip(&self.weight[edges])
+            .map(|(&u, &w)| (u as usize, w))
     }
 }
 
@@ -112,76 +188,105 @@ where
 /// distance summed in another order than along the edge), the placed
 /// neighbour with the smallest `w(u, v) ⊗ D[v, j]`, best first (Dijkstra
 /// over the reversed edges from the placed vertices; ties to the smaller
-/// vertex). Every hop goes to a vertex placed before, so no chain loops.
-fn rebuild_hops<T: PathWeight>(paths: &mut ShortestPaths<T>, weights: MatRef<'_, T>, j: usize)
-where
+/// vertex, then the smaller neighbour). Every hop goes to a vertex placed
+/// before, so no chain loops. `placed` is scratch of n flags.
+fn rebuild_hops<T: PathWeight>(
+    next: &mut [u32],
+    n: usize,
+    to_j: &[T],
+    edges: &EdgesInto<T>,
+    placed: &mut [bool],
+    j: usize,
+) where
     MinPlus<T>: SelectingSemiring<Scalar = T>,
 {
-    let n = paths.n;
     let zero = MinPlus::<T>::ZERO;
-    let weight = |u: usize, v: usize| weights.get(u, v).expect("u, v < n");
-    let mut placed = vec![false; n];
+    placed.fill(false);
     placed[j] = true;
     let mut queue = std::collections::VecDeque::from([j]);
     while let Some(v) = queue.pop_front() {
-        let to_j = paths.dist[v * n + j];
-        for (u, done) in placed.iter_mut().enumerate() {
-            let (w, from_u) = (weight(u, v), paths.dist[u * n + j]);
-            if *done || w == zero || from_u == zero {
-                continue;
-            }
-            if MinPlus::<T>::mul(w, to_j) == from_u {
-                paths.next[u * n + j] = v as u32;
-                *done = true;
+        for (u, w) in edges.into(v) {
+            if !placed[u] && to_j[u] != zero && MinPlus::<T>::mul(w, to_j[v]) == to_j[u] {
+                next[u * n + j] = v as u32;
+                placed[u] = true;
                 queue.push_back(u);
             }
         }
     }
-    let reaches = |u: usize| paths.dist[u * n + j] != zero;
-    let left: Vec<usize> = (0..n).filter(|&u| !placed[u] && reaches(u)).collect();
-    if left.is_empty() {
-        return;
-    }
-    // The best placed neighbour of each vertex left: (w ⊗ D[v, j], v).
-    let mut best: Vec<Option<(T, usize)>> = vec![None; n];
-    let offer = |best: &mut [Option<(T, usize)>], u: usize, v: usize| {
-        let w = weight(u, v);
-        if w == zero {
-            return;
-        }
-        let via = MinPlus::<T>::mul(w, paths.dist[v * n + j]);
-        if best[u].is_none_or(|(now, _)| MinPlus::<T>::improves(via, now)) {
-            best[u] = Some((via, v));
+    let left = |u: usize, placed: &[bool]| !placed[u] && to_j[u] != zero;
+    let mut heap = std::collections::BinaryHeap::new();
+    let offers_from = |v: usize, placed: &[bool], heap: &mut BinaryHeap<Offer<T>>| {
+        for (u, w) in edges.into(v).filter(|&(u, _)| left(u, placed)) {
+            heap.push(Offer {
+                via: MinPlus::<T>::mul(w, to_j[v]),
+                from: u,
+                hop: v,
+            });
         }
     };
-    for &u in &left {
-        for v in (0..n).filter(|&v| placed[v]) {
-            offer(&mut best, u, v);
-        }
+    if !(0..n).any(|u| left(u, placed)) {
+        return;
     }
-    let mut hops = Vec::with_capacity(left.len());
-    for _ in 0..left.len() {
-        let mut next: Option<(T, usize)> = None;
-        for &u in left.iter().filter(|&&u| !placed[u]) {
-            if let Some((via, _)) = best[u]
-                && next.is_none_or(|(now, _)| MinPlus::<T>::improves(via, now))
-            {
-                next = Some((via, u));
-            }
-        }
-        // Every vertex left reaches j through edges, so one of them has
-        // an edge to a placed vertex while any is left.
-        let Some((_, u)) = next else { break };
-        placed[u] = true;
-        hops.push((u, best[u].map_or(NO_ARG, |(_, v)| v as u32)));
-        for &x in left.iter().filter(|&&x| !placed[x]) {
-            offer(&mut best, x, u);
-        }
+    for v in (0..n).filter(|&v| placed[v]) {
+        offers_from(v, placed, &mut heap);
     }
-    for (u, hop) in hops {
-        paths.next[u * n + j] = hop;
+    let mut hops = Vec::new();
+    while let Some(Offer { from, hop, .. }) = heap.pop() {
+        if placed[from] {
+            continue;
+        }
+        placed[from] = true;
+        hops.push((from, hop));
+        offers_from(from, placed, &mut heap);
+    }
+    for (u, v) in hops {
+        next[u * n + j] = v as u32;
     }
 }
+
+/// A candidate hop `from` → `hop` of a rebuild, at `via` = w ⊗ D[hop, j];
+/// ordered so that the max-heap pops the smallest `via`, then the
+/// smallest `from`, then the smallest `hop` (distances are never NaN).
+struct Offer<T> {
+    via: T,
+    from: usize,
+    hop: usize,
+}
+
+impl<T: PathWeight> Ord for Offer<T>
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    fn cmp(&self, other: &Self) -> Ordering {
+        let shorter = |a: &Self, b: &Self| MinPlus::<T>::improves(a.via, b.via);
+        let by_via = match (shorter(self, other), shorter(other, self)) {
+            (true, _) => Ordering::Greater,
+            (_, true) => Ordering::Less,
+            _ => Ordering::Equal,
+        };
+        by_via.then((other.from, other.hop).cmp(&(self.from, self.hop)))
+    }
+}
+
+impl<T: PathWeight> PartialOrd for Offer<T>
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T: PathWeight> PartialEq for Offer<T>
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl<T: PathWeight> Eq for Offer<T> where MinPlus<T>: SelectingSemiring<Scalar = T> {}
 
 #[cfg(test)]
 mod tests {
@@ -211,7 +316,7 @@ mod tests {
         (next[3], next[7], next[11]) = (1, 0, 3); // 0 -> 1 -> 0 loops
         let mut paths = ShortestPaths { n, dist, next };
         assert_eq!(tangled_targets(&paths), [3]);
-        untangle_routes(&mut paths, MatRef::row_major(&w, n, n).unwrap());
+        untangle_routes(&mut paths, MatRef::row_major(&w, n, n).unwrap()).unwrap();
         assert_eq!(paths.route(0, 3), Some(vec![0, 1, 2, 3]));
         assert!(tangled_targets(&paths).is_empty());
     }
