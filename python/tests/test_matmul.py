@@ -212,6 +212,19 @@ def test_batch_dims_that_cannot_merge():
         assert_bitwise(tb.matmul(a, b, threads=threads), want)
 
 
+def test_an_empty_result_with_a_huge_broadcast_batch_returns_at_once():
+    # 2**32 batch items of an empty product: nothing to compute, and
+    # nothing may be planned per item (that was ~200 GiB of offsets).
+    a = np.zeros((2**32, 1, 0, 3), np.float32)
+    b = np.zeros((1, 2, 3, 4), np.float32)
+    got = tb.matmul(a, b, "maxplus")
+    assert got.shape == (2**32, 2, 0, 4)
+    values, index = tb.matmul_argmax(a, b, "minplus")
+    assert values.shape == index.shape == (2**32, 2, 0, 4)
+    out = np.zeros((2**32, 2, 0, 4), np.float32)
+    assert tb.matmul(a, b, "maxplus", out=out, accumulate=True) is out
+
+
 def test_semiring_objects_and_names():
     a = np.arange(6, dtype=np.float32).reshape(2, 3)
     b = np.arange(6, dtype=np.float32).reshape(3, 2)

@@ -279,15 +279,18 @@ def _product(a, b, semiring, out, accumulate, threads, argmax):
         argk = np.empty(shapes.inner, np.uint32)
         if accumulate:
             argk.fill(_NO_ARG)  # where out's old value wins, argk is not written
-    _native.matmul(
-        sr.name,
-        shapes.a_view(),
-        shapes.b_view(),
-        shapes.expand(result),
-        argk,
-        bool(accumulate),
-        threads,
-    )
+    # An empty result has nothing to compute, however large its batch
+    # (the native loop would plan one call per batch item first).
+    if result.size > 0:
+        _native.matmul(
+            sr.name,
+            shapes.a_view(),
+            shapes.b_view(),
+            shapes.expand(result),
+            argk,
+            bool(accumulate),
+            threads,
+        )
     scalar = out is None and result.ndim == 0  # 1-D . 1-D, as numpy.matmul
     if scalar:
         result = result[()]
