@@ -64,9 +64,10 @@ pub enum Error {
     /// The ranks passed different values of an argument that must be the
     /// same everywhere: a global shape, the panel width, overlap, the
     /// accumulation mode, the call (`summa` or `summa_argmax`) or the
-    /// scalar type of a product; the root or shape of a gather; the root
-    /// of a scatter. Different panel plans would pair mismatched
-    /// broadcasts, which abort or hang.
+    /// size of a product's scalar (sizes are compared, not types: an f32
+    /// on one rank and an i32 on another pass); the root or shape of a
+    /// gather; the root of a scatter. Different panel plans would pair
+    /// mismatched broadcasts, which abort or hang.
     InconsistentArguments {
         /// Which argument differs.
         what: &'static str,
