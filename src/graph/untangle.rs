@@ -90,7 +90,7 @@ where
     }
 
     /// The edges u → v as (u, w(u, v)), u increasing.
-    fn into(&self, v: usize) -> impl Iterator<Item = (usize, T)> + '_ {
+    fn to(&self, v: usize) -> impl Iterator<Item = (usize, T)> + '_ {
         let edges = self.start[v]..self.start[v + 1];
         (self.tail[edges.clone()].iter())
             .zip(&self.weight[edges])
@@ -205,7 +205,7 @@ fn rebuild_hops<T: PathWeight>(
     placed[j] = true;
     let mut queue = std::collections::VecDeque::from([j]);
     while let Some(v) = queue.pop_front() {
-        for (u, w) in edges.into(v) {
+        for (u, w) in edges.to(v) {
             if !placed[u] && to_j[u] != zero && MinPlus::<T>::mul(w, to_j[v]) == to_j[u] {
                 next[u * n + j] = v as u32;
                 placed[u] = true;
@@ -216,7 +216,7 @@ fn rebuild_hops<T: PathWeight>(
     let left = |u: usize, placed: &[bool]| !placed[u] && to_j[u] != zero;
     let mut heap = std::collections::BinaryHeap::new();
     let offers_from = |v: usize, placed: &[bool], heap: &mut BinaryHeap<Offer<T>>| {
-        for (u, w) in edges.into(v).filter(|&(u, _)| left(u, placed)) {
+        for (u, w) in edges.to(v).filter(|&(u, _)| left(u, placed)) {
             heap.push(Offer {
                 via: MinPlus::<T>::mul(w, to_j[v]),
                 from: u,
@@ -230,17 +230,13 @@ fn rebuild_hops<T: PathWeight>(
     for v in (0..n).filter(|&v| placed[v]) {
         offers_from(v, placed, &mut heap);
     }
-    let mut hops = Vec::new();
     while let Some(Offer { from, hop, .. }) = heap.pop() {
         if placed[from] {
             continue;
         }
         placed[from] = true;
-        hops.push((from, hop));
+        next[from * n + j] = hop as u32;
         offers_from(from, placed, &mut heap);
-    }
-    for (u, v) in hops {
-        next[u * n + j] = v as u32;
     }
 }
 
