@@ -273,6 +273,21 @@ impl<'a, T: Copy> BatchMut<'a, T> {
         views
     }
 
+    /// The item stored lowest in memory, or `None` when no item has an
+    /// element: items share one shape, so one stands for all where only
+    /// the shape matters (reserving buffers).
+    pub(crate) fn lowest_item(&mut self) -> Option<MatMut<'_, T>> {
+        if self.layout.count == 0 || self.layout.item.span == 0 {
+            return None;
+        }
+        let (lowest, _) = self.chunk_plan();
+        let shape = Self {
+            data: &mut [],
+            ..*self
+        };
+        Some(shape.item_view(&mut self.data[lowest..]))
+    }
+
     /// Where the lowest item starts, and the chunk length that holds one
     /// item (items are disjoint address ranges).
     fn chunk_plan(&self) -> (usize, usize) {

@@ -93,6 +93,33 @@ pub struct GemmWorkspace {
     /// Base pointers of `packed_a`, handed to the tasks; kept so that warm
     /// calls do not allocate.
     pub(crate) a_bases: Vec<SharedPtr<u8>>,
+    /// Set while a product only reserves its buffers ([`ReservingOnly`]):
+    /// the drivers size them for any data of the product's shape and
+    /// return before they read A or B or write C.
+    pub(crate) reserve_only: bool,
+}
+
+/// A workspace lent to a product that only reserves its buffers: a batch
+/// reserves every item's this way before it writes the first. The flag
+/// is cleared on drop, so a driver that fails or panics cannot leave a
+/// workspace that skips later products.
+pub(crate) struct ReservingOnly<'w>(&'w mut GemmWorkspace);
+
+impl<'w> ReservingOnly<'w> {
+    pub(crate) fn new(ws: &'w mut GemmWorkspace) -> Self {
+        ws.reserve_only = true;
+        Self(ws)
+    }
+
+    pub(crate) fn workspace(&mut self) -> &mut GemmWorkspace {
+        self.0
+    }
+}
+
+impl Drop for ReservingOnly<'_> {
+    fn drop(&mut self) {
+        self.0.reserve_only = false;
+    }
 }
 
 /// A raw pointer that may cross threads: each task writes only its own
@@ -130,6 +157,7 @@ impl GemmWorkspace {
             packed_a: Vec::new(),
             packed_b: AlignedBuf::new(),
             a_bases: Vec::new(),
+            reserve_only: false,
         }
     }
 

@@ -6,7 +6,7 @@ use std::ops::{Add, Mul};
 
 use rayon::prelude::*;
 
-use crate::api::gemm::{entry_points, with_thread_workspace};
+use crate::api::gemm::{WorkerWorkspaces, entry_points};
 use crate::api::prepare::{Prepared, check_batch_counts, check_dimensions, run_product};
 use crate::batch_view::{BatchMut, BatchRef};
 use crate::binding::dispatch::resolve_level;
@@ -126,7 +126,7 @@ entry_points! {
         check_arg_shapes(a.shape(), b.shape(), c.shape(), argk.shape())?;
         let (m, n, k) = (a.rows(), b.cols(), a.cols());
         let prepared = Prepared::<S, ArgKernel<S>>::for_batch(cfg, &a, &b)?;
-        if m == 0 || n == 0 {
+        if count == 0 || m == 0 || n == 0 {
             return Ok(()); // no item has an output
         }
         let mut items: Vec<_> = c
@@ -134,21 +134,25 @@ entry_points! {
             .into_iter()
             .zip(argk.into_item_views())
             .collect();
-        // One plan (blocking, route) for every item: they share one shape.
+        // One plan (blocking, route) for every item: they share one shape,
+        // so one item's reservation (sized for any data) covers them all,
+        // and it is made before the first item is written.
+        let (a0, b0) = (a.get(0).expect("count > 0"), b.get(0).expect("count > 0"));
+        let (c0, k0) = &mut items[0];
         if prepared.items_in_parallel(count, m, n, k) {
             let plan = prepared.with_par(Par::Seq).plan(m, n, k);
+            let workers =
+                WorkerWorkspaces::reserved(|ws| plan.reserve(ws, a0, b0, (c0.rb_mut(), k0.rb_mut())))?;
             items
                 .par_iter_mut()
                 .enumerate()
                 .try_for_each(|(i, (ci, ki))| {
                     let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-                    with_thread_workspace(|ws| {
-                        plan.execute(ws, ai, bi, (ci.rb_mut(), ki.rb_mut()), accum)
-                    })
+                    workers.with(|ws| plan.execute(ws, ai, bi, (ci.rb_mut(), ki.rb_mut()), accum))
                 })
         } else {
             let plan = prepared.plan(m, n, k);
-            // One workspace: only the first item can need to grow it.
+            plan.reserve(ws, a0, b0, (c0.rb_mut(), k0.rb_mut()))?;
             for (i, (ci, ki)) in items.iter_mut().enumerate() {
                 let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
                 plan.execute(ws, ai, bi, (ci.rb_mut(), ki.rb_mut()), accum)?;

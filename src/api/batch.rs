@@ -2,10 +2,10 @@
 
 use rayon::prelude::*;
 
-use crate::api::gemm::{entry_points, with_thread_workspace};
+use crate::api::gemm::{WorkerWorkspaces, entry_points, with_thread_workspace};
 use crate::api::prepare::{Prepared, check_batch_counts, check_dimensions};
 use crate::batch_view::{BatchMut, BatchRef};
-use crate::config::{Accum, GemmConfig};
+use crate::config::{Accum, GemmConfig, Par};
 use crate::error::Error;
 use crate::semiring::{Kernel, Semiring};
 use crate::view::{MatMut, MatRef};
@@ -44,7 +44,7 @@ entry_points! {
         check_dimensions(a.shape(), b.shape(), c.shape())?;
         let (m, n, k) = (a.rows(), b.cols(), a.cols());
         let prepared = Prepared::<S, Kernel<S>>::for_batch(cfg, &a, &b)?;
-        if m == 0 || n == 0 {
+        if count == 0 || m == 0 || n == 0 {
             return Ok(()); // no item has an output
         }
         let ops = m.saturating_mul(n).saturating_mul(k);
@@ -55,19 +55,22 @@ entry_points! {
                 return Ok(());
             }
         }
-        // One plan (blocking, route) for every item: they share one shape.
+        // One plan (blocking, route) for every item: they share one shape,
+        // so one item's reservation (sized for any data) covers them all,
+        // and it is made before the first item is written.
+        let (a0, b0) = (a.get(0).expect("count > 0"), b.get(0).expect("count > 0"));
         if across_batch {
-            let plan = prepared
-                .with_par(crate::config::Par::Seq)
-                .plan(a.rows(), b.cols(), a.cols());
+            let plan = prepared.with_par(Par::Seq).plan(m, n, k);
+            let workers = WorkerWorkspaces::reserved(|ws| {
+                plan.reserve(ws, a0, b0, c.lowest_item().expect("count > 0"))
+            })?;
             c.par_try_for_each_item(|i, ci| {
                 let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-                with_thread_workspace(|ws| plan.execute(ws, ai, bi, ci, accum))
+                workers.with(|ws| plan.execute(ws, ai, bi, ci, accum))
             })
         } else {
-            let plan = prepared.plan(a.rows(), b.cols(), a.cols());
-            // One workspace for every item: only the first can need to grow
-            // it, so an allocation error comes before any item is written.
+            let plan = prepared.plan(m, n, k);
+            plan.reserve(ws, a0, b0, c.lowest_item().expect("count > 0"))?;
             let mut outcome = Ok(());
             c.for_each_item(|i, next, ci| {
                 if outcome.is_err() {
@@ -86,8 +89,8 @@ entry_points! {
 }
 
 /// The same over slices of views: `c[i] = a[i] ⊗ b[i]` (or ⊕-combined),
-/// for matrices of any shapes and layouts. Every item is checked before
-/// anything is written.
+/// for matrices of any shapes and layouts. Every item is checked, and its
+/// buffers reserved, before anything is written.
 ///
 /// ```
 /// use tropical_blas::{gemm_batched_views, Accum, MatMut, MatRef, MinPlus};
@@ -115,13 +118,33 @@ pub fn gemm_batched_views<S: Semiring>(
         check_dimensions(ai.shape(), bi.shape(), ci.shape())?;
         prepared.check_product(*ai, *bi)?;
     }
-    // Each item runs on the thread that takes it; a large item splits
-    // itself further (rayon lets idle threads steal its tasks).
-    c.par_iter_mut()
+    let plan = |i: usize| prepared.plan(a[i].rows(), b[i].cols(), a[i].cols());
+    // Items that run on one thread go side by side, each on a worker's
+    // workspace; larger ones one after another, each on all threads and
+    // this thread's workspace. Every item's buffers are reserved before
+    // the first item is written.
+    let (mut alone, mut shared): (Vec<_>, Vec<_>) = c
+        .iter_mut()
+        .enumerate()
+        .partition(|(i, _)| plan(*i).threads() == 1);
+    let workers = WorkerWorkspaces::reserved(|ws| {
+        alone
+            .iter_mut()
+            .try_for_each(|(i, ci)| plan(*i).reserve(ws, a[*i], b[*i], ci.rb_mut()))
+    })?;
+    with_thread_workspace(|ws| {
+        for (i, ci) in shared.iter_mut() {
+            plan(*i).reserve(ws, a[*i], b[*i], ci.rb_mut())?;
+        }
+        for (i, ci) in shared.iter_mut() {
+            plan(*i).execute(ws, a[*i], b[*i], ci.rb_mut(), accum)?;
+        }
+        Ok(())
+    })?;
+    alone
+        .par_iter_mut()
         .with_max_len(1)
-        .zip(a.par_iter().zip(b.par_iter()))
-        .try_for_each(|(ci, (ai, bi))| {
-            let plan = prepared.plan(ai.rows(), bi.cols(), ai.cols());
-            with_thread_workspace(|ws| plan.execute(ws, *ai, *bi, ci.rb_mut(), accum))
+        .try_for_each(|(i, ci)| {
+            workers.with(|ws| plan(*i).execute(ws, a[*i], b[*i], ci.rb_mut(), accum))
         })
 }

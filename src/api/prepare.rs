@@ -15,7 +15,7 @@ use crate::kernels::micro::MAX_A_SPREAD;
 use crate::semiring::kernel::BatchFn;
 use crate::semiring::{ArgKernel, Kernel, SelectingSemiring, Semiring};
 use crate::view::{MatMut, MatRef};
-use crate::workspace::{GemmWorkspace, MAX_WORKSPACE_BYTES};
+use crate::workspace::{GemmWorkspace, MAX_WORKSPACE_BYTES, ReservingOnly};
 
 /// Products smaller than this (m·n·k) run on one thread: below it a
 /// rayon fork-join costs more than the second core saves.
@@ -315,6 +315,11 @@ pub(crate) struct Plan<S: Semiring, K> {
 }
 
 impl<S: Semiring, K: ProductKernel<S>> Plan<S, K> {
+    /// The threads one product of this shape runs on.
+    pub(crate) fn threads(&self) -> usize {
+        self.threads
+    }
+
     /// The kernel's batch entry, if items of this shape may use it.
     pub(crate) fn batch_entry(&self) -> Option<BatchFn<S::Scalar>> {
         self.batch_entry
@@ -342,11 +347,29 @@ impl<S: Semiring, K: ProductKernel<S>> Plan<S, K> {
         }
         if k == 0 {
             // Every entry is the empty ⊕, ZERO (with no winner).
-            scalar_product::<S, _>(a, b, out, accum);
+            if !ws.reserve_only {
+                scalar_product::<S, _>(a, b, out, accum);
+            }
             return Ok(());
         }
         let route = self.kernel.routes()[usize::from(self.direct)];
         route(ws, &self.tiling, self.threads, a, b, out, accum)
+    }
+
+    /// Reserves in `ws` what [`Plan::execute`] needs for a product of this
+    /// shape, whatever A and B hold, without reading them or writing the
+    /// output: how a batch whose items may need different buffers gets
+    /// every allocation error before it writes its first item. The only
+    /// error is a workspace the allocator refused.
+    pub(crate) fn reserve(
+        &self,
+        ws: &mut GemmWorkspace,
+        a: MatRef<'_, S::Scalar>,
+        b: MatRef<'_, S::Scalar>,
+        out: K::Out<'_>,
+    ) -> Result<(), Error> {
+        let mut reserving = ReservingOnly::new(ws);
+        self.execute(reserving.workspace(), a, b, out, Accum::Replace)
     }
 }
 

@@ -163,7 +163,9 @@ macro_rules! isa_kernel {
             // shapes agree (asserted above) and the views are checked,
             // with C aliasing neither input.
             unsafe {
-                if $crate::frame::row_group::row_group_driver::<O>(
+                // Row groups need no buffers; a product that only reserves
+                // sizes the direct path's, which covers any shape.
+                if !ws.reserve_only && $crate::frame::row_group::row_group_driver::<O>(
                     threads, &a, &b, &mut c, accum, row_groups_entry::<O>,
                 ) {
                     return Ok(());

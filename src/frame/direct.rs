@@ -57,6 +57,7 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
     entries: DirectEntries<<O::S as Semiring>::Scalar>,
 ) -> Result<(), Error> {
     let DirectEntries { rows, holds_zero } = entries;
+    let reserve_only = ws.reserve_only;
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     let load_c = accum == Accum::Combine;
     let shape = DirectShape::for_product(m, n, MR, O::LANES);
@@ -67,11 +68,13 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
     // an operand that stays in cache between the scan and the tiles is
     // scanned: for a larger one (a matrix-vector product's A) the scan
     // would be one more pass over memory, where packing row panel by row
-    // panel reads it once.
+    // panel reads it once. A product that only reserves sizes its buffers
+    // for any data: as if the scan found ZERO.
     let as_is = |x: &MatRef<'_, <O::S as Semiring>::Scalar>| {
         O::PACKS_AS_IS
-            || (x.rows() * x.cols() * std::mem::size_of::<<O::S as Semiring>::Scalar>()
-                <= SCAN_FOR_ZERO_MAX_BYTES
+            || (!reserve_only
+                && x.rows() * x.cols() * std::mem::size_of::<<O::S as Semiring>::Scalar>()
+                    <= SCAN_FOR_ZERO_MAX_BYTES
                 && !holds_zero(*x, O::LEVEL))
     };
     let (a_as_is, b_as_is) = (as_is(&a), as_is(&b));
@@ -88,19 +91,6 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
     let packed_b = ws
         .packed_b
         .reserve::<<O::S as Semiring>::Scalar>(packed_b_elems)?;
-    if packed_cols > 0 {
-        // SAFETY: columns b_in_place_cols..n of B lie in its checked
-        // footprint; packed_b holds ceil(packed_cols/width)·width·k; the
-        // caller vouches for K on this CPU.
-        unsafe {
-            let columns = Block {
-                lines: Lines::columns_of(b.raw(), 0, b_in_place_cols),
-                extent: packed_cols,
-                kc: k,
-            };
-            K::pack(width, columns, packed_b)
-        };
-    }
     let (row_panels, col_panels) = (m.div_ceil(tile_rows), n.div_ceil(width));
     let wanted = threads.max(1);
     let (row_tasks, col_tasks) = if row_panels >= wanted || col_panels == 1 {
@@ -118,6 +108,22 @@ pub(crate) unsafe fn direct_driver<O: VecOps, K: MicroKernel<O::S>, const MR: us
     } else {
         &[]
     };
+    if reserve_only {
+        return Ok(());
+    }
+    if packed_cols > 0 {
+        // SAFETY: columns b_in_place_cols..n of B lie in its checked
+        // footprint; packed_b holds ceil(packed_cols/width)·width·k; the
+        // caller vouches for K on this CPU.
+        unsafe {
+            let columns = Block {
+                lines: Lines::columns_of(b.raw(), 0, b_in_place_cols),
+                extent: packed_cols,
+                kc: k,
+            };
+            K::pack(width, columns, packed_b)
+        };
+    }
     let job = DirectJob {
         a: a.raw(),
         b: SharedPtr(b.as_ptr().cast_mut()),

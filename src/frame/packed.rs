@@ -193,7 +193,7 @@ pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out
     out: O,
     accum: Accum,
 ) -> Result<(), Error> {
-    if threads > 1 && rayon::current_thread_index().is_none() {
+    if threads > 1 && !ws.reserve_only && rayon::current_thread_index().is_none() {
         // Enter the pool once for the whole product: every fork-join inside
         // then runs on worker-local queues, which do not allocate once
         // warm, instead of going through the global injector per panel.
@@ -219,7 +219,11 @@ pub(crate) fn run_packed<S: Semiring, K: MicroKernel<S>, O: Output<Tile = K::Out
         ws.packed_b
             .reserve::<S::Scalar>(nc.div_ceil(nr) * nr * kc)?,
     );
+    let reserve_only = ws.reserve_only;
     let a_bases = ws.reserve_a_buffers::<S::Scalar>(grid.tasks(), a_elems)?;
+    if reserve_only {
+        return Ok(());
+    }
     let (a, b) = (a.raw(), b.raw());
 
     for jc in (0..n).step_by(nc) {

@@ -133,8 +133,11 @@ super::route!(
     /// [`scalar_product`] as a kernel's product routine.
     gemm_small[S: Semiring],
     MatMut<'_, S::Scalar>,
-    |_ws, _tiling, _threads, a, b, c, accum| {
-        scalar_product::<S, _>(a, b, c, accum);
+    |ws, _tiling, _threads, a, b, c, accum| {
+        // No buffers: a product that only reserves has nothing to do.
+        if !ws.reserve_only {
+            scalar_product::<S, _>(a, b, c, accum);
+        }
         Ok(())
     }
 );
@@ -142,8 +145,11 @@ super::route!(
     /// [`scalar_product`] as an argmax kernel's product routine.
     gemm_small_arg[S: SelectingSemiring],
     (MatMut<'_, S::Scalar>, MatMut<'_, u32>),
-    |_ws, _tiling, _threads, a, b, out, accum| {
-        scalar_product::<S, _>(a, b, out, accum);
+    |ws, _tiling, _threads, a, b, out, accum| {
+        // No buffers: a product that only reserves has nothing to do.
+        if !ws.reserve_only {
+            scalar_product::<S, _>(a, b, out, accum);
+        }
         Ok(())
     }
 );
