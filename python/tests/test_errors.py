@@ -209,9 +209,30 @@ def test_bool_views_of_other_bytes_are_refused():
     good = np.ones((2, 2), bool)
     with pytest.raises(ValueError, match="bytes other than 0 and 1"):
         tb.matmul(bad, good, "orand")
+    # Accumulating reads out's old values: other bytes are refused there.
     out = np.array([[0, 7], [0, 0]], np.uint8).view(bool)
     with pytest.raises(ValueError, match="bytes other than 0 and 1"):
-        tb.matmul(good, good, "orand", out=out)
+        tb.matmul(good, good, "orand", out=out, accumulate=True)
+    assert out.view(np.uint8).tolist() == [[0, 7], [0, 0]]
+
+
+def test_a_bool_out_holding_other_bytes_is_overwritten():
+    # np.empty(..., bool) may hold any byte; overwriting never reads them,
+    # so it works as numpy.matmul's out does, and bytes between a strided
+    # out's elements stay as they were.
+    rng = np.random.default_rng(23)
+    a, b = rng.random((3, 4, 5)) < 0.3, rng.random((5, 6)) < 0.3
+    want = np.matmul(a.astype(np.uint8), b.astype(np.uint8)) > 0
+    dense = np.full((3, 4, 6), 0xAB, np.uint8).view(bool)
+    base = np.full((3, 8, 12), 0xCD, np.uint8)
+    strided = base.view(bool)[:, ::2, ::2]
+    for out in (dense, strided):
+        got = tb.matmul(a, b, "orand", out=out)
+        assert got is out
+        np.testing.assert_array_equal(out.view(np.uint8), want.astype(np.uint8))
+    gaps = np.ones(base.shape, bool)
+    gaps[:, ::2, ::2] = False
+    assert (base[gaps] == 0xCD).all()
 
 
 def _strided(base, shape, elements):
