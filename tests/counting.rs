@@ -751,3 +751,29 @@ fn levels_match_dispatch() {
         }
     }
 }
+
+/// A product with no output reads neither factor: a broadcast depth of
+/// 2^50 with m = 0 or n = 0 returns at once (the count check sized two
+/// k-long vectors first, and failed to allocate them).
+#[test]
+fn products_with_no_output_accept_any_depth() {
+    let deep = 1usize << 50;
+    let (value, count) = ([1.0f32], [1.0f64]);
+    let (mut c_values, mut c_counts) = ([0.0f32; 0], [0.0f64; 0]);
+    for (m, n) in [(0, 3), (3, 0)] {
+        let factor = |rows, cols| {
+            CountingRef::new(
+                tropical_blas::MatRef::new(&value, rows, cols, 0, 0).unwrap(),
+                tropical_blas::MatRef::new(&count, rows, cols, 0, 0).unwrap(),
+            )
+            .unwrap()
+        };
+        let out = CountingMut::new(
+            MatMut::new(&mut c_values, m, n, 1, 1).unwrap(),
+            MatMut::new(&mut c_counts, m, n, 1, 1).unwrap(),
+        )
+        .unwrap();
+        counting::gemm::<CountingMax<f32>>(factor(m, deep), factor(deep, n), out, Accum::Combine)
+            .unwrap();
+    }
+}

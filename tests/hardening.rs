@@ -409,3 +409,68 @@ fn in_place_b_with_a_negative_row_stride() {
         }
     }
 }
+
+/// A product with no output reads and packs nothing, so its depth does
+/// not matter: m = 0 (or n = 0) with a broadcast operand of depth 2^50
+/// failed the packed-size check (and, had it passed, an integer B would
+/// have been scanned for hours); now every form returns at once.
+#[test]
+fn products_with_no_output_accept_any_depth() {
+    let deep = 1usize << 50;
+    let (one_f, one_i) = ([1.0f32], [1i32]);
+    let (mut c_f, mut c_i, mut argk) = ([0.0f32; 0], [0i32; 0], [0u32; 0]);
+    for (m, n) in [(0, 3), (3, 0)] {
+        let (a, b) = (
+            MatRef::new(&one_f, m, deep, 0, 0).unwrap(),
+            MatRef::new(&one_f, deep, n, 0, 0).unwrap(),
+        );
+        let (ai, bi) = (
+            MatRef::new(&one_i, m, deep, 0, 0).unwrap(),
+            MatRef::new(&one_i, deep, n, 0, 0).unwrap(),
+        );
+        gemm::<MaxPlus<f32>>(
+            a,
+            b,
+            MatMut::new(&mut c_f, m, n, 1, 1).unwrap(),
+            Accum::Replace,
+        )
+        .unwrap();
+        gemm::<MinPlus<i32>>(
+            ai,
+            bi,
+            MatMut::new(&mut c_i, m, n, 1, 1).unwrap(),
+            Accum::Combine,
+        )
+        .unwrap();
+        tropical_blas::gemm_argmax::<MaxPlus<f32>>(
+            a,
+            b,
+            MatMut::new(&mut c_f, m, n, 1, 1).unwrap(),
+            MatMut::new(&mut argk, m, n, 1, 1).unwrap(),
+            Accum::Replace,
+        )
+        .unwrap();
+        tropical_blas::gemm_batched_views::<MinPlus<i32>>(
+            &[ai],
+            &[bi],
+            &mut [MatMut::new(&mut c_i, m, n, 1, 1).unwrap()],
+            Accum::Replace,
+        )
+        .unwrap();
+        gemm_batched::<MinPlus<i32>>(
+            BatchRef::new(&one_i, 4, 0, m, deep, 0, 0).unwrap(),
+            BatchRef::new(&one_i, 4, 0, deep, n, 0, 0).unwrap(),
+            BatchMut::new(&mut c_i, 4, 0, m, n, 1, 1).unwrap(),
+            Accum::Replace,
+        )
+        .unwrap();
+        gemm_argmax_batched::<MaxPlus<f32>>(
+            BatchRef::new(&one_f, 4, 0, m, deep, 0, 0).unwrap(),
+            BatchRef::new(&one_f, 4, 0, deep, n, 0, 0).unwrap(),
+            BatchMut::new(&mut c_f, 4, 0, m, n, 1, 1).unwrap(),
+            BatchMut::new(&mut argk, 4, 0, m, n, 1, 1).unwrap(),
+            Accum::Replace,
+        )
+        .unwrap();
+    }
+}

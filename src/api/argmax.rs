@@ -72,7 +72,8 @@ pub fn arg_kernel_at<S: SelectingSemiring>(level: IsaLevel) -> Result<ArgKernel<
     Ok(S::arg_kernel(resolve_level(Some(level))?))
 }
 
-/// Shapes of A (m×k), B (k×n), C and argk (both m×n), and k's index range.
+/// Shapes of A (m×k), B (k×n), C and argk (both m×n), and k's index
+/// range (unless there is no output to index).
 fn check_arg_shapes(
     a: (usize, usize),
     b: (usize, usize),
@@ -88,7 +89,7 @@ fn check_arg_shapes(
             found: argk,
         });
     }
-    if k >= NO_ARG as usize {
+    if k >= NO_ARG as usize && m > 0 && n > 0 {
         return Err(Error::IndexOverflow { k });
     }
     Ok(())

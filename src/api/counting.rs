@@ -220,7 +220,8 @@ fn kernel_at_config<S: CountingSemiring>(cfg: &GemmConfig) -> Result<CountingKer
 }
 
 /// Checks one product's shapes and counts; returns whether the bound
-/// proves every count of the result below 2^53.
+/// proves every count of the result below 2^53. A product with no output
+/// (m = 0 or n = 0) reads neither factor: only its shapes are checked.
 fn check<S: CountingSemiring>(
     a: &CountingRef<'_, S::Value>,
     b: &CountingRef<'_, S::Value>,
@@ -234,6 +235,9 @@ fn check<S: CountingSemiring>(
         (c.rows(), c.cols()),
     )?;
     let (k, n) = (a.cols(), b.cols());
+    if a.rows() == 0 || n == 0 {
+        return Ok(true);
+    }
     // The largest valid count of each depth, in A's columns and B's rows.
     let mut a_max = try_filled_vec(k, 0.0f64)?;
     let mut b_max = try_filled_vec(k, 0.0f64)?;

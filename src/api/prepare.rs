@@ -167,24 +167,36 @@ impl<S: Semiring, K: ProductKernel<S>> Prepared<S, K> {
     /// A configuration checked for strided batches of A and B whose counts
     /// and shapes the caller checked: the packed sizes of their items'
     /// shape, then every distinct input item, before anything is written.
+    /// Items with no output (m = 0 or n = 0) read neither operand, so
+    /// only the configuration is checked (as in [`Self::check_product`]).
     pub(crate) fn for_batch(
         cfg: &GemmConfig,
         a: &BatchRef<'_, S::Scalar>,
         b: &BatchRef<'_, S::Scalar>,
     ) -> Result<Self, Error> {
         let prepared = Self::new(cfg)?;
+        if a.rows() == 0 || b.cols() == 0 {
+            return Ok(prepared);
+        }
         prepared.check_packed_sizes(a.rows(), b.cols(), a.cols())?;
         prepared.check_batch_inputs(a, b)?;
         Ok(prepared)
     }
 
     /// Checks one product of A and B whose shapes the caller checked: the
-    /// packed sizes, then A's and B's elements as input.
+    /// packed sizes, then A's and B's elements as input. A product with no
+    /// output (m = 0 or n = 0) packs and reads nothing, so it passes
+    /// whatever its depth: an m = 0 product of a broadcast k×n B with
+    /// k = 2^50 would otherwise fail the size check, or scan B for
+    /// hours.
     pub(crate) fn check_product(
         &self,
         a: MatRef<'_, S::Scalar>,
         b: MatRef<'_, S::Scalar>,
     ) -> Result<(), Error> {
+        if a.rows() == 0 || b.cols() == 0 {
+            return Ok(());
+        }
         self.check_packed_sizes(a.rows(), b.cols(), a.cols())?;
         self.check_inputs(a, Operand::A)?;
         self.check_inputs(b, Operand::B)
