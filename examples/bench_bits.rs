@@ -44,9 +44,9 @@ fn main() {
 
     // Bits.
     let dense: Vec<bool> = (0..n_bits * n_bits).map(fill).collect();
-    let a = BitMatrix::from_bools(MatRef::row_major(&dense, n_bits, n_bits).unwrap());
+    let a = BitMatrix::from_bools(MatRef::row_major(&dense, n_bits, n_bits).unwrap()).unwrap();
     let b_dense: Vec<bool> = (0..n_bits * n_bits).map(|i| fill(i + 3)).collect();
-    let b = BitMatrix::from_bools(MatRef::row_major(&b_dense, n_bits, n_bits).unwrap());
+    let b = BitMatrix::from_bools(MatRef::row_major(&b_dense, n_bits, n_bits).unwrap()).unwrap();
     let mut c = BitMatrix::zeros(n_bits, n_bits);
     let bit_secs = best_seconds(3, || {
         bits::gemm_with(&cfg, a.as_ref(), b.as_ref(), c.as_mut(), Accum::Replace).unwrap()

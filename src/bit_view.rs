@@ -13,6 +13,7 @@
 
 use crate::error::{Error, Operand};
 use crate::view::{MatMut, MatRef};
+use crate::workspace::try_filled_vec;
 
 /// Words one row of `cols` bit columns takes: ⌈cols / 64⌉.
 pub fn words_per_row(cols: usize) -> usize {
@@ -309,13 +310,23 @@ impl BitMatrix {
         m
     }
 
-    /// The matrix of a `bool` view's entries.
-    pub fn from_bools(src: MatRef<'_, bool>) -> Self {
-        let mut m = Self::zeros(src.rows(), src.cols());
-        m.as_mut()
-            .copy_from_bools(src)
-            .expect("the shapes agree by construction");
-        m
+    /// The matrix of a `bool` view's entries. Errors:
+    /// [`Error::LayoutOverflow`] when rows · ⌈cols / 64⌉ words overflow
+    /// `usize`, [`Error::WorkspaceTooLarge`] when they cannot be allocated
+    /// (a broadcast view, zero strides over one element, can describe any
+    /// size).
+    pub fn from_bools(src: MatRef<'_, bool>) -> Result<Self, Error> {
+        let (rows, cols) = (src.rows(), src.cols());
+        let len = rows
+            .checked_mul(words_per_row(cols))
+            .ok_or(Error::LayoutOverflow)?;
+        let mut m = Self {
+            words: try_filled_vec(len, 0)?,
+            rows,
+            cols,
+        };
+        m.as_mut().copy_from_bools(src)?;
+        Ok(m)
     }
 
     /// Takes dense rows (`words_per_row(cols)` words each) from a vector;

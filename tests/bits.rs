@@ -188,8 +188,8 @@ fn agrees_with_the_byte_or_and_gemm() {
             Accum::Replace,
         )
         .unwrap();
-        let a_bits = BitMatrix::from_bools(MatRef::row_major(&a.v, m, k).unwrap());
-        let b_bits = BitMatrix::from_bools(MatRef::row_major(&b.v, k, n).unwrap());
+        let a_bits = BitMatrix::from_bools(MatRef::row_major(&a.v, m, k).unwrap()).unwrap();
+        let b_bits = BitMatrix::from_bools(MatRef::row_major(&b.v, k, n).unwrap()).unwrap();
         for level in available_levels("bits vs bytes") {
             let mut c_bits = BitMatrix::zeros(m, n);
             let cfg = GemmConfig::default().with_isa(level);
@@ -239,7 +239,7 @@ fn conversions_round_trip() {
     let mut rng = Rng::new(5);
     for cols in [1, 63, 64, 65, 130] {
         let m = Bools::random(&mut rng, 4, cols, 50);
-        let bits = BitMatrix::from_bools(MatRef::row_major(&m.v, 4, cols).unwrap());
+        let bits = BitMatrix::from_bools(MatRef::row_major(&m.v, 4, cols).unwrap()).unwrap();
         assert_eq!(bits.as_ref().to_bools(), m.v);
         // Bit order: column j is bit j % 64 of word j / 64.
         for i in 0..4 {
@@ -253,13 +253,29 @@ fn conversions_round_trip() {
         bits.as_ref()
             .copy_to_bools(MatMut::col_major(&mut t, 4, cols).unwrap())
             .unwrap();
-        let back = BitMatrix::from_bools(MatRef::col_major(&t, 4, cols).unwrap());
+        let back = BitMatrix::from_bools(MatRef::col_major(&t, 4, cols).unwrap()).unwrap();
         assert_eq!(back, bits);
         // from_words clears the bits past the last column.
         let raw = vec![!0u64; 4 * words_per_row(cols)];
         let full = BitMatrix::from_words(raw, 4, cols).unwrap();
         assert_eq!(full.count_ones(), (4 * cols) as u64);
     }
+}
+
+/// A broadcast view (zero strides over one element) can describe a matrix
+/// no memory holds: `from_bools` returns an error instead of aborting.
+#[test]
+fn bit_matrices_past_memory_are_refused() {
+    let one = [true];
+    let huge = |rows, cols| MatRef::new(&one, rows, cols, 0, 0).unwrap();
+    assert_eq!(
+        BitMatrix::from_bools(huge(1 << 40, 1 << 40)).err(),
+        Some(Error::LayoutOverflow)
+    );
+    assert!(matches!(
+        BitMatrix::from_bools(huge(1 << 31, 1 << 31)),
+        Err(Error::WorkspaceTooLarge { .. })
+    ));
 }
 
 #[test]
