@@ -1,5 +1,7 @@
 //! Reusable packing buffers.
 
+use std::sync::{Mutex, PoisonError, TryLockError};
+
 use aligned_vec::{AVec, ConstAlign};
 
 use crate::error::Error;
@@ -97,6 +99,10 @@ pub struct GemmWorkspace {
     /// the drivers size them for any data of the product's shape and
     /// return before they read A or B or write C.
     pub(crate) reserve_only: bool,
+    /// The workspaces of a batch's items that run side by side, one per
+    /// item running at a time ([`GemmWorkspace::reserve_workers`]); kept
+    /// here, so repeated batches reuse them.
+    workers: Vec<Mutex<GemmWorkspace>>,
 }
 
 /// A workspace lent to a product that only reserves its buffers: a batch
@@ -158,12 +164,43 @@ impl GemmWorkspace {
             packed_b: AlignedBuf::new(),
             a_bases: Vec::new(),
             reserve_only: false,
+            workers: Vec::new(),
         }
     }
 
     /// Bytes currently held.
     pub fn allocated_bytes(&self) -> usize {
-        self.packed_a.iter().map(|buf| buf.0.len()).sum::<usize>() + self.packed_b.0.len()
+        let workers: usize = self
+            .workers
+            .iter()
+            .map(|w| w.lock().map_or(0, |w| w.allocated_bytes()))
+            .sum();
+        self.packed_a.iter().map(|buf| buf.0.len()).sum::<usize>() + self.packed_b.0.len() + workers
+    }
+
+    /// Readies a workspace for each of the `items` of a batch that may run
+    /// at once (at most one per thread of the current rayon pool), each
+    /// after `reserve` ran on it, before any item runs: an allocation
+    /// error then comes before the first item is written. Returns how
+    /// many; [`GemmWorkspace::workers`] lends them.
+    pub(crate) fn reserve_workers(
+        &mut self,
+        items: usize,
+        mut reserve: impl FnMut(&mut GemmWorkspace) -> Result<(), Error>,
+    ) -> Result<usize, Error> {
+        let count = rayon::current_num_threads().clamp(1, items.max(1));
+        while self.workers.len() < count {
+            self.workers.push(Mutex::new(GemmWorkspace::new()));
+        }
+        for worker in &mut self.workers[..count] {
+            reserve(worker.get_mut().unwrap_or_else(PoisonError::into_inner))?;
+        }
+        Ok(count)
+    }
+
+    /// The first `count` worker workspaces, as [`reserve_workers`](Self::reserve_workers) readied them.
+    pub(crate) fn workers(&self, count: usize) -> Workers<'_> {
+        Workers(&self.workers[..count])
     }
 
     /// Reserves `tasks` packed-A buffers of `elems` elements each and
@@ -196,5 +233,28 @@ impl GemmWorkspace {
 impl Default for GemmWorkspace {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// The workspaces of a batch's items that run side by side.
+pub(crate) struct Workers<'w>(&'w [Mutex<GemmWorkspace>]);
+
+impl Workers<'_> {
+    /// Runs `f` on a free worker workspace. At most as many items run at
+    /// once as there are workspaces (the built-in semirings' items never
+    /// enter rayon), so one is free; the search starts at the calling
+    /// thread's own. A semiring that re-enters the library from inside an
+    /// item can run more at once: that item gets a fresh workspace (which
+    /// allocates, after other items were written) rather than wait.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut GemmWorkspace) -> R) -> R {
+        let first = rayon::current_thread_index().unwrap_or(0);
+        for i in 0..self.0.len() {
+            match self.0[(first + i) % self.0.len()].try_lock() {
+                Ok(mut ws) => return f(&mut ws),
+                Err(TryLockError::Poisoned(held)) => return f(&mut held.into_inner()),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        f(&mut GemmWorkspace::new())
     }
 }

@@ -347,3 +347,32 @@ fn batch_entry_matches_single_products() {
         }
     }
 }
+
+/// Items that run side by side take their buffers from workspaces kept in
+/// the caller's: the first call grows it, a second of the same shape
+/// finds them there (they were made afresh per call, and dropped).
+#[test]
+fn batches_keep_their_buffers_in_the_callers_workspace() {
+    let (count, m, k, n) = (8, 20, 30, 20);
+    let a: Vec<f32> = (0..count * m * k).map(|x| (x % 23) as f32).collect();
+    let b: Vec<f32> = (0..count * k * n).map(|x| (x % 19) as f32).collect();
+    let mut c = vec![0.0f32; count * m * n];
+    let mut ws = GemmWorkspace::new();
+    let mut run = |ws: &mut GemmWorkspace| {
+        gemm_batched_with::<MaxPlus<f32>>(
+            ws,
+            &GemmConfig::default(),
+            BatchRef::row_major(&a, count, m, k).unwrap(),
+            // Column-major B: the batch entry declines, the items run.
+            BatchRef::new(&b, count, (k * n) as isize, k, n, 1, k as isize).unwrap(),
+            BatchMut::row_major(&mut c, count, m, n).unwrap(),
+            Accum::Replace,
+        )
+        .unwrap();
+    };
+    run(&mut ws);
+    let held = ws.allocated_bytes();
+    assert!(held > 0);
+    run(&mut ws);
+    assert_eq!(ws.allocated_bytes(), held);
+}

@@ -6,7 +6,7 @@ use std::ops::{Add, Mul};
 
 use rayon::prelude::*;
 
-use crate::api::gemm::{WorkerWorkspaces, entry_points};
+use crate::api::gemm::entry_points;
 use crate::api::prepare::{Prepared, check_batch_counts, check_dimensions, run_product};
 use crate::batch_view::{BatchMut, BatchRef};
 use crate::binding::dispatch::resolve_level;
@@ -142,14 +142,18 @@ entry_points! {
         let (c0, k0) = &mut items[0];
         if prepared.items_in_parallel(count, m, n, k) {
             let plan = prepared.with_par(Par::Seq).plan(m, n, k);
-            let workers =
-                WorkerWorkspaces::reserved(|ws| plan.reserve(ws, a0, b0, (c0.rb_mut(), k0.rb_mut())))?;
+            let workers = ws.reserve_workers(count, |worker| {
+                plan.reserve(worker, a0, b0, (c0.rb_mut(), k0.rb_mut()))
+            })?;
+            let workers = ws.workers(workers);
             items
                 .par_iter_mut()
                 .enumerate()
                 .try_for_each(|(i, (ci, ki))| {
                     let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
-                    workers.with(|ws| plan.execute(ws, ai, bi, (ci.rb_mut(), ki.rb_mut()), accum))
+                    workers.with(|worker| {
+                        plan.execute(worker, ai, bi, (ci.rb_mut(), ki.rb_mut()), accum)
+                    })
                 })
         } else {
             let plan = prepared.plan(m, n, k);

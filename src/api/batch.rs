@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use crate::api::gemm::{WorkerWorkspaces, entry_points, with_thread_workspace};
+use crate::api::gemm::{entry_points, with_thread_workspace};
 use crate::api::prepare::{Prepared, check_batch_counts, check_dimensions};
 use crate::batch_view::{BatchMut, BatchRef};
 use crate::config::{Accum, GemmConfig, Par};
@@ -61,9 +61,10 @@ entry_points! {
         let (a0, b0) = (a.get(0).expect("count > 0"), b.get(0).expect("count > 0"));
         if across_batch {
             let plan = prepared.with_par(Par::Seq).plan(m, n, k);
-            let workers = WorkerWorkspaces::reserved(|ws| {
-                plan.reserve(ws, a0, b0, c.lowest_item().expect("count > 0"))
+            let workers = ws.reserve_workers(count, |worker| {
+                plan.reserve(worker, a0, b0, c.lowest_item().expect("count > 0"))
             })?;
+            let workers = ws.workers(workers);
             c.par_try_for_each_item(|i, ci| {
                 let (ai, bi) = (a.get(i).expect("i < count"), b.get(i).expect("i < count"));
                 workers.with(|ws| plan.execute(ws, ai, bi, ci, accum))
@@ -127,24 +128,24 @@ pub fn gemm_batched_views<S: Semiring>(
         .iter_mut()
         .enumerate()
         .partition(|(i, _)| plan(*i).threads() == 1);
-    let workers = WorkerWorkspaces::reserved(|ws| {
-        alone
-            .iter_mut()
-            .try_for_each(|(i, ci)| plan(*i).reserve(ws, a[*i], b[*i], ci.rb_mut()))
-    })?;
     with_thread_workspace(|ws| {
+        let workers = ws.reserve_workers(alone.len(), |worker| {
+            alone
+                .iter_mut()
+                .try_for_each(|(i, ci)| plan(*i).reserve(worker, a[*i], b[*i], ci.rb_mut()))
+        })?;
         for (i, ci) in shared.iter_mut() {
             plan(*i).reserve(ws, a[*i], b[*i], ci.rb_mut())?;
         }
         for (i, ci) in shared.iter_mut() {
             plan(*i).execute(ws, a[*i], b[*i], ci.rb_mut(), accum)?;
         }
-        Ok(())
-    })?;
-    alone
-        .par_iter_mut()
-        .with_max_len(1)
-        .try_for_each(|(i, ci)| {
-            workers.with(|ws| plan(*i).execute(ws, a[*i], b[*i], ci.rb_mut(), accum))
-        })
+        let workers = ws.workers(workers);
+        alone
+            .par_iter_mut()
+            .with_max_len(1)
+            .try_for_each(|(i, ci)| {
+                workers.with(|worker| plan(*i).execute(worker, a[*i], b[*i], ci.rb_mut(), accum))
+            })
+    })
 }

@@ -1,7 +1,6 @@
 //! The safe entry points.
 
 use std::cell::RefCell;
-use std::sync::{Mutex, PoisonError};
 
 use crate::api::prepare::{check_dimensions, run_product};
 use crate::binding::dispatch::resolve_level;
@@ -57,43 +56,6 @@ pub(crate) fn with_thread_workspace<R>(f: impl FnOnce(&mut GemmWorkspace) -> R) 
     match cached {
         Some(result) => result,
         None => run(&mut GemmWorkspace::new()).expect("f did not run on the cached workspace"),
-    }
-}
-
-/// One workspace per thread of the current rayon pool, each reserved
-/// before any item runs: batches whose items run side by side, one per
-/// thread, take their buffers from here, so an allocation error comes
-/// before the first item is written (a thread's cached workspace would
-/// grow only when that thread took its first item, after others were
-/// written).
-pub(crate) struct WorkerWorkspaces(Vec<Mutex<GemmWorkspace>>);
-
-impl WorkerWorkspaces {
-    /// A workspace per worker, each after `reserve` ran on it.
-    pub(crate) fn reserved(
-        mut reserve: impl FnMut(&mut GemmWorkspace) -> Result<(), Error>,
-    ) -> Result<Self, Error> {
-        let workers = rayon::current_num_threads().max(1);
-        let mut all = Vec::with_capacity(workers);
-        for _ in 0..workers {
-            let mut ws = GemmWorkspace::new();
-            reserve(&mut ws)?;
-            all.push(Mutex::new(ws));
-        }
-        Ok(Self(all))
-    }
-
-    /// Runs `f` on the calling worker's workspace. The items that use
-    /// these run on one thread each and never enter rayon, so a worker
-    /// holds its lock only while its own item runs; a caller outside the
-    /// pool shares the first (and waits for it, which cannot deadlock:
-    /// the holder waits on nothing).
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut GemmWorkspace) -> R) -> R {
-        let worker = rayon::current_thread_index().unwrap_or(0) % self.0.len();
-        let mut ws = self.0[worker]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        f(&mut ws)
     }
 }
 
