@@ -118,6 +118,34 @@ impl Layout {
         Ok(())
     }
 
+    /// Calls `f` with the offset of every element from the lowest one, in
+    /// row-major order of the indices.
+    pub fn for_each_offset(&self, mut f: impl FnMut(usize)) {
+        if self.span == 0 {
+            return;
+        }
+        let mut index = vec![0usize; self.shape.len()];
+        let mut at = -self.low;
+        loop {
+            f(at as usize);
+            // Next index: the last dimension fastest, carrying leftwards.
+            let mut d = self.shape.len();
+            loop {
+                if d == 0 {
+                    return;
+                }
+                d -= 1;
+                index[d] += 1;
+                at += self.strides[d];
+                if index[d] < self.shape[d] {
+                    break;
+                }
+                at -= self.strides[d] * self.shape[d] as isize;
+                index[d] = 0;
+            }
+        }
+    }
+
     /// A shared slice over exactly the elements this array touches.
     ///
     /// # Safety

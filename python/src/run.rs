@@ -205,10 +205,22 @@ where
         Some((k, _)) => Some(k.try_readwrite().map_err(|e| borrow_error("argk", e))?),
         None => None,
     };
+    // An out of bool whose memory holds other bytes (`np.empty`) cannot be
+    // viewed as Rust bools, but an overwrite never reads it: the product
+    // goes into zeros of the same layout, and its elements are copied in
+    // once every call succeeded. Accumulating reads out: refused there.
+    let mut scratch_out: Option<Vec<T<S>>> = None;
     if std::any::TypeId::of::<T<S>>() == std::any::TypeId::of::<bool>() {
-        for l in [&la, &lb, &lc] {
-            // SAFETY: layouts of live arrays of bool, borrowed above.
-            unsafe { l.check_bool_bytes()? };
+        // SAFETY: layouts of live arrays of bool, borrowed above.
+        unsafe {
+            la.check_bool_bytes()?;
+            lb.check_bool_bytes()?;
+            if let Err(e) = lc.check_bool_bytes() {
+                if accum == Accum::Combine {
+                    return Err(e);
+                }
+                scratch_out = Some(zeros_of::<S>(lc.span)?);
+            }
         }
     }
     let written: &[usize] = if argk.is_some() { &[2, 3] } else { &[2] };
@@ -224,12 +236,11 @@ where
     // different elements). (Python code in another thread writing these arrays
     // while the GIL is released races as it would with NumPy's own
     // GIL-free loops; nothing here can prevent that.)
-    let (a_all, b_all, c_all) = unsafe {
-        (
-            la.slice::<T<S>>(),
-            lb.slice::<T<S>>(),
-            lc.slice_mut::<T<S>>(),
-        )
+    let (a_all, b_all) = unsafe { (la.slice::<T<S>>(), lb.slice::<T<S>>()) };
+    // SAFETY: as above, for `out` when the product is written there.
+    let c_all = match &mut scratch_out {
+        Some(scratch) => &mut scratch[..],
+        None => unsafe { lc.slice_mut::<T<S>>() },
     };
     // SAFETY: as above, for the u32 array `argk`.
     let mut k_all = argk
@@ -262,7 +273,29 @@ where
             Ok(())
         })
     });
-    result.map_err(to_py_err)
+    result.map_err(to_py_err)?;
+    if let Some(scratch) = scratch_out {
+        // SAFETY: `out` is a live array of T<S> (bool here) that the write
+        // borrow makes exclusive to us, and no slice over it exists in
+        // this case; each offset is one of its elements (counted from
+        // its lowest), and a bool is written over bytes that need not
+        // hold one, without reading them.
+        unsafe {
+            let lowest = lc.byte_range().0 as *mut T<S>;
+            lc.for_each_offset(|at| lowest.add(at).write(scratch[at]));
+        }
+    }
+    Ok(())
+}
+
+/// `len` copies of `S::ZERO` (`false` for or-and), or `MemoryError`.
+fn zeros_of<S: Semiring>(len: usize) -> PyResult<Vec<S::Scalar>> {
+    let mut zeros = Vec::new();
+    zeros
+        .try_reserve_exact(len)
+        .map_err(|_| PyMemoryError::new_err(format!("out: {len} elements cannot be allocated")))?;
+    zeros.resize(len, S::ZERO);
+    Ok(zeros)
 }
 
 /// The backward pass: scatter-adds `grad_c` through the winners in `argk`

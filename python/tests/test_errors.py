@@ -235,6 +235,24 @@ def test_a_bool_out_holding_other_bytes_is_overwritten():
     assert (base[gaps] == 0xCD).all()
 
 
+def test_a_bool_out_holding_other_bytes_is_still_checked():
+    # Such an out is computed through zeros, but its own layout is checked
+    # first: positions that share an element, or memory shared with an
+    # input, are refused, and nothing is written.
+    a, b = np.ones((4, 2), bool), np.ones((2, 3), bool)
+    shared = np.full(16, 0xAB, np.uint8)
+    out = _strided(shared.view(bool), (4, 3), (2, 3))  # (3, 0) and (0, 2) meet
+    with pytest.raises(ValueError, match="element"):
+        tb.matmul(a, b, "orand", out=out)
+    assert (shared == 0xAB).all()
+    memory = np.full(32, 0xAB, np.uint8)
+    memory[:8] = 1
+    inputs = memory.view(bool)
+    with pytest.raises(ValueError, match="overlap"):
+        tb.matmul(inputs[:8].reshape(4, 2), b, "orand", out=inputs[4:16].reshape(4, 3))
+    assert memory[:8].tolist() == [1] * 8 and (memory[8:] == 0xAB).all()
+
+
 def _strided(base, shape, elements):
     """A writeable view of `base` with the given strides in elements."""
     return np.lib.stride_tricks.as_strided(base, shape, [s * base.itemsize for s in elements], writeable=True)

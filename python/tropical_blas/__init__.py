@@ -257,13 +257,6 @@ def _check_out(out: Any, shapes: _Shapes, dtype: np.dtype) -> np.ndarray:
     return out
 
 
-def _may_hold_other_bytes(out: np.ndarray) -> bool:
-    """Whether the span of bool array ``out`` (lowest to highest element)
-    may hold a byte other than 0 or 1: it has gaps, or an element does."""
-    span = 1 + sum((d - 1) * abs(s) for d, s in zip(out.shape, out.strides))
-    return span != out.size or int(out.view(np.uint8).max()) > 1
-
-
 def _product(a, b, semiring, out, accumulate, threads, argmax):
     sr = _semiring(semiring)
     threads = _threads(threads)
@@ -289,24 +282,15 @@ def _product(a, b, semiring, out, accumulate, threads, argmax):
     # An empty result has nothing to compute, however large its batch
     # (the native loop would plan one call per batch item first).
     if result.size > 0:
-        target = result
-        if dtype == np.bool_ and not accumulate and _may_hold_other_bytes(result):
-            # The native side views out's whole span (gaps included) as
-            # Rust bools, which must be 0 or 1, and refuses other bytes; an
-            # overwrite never reads them (np.empty made them), so it
-            # computes into zeros and copies only the elements into out.
-            target = np.zeros(shapes.result, dtype)
         _native.matmul(
             sr.name,
             shapes.a_view(),
             shapes.b_view(),
-            shapes.expand(target),
+            shapes.expand(result),
             argk,
             bool(accumulate),
             threads,
         )
-        if target is not result:
-            result[...] = target
     scalar = out is None and result.ndim == 0  # 1-D . 1-D, as numpy.matmul
     if scalar:
         result = result[()]
