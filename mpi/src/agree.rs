@@ -165,6 +165,19 @@ fn decode(code: Code, own: Result<(), Error>) -> Result<(), Error> {
 /// [`Error::InconsistentArguments`]) and its value as an integer.
 pub(crate) type Arg = (&'static str, u64);
 
+/// A tag of type `T` that ranks compare: the FNV-1a hash of its name.
+/// Ranks of one program name a type alike, so a semiring or element type
+/// that differs between ranks (max-plus on one, min-plus on another, or
+/// f32 against i32) is an [`Error::InconsistentArguments`], not a product
+/// that mixes them.
+pub(crate) fn type_tag<T: ?Sized>() -> u64 {
+    std::any::type_name::<T>()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+}
+
 /// Shares `outcome` and `args` with every rank of `comm` and returns the
 /// common verdict: [`Error::InconsistentArguments`] if any rank's `args`
 /// differ from rank 0's (the first differing rank, then the first

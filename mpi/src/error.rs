@@ -64,10 +64,10 @@ pub enum Error {
     /// The ranks passed different values of an argument that must be the
     /// same everywhere: a global shape, the panel width, overlap, the
     /// accumulation mode, the call (`summa` or `summa_argmax`) or the
-    /// size of a product's scalar (sizes are compared, not types: an f32
-    /// on one rank and an i32 on another pass); the root or shape of a
-    /// gather; the root of a scatter. Different panel plans would pair
-    /// mismatched broadcasts, which abort or hang.
+    /// semiring (its type, by a hash of its name); the root, element type
+    /// or shape of a gather; the root or element type of a scatter.
+    /// Different panel plans would pair mismatched broadcasts, which
+    /// abort or hang, and different types would mix their data.
     InconsistentArguments {
         /// Which argument differs.
         what: &'static str,

@@ -14,7 +14,7 @@ use mpi::datatype::{Equivalence, Partition, PartitionMut};
 use mpi::traits::{Communicator, Root};
 use tropical_blas::{MatMut, MatRef};
 
-use crate::agree::agree;
+use crate::agree::{agree, type_tag};
 use crate::error::Error;
 use crate::grid::ProcessGrid;
 
@@ -113,7 +113,8 @@ impl<'g, T: Copy + Default + Equivalence> DistMatrix<'g, T> {
         global: Option<MatRef<'_, T>>,
     ) -> Result<Self, Error> {
         let comm = grid.comm();
-        agree(comm, &[("root", root as u64)], check_root(grid, root))?;
+        let args = [("root", root as u64), ("element type", type_tag::<T>())];
+        agree(comm, &args, check_root(grid, root))?;
         let is_root = comm.rank() == root;
         // The root tells everyone the shape, or why there is none.
         let mut header = [0u64; 3];
@@ -168,6 +169,7 @@ impl<'g, T: Copy + Default + Equivalence> DistMatrix<'g, T> {
         let comm = self.grid.comm();
         let args = [
             ("root", root as u64),
+            ("element type", type_tag::<T>()),
             ("global shape", self.rows as u64),
             ("global shape", self.cols as u64),
         ];

@@ -22,7 +22,7 @@ use tropical_blas::{
     gemm_argmax_with, gemm_with,
 };
 
-use crate::agree::{Arg, agree};
+use crate::agree::{Arg, agree, type_tag};
 use crate::error::Error;
 use crate::grid::ProcessGrid;
 use crate::matrix::{DistMatrix, fits_message, mpi_vec};
@@ -191,7 +191,7 @@ where
 {
     let start = Instant::now();
     let grid = c.grid();
-    let args = call_args(cfg, a, b, c, None, accum);
+    let args = call_args(cfg, type_tag::<S>(), a, b, c, None, accum);
     agree(grid.comm(), &args, check_operands::<S>(cfg, a, b, c, None))?;
     let n_local = c.col_range().len();
     let mut sink = Values {
@@ -235,7 +235,7 @@ where
 {
     let start = Instant::now();
     let grid = c.grid();
-    let args = call_args(cfg, a, b, c, Some(argk), accum);
+    let args = call_args(cfg, type_tag::<S>(), a, b, c, Some(argk), accum);
     agree(
         grid.comm(),
         &args,
@@ -254,9 +254,10 @@ where
 /// What every rank must pass alike, as [`agree`] compares it: the global
 /// shapes and the settings that decide the panel plan and the kind of
 /// each broadcast (blocking or not), and what makes the product one
-/// product (the call, the scalar's size, the accumulation mode).
+/// product (the call, the semiring's [`type_tag`], the accumulation mode).
 fn call_args<T: Copy + Default + Equivalence>(
     cfg: &SummaConfig,
+    semiring: u64,
     a: &DistMatrix<'_, T>,
     b: &DistMatrix<'_, T>,
     c: &DistMatrix<'_, T>,
@@ -267,7 +268,7 @@ fn call_args<T: Copy + Default + Equivalence>(
     let argk_shape = argk.map_or((0, 0), |x| x.shape());
     [
         ("call (summa or summa_argmax)", u64::from(argk.is_some())),
-        ("scalar size", u(std::mem::size_of::<T>())),
+        ("semiring", semiring),
         ("global shape of A", u(a.rows())),
         ("global shape of A", u(a.cols())),
         ("global shape of B", u(b.rows())),
@@ -309,6 +310,9 @@ where
     if cfg.panel_width == 0 {
         return Err(Error::InvalidPanelWidth);
     }
+    // As in the node crate: a product with no output (m = 0 or n = 0)
+    // reads neither factor, so only shapes and configuration are checked.
+    let no_output = a.rows() == 0 || b.cols() == 0;
     if a.cols() != b.rows() || c.shape() != (a.rows(), b.cols()) {
         return Err(tropical_blas::Error::DimensionMismatch {
             a: a.shape(),
@@ -326,16 +330,18 @@ where
             }
             .into());
         }
-        if a.cols() >= NO_ARG as usize {
+        if a.cols() >= NO_ARG as usize && !no_output {
             return Err(tropical_blas::Error::IndexOverflow { k: a.cols() }.into());
         }
     }
-    // The largest panels any rank sends or receives.
+    // The largest panels any rank sends or receives (none without output).
     let width = cfg.panel_width.min(a.cols());
     let rows = crate::matrix::block_range(a.rows(), grid.rows(), 0).len();
     let cols = crate::matrix::block_range(b.cols(), grid.cols(), 0).len();
-    fits_message(rows.saturating_mul(width))?;
-    fits_message(cols.saturating_mul(width))?;
+    if !no_output {
+        fits_message(rows.saturating_mul(width))?;
+        fits_message(cols.saturating_mul(width))?;
+    }
     // The node's configuration checks (ISA level, tiling, tuning file), on
     // a 1×1×1 product of scratch values.
     let (one, mut out) = ([S::ONE], [S::ZERO]);
@@ -355,7 +361,7 @@ where
     if threads > 1 && mpi::environment::threading_support() < Threading::Funneled {
         return Err(Error::SingleThreadedMpi { threads });
     }
-    if S::RESTRICTS_INPUT {
+    if S::RESTRICTS_INPUT && !no_output {
         first_refused::<S>(a, Operand::A)?;
         first_refused::<S>(b, Operand::B)?;
     }
@@ -539,7 +545,13 @@ where
     S::Scalar: Equivalence + Default,
 {
     let (m, n) = (a.row_range().len(), b.col_range().len());
-    let plan = panels(a.cols(), grid.rows(), grid.cols(), cfg.panel_width);
+    // A product with no output broadcasts nothing, as the node's reads
+    // nothing: no panels (every rank's block of C is empty).
+    let plan = if a.rows() == 0 || b.cols() == 0 {
+        Vec::new()
+    } else {
+        panels(a.cols(), grid.rows(), grid.cols(), cfg.panel_width)
+    };
     let mut stats = SummaStats {
         steps: plan.len(),
         ..SummaStats::default()

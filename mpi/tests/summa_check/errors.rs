@@ -192,6 +192,19 @@ fn out_of_range(grid: &ProcessGrid, tally: &mut Tally) {
         r == Err(expected.clone()) && block_equals(&c, &c_full) && argk_kept,
         || format!("out of range in B: got {r:?}, expected {expected:?}"),
     );
+    // No output (m = 0, or n = 0): the factors are not read, so B's value
+    // out of range is no error, as in the node crate.
+    for (m, n) in [(0, n), (m, 0)] {
+        let a = DistMatrix::from_fn(grid, m, k, |_, _| 1i32);
+        let b = DistMatrix::from_fn(grid, k, n, |i, j| b_full[i * 7 + j]);
+        let mut c = DistMatrix::filled(grid, m, n, 7i32);
+        let mut argk = DistMatrix::filled(grid, m, n, 3u32);
+        let r = summa::<S>(&a, &b, &mut c, Accum::Replace);
+        let r_arg = summa_argmax::<S>(&a, &b, &mut c, &mut argk, Accum::Replace);
+        tally.check(r.is_ok() && r_arg.is_ok(), || {
+            format!("{m}x{k}x{n} with B out of range: {r:?}, {r_arg:?}")
+        });
+    }
 }
 
 /// One rank (the last) passes another panel width, overlap or global k
@@ -278,6 +291,42 @@ fn inconsistent(grid: &ProcessGrid, tally: &mut Tally) {
     let r = c.gather(if odd { 0 } else { last });
     tally.check(r == Err(expected("root")), || {
         format!("gather with different roots: {r:?}")
+    });
+
+    // Another semiring over the same scalar: min-plus on the last rank.
+    let r = if odd {
+        summa::<MinPlus<f32>>(&a, &b, &mut c, Accum::Replace)
+    } else {
+        summa::<Mp>(&a, &b, &mut c, Accum::Replace)
+    };
+    expect_err(
+        tally,
+        "the semiring differs on one rank",
+        r,
+        &expected("semiring"),
+        &c,
+        &before,
+    );
+
+    // A gather and a scatter of another element type on the last rank.
+    let r = if odd {
+        DistMatrix::filled(grid, m, n, 0i32)
+            .gather(0)
+            .map(|x| x.is_some())
+    } else {
+        c.gather(0).map(|x| x.is_some())
+    };
+    tally.check(r == Err(expected("element type")), || {
+        format!("gather of different element types: {r:?}")
+    });
+    let data = [1.0f32; 4];
+    let r = if odd {
+        DistMatrix::<i32>::scatter(grid, 0, None).map(drop)
+    } else {
+        DistMatrix::scatter(grid, 0, MatRef::row_major(&data, 2, 2).ok()).map(drop)
+    };
+    tally.check(r == Err(expected("element type")), || {
+        format!("scatter of different element types: {r:?}")
     });
 }
 
