@@ -140,10 +140,25 @@ impl<'g, T: Copy + Default + Equivalence> DistMatrix<'g, T> {
         }
         let row_range = block_range(rows, grid.rows(), grid.my_row());
         let col_range = block_range(cols, grid.cols(), grid.my_col());
-        let mut local = mpi_vec(row_range.len() * col_range.len());
+        // Every rank's block, and the root's packed copy of the matrix,
+        // before any data moves: a refusal is an error on every rank.
+        let buffers = try_mpi_vec(row_range.len() * col_range.len()).and_then(|local| {
+            let send = if is_root {
+                try_capacity(rows * cols)?
+            } else {
+                Vec::new()
+            };
+            Ok((local, send))
+        });
+        let (outcome, buffers) = match buffers {
+            Ok(buffers) => (Ok(()), Some(buffers)),
+            Err(e) => (Err(e), None),
+        };
+        agree(comm, &[], outcome)?;
+        let (mut local, send) = buffers.expect("every rank's outcome was Ok");
         if is_root {
             let g = global.expect("checked above");
-            let (send, counts, displs) = pack_blocks(grid, &g);
+            let (send, counts, displs) = pack_blocks(grid, &g, send);
             let partition = Partition::new(&send[..], counts, displs);
             comm.process_at_rank(root)
                 .scatter_varcount_into_root(&partition, &mut local[..]);
@@ -173,23 +188,34 @@ impl<'g, T: Copy + Default + Equivalence> DistMatrix<'g, T> {
             ("global shape", self.rows as u64),
             ("global shape", self.cols as u64),
         ];
-        let checks = check_root(self.grid, root)
-            .and_then(|_| fits_message(self.rows.saturating_mul(self.cols)).map(drop));
-        agree(comm, &args, checks)?;
-        if comm.rank() != root {
+        let is_root = comm.rank() == root;
+        let total = self.rows.saturating_mul(self.cols);
+        // The root's buffers (the blocks as they arrive, and the matrix
+        // they are unpacked into) before the ranks agree: a refusal is an
+        // error on every rank, not an abort on the root.
+        let buffers = check_root(self.grid, root)
+            .and_then(|_| fits_message(total).map(drop))
+            .and_then(|()| match is_root {
+                true => Ok(Some((try_mpi_vec(total)?, try_capacity(total)?))),
+                false => Ok(None),
+            });
+        let (outcome, buffers) = match buffers {
+            Ok(buffers) => (Ok(()), buffers),
+            Err(e) => (Err(e), None),
+        };
+        agree(comm, &args, outcome)?;
+        let Some((mut packed, out)) = buffers else {
             comm.process_at_rank(root)
                 .gather_varcount_into(&self.local[..]);
             return Ok(None);
-        }
+        };
         let (counts, displs) = block_counts(self.grid, self.rows, self.cols);
-        let total = self.rows * self.cols;
-        let mut packed = mpi_vec(total);
         let mut partition = PartitionMut::new(&mut packed[..], counts, &displs[..]);
         comm.process_at_rank(root)
             .gather_varcount_into_root(&self.local[..], &mut partition);
         let grid = (self.grid.rows(), self.grid.cols());
         Ok(Some(unpack_blocks(
-            grid, self.rows, self.cols, &packed, &displs,
+            grid, self.rows, self.cols, &packed, &displs, out,
         )))
     }
 
@@ -246,11 +272,25 @@ impl<'g, T: Copy + Default + Equivalence> DistMatrix<'g, T> {
     }
 }
 
-/// `len` default elements in a real allocation (see [`mpi_ready`]).
-pub(crate) fn mpi_vec<T: Copy + Default>(len: usize) -> Vec<T> {
-    let mut v = Vec::with_capacity(len);
+/// `len` default elements in a real allocation (see [`mpi_ready`]), or
+/// `WorkspaceTooLarge` when the memory cannot be had: for buffers
+/// allocated before the ranks agree, so that one rank's refusal is an
+/// error on every rank rather than an abort on one.
+pub(crate) fn try_mpi_vec<T: Copy + Default>(len: usize) -> Result<Vec<T>, Error> {
+    let mut v = try_capacity(len)?;
     v.resize(len, T::default());
-    mpi_ready(v)
+    Ok(v)
+}
+
+/// An empty vector with room for `len` elements (at least one, see
+/// [`mpi_ready`]), or `WorkspaceTooLarge` as [`try_mpi_vec`].
+fn try_capacity<T>(len: usize) -> Result<Vec<T>, Error> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len.max(1))
+        .map_err(|_| tropical_blas::Error::WorkspaceTooLarge {
+            bytes: len.saturating_mul(std::mem::size_of::<T>()),
+        })?;
+    Ok(v)
 }
 
 /// `v` with a real allocation even when empty: Open MPI rejects the
@@ -299,9 +339,10 @@ fn block_counts(
 fn pack_blocks<T: Copy>(
     grid: &ProcessGrid,
     g: &MatRef<'_, T>,
+    mut send: Vec<T>,
 ) -> (Vec<T>, Vec<mpi::Count>, Vec<mpi::Count>) {
     let (counts, displs) = block_counts(grid, g.rows(), g.cols());
-    let mut send = Vec::with_capacity((g.rows() * g.cols()).max(1));
+    send.clear();
     for rank in 0..grid.size() {
         let (pr, pc) = (rank / grid.cols(), rank % grid.cols());
         for i in block_range(g.rows(), grid.rows(), pr) {
@@ -322,8 +363,9 @@ fn unpack_blocks<T: Copy>(
     cols: usize,
     packed: &[T],
     displs: &[mpi::Count],
+    mut out: Vec<T>,
 ) -> Vec<T> {
-    let mut out = Vec::with_capacity(rows * cols);
+    out.clear();
     for pr in 0..grid.0 {
         let rr = block_range(rows, grid.0, pr);
         for li in 0..rr.len() {
@@ -345,9 +387,19 @@ mod tests {
     fn a_full_block_is_not_reallocated() {
         let v = mpi_ready(vec![1u32; 1000]);
         assert_eq!(v.capacity(), 1000);
-        assert_eq!(mpi_vec::<u32>(1000).capacity(), 1000);
+        assert_eq!(try_mpi_vec::<u32>(1000).unwrap().capacity(), 1000);
         assert!(mpi_ready(Vec::<bool>::new()).capacity() >= 1);
-        assert!(mpi_vec::<bool>(0).capacity() >= 1);
+    }
+
+    /// The buffers allocated before the ranks agree report a refusal.
+    #[test]
+    fn a_buffer_past_memory_is_an_error() {
+        assert!(try_mpi_vec::<bool>(0).unwrap().capacity() >= 1);
+        assert_eq!(try_mpi_vec::<u32>(3).unwrap(), [0, 0, 0]);
+        assert!(matches!(
+            try_mpi_vec::<u64>(1 << 60),
+            Err(Error::Node(tropical_blas::Error::WorkspaceTooLarge { .. }))
+        ));
     }
 
     #[test]
@@ -366,7 +418,10 @@ mod tests {
                     }
                 }
             }
-            assert_eq!(unpack_blocks(grid, rows, cols, &packed, &displs), g);
+            assert_eq!(
+                unpack_blocks(grid, rows, cols, &packed, &displs, Vec::new()),
+                g
+            );
         }
     }
 }

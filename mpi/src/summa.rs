@@ -25,7 +25,7 @@ use tropical_blas::{
 use crate::agree::{Arg, agree, type_tag};
 use crate::error::Error;
 use crate::grid::ProcessGrid;
-use crate::matrix::{DistMatrix, fits_message, mpi_vec};
+use crate::matrix::{DistMatrix, fits_message, try_mpi_vec};
 use crate::plan::{Panel, panels};
 
 /// How a SUMMA product runs. The result does not depend on any of it.
@@ -192,13 +192,14 @@ where
     let start = Instant::now();
     let grid = c.grid();
     let args = call_args(cfg, type_tag::<S>(), a, b, c, None, accum);
-    agree(grid.comm(), &args, check_operands::<S>(cfg, a, b, c, None))?;
+    let checked = check_operands::<S>(cfg, a, b, c, None);
     let n_local = c.col_range().len();
     let mut sink = Values {
         c: c.local_mut(),
         n: n_local,
     };
-    run::<S, _>(ws, cfg, grid, a, b, &mut sink, accum, start)
+    let buffers = agree_with_buffers::<S, _>(grid, cfg, &args, checked, a, b, &mut sink)?;
+    run::<S, _>(ws, cfg, grid, a, b, &mut sink, buffers, accum, start)
 }
 
 /// C and, for every output, the global k that won (the smallest on ties;
@@ -236,11 +237,7 @@ where
     let start = Instant::now();
     let grid = c.grid();
     let args = call_args(cfg, type_tag::<S>(), a, b, c, Some(argk), accum);
-    agree(
-        grid.comm(),
-        &args,
-        check_operands::<S>(cfg, a, b, c, Some(argk)),
-    )?;
+    let checked = check_operands::<S>(cfg, a, b, c, Some(argk));
     let n_local = c.col_range().len();
     let mut sink = WithArg {
         c: c.local_mut(),
@@ -248,7 +245,70 @@ where
         n: n_local,
         scratch: Vec::new(),
     };
-    run::<S, _>(ws, cfg, grid, a, b, &mut sink, accum, start)
+    let buffers = agree_with_buffers::<S, _>(grid, cfg, &args, checked, a, b, &mut sink)?;
+    run::<S, _>(ws, cfg, grid, a, b, &mut sink, buffers, accum, start)
+}
+
+/// The panel plan and this rank's panel buffers: A's and B's current
+/// panels and, with more than one panel, the next ones (packed while the
+/// current one multiplies, or just after).
+struct Buffers<T> {
+    plan: Vec<Panel>,
+    a_cur: Vec<T>,
+    a_next: Vec<T>,
+    b_cur: Vec<T>,
+    b_next: Vec<T>,
+}
+
+/// Allocates the product's buffers (the sink's too) when this rank's
+/// checks passed, then makes the ranks agree on the arguments and on
+/// every rank's outcome: a buffer refused on one rank is
+/// `WorkspaceTooLarge` on it and `OtherRank` elsewhere, before any
+/// message of the product, rather than an abort while the others wait.
+fn agree_with_buffers<S: Semiring, K: PanelSink<S>>(
+    grid: &ProcessGrid,
+    cfg: &SummaConfig,
+    args: &[Arg],
+    checked: Result<(), Error>,
+    a: &DistMatrix<'_, S::Scalar>,
+    b: &DistMatrix<'_, S::Scalar>,
+    sink: &mut K,
+) -> Result<Buffers<S::Scalar>, Error>
+where
+    S::Scalar: Equivalence + Default,
+{
+    let mut allocate = || -> Result<Buffers<S::Scalar>, Error> {
+        let (m, n) = (a.row_range().len(), b.col_range().len());
+        // A product with no output broadcasts nothing, as the node's reads
+        // nothing: no panels (every rank's block of C is empty).
+        let plan = if a.rows() == 0 || b.cols() == 0 {
+            Vec::new()
+        } else {
+            panels(a.cols(), grid.rows(), grid.cols(), cfg.panel_width)
+        };
+        let widest = plan.iter().map(|p| p.k.len()).max().unwrap_or(0);
+        let next = if plan.len() > 1 { widest } else { 0 };
+        // k = 0 multiplies the whole block at once; otherwise in chunks.
+        let rows = if plan.is_empty() {
+            m
+        } else {
+            m.min(sink.max_rows(n))
+        };
+        sink.reserve(rows * n)?;
+        Ok(Buffers {
+            a_cur: try_mpi_vec(m * widest)?,
+            a_next: try_mpi_vec(m * next)?,
+            b_cur: try_mpi_vec(widest * n)?,
+            b_next: try_mpi_vec(next * n)?,
+            plan,
+        })
+    };
+    let (outcome, buffers) = match checked.and_then(|()| allocate()) {
+        Ok(buffers) => (Ok(()), Some(buffers)),
+        Err(e) => (Err(e), None),
+    };
+    agree(grid.comm(), args, outcome)?;
+    Ok(buffers.expect("every rank's outcome was Ok"))
 }
 
 /// What every rank must pass alike, as [`agree`] compares it: the global
@@ -413,6 +473,12 @@ trait PanelSink<S: Semiring> {
         let _ = n;
         usize::MAX
     }
+
+    /// Reserves what a product of `outputs` outputs needs beside C.
+    fn reserve(&mut self, outputs: usize) -> Result<(), tropical_blas::Error> {
+        let _ = outputs;
+        Ok(())
+    }
 }
 
 struct Values<'c, T> {
@@ -460,6 +526,15 @@ impl<S: SelectingSemiring> PanelSink<S> for WithArg<'_, S::Scalar> {
     /// argmin products on one rank 2× slower than on two).
     fn max_rows(&self, n: usize) -> usize {
         ((1 << 21) / n.max(1)).max(32)
+    }
+
+    /// The scratch of the largest chunk, so that no chunk allocates.
+    fn reserve(&mut self, outputs: usize) -> Result<(), tropical_blas::Error> {
+        self.scratch.try_reserve_exact(outputs).map_err(|_| {
+            tropical_blas::Error::WorkspaceTooLarge {
+                bytes: outputs.saturating_mul(4),
+            }
+        })
     }
 
     fn product(
@@ -538,6 +613,7 @@ fn run<S: Semiring, K: PanelSink<S>>(
     a: &DistMatrix<'_, S::Scalar>,
     b: &DistMatrix<'_, S::Scalar>,
     sink: &mut K,
+    buffers: Buffers<S::Scalar>,
     accum: Accum,
     start: Instant,
 ) -> Result<(), Error>
@@ -545,13 +621,13 @@ where
     S::Scalar: Equivalence + Default,
 {
     let (m, n) = (a.row_range().len(), b.col_range().len());
-    // A product with no output broadcasts nothing, as the node's reads
-    // nothing: no panels (every rank's block of C is empty).
-    let plan = if a.rows() == 0 || b.cols() == 0 {
-        Vec::new()
-    } else {
-        panels(a.cols(), grid.rows(), grid.cols(), cfg.panel_width)
-    };
+    let Buffers {
+        plan,
+        mut a_cur,
+        mut a_next,
+        mut b_cur,
+        mut b_next,
+    } = buffers;
     let mut stats = SummaStats {
         steps: plan.len(),
         ..SummaStats::default()
@@ -580,9 +656,6 @@ where
             )
             .map_err(Error::from);
     } else {
-        let widest = plan.iter().map(|p| p.k.len()).max().unwrap_or(0);
-        let (mut a_cur, mut a_next) = (mpi_vec(m * widest), mpi_vec(m * widest));
-        let (mut b_cur, mut b_next) = (mpi_vec(widest * n), mpi_vec(widest * n));
         let (row_comm, col_comm) = (grid.row_comm(), grid.col_comm());
         // Nothing to progress on a one-rank grid: one chunk.
         let alone = row_comm.size() == 1 && col_comm.size() == 1;
