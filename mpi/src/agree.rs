@@ -154,7 +154,8 @@ fn decode(code: Code, own: Result<(), Error>) -> Result<(), Error> {
             col: z(p[3]),
         }),
         _ => match own {
-            // This rank is the one that failed first: its own error.
+            // This rank failed as the first failing rank did (it is that
+            // rank, or failed the same way): its own error, which says more.
             Err(e) if encode(&Err(e.clone()), p[1] as i32) == code => e,
             _ => Error::OtherRank { rank: p[1] as i32 },
         },
