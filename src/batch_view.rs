@@ -7,7 +7,7 @@ use crate::kernels::prefetch::prefetch_item;
 use crate::view::{
     Footprint, MatMut, MatRef, StridedPtr, aliasing_output, footprint, layout_aliases,
 };
-use crate::workspace::SharedPtr;
+use crate::workspace::{SharedPtr, try_empty_vec};
 
 /// Where item i of a strided batch starts in the slice: (first index of
 /// its footprint, element (0,0) within it, span).
@@ -253,24 +253,29 @@ impl<'a, T: Copy> BatchMut<'a, T> {
     }
 
     /// Every item as its own mutable view, in item order (for calls that
-    /// walk two mutable batches side by side).
-    pub(crate) fn into_item_views(mut self) -> Vec<MatMut<'a, T>> {
+    /// walk two mutable batches side by side), or
+    /// [`Error::WorkspaceTooLarge`] when the list cannot be allocated (a
+    /// view takes more memory than a one-element item).
+    pub(crate) fn into_item_views(mut self) -> Result<Vec<MatMut<'a, T>>, Error> {
         let count = self.layout.count;
+        let mut views = try_empty_vec(count)?;
         if count == 0 || self.layout.item.span == 0 {
-            return (0..count).map(|_| self.item_view(&mut [])).collect();
+            views.extend((0..count).map(|_| self.item_view(&mut [])));
+            return Ok(views);
         }
         let (lowest, chunk) = self.chunk_plan();
         let descending = self.layout.batch_stride < 0;
         let data = std::mem::take(&mut self.data);
-        let mut views: Vec<MatMut<'a, T>> = data[lowest..]
-            .chunks_mut(chunk)
-            .take(count)
-            .map(|piece| self.item_view(piece))
-            .collect();
+        views.extend(
+            data[lowest..]
+                .chunks_mut(chunk)
+                .take(count)
+                .map(|piece| self.item_view(piece)),
+        );
         if descending {
             views.reverse();
         }
-        views
+        Ok(views)
     }
 
     /// The item stored lowest in memory, or `None` when no item has an

@@ -5,7 +5,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 
 use tropical_blas::{
-    Accum, BatchMut, BatchRef, Error, MatMut, MatRef, MaxPlus, gemm_batched, gemm_batched_views,
+    Accum, BatchMut, BatchRef, Error, MatMut, MatRef, MaxPlus, gemm_argmax_batched, gemm_batched,
+    gemm_batched_views,
 };
 
 const LIMIT: usize = 256 << 20;
@@ -104,4 +105,27 @@ fn strided_batch_of_refused_buffers_writes_no_item() {
         "{result:?}"
     );
     assert!(c.iter().all(|&x| x == -7.0));
+}
+
+/// An argmax batch lists its items' views (C's and argk's) before any
+/// runs: 2^23 one-element items need more for that list than for their
+/// outputs, and a refused list was an abort; now it is an error.
+#[test]
+fn argmax_batch_whose_item_list_is_refused_writes_nothing() {
+    const COUNT: usize = 1 << 23;
+    let one = [1.0f32];
+    let mut c = vec![-7.0f32; COUNT];
+    let mut argk = vec![5u32; COUNT];
+    let result = gemm_argmax_batched::<MaxPlus<f32>>(
+        BatchRef::new(&one, COUNT, 0, 1, 1, 0, 0).unwrap(),
+        BatchRef::new(&one, COUNT, 0, 1, 1, 0, 0).unwrap(),
+        BatchMut::row_major(&mut c, COUNT, 1, 1).unwrap(),
+        BatchMut::row_major(&mut argk, COUNT, 1, 1).unwrap(),
+        Accum::Replace,
+    );
+    assert!(
+        matches!(result, Err(Error::WorkspaceTooLarge { .. })),
+        "{result:?}"
+    );
+    assert!(c.iter().all(|&x| x == -7.0) && argk.iter().all(|&k| k == 5));
 }

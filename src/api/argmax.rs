@@ -16,6 +16,7 @@ use crate::isa::IsaLevel;
 use crate::semiring::{ArgKernel, NO_ARG};
 use crate::semiring::{DifferentiableSemiring, SelectingSemiring};
 use crate::view::{MatMut, MatRef};
+use crate::workspace::try_empty_vec;
 
 entry_points! {
     /// C = A ⊗ B together with `argk[i, j]`, the k whose product
@@ -130,11 +131,8 @@ entry_points! {
         if count == 0 || m == 0 || n == 0 {
             return Ok(()); // no item has an output
         }
-        let mut items: Vec<_> = c
-            .into_item_views()
-            .into_iter()
-            .zip(argk.into_item_views())
-            .collect();
+        let mut items = try_empty_vec(count)?;
+        items.extend(c.into_item_views()?.into_iter().zip(argk.into_item_views()?));
         // One plan (blocking, route) for every item: they share one shape,
         // so one item's reservation (sized for any data) covers them all,
         // and it is made before the first item is written.
@@ -165,6 +163,20 @@ entry_points! {
             Ok(())
         }
     }
+}
+
+/// One view per item of `g`, or `count` of `None` without it, allocated
+/// fallibly: a view takes more memory than a one-element item.
+fn optional_item_views<'a, T: Copy>(
+    g: Option<BatchMut<'a, T>>,
+    count: usize,
+) -> Result<Vec<Option<MatMut<'a, T>>>, Error> {
+    let mut views = try_empty_vec(count)?;
+    match g {
+        Some(g) => views.extend(g.into_item_views()?.into_iter().map(Some)),
+        None => views.extend((0..count).map(|_| None)),
+    }
+    Ok(views)
 }
 
 /// The backward pass of an argmax product, for automatic differentiation.
@@ -394,14 +406,8 @@ where
     if grad_a.is_none() && grad_b.is_none() {
         return Ok(());
     }
-    let mut grads_a: Vec<Option<MatMut<'_, S::Scalar>>> = match grad_a {
-        Some(g) => g.into_item_views().into_iter().map(Some).collect(),
-        None => (0..count).map(|_| None).collect(),
-    };
-    let mut grads_b: Vec<Option<MatMut<'_, S::Scalar>>> = match grad_b {
-        Some(g) => g.into_item_views().into_iter().map(Some).collect(),
-        None => (0..count).map(|_| None).collect(),
-    };
+    let mut grads_a = optional_item_views(grad_a, count)?;
+    let mut grads_b = optional_item_views(grad_b, count)?;
     let item = |i: usize| {
         (
             a.get(i).expect("i < count"),
