@@ -173,7 +173,10 @@ impl GemmWorkspace {
         let workers: usize = self
             .workers
             .iter()
-            .map(|w| w.lock().map_or(0, |w| w.allocated_bytes()))
+            .map(|w| {
+                let w = w.lock().unwrap_or_else(PoisonError::into_inner);
+                w.allocated_bytes()
+            })
             .sum();
         self.packed_a.iter().map(|buf| buf.0.len()).sum::<usize>() + self.packed_b.0.len() + workers
     }

@@ -262,9 +262,10 @@ struct Buffers<T> {
 
 /// Allocates the product's buffers (the sink's too) when this rank's
 /// checks passed, then makes the ranks agree on the arguments and on
-/// every rank's outcome: a buffer refused on one rank is
-/// `WorkspaceTooLarge` on it and `OtherRank` elsewhere, before any
-/// message of the product, rather than an abort while the others wait.
+/// every rank's outcome: a buffer refused on one rank is the same
+/// `WorkspaceTooLarge` on every rank (the error travels as data), before
+/// any message of the product, rather than an abort while the others
+/// wait.
 fn agree_with_buffers<S: Semiring, K: PanelSink<S>>(
     grid: &ProcessGrid,
     cfg: &SummaConfig,

@@ -33,8 +33,8 @@ entry_points! {
     ///
     /// For the min semirings (`MinPlus`, `MinMax`) the index is an argmin.
     /// Errors as for `gemm`, plus [`Error::ShapeMismatch`] if `argk` is not
-    /// m × n and [`Error::IndexOverflow`] if k ≥ `u32::MAX`; nothing is
-    /// written on error.
+    /// m × n and [`Error::IndexOverflow`] if k ≥ `u32::MAX` (and the
+    /// product has an output: m, n ≥ 1); nothing is written on error.
     ///
     /// ```
     /// use tropical_blas::{gemm_argmax, Accum, MatMut, MatRef, MaxPlus};
@@ -119,7 +119,8 @@ entry_points! {
     pub fn gemm_argmax_batched;
 
     /// [`gemm_argmax_batched`] with an explicit workspace (used for large
-    /// items) and configuration.
+    /// items, and holding the worker workspaces of small ones) and
+    /// configuration.
     pub fn gemm_argmax_batched_with<S: SelectingSemiring>(ws, cfg, a: BatchRef<'_, S::Scalar>,
         b: BatchRef<'_, S::Scalar>, c: BatchMut<'_, S::Scalar>, argk: BatchMut<'_, u32>,
         accum: Accum) {

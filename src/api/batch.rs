@@ -15,8 +15,9 @@ entry_points! {
     /// batches, with the default configuration.
     ///
     /// Small products run in parallel across the batch (each on one thread,
-    /// with that thread's workspace); large ones one after another, each on
-    /// all threads. Every item is checked before anything is written.
+    /// with a worker workspace kept in the caller's); large ones one after
+    /// another, each on all threads. Every item is checked, and its buffers
+    /// reserved, before anything is written.
     ///
     /// ```
     /// use tropical_blas::{gemm_batched, Accum, BatchMut, BatchRef, MaxPlus};
@@ -34,8 +35,8 @@ entry_points! {
     /// ```
     pub fn gemm_batched;
 
-    /// [`gemm_batched`] with an explicit workspace (used for large items) and
-    /// configuration.
+    /// [`gemm_batched`] with an explicit workspace (used for large items, and
+    /// holding the worker workspaces of small ones) and configuration.
     pub fn gemm_batched_with<S: Semiring>(ws, cfg, a: BatchRef<'_, S::Scalar>,
         b: BatchRef<'_, S::Scalar>, c: BatchMut<'_, S::Scalar>, accum: Accum) {
         let mut c = c;
