@@ -61,7 +61,8 @@
 //! `[-2^(bits-4), 2^(bits-4)]`: `[-4096, 4096]` for `i16`, `[-2^28, 2^28]`
 //! for `i32` and `[-2^60, 2^60]` for `i64` (ZERO is always
 //! accepted), so that no sum can overflow. `gemm` checks A and B before it
-//! writes anything and returns [`Error::ValueOutOfRange`] otherwise. The
+//! writes anything and returns [`Error::ValueOutOfRange`] otherwise (a
+//! product with no output, m = 0 or n = 0, reads neither). The
 //! (max|min, min|max) semirings do no arithmetic and accept every value.
 //!
 //! # The winning k

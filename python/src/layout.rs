@@ -118,6 +118,26 @@ impl Layout {
         Ok(())
     }
 
+    /// The same shape laid out densely in row-major order (the data
+    /// pointer is not an array's: for a scratch buffer indexed by it).
+    pub fn dense(&self) -> Layout {
+        let mut strides = vec![0isize; self.shape.len()];
+        let mut step = 1usize;
+        for (stride, &extent) in strides.iter_mut().zip(&self.shape).rev() {
+            if extent > 1 {
+                *stride = step as isize;
+            }
+            step *= extent;
+        }
+        Layout {
+            strides,
+            data: 0,
+            low: 0,
+            span: step,
+            ..self.clone()
+        }
+    }
+
     /// Calls `f` with the offset of every element from the lowest one, in
     /// row-major order of the indices.
     pub fn for_each_offset(&self, mut f: impl FnMut(usize)) {

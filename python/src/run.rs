@@ -207,9 +207,10 @@ where
     };
     // An out of bool whose memory holds other bytes (`np.empty`) cannot be
     // viewed as Rust bools, but an overwrite never reads it: the product
-    // goes into zeros of the same layout, and its elements are copied in
-    // once every call succeeded. Accumulating reads out: refused there.
-    let mut scratch_out: Option<Vec<T<S>>> = None;
+    // goes into zeros of out's shape, dense, and its elements are copied
+    // into out once every call succeeded. Accumulating reads out: refused
+    // there.
+    let (mut scratch_out, mut dense_out): (Option<Vec<T<S>>>, Option<Layout>) = (None, None);
     if std::any::TypeId::of::<T<S>>() == std::any::TypeId::of::<bool>() {
         // SAFETY: layouts of live arrays of bool, borrowed above.
         unsafe {
@@ -219,10 +220,15 @@ where
                 if accum == Accum::Combine {
                     return Err(e);
                 }
-                scratch_out = Some(zeros_of::<S>(lc.span)?);
+                let dense = lc.dense();
+                scratch_out = Some(zeros_of::<S>(dense.span)?);
+                dense_out = Some(dense);
             }
         }
     }
+    // The layout the product writes: out's, or the scratch's.
+    let lc_written = dense_out.as_ref().unwrap_or(&lc);
+    layouts[2] = lc_written;
     let written: &[usize] = if argk.is_some() { &[2, 3] } else { &[2] };
     let plan = BatchPlan::new(&batch, &layouts, written, true);
     // SAFETY: each layout comes from `Layout::of` for its array and element
@@ -246,7 +252,7 @@ where
     let mut k_all = argk
         .as_ref()
         .map(|(_, lk)| (unsafe { lk.slice_mut::<u32>() }, lk));
-    let (la, lb, lc) = (&la, &lb, &lc);
+    let (la, lb, lw) = (&la, &lb, lc_written);
     let result = py.detach(move || {
         WORKSPACE.with(|ws| {
             let ws = &mut *ws.borrow_mut();
@@ -263,7 +269,7 @@ where
             for off in offsets {
                 let av = group_ref(a_all, la, &plan, off[0], 0)?;
                 let bv = group_ref(b_all, lb, &plan, off[1], 1)?;
-                let cv = group_mut(&mut c_all[..], lc, &plan, off[2], 2)?;
+                let cv = group_mut(&mut c_all[..], lw, &plan, off[2], 2)?;
                 let kv = match &mut k_all {
                     Some((k_all, lk)) => Some(group_mut(&mut k_all[..], lk, &plan, off[3], 3)?),
                     None => None,
@@ -279,10 +285,16 @@ where
         // borrow makes exclusive to us, and no slice over it exists in
         // this case; each offset is one of its elements (counted from
         // its lowest), and a bool is written over bytes that need not
-        // hold one, without reading them.
+        // hold one, without reading them. Both walks are row-major over
+        // the same shape, so the scratch's next element is out's.
         unsafe {
             let lowest = lc.byte_range().0 as *mut T<S>;
-            lc.for_each_offset(|at| lowest.add(at).write(scratch[at]));
+            let mut dense = scratch.iter();
+            lc.for_each_offset(|at| {
+                lowest
+                    .add(at)
+                    .write(*dense.next().expect("one per element"))
+            });
         }
     }
     Ok(())

@@ -321,3 +321,13 @@ def test_range_check_of_per_item_calls_comes_before_any_write():
     with pytest.raises(ValueError, match="value out of range"):
         _native.matmul("minplus", np.zeros((3, 4, 5), np.int32), np.broadcast_to(b, (3, 5, 2)), out, None, False, 1)
     assert (out == 42).all()
+
+
+def test_a_product_with_no_output_checks_no_values():
+    # As numpy.matmul (and the crate): m = 0 or n = 0 reads neither factor,
+    # so a factor out of the integer range is no error there.
+    big = np.full((3, 2), 2**29, np.int32)
+    got = tb.matmul(np.zeros((0, 3), np.int32), big, "minplus")
+    assert got.shape == (0, 2) and got.dtype == np.int32
+    got = tb.matmul(big.T, np.zeros((3, 0), np.int32), "minplus")
+    assert got.shape == (2, 0)
