@@ -370,9 +370,12 @@ fn batches_keep_their_buffers_in_the_callers_workspace() {
         )
         .unwrap();
     };
+    // The portable kernel reads small products in place: no buffers.
+    let packs = tropical_blas::kernel_for::<MaxPlus<f32>>().unwrap().isa()
+        != tropical_blas::IsaLevel::Scalar;
     run(&mut ws);
     let held = ws.allocated_bytes();
-    assert!(held > 0);
+    assert_eq!(held > 0, packs, "{held} bytes held");
     run(&mut ws);
     assert_eq!(ws.allocated_bytes(), held);
 }
