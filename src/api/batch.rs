@@ -120,33 +120,33 @@ pub fn gemm_batched_views<S: Semiring>(
         check_dimensions(ai.shape(), bi.shape(), ci.shape())?;
         prepared.check_product(*ai, *bi)?;
     }
-    let plan = |i: usize| prepared.plan(a[i].rows(), b[i].cols(), a[i].cols());
     // Items that run on one thread go side by side, each on a worker's
     // workspace; larger ones one after another, each on all threads and
     // this thread's workspace. Every item's buffers are reserved before
-    // the first item is written.
+    // the first item is written; each item is planned once.
     let (mut alone, mut shared): (Vec<_>, Vec<_>) = c
         .iter_mut()
         .enumerate()
-        .partition(|(i, _)| plan(*i).threads() == 1);
+        .map(|(i, ci)| (i, prepared.plan(a[i].rows(), b[i].cols(), a[i].cols()), ci))
+        .partition(|(_, plan, _)| plan.threads() == 1);
     with_thread_workspace(|ws| {
         let workers = ws.reserve_workers(alone.len(), |worker| {
             alone
                 .iter_mut()
-                .try_for_each(|(i, ci)| plan(*i).reserve(worker, a[*i], b[*i], ci.rb_mut()))
+                .try_for_each(|(i, plan, ci)| plan.reserve(worker, a[*i], b[*i], ci.rb_mut()))
         })?;
-        for (i, ci) in shared.iter_mut() {
-            plan(*i).reserve(ws, a[*i], b[*i], ci.rb_mut())?;
+        for (i, plan, ci) in shared.iter_mut() {
+            plan.reserve(ws, a[*i], b[*i], ci.rb_mut())?;
         }
-        for (i, ci) in shared.iter_mut() {
-            plan(*i).execute(ws, a[*i], b[*i], ci.rb_mut(), accum)?;
+        for (i, plan, ci) in shared.iter_mut() {
+            plan.execute(ws, a[*i], b[*i], ci.rb_mut(), accum)?;
         }
         let workers = ws.workers(workers);
         alone
             .par_iter_mut()
             .with_max_len(1)
-            .try_for_each(|(i, ci)| {
-                workers.with(|worker| plan(*i).execute(worker, a[*i], b[*i], ci.rb_mut(), accum))
+            .try_for_each(|(i, plan, ci)| {
+                workers.with(|worker| plan.execute(worker, a[*i], b[*i], ci.rb_mut(), accum))
             })
     })
 }
