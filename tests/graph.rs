@@ -7,7 +7,9 @@
 mod common;
 
 use common::{Rng, quick};
-use tropical_blas::graph::{BLOCK, PathWeight, ShortestPaths, shortest_distances, shortest_paths};
+use tropical_blas::graph::{
+    BLOCK, PathWeight, SPARSE, ShortestPaths, shortest_distances, shortest_paths,
+};
 use tropical_blas::{Error, MatRef, MinPlus, Operand, Par, SelectingSemiring, Semiring};
 
 /// How a test graph is drawn.
@@ -22,7 +24,7 @@ struct Kind {
     parts: usize,
 }
 
-const KINDS: [Kind; 5] = [
+const KINDS: [Kind; 7] = [
     Kind {
         density: 30,
         low: 1,
@@ -53,6 +55,18 @@ const KINDS: [Kind; 5] = [
         high: 40,
         parts: 2,
     }, // dense, negative, parts
+    Kind {
+        density: 12,
+        low: 0,
+        high: 3,
+        parts: 1,
+    }, // sparse enough for hops read off the distances, zero cycles
+    Kind {
+        density: 10,
+        low: -3,
+        high: 20,
+        parts: 2,
+    }, // the same, negative edges, parts
 ];
 
 /// Integer edge weights (row-major, `None` = no edge); negative edges only
@@ -157,12 +171,19 @@ fn sizes() -> Vec<usize> {
     }
 }
 
+/// Whether [`shortest_paths`] reads this graph's hops off its distances.
+fn sparse(n: usize, edges: &[Option<i64>]) -> bool {
+    edges.iter().filter(|e| e.is_some()).count() * SPARSE <= n * n
+}
+
 #[test]
 fn distances_and_routes_match_bellman_ford() {
     let mut rng = Rng::new(20);
+    let mut sparse_graphs = [0, 0];
     for n in sizes() {
         for (k, kind) in KINDS.iter().enumerate() {
             let edges = random_graph(&mut rng, n, *kind);
+            sparse_graphs[usize::from(sparse(n, &edges) && n > 2)] += 1;
             let reference = bellman_ford(n, &edges);
             assert!(
                 reference.iter().all(|d| *d != Some(i64::MIN)),
@@ -195,6 +216,42 @@ fn distances_and_routes_match_bellman_ford() {
             }
         }
     }
+    assert!(
+        sparse_graphs.iter().all(|&c| c > 0),
+        "both ways: {sparse_graphs:?}"
+    );
+}
+
+/// On a sparse graph the hop from u toward j is the first out-neighbour
+/// v on whose edge the distance is exact (integer weights, so one is).
+#[test]
+fn sparse_graphs_take_the_first_exact_edge() {
+    let mut rng = Rng::new(23);
+    let sizes: &[usize] = if quick() { &[130] } else { &[130, 300] };
+    for &n in sizes {
+        // Weights 1 and 2, so that many pairs have several exact edges.
+        let kind = Kind {
+            density: 12,
+            low: 1,
+            high: 2,
+            parts: 1,
+        };
+        let edges = random_graph(&mut rng, n, kind);
+        assert!(sparse(n, &edges), "n = {n}");
+        let w = weights_as::<i32>(n, &edges, |w| w as i32);
+        let p = shortest_paths(MatRef::row_major(&w, n, n).unwrap(), Par::Rayon(2)).unwrap();
+        for u in 0..n {
+            for j in (0..n).filter(|&j| j != u) {
+                let first_exact = p.distance(u, j).and_then(|d| {
+                    (0..n).find(|&v| match (edges[u * n + v], p.distance(v, j)) {
+                        (Some(e), Some(dv)) => v != u && e as i32 + dv == d,
+                        _ => false,
+                    })
+                });
+                assert_eq!(p.next_hop(u, j), first_exact, "n = {n}, {u} -> {j}");
+            }
+        }
+    }
 }
 
 /// The result (distances and next hops) is the same at every thread
@@ -203,14 +260,24 @@ fn distances_and_routes_match_bellman_ford() {
 fn threads_do_not_change_the_result() {
     let mut rng = Rng::new(21);
     let n = if quick() { 70 } else { BLOCK + 45 };
+    // One graph with 30 % of the edges, one with 1 % (hops read off the
+    // distances).
+    for edges_in_1000 in [300, 10] {
+        threads_do_not_change(n, edges_in_1000, &mut rng);
+    }
+}
+
+fn threads_do_not_change(n: usize, edges_in_1000: u64, rng: &mut Rng) {
     let w: Vec<f32> = (0..n * n)
-        .map(|ij| match (ij / n == ij % n, rng.below(10)) {
-            (true, _) => 0.0,
-            (false, 0..=2) => {
-                (rng.below(1000) as f32) / 7.0 - 10.0 * (((ij / n) < (ij % n)) as u8 as f32)
-            }
-            _ => f32::INFINITY,
-        })
+        .map(
+            |ij| match (ij / n == ij % n, rng.below(1000) < edges_in_1000) {
+                (true, _) => 0.0,
+                (false, true) => {
+                    (rng.below(1000) as f32) / 7.0 - 10.0 * (((ij / n) < (ij % n)) as u8 as f32)
+                }
+                _ => f32::INFINITY,
+            },
+        )
         .map(|x| if x < 0.0 { x.abs() } else { x })
         .collect();
     let view = MatRef::row_major(&w, n, n).unwrap();
@@ -273,7 +340,9 @@ fn float_routes_end_where_rounding_absorbs_small_cycles() {
         &[40, 70, 130, 300]
     };
     for &n in sizes {
-        for density in [30, 300] {
+        // 3 in 1000 with n/8 small cycles is sparse: hops read off the
+        // distances.
+        for density in [3, 30, 300] {
             let mut w = vec![f64::INFINITY; n * n];
             for (ij, x) in w.iter_mut().enumerate() {
                 if ij / n == ij % n {
@@ -282,8 +351,9 @@ fn float_routes_end_where_rounding_absorbs_small_cycles() {
                     *x = 100.0 + rng.below(100_000) as f64 / 7.0;
                 }
             }
+            let cycles = if density < 10 { n / 8 } else { n };
             let mut tiny_cycles = |w: &mut [f64], tiny: f64| {
-                for _ in 0..n {
+                for _ in 0..cycles {
                     let (u, v) = (rng.below(n as u64) as usize, rng.below(n as u64) as usize);
                     if u != v {
                         let t = (1 + rng.below(9)) as f64 * tiny / 3.0;
@@ -293,6 +363,9 @@ fn float_routes_end_where_rounding_absorbs_small_cycles() {
             };
             let mut w32 = w.clone();
             tiny_cycles(&mut w32, 1e-7);
+            let edges =
+                (w32.iter().enumerate()).filter(|&(ij, x)| ij / n != ij % n && x.is_finite());
+            assert_eq!(edges.count() * SPARSE <= n * n, density < 10, "n = {n}");
             let w32: Vec<f32> = w32.iter().map(|&x| x as f32).collect();
             walk_all(&w32, n, &format!("f32, n = {n}, density {density}"));
             tiny_cycles(&mut w, 1e-16);

@@ -7,9 +7,11 @@
 //! scalar Floyd–Warshall), then its row and column strips and finally
 //! every other entry are updated by min-plus products over [`MinPlus`]
 //! with `Accum::Combine`: n³ operations in all, almost all of them in the
-//! last update, where repeated squaring spends ⌈log₂ n⌉·n³. The winning
-//! k of every update (the strips' from `gemm_argmax`, the rest's found by
-//! a search among the entries that improved) gives the next hop.
+//! last update, where repeated squaring spends ⌈log₂ n⌉·n³. On a dense
+//! graph the winning k of every update (the strips' from `gemm_argmax`,
+//! the rest's found by a search among the entries that improved) gives
+//! the next hop; on a sparse one ([`SPARSE`]) the hops are read off the
+//! finished distances, one pass over a row of them per edge.
 //!
 //! ```
 //! use tropical_blas::graph::shortest_paths;
@@ -29,6 +31,7 @@
 //! ```
 
 mod blocked;
+mod hops;
 mod untangle;
 
 use crate::builtin::MinPlus;
@@ -50,6 +53,12 @@ pub const BLOCK: usize = 256;
 
 /// The block the scalar Floyd–Warshall closes.
 pub const SCALAR_BLOCK: usize = 32;
+
+/// A graph with at most n²/`SPARSE` edges (u → v, u ≠ v) gets its next
+/// hops from the finished distances (E·n steps; see [`shortest_paths`]).
+/// Keeping routes during the close costs about half the distances' time
+/// again whatever the graph, which a one-in-64 graph's pass matches.
+pub const SPARSE: usize = 64;
 
 mod sealed {
     pub trait Sealed {}
@@ -174,9 +183,14 @@ where
 /// size is fixed ([`BLOCK`]) and every product is bit-identical at every
 /// thread count, so the result does not depend on the thread count.
 ///
-/// **Routes.** Every route ends at its target and uses real edges. A next
-/// hop is the one toward the vertex whose product won the entry. Where
-/// equal distances let the hops toward a target go round (a cycle of
+/// **Routes.** Every route ends at its target and uses real edges. On a
+/// sparse graph (at most n²/[`SPARSE`] edges) the hops are read off the
+/// finished distances: the hop from u toward j is the first out-neighbour
+/// v ≠ u (in vertex order) with `w(u, v) ⊗ D[v, j] == D[u, j]`, or, where
+/// a float distance was summed in another order and no edge is exact, the
+/// first with the smallest `w(u, v) ⊗ D[v, j]`. On a denser graph the
+/// close keeps them as it goes: a next hop is the one toward the vertex
+/// whose product won the entry. Either way, where equal distances let the hops toward a target go round (a cycle of
 /// length zero, or with floats a cycle of edges so small that rounding
 /// absorbs them into a long distance), that target's hops are rebuilt as
 /// a tree: over edges on which the distance is exact
@@ -245,10 +259,15 @@ where
         let operand = Operand::A;
         return Err(Error::ValueOutOfRange { operand, row, col });
     }
+    // A sparse graph's hops are read off the finished distances.
+    let sparse = match routes {
+        true => hops::EdgesOutOf::if_sparse(weights, par)?,
+        false => None,
+    };
     let mut paths = ShortestPaths {
         n,
         dist: allocate(n, MinPlus::<T>::ZERO, par)?,
-        next: if routes {
+        next: if routes && sparse.is_none() {
             allocate(n, NO_ARG, par)?
         } else {
             Vec::new()
@@ -274,7 +293,10 @@ where
         }
     });
     check_diagonal(&paths, 0, n)?;
-    FloydWarshall::new(n, par, routes)?.close(&mut paths, 0, n, BLOCK)?;
+    FloydWarshall::new(n, par, !paths.next.is_empty())?.close(&mut paths, 0, n, BLOCK)?;
+    if let Some(edges) = sparse {
+        hops::hops_from_distances(&mut paths, &edges, par)?;
+    }
     if routes {
         untangle_routes(&mut paths, weights)?;
     }
