@@ -12,7 +12,7 @@ use crate::config::Par;
 use crate::error::Error;
 use crate::semiring::{NO_ARG, SelectingSemiring, Semiring};
 use crate::view::MatRef;
-use crate::workspace::try_filled_vec;
+use crate::workspace::{try_empty_vec, try_filled_vec};
 use rayon::prelude::*;
 
 /// Fills `paths.next` from its finished distances: the hop from u toward
@@ -114,12 +114,27 @@ where
         }
         let mut head = try_filled_vec(count, 0u32)?;
         let mut weight = try_filled_vec(count, MinPlus::<T>::ZERO)?;
-        let mut at = 0;
-        for u in 0..n {
+        // Each row's part of the two lists, filled in parallel.
+        let mut rows = try_empty_vec(n)?;
+        let (mut heads, mut weights_of) = (&mut head[..], &mut weight[..]);
+        for (u, ends) in start.windows(2).enumerate() {
+            let (row_heads, rest) = std::mem::take(&mut heads).split_at_mut(ends[1] - ends[0]);
+            heads = rest;
+            let (row_weights, rest) =
+                std::mem::take(&mut weights_of).split_at_mut(ends[1] - ends[0]);
+            weights_of = rest;
+            rows.push((u, row_heads, row_weights));
+        }
+        let fill = |(u, row_heads, row_weights): (usize, &mut [u32], &mut [T])| {
+            let mut at = 0;
             for_each_edge_out_of(weights, u, |v, w| {
-                (head[at], weight[at]) = (v as u32, w);
+                (row_heads[at], row_weights[at]) = (v as u32, w);
                 at += 1;
             });
+        };
+        match par.threads() {
+            1 => rows.into_iter().for_each(fill),
+            _ => rows.into_par_iter().for_each(fill),
         }
         Ok(Some(Self {
             start,

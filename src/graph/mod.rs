@@ -298,7 +298,7 @@ where
         hops::hops_from_distances(&mut paths, &edges, par)?;
     }
     if routes {
-        untangle_routes(&mut paths, weights)?;
+        untangle_routes(&mut paths, weights, par)?;
     }
     Ok(paths)
 }

@@ -2,10 +2,12 @@
 
 use super::{PathWeight, ShortestPaths};
 use crate::builtin::MinPlus;
+use crate::config::Par;
 use crate::error::Error;
 use crate::semiring::{NO_ARG, SelectingSemiring, Semiring};
 use crate::view::MatRef;
 use crate::workspace::try_filled_vec;
+use rayon::prelude::*;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -20,11 +22,12 @@ use std::collections::BinaryHeap;
 pub(super) fn untangle_routes<T: PathWeight>(
     paths: &mut ShortestPaths<T>,
     weights: MatRef<'_, T>,
+    par: Par,
 ) -> Result<(), Error>
 where
     MinPlus<T>: SelectingSemiring<Scalar = T>,
 {
-    let tangled = tangled_targets(paths);
+    let tangled = tangled_targets(paths, par);
     if tangled.is_empty() {
         return Ok(());
     }
@@ -107,13 +110,13 @@ const GROUP: usize = 16;
 /// (`D[hop, j] ≥ D[u, j]`): along hops that all lower it no chain can
 /// return to a vertex, so only these targets can have loops. The hops'
 /// distances are independent loads, not a chain of them as in a walk.
-fn suspect_targets<T: PathWeight>(paths: &ShortestPaths<T>) -> Vec<bool>
+/// Rows are scanned in parallel with threads.
+fn suspect_targets<T: PathWeight>(paths: &ShortestPaths<T>, par: Par) -> Vec<bool>
 where
     MinPlus<T>: SelectingSemiring<Scalar = T>,
 {
     let n = paths.n;
-    let mut suspect = vec![false; n];
-    for u in 0..n {
+    let mark = |mut suspect: Vec<bool>, u: usize| {
         let (hops, from_u) = (
             &paths.next[u * n..(u + 1) * n],
             &paths.dist[u * n..(u + 1) * n],
@@ -123,20 +126,30 @@ where
                 suspect[j] = true;
             }
         }
+        suspect
+    };
+    match par.threads() {
+        1 => (0..n).fold(vec![false; n], mark),
+        _ => (0..n).into_par_iter().fold(|| vec![false; n], mark).reduce(
+            || vec![false; n],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(a, b)| *a |= b);
+                a
+            },
+        ),
     }
-    suspect
 }
 
 /// The targets whose next-hop chains loop, in increasing order: toward a
 /// suspect target each vertex's chain is followed until it meets a
 /// vertex known to end (at the target, or where there is no route) or
 /// one of its own walk.
-fn tangled_targets<T: PathWeight>(paths: &ShortestPaths<T>) -> Vec<usize>
+fn tangled_targets<T: PathWeight>(paths: &ShortestPaths<T>, par: Par) -> Vec<usize>
 where
     MinPlus<T>: SelectingSemiring<Scalar = T>,
 {
     let n = paths.n;
-    let suspect = suspect_targets(paths);
+    let suspect = suspect_targets(paths, par);
     // Per group target and vertex: 0 unseen, 1 on the walk being
     // followed, 2 known to end.
     let mut state = vec![0u8; GROUP * n];
@@ -311,9 +324,9 @@ mod tests {
         let mut next = vec![NO_ARG; n * n];
         (next[3], next[7], next[11]) = (1, 0, 3); // 0 -> 1 -> 0 loops
         let mut paths = ShortestPaths { n, dist, next };
-        assert_eq!(tangled_targets(&paths), [3]);
-        untangle_routes(&mut paths, MatRef::row_major(&w, n, n).unwrap()).unwrap();
+        assert_eq!(tangled_targets(&paths, Par::Rayon(2)), [3]);
+        untangle_routes(&mut paths, MatRef::row_major(&w, n, n).unwrap(), Par::Seq).unwrap();
         assert_eq!(paths.route(0, 3), Some(vec![0, 1, 2, 3]));
-        assert!(tangled_targets(&paths).is_empty());
+        assert!(tangled_targets(&paths, Par::Seq).is_empty());
     }
 }
