@@ -176,6 +176,24 @@ fn sparse(n: usize, edges: &[Option<i64>]) -> bool {
     edges.iter().filter(|e| e.is_some()).count() * SPARSE <= n * n
 }
 
+/// The same weights column-major: the same distances and hops, bit for
+/// bit (edges are then read through `get`, not row slices).
+fn column_major_agrees<T: PathWeight + std::fmt::Debug>(w: &[T], n: usize, what: &str)
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    let by_rows = shortest_paths(MatRef::row_major(w, n, n).unwrap(), Par::Seq).unwrap();
+    let transposed: Vec<T> = (0..n * n).map(|ji| w[(ji % n) * n + ji / n]).collect();
+    let by_cols =
+        shortest_paths(MatRef::col_major(&transposed, n, n).unwrap(), Par::Rayon(2)).unwrap();
+    for i in 0..n {
+        for j in 0..n {
+            assert_eq!(by_rows.distance(i, j), by_cols.distance(i, j), "{what}");
+            assert_eq!(by_rows.next_hop(i, j), by_cols.next_hop(i, j), "{what}");
+        }
+    }
+}
+
 #[test]
 fn distances_and_routes_match_bellman_ford() {
     let mut rng = Rng::new(20);
@@ -183,7 +201,8 @@ fn distances_and_routes_match_bellman_ford() {
     for n in sizes() {
         for (k, kind) in KINDS.iter().enumerate() {
             let edges = random_graph(&mut rng, n, *kind);
-            sparse_graphs[usize::from(sparse(n, &edges) && n > 2)] += 1;
+            let has_edges = edges.iter().filter(|e| e.is_some()).count() >= n / 4;
+            sparse_graphs[usize::from(sparse(n, &edges) && n > 2 && has_edges)] += 1;
             let reference = bellman_ford(n, &edges);
             assert!(
                 reference.iter().all(|d| *d != Some(i64::MIN)),
@@ -193,6 +212,7 @@ fn distances_and_routes_match_bellman_ford() {
             let w = weights_as::<i32>(n, &edges, |w| w as i32);
             let p = shortest_paths(MatRef::row_major(&w, n, n).unwrap(), Par::Seq).unwrap();
             check(&p, &edges, &reference, i64::from, &format!("{what} i32"));
+            column_major_agrees(&w, n, &format!("{what} i32, column-major"));
             let w = weights_as::<f32>(n, &edges, |w| w as f32);
             let p = shortest_paths(MatRef::row_major(&w, n, n).unwrap(), Par::Seq).unwrap();
             check(&p, &edges, &reference, |d| d as i64, &format!("{what} f32"));
@@ -220,6 +240,37 @@ fn distances_and_routes_match_bellman_ford() {
         sparse_graphs.iter().all(|&c| c > 0),
         "both ways: {sparse_graphs:?}"
     );
+}
+
+/// Hops read off the distances that go round a zero cycle are untangled:
+/// toward 2, both 0 → 1 and 1 → 0 are exact edges, and 1's first one is
+/// to 0. And a float distance summed in another order than along its one
+/// edge takes the closest edge: D[0, 3] = (1 + 2^-24) + 2^-24 = 1 (ties
+/// to even), while w(0, 1) + D[1, 3] = 1 + 2^-23. Both graphs have 3
+/// edges on 16 vertices (sparse).
+#[test]
+fn sparse_hops_are_untangled_and_take_the_closest_edge() {
+    let n = 16;
+    assert!(3 * SPARSE <= n * n);
+    fn zero_cycle<T: Copy>(n: usize, zero: T, five: T, none: T) -> Vec<T> {
+        let mut w = vec![none; n * n];
+        (w[1], w[n], w[n + 2]) = (zero, zero, five);
+        w
+    }
+    let w = zero_cycle(n, 0, 5, i32::MAX);
+    let p = shortest_paths(MatRef::row_major(&w, n, n).unwrap(), Par::Seq).unwrap();
+    assert_eq!(p.route(0, 2), Some(vec![0, 1, 2]));
+    assert_eq!(p.route(1, 2), Some(vec![1, 2]));
+    let w = zero_cycle(n, 0.0, 5.0, f64::INFINITY);
+    let p = shortest_paths(MatRef::row_major(&w, n, n).unwrap(), Par::Rayon(2)).unwrap();
+    assert_eq!(p.route(0, 2), Some(vec![0, 1, 2]));
+
+    let tiny = 2f32.powi(-24);
+    let mut w = vec![f32::INFINITY; n * n];
+    (w[1], w[n + 2], w[2 * n + 3]) = (1.0, tiny, tiny);
+    let p = shortest_paths(MatRef::row_major(&w, n, n).unwrap(), Par::Seq).unwrap();
+    assert_eq!(p.distance(0, 3), Some(1.0));
+    assert_eq!(p.route(0, 3), Some(vec![0, 1, 2, 3]));
 }
 
 /// On a sparse graph the hop from u toward j is the first out-neighbour
@@ -268,6 +319,7 @@ fn threads_do_not_change_the_result() {
 }
 
 fn threads_do_not_change(n: usize, edges_in_1000: u64, rng: &mut Rng) {
+    let sparse_hops = edges_in_1000 < 15;
     let w: Vec<f32> = (0..n * n)
         .map(
             |ij| match (ij / n == ij % n, rng.below(1000) < edges_in_1000) {
@@ -280,6 +332,8 @@ fn threads_do_not_change(n: usize, edges_in_1000: u64, rng: &mut Rng) {
         )
         .map(|x| if x < 0.0 { x.abs() } else { x })
         .collect();
+    let edges = (w.iter().enumerate()).filter(|&(ij, x)| ij / n != ij % n && x.is_finite());
+    assert_eq!(edges.count() * SPARSE <= n * n, sparse_hops);
     let view = MatRef::row_major(&w, n, n).unwrap();
     let one = shortest_paths(view, Par::Seq).unwrap();
     for threads in [1, 2, 3] {

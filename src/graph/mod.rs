@@ -31,6 +31,7 @@
 //! ```
 
 mod blocked;
+mod edges;
 mod hops;
 mod untangle;
 
@@ -190,10 +191,10 @@ where
 /// a float distance was summed in another order and no edge is exact, the
 /// first with the smallest `w(u, v) ⊗ D[v, j]`. On a denser graph the
 /// close keeps them as it goes: a next hop is the one toward the vertex
-/// whose product won the entry. Either way, where equal distances let the hops toward a target go round (a cycle of
-/// length zero, or with floats a cycle of edges so small that rounding
-/// absorbs them into a long distance), that target's hops are rebuilt as
-/// a tree: over edges on which the distance is exact
+/// whose product won the entry. Either way, where equal distances let
+/// the hops toward a target go round (a cycle of length zero, or with
+/// floats a cycle of edges so small that rounding absorbs them into a
+/// long distance), that target's hops are rebuilt as a tree: over edges on which the distance is exact
 /// (`w(u, v) ⊗ D[v, j] == D[u, j]`), and where a float distance summed in
 /// another order has no such edge, through the neighbour with the
 /// smallest `w(u, v) ⊗ D[v, j]`.
@@ -261,7 +262,7 @@ where
     }
     // A sparse graph's hops are read off the finished distances.
     let sparse = match routes {
-        true => hops::EdgesOutOf::if_sparse(weights, par)?,
+        true => edges::Edges::by_tail(weights, par, n.saturating_mul(n) / SPARSE)?,
         false => None,
     };
     let mut paths = ShortestPaths {

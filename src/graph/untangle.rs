@@ -1,5 +1,6 @@
 //! Next hops that loop, made to reach their target.
 
+use super::edges::Edges;
 use super::{PathWeight, ShortestPaths};
 use crate::builtin::MinPlus;
 use crate::config::Par;
@@ -12,9 +13,10 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 /// Makes every next-hop chain end at its target. A block's product
-/// weighs all its vertices at once and takes the smallest on a tie, so
-/// where two routes of different vertices come out equally long, the
-/// hops toward a target can go round between them: round a cycle of
+/// weighs all its vertices at once and takes the smallest on a tie, and
+/// hops read off the distances take the first exact edge, so where two
+/// routes of different vertices come out equally long, the hops toward
+/// a target can go round between them: round a cycle of
 /// length zero, and with floats round a cycle of small positive edges
 /// that rounding absorbs (`fl(ε + d) == d`), which makes two routes of
 /// different exact lengths tie. A target whose hops loop gets them anew
@@ -27,13 +29,18 @@ pub(super) fn untangle_routes<T: PathWeight>(
 where
     MinPlus<T>: SelectingSemiring<Scalar = T>,
 {
-    let tangled = tangled_targets(paths, par);
+    let tangled = tangled_targets(paths, par)?;
     if tangled.is_empty() {
         return Ok(());
     }
     let n = paths.n;
-    let edges = EdgesInto::new(weights)?;
-    let (mut placed, mut to_j) = (vec![false; n], vec![MinPlus::<T>::ZERO; n]);
+    // No limit: every graph's edges are listed.
+    let Some(edges) = Edges::by_tail(weights, par, usize::MAX)? else {
+        return Ok(());
+    };
+    let edges = edges.reversed()?;
+    let mut placed = try_filled_vec(n, false)?;
+    let mut to_j = try_filled_vec(n, MinPlus::<T>::ZERO)?;
     for j in tangled {
         // The distances to j, a column of D, read once.
         for (u, d) in to_j.iter_mut().enumerate() {
@@ -42,63 +49,6 @@ where
         rebuild_hops(&mut paths.next, n, &to_j, &edges, &mut placed, j);
     }
     Ok(())
-}
-
-/// The edges of the graph by their head: for each vertex v, the tails u
-/// of the edges u → v (u ≠ v), in increasing order, with their weights.
-/// A rebuild walks edges backwards from the target; read from the
-/// weight matrix, each step would scan a column of n weights.
-struct EdgesInto<T> {
-    /// Edges into v are `start[v]..start[v + 1]`.
-    start: Vec<usize>,
-    tail: Vec<u32>,
-    weight: Vec<T>,
-}
-
-impl<T: PathWeight> EdgesInto<T>
-where
-    MinPlus<T>: SelectingSemiring<Scalar = T>,
-{
-    fn new(weights: MatRef<'_, T>) -> Result<Self, Error> {
-        let n = weights.rows();
-        let zero = MinPlus::<T>::ZERO;
-        let weight = |u: usize, v: usize| weights.get(u, v).expect("u, v < n");
-        let mut start = try_filled_vec(n + 1, 0usize)?;
-        for u in 0..n {
-            for v in (0..n).filter(|&v| v != u && weight(u, v) != zero) {
-                start[v + 1] += 1;
-            }
-        }
-        for v in 0..n {
-            start[v + 1] += start[v];
-        }
-        let count = start[n];
-        let (mut tail, mut weight_of) =
-            (try_filled_vec(count, 0u32)?, try_filled_vec(count, zero)?);
-        let mut at = start.clone();
-        for u in 0..n {
-            for v in (0..n).filter(|&v| v != u) {
-                let w = weight(u, v);
-                if w != zero {
-                    (tail[at[v]], weight_of[at[v]]) = (u as u32, w);
-                    at[v] += 1;
-                }
-            }
-        }
-        Ok(Self {
-            start,
-            tail,
-            weight: weight_of,
-        })
-    }
-
-    /// The edges u → v as (u, w(u, v)), u increasing.
-    fn to(&self, v: usize) -> impl Iterator<Item = (usize, T)> + '_ {
-        let edges = self.start[v]..self.start[v + 1];
-        (self.tail[edges.clone()].iter())
-            .zip(&self.weight[edges])
-            .map(|(&u, &w)| (u as usize, w))
-    }
 }
 
 /// Targets checked together: one 64-byte line of `next` per row, so
@@ -110,49 +60,51 @@ const GROUP: usize = 16;
 /// (`D[hop, j] ≥ D[u, j]`): along hops that all lower it no chain can
 /// return to a vertex, so only these targets can have loops. The hops'
 /// distances are independent loads, not a chain of them as in a walk.
-/// Rows are scanned in parallel with threads.
-fn suspect_targets<T: PathWeight>(paths: &ShortestPaths<T>, par: Par) -> Vec<bool>
+/// Ranges of [`COLUMNS`] targets are scanned in parallel with threads.
+fn suspect_targets<T: PathWeight>(paths: &ShortestPaths<T>, par: Par) -> Result<Vec<bool>, Error>
 where
     MinPlus<T>: SelectingSemiring<Scalar = T>,
 {
     let n = paths.n;
-    let mark = |mut suspect: Vec<bool>, u: usize| {
-        let (hops, from_u) = (
-            &paths.next[u * n..(u + 1) * n],
-            &paths.dist[u * n..(u + 1) * n],
-        );
-        for (j, (&hop, &d)) in hops.iter().zip(from_u).enumerate() {
-            if hop != NO_ARG && !MinPlus::<T>::improves(paths.dist[hop as usize * n + j], d) {
-                suspect[j] = true;
+    let mut suspect = try_filled_vec(n, false)?;
+    let mark = |(c, flags): (usize, &mut [bool])| {
+        let j0 = c * COLUMNS;
+        for u in 0..n {
+            let row = u * n + j0..u * n + j0 + flags.len();
+            let (hops, from_u) = (&paths.next[row.clone()], &paths.dist[row]);
+            for (j, (flag, (&hop, &d))) in flags.iter_mut().zip(hops.iter().zip(from_u)).enumerate()
+            {
+                if hop != NO_ARG
+                    && !MinPlus::<T>::improves(paths.dist[hop as usize * n + j0 + j], d)
+                {
+                    *flag = true;
+                }
             }
         }
-        suspect
     };
     match par.threads() {
-        1 => (0..n).fold(vec![false; n], mark),
-        _ => (0..n).into_par_iter().fold(|| vec![false; n], mark).reduce(
-            || vec![false; n],
-            |mut a, b| {
-                a.iter_mut().zip(b).for_each(|(a, b)| *a |= b);
-                a
-            },
-        ),
+        1 => suspect.chunks_mut(COLUMNS).enumerate().for_each(mark),
+        _ => suspect.par_chunks_mut(COLUMNS).enumerate().for_each(mark),
     }
+    Ok(suspect)
 }
+
+/// Targets one task of [`suspect_targets`] scans.
+const COLUMNS: usize = 256;
 
 /// The targets whose next-hop chains loop, in increasing order: toward a
 /// suspect target each vertex's chain is followed until it meets a
 /// vertex known to end (at the target, or where there is no route) or
 /// one of its own walk.
-fn tangled_targets<T: PathWeight>(paths: &ShortestPaths<T>, par: Par) -> Vec<usize>
+fn tangled_targets<T: PathWeight>(paths: &ShortestPaths<T>, par: Par) -> Result<Vec<usize>, Error>
 where
     MinPlus<T>: SelectingSemiring<Scalar = T>,
 {
     let n = paths.n;
-    let suspect = suspect_targets(paths, par);
+    let suspect = suspect_targets(paths, par)?;
     // Per group target and vertex: 0 unseen, 1 on the walk being
     // followed, 2 known to end.
-    let mut state = vec![0u8; GROUP * n];
+    let mut state = try_filled_vec(GROUP * n, 0u8)?;
     let mut walk = Vec::new();
     let mut tangled = Vec::new();
     for j0 in (0..n).step_by(GROUP) {
@@ -191,7 +143,7 @@ where
                 .map(|(j, _)| j),
         );
     }
-    tangled
+    Ok(tangled)
 }
 
 /// The hops toward `j` as a tree: first breadth-first from `j` over the
@@ -207,7 +159,7 @@ fn rebuild_hops<T: PathWeight>(
     next: &mut [u32],
     n: usize,
     to_j: &[T],
-    edges: &EdgesInto<T>,
+    edges: &Edges<T>,
     placed: &mut [bool],
     j: usize,
 ) where
@@ -218,7 +170,7 @@ fn rebuild_hops<T: PathWeight>(
     placed[j] = true;
     let mut queue = std::collections::VecDeque::from([j]);
     while let Some(v) = queue.pop_front() {
-        for (u, w) in edges.to(v) {
+        for (u, w) in edges.at(v) {
             if !placed[u] && to_j[u] != zero && MinPlus::<T>::mul(w, to_j[v]) == to_j[u] {
                 next[u * n + j] = v as u32;
                 placed[u] = true;
@@ -229,7 +181,7 @@ fn rebuild_hops<T: PathWeight>(
     let left = |u: usize, placed: &[bool]| !placed[u] && to_j[u] != zero;
     let mut heap = std::collections::BinaryHeap::new();
     let offers_from = |v: usize, placed: &[bool], heap: &mut BinaryHeap<Offer<T>>| {
-        for (u, w) in edges.to(v).filter(|&(u, _)| left(u, placed)) {
+        for (u, w) in edges.at(v).filter(|&(u, _)| left(u, placed)) {
             heap.push(Offer {
                 via: MinPlus::<T>::mul(w, to_j[v]),
                 from: u,
@@ -324,9 +276,9 @@ mod tests {
         let mut next = vec![NO_ARG; n * n];
         (next[3], next[7], next[11]) = (1, 0, 3); // 0 -> 1 -> 0 loops
         let mut paths = ShortestPaths { n, dist, next };
-        assert_eq!(tangled_targets(&paths, Par::Rayon(2)), [3]);
+        assert_eq!(tangled_targets(&paths, Par::Rayon(2)).unwrap(), [3]);
         untangle_routes(&mut paths, MatRef::row_major(&w, n, n).unwrap(), Par::Seq).unwrap();
         assert_eq!(paths.route(0, 3), Some(vec![0, 1, 2, 3]));
-        assert!(tangled_targets(&paths, Par::Seq).is_empty());
+        assert!(tangled_targets(&paths, Par::Seq).unwrap().is_empty());
     }
 }

@@ -1,0 +1,139 @@
+//! The graph's edges as lists, for the passes that walk them rather than
+//! rows or columns of the weight matrix.
+
+use super::{PathWeight, weight};
+use crate::builtin::MinPlus;
+use crate::config::Par;
+use crate::error::Error;
+use crate::semiring::{SelectingSemiring, Semiring};
+use crate::view::MatRef;
+use crate::workspace::{try_empty_vec, try_filled_vec};
+use rayon::prelude::*;
+
+/// The edges u → v (u ≠ v, weight not ZERO) grouped by one end: for each
+/// vertex x, the other ends of its edges in increasing order, with the
+/// weights. By tail ([`Edges::by_tail`]) x is u; by head
+/// ([`Edges::by_head`]) x is v.
+pub(super) struct Edges<T> {
+    /// The edges at x are `start[x]..start[x + 1]`.
+    start: Vec<usize>,
+    other: Vec<u32>,
+    weight: Vec<T>,
+}
+
+impl<T: PathWeight> Edges<T>
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    /// The edges by tail, if there are at most `limit` of them; rows are
+    /// counted and listed in parallel with threads.
+    pub(super) fn by_tail(
+        weights: MatRef<'_, T>,
+        par: Par,
+        limit: usize,
+    ) -> Result<Option<Self>, Error> {
+        let n = weights.rows();
+        let mut start = try_filled_vec(n + 1, 0usize)?;
+        let degree = |(u, d): (usize, &mut usize)| {
+            for_each_edge_out_of(weights, u, |_, _| *d += 1);
+        };
+        match par.threads() {
+            1 => start[1..].iter_mut().enumerate().for_each(degree),
+            _ => start[1..].par_iter_mut().enumerate().for_each(degree),
+        }
+        for u in 0..n {
+            start[u + 1] += start[u];
+        }
+        let count = start[n];
+        if count > limit {
+            return Ok(None);
+        }
+        let mut heads = try_filled_vec(count, 0u32)?;
+        let mut weights_of = try_filled_vec(count, MinPlus::<T>::ZERO)?;
+        // Each row's part of the two lists, filled in parallel.
+        let mut rows = try_empty_vec(n)?;
+        let (mut heads_left, mut weights_left) = (&mut heads[..], &mut weights_of[..]);
+        for (u, ends) in start.windows(2).enumerate() {
+            let len = ends[1] - ends[0];
+            let (row_heads, rest) = std::mem::take(&mut heads_left).split_at_mut(len);
+            heads_left = rest;
+            let (row_weights, rest) = std::mem::take(&mut weights_left).split_at_mut(len);
+            weights_left = rest;
+            rows.push((u, row_heads, row_weights));
+        }
+        let fill = |(u, row_heads, row_weights): (usize, &mut [u32], &mut [T])| {
+            let mut at = 0;
+            for_each_edge_out_of(weights, u, |v, w| {
+                (row_heads[at], row_weights[at]) = (v as u32, w);
+                at += 1;
+            });
+        };
+        match par.threads() {
+            1 => rows.into_iter().for_each(fill),
+            _ => rows.into_par_iter().for_each(fill),
+        }
+        Ok(Some(Self {
+            start,
+            other: heads,
+            weight: weights_of,
+        }))
+    }
+
+    /// The same edges grouped by the other end (by head, from a list by
+    /// tail), in O(edges).
+    pub(super) fn reversed(&self) -> Result<Self, Error> {
+        let n = self.start.len() - 1;
+        let mut start = try_filled_vec(n + 1, 0usize)?;
+        for &v in &self.other {
+            start[v as usize + 1] += 1;
+        }
+        for v in 0..n {
+            start[v + 1] += start[v];
+        }
+        let mut other = try_filled_vec(self.other.len(), 0u32)?;
+        let mut weight = try_filled_vec(self.other.len(), MinPlus::<T>::ZERO)?;
+        let mut at = try_filled_vec(n, 0usize)?;
+        at.copy_from_slice(&start[..n]);
+        // Tails in increasing order, so each head's list comes out sorted.
+        for u in 0..n {
+            for (v, w) in self.at(u) {
+                (other[at[v]], weight[at[v]]) = (u as u32, w);
+                at[v] += 1;
+            }
+        }
+        Ok(Self {
+            start,
+            other,
+            weight,
+        })
+    }
+
+    /// The edges at x as (other end, weight), the other end increasing.
+    pub(super) fn at(&self, x: usize) -> impl Iterator<Item = (usize, T)> + '_ {
+        let edges = self.start[x]..self.start[x + 1];
+        (self.other[edges.clone()].iter())
+            .zip(&self.weight[edges])
+            .map(|(&y, &w)| (y as usize, w))
+    }
+}
+
+/// `f(v, w(u, v))` for each edge u → v, v ≠ u, v increasing; a row-major
+/// matrix is read as row slices.
+fn for_each_edge_out_of<T: PathWeight>(
+    weights: MatRef<'_, T>,
+    u: usize,
+    mut f: impl FnMut(usize, T),
+) where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    let zero = MinPlus::<T>::ZERO;
+    let mut edge = |v: usize, w: T| {
+        if v != u && w != zero {
+            f(v, w)
+        }
+    };
+    match weights.row_slice(u) {
+        Some(row) => row.iter().enumerate().for_each(|(v, &w)| edge(v, w)),
+        None => (0..weights.cols()).for_each(|v| edge(v, weight(weights, u, v))),
+    }
+}
