@@ -12,8 +12,8 @@ use rayon::prelude::*;
 
 /// The edges u → v (u ≠ v, weight not ZERO) grouped by one end: for each
 /// vertex x, the other ends of its edges in increasing order, with the
-/// weights. By tail ([`Edges::by_tail`]) x is u; by head
-/// ([`Edges::by_head`]) x is v.
+/// weights. By tail ([`Edges::by_tail`]) x is u; [`Edges::reversed`]
+/// groups them by head, x = v.
 pub(super) struct Edges<T> {
     /// The edges at x are `start[x]..start[x + 1]`.
     start: Vec<usize>,
@@ -25,32 +25,30 @@ impl<T: PathWeight> Edges<T>
 where
     MinPlus<T>: SelectingSemiring<Scalar = T>,
 {
-    /// The edges by tail, if there are at most `limit` of them; rows are
-    /// counted and listed in parallel with threads.
-    pub(super) fn by_tail(
+    /// The edges by tail, if there are at most `limit` of them.
+    pub(super) fn by_tail_up_to(
         weights: MatRef<'_, T>,
         par: Par,
         limit: usize,
     ) -> Result<Option<Self>, Error> {
-        let n = weights.rows();
-        let mut start = try_filled_vec(n + 1, 0usize)?;
-        let degree = |(u, d): (usize, &mut usize)| {
-            for_each_edge_out_of(weights, u, |_, _| *d += 1);
-        };
-        match par.threads() {
-            1 => start[1..].iter_mut().enumerate().for_each(degree),
-            _ => start[1..].par_iter_mut().enumerate().for_each(degree),
+        let start = starts_by_tail(weights, par)?;
+        match start[weights.rows()] <= limit {
+            true => Self::listed_by_tail(weights, par, start).map(Some),
+            false => Ok(None),
         }
-        for u in 0..n {
-            start[u + 1] += start[u];
-        }
-        let count = start[n];
-        if count > limit {
-            return Ok(None);
-        }
+    }
+
+    /// The edges by tail.
+    pub(super) fn by_tail(weights: MatRef<'_, T>, par: Par) -> Result<Self, Error> {
+        Self::listed_by_tail(weights, par, starts_by_tail(weights, par)?)
+    }
+
+    /// Lists the edges by tail into the places `start` gives each row;
+    /// rows are filled in parallel with threads.
+    fn listed_by_tail(weights: MatRef<'_, T>, par: Par, start: Vec<usize>) -> Result<Self, Error> {
+        let (n, count) = (weights.rows(), start[weights.rows()]);
         let mut heads = try_filled_vec(count, 0u32)?;
         let mut weights_of = try_filled_vec(count, MinPlus::<T>::ZERO)?;
-        // Each row's part of the two lists, filled in parallel.
         let mut rows = try_empty_vec(n)?;
         let (mut heads_left, mut weights_left) = (&mut heads[..], &mut weights_of[..]);
         for (u, ends) in start.windows(2).enumerate() {
@@ -72,16 +70,16 @@ where
             1 => rows.into_iter().for_each(fill),
             _ => rows.into_par_iter().for_each(fill),
         }
-        Ok(Some(Self {
+        Ok(Self {
             start,
             other: heads,
             weight: weights_of,
-        }))
+        })
     }
 
     /// The same edges grouped by the other end (by head, from a list by
-    /// tail), in O(edges).
-    pub(super) fn reversed(&self) -> Result<Self, Error> {
+    /// tail), in O(edges); the list by tail is freed.
+    pub(super) fn reversed(self) -> Result<Self, Error> {
         let n = self.start.len() - 1;
         let mut start = try_filled_vec(n + 1, 0usize)?;
         for &v in &self.other {
@@ -92,13 +90,13 @@ where
         }
         let mut other = try_filled_vec(self.other.len(), 0u32)?;
         let mut weight = try_filled_vec(self.other.len(), MinPlus::<T>::ZERO)?;
-        let mut at = try_filled_vec(n, 0usize)?;
-        at.copy_from_slice(&start[..n]);
+        let mut next_slot = try_empty_vec(n)?;
+        next_slot.extend_from_slice(&start[..n]);
         // Tails in increasing order, so each head's list comes out sorted.
         for u in 0..n {
             for (v, w) in self.at(u) {
-                (other[at[v]], weight[at[v]]) = (u as u32, w);
-                at[v] += 1;
+                (other[next_slot[v]], weight[next_slot[v]]) = (u as u32, w);
+                next_slot[v] += 1;
             }
         }
         Ok(Self {
@@ -115,6 +113,27 @@ where
             .zip(&self.weight[edges])
             .map(|(&y, &w)| (y as usize, w))
     }
+}
+
+/// Where each row's edges start in a list by tail (`start[n]` = all of
+/// them); rows are counted in parallel with threads.
+fn starts_by_tail<T: PathWeight>(weights: MatRef<'_, T>, par: Par) -> Result<Vec<usize>, Error>
+where
+    MinPlus<T>: SelectingSemiring<Scalar = T>,
+{
+    let n = weights.rows();
+    let mut start = try_filled_vec(n + 1, 0usize)?;
+    let degree = |(u, d): (usize, &mut usize)| {
+        for_each_edge_out_of(weights, u, |_, _| *d += 1);
+    };
+    match par.threads() {
+        1 => start[1..].iter_mut().enumerate().for_each(degree),
+        _ => start[1..].par_iter_mut().enumerate().for_each(degree),
+    }
+    for u in 0..n {
+        start[u + 1] += start[u];
+    }
+    Ok(start)
 }
 
 /// `f(v, w(u, v))` for each edge u → v, v ≠ u, v increasing; a row-major

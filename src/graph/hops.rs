@@ -65,3 +65,36 @@ where
     }
     best.1
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::view::MatRef;
+
+    /// Toward 3, vertex 0 has two edges and neither is exact (its distance
+    /// is given as 1.5): the hop is the one with the smaller sum, 0 → 2,
+    /// not the first edge. Vertex 1's edge is exact.
+    #[test]
+    fn with_no_exact_edge_the_smallest_sum_wins() {
+        let inf = f32::INFINITY;
+        #[rustfmt::skip]
+        let w = [
+            0.0, 1.0, 1.0, inf,
+            inf, 0.0, inf, 2.0,
+            inf, inf, 0.0, 1.0,
+            inf, inf, inf, 0.0,
+        ];
+        let weights = MatRef::row_major(&w, 4, 4).unwrap();
+        let mut dist = vec![inf; 16];
+        for (u, d) in [(0, 1.5), (1, 2.0), (2, 1.0), (3, 0.0)] {
+            dist[u * 4 + 3] = d;
+        }
+        let next = Vec::new();
+        let mut paths = ShortestPaths { n: 4, dist, next };
+        let edges = Edges::by_tail(weights, Par::Seq).unwrap();
+        hops_from_distances(&mut paths, &edges, Par::Seq).unwrap();
+        assert_eq!(paths.next_hop(0, 3), Some(2));
+        assert_eq!(paths.next_hop(1, 3), Some(3));
+        assert_eq!(paths.next_hop(3, 3), None);
+    }
+}

@@ -7,11 +7,12 @@
 //! scalar Floyd–Warshall), then its row and column strips and finally
 //! every other entry are updated by min-plus products over [`MinPlus`]
 //! with `Accum::Combine`: n³ operations in all, almost all of them in the
-//! last update, where repeated squaring spends ⌈log₂ n⌉·n³. On a dense
-//! graph the winning k of every update (the strips' from `gemm_argmax`,
-//! the rest's found by a search among the entries that improved) gives
-//! the next hop; on a sparse one ([`SPARSE`]) the hops are read off the
-//! finished distances, one pass over a row of them per edge.
+//! last update, where repeated squaring spends ⌈log₂(n − 1)⌉·n³. On a
+//! dense graph the winning k of every update (the strips' from
+//! `gemm_argmax`, the rest's found by a search among the entries that
+//! improved) gives the next hop; on a sparse one ([`SPARSE`]) the hops
+//! are read off the finished distances, one pass over a row of them per
+//! edge.
 //!
 //! ```
 //! use tropical_blas::graph::shortest_paths;
@@ -194,10 +195,10 @@ where
 /// whose product won the entry. Either way, where equal distances let
 /// the hops toward a target go round (a cycle of length zero, or with
 /// floats a cycle of edges so small that rounding absorbs them into a
-/// long distance), that target's hops are rebuilt as a tree: over edges on which the distance is exact
-/// (`w(u, v) ⊗ D[v, j] == D[u, j]`), and where a float distance summed in
-/// another order has no such edge, through the neighbour with the
-/// smallest `w(u, v) ⊗ D[v, j]`.
+/// long distance), that target's hops are rebuilt as a tree: over edges
+/// on which the distance is exact (`w(u, v) ⊗ D[v, j] == D[u, j]`), and
+/// where a float distance summed in another order has no such edge,
+/// through the neighbour with the smallest `w(u, v) ⊗ D[v, j]`.
 pub fn shortest_paths<T: PathWeight>(
     weights: MatRef<'_, T>,
     par: Par,
@@ -262,7 +263,7 @@ where
     }
     // A sparse graph's hops are read off the finished distances.
     let sparse = match routes {
-        true => edges::Edges::by_tail(weights, par, n.saturating_mul(n) / SPARSE)?,
+        true => edges::Edges::by_tail_up_to(weights, par, n.saturating_mul(n) / SPARSE)?,
         false => None,
     };
     let mut paths = ShortestPaths {
@@ -295,11 +296,11 @@ where
     });
     check_diagonal(&paths, 0, n)?;
     FloydWarshall::new(n, par, !paths.next.is_empty())?.close(&mut paths, 0, n, BLOCK)?;
-    if let Some(edges) = sparse {
-        hops::hops_from_distances(&mut paths, &edges, par)?;
+    if let Some(edges) = &sparse {
+        hops::hops_from_distances(&mut paths, edges, par)?;
     }
     if routes {
-        untangle_routes(&mut paths, weights, par)?;
+        untangle_routes(&mut paths, weights, sparse, par)?;
     }
     Ok(paths)
 }

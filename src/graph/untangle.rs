@@ -16,14 +16,18 @@ use std::collections::BinaryHeap;
 /// weighs all its vertices at once and takes the smallest on a tie, and
 /// hops read off the distances take the first exact edge, so where two
 /// routes of different vertices come out equally long, the hops toward
-/// a target can go round between them: round a cycle of
-/// length zero, and with floats round a cycle of small positive edges
-/// that rounding absorbs (`fl(ε + d) == d`), which makes two routes of
-/// different exact lengths tie. A target whose hops loop gets them anew
+/// a target can go round between them: round a cycle of length zero,
+/// and with floats round a cycle of small positive edges that rounding
+/// absorbs (`fl(ε + d) == d`), which makes two routes of different exact
+/// lengths tie. A target whose hops loop gets them anew
 /// ([`rebuild_hops`]); the others keep theirs.
+///
+/// `by_tail` is the graph's edge list if the caller has it (else it is
+/// listed here, when some target loops).
 pub(super) fn untangle_routes<T: PathWeight>(
     paths: &mut ShortestPaths<T>,
     weights: MatRef<'_, T>,
+    by_tail: Option<Edges<T>>,
     par: Par,
 ) -> Result<(), Error>
 where
@@ -34,11 +38,11 @@ where
         return Ok(());
     }
     let n = paths.n;
-    // No limit: every graph's edges are listed.
-    let Some(edges) = Edges::by_tail(weights, par, usize::MAX)? else {
-        return Ok(());
-    };
-    let edges = edges.reversed()?;
+    let edges = match by_tail {
+        Some(edges) => edges,
+        None => Edges::by_tail(weights, par)?,
+    }
+    .reversed()?;
     let mut placed = try_filled_vec(n, false)?;
     let mut to_j = try_filled_vec(n, MinPlus::<T>::ZERO)?;
     for j in tangled {
@@ -60,7 +64,7 @@ const GROUP: usize = 16;
 /// (`D[hop, j] ≥ D[u, j]`): along hops that all lower it no chain can
 /// return to a vertex, so only these targets can have loops. The hops'
 /// distances are independent loads, not a chain of them as in a walk.
-/// Ranges of [`COLUMNS`] targets are scanned in parallel with threads.
+/// Ranges of [`SUSPECT_COLUMNS`] targets are scanned in parallel with threads.
 fn suspect_targets<T: PathWeight>(paths: &ShortestPaths<T>, par: Par) -> Result<Vec<bool>, Error>
 where
     MinPlus<T>: SelectingSemiring<Scalar = T>,
@@ -68,7 +72,7 @@ where
     let n = paths.n;
     let mut suspect = try_filled_vec(n, false)?;
     let mark = |(c, flags): (usize, &mut [bool])| {
-        let j0 = c * COLUMNS;
+        let j0 = c * SUSPECT_COLUMNS;
         for u in 0..n {
             let row = u * n + j0..u * n + j0 + flags.len();
             let (hops, from_u) = (&paths.next[row.clone()], &paths.dist[row]);
@@ -83,14 +87,20 @@ where
         }
     };
     match par.threads() {
-        1 => suspect.chunks_mut(COLUMNS).enumerate().for_each(mark),
-        _ => suspect.par_chunks_mut(COLUMNS).enumerate().for_each(mark),
+        1 => suspect
+            .chunks_mut(SUSPECT_COLUMNS)
+            .enumerate()
+            .for_each(mark),
+        _ => suspect
+            .par_chunks_mut(SUSPECT_COLUMNS)
+            .enumerate()
+            .for_each(mark),
     }
     Ok(suspect)
 }
 
 /// Targets one task of [`suspect_targets`] scans.
-const COLUMNS: usize = 256;
+const SUSPECT_COLUMNS: usize = 256;
 
 /// The targets whose next-hop chains loop, in increasing order: toward a
 /// suspect target each vertex's chain is followed until it meets a
@@ -277,8 +287,51 @@ mod tests {
         (next[3], next[7], next[11]) = (1, 0, 3); // 0 -> 1 -> 0 loops
         let mut paths = ShortestPaths { n, dist, next };
         assert_eq!(tangled_targets(&paths, Par::Rayon(2)).unwrap(), [3]);
-        untangle_routes(&mut paths, MatRef::row_major(&w, n, n).unwrap(), Par::Seq).unwrap();
+        untangle_routes(
+            &mut paths,
+            MatRef::row_major(&w, n, n).unwrap(),
+            None,
+            Par::Seq,
+        )
+        .unwrap();
         assert_eq!(paths.route(0, 3), Some(vec![0, 1, 2, 3]));
         assert!(tangled_targets(&paths, Par::Seq).unwrap().is_empty());
+    }
+
+    /// The scan by ranges of targets marks what a plain scan of every hop
+    /// marks, across several ranges and a short last one.
+    #[test]
+    fn suspect_targets_by_ranges_match_a_plain_scan() {
+        let n = 2 * SUSPECT_COLUMNS + 44;
+        let mut state = 7u64;
+        let mut below = |m: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % m
+        };
+        // D[u, j] = u + j: a hop to a lower vertex lowers it; a few hops
+        // go up.
+        let dist: Vec<i32> = (0..n * n).map(|uj| (uj / n + uj % n) as i32).collect();
+        let next: Vec<u32> = (0..n * n)
+            .map(|uj| match (uj / n, below(4000)) {
+                (u, 0) => (u + below(n - u)) as u32,
+                (0, _) => NO_ARG,
+                (u, _) => below(u) as u32,
+            })
+            .collect();
+        let paths = ShortestPaths { n, dist, next };
+        let plain: Vec<bool> = (0..n)
+            .map(|j| {
+                (0..n).any(|u| match paths.next[u * n + j] {
+                    NO_ARG => false,
+                    hop => paths.dist[hop as usize * n + j] >= paths.dist[u * n + j],
+                })
+            })
+            .collect();
+        assert!(plain.contains(&false) && plain.contains(&true));
+        for par in [Par::Seq, Par::Rayon(2)] {
+            assert_eq!(suspect_targets(&paths, par).unwrap(), plain);
+        }
     }
 }
