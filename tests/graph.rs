@@ -176,6 +176,15 @@ fn sparse(n: usize, edges: &[Option<i64>]) -> bool {
     edges.iter().filter(|e| e.is_some()).count() * SPARSE <= n * n
 }
 
+/// The same for float weights (+∞ = no edge; the diagonal is no edge).
+fn sparse_floats<T: Into<f64> + Copy>(n: usize, w: &[T]) -> bool {
+    let edges = w
+        .iter()
+        .enumerate()
+        .filter(|&(ij, &x)| ij / n != ij % n && x.into().is_finite());
+    edges.count() * SPARSE <= n * n
+}
+
 /// The same weights column-major: the same distances and hops, bit for
 /// bit (edges are then read through `get`, not row slices).
 fn column_major_agrees<T: PathWeight + std::fmt::Debug>(w: &[T], n: usize, what: &str)
@@ -332,8 +341,7 @@ fn threads_do_not_change(n: usize, edges_in_1000: u64, rng: &mut Rng) {
         )
         .map(|x| if x < 0.0 { x.abs() } else { x })
         .collect();
-    let edges = (w.iter().enumerate()).filter(|&(ij, x)| ij / n != ij % n && x.is_finite());
-    assert_eq!(edges.count() * SPARSE <= n * n, sparse_hops);
+    assert_eq!(sparse_floats(n, &w), sparse_hops);
     let view = MatRef::row_major(&w, n, n).unwrap();
     let one = shortest_paths(view, Par::Seq).unwrap();
     for threads in [1, 2, 3] {
@@ -417,9 +425,7 @@ fn float_routes_end_where_rounding_absorbs_small_cycles() {
             };
             let mut w32 = w.clone();
             tiny_cycles(&mut w32, 1e-7);
-            let edges =
-                (w32.iter().enumerate()).filter(|&(ij, x)| ij / n != ij % n && x.is_finite());
-            assert_eq!(edges.count() * SPARSE <= n * n, density < 10, "n = {n}");
+            assert_eq!(sparse_floats(n, &w32), density < 10, "n = {n}");
             let w32: Vec<f32> = w32.iter().map(|&x| x as f32).collect();
             walk_all(&w32, n, &format!("f32, n = {n}, density {density}"));
             tiny_cycles(&mut w, 1e-16);

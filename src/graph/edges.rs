@@ -1,7 +1,7 @@
 //! The graph's edges as lists, for the passes that walk them rather than
 //! rows or columns of the weight matrix.
 
-use super::{PathWeight, weight};
+use super::{PathWeight, for_each_row, weight};
 use crate::builtin::MinPlus;
 use crate::config::Par;
 use crate::error::Error;
@@ -123,13 +123,9 @@ where
 {
     let n = weights.rows();
     let mut start = try_filled_vec(n + 1, 0usize)?;
-    let degree = |(u, d): (usize, &mut usize)| {
-        for_each_edge_out_of(weights, u, |_, _| *d += 1);
-    };
-    match par.threads() {
-        1 => start[1..].iter_mut().enumerate().for_each(degree),
-        _ => start[1..].par_iter_mut().enumerate().for_each(degree),
-    }
+    for_each_row(&mut start[1..], 1, par, |u, degree| {
+        for_each_edge_out_of(weights, u, |_, _| degree[0] += 1);
+    });
     for u in 0..n {
         start[u + 1] += start[u];
     }

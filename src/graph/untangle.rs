@@ -1,14 +1,13 @@
 //! Next hops that loop, made to reach their target.
 
 use super::edges::Edges;
-use super::{PathWeight, ShortestPaths};
+use super::{PathWeight, ShortestPaths, for_each_row};
 use crate::builtin::MinPlus;
 use crate::config::Par;
 use crate::error::Error;
 use crate::semiring::{NO_ARG, SelectingSemiring, Semiring};
 use crate::view::MatRef;
 use crate::workspace::try_filled_vec;
-use rayon::prelude::*;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -71,7 +70,7 @@ where
 {
     let n = paths.n;
     let mut suspect = try_filled_vec(n, false)?;
-    let mark = |(c, flags): (usize, &mut [bool])| {
+    for_each_row(&mut suspect, SUSPECT_COLUMNS, par, |c, flags| {
         let j0 = c * SUSPECT_COLUMNS;
         for u in 0..n {
             let row = u * n + j0..u * n + j0 + flags.len();
@@ -85,17 +84,7 @@ where
                 }
             }
         }
-    };
-    match par.threads() {
-        1 => suspect
-            .chunks_mut(SUSPECT_COLUMNS)
-            .enumerate()
-            .for_each(mark),
-        _ => suspect
-            .par_chunks_mut(SUSPECT_COLUMNS)
-            .enumerate()
-            .for_each(mark),
-    }
+    });
     Ok(suspect)
 }
 
